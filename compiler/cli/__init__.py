@@ -1,0 +1,101 @@
+"""The `filmc` command: thin click commands over the pipeline; the only place that exits."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from .. import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class State:
+    def __init__(self, verbosity: int, traceback: bool) -> None:
+        self.verbosity = verbosity
+        self.traceback = traceback
+
+
+def _color() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stderr.isatty()
+
+
+def report(diags: Sequence[Any], sources: dict[str, Sequence[str]] | None, fmt: str = "text") -> None:
+    """Print diagnostics: text on stderr, or JSON on stdout."""
+    from ..diagnostics import render_json, render_text, sort_key, summary
+
+    ordered = sorted(diags, key=sort_key)
+    if fmt == "json":
+        click.echo(render_json(ordered), nl=False)
+        return
+    if ordered:
+        click.echo(render_text(ordered, sources, color=_color()), err=True, nl=False)
+        click.echo(summary(ordered), err=True)
+
+
+def format_option(f: F) -> F:
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="Output format (json: data on stdout).")(f)
+
+
+class FilmcGroup(click.Group):
+    """Maps exceptions to exit codes: input problems 1, usage 2, internal errors 3."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as e:  # noqa: BLE001
+            from ..errors import FilmError, UsageError
+
+            if isinstance(e, FilmError):
+                fmt = ctx.meta.get("filmc.format", "text")
+                report(e.diagnostics, e.sources, fmt)
+                ctx.exit(EXIT_INPUT)
+            if isinstance(e, UsageError):
+                click.echo(f"filmc: error: {e}", err=True)
+                ctx.exit(EXIT_USAGE)
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            state = ctx.find_object(State)
+            if state and state.traceback:
+                import traceback
+
+                traceback.print_exc()
+            click.echo(f"filmc: internal error: {type(e).__name__}: {e} (this is a bug in filmc; "
+                       "run with --traceback for details)", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=FilmcGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="filmc")
+@click.option("-v", "--verbose", count=True, help="More output (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less output (repeatable).")
+@click.option("--traceback", is_flag=True, help="Show the Python traceback of an internal error.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
+    """filmc: the compiler for AI films.
+
+    One film.yaml (story, song sections, visual concept, characters, locations, shot list)
+    is validated, resolved against the song and compiled into prompts, generation jobs and
+    the edit.
+
+    \b
+    Examples:
+      filmc init my-film            # a commented starter film.yaml
+      filmc validate my-film        # every problem at once, file:line:col
+      filmc timeline my-film        # when each shot plays, with its lyrics
+
+    Exit codes: 0 ok, 1 problems in the input, 2 usage, 3 internal error.
+    """
+    ctx.obj = State(verbose - quiet, traceback)
+
+
+from . import commands  # noqa: E402,F401  (registers the commands)

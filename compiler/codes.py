@@ -1,0 +1,87 @@
+"""What each diagnostic code means (`filmc explain CODE`)."""
+
+from __future__ import annotations
+
+CODES: dict[str, tuple[str, str]] = {
+    "L100": ("cannot read the file", "The path does not exist, is a folder without film.yaml, or cannot be read."),
+    "L101": ("invalid YAML", "The file is not well-formed YAML. The caret shows where the parser stopped; the "
+             "problem is often on that line or the one before (a missing colon, an unclosed quote, a value "
+             "containing ': ' that needs quotes)."),
+    "L102": ("not UTF-8 text", "film.yaml must be UTF-8 text. Re-save it as UTF-8; binary files are refused."),
+    "L103": ("file too large or too deep", "Files over 8 MiB, or nested too deeply, are refused before parsing."),
+    "L104": ("tab indentation", "YAML allows only spaces for indentation. Replace the tab with spaces "
+             "(most editors: 'convert indentation to spaces')."),
+    "L105": ("empty file", "The file has no content. `filmc init` writes a starter film.yaml."),
+    "L106": ("top level is not a mapping", "film.yaml is a mapping of keys: version, film, song, shots, ..."),
+    "L107": ("alias expansion too large", "Anchors (&a) and aliases (*a) may repeat values, but a document that "
+             "expands to over a million values (a 'billion laughs' file) or refers to itself is refused."),
+    "L110": ("complex mapping key", "Keys must be plain values such as `id` or `s01`, not lists or mappings."),
+    "L111": ("duplicate key", "The same key appears twice in one mapping. YAML would silently keep only one; "
+             "filmc refuses the file and shows both places."),
+    "L112": ("invalid scalar", "A value tagged or typed as a number or boolean could not be read as one."),
+    "L113": ("unsupported tag", "film.yaml uses plain values only; tags such as !!python/object are refused."),
+    "V101": ("unknown key", "A key that the film.yaml language does not have, often a typo (`shot:` for "
+             "`shots:`). The hint names the closest known key. `filmc schema` prints every key."),
+    "V102": ("missing required key", "A required key is absent, e.g. `film.title`, a section's `start`, a shot's `section`."),
+    "V103": ("wrong type", "The value has the wrong kind: text where a number is expected, a list where a mapping is."),
+    "V104": ("value not allowed", "The value is not one of the allowed words (shot sizes, angles, subtitles modes...)."),
+    "V105": ("out of range", "A number outside its allowed range (negative durations, crf above 51...)."),
+    "V106": ("bad format", "The value does not have the required form, e.g. ids use letters, digits, '_', '.', '-'."),
+    "V107": ("wrong number of items", "A list is too short or too long (e.g. resolution takes [width, height])."),
+    "V201": ("duplicate id", "Two sections, or two shots, share an id. Ids must be unique within their kind."),
+    "V210": ("unknown section", "A shot names a section that song.sections does not define."),
+    "V211": ("unknown character", "A shot's cast names a character that `characters` does not define."),
+    "V212": ("unknown wardrobe", "A cast member names a wardrobe id the character does not have. Free text with "
+             "spaces is taken as a one-off wardrobe description instead."),
+    "V213": ("unknown location", "A shot names a location that `locations` does not define."),
+    "V214": ("unknown world", "A shot or section names a world that concept.worlds does not define."),
+    "V215": ("character listed twice", "The same character appears twice in one shot's cast."),
+    "V216": ("shots out of song order", "The song is the clock: the shots of a section must be listed together, "
+             "and sections' shots in the order of song.sections."),
+    "V217": ("unknown target", "A target name that is neither built in (mystic, flux, midjourney, comfyui, "
+             "kling, runway, luma, hailuo) nor a folder targets/<name>/ beside film.yaml. `filmc targets list`."),
+    "V218": ("target of the wrong kind", "An image target listed under targets.video, or the other way round."),
+    "V219": ("override for an unused target", "A shot's prompt override names a target the film does not compile for."),
+    "V221": ("target name mismatch", "A target.yaml's `name` must equal its folder's name."),
+    "V222": ("generation length not available", "A shot asks a target for a clip length it does not generate."),
+    "V223": ("shot longer than the target generates", "The shot (plus trim, times speed) needs more video than the "
+             "target's longest generation. Split the shot, or set `extend: true` to chain generations."),
+    "V230": ("bad time", "Times are seconds (12.5) or 'm:ss', 'm:ss.fff', 'h:mm:ss.fff' with seconds below 60."),
+    "V231": ("section starts out of order", "The first section starts at 0 and each next one strictly later."),
+    "V232": ("section outside the song", "A section starts at or after the end of the song."),
+    "V233": ("song length unknown", "Without an audio file, song.duration is required."),
+    "V234": ("song duration disagrees with the audio", "song.duration and the audio file's length differ by more "
+             "than 0.1 s. Fix the duration, or remove it and let the audio decide."),
+    "V236": ("unreadable audio", "ffmpeg could not read the song's audio file."),
+    "V240": ("section over- or under-filled", "A section's shots must fill it exactly. Shots without a duration "
+             "share what the others leave; the message says by how much the section is over or under."),
+    "V241": ("zero-length shot", "A shot's duration must be greater than 0."),
+    "V242": ("no shots", "The film has no shots yet (a warning: the song and sections still validate)."),
+    "V250": ("transition longer than its shot", "A fade or dissolve lasts longer than the shot (or, for a "
+             "dissolve, the neighbouring shot)."),
+    "V260": ("path outside the film", "Paths are relative to the folder holding film.yaml and must stay inside it "
+             "(no absolute paths, no '..' escaping). `--allow-outside-paths` lifts this deliberately."),
+    "V261": ("file not found", "A referenced file does not exist: an error for audio and LUTs, a warning for "
+             "takes and reference images."),
+    "V270": ("name in prompt text", "A character's `name` is for humans. Written into prompt text it would reach "
+             "the generation model; describe the person instead (the description is injected for you)."),
+    "V280": ("unknown camera move", "Camera moves: static push-in pull-out zoom-in zoom-out pan-left pan-right "
+             "tilt-up tilt-down dolly-in dolly-out truck-left truck-right tracking crane-up crane-down orbit-left "
+             "orbit-right handheld, optionally with 'slow ' or 'fast ' first."),
+    "V281": ("lyric line outside its section", "A timed lyric line's `at` lies outside its section."),
+    "V282": ("lyrics and lines", "A section has both `lyrics` and timed `lines`; the lines are used."),
+    "V290": ("snap without beats", "edit.snap: beats needs song.bpm (with beat_offset) or song.beats."),
+    "V291": ("bpm and beats", "Both song.bpm and song.beats are set; the explicit beats win."),
+    "V292": ("subtitles without lyrics", "Subtitles are on, but no section has lyrics or lines."),
+    "V293": ("card past the song", "A card overlaid at a song time runs past the end of the song."),
+    "V294": ("card fades too long", "A card's fade-in plus fade-out is longer than the card."),
+    "V295": ("odd resolution", "Video encoders (H.264) need even width and height."),
+}
+
+
+def explain(code: str) -> str | None:
+    entry = CODES.get(code.upper())
+    if entry is None:
+        return None
+    title, text = entry
+    return f"{code.upper()}: {title}\n\n{text}\n"

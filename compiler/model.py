@@ -1,0 +1,220 @@
+"""The validated film as frozen dataclasses: what every stage after `validate` works on.
+
+Times are seconds (float); text-or-list fields are tuples of strings; each object keeps
+its JSON pointer so later stages can still point at the line a value came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TRANSITIONS = ("cut", "fade", "dissolve")
+SIZES = ("EWS", "WS", "MWS", "MS", "MCU", "CU", "ECU", "OTS", "POV", "INSERT")
+ANGLES = ("eye-level", "low", "high", "dutch", "overhead")
+CAMERA_MOVES = (
+    "static", "push-in", "pull-out", "zoom-in", "zoom-out", "pan-left", "pan-right",
+    "tilt-up", "tilt-down", "dolly-in", "dolly-out", "truck-left", "truck-right", "tracking",
+    "crane-up", "crane-down", "orbit-left", "orbit-right", "handheld",
+)
+CAMERA_SPEEDS = ("slow", "fast")
+
+
+@dataclass(frozen=True, slots=True)
+class Camera:
+    move: str  # one of CAMERA_MOVES
+    speed: str | None = None  # slow | fast | None
+
+    def __str__(self) -> str:
+        return f"{self.speed} {self.move}" if self.speed else self.move
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    lut: str | None = None
+    brightness: float | None = None
+    contrast: float | None = None
+    saturation: float | None = None
+    gamma: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    id: str
+    style: tuple[str, ...] = ()
+    palette: str | None = None
+    lighting: str | None = None
+    avoid: tuple[str, ...] = ()
+    grade: Grade | None = None
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    style: tuple[str, ...] = ()
+    palette: str | None = None
+    lighting: str | None = None
+    avoid: tuple[str, ...] = ()
+    worlds: dict[str, World] = field(default_factory=dict)
+    motifs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LyricLine:
+    at: float | None  # song time; None for untimed lyrics (spread over the section)
+    text: str
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    start: float
+    tag: str | None = None
+    lines: tuple[LyricLine, ...] = ()
+    timed: bool = False
+    world: str | None = None
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Song:
+    sections: tuple[Section, ...]
+    audio: str | None = None
+    duration: float | None = None
+    bpm: float | None = None
+    beat_offset: float = 0.0
+    beats: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Character:
+    id: str
+    description: str
+    name: str | None = None
+    wardrobe: dict[str, str] = field(default_factory=dict)  # a plain text wardrobe is {"default": text}
+    refs: tuple[str, ...] = ()
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    id: str
+    description: str
+    slug: str | None = None
+    refs: tuple[str, ...] = ()
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    image: tuple[str, ...] = ()
+    video: tuple[str, ...] = ()
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    id: str
+    wardrobe: str | None = None
+    action: str | None = None
+    expression: str | None = None
+    motion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    into: str = "cut"  # the transition at the start of the shot
+    out: str = "cut"  # the transition at its end
+    duration: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PromptOverride:
+    image: str | None = None
+    video: str | None = None
+    negative: str | None = None
+    text: str | None = None  # the plain-string form: replaces the target's own kind of prompt
+
+
+@dataclass(frozen=True, slots=True)
+class Shot:
+    id: str
+    section: str
+    index: int  # position in the shot list
+    duration: float | None = None
+    size: str | None = None
+    angle: str | None = None
+    camera: Camera | None = None
+    location: str | None = None
+    time: str | None = None
+    world: str | None = None
+    cast: tuple[CastMember, ...] = ()
+    subject: str | None = None
+    background: str | None = None
+    background_motion: str | None = None
+    mood: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+    transition: Transition = Transition()
+    generate: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prompt: dict[str, PromptOverride] = field(default_factory=dict)
+    take: str | None = None
+    trim_in: float = 0.0
+    reverse: bool = False
+    speed: float = 1.0
+    extend: bool = False
+    notes: str | None = None
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    text: str
+    at: str | float  # "start" | "end" | song time
+    duration: float = 3.0
+    fade: float = 0.5
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    file: str | None = None
+    crf: int = 20
+    preset: str = "medium"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    cards: tuple[Card, ...] = ()
+    subtitles: str = "none"
+    grade: Grade | None = None
+    snap: str = "none"
+    output: Output = Output()
+
+
+@dataclass(frozen=True, slots=True)
+class FilmInfo:
+    title: str
+    logline: str | None = None
+    aspect: str = "16:9"
+    resolution: tuple[int, int] | None = None
+    fps: float = 24.0
+    keep_rate: float = 0.34
+
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    """A film.yaml that passed validation."""
+
+    path: Path  # the film.yaml file
+    root: Path  # the folder holding it: every relative path is resolved against it
+    info: FilmInfo
+    song: Song
+    story: str | None
+    concept: Concept
+    characters: dict[str, Character]
+    locations: dict[str, Location]
+    targets: Targets
+    shots: tuple[Shot, ...]
+    edit: Edit

@@ -1,0 +1,217 @@
+"""resolve: Film -> Production (references bound, defaults cascaded, the timeline from the song).
+
+The song is the master clock: every shot's start and end come from its section's start
+and the shots' durations. Title cards `at: start` are a pre-roll before the song.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any
+
+from .diagnostics import Diagnostic
+from .model import Card, CastMember, Character, Film, Location, Section, Shot, World
+from .targets import TargetDef
+from .validate import Validated
+from .validate.timing import EPS, allocate
+
+_ASPECT_720 = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720), "4:3": (960, 720),
+               "3:4": (720, 960), "21:9": (1680, 720), "2.39:1": (1720, 720), "4:5": (720, 900)}
+
+
+@dataclass(frozen=True, slots=True)
+class TimedLine:
+    start: float  # song time
+    end: float
+    text: str
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class InFrame:
+    member: CastMember
+    character: Character
+    wardrobe: str | None  # the wardrobe text for this shot
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedShot:
+    shot: Shot
+    section: Section
+    number: int  # 1-based screen position
+    start: float  # song time
+    end: float
+    world: World | None
+    location: Location | None
+    cast: tuple[InFrame, ...]
+    lines: tuple[TimedLine, ...]
+
+    @property
+    def id(self) -> str:
+        return self.shot.id
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSection:
+    section: Section
+    start: float
+    end: float
+    shots: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Production:
+    film: Film
+    targets: dict[str, TargetDef]  # every known target (built-in and the film's own)
+    sections: tuple[ResolvedSection, ...]
+    shots: tuple[ResolvedShot, ...]
+    lines: tuple[TimedLine, ...]
+    beats: tuple[float, ...]
+    song_duration: float
+    preroll: float  # seconds of `at: start` cards before the song
+    postroll: float  # seconds of `at: end` cards after it
+    resolution: tuple[int, int]
+    fps: float
+    warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def total_duration(self) -> float:
+        return self.preroll + self.song_duration + self.postroll
+
+    def shot(self, shot_id: str) -> ResolvedShot:
+        for s in self.shots:
+            if s.id == shot_id:
+                return s
+        raise KeyError(shot_id)
+
+    def cards(self, at: str) -> tuple[Card, ...]:
+        if at == "overlay":
+            return tuple(c for c in self.film.edit.cards if not isinstance(c.at, str))
+        return tuple(c for c in self.film.edit.cards if c.at == at)
+
+
+def _resolution(film: Film) -> tuple[int, int]:
+    if film.info.resolution:
+        return film.info.resolution
+    if film.info.aspect in _ASPECT_720:
+        return _ASPECT_720[film.info.aspect]
+    w, h = (float(x) for x in film.info.aspect.split(":"))
+    if w >= h:
+        return (int(round(720 * w / h / 2)) * 2, 720)
+    return (720, int(round(720 * h / w / 2)) * 2)
+
+
+def beat_grid(film: Film, duration: float) -> tuple[float, ...]:
+    song = film.song
+    if song.beats:
+        return tuple(sorted(b for b in song.beats if b <= duration + EPS))
+    if song.bpm:
+        step = 60.0 / song.bpm
+        first = song.beat_offset % step
+        n = int((duration - first) / step + EPS) + 1
+        return tuple(round(first + k * step, 6) for k in range(max(n, 0)))
+    return ()
+
+
+def _snap(bounds: list[float], beats: tuple[float, ...], min_gap: float) -> list[float]:
+    """Move inner cut points to the nearest beat when that keeps every shot at least min_gap long."""
+    out = list(bounds)
+    for i in range(1, len(out) - 1):
+        j = bisect.bisect_left(beats, out[i])
+        near = [beats[k] for k in (j - 1, j) if 0 <= k < len(beats)]
+        if not near:
+            continue
+        b = min(near, key=lambda x: abs(x - out[i]))
+        if out[i - 1] + min_gap <= b <= out[i + 1] - min_gap:
+            out[i] = b
+    return out
+
+
+def _lines(section: Section, start: float, end: float) -> list[TimedLine]:
+    if not section.lines:
+        return []
+    if section.timed:
+        timed = sorted((ln for ln in section.lines if ln.at is not None), key=lambda ln: ln.at or 0.0)
+        out = []
+        for k, ln in enumerate(timed):
+            at = max(ln.at or 0.0, start)
+            nxt = timed[k + 1].at if k + 1 < len(timed) else end
+            out.append(TimedLine(at, min(nxt or end, end), ln.text, section.id))
+        return [t for t in out if t.end > t.start + EPS]
+    step = (end - start) / len(section.lines)
+    return [TimedLine(start + k * step, start + (k + 1) * step, ln.text, section.id)
+            for k, ln in enumerate(section.lines)]
+
+
+def _wardrobe(member: CastMember, char: Character, world: World | None) -> str | None:
+    w = member.wardrobe
+    if w:
+        return char.wardrobe.get(w, w)
+    if world and world.id in char.wardrobe:
+        return char.wardrobe[world.id]
+    return char.wardrobe.get("default")
+
+
+def resolve_production(validated: Validated, *, song_duration: float | None = None) -> Production:
+    """Bind references and compute the timeline of a validated film."""
+    film = validated.film
+    duration = song_duration or validated.song_duration or film.song.duration
+    if duration is None:
+        raise ValueError("the song's length is unknown (validation should have said so)")
+    beats = beat_grid(film, duration)
+    secs = film.song.sections
+    ends = [s.start for s in secs[1:]] + [duration]
+    by_section: dict[str, list[Shot]] = {s.id: [] for s in secs}
+    for shot in film.shots:
+        by_section[shot.section].append(shot)
+    snap = film.edit.snap == "beats" and bool(beats)
+    min_gap = 1.0 / film.info.fps
+    shots: list[ResolvedShot] = []
+    sections: list[ResolvedSection] = []
+    all_lines: list[TimedLine] = []
+    for sec, end in zip(secs, ends):
+        members = by_section[sec.id]
+        lines = _lines(sec, sec.start, end)
+        all_lines += lines
+        sections.append(ResolvedSection(sec, sec.start, end, tuple(s.id for s in members)))
+        if not members:
+            continue
+        durs, _ = allocate(end - sec.start, [s.duration for s in members])
+        bounds = [sec.start]
+        for d in durs:
+            bounds.append(bounds[-1] + d)
+        bounds[-1] = end  # no drift from float sums: the section ends where the next starts
+        if snap:
+            bounds = _snap(bounds, beats, min_gap)
+        for shot, a, b in zip(members, bounds, bounds[1:]):
+            world = film.concept.worlds.get(shot.world or sec.world or "")
+            cast = tuple(InFrame(m, film.characters[m.id], _wardrobe(m, film.characters[m.id], world))
+                         for m in shot.cast if m.id in film.characters)
+            in_shot = tuple(ln for ln in lines if ln.start < b - EPS and ln.end > a + EPS)
+            shots.append(ResolvedShot(shot, sec, 0, a, b, world, film.locations.get(shot.location or ""), cast, in_shot))
+    ordered = sorted(shots, key=lambda s: s.shot.index)
+    ordered = [ResolvedShot(s.shot, s.section, i + 1, s.start, s.end, s.world, s.location, s.cast, s.lines)
+               for i, s in enumerate(ordered)]
+    pre = sum(c.duration for c in film.edit.cards if c.at == "start")
+    post = sum(c.duration for c in film.edit.cards if c.at == "end")
+    return Production(film, validated.targets, tuple(sections), tuple(ordered), tuple(all_lines), beats,
+                      duration, pre, post, _resolution(film), film.info.fps, validated.warnings)
+
+
+def timeline_data(prod: Production) -> list[dict[str, Any]]:
+    """The timeline as plain data (`filmc timeline --format json`)."""
+    out = []
+    for s in prod.shots:
+        out.append({
+            "id": s.id, "number": s.number, "section": s.section.id,
+            "start": round(s.start, 6), "end": round(s.end, 6), "duration": round(s.duration, 6),
+            "film_start": round(s.start + prod.preroll, 6), "film_end": round(s.end + prod.preroll, 6),
+            "world": s.world.id if s.world else None,
+            "lyrics": [ln.text for ln in s.lines],
+        })
+    return out

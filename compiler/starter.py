@@ -1,0 +1,112 @@
+"""The starter film.yaml written by `filmc init`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .fsutil import write_atomic
+from .resources import schema_path
+
+STARTER = """\
+# yaml-language-server: $schema=.filmc/film.schema.json
+# A film for filmc. Every key: `filmc schema`; what a diagnostic means: `filmc explain CODE`.
+#   filmc validate        check this file (every problem, with line:column)
+#   filmc timeline        when each shot plays over the song
+version: 1
+
+film:
+  title: "{title}"
+  logline: One sentence about the film.
+  aspect: "16:9"          # mapped to each model's own aspect vocabulary
+  fps: 24
+
+song:
+  # audio: audio/song.mp3 # the song (made elsewhere); its length then comes from the file
+  duration: "0:40"        # needed while there is no audio file
+  # bpm: 96               # a beat grid, for edit.snap: beats
+  sections:               # each section ends where the next one starts
+    - {{id: intro, tag: Intro, start: 0}}
+    - id: verse1
+      tag: Verse
+      start: "0:10"       # quote m:ss times
+      lyrics: |
+        First line of the verse
+        Second line of the verse
+    - {{id: chorus1, tag: Chorus, start: "0:25", world: dream}}
+
+story: |
+  A few sentences of story. Drafting uses it; prompts do not.
+
+concept:
+  style: [cinematic, realistic]
+  palette: muted blues and greys
+  lighting: soft natural light
+  avoid: [text, watermark, extra fingers]
+  worlds:                 # named looks a section or shot can switch to
+    dream: {{palette: warm gold and amber, lighting: hazy backlight}}
+
+characters:
+  hero:
+    name: Mara            # for humans only: never written into prompts
+    description: a woman in her thirties with short dark curly hair and a freckled face
+    wardrobe:
+      default: a faded green raincoat over a grey sweater
+      dream: a flowing white linen dress   # picked automatically in the dream world
+
+locations:
+  shore: {{slug: EXT. SHORE - DAWN, description: a wide empty beach of dark sand under low clouds}}
+
+targets:
+  image: [mystic]         # first-frame image models
+  video: [kling]          # image-to-video models
+
+shots:                    # the storyboard, in screen order
+  - id: s01
+    section: intro
+    size: EWS
+    angle: high
+    camera: slow push-in
+    location: shore
+    time: dawn, light drizzle
+    subject: waves folding onto dark sand
+    background_motion: mist drifts along the waterline
+    mood: [quiet, expectant]
+    transition: {{in: fade, duration: 1.0}}
+  - id: s02
+    section: verse1
+    duration: 7.5         # seconds; shots without one share the rest of their section
+    size: MS
+    angle: eye-level
+    camera: static
+    location: shore
+    cast: [{{id: hero, action: walking along the waterline, expression: lost in thought, motion: she walks slowly toward the camera}}]
+  - id: s03
+    section: verse1
+    size: CU
+    angle: low
+    camera: slow pull-out
+    location: shore
+    cast: [{{id: hero, action: looking up at the sky, expression: surprised, motion: she lifts a hand to shield her eyes}}]
+  - id: s04
+    section: chorus1
+    size: WS
+    angle: eye-level
+    camera: orbit-left
+    location: shore
+    cast: [{{id: hero, action: spinning with arms open, expression: joyful, motion: she turns in a slow circle}}]
+    background_motion: golden dust hangs in the air
+
+edit:
+  cards:
+    - {{text: "{title}", at: start, duration: 3}}
+  subtitles: none         # none | burn | sidecar
+"""
+
+
+def write_starter(directory: Path, title: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    safe = title.replace("\\", "\\\\").replace('"', '\\"')
+    path = directory / "film.yaml"
+    write_atomic(directory / ".filmc" / "film.schema.json", schema_path("film").read_text(encoding="utf-8"))
+    write_atomic(path, STARTER.format(title=safe))
+    return path

@@ -1,0 +1,103 @@
+"""Target definitions: folders with a target.yaml, built-in or beside film.yaml (which win by name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Collector
+from .errors import FilmError
+from .resources import data_dir, load_schema
+
+
+@dataclass(frozen=True)
+class TargetDef:
+    name: str
+    kind: str  # image | video
+    folder: Path
+    builtin: bool
+    capabilities: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # JSON Schema of targets.options.<name>
+    defaults: dict[str, Any] = field(default_factory=dict)
+    providers: dict[str, Any] = field(default_factory=dict)
+    prices: tuple[dict[str, Any], ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def durations(self) -> tuple[float, ...]:
+        return tuple(float(d) for d in self.capabilities.get("durations") or ())
+
+    def generation_duration(self, needed: float) -> float | None:
+        """The smallest allowed generation length covering `needed` seconds (None: too long)."""
+        for d in self.durations:
+            if d + 1e-6 >= needed:
+                return d
+        return None
+
+    def generate_schema(self) -> dict[str, Any]:
+        """Schema of `shots[].generate.<name>`: the target's options plus `duration`."""
+        schema = dict(self.options or {"type": "object"})
+        props = dict(schema.get("properties", {}))
+        if self.kind == "video":
+            props.setdefault("duration", {
+                "type": "number", "exclusiveMinimum": 0,
+                "description": "generation length in seconds; one the target allows",
+            })
+        schema["properties"] = props
+        return schema
+
+
+def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | None:
+    from .load import load_film  # the same YAML 1.2 loader, located errors
+
+    path = folder / "target.yaml"
+    display = str(path)
+    doc = load_film(path, display=display)
+    data = doc.data
+    if not builtin:
+        from .validate.schema import check_schema
+
+        local = Collector(display, doc)
+        check_schema(data, load_schema("target"), local, what="target.yaml")
+        if data.get("name") not in (None, folder.name):
+            local.error("V221", f"target name '{data.get('name')}' differs from its folder '{folder.name}'",
+                        "/name", hint=f"set name: {folder.name}")
+        if local.has_errors:
+            raise FilmError(local.items, {display: doc.lines})
+    return TargetDef(
+        name=folder.name,
+        kind=str(data.get("kind", "image")),
+        folder=folder,
+        builtin=builtin,
+        capabilities=dict(data.get("capabilities") or {}),
+        options=dict(data.get("options") or {}),
+        defaults=dict(data.get("defaults") or {}),
+        providers=dict(data.get("providers") or {}),
+        prices=tuple(data.get("prices") or ()),
+        raw=data,
+    )
+
+
+@cache
+def builtin_targets() -> dict[str, TargetDef]:
+    root = data_dir("targets")
+    out: dict[str, TargetDef] = {}
+    for folder in sorted(p for p in root.iterdir() if (p / "target.yaml").is_file()):
+        t = _read(folder, True, None)
+        if t:
+            out[t.name] = t
+    return out
+
+
+def load_targets(film_root: Path | None = None) -> dict[str, TargetDef]:
+    """Built-ins, overridden and extended by `targets/<name>/target.yaml` beside film.yaml."""
+    out = dict(builtin_targets())
+    local = film_root / "targets" if film_root else None
+    if local and local.is_dir():
+        for folder in sorted(p for p in local.iterdir() if (p / "target.yaml").is_file()):
+            t = _read(folder, False, None)
+            if t:
+                out[t.name] = t
+    return out

@@ -1,0 +1,43 @@
+"""validate: Document -> Film (schema check, then semantic checks; all problems at once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..diagnostics import Collector, Diagnostic
+from ..errors import FilmError
+from ..load import Document
+from ..model import Film
+from ..resources import load_schema
+from ..targets import TargetDef, load_targets
+from .build import Builder
+from .checks import check_film
+from .schema import check_schema
+
+__all__ = ["Validated", "validate_film"]
+
+
+@dataclass(frozen=True)
+class Validated:
+    film: Film
+    targets: dict[str, TargetDef]
+    warnings: tuple[Diagnostic, ...]
+    song_duration: float | None = None  # from the audio file when there is one
+
+
+def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bool = True) -> Validated:
+    """Check a loaded film.yaml; raise FilmError carrying every problem (errors and warnings)."""
+    diags = Collector(doc.display, doc)
+    sources = {doc.display: doc.lines}
+    check_schema(doc.data, load_schema("film"), diags)
+    film = Builder(doc.data, doc.path, diags).film()
+    try:
+        targets = load_targets(film.root)
+    except FilmError as e:  # a broken target.yaml beside the film
+        diags.items.extend(e.diagnostics)
+        sources.update(e.sources)
+        raise FilmError(diags.items, sources) from None
+    length = check_film(film, targets, diags, allow_outside=allow_outside, probe_audio=probe_audio)
+    if diags.has_errors:
+        raise FilmError(diags.items, sources)
+    return Validated(film, targets, tuple(diags.items), length)

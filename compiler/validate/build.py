@@ -1,0 +1,241 @@
+"""Raw film data -> model dataclasses.
+
+Runs after the schema check, also on documents that failed it (so semantic problems are
+reported in the same pass): ill-typed values are skipped here, the schema already said why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Collector
+from ..model import (
+    CAMERA_MOVES, CAMERA_SPEEDS, Camera, Card, CastMember, Character, Concept, Edit, Film, FilmInfo, Grade,
+    Location, LyricLine, Output, PromptOverride, Section, Shot, Song, Targets, Transition, World,
+)
+from ..diagnostics import did_you_mean
+from .times import TimeError, parse_time
+
+
+def _s(v: object) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _num(v: object, default: float | None = None) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else default
+
+
+def _texts(v: object) -> tuple[str, ...]:
+    if isinstance(v, str):
+        return (v,) if v.strip() else ()
+    if isinstance(v, list):
+        return tuple(x for x in v if isinstance(x, str) and x.strip())
+    return ()
+
+
+def _map(v: object) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v: object) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+class Builder:
+    def __init__(self, data: dict[str, Any], path: Path, diags: Collector):
+        self.data = data
+        self.path = path
+        self.diags = diags
+
+    def time(self, v: object, ptr: str, default: float | None = None) -> float | None:
+        if v is None:
+            return default
+        try:
+            return parse_time(v)
+        except TimeError as e:
+            self.diags.error("V230", f"{ptr}: {e}", ptr, hint=e.hint)
+            return default
+
+    def grade(self, v: object) -> Grade | None:
+        g = _map(v)
+        if not g:
+            return None
+        return Grade(_s(g.get("lut")), _num(g.get("brightness")), _num(g.get("contrast")),
+                     _num(g.get("saturation")), _num(g.get("gamma")))
+
+    def film(self) -> Film:
+        d = self.data
+        return Film(
+            path=self.path,
+            root=self.path.parent,
+            info=self.info(_map(d.get("film"))),
+            song=self.song(_map(d.get("song"))),
+            story=_s(d.get("story")),
+            concept=self.concept(_map(d.get("concept"))),
+            characters=self.characters(_map(d.get("characters"))),
+            locations=self.locations(_map(d.get("locations"))),
+            targets=self.targets(_map(d.get("targets"))),
+            shots=self.shots(_list(d.get("shots"))),
+            edit=self.edit(_map(d.get("edit"))),
+        )
+
+    def info(self, f: dict[str, Any]) -> FilmInfo:
+        res = f.get("resolution")
+        resolution = None
+        if isinstance(res, list) and len(res) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in res):
+            resolution = (int(res[0]), int(res[1]))
+        return FilmInfo(
+            title=_s(f.get("title")) or "",
+            logline=_s(f.get("logline")),
+            aspect=_s(f.get("aspect")) or "16:9",
+            resolution=resolution,
+            fps=_num(f.get("fps"), 24.0) or 24.0,
+            keep_rate=_num(f.get("keep_rate"), 0.34) or 0.34,
+        )
+
+    def song(self, s: dict[str, Any]) -> Song:
+        sections = []
+        for i, sec in enumerate(_list(s.get("sections"))):
+            if not isinstance(sec, dict) or not isinstance(sec.get("id"), str):
+                continue
+            ptr = f"/song/sections/{i}"
+            lines: list[LyricLine] = []
+            timed = False
+            if isinstance(sec.get("lines"), list):
+                timed = True
+                for j, ln in enumerate(sec["lines"]):
+                    if isinstance(ln, dict) and isinstance(ln.get("text"), str):
+                        at = self.time(ln.get("at"), f"{ptr}/lines/{j}/at")
+                        if at is not None:
+                            lines.append(LyricLine(at, ln["text"], f"{ptr}/lines/{j}"))
+            elif isinstance(sec.get("lyrics"), str):
+                lines = [LyricLine(None, t.strip(), f"{ptr}/lyrics") for t in sec["lyrics"].splitlines()
+                         if t.strip() and not (t.strip().startswith("[") and t.strip().endswith("]"))]
+            start = self.time(sec.get("start"), f"{ptr}/start")
+            if start is None:
+                start = float("nan")
+            sections.append(Section(sec["id"], start, _s(sec.get("tag")), tuple(lines), timed,
+                                    _s(sec.get("world")), ptr))
+        beats = []
+        for i, b in enumerate(_list(s.get("beats"))):
+            t = self.time(b, f"/song/beats/{i}")
+            if t is not None:
+                beats.append(t)
+        return Song(
+            sections=tuple(sections),
+            audio=_s(s.get("audio")),
+            duration=self.time(s.get("duration"), "/song/duration"),
+            bpm=_num(s.get("bpm")),
+            beat_offset=self.time(s.get("beat_offset"), "/song/beat_offset", 0.0) or 0.0,
+            beats=tuple(beats),
+        )
+
+    def concept(self, c: dict[str, Any]) -> Concept:
+        worlds = {}
+        for wid, w in _map(c.get("worlds")).items():
+            w = _map(w)
+            worlds[wid] = World(wid, _texts(w.get("style")), _s(w.get("palette")), _s(w.get("lighting")),
+                                _texts(w.get("avoid")), self.grade(w.get("grade")), f"/concept/worlds/{wid}")
+        return Concept(_texts(c.get("style")), _s(c.get("palette")), _s(c.get("lighting")),
+                       _texts(c.get("avoid")), worlds, _texts(c.get("motifs")))
+
+    def characters(self, cs: dict[str, Any]) -> dict[str, Character]:
+        out = {}
+        for cid, c in cs.items():
+            c = _map(c)
+            wr = c.get("wardrobe")
+            wardrobe = {"default": wr} if isinstance(wr, str) else {k: v for k, v in _map(wr).items() if isinstance(v, str)}
+            out[cid] = Character(cid, _s(c.get("description")) or "", _s(c.get("name")), wardrobe,
+                                 _texts(c.get("refs")), f"/characters/{cid}")
+        return out
+
+    def locations(self, ls: dict[str, Any]) -> dict[str, Location]:
+        out = {}
+        for lid, loc in ls.items():
+            loc = _map(loc)
+            out[lid] = Location(lid, _s(loc.get("description")) or "", _s(loc.get("slug")),
+                                _texts(loc.get("refs")), f"/locations/{lid}")
+        return out
+
+    def targets(self, t: dict[str, Any]) -> Targets:
+        names = lambda v: tuple(x for x in _list(v) if isinstance(x, str))  # noqa: E731
+        options = {k: v for k, v in _map(t.get("options")).items() if isinstance(v, dict)}
+        return Targets(names(t.get("image")), names(t.get("video")), options)
+
+    def camera(self, v: object, ptr: str) -> Camera | None:
+        if not isinstance(v, str) or not v.strip():
+            return None
+        words = v.strip().lower().replace("_", "-").split()
+        speed = words[0] if len(words) > 1 and words[0] in CAMERA_SPEEDS else None
+        move = "-".join(words[1:] if speed else words)
+        if move not in CAMERA_MOVES:
+            allowed = list(CAMERA_MOVES) + [f"{s} {m}" for s in CAMERA_SPEEDS for m in CAMERA_MOVES]
+            self.diags.error("V280", f"{ptr}: unknown camera move '{v}'", ptr,
+                             hint=did_you_mean(v, allowed) or "moves: " + ", ".join(CAMERA_MOVES) + " (optionally 'slow '/'fast ' first)")
+            return None
+        return Camera(move, speed)
+
+    def shots(self, items: list[Any]) -> tuple[Shot, ...]:
+        out = []
+        for i, s in enumerate(items):
+            if not isinstance(s, dict) or not isinstance(s.get("id"), str) or not isinstance(s.get("section"), str):
+                continue
+            ptr = f"/shots/{i}"
+            cast = []
+            for c in _list(s.get("cast")):
+                if isinstance(c, str):
+                    cast.append(CastMember(c))
+                elif isinstance(c, dict) and isinstance(c.get("id"), str):
+                    cast.append(CastMember(c["id"], _s(c.get("wardrobe")), _s(c.get("action")),
+                                           _s(c.get("expression")), _s(c.get("motion"))))
+            tr = s.get("transition")
+            if isinstance(tr, str) and tr in ("cut", "fade", "dissolve"):
+                transition = Transition(into=tr)
+            elif isinstance(tr, dict):
+                into = tr.get("in") if tr.get("in") in ("cut", "fade", "dissolve") else "cut"
+                out_ = tr.get("out") if tr.get("out") in ("cut", "fade", "dissolve") else "cut"
+                transition = Transition(into, out_, _num(tr.get("duration"), 1.0) or 1.0)
+            else:
+                transition = Transition()
+            prompt = {}
+            for t, p in _map(s.get("prompt")).items():
+                if isinstance(p, str):
+                    prompt[t] = PromptOverride(text=p)
+                elif isinstance(p, dict):
+                    prompt[t] = PromptOverride(_s(p.get("image")), _s(p.get("video")), _s(p.get("negative")))
+            dur = self.time(s.get("duration"), f"{ptr}/duration")
+            trim = _map(s.get("trim"))
+            out.append(Shot(
+                id=s["id"], section=s["section"], index=i, duration=dur,
+                size=_s(s.get("size")), angle=_s(s.get("angle")),
+                camera=self.camera(s.get("camera"), f"{ptr}/camera"),
+                location=_s(s.get("location")), time=_s(s.get("time")), world=_s(s.get("world")),
+                cast=tuple(cast), subject=_s(s.get("subject")), background=_s(s.get("background")),
+                background_motion=_s(s.get("background_motion")),
+                mood=_texts(s.get("mood")), details=_texts(s.get("details")), transition=transition,
+                generate={k: v for k, v in _map(s.get("generate")).items() if isinstance(v, dict)},
+                prompt=prompt, take=_s(s.get("take")),
+                trim_in=self.time(trim.get("in"), f"{ptr}/trim/in", 0.0) or 0.0,
+                reverse=s.get("reverse") is True, speed=_num(s.get("speed"), 1.0) or 1.0,
+                extend=s.get("extend") is True, notes=_s(s.get("notes")), pointer=ptr,
+            ))
+        return tuple(out)
+
+    def edit(self, e: dict[str, Any]) -> Edit:
+        cards = []
+        for i, c in enumerate(_list(e.get("cards"))):
+            if not isinstance(c, dict) or not isinstance(c.get("text"), str):
+                continue
+            at = c.get("at")
+            at_v: str | float | None = at if at in ("start", "end") else self.time(at, f"/edit/cards/{i}/at")
+            if at_v is None:
+                continue
+            cards.append(Card(c["text"], at_v, _num(c.get("duration"), 3.0) or 3.0,
+                              _num(c.get("fade"), 0.5) if _num(c.get("fade")) is not None else 0.5, f"/edit/cards/{i}"))
+        o = _map(e.get("output"))
+        crf = o.get("crf")
+        output = Output(_s(o.get("file")), crf if isinstance(crf, int) and not isinstance(crf, bool) else 20,
+                        _s(o.get("preset")) or "medium")
+        return Edit(tuple(cards), _s(e.get("subtitles")) or "none", self.grade(e.get("grade")),
+                    _s(e.get("snap")) or "none", output)
