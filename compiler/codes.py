@@ -43,7 +43,6 @@ CODES: dict[str, tuple[str, str]] = {
     "V218": ("target of the wrong kind", "An image target listed under targets.video, or the other way round."),
     "V219": ("override for an unused target", "A shot's prompt override names a target the film does not compile for."),
     "V221": ("target name mismatch", "A target.yaml's `name` must equal its folder's name."),
-    "V222": ("generation length not available", "A shot asks a target for a clip length it does not generate."),
     "V223": ("shot longer than the target generates", "The shot (plus trim, times speed) needs more video than the "
              "target's longest generation. Split the shot, or set `extend: true` to chain generations."),
     "V230": ("bad time", "Times are seconds (12.5) or 'm:ss', 'm:ss.fff', 'h:mm:ss.fff' with seconds below 60."),

@@ -40,7 +40,7 @@ class Collector:
     """Gathers the diagnostics of one stage so they can be reported all at once."""
 
     file: str
-    source: "SourceLike | None" = None
+    source: SourceLike | None = None
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(

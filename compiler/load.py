@@ -7,8 +7,11 @@ keys are reported with both places, and alias expansion is bounded.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,11 +41,23 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 _SPECIAL_FLOATS = {"inf": math.inf, "nan": math.nan}
 
 
-class _Composer(yaml.CParser if hasattr(yaml, "CParser") else yaml.Loader):  # type: ignore[misc]
+try:
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # PyYAML built without libyaml: the pure-Python parser, same results
+    from yaml import Loader as _Parser  # type: ignore[assignment]
+
+
+class _Composer(_Parser):  # type: ignore[misc,valid-type]
     """The C composer with YAML 1.2 core-schema implicit typing."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
+
+    def descend_resolver(self, parent: Any, index: Any) -> None:  # path resolvers: not used
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: D401
         if kind is ScalarNode:
@@ -179,6 +194,19 @@ class _Builder:
         )
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic GC: building tens of thousands of acyclic objects otherwise triggers
+    collections that cost more than the parse itself."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class _Bomb(Exception):
     pass
 
@@ -258,6 +286,11 @@ def _parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) ->
 
 def load_film(path: str | Path, *, display: str | None = None, text: str | None = None) -> Document:
     """Read and parse film.yaml; raise FilmError with located diagnostics on any problem."""
+    with paused_gc():
+        return _load(path, display, text)
+
+
+def _load(path: str | Path, display: str | None, text: str | None) -> Document:
     p = Path(path)
     shown = display or str(path)
     diags = Collector(shown)
@@ -279,7 +312,8 @@ def load_film(path: str | Path, *, display: str | None = None, text: str | None 
             raise FilmError(diags.items) from None
         decoded = _decode(raw, diags)
         if decoded is None:
-            raise FilmError(diags.items)
+            shown_lines = raw.decode("utf-8", "replace").splitlines() if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) else []
+            raise FilmError(diags.items, {shown: shown_lines})
         text = decoded
     elif len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         diags.error("L103", f"the file is too large (the limit is {MAX_BYTES} bytes)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .load import load_film
+from .load import load_film, paused_gc
 from .resolve import Production, resolve_production
 from .validate import validate_film
 
@@ -20,6 +20,7 @@ def film_path(path: str | Path) -> Path:
 def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production:
     """load -> validate -> resolve; FilmError carries every problem of the first failing stage."""
     p = film_path(path)
-    doc = load_film(p, display=str(path if not Path(path).is_dir() else p))
-    validated = validate_film(doc, allow_outside=allow_outside)
-    return resolve_production(validated)
+    with paused_gc():
+        doc = load_film(p, display=str(path if not Path(path).is_dir() else p))
+        validated = validate_film(doc, allow_outside=allow_outside)
+        return resolve_production(validated)

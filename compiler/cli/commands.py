@@ -120,7 +120,8 @@ def schema(target: bool, output: Path | None) -> None:
 @click.argument("code", required=False)
 def explain(code: str | None) -> None:
     """Explain a diagnostic CODE (e.g. V240); without a code, list them all."""
-    from ..codes import CODES, explain as explain_code
+    from ..codes import CODES
+    from ..codes import explain as explain_code
 
     if not code:
         for c, (title, _) in sorted(CODES.items()):

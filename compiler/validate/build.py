@@ -9,12 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Collector
+from ..diagnostics import Collector, did_you_mean
 from ..model import (
-    CAMERA_MOVES, CAMERA_SPEEDS, Camera, Card, CastMember, Character, Concept, Edit, Film, FilmInfo, Grade,
-    Location, LyricLine, Output, PromptOverride, Section, Shot, Song, Targets, Transition, World,
+    CAMERA_MOVES,
+    CAMERA_SPEEDS,
+    Camera,
+    Card,
+    CastMember,
+    Character,
+    Concept,
+    Edit,
+    Film,
+    FilmInfo,
+    Grade,
+    Location,
+    LyricLine,
+    Output,
+    PromptOverride,
+    Section,
+    Shot,
+    Song,
+    Targets,
+    Transition,
+    World,
 )
-from ..diagnostics import did_you_mean
 from .times import TimeError, parse_time
 
 

@@ -123,10 +123,6 @@ def _check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) 
                 _ref(diags, "V217", "target", name, targets, ptr)
                 continue
             check_schema(params, t.generate_schema(), diags, ptr, what=f"the generation parameters of '{name}'")
-            d = params.get("duration")
-            if isinstance(d, (int, float)) and t.durations and float(d) not in t.durations:
-                diags.error("V222", f"{ptr}/duration: {d} s is not a length '{name}' generates",
-                            f"{ptr}/duration", hint="allowed: " + ", ".join(f"{x:g}" for x in t.durations))
         for name in shot.prompt:
             ptr = f"{shot.pointer}/prompt/{name}"
             if name not in targets:
@@ -197,9 +193,10 @@ def _check_song(film: Film, diags: Collector, probe_audio: bool) -> tuple[float 
                 diags.warning("V281", f"{ln.pointer}/at: lyric line at {ln.at:g} s lies outside section '{s.id}' "
                               f"({s.start:g}–{end:g} s)", f"{ln.pointer}/at")
     by_section: dict[str, list[Shot]] = {s.id: [] for s in secs}
+    if any(shot.section not in by_section for shot in film.shots):
+        return duration, None  # the unknown section is reported; a fill report would only mislead
     for shot in film.shots:
-        if shot.section in by_section:
-            by_section[shot.section].append(shot)
+        by_section[shot.section].append(shot)
     result: dict[str, float] = {}
     for s, end in zip(secs, ends):
         shots = by_section[s.id]
@@ -234,7 +231,7 @@ def _check_song(film: Film, diags: Collector, probe_audio: bool) -> tuple[float 
             ok = False
         for sh, d in zip(shots, durs):
             result[sh.id] = d
-    if not film.shots:
+    if not film.shots and not diags.has_errors:
         diags.warning("V242", "/shots: the film has no shots yet", "/shots", key=True,
                       hint="add shots (filmc timeline shows how they share the song)")
     return duration, (result if ok else None)

@@ -1,0 +1,118 @@
+"""The loader: YAML 1.2 scalars, located diagnostics, refusals of hostile input."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import FilmError
+from compiler.load import MAX_BYTES, load_film
+
+
+def problems(text: str) -> list[tuple[str, int, int]]:
+    with pytest.raises(FilmError) as info:
+        load_film("film.yaml", text=text)
+    return [(d.code, d.line, d.col) for d in info.value.diagnostics]
+
+
+def test_yaml12_scalars() -> None:
+    doc = load_film("f", text="a: 0:24\nb: no\nc: off\nd: y\ne: 1:30:00\nf: 12.5\ng: 0x10\nh: true\ni: ~\nj: 010\n")
+    assert doc.data == {"a": "0:24", "b": "no", "c": "off", "d": "y", "e": "1:30:00", "f": 12.5, "g": 16,
+                        "h": True, "i": None, "j": 10}
+
+
+def test_source_map_points_at_values_and_keys() -> None:
+    doc = load_film("f", text="film:\n  title: x\nshots:\n  - id: s01\n    size:   WS\n")
+    assert doc.locate("/shots/0/size") == (5, 13)
+    assert doc.locate("/shots/0/size", key=True) == (5, 5)
+    assert doc.locate("/shots/0/missing") == (4, 5)  # nearest located ancestor
+
+
+def test_duplicate_key_names_both_places() -> None:
+    with pytest.raises(FilmError) as info:
+        load_film("f", text="a: 1\nb:\n  c: 1\n  c: 2\n")
+    d = info.value.diagnostics[0]
+    assert (d.code, d.line, d.col) == ("L111", 4, 3)
+    assert "line 3, column 3" in d.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ("L105", 1, 1)),
+        ("# only a comment\n", ("L105", 1, 1)),
+        ("- a\n- b\n", ("L106", 1, 1)),
+        ("just text\n", ("L106", 1, 1)),
+        ("a:\n\tb: 1\n", ("L104", 2, 1)),
+        ("a: b: c\n", ("L101", 1, 5)),
+        ("a: [1, 2\n", ("L101", 2, 1)),
+        ("a: !!python/object:os.system x\n", ("L113", 1, 4)),
+        ("a: &x [*x]\n", ("L107", 1, 1)),
+        ("? [a, b]\n: 1\n", ("L110", 1, 3)),
+    ],
+)
+def test_bad_documents(text: str, expected: tuple[str, int, int]) -> None:
+    assert problems(text)[0] == expected
+
+
+def test_not_utf8_is_located(tmp_path: Path) -> None:
+    p = tmp_path / "film.yaml"
+    p.write_bytes(b"version: 1\nfilm: {title: caf\xe9}\n")
+    with pytest.raises(FilmError) as info:
+        load_film(p)
+    d = info.value.diagnostics[0]
+    assert (d.code, d.line, d.col) == ("L102", 2, 18)
+
+
+def test_utf16_and_binary_are_refused(tmp_path: Path) -> None:
+    p = tmp_path / "film.yaml"
+    p.write_bytes("version: 1\n".encode("utf-16"))
+    with pytest.raises(FilmError) as info:
+        load_film(p)
+    assert info.value.diagnostics[0].code == "L102"
+    p.write_bytes(b"version: 1\n\x00\x01\x02")
+    with pytest.raises(FilmError) as info:
+        load_film(p)
+    assert info.value.diagnostics[0].code == "L102"
+
+
+def test_bom_is_accepted(tmp_path: Path) -> None:
+    p = tmp_path / "film.yaml"
+    p.write_bytes(b"\xef\xbb\xbfversion: 1\n")
+    assert load_film(p).data == {"version": 1}
+
+
+def test_billion_laughs_is_refused_fast() -> None:
+    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    prev = "a"
+    for n in "bcdefghijk":
+        text += f"{n}: &{n} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        prev = n
+    started = time.process_time()
+    assert problems(text)[0][0] == "L107"
+    assert time.process_time() - started < 5  # a guard against hanging, not a benchmark
+
+
+def test_small_aliases_are_fine() -> None:
+    doc = load_film("f", text="a: &s [x, y]\nb: *s\n")
+    assert doc.data == {"a": ["x", "y"], "b": ["x", "y"]}
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    p = tmp_path / "film.yaml"
+    with p.open("wb") as f:
+        f.truncate(MAX_BYTES + 1)
+    with pytest.raises(FilmError) as info:
+        load_film(p)
+    assert info.value.diagnostics[0].code == "L103"
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(FilmError) as info:
+        load_film(tmp_path / "nope.yaml")
+    assert info.value.diagnostics[0].code == "L100"
+    with pytest.raises(FilmError) as info:
+        load_film(tmp_path)
+    assert info.value.diagnostics[0].code == "L100"

@@ -1,0 +1,104 @@
+"""Validation: structure of diagnostics (code, line, column), not their wording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import FilmError
+from compiler.load import load_film
+from compiler.resolve import resolve_production
+from compiler.validate import validate_film
+from compiler.validate.times import TimeError, parse_time
+
+BASE = (Path(__file__).resolve().parent.parent / "cases" / "base.yaml").read_text()
+
+
+def check(tmp_path: Path, text: str):
+    p = tmp_path / "film.yaml"
+    p.write_text(text)
+    return validate_film(load_film(p, display="film.yaml"))
+
+
+def found(tmp_path: Path, text: str) -> list[tuple[str, int, int]]:
+    with pytest.raises(FilmError) as info:
+        check(tmp_path, text)
+    return sorted((d.code, d.line, d.col) for d in info.value.diagnostics if d.severity == "error")
+
+
+def test_base_is_valid(tmp_path: Path) -> None:
+    v = check(tmp_path, BASE)
+    assert [s.id for s in v.film.shots] == ["s01", "s02", "s03", "s04"]
+    assert v.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("shots:\n", "shot:\n", ("V101", 28, 1)),
+        ("    size: CU\n", "    size: XCU\n", ("V104", 43, 11)),
+        ("    section: chorus1\n", "    section: chorus\n", ("V210", 46, 14)),
+        ("cast: [keeper]", "cast: [keper]", ("V211", 44, 12)),
+        ('start: "0:10"', 'start: "1:75"', ("V230", 10, 14)),
+        ("    section: verse1\n    duration: 4\n", "    section: verse1\n    duration: 12\n", ("V240", 8, 7)),
+        ("camera: slow push-in", "camera: slow push", ("V280", 32, 13)),
+        ("video: [kling]", "video: [klingg]", ("V217", 27, 36)),
+    ],
+)
+def test_located(tmp_path: Path, old: str, new: str, expected: tuple[str, int, int]) -> None:
+    assert old in BASE
+    assert found(tmp_path, BASE.replace(old, new, 1)) == [expected]
+
+
+def test_all_problems_at_once(tmp_path: Path) -> None:
+    text = BASE.replace("shots:\n", "shots:\n", 1).replace("    size: CU\n", "    size: XCU\n").replace(
+        "cast: [keeper]", "cast: [keper]").replace("camera: orbit-left", "camera: orbit")
+    codes = [c for c, _, _ in found(tmp_path, text)]
+    assert codes == ["V104", "V211", "V280"]
+
+
+def test_hints_name_close_matches(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(BASE.replace("    section: chorus1\n", "    section: chorus\n"))
+    with pytest.raises(FilmError) as info:
+        validate_film(load_film(tmp_path / "film.yaml"))
+    assert info.value.diagnostics[0].hint == "did you mean 'chorus1'?"
+
+
+def test_paths_stay_inside(tmp_path: Path) -> None:
+    film = tmp_path / "film"
+    film.mkdir()
+    (tmp_path / "secret.ogg").write_bytes(b"x")
+    for bad in ("../secret.ogg", "/etc/passwd", "audio/../../secret.ogg"):
+        text = BASE.replace("  duration: 30\n", f"  audio: {bad}\n  duration: 30\n")
+        assert [c for c, _, _ in found(film, text)] == ["V260"]
+
+
+def test_fill_and_timeline(tmp_path: Path) -> None:
+    prod = resolve_production(check(tmp_path, BASE))
+    spans = [(s.id, s.start, s.end) for s in prod.shots]
+    assert spans == [("s01", 0, 10), ("s02", 10, 14), ("s03", 14, 20), ("s04", 20, 30)]
+    assert [ln.text for ln in prod.shot("s02").lines] == ["first line"]
+    assert prod.shot("s04").world and prod.shot("s04").world.id == "dream"
+    assert prod.shot("s04").cast[0].wardrobe == "a yellow dress"  # the world's wardrobe
+    assert prod.shot("s03").cast[0].wardrobe == "a grey wool coat"
+
+
+def test_start_cards_are_a_preroll(tmp_path: Path) -> None:
+    text = BASE + "edit:\n  cards:\n    - {text: Hello, at: start, duration: 2}\n    - {text: Bye, at: end}\n"
+    prod = resolve_production(check(tmp_path, text))
+    assert (prod.preroll, prod.postroll, prod.total_duration) == (2, 3, 35)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(12.5, 12.5), ("0:24", 24), ("1:05.250", 65.25), ("1:00:00.5", 3600.5), ("7", 7), (0, 0)],
+)
+def test_times(value: object, seconds: float) -> None:
+    assert parse_time(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["1:75", "1:5", "abc", -1, True, "1:60:00", None])
+def test_bad_times(value: object) -> None:
+    with pytest.raises(TimeError):
+        parse_time(value)
