@@ -279,6 +279,8 @@ def _parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) ->
         hint = "values starting with @ or ` must be quoted"
     elif "could not find expected ':'" in problem:
         hint = "each mapping entry needs 'key: value'; check the line above for a missing colon or quote"
+    elif "did not find expected" in problem or "while scanning a quoted scalar" in (e.context or ""):
+        hint = "look for an unclosed quote, bracket or brace on this line or the lines above"
     elif "found undefined alias" in problem:
         hint = "define the anchor (&name) before using the alias (*name)"
     diags.error("L101", f"invalid YAML: {problem}", at=(line, col), hint=hint)
