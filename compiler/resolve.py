@@ -10,7 +10,8 @@ import bisect
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import Diagnostic
+from .diagnostics import Collector, Diagnostic
+from .load import Document
 from .model import Card, CastMember, Character, Film, Location, Section, Shot, World
 from .targets import TargetDef
 from .validate import Validated
@@ -78,6 +79,14 @@ class Production:
     resolution: tuple[int, int]
     fps: float
     warnings: tuple[Diagnostic, ...] = ()
+    doc: Document | None = None  # film.yaml's text and source map, for located errors in later stages
+
+    def collector(self) -> Collector:
+        """A Collector that locates JSON pointers in film.yaml (for errors found after validation)."""
+        return Collector(self.doc.display if self.doc else str(self.film.path), self.doc)
+
+    def sources(self) -> dict[str, list[str]]:
+        return {self.doc.display: self.doc.lines} if self.doc else {}
 
     @property
     def total_duration(self) -> float:
@@ -200,7 +209,7 @@ def resolve_production(validated: Validated, *, song_duration: float | None = No
     pre = sum(c.duration for c in film.edit.cards if c.at == "start")
     post = sum(c.duration for c in film.edit.cards if c.at == "end")
     return Production(film, validated.targets, tuple(sections), tuple(ordered), tuple(all_lines), beats,
-                      duration, pre, post, _resolution(film), film.info.fps, validated.warnings)
+                      duration, pre, post, _resolution(film), film.info.fps, validated.warnings, validated.doc)
 
 
 def timeline_data(prod: Production) -> list[dict[str, Any]]:
