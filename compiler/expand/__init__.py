@@ -1,0 +1,208 @@
+"""expand: Production -> Plan (per shot x target: prompts and request payloads). Pure: writes nothing."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic
+from ..errors import FilmError
+from ..resolve import Production, ResolvedShot
+from ..targets import TargetDef
+from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
+from .render import TemplateFailure, render_template
+from .sandbox import tidy
+
+__all__ = ["CompiledPrompt", "Job", "Plan", "expand_production", "select_shots", "target_digest"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPrompt:
+    shot: str
+    target: str
+    kind: str  # image | video
+    text: str
+    negative: str | None = None
+    overridden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    job: str
+    shot: str
+    target: str
+    provider: str
+    method: str
+    url: str
+    body: dict[str, Any]
+    depends_on: tuple[str, ...]
+    hash: str
+    duration: float | None = None  # seconds generated (video)
+    segment: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job, "shot": self.shot, "target": self.target, "provider": self.provider,
+            "method": self.method, "url": self.url, "body": self.body, "depends_on": list(self.depends_on),
+            "hash": self.hash, "duration": self.duration, "segment": self.segment,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    prod: Production
+    targets: tuple[TargetDef, ...]  # in film order: image targets, then video targets
+    shots: tuple[ResolvedShot, ...]  # the selected shots
+    prompts: tuple[CompiledPrompt, ...]
+    jobs: tuple[Job, ...]
+    contexts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> context
+
+    def prompt(self, shot: str, target: str) -> CompiledPrompt:
+        for p in self.prompts:
+            if p.shot == shot and p.target == target:
+                return p
+        raise KeyError((shot, target))
+
+
+def select_shots(prod: Production, select: str | Iterable[str] | None) -> tuple[ResolvedShot, ...]:
+    """Shots matching a selection: ids, globs (`s0*`) or `section:<id>`, comma-separated."""
+    if not select:
+        return prod.shots
+    terms = [t.strip() for t in (select.split(",") if isinstance(select, str) else select) if t.strip()]
+    out = []
+    for s in prod.shots:
+        for t in terms:
+            if t.startswith("section:") and s.section.id == t[8:] or fnmatch.fnmatchcase(s.id, t):
+                out.append(s)
+                break
+    return tuple(out)
+
+
+@cache
+def target_digest(folder: Path) -> str:
+    """A hash of every file of a target folder: a template change changes every job's hash."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    for route in provider.get("routes") or ():
+        ok = True
+        for k, want in (route.get("when") or {}).items():
+            have = options.get(k)
+            if (have not in want) if isinstance(want, list) else have != want:
+                ok = False
+                break
+        if ok:
+            return route
+    return {"submit": provider.get("submit", {}), "poll": provider.get("poll", {})}
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    out = template
+    for k, v in values.items():
+        out = out.replace("{" + k + "}", str(v))
+    return out
+
+
+def _override(rs: ResolvedShot, target: TargetDef) -> tuple[str | None, str | None]:
+    o = rs.shot.prompt.get(target.name)
+    if o is None:
+        return None, None
+    text = o.text if o.text is not None else (o.image if target.kind == "image" else o.video)
+    return text, o.negative
+
+
+def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
+                      select: str | Iterable[str] | None = None) -> Plan:
+    """Compile prompts and job payloads for every selected shot and target; FilmError on template errors."""
+    film = prod.film
+    names = list(dict.fromkeys(film.targets.image + film.targets.video))
+    if targets:
+        wanted = list(dict.fromkeys(targets))
+        unknown = [t for t in wanted if t not in prod.targets]
+        if unknown:
+            from ..errors import UsageError
+
+            raise UsageError(f"unknown target '{unknown[0]}' (known: {', '.join(sorted(prod.targets))})")
+        names = wanted
+    tdefs = tuple(prod.targets[n] for n in names)
+    shots = select_shots(prod, select)
+    first_image = film.targets.image[0] if film.targets.image else None
+    fctx = film_context(prod)
+    prompts: list[CompiledPrompt] = []
+    jobs: list[Job] = []
+    contexts: dict[tuple[str, str], dict[str, Any]] = {}
+    failures: list[Diagnostic] = []
+    for t in tdefs:
+        tctx = target_context(prod, t)
+        digest = target_digest(t.folder)
+        providers = list(t.providers.items())
+        for rs in shots:
+            options = merged_options(prod, t, rs)
+            gen = generation(t, rs)
+            ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, rs), "options": options,
+                   "generation": gen}
+            contexts[(rs.id, t.name)] = ctx
+            text, negative = _override(rs, t)
+            overridden = text is not None
+            try:
+                if text is None:
+                    text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
+                if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
+                    negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
+            except TemplateFailure as e:
+                failures.append(e.diagnostic)
+                continue
+            prompts.append(CompiledPrompt(rs.id, t.name, t.kind, text.strip(), negative, overridden))
+            if not providers:
+                continue
+            pname, provider = providers[0]
+            route = _route(provider, options)
+            values = {**options, "task_id": "{task_id}"}
+            url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
+            for seg in range(1, gen["segments"] + 1):
+                job_id = f"{rs.id}.{t.name}" + (f".{seg}" if seg > 1 else "")
+                if t.kind == "video":
+                    if seg > 1:
+                        depends = (f"{rs.id}.{t.name}" + (f".{seg - 1}" if seg > 2 else ""),)
+                        first_frame = f"@last-frame:{depends[0]}"
+                    elif first_image:
+                        depends = (f"{rs.id}.{first_image}",)
+                        first_frame = f"@job:{depends[0]}"
+                    else:
+                        depends, first_frame = (), None
+                else:
+                    depends, first_frame = (), None
+                rctx = dict(ctx, prompt={"text": text.strip(), "negative": negative}, first_frame=first_frame,
+                            provider=pname, route=route,
+                            duration=typed_duration(gen["duration"], provider.get("duration_type")))
+                try:
+                    raw = render_template(t, f"request.{pname}.json.j2", rctx, rs.id)
+                    body = json.loads(raw)
+                except TemplateFailure as e:
+                    failures.append(e.diagnostic)
+                    break
+                except json.JSONDecodeError as e:
+                    failures.append(Diagnostic("T302", "error", f"request.{pname}.json.j2 produced invalid JSON for "
+                                               f"shot '{rs.id}': {e.msg}", str(t.folder / f"request.{pname}.json.j2"),
+                                               0, 0, "", "use the json filter for every value: {{ prompt.text | json }}"))
+                    break
+                method = route.get("submit", {}).get("method", "POST")
+                payload = {"job": job_id, "target": t.name, "provider": pname, "method": method, "url": url,
+                           "body": body, "depends_on": list(depends), "target_files": digest}
+                digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+                jobs.append(Job(job_id, rs.id, t.name, pname, method, url, body, depends, digest_job,
+                                gen["duration"], seg))
+    if failures:
+        raise FilmError(failures, prod.sources())
+    return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts)

@@ -1,0 +1,57 @@
+"""Rendering one template of a target, with errors that name the template line and the shot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2.exceptions import SecurityError
+
+from ..diagnostics import Diagnostic
+from ..targets import TargetDef
+from .sandbox import environment
+
+
+class TemplateFailure(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _template_line(exc: BaseException, filename: str) -> int:
+    tb = exc.__traceback__
+    line = 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def render_template(target: TargetDef, name: str, context: dict[str, Any], shot: str) -> str:
+    env = environment(target.folder)
+    path = str((target.folder / name).resolve())
+    try:
+        template = env.get_template(name)
+        return template.render(context)
+    except TemplateNotFound:
+        raise TemplateFailure(Diagnostic("T300", "error", f"target '{target.name}' has no template {name}",
+                                         str(target.folder / "target.yaml"), 0, 0, "",
+                                         f"add {name} to {target.folder}")) from None
+    except TemplateSyntaxError as e:
+        raise TemplateFailure(Diagnostic("T301", "error", f"template syntax error: {e.message}",
+                                         path, e.lineno or 0, 1, "", None)) from None
+    except SecurityError as e:
+        raise TemplateFailure(Diagnostic("T303", "error", f"template not allowed to do this (shot '{shot}'): {e}",
+                                         path, _template_line(e, path), 1, "", None)) from None
+    except (TemplateError, TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as e:
+        line = _template_line(e, path)
+        msg = getattr(e, "message", None) or str(e)
+        raise TemplateFailure(Diagnostic("T301", "error", f"template error while rendering shot '{shot}': {msg}",
+                                         path, line, 1 if line else 0, "",
+                                         "the template may use only the documented context (filmc targets show NAME)")) from None
+    except RecursionError:
+        raise TemplateFailure(Diagnostic("T303", "error", f"template recursion too deep (shot '{shot}')",
+                                         path, 0, 0, "", None)) from None
+
+

@@ -1,0 +1,96 @@
+"""Sandboxed Jinja for target templates: StrictUndefined, no paths outside the target folder, pure filters."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .vocab import positive
+
+
+class FolderLoader(BaseLoader):
+    """Loads templates from one target folder only; names with '..' or absolute paths are refused."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+        path = (self.root / template).resolve()
+        if template.startswith("/") or ".." in Path(template).parts or not path.is_relative_to(self.root):
+            raise TemplateNotFound(template)
+        if not path.is_file():
+            raise TemplateNotFound(template)
+        text = path.read_text(encoding="utf-8")
+        mtime = path.stat().st_mtime
+        return text, str(path), lambda: path.stat().st_mtime == mtime
+
+
+def _json(value: Any) -> str:
+    """JSON for request templates (Jinja's tojson HTML-escapes, which would corrupt prompts)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _join(values: Any, sep: str = ", ", last: str | None = None) -> str:
+    items = [str(v).strip() for v in (values or []) if v is not None and str(v).strip()]
+    if last and len(items) > 1:
+        return sep.join(items[:-1]) + last + items[-1]
+    return sep.join(items)
+
+
+def _sentence(text: Any) -> str:
+    """Capitalised, ending with a full stop; empty stays empty."""
+    s = " ".join(str(text or "").split())
+    if not s:
+        return ""
+    s = s[0].upper() + s[1:]
+    return s if s[-1] in ".!?" else s + "."
+
+
+def _a(text: Any) -> str:
+    """'a'/'an' before a noun phrase."""
+    s = str(text or "").strip()
+    if not s:
+        return ""
+    return ("an " if s[0].lower() in "aeiou" else "a ") + s
+
+
+def _positive(terms: Any) -> list[str]:
+    out: list[str] = []
+    for t in terms or []:
+        p = positive(str(t))
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
+def _capitalize_first(text: Any) -> str:
+    s = str(text or "")
+    return s[:1].upper() + s[1:]
+
+
+def tidy(text: str) -> str:
+    """One paragraph: whitespace collapsed, no space before punctuation, no doubled punctuation."""
+    out = " ".join(text.split())
+    out = re.sub(r" +([,.;:!?])", r"\1", out)
+    out = re.sub(r"([,.;:])\1+", r"\1", out)
+    out = re.sub(r"\.,|,\.", ".", out)
+    return out.strip()
+
+
+@cache
+def environment(folder: Path) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FolderLoader(folder), undefined=StrictUndefined, autoescape=False,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters.update({
+        "json": _json, "join_nonempty": _join, "sentence": _sentence, "a": _a, "positive": _positive,
+        "capfirst": _capitalize_first,
+    })
+    return env

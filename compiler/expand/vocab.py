@@ -1,0 +1,64 @@
+"""Storyboard vocabulary in words a generation model understands."""
+
+from __future__ import annotations
+
+SIZE_WORDS = {
+    "EWS": "extreme wide shot", "WS": "wide shot", "MWS": "medium-wide shot", "MS": "medium shot",
+    "MCU": "medium close-up", "CU": "close-up", "ECU": "extreme close-up", "OTS": "over-the-shoulder shot",
+    "POV": "point-of-view shot", "INSERT": "insert shot",
+}
+ANGLE_WORDS = {
+    "eye-level": "eye-level", "low": "low-angle", "high": "high-angle", "dutch": "Dutch-angle",
+    "overhead": "overhead bird's-eye",
+}
+# Generic camera sentences for targets whose camera map has no phrase of its own.
+CAMERA_WORDS = {
+    "static": "the camera holds still", "push-in": "the camera pushes in", "pull-out": "the camera pulls out",
+    "zoom-in": "the camera zooms in", "zoom-out": "the camera zooms out", "pan-left": "the camera pans left",
+    "pan-right": "the camera pans right", "tilt-up": "the camera tilts up", "tilt-down": "the camera tilts down",
+    "dolly-in": "the camera dollies in", "dolly-out": "the camera dollies out",
+    "truck-left": "the camera trucks left", "truck-right": "the camera trucks right",
+    "tracking": "the camera tracks the subject", "crane-up": "the camera cranes up",
+    "crane-down": "the camera cranes down", "orbit-left": "the camera orbits left around the subject",
+    "orbit-right": "the camera orbits right around the subject", "handheld": "a handheld camera follows",
+}
+SPEED_WORDS = {"slow": "slowly", "fast": "quickly"}
+
+# `concept.avoid` for targets without negative prompts: what to ask for instead (Flux, Runway:
+# "describe what you want"). Terms not listed here are reported by lint instead of negated.
+POSITIVE = {
+    "text": "clean surfaces without lettering",
+    "watermark": "a clean, unbranded frame",
+    "watermarks": "a clean, unbranded frame",
+    "logo": "a clean, unbranded frame",
+    "logos": "a clean, unbranded frame",
+    "signature": "a clean, unbranded frame",
+    "blurry": "sharp focus",
+    "blur": "sharp focus",
+    "low quality": "high detail",
+    "low resolution": "high detail",
+    "lowres": "high detail",
+    "jpeg artifacts": "clean, artifact-free detail",
+    "noise": "clean detail",
+    "extra fingers": "natural, well-formed hands",
+    "extra limbs": "natural anatomy",
+    "deformed hands": "natural, well-formed hands",
+    "bad hands": "natural, well-formed hands",
+    "deformed": "natural anatomy",
+    "distorted faces": "natural, undistorted faces",
+    "distorted face": "natural, undistorted faces",
+    "cartoon": "photographic realism",
+    "anime": "photographic realism",
+    "illustration": "photographic realism",
+    "cgi": "photographic realism",
+    "oversaturated": "restrained, natural colour",
+    "overexposed": "balanced exposure",
+    "crowds": "an uncrowded scene",
+    "crowd": "an uncrowded scene",
+    "modern cars": "no vehicles of the present day in view",
+    "smiling": "a serious expression",
+}
+
+
+def positive(term: str) -> str | None:
+    return POSITIVE.get(term.strip().lower())
