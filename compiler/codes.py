@@ -75,6 +75,25 @@ CODES: dict[str, tuple[str, str]] = {
     "V293": ("card past the song", "A card overlaid at a song time runs past the end of the song."),
     "V294": ("card fades too long", "A card's fade-in plus fade-out is longer than the card."),
     "V295": ("odd resolution", "Video encoders (H.264) need even width and height."),
+    "T300": ("missing template", "A target folder lacks a template it needs: prompt.j2, or request.<provider>.json.j2 "
+             "for each provider in its target.yaml."),
+    "T301": ("template error", "A target template failed while rendering a shot: the message names the template "
+             "line and the shot. Templates see only the documented context (filmc targets show NAME)."),
+    "T302": ("request template made invalid JSON", "A request template must render valid JSON; insert every value "
+             "with the json filter: {{ prompt.text | json }}."),
+    "T303": ("template not allowed", "Templates run sandboxed: no attribute tricks, no file access, no unbounded recursion."),
+    "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt (usually through a "
+             "hand-written override). Generation models get descriptions, never names."),
+    "P402": ("reference to another shot", "A prompt says 'previous shot' or similar. Each prompt must stand alone."),
+    "P403": ("empty video prompt", "Nothing moves: give the cast a motion, the shot a background_motion or a camera move."),
+    "P404": ("duplicated video prompt", "Two shots have the same motion prompt for a target."),
+    "P405": ("override drops a description", "A hand-written image prompt leaves out a cast member's canonical "
+             "description, so the character will drift. Paste it verbatim or remove the override."),
+    "P406": ("prompt over the limit", "The prompt is longer than the target's API accepts."),
+    "P407": ("negative the target cannot take", "The target has no negative prompt: a negative override is dropped, "
+             "and avoid terms without a positive phrasing are left out."),
+    "P408": ("camera move the target cannot express", "The target's camera vocabulary has no command for this move; "
+             "it is written as a sentence, which the model may ignore."),
 }
 
 

@@ -24,3 +24,24 @@ def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production
         doc = load_film(p, display=str(path if not Path(path).is_dir() else p))
         validated = validate_film(doc, allow_outside=allow_outside)
         return resolve_production(validated)
+
+
+def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
+                 allow_outside: bool = False):  # -> tuple[Plan, list[Diagnostic], dict[str, str]]
+    """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes."""
+    from .expand import expand_production
+    from .expand.lint import lint_plan
+
+    prod = resolve_film(path, allow_outside=allow_outside)
+    plan = expand_production(prod, targets=targets, select=select)
+    warnings = list(prod.warnings) + lint_plan(plan)
+    return plan, warnings, edit_files(prod)
+
+
+def edit_files(prod: Production) -> dict[str, str]:
+    """build/edit/: the standalone render script, the filter graph and the subtitles."""
+    try:
+        from .render import edit_outputs
+    except ImportError:
+        return {}
+    return {f"edit/{rel}": text for rel, text in edit_outputs(prod).items()}

@@ -99,3 +99,4 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
 
 
 from . import commands  # noqa: E402,F401  (registers the commands)
+from . import build_cmds  # noqa: E402,F401

@@ -16,7 +16,7 @@ from ..errors import FilmError
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
-from .render import TemplateFailure, render_template
+from .render import TemplateFailure, render_template, shown_path
 from .sandbox import tidy
 
 __all__ = ["CompiledPrompt", "Job", "Plan", "expand_production", "select_shots", "target_digest"]
@@ -194,7 +194,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                     break
                 except json.JSONDecodeError as e:
                     failures.append(Diagnostic("T302", "error", f"request.{pname}.json.j2 produced invalid JSON for "
-                                               f"shot '{rs.id}': {e.msg}", str(t.folder / f"request.{pname}.json.j2"),
+                                               f"shot '{rs.id}': {e.msg}", shown_path(t, f"request.{pname}.json.j2"),
                                                0, 0, "", "use the json filter for every value: {{ prompt.text | json }}"))
                     break
                 method = route.get("submit", {}).get("method", "POST")

@@ -10,6 +10,15 @@ from ..targets import TargetDef
 from .vocab import ANGLE_WORDS, CAMERA_WORDS, SIZE_WORDS, SPEED_WORDS
 
 
+def short_description(text: str) -> str:
+    """Enough of a description to re-identify the subject in a motion prompt: its first clause."""
+    first = text.split(";")[0].strip()
+    if len(first) > 80:
+        cut = first.find(" with ", 20)
+        first = first[:cut] if cut > 0 else first[:80].rsplit(" ", 1)[0]
+    return first.rstrip(",. ")
+
+
 def merged_options(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
     """Target defaults < film options < the shot's `generate` (duration excluded: it is computed)."""
     opts = dict(target.defaults)
@@ -70,7 +79,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
     concept = film.concept
     size = SIZE_WORDS.get(shot.size or "", None)
     angle = ANGLE_WORDS.get(shot.angle or "", None)
-    framing = ", ".join(x for x in (size, f"{angle} angle" if angle and angle != "overhead bird's-eye" else angle) if x)
+    framing = " ".join(x for x in (angle, size) if x)  # "high-angle medium-wide shot"
     cast = []
     for f in rs.cast:
         c = f.character
@@ -78,7 +87,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
         cast.append({
             "id": c.id, "description": c.description, "wardrobe": f.wardrobe, "action": f.member.action,
             "expression": f.member.expression, "motion": f.member.motion, "text": text,
-            "short": c.description.split(",")[0].strip(),  # enough to re-identify the subject in motion prompts
+            "short": short_description(c.description),
         })
     loc = rs.location
     return {

@@ -28,24 +28,32 @@ def _template_line(exc: BaseException, filename: str) -> int:
     return line
 
 
+def shown_path(target: TargetDef, name: str) -> str:
+    """How a template is named in messages: built-ins by their place in filmc, a film's own relative to it."""
+    if target.builtin:
+        return f"<filmc>/targets/{target.name}/{name}"
+    return f"targets/{target.name}/{name}"
+
+
 def render_template(target: TargetDef, name: str, context: dict[str, Any], shot: str) -> str:
     env = environment(target.folder)
-    path = str((target.folder / name).resolve())
+    real = str((target.folder / name).resolve())
+    path = shown_path(target, name)
     try:
         template = env.get_template(name)
         return template.render(context)
     except TemplateNotFound:
         raise TemplateFailure(Diagnostic("T300", "error", f"target '{target.name}' has no template {name}",
-                                         str(target.folder / "target.yaml"), 0, 0, "",
-                                         f"add {name} to {target.folder}")) from None
+                                         shown_path(target, "target.yaml"), 0, 0, "",
+                                         f"add {name} to the target's folder")) from None
     except TemplateSyntaxError as e:
         raise TemplateFailure(Diagnostic("T301", "error", f"template syntax error: {e.message}",
                                          path, e.lineno or 0, 1, "", None)) from None
     except SecurityError as e:
         raise TemplateFailure(Diagnostic("T303", "error", f"template not allowed to do this (shot '{shot}'): {e}",
-                                         path, _template_line(e, path), 1, "", None)) from None
+                                         path, _template_line(e, real), 1, "", None)) from None
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as e:
-        line = _template_line(e, path)
+        line = _template_line(e, real)
         msg = getattr(e, "message", None) or str(e)
         raise TemplateFailure(Diagnostic("T301", "error", f"template error while rendering shot '{shot}': {msg}",
                                          path, line, 1 if line else 0, "",

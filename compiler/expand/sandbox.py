@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound
+from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .vocab import positive
@@ -83,10 +84,21 @@ def tidy(text: str) -> str:
     return out.strip()
 
 
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Compiled templates cached on disk (keyed by source): `filmc show` stays fast."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "filmc" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
 @cache
 def environment(folder: Path) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
-        loader=FolderLoader(folder), undefined=StrictUndefined, autoescape=False,
+        loader=FolderLoader(folder), undefined=StrictUndefined, autoescape=False, bytecode_cache=_bytecode_cache(),
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters.update({

@@ -1,0 +1,236 @@
+"""Compile commands: build, show, lint, lock, diff, targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import EXIT_INPUT, State, format_option, main, report
+
+
+def _film_arg() -> click.Argument:
+    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
+
+
+def _target_opt(f):  # type: ignore[no-untyped-def]
+    return click.option("--target", "-t", "targets", multiple=True,
+                        help="Only this target (repeatable; default: the film's targets).")(f)
+
+
+def _lines_of(prod) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    return prod.sources()
+
+
+@main.command()
+@_film_arg()
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Build folder (default: build/ beside film.yaml).")
+@_target_opt
+@click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
+@click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
+@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@click.pass_context
+def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[str, ...], select: str | None,
+          dry_run: bool, allow_outside_paths: bool) -> None:
+    """Compile FILM into prompts, job manifests, a shot list and the edit script.
+
+    \b
+    Writes into build/ beside film.yaml:
+      prompts/<target>/<shot>.txt   the prompt to paste or send (+ .negative.txt)
+      prompts/<target>.md           one readable sheet per target
+      jobs/<target>.jsonl           one API request per generation job
+      shotlist.csv                  the storyboard as a spreadsheet
+      edit/                         render.sh, the filter graph, lyrics.srt
+      manifest.json                 the resolved film, timeline and output hashes
+    Building twice writes nothing the second time.
+
+    \b
+    Examples:
+      filmc build specs/lighthouse-keeper
+      filmc build film.yaml --target kling --select section:chorus1 --dry-run
+    """
+    from ..emit import emit_build
+    from ..pipeline import compile_film, film_path
+
+    plan, warnings, extra = compile_film(film, targets=list(targets) or None, select=select,
+                                         allow_outside=allow_outside_paths)
+    report(warnings, _lines_of(plan.prod))
+    out = out_dir or film_path(film).parent / "build"
+    only = {s.id for s in plan.shots} if select else None
+    result = emit_build(plan, out, extra=extra, dry_run=dry_run, only_shots=only)
+    state = ctx.find_object(State)
+    verbose = state.verbosity if state else 0
+    verb = "would write" if dry_run else "wrote"
+    if dry_run or verbose > 0:
+        for rel in result.written:
+            click.echo(f"{verb} {out / rel}")
+        for rel in result.removed:
+            click.echo(f"{'would remove' if dry_run else 'removed'} {out / rel}")
+    if verbose >= 0:
+        click.echo(f"{out}: {len(plan.shots)} shots x {len(plan.targets)} targets, {len(plan.jobs)} jobs; "
+                   f"{verb} {len(result.written)}, removed {len(result.removed)}, unchanged {result.unchanged}")
+
+
+@main.command()
+@_film_arg()
+@click.argument("shot")
+@_target_opt
+@format_option
+@click.pass_context
+def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt: str) -> None:
+    """Print one SHOT's compiled prompts (every target, or --target T).
+
+    \b
+    Examples:
+      filmc show film.yaml s04
+      filmc show film.yaml s04 -t kling --format json
+    """
+    from ..diagnostics import did_you_mean
+    from ..expand import expand_production
+    from ..pipeline import resolve_film
+    from ..validate.times import format_time
+
+    ctx.meta["filmc.format"] = fmt
+    prod = resolve_film(film)
+    ids = [s.id for s in prod.shots]
+    if shot not in ids:
+        hint = did_you_mean(shot, ids)
+        raise click.UsageError(f"no shot '{shot}' in {film}" + (f" ({hint})" if hint else ""))
+    plan = expand_production(prod, targets=list(targets) or None, select=[shot])
+    if fmt == "json":
+        rows = [{"shot": p.shot, "target": p.target, "kind": p.kind, "prompt": p.text, "negative": p.negative,
+                 "overridden": p.overridden, "options": plan.contexts[(p.shot, p.target)]["options"],
+                 "generation": plan.contexts[(p.shot, p.target)]["generation"]} for p in plan.prompts]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, sort_keys=True))
+        return
+    rs = prod.shot(shot)
+    click.echo(f"{shot}  {rs.section.id}  {format_time(rs.start)}-{format_time(rs.end)}  ({rs.duration:.3f} s)")
+    for p in plan.prompts:
+        gen = plan.contexts[(p.shot, p.target)]["generation"]
+        extra = f", generate {gen['duration']:g} s" if gen["duration"] else ""
+        click.echo("")
+        click.echo(click.style(f"[{p.target}] {p.kind}{extra}{' (override)' if p.overridden else ''}", bold=True))
+        click.echo(p.text)
+        if p.negative:
+            click.echo(click.style("negative: ", bold=True) + p.negative)
+
+
+@main.command()
+@_film_arg()
+@_target_opt
+@format_option
+@click.pass_context
+def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str) -> None:
+    """Check the compiled prompts: names, references to other shots, empty or duplicated motion,
+    dropped character descriptions, length limits, negatives and camera moves a target cannot take.
+
+    Exits 1 when anything is found.
+    """
+    from ..pipeline import compile_film
+
+    ctx.meta["filmc.format"] = fmt
+    plan, warnings, _ = compile_film(film, targets=list(targets) or None)
+    report(warnings, _lines_of(plan.prod), fmt)
+    if warnings:
+        ctx.exit(EXIT_INPUT)
+    if fmt == "text":
+        click.echo(f"{film}: {len(plan.prompts)} prompts, no findings")
+
+
+@main.command()
+@_film_arg()
+@click.option("-o", "--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Lock file (default: prompts.lock beside film.yaml).")
+@click.pass_context
+def lock(ctx: click.Context, film: str, lock_path: Path | None) -> None:
+    """Write prompts.lock: every compiled prompt, to review changes with `filmc diff`."""
+    from ..fsutil import write_atomic
+    from ..pipeline import compile_film, film_path
+    from ..snapshots import lock_text
+
+    plan, _, _ = compile_film(film)
+    path = lock_path or film_path(film).parent / "prompts.lock"
+    changed = write_atomic(path, lock_text(plan))
+    click.echo(f"{'wrote' if changed else 'unchanged'} {path} ({len(plan.prompts)} prompts)")
+
+
+@main.command()
+@_film_arg()
+@click.option("--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Lock file (default: prompts.lock beside film.yaml).")
+@click.option("--check", is_flag=True, help="Exit 1 when any prompt differs from the lock (for CI).")
+@click.pass_context
+def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool) -> None:
+    """Show how the compiled prompts differ from prompts.lock, as a unified diff per shot and target."""
+    from ..errors import UsageError
+    from ..pipeline import compile_film, film_path
+    from ..snapshots import diff_lock
+
+    plan, _, _ = compile_film(film)
+    path = lock_path or film_path(film).parent / "prompts.lock"
+    if not path.is_file():
+        raise UsageError(f"no lock file at {path}; run 'filmc lock {film}' first")
+    text, changes = diff_lock(plan, path)
+    click.echo(text, nl=False)
+    if changes:
+        click.echo(f"{changes} prompt{'s' if changes != 1 else ''} changed", err=True)
+        if check:
+            ctx.exit(EXIT_INPUT)
+    else:
+        click.echo("prompts match the lock", err=True)
+
+
+@main.group()
+def targets() -> None:
+    """List the generation targets, or show one in detail."""
+
+
+@targets.command("list")
+@click.argument("film", required=False, type=click.Path(dir_okay=True, path_type=str))
+@format_option
+def targets_list(film: str | None, fmt: str) -> None:
+    """Built-in targets, plus those in targets/ beside FILM."""
+    from ..pipeline import film_path
+    from ..targets import load_targets
+
+    defs = load_targets(film_path(film).parent if film else None)
+    if fmt == "json":
+        click.echo(json.dumps([{"name": t.name, "kind": t.kind, "builtin": t.builtin, "providers": list(t.providers),
+                                "durations": list(t.durations)} for t in defs.values()], indent=2))
+        return
+    for t in sorted(defs.values(), key=lambda t: (t.kind, t.name)):
+        caps = t.capabilities
+        bits = [t.kind, "providers: " + (", ".join(t.providers) or "none (prompt only)")]
+        if t.durations:
+            bits.append("durations: " + "/".join(f"{d:g}" for d in t.durations) + " s")
+        bits.append("negative prompt" if caps.get("negative_prompt") else "no negative prompt")
+        if not t.builtin:
+            bits.append(f"from {t.folder}")
+        click.echo(f"{t.name:<11} " + "; ".join(bits))
+
+
+@targets.command("show")
+@click.argument("name")
+@click.argument("film", required=False, type=click.Path(dir_okay=True, path_type=str))
+def targets_show(name: str, film: str | None) -> None:
+    """Everything about target NAME: capabilities, options, providers, prices, templates."""
+    import yaml
+
+    from ..diagnostics import did_you_mean
+    from ..pipeline import film_path
+    from ..targets import load_targets
+
+    defs = load_targets(film_path(film).parent if film else None)
+    if name not in defs:
+        hint = did_you_mean(name, defs)
+        raise click.UsageError(f"unknown target '{name}'" + (f" ({hint})" if hint else ""))
+    t = defs[name]
+    click.echo(f"{t.name} ({t.kind}) - {t.raw.get('title', '')}")
+    click.echo(f"folder: {t.folder}")
+    click.echo("templates: " + ", ".join(sorted(p.name for p in t.folder.glob("*.j2"))))
+    click.echo("")
+    click.echo(yaml.safe_dump({"capabilities": t.capabilities, "options": t.options.get("properties", {}),
+                               "defaults": t.defaults, "providers": t.providers, "prices": list(t.prices)},
+                              sort_keys=False, allow_unicode=True, width=100), nl=False)

@@ -1,0 +1,104 @@
+"""The content of every build output, as deterministic text (sorted keys, LF, no timestamps)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..expand import Plan
+from ..resolve import Production, timeline_data
+from ..validate.times import format_time
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+
+
+def _shotlist(prod: Production) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "section", "start", "duration", "size", "angle", "camera", "location", "cast", "action",
+                "mood", "lyrics"])
+    for s in prod.shots:
+        sh = s.shot
+        w.writerow([
+            s.id, s.section.id, format_time(s.start), f"{s.duration:.3f}", sh.size or "", sh.angle or "",
+            str(sh.camera) if sh.camera else "", sh.location or "", " ".join(m.id for m in sh.cast),
+            "; ".join(m.action for m in sh.cast if m.action) or (sh.subject or ""),
+            ", ".join(sh.mood), " / ".join(ln.text for ln in s.lines),
+        ])
+    return buf.getvalue()
+
+
+def _sheet(plan: Plan, target: str) -> str:
+    prod = plan.prod
+    t = prod.targets[target]
+    out = [f"# {prod.film.info.title}: {target} ({t.kind})", ""]
+    aspect = (t.capabilities.get("aspects") or {}).get(prod.film.info.aspect)
+    out.append(f"Aspect: {aspect or prod.film.info.aspect}. Prompts are pasted as written; set the parameters by hand.")
+    out.append("")
+    for p in (p for p in plan.prompts if p.target == target):
+        s = prod.shot(p.shot)
+        ctx = plan.contexts[(p.shot, target)]
+        out.append(f"## {p.shot}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)")
+        out.append("")
+        out.append("```text")
+        out.append(p.text)
+        out.append("```")
+        if p.negative:
+            out += ["", "Negative prompt:", "", "```text", p.negative, "```"]
+        params = {k: v for k, v in sorted(ctx["options"].items())}
+        gen = ctx["generation"]
+        if gen["duration"] is not None:
+            params["duration"] = f"{gen['duration']:g} s" + (f" x {gen['segments']} (extend)" if gen["segments"] > 1 else "")
+        if params:
+            out.append("")
+            out.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+        if p.overridden:
+            out.append("")
+            out.append("(hand-written override from film.yaml)")
+        out.append("")
+    return "\n".join(out)
+
+
+def _film_data(prod: Production) -> dict[str, Any]:
+    f = prod.film
+    return {
+        "title": f.info.title, "aspect": f.info.aspect, "fps": f.info.fps, "resolution": list(prod.resolution),
+        "song": {"audio": f.song.audio, "duration": round(prod.song_duration, 6), "bpm": f.song.bpm,
+                 "beats": len(prod.beats)},
+        "sections": [{"id": s.section.id, "tag": s.section.tag, "start": round(s.start, 6), "end": round(s.end, 6),
+                      "world": s.section.world, "shots": list(s.shots)} for s in prod.sections],
+        "characters": {c.id: {"description": c.description, "wardrobe": dict(sorted(c.wardrobe.items()))}
+                       for c in f.characters.values()},
+        "locations": {loc.id: {"slug": loc.slug, "description": loc.description} for loc in f.locations.values()},
+        "targets": {"image": list(f.targets.image), "video": list(f.targets.video)},
+        "preroll": prod.preroll, "postroll": prod.postroll,
+    }
+
+
+def plan_files(plan: Plan, extra: Mapping[str, str | bytes]) -> dict[str, str | bytes]:
+    prod = plan.prod
+    files: dict[str, str | bytes] = {}
+    for p in plan.prompts:
+        files[f"prompts/{p.target}/{p.shot}.txt"] = p.text + "\n"
+        if p.negative:
+            files[f"prompts/{p.target}/{p.shot}.negative.txt"] = p.negative + "\n"
+    for t in plan.targets:
+        files[f"prompts/{t.name}.md"] = _sheet(plan, t.name)
+        rows = [j.as_dict() for j in plan.jobs if j.target == t.name]
+        if rows:
+            files[f"jobs/{t.name}.jsonl"] = _jsonl(rows)
+    files["shotlist.csv"] = _shotlist(prod)
+    files.update(extra)
+    manifest = {
+        "format": 1,
+        "film": _film_data(prod),
+        "timeline": timeline_data(prod),
+        "jobs": {j.job: j.hash for j in plan.jobs},
+    }
+    files["manifest.json"] = json.dumps(manifest, sort_keys=True, ensure_ascii=False)
+    return files

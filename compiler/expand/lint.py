@@ -1,0 +1,83 @@
+"""Prompt lint: what would hurt a generation (names, drift, limits, things a target cannot take)."""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnostics import Collector, Diagnostic
+from ..resolve import Production
+from . import Plan
+from .vocab import positive
+
+_PREVIOUS = re.compile(r"\b(previous|last|prior|preceding|earlier) (shot|scene|frame|image|clip)\b|\bsame as before\b|\bas before\b",
+                       re.IGNORECASE)
+
+
+def lint_plan(plan: Plan) -> list[Diagnostic]:
+    """Warnings about the compiled prompts, located at the shot (or override) that causes them."""
+    prod: Production = plan.prod
+    c: Collector = prod.collector()
+    names = [(ch.name.strip(), ch.id) for ch in prod.film.characters.values() if ch.name and ch.name.strip()]
+    name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
+    by_shot = {s.id: s for s in prod.shots}
+    seen_video: dict[tuple[str, str], str] = {}
+    for p in plan.prompts:
+        rs = by_shot[p.shot]
+        t = prod.targets[p.target]
+        caps = t.capabilities
+        where = f"{rs.shot.pointer}/prompt/{p.target}" if p.overridden else f"{rs.shot.pointer}/id"
+        label = f"shot '{p.shot}', {p.target}"
+        for rx, name, cid in name_res:
+            for text, what in ((p.text, "prompt"), (p.negative or "", "negative prompt")):
+                if rx.search(text):
+                    c.warning("P401", f"{label}: the {what} contains the name '{name}'", where,
+                              hint=f"names never reach generation models; describe '{cid}' instead")
+        if _PREVIOUS.search(p.text):
+            c.warning("P402", f"{label}: the prompt refers to another shot ('{_PREVIOUS.search(p.text).group(0)}')",
+                      where, hint="each prompt must stand alone: the model never sees other shots")
+        if p.kind == "video":
+            if not p.text.strip():
+                c.warning("P403", f"{label}: the video prompt is empty", where,
+                          hint="give the cast a 'motion', or the shot a 'background_motion' or a camera move")
+            else:
+                key = (p.target, p.text)
+                if key in seen_video:
+                    c.warning("P404", f"{label}: the video prompt is identical to shot '{seen_video[key]}'", where,
+                              hint="say how this shot moves differently")
+                else:
+                    seen_video[key] = p.shot
+        if p.overridden and p.kind == "image":
+            for f in rs.cast:
+                if f.character.description not in p.text:
+                    c.warning("P405", f"{label}: the override drops the canonical description of '{f.character.id}'",
+                              where, hint="paste the character's description verbatim (or remove the override) "
+                                          "so the character looks the same in every shot")
+        limit = caps.get("prompt_max_chars")
+        if limit and len(p.text) > limit:
+            c.warning("P406", f"{label}: the prompt has {len(p.text)} characters, over {p.target}'s limit of {limit}",
+                      where, hint="shorten descriptions or details; the API would reject or cut it")
+        neg_limit = caps.get("negative_max_chars")
+        if p.negative and neg_limit and len(p.negative) > neg_limit:
+            c.warning("P406", f"{label}: the negative prompt has {len(p.negative)} characters, over {neg_limit}", where)
+        override = rs.shot.prompt.get(p.target)
+        if not caps.get("negative_prompt"):
+            if override and override.negative:
+                c.warning("P407", f"{label}: {p.target} takes no negative prompt; the override's negative is dropped",
+                          f"{rs.shot.pointer}/prompt/{p.target}/negative",
+                          hint="phrase what you want instead (e.g. 'sharp focus' rather than 'no blur')")
+        cam = rs.shot.camera
+        if cam and t.kind == "video":
+            phrases = caps.get("camera") or {}
+            if phrases and phrases.get(cam.move) is None and caps.get("camera_style") in ("brackets", "concepts"):
+                c.warning("P408", f"{label}: {p.target} has no camera command for '{cam.move}'; it is written as "
+                          "a sentence instead", f"{rs.shot.pointer}/camera",
+                          hint="the model may ignore it; pick a move the target supports (filmc targets show "
+                               f"{p.target})")
+    avoid = list(prod.film.concept.avoid) + [a for w in prod.film.concept.worlds.values() for a in w.avoid]
+    lost = list(dict.fromkeys(a for a in avoid if positive(a) is None))
+    for t in plan.targets:
+        if lost and t.kind == "image" and not t.capabilities.get("negative_prompt"):
+            c.warning("P407", f"{t.name} takes no negative prompt, and these 'avoid' terms have no positive phrasing: "
+                      f"{', '.join(repr(a) for a in lost)}", "/concept/avoid",
+                      hint="they are left out of its prompts; describe what should be there instead (details)")
+    return c.items

@@ -1,0 +1,67 @@
+"""Prompt snapshots: prompts.lock and the diff against it (`filmc lock`, `filmc diff`)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .expand import Plan
+
+LOCK_FORMAT = 1
+
+
+def prompts_data(plan: Plan) -> dict[str, dict[str, dict[str, Any]]]:
+    """{shot: {target: {"kind", "prompt", "negative"?}}} in screen and target order."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for p in plan.prompts:
+        entry: dict[str, Any] = {"kind": p.kind, "prompt": p.text}
+        if p.negative:
+            entry["negative"] = p.negative
+        out.setdefault(p.shot, {})[p.target] = entry
+    order = {s.id: i for i, s in enumerate(plan.prod.shots)}
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items(), key=lambda kv: order.get(kv[0], 0))}
+
+
+def lock_text(plan: Plan) -> str:
+    data = {"format": LOCK_FORMAT, "film": plan.prod.film.info.title, "prompts": prompts_data(plan)}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _lines(text: str | None) -> list[str]:
+    """One sentence per line, so a changed sentence shows as one changed line."""
+    if not text:
+        return []
+    return [s + "\n" for s in _SENTENCE.split(text.strip()) if s]
+
+
+def diff_lock(plan: Plan, lock_path: Path) -> tuple[str, int]:
+    """Unified diffs per shot and target, and how many prompts changed."""
+    try:
+        locked = json.loads(lock_path.read_text(encoding="utf-8")).get("prompts", {})
+    except (OSError, ValueError, AttributeError) as e:
+        from .errors import UsageError
+
+        raise UsageError(f"{lock_path} is not a prompts.lock file ({e}); run 'filmc lock' again") from None
+    now = prompts_data(plan)
+    out: list[str] = []
+    changes = 0
+    keys = list(dict.fromkeys([*now, *locked]))
+    for shot in keys:
+        targets = list(dict.fromkeys([*now.get(shot, {}), *locked.get(shot, {})]))
+        for target in targets:
+            a = locked.get(shot, {}).get(target) or {}
+            b = now.get(shot, {}).get(target) or {}
+            for field in ("prompt", "negative"):
+                old, new = a.get(field), b.get(field)
+                if old == new:
+                    continue
+                changes += field == "prompt" or (a.get("prompt") == b.get("prompt"))
+                name = f"{shot}/{target}" + ("" if field == "prompt" else ".negative")
+                out.extend(difflib.unified_diff(_lines(old), _lines(new), f"a/{name}", f"b/{name}"))
+    return "".join(out), changes
