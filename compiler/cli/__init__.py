@@ -98,5 +98,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
     ctx.obj = State(verbose - quiet, traceback)
 
 
-from . import commands  # noqa: E402,F401  (registers the commands)
-from . import build_cmds  # noqa: E402,F401
+from . import (
+    build_cmds,  # noqa: E402,F401
+    commands,  # noqa: E402,F401  (registers the commands)
+)

@@ -98,7 +98,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
         "location": {"id": loc.id, "slug": loc.slug, "description": loc.description} if loc else None,
         "time": shot.time,
         "world": world.id if world else None,
-        "style": list((world.style if world and world.style else concept.style)),
+        "style": list(world.style if world and world.style else concept.style),
         "palette": (world.palette if world and world.palette else concept.palette),
         "lighting": (world.lighting if world and world.lighting else concept.lighting),
         "avoid": list(dict.fromkeys(concept.avoid + (world.avoid if world else ()))),
