@@ -98,7 +98,5 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
     ctx.obj = State(verbose - quiet, traceback)
 
 
-from . import (
-    build_cmds,  # noqa: E402,F401
-    commands,  # noqa: E402,F401  (registers the commands)
-)
+# Registers the commands (they import main from here, so this comes last).
+from . import build_cmds, commands  # noqa: E402,F401
