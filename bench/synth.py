@@ -66,8 +66,8 @@ def synth_film(n_shots: int, shots_per_section: int = 10, shot_seconds: float = 
             out.append(f"    subject: waves breaking on rocks, shot {i}")
         else:
             who = "keeper" if i % 2 else "boy"
-            out.append(f"    cast: [{{id: {who}, action: looking out to sea {i}, expression: calm, motion: turns slowly}}]")
-        out.append("    background_motion: gulls wheel overhead")
+            out.append(f"    cast: [{{id: {who}, action: looking out to sea {i}, expression: calm, motion: turns slowly to face wave {i}}}]")
+        out.append(f"    background_motion: gulls wheel overhead, {i} of them")
         out.append("    mood: [quiet, tense]")
     return "\n".join(out) + "\n"
 

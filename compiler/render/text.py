@@ -1,0 +1,108 @@
+"""Text for ffmpeg: filter-graph escaping, drawtext text files, wrapping and the font.
+
+No user text is ever written into the filter graph. Every card, slate and subtitle text
+goes into a small UTF-8 file that drawtext reads with `textfile=` and `expansion=none`
+(so `%{...}` is not expanded); only file paths and numbers reach the graph, and those go
+through `escape_value`, the two levels of escaping the filter-graph syntax has.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+# Level 1: an option value inside a filter's arguments (`key=value:key=value`).
+_LEVEL1 = "\\':"
+# Level 2: the filter-graph description (filters separated by `,` `;`, labels in `[]`).
+_LEVEL2 = "\\'[],;"
+
+
+def _escape(s: str, special: str) -> str:
+    out = []
+    for ch in s:
+        if ch in special or ch.isspace():
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def escape_value(value: str) -> str:
+    """Escape a filter option value (a path, an expression) for a filter-graph script."""
+    return _escape(_escape(value, _LEVEL1), _LEVEL2)
+
+
+def clean_text(text: str) -> str:
+    """User text as drawtext shows it: LF line ends, tabs as spaces, no control characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
+def wrap(text: str, width: int, max_lines: int | None = None) -> str:
+    """Wrap each paragraph of `text` to `width` characters; long words are broken. Trailing blank lines go."""
+    width = max(width, 4)
+    lines: list[str] = []
+    for para in clean_text(text).split("\n"):
+        if not para.strip():
+            lines.append("")
+            continue
+        lines += textwrap.wrap(para, width, break_long_words=True, break_on_hyphens=False,
+                               drop_whitespace=True, replace_whitespace=False) or [""]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        lines[-1] = (last[: max(width - 1, 1)] if len(last) >= width else last) + "\u2026"
+    return "\n".join(lines) if lines else " "
+
+
+def fit(text: str, box_w: int, size: int, *, max_lines: int, min_size: int = 8) -> tuple[str, int]:
+    """Wrap text for a box `box_w` pixels wide, shrinking the font size until it fits in max_lines."""
+    while True:
+        width = int(box_w / (size * 0.52))
+        wrapped = wrap(text, width)
+        n = wrapped.count("\n") + 1
+        if n <= max_lines or size <= min_size:
+            return (wrap(text, width, max_lines) if n > max_lines else wrapped), size
+        size = max(min_size, int(size * 0.85))
+
+
+_SYSTEM_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/Library/Fonts/Arial Unicode.ttf",
+    "/System/Library/Fonts/Supplemental/Arial.ttf",
+    "C:/Windows/Fonts/arial.ttf",
+)
+
+
+class FontMissing(Exception):
+    pass
+
+
+@cache
+def font_file() -> Path:
+    """The TTF drawtext uses: FILMC_FONT, else Noto Sans from the fontpkg-noto-sans package, else a system font."""
+    env = os.environ.get("FILMC_FONT")
+    if env:
+        return Path(env)
+    try:
+        import fontpkg_noto_sans
+
+        files = sorted((Path(fontpkg_noto_sans.ROOT) / "files").glob("NotoSans[[]*.ttf"))
+        if files:
+            return files[0]
+    except ImportError:
+        pass
+    for p in _SYSTEM_FONTS:
+        if Path(p).is_file():
+            return Path(p)
+    raise FontMissing("no font for title cards and slates: pip install fontpkg-noto-sans, or set FILMC_FONT "
+                      "to a .ttf file")
