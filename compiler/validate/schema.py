@@ -24,6 +24,13 @@ _TYPE_NAMES = {
 }
 
 
+# How a referenced definition is named in "X is not A or B" messages.
+_REF_NAMES = {"id": "an id", "time": "a time", "text_or_list": "text or a list", "path": "a path",
+              "cast_member": "a mapping {id, wardrobe, action, expression, motion}",
+              "transition_kind": "cut, fade or dissolve", "transition_full": "a mapping {in, out, duration}",
+              "prompt_override": "a mapping {image, video, negative}"}
+
+
 def _pyname(v: object) -> str:
     if v is None:
         return "nothing (null)"
@@ -106,18 +113,18 @@ def check_schema(instance: Any, schema: dict[str, Any], diags: Collector, base: 
     return False
 
 
-def _leaf(err: Any) -> Any:
-    """For anyOf/oneOf: the branch error that best explains the failure, or None."""
-    inst = err.instance
-    best = None
+def _leaves(err: Any) -> list[Any]:
+    """For anyOf/oneOf: the errors of the branch the value was meant for (its type matches)."""
+    found = []
     for sub in err.context or ():
         t = sub.schema.get("type") if isinstance(sub.schema, dict) else None
-        if sub.validator == "type":
+        if sub.validator == "type" or (t is not None and not _type_ok(sub.instance, t)):
             continue
-        if t is None or _type_ok(inst, t):
-            if best is None or len(sub.absolute_path) > len(best.absolute_path):
-                best = sub
-    return best
+        found.append(sub)
+    inside = [f for f in found if len(f.relative_path) > 0]
+    if inside:
+        return inside
+    return found[:1]
 
 
 def _type_ok(v: object, t: object) -> bool:
@@ -138,9 +145,10 @@ def _type_ok(v: object, t: object) -> bool:
 
 def _report(err: Any, diags: Collector, base: str, what: str) -> None:
     if err.validator in ("anyOf", "oneOf"):
-        leaf = _leaf(err)
-        if leaf is not None:
-            _report(leaf, diags, base, what)
+        leaves = _leaves(err)
+        if leaves:
+            for leaf in leaves:
+                _report(leaf, diags, base, what)
             return
     ptr = base + _ptr(err.absolute_path)
     inst = err.instance
@@ -174,7 +182,7 @@ def _report(err: Any, diags: Collector, base: str, what: str) -> None:
             elif isinstance(sub, dict) and "enum" in sub:
                 kinds.append(" or ".join(_show(x) for x in sub["enum"]))
             elif isinstance(sub, dict) and "$ref" in sub:
-                kinds.append(sub["$ref"].rsplit("/", 1)[-1].replace("_", " "))
+                kinds.append(_REF_NAMES.get(sub["$ref"].rsplit("/", 1)[-1], "a mapping"))
         diags.error("V103", f"{label}: {_show(inst)} is not {' or '.join(dict.fromkeys(kinds)) or 'allowed here'}",
                     ptr, hint=_describe(schema))
         return
