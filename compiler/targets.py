@@ -94,7 +94,7 @@ def builtin_targets() -> dict[str, TargetDef]:
 def load_targets(film_root: Path | None = None) -> dict[str, TargetDef]:
     """Built-ins, overridden and extended by `targets/<name>/target.yaml` beside film.yaml."""
     out = dict(builtin_targets())
-    local = film_root / "targets" if film_root else None
+    local = film_root.absolute() / "targets" if film_root else None
     if local and local.is_dir():
         for folder in sorted(p for p in local.iterdir() if (p / "target.yaml").is_file()):
             t = _read(folder, False, None)

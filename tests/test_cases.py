@@ -34,3 +34,13 @@ def test_valid_case(case: Path, snapshot) -> None:
     assert all({"id", "section", "start", "end", "duration"} <= set(s) for s in shots)
     assert shots == snapshot(name="timeline")
     assert run_cli(["timeline", "film.yaml"], cwd=case).stdout == snapshot(name="table")
+
+
+@pytest.mark.parametrize("case", VALID, ids=[p.name for p in VALID])
+def test_valid_case_build_tree(case: Path, tmp_path: Path, snapshot) -> None:
+    out = tmp_path / "build"
+    result = run_cli(["build", "film.yaml", "-o", str(out)], cwd=case)
+    assert result.exit_code == 0, result.stderr
+    files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*")) if p.is_file()}
+    assert "manifest.json" in files
+    assert files == snapshot

@@ -36,9 +36,11 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
             c.warning("P402", f"{label}: the prompt refers to another shot ('{_PREVIOUS.search(p.text).group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")
         if p.kind == "video":
-            if not p.text.strip():
-                c.warning("P403", f"{label}: the video prompt is empty", where,
-                          hint="give the cast a 'motion', or the shot a 'background_motion' or a camera move")
+            sh = rs.shot
+            still = not any(m.motion for m in sh.cast) and not sh.background_motion and sh.camera is None
+            if not p.text.strip() or (still and not p.overridden):
+                c.warning("P403", f"{label}: the video prompt {'is empty' if not p.text.strip() else 'says nothing moves'}",
+                          where, hint="give the cast a 'motion', or the shot a 'background_motion' or a camera move")
             else:
                 key = (p.target, p.text)
                 if key in seen_video:

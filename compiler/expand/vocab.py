@@ -57,6 +57,14 @@ POSITIVE = {
     "crowd": "an uncrowded scene",
     "modern cars": "no vehicles of the present day in view",
     "smiling": "a serious expression",
+    "lettering": "clean surfaces without lettering",
+    "extra people": "only the people described",
+    "distorted hands": "natural, well-formed hands",
+    "smartphones": "period-appropriate objects only",
+    "phones": "period-appropriate objects only",
+    "rain": "dry weather",
+    "storm": "calm weather",
+    "electric light": "natural and flame light only",
 }
 
 

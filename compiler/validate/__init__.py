@@ -31,7 +31,7 @@ def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bo
     diags = Collector(doc.display, doc)
     sources = {doc.display: doc.lines}
     check_schema(doc.data, load_schema("film"), diags)
-    film = Builder(doc.data, doc.path, diags).film()
+    film = Builder(doc.data, doc.path.absolute(), diags).film()
     try:
         targets = load_targets(film.root)
     except FilmError as e:  # a broken target.yaml beside the film

@@ -1,0 +1,257 @@
+"""graph: EditPlan -> the ffmpeg command line and its filter-graph script.
+
+One ffmpeg run renders the whole film: every shot is a chain in one filter graph (a take
+trimmed, reversed, sped up, scaled and padded; an image with a camera-like zoompan; a
+slate drawn once and looped), clips joined by cuts are concatenated, dissolves are
+`xfade`s centred on the cut, fades are frame-exact `fade`s, cards at song times and
+burned-in subtitles are drawtext over the result, and the song is trimmed, delayed by the
+title cards and padded to the exact length.
+
+The graph goes into a file passed with `-/filter_complex` (ffmpeg >= 7), so no user text
+ever reaches a shell; texts go into files read by drawtext (see text.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Camera, Grade
+from .plan import Clip, EditPlan
+from .slates import card_chain, overlay_filter, slate_chain
+from .text import escape_value
+
+AUDIO_RATE = 48000
+MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+
+# Camera moves on still images: how far the frame zooms or travels (share of the frame).
+_AMOUNT = {"slow": 0.06, None: 0.12, "fast": 0.22}
+_IN = ("push-in", "zoom-in", "dolly-in")
+_OUT = ("pull-out", "zoom-out", "dolly-out")
+_LEFT = ("pan-left", "truck-left", "orbit-left")
+_RIGHT = ("pan-right", "truck-right", "orbit-right", "tracking")
+_UP = ("tilt-up", "crane-up")
+_DOWN = ("tilt-down", "crane-down")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """How the graph names files: absolute for `filmc render`, relative to build/edit/ for render.sh."""
+
+    media: Callable[[Path], str]  # a take, image, LUT or the song
+    text: Callable[[str], str]  # a text file's name (text/<key>.txt) as the graph spells it
+    font: str
+
+
+@dataclass
+class Graph:
+    inputs: list[list[str]] = field(default_factory=list)  # per input: its options, then -i FILE
+    script: str = ""
+    texts: dict[str, str] = field(default_factory=dict)  # text/<key>.txt -> content
+    encode: list[str] = field(default_factory=list)  # -map ... codec options (before the output)
+
+
+def _f(x: float) -> str:
+    """A number as the graph writes it: short, exact enough, no exponent."""
+    s = f"{x:.6f}".rstrip("0").rstrip(".")
+    return s if s not in ("", "-0") else "0"
+
+
+def _fps_div(plan: EditPlan) -> str:
+    return f"({plan.rate})" if "/" in plan.rate else plan.rate
+
+
+def camera_exprs(camera: Camera | None, frames: int) -> tuple[str, str, str] | None:
+    """zoompan z, x, y expressions for a camera move on a still (None: static)."""
+    if camera is None or camera.move == "static":
+        return None
+    k = _AMOUNT.get(camera.speed, 0.12)
+    p = f"(on/{max(frames - 1, 1)})"
+    cx, cy = "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"
+    mv = camera.move
+    if mv in _IN:
+        return f"1+{k}*{p}", cx, cy
+    if mv in _OUT:
+        return f"1+{k}*(1-{p})", cx, cy
+    z = f"{1 + k:g}"
+    if mv in _LEFT:
+        return z, f"(iw-iw/zoom)*(1-{p})", cy
+    if mv in _RIGHT:
+        return z, f"(iw-iw/zoom)*{p}", cy
+    if mv in _UP:
+        return z, cx, f"(ih-ih/zoom)*(1-{p})"
+    if mv in _DOWN:
+        return z, cx, f"(ih-ih/zoom)*{p}"
+    # handheld: a gentle drift around the centre
+    return f"{1 + max(k, 0.05):g}", "(iw-iw/zoom)/2*(1+0.35*sin(on/9))", "(ih-ih/zoom)/2*(1+0.35*cos(on/13))"
+
+
+def _grade(grade: Grade | None, lut: str | None) -> list[str]:
+    out = []
+    if lut:
+        out.append(f"lut3d=file={escape_value(lut)}")
+    if grade:
+        parts = [f"{k}={_f(v)}" for k, v in (("brightness", grade.brightness), ("contrast", grade.contrast),
+                                             ("saturation", grade.saturation), ("gamma", grade.gamma)) if v is not None]
+        if parts:
+            out.append("eq=" + ":".join(parts))
+    return out
+
+
+def _fit(plan: EditPlan) -> list[str]:
+    w, h = plan.width, plan.height
+    return [f"scale={w}:{h}:force_original_aspect_ratio=decrease",
+            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black", "setsar=1", "format=yuv420p"]
+
+
+def _length(frames: int) -> list[str]:
+    """Exactly `frames` frames: hold the last frame if the source is short, cut the rest."""
+    return ["tpad=stop_mode=clone:stop=-1", f"trim=end_frame={frames}", "setpts=PTS-STARTPTS"]
+
+
+def _take_chain(plan: EditPlan, clip: Clip, idx: int) -> list[str]:
+    chain = [f"[{idx}:v:0]setpts=PTS-STARTPTS"]
+    if clip.reverse:
+        chain += ["reverse", "setpts=PTS-STARTPTS"]
+    if clip.speed != 1.0:
+        chain.append(f"setpts=PTS/{_f(clip.speed)}")
+    chain += [f"fps={plan.rate}", *_fit(plan), *_length(clip.frames)]
+    return chain
+
+
+def _image_chain(plan: EditPlan, clip: Clip, idx: int) -> list[str]:
+    w, h = plan.width, plan.height
+    n = clip.frames
+    exprs = camera_exprs(clip.camera, n)
+    if exprs is None:
+        return [f"[{idx}:v:0]scale={w}:{h}:force_original_aspect_ratio=increase", f"crop={w}:{h}", "setsar=1",
+                "format=yuv420p", f"loop=loop={max(n - 1, 0)}:size=1:start=0",
+                f"setpts=N/{_fps_div(plan)}/TB", f"fps={plan.rate}", *_length(n)]
+    z, x, y = exprs
+    w2, h2 = w * 2, h * 2  # zoom on a 2x frame: smooth motion without jitter
+    return [f"[{idx}:v:0]scale={w2}:{h2}:force_original_aspect_ratio=increase", f"crop={w2}:{h2}", "setsar=1",
+            "format=yuv420p",
+            f"zoompan=z={escape_value(z)}:x={escape_value(x)}:y={escape_value(y)}:d={n}:s={w}x{h}:fps={plan.rate}",
+            "setsar=1", *_length(n)]
+
+
+def _fades(clip: Clip) -> list[str]:
+    out = []
+    if clip.fade_in:
+        out.append(f"fade=t=in:s=0:n={clip.fade_in}")
+    if clip.fade_out:
+        out.append(f"fade=t=out:s={clip.frames - clip.fade_out}:n={clip.fade_out}")
+    return out
+
+
+def input_args(clip: Clip, plan: EditPlan, paths: Paths) -> list[str]:
+    assert clip.media is not None
+    if clip.source == "image":
+        return ["-f", "image2", "-pattern_type", "none", "-i", "file:" + paths.media(clip.media)]
+    need = (clip.frames + 2) / plan.fps * clip.speed
+    args = ["-ss", _f(clip.trim_in)] if clip.trim_in > 0 else []
+    return [*args, "-t", _f(need), "-i", "file:" + paths.media(clip.media)]
+
+
+def build_graph(plan: EditPlan, paths: Paths) -> Graph:
+    g = Graph()
+    lines: list[str] = []
+
+    def sink(key: str, text: str) -> str:
+        name = f"text/{key}.txt"
+        g.texts[name] = text
+        return paths.text(name)
+
+    labels: list[str] = []
+    for i, clip in enumerate(plan.clips):
+        key = f"{i + 1:03d}-{clip.kind}"
+        if clip.source in ("take", "image"):
+            g.inputs.append(input_args(clip, plan, paths))
+            idx = len(g.inputs) - 1
+            chain = _take_chain(plan, clip, idx) if clip.source == "take" else _image_chain(plan, clip, idx)
+            lut = paths.media(clip.lut) if clip.lut else None
+            chain += _grade(clip.grade, lut)
+        elif clip.source == "card":
+            chain = card_chain(plan, clip, sink, paths.font, key)
+        else:
+            chain = slate_chain(plan, clip, sink, paths.font, key)
+        chain += _fades(clip)
+        label = f"c{i + 1}"
+        lines.append(",".join(chain) + f"[{label}]")
+        labels.append(label)
+
+    # Join: runs of cuts are concatenated, runs are crossfaded into each other.
+    blocks: list[tuple[list[str], int, int]] = []  # (labels, frames, dissolve into this block)
+    for clip, label in zip(plan.clips, labels):
+        if not blocks or clip.dissolve_in:
+            blocks.append(([label], clip.frames, clip.dissolve_in))
+        else:
+            blocks[-1][0].append(label)
+            blocks[-1] = (blocks[-1][0], blocks[-1][1] + clip.frames, blocks[-1][2])
+    block_labels = []
+    for j, (labs, _, _) in enumerate(blocks):
+        if len(labs) == 1:
+            block_labels.append(labs[0])
+        else:
+            lines.append("".join(f"[{x}]" for x in labs) + f"concat=n={len(labs)}:v=1:a=0[b{j + 1}]")
+            block_labels.append(f"b{j + 1}")
+    acc, acc_frames = (block_labels[0], blocks[0][1]) if blocks else ("", 0)
+    if not blocks:  # nothing to show: black for the whole length
+        lines.append(f"color=c=black:s={plan.width}x{plan.height}:r={plan.rate},trim=end_frame={plan.frames},"
+                     "format=yuv420p[c0]")
+        acc = "c0"
+    for j in range(1, len(blocks)):
+        d = blocks[j][2]
+        offset = (acc_frames - d) / plan.fps
+        lines.append(f"[{acc}][{block_labels[j]}]xfade=transition=fade:duration={_f(d / plan.fps)}:"
+                     f"offset={_f(offset)}[x{j}]")
+        acc, acc_frames = f"x{j}", acc_frames + blocks[j][1] - d
+
+    post = [overlay_filter(plan, ov, sink, paths.font, f"overlay-{k + 1:03d}-{ov.kind}")
+            for k, ov in enumerate(plan.overlays)]
+    lines.append(f"[{acc}]" + ",".join([*post, "format=yuv420p"]) + "[vout]")
+
+    # The song: the selected pieces, after the title cards, padded with silence to the exact length.
+    total = round(plan.frames / plan.fps * AUDIO_RATE)
+    audio = plan.audio
+    if audio.path is not None and audio.runs:
+        g.inputs.append(["-i", "file:" + paths.media(audio.path)])
+        a = len(g.inputs) - 1
+        head = f"[{a}:a:0]aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
+        if len(audio.runs) == 1:
+            r = audio.runs[0]
+            lines.append(f"{head},atrim=start={_f(r.start)}:end={_f(r.end)},asetpts=PTS-STARTPTS[a1]")
+            src = "[a1]"
+        else:
+            n = len(audio.runs)
+            lines.append(f"{head},asplit={n}" + "".join(f"[as{k + 1}]" for k in range(n)))
+            for k, r in enumerate(audio.runs):
+                lines.append(f"[as{k + 1}]atrim=start={_f(r.start)}:end={_f(r.end)},asetpts=PTS-STARTPTS[ap{k + 1}]")
+            lines.append("".join(f"[ap{k + 1}]" for k in range(n)) + f"concat=n={n}:v=0:a=1[a1]")
+            src = "[a1]"
+        delay = round(round(audio.delay * plan.fps) / plan.fps * AUDIO_RATE)
+        chain = [f"adelay=delays={delay}S:all=1"] if delay else []
+        chain += [f"apad=whole_len={total}", f"atrim=end_sample={total}"]
+        lines.append(src + ",".join(chain) + "[aout]")
+    else:
+        lines.append(f"anullsrc=r={AUDIO_RATE}:cl=stereo,atrim=end_sample={total}[aout]")
+
+    g.script = ";\n".join(lines) + "\n"
+    g.encode = ["-map", "[vout]", "-map", "[aout]",
+                "-c:v", "libx264", "-preset", plan.preset, "-crf", str(plan.crf), "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "192k", "-ar", str(AUDIO_RATE),
+                "-map_metadata", "-1", "-metadata", f"title={plan.title}", "-movflags", "+faststart"]
+    return g
+
+
+def muxer(output: Path) -> str:
+    return MUXERS.get(output.suffix.lower(), "mp4")
+
+
+def ffmpeg_args(g: Graph, graph_file: str, output: str, fmt: str) -> list[str]:
+    """ffmpeg's arguments (without the program): inputs, the graph file, encoding, the output."""
+    args = ["-hide_banner", "-nostdin", "-y"]
+    for inp in g.inputs:
+        args += inp
+    return [*args, "-/filter_complex", graph_file, *g.encode, "-f", fmt, "file:" + output]
