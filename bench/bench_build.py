@@ -54,7 +54,7 @@ def main() -> None:
     floor = min(floors)
     full, peak = timed([filmc, "-q", "build", str(film)])
     noop, _ = timed([filmc, "-q", "build", str(film)])
-    film.write_text(text.replace("looking out to sea 5,", "looking out to sea, changed 5,", 1))
+    film.write_text(text.replace("looking out to sea 5,", "looking out to sea and the sky 5,", 1))
     one, _ = timed([filmc, "-q", "build", str(film)])
     files = sum(1 for p in (tmp / "build").rglob("*") if p.is_file())
     example = ROOT / "specs" / "lighthouse-keeper"

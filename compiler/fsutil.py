@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+_made: set[str] = set()
 
-def write_atomic(path: Path, data: str | bytes) -> bool:
-    """Write via a temp file + os.replace; returns False (touching nothing) when the content is unchanged."""
+
+def _ensure_dir(folder: Path) -> None:
+    key = str(folder)
+    if key not in _made:
+        folder.mkdir(parents=True, exist_ok=True)
+        _made.add(key)
+
+
+def write_atomic(path: Path, data: str | bytes, *, compare: bool = True) -> bool:
+    """Write via a temp file + os.replace; returns False (touching nothing) when the content is unchanged.
+
+    compare=False skips reading the old content (the caller knows it differs or is absent).
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    if compare:
+        try:
+            if path.read_bytes() == raw:
+                return False
+        except OSError:
+            pass
+    _ensure_dir(path.parent)
+    tmp = f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
     try:
-        if path.read_bytes() == raw:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(raw)
         os.replace(tmp, path)
     except BaseException:

@@ -27,15 +27,46 @@ def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production
 
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
-                 allow_outside: bool = False):  # -> tuple[Plan, list[Diagnostic], dict[str, str]]
-    """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes."""
+                 allow_outside: bool = False, cache_dir: Path | None = None):  # -> (Plan, warnings, edit files)
+    """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes.
+
+    With cache_dir (the build folder), shots unchanged since the last build are not compiled again.
+    """
     from .expand import expand_production
     from .expand.lint import lint_plan
 
     prod = resolve_film(path, allow_outside=allow_outside)
-    plan = expand_production(prod, targets=targets, select=select)
+    with paused_gc():
+        plan = expand_production(prod, targets=targets, select=select,
+                                 cache=read_cache(cache_dir) if cache_dir else None)
     warnings = list(prod.warnings) + lint_plan(plan)
     return plan, warnings, edit_files(prod)
+
+
+CACHE_FILE = ".filmc/expand.cache"
+_CACHE_VERSION = 1
+
+
+def read_cache(build_dir: Path) -> dict:
+    """The previous build's compiled shots (marshal: plain data only, nothing executes on load)."""
+    import marshal
+
+    from . import __version__
+
+    try:
+        version, filmc, entries = marshal.loads((build_dir / CACHE_FILE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return entries if version == _CACHE_VERSION and filmc == __version__ and isinstance(entries, dict) else {}
+
+
+def write_cache(build_dir: Path, entries: dict) -> None:
+    import marshal
+
+    from . import __version__
+    from .fsutil import write_atomic
+
+    write_atomic(build_dir / CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
 
 
 def edit_files(prod: Production) -> dict[str, str]:

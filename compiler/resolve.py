@@ -93,10 +93,11 @@ class Production:
         return self.preroll + self.song_duration + self.postroll
 
     def shot(self, shot_id: str) -> ResolvedShot:
-        for s in self.shots:
-            if s.id == shot_id:
-                return s
-        raise KeyError(shot_id)
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {s.id: s for s in self.shots}
+            object.__setattr__(self, "_index", index)
+        return index[shot_id]
 
     def cards(self, at: str) -> tuple[Card, ...]:
         if at == "overlay":

@@ -36,9 +36,22 @@ class TargetDef:
                 return d
         return None
 
+    def options_schema(self) -> dict[str, Any]:
+        """Schema of `targets.options.<name>`: the target's options plus `provider` (which API to call)."""
+        schema = dict(self.options or {"type": "object"})
+        props = dict(schema.get("properties", {}))
+        if self.providers:
+            names = list(self.providers)
+            props.setdefault("provider", {
+                "type": "string", "enum": names,
+                "description": f"which API serves the jobs (default: {names[0]})",
+            })
+        schema["properties"] = props
+        return schema
+
     def generate_schema(self) -> dict[str, Any]:
         """Schema of `shots[].generate.<name>`: the target's options plus `duration`."""
-        schema = dict(self.options or {"type": "object"})
+        schema = self.options_schema()
         props = dict(schema.get("properties", {}))
         if self.kind == "video":
             props.setdefault("duration", {

@@ -52,14 +52,16 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
       filmc build film.yaml --target kling --select section:chorus1 --dry-run
     """
     from ..emit import emit_build
-    from ..pipeline import compile_film, film_path
+    from ..pipeline import compile_film, film_path, write_cache
 
-    plan, warnings, extra = compile_film(film, targets=list(targets) or None, select=select,
-                                         allow_outside=allow_outside_paths)
-    report(warnings, _lines_of(plan.prod))
     out = out_dir or film_path(film).parent / "build"
+    plan, warnings, extra = compile_film(film, targets=list(targets) or None, select=select,
+                                         allow_outside=allow_outside_paths, cache_dir=out)
+    report(warnings, _lines_of(plan.prod))
     only = {s.id for s in plan.shots} if select else None
     result = emit_build(plan, out, extra=extra, dry_run=dry_run, only_shots=only)
+    if not dry_run and not select and not targets:
+        write_cache(out, plan.cache)
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0
     verb = "would write" if dry_run else "wrote"

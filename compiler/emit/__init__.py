@@ -44,10 +44,11 @@ def _previous(out_dir: Path) -> dict[str, str]:
 
 
 def _safe(out_dir: Path, rel: str) -> Path:
-    p = (out_dir / rel).resolve()
-    if not p.is_relative_to(out_dir.resolve()):
+    """Output names come from ids (no '/' or '..' can reach them), checked anyway: never write outside."""
+    parts = rel.split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"output path escapes the build folder: {rel}")
-    return p
+    return out_dir / rel
 
 
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str] | None = None, dry_run: bool = False,
@@ -81,7 +82,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str] | None = N
             else:
                 result.written.append(rel)
             continue
-        if write_atomic(path, raw):
+        known_changed = rel in before and rel != MANIFEST  # the old manifest says it differs
+        if write_atomic(path, raw, compare=not known_changed and (bool(before) or path.exists())):
             result.written.append(rel)
         else:
             result.unchanged += 1

@@ -16,10 +16,10 @@ from ..errors import FilmError
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
-from .render import TemplateFailure, render_template, shown_path
+from .render import TemplateFailure, fresh_templates, render_template, shown_path
 from .sandbox import tidy
 
-__all__ = ["CompiledPrompt", "Job", "Plan", "expand_production", "select_shots", "target_digest"]
+__all__ = ["CompiledPrompt", "Job", "Plan", "compile_shot", "expand_production", "select_shots", "target_digest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,8 @@ class Plan:
     shots: tuple[ResolvedShot, ...]  # the selected shots
     prompts: tuple[CompiledPrompt, ...]
     jobs: tuple[Job, ...]
-    contexts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> context
+    contexts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> options, generation
+    cache: dict[str, Any] = field(default_factory=dict)  # for the next build (see expand_production)
 
     def prompt(self, shot: str, target: str) -> CompiledPrompt:
         for p in self.prompts:
@@ -122,9 +123,37 @@ def _override(rs: ResolvedShot, target: TargetDef) -> tuple[str | None, str | No
     return text, o.negative
 
 
+def _global_key(prod: Production, tdefs: tuple[TargetDef, ...]) -> str:
+    """Everything but the shots that can change a compiled shot: film-level data, targets, the clock."""
+    doc = prod.doc
+    data = {k: v for k, v in (doc.data.items() if doc else ()) if k not in ("shots", "story")}
+    blob = json.dumps([data, [(t.name, target_digest(t.folder)) for t in tdefs], list(prod.resolution),
+                       prod.song_duration, prod.film.targets.image[:1]], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
+    doc = prod.doc
+    if doc is None:
+        return None
+    raw = doc.data["shots"][rs.shot.index]
+    blob = json.dumps([glob, raw, rs.number, rs.start, rs.end, [ln.text for ln in rs.lines]], sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()
+
+
+CacheEntry = tuple[Any, ...]  # (prompt fields, [job fields], {"options", "generation"})
+
+
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
-                      select: str | Iterable[str] | None = None) -> Plan:
-    """Compile prompts and job payloads for every selected shot and target; FilmError on template errors."""
+                      select: str | Iterable[str] | None = None,
+                      cache: dict[str, CacheEntry] | None = None) -> Plan:
+    """Compile prompts and job payloads for every selected shot and target; FilmError on template errors.
+
+    `cache` (from the previous build) maps a shot-and-target key to what it compiled to; an entry
+    whose key still matches is reused instead of rendered. The plan's `cache` holds the new entries.
+    """
+    fresh_templates()
     film = prod.film
     names = list(dict.fromkeys(film.targets.image + film.targets.video))
     if targets:
@@ -143,66 +172,96 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     jobs: list[Job] = []
     contexts: dict[tuple[str, str], dict[str, Any]] = {}
     failures: list[Diagnostic] = []
+    old = cache or {}
+    new_cache: dict[str, CacheEntry] = {}
+    glob = _global_key(prod, tdefs)
+    keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}
     for t in tdefs:
         tctx = target_context(prod, t)
         digest = target_digest(t.folder)
-        providers = list(t.providers.items())
         for rs in shots:
-            options = merged_options(prod, t, rs)
-            gen = generation(t, rs)
-            ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, rs), "options": options,
-                   "generation": gen}
-            contexts[(rs.id, t.name)] = ctx
-            text, negative = _override(rs, t)
-            overridden = text is not None
-            try:
-                if text is None:
-                    text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
-                if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
-                    negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
-            except TemplateFailure as e:
-                failures.append(e.diagnostic)
-                continue
-            prompts.append(CompiledPrompt(rs.id, t.name, t.kind, text.strip(), negative, overridden))
-            if not providers:
-                continue
-            pname, provider = providers[0]
-            route = _route(provider, options)
-            values = {**options, "task_id": "{task_id}"}
-            url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
-            for seg in range(1, gen["segments"] + 1):
-                job_id = f"{rs.id}.{t.name}" + (f".{seg}" if seg > 1 else "")
-                if t.kind == "video":
-                    if seg > 1:
-                        depends = (f"{rs.id}.{t.name}" + (f".{seg - 1}" if seg > 2 else ""),)
-                        first_frame = f"@last-frame:{depends[0]}"
-                    elif first_image:
-                        depends = (f"{rs.id}.{first_image}",)
-                        first_frame = f"@job:{depends[0]}"
-                    else:
-                        depends, first_frame = (), None
-                else:
-                    depends, first_frame = (), None
-                rctx = dict(ctx, prompt={"text": text.strip(), "negative": negative}, first_frame=first_frame,
-                            provider=pname, route=route,
-                            duration=typed_duration(gen["duration"], provider.get("duration_type")))
+            key = f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None
+            hit = old.get(key) if key else None
+            if hit is None:
                 try:
-                    raw = render_template(t, f"request.{pname}.json.j2", rctx, rs.id)
-                    body = json.loads(raw)
+                    hit = _compile(prod, t, rs, fctx, tctx, digest, first_image)
                 except TemplateFailure as e:
                     failures.append(e.diagnostic)
-                    break
-                except json.JSONDecodeError as e:
-                    failures.append(Diagnostic("T302", "error", f"request.{pname}.json.j2 produced invalid JSON for "
-                                               f"shot '{rs.id}': {e.msg}", shown_path(t, f"request.{pname}.json.j2"),
-                                               0, 0, "", "use the json filter for every value: {{ prompt.text | json }}"))
-                    break
-                method = route.get("submit", {}).get("method", "POST")
-                payload = {"job": job_id, "target": t.name, "provider": pname, "method": method, "url": url,
-                           "body": body, "depends_on": list(depends), "target_files": digest}
-                digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-                jobs.append(Job(job_id, rs.id, t.name, pname, method, url, body, depends, digest_job,
-                                gen["duration"], seg))
+                    continue
+            if key:
+                new_cache[key] = hit
+            prompt_fields, job_fields, small = hit
+            prompts.append(CompiledPrompt(*prompt_fields))
+            jobs.extend(Job(*f[:7], tuple(f[7]), *f[8:]) for f in job_fields)
+            contexts[(rs.id, t.name)] = small
     if failures:
         raise FilmError(failures, prod.sources())
-    return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts)
+    return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)
+
+
+def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,
+                 options: dict[str, Any] | None = None) -> CacheEntry:
+    """One shot for one target outside a build (tests, tools): ((shot, target, kind, prompt, negative,
+    overridden), [job fields], {options, generation}); `provider` picks a provider other than the first,
+    `options` replaces the merged options."""
+    t = prod.targets[target]
+    rs = prod.shot(shot)
+    fctx, tctx = film_context(prod), target_context(prod, t)
+    first_image = prod.film.targets.image[0] if prod.film.targets.image else None
+    return _compile(prod, t, rs, fctx, tctx, target_digest(t.folder), first_image, provider, options)
+
+
+def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
+             digest: str, first_image: str | None, provider_name: str | None = None,
+             options_override: dict[str, Any] | None = None) -> CacheEntry:
+    """One shot for one target: its prompt(s) and generation jobs, as plain (cacheable) tuples."""
+    options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
+    if provider_name:
+        options["provider"] = provider_name
+    gen = generation(t, rs)
+    ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, rs), "options": options, "generation": gen}
+    text, negative = _override(rs, t)
+    overridden = text is not None
+    if text is None:
+        text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
+    if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
+        negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
+    text = text.strip()
+    job_fields: list[tuple[Any, ...]] = []
+    if t.providers:
+        pname = options.get("provider") or next(iter(t.providers))
+        provider = t.providers[pname]
+        route = _route(provider, options)
+        values = {**options, "task_id": "{task_id}"}
+        url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
+        for seg in range(1, gen["segments"] + 1):
+            job_id = f"{rs.id}.{t.name}" + (f".{seg}" if seg > 1 else "")
+            depends: tuple[str, ...] = ()
+            first_frame = None
+            if t.kind == "video":
+                if seg > 1:
+                    depends = (f"{rs.id}.{t.name}" + (f".{seg - 1}" if seg > 2 else ""),)
+                    first_frame = f"@last-frame:{depends[0]}"
+                elif first_image:
+                    depends = (f"{rs.id}.{first_image}",)
+                    first_frame = f"@job:{depends[0]}"
+            rctx = dict(ctx, prompt={"text": text, "negative": negative}, first_frame=first_frame,
+                        provider=pname, route=route,
+                        duration=typed_duration(gen["duration"], provider.get("duration_type")))
+            name = f"request.{pname}.json.j2"
+            raw = render_template(t, name, rctx, rs.id)
+            try:
+                body = json.loads(raw)
+            except json.JSONDecodeError as e:
+                raise TemplateFailure(Diagnostic(
+                    "T302", "error", f"{name} produced invalid JSON for shot '{rs.id}': {e.msg}",
+                    shown_path(t, name), 0, 0, "", "use the json filter for every value: {{ prompt.text | json }}",
+                )) from None
+            method = route.get("submit", {}).get("method", "POST")
+            payload = {"job": job_id, "target": t.name, "provider": pname, "method": method, "url": url,
+                       "body": body, "depends_on": list(depends), "target_files": digest}
+            digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            job_fields.append((job_id, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
+                               gen["duration"], seg))
+    small = {"options": options, "generation": gen}
+    return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import Template, TemplateError, TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 
 from ..diagnostics import Diagnostic
@@ -28,6 +30,17 @@ def _template_line(exc: BaseException, filename: str) -> int:
     return line
 
 
+@cache
+def _template(folder: Path, name: str) -> Template:
+    """Templates are looked up once per build (`fresh_templates` starts a build)."""
+    return environment(folder).get_template(name)
+
+
+def fresh_templates() -> None:
+    """Forget looked-up templates, so a template edited since the last build is read again."""
+    _template.cache_clear()
+
+
 def shown_path(target: TargetDef, name: str) -> str:
     """How a template is named in messages: built-ins by their place in filmc, a film's own relative to it."""
     if target.builtin:
@@ -36,11 +49,9 @@ def shown_path(target: TargetDef, name: str) -> str:
 
 
 def render_template(target: TargetDef, name: str, context: dict[str, Any], shot: str) -> str:
-    env = environment(target.folder)
-    real = str((target.folder / name).resolve())
     path = shown_path(target, name)
     try:
-        template = env.get_template(name)
+        template = _template(target.folder, name)
         return template.render(context)
     except TemplateNotFound:
         raise TemplateFailure(Diagnostic("T300", "error", f"target '{target.name}' has no template {name}",
@@ -51,9 +62,9 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
                                          path, e.lineno or 0, 1, "", None)) from None
     except SecurityError as e:
         raise TemplateFailure(Diagnostic("T303", "error", f"template not allowed to do this (shot '{shot}'): {e}",
-                                         path, _template_line(e, real), 1, "", None)) from None
+                                         path, _template_line(e, str((target.folder / name).resolve())), 1, "", None)) from None
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as e:
-        line = _template_line(e, real)
+        line = _template_line(e, str((target.folder / name).resolve()))
         msg = getattr(e, "message", None) or str(e)
         raise TemplateFailure(Diagnostic("T301", "error", f"template error while rendering shot '{shot}': {msg}",
                                          path, line, 1 if line else 0, "",

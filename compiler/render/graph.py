@@ -42,6 +42,7 @@ class Paths:
     media: Callable[[Path], str]  # a take, image, LUT or the song
     text: Callable[[str], str]  # a text file's name (text/<key>.txt) as the graph spells it
     font: str
+    bold: str  # the font of slate titles
 
 
 @dataclass
@@ -56,6 +57,12 @@ def _f(x: float) -> str:
     """A number as the graph writes it: short, exact enough, no exponent."""
     s = f"{x:.6f}".rstrip("0").rstrip(".")
     return s if s not in ("", "-0") else "0"
+
+
+def _tb(plan: EditPlan) -> str:
+    """The time base of one frame (1/rate)."""
+    num, _, den = plan.rate.partition("/")
+    return f"{den or 1}/{num}"
 
 
 def _fps_div(plan: EditPlan) -> str:
@@ -175,7 +182,7 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
         elif clip.source == "card":
             chain = card_chain(plan, clip, sink, paths.font, key)
         else:
-            chain = slate_chain(plan, clip, sink, paths.font, key)
+            chain = slate_chain(plan, clip, sink, paths.font, paths.bold, key)
         chain += _fades(clip)
         label = f"c{i + 1}"
         lines.append(",".join(chain) + f"[{label}]")
@@ -194,7 +201,7 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
         if len(labs) == 1:
             block_labels.append(labs[0])
         else:
-            lines.append("".join(f"[{x}]" for x in labs) + f"concat=n={len(labs)}:v=1:a=0[b{j + 1}]")
+            lines.append("".join(f"[{x}]" for x in labs) + f"concat=n={len(labs)}:v=1:a=0,settb={_tb(plan)}[b{j + 1}]")
             block_labels.append(f"b{j + 1}")
     acc, acc_frames = (block_labels[0], blocks[0][1]) if blocks else ("", 0)
     if not blocks:  # nothing to show: black for the whole length
@@ -249,9 +256,9 @@ def muxer(output: Path) -> str:
     return MUXERS.get(output.suffix.lower(), "mp4")
 
 
-def ffmpeg_args(g: Graph, graph_file: str, output: str, fmt: str) -> list[str]:
-    """ffmpeg's arguments (without the program): inputs, the graph file, encoding, the output."""
+def ffmpeg_args(g: Graph, graph_file: str, fmt: str) -> list[str]:
+    """ffmpeg's arguments without the program and the output file: inputs, the graph file, encoding."""
     args = ["-hide_banner", "-nostdin", "-y"]
     for inp in g.inputs:
         args += inp
-    return [*args, "-/filter_complex", graph_file, *g.encode, "-f", fmt, "file:" + output]
+    return [*args, "-/filter_complex", graph_file, *g.encode, "-f", fmt]

@@ -33,7 +33,7 @@ def _still(plan: EditPlan, color: str, frames: int, draws: list[str]) -> list[st
     return [src, *draws, "format=yuv420p", loop]
 
 
-def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, key: str) -> list[str]:
+def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str, key: str) -> list[str]:
     """The filters of a shot's slate: id, section and times, framing, what happens, the lyric."""
     w, h = plan.width, plan.height
     st = clip.slate
@@ -47,7 +47,7 @@ def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, key: str)
     body_y = framing_y + int(framing_s * 1.7)
     body, body_s = fit(st.body, box, max(int(h * 0.042), 4), max_lines=6)
     draws = [
-        _draw(sink, font, f"{key}-title", wrap(st.title, int(box / (title_s * 0.55)), 1), title_s, str(m), str(title_y)),
+        _draw(sink, bold, f"{key}-title", wrap(st.title, int(box / (title_s * 0.55)), 1), title_s, str(m), str(title_y)),
         _draw(sink, font, f"{key}-meta", wrap(st.meta, int(box / (meta_s * 0.52)), 1), meta_s, str(m), str(meta_y),
               color="white@0.75"),
     ]

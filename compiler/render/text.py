@@ -8,6 +8,7 @@ through `escape_value`, the two levels of escaping the filter-graph syntax has.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import textwrap
 import unicodedata
@@ -83,26 +84,31 @@ _SYSTEM_FONTS = (
 )
 
 
+_SYSTEM_FONTS_BOLD = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf")
+
+
 class FontMissing(Exception):
     pass
 
 
 @cache
-def font_file() -> Path:
-    """The TTF drawtext uses: FILMC_FONT, else Noto Sans from the fontpkg-noto-sans package, else a system font."""
-    env = os.environ.get("FILMC_FONT")
+def font_file(bold: bool = False) -> Path:
+    """The TTF drawtext uses: FILMC_FONT (FILMC_FONT_BOLD), else Source Sans Pro from the font-source-sans-pro
+    package (a static font: variable fonts make every drawtext slow to start), else a system font."""
+    env = os.environ.get("FILMC_FONT_BOLD" if bold else "FILMC_FONT") or os.environ.get("FILMC_FONT")
     if env:
         return Path(env)
-    try:
-        import fontpkg_noto_sans
-
-        files = sorted((Path(fontpkg_noto_sans.ROOT) / "files").glob("NotoSans[[]*.ttf"))
-        if files:
-            return files[0]
-    except ImportError:
-        pass
+    spec = importlib.util.find_spec("font_source_sans_pro")
+    if spec and spec.submodule_search_locations:
+        p = Path(list(spec.submodule_search_locations)[0]) / "files" / (
+            "SourceSansPro-Bold.ttf" if bold else "SourceSansPro-Regular.ttf")
+        if p.is_file():
+            return p
+    for p in _SYSTEM_FONTS_BOLD if bold else ():
+        if Path(p).is_file():
+            return Path(p)
     for p in _SYSTEM_FONTS:
         if Path(p).is_file():
             return Path(p)
-    raise FontMissing("no font for title cards and slates: pip install fontpkg-noto-sans, or set FILMC_FONT "
+    raise FontMissing("no font for title cards and slates: pip install font-source-sans-pro, or set FILMC_FONT "
                       "to a .ttf file")

@@ -113,7 +113,7 @@ def _check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) 
         if t is None:
             _ref(diags, "V217", "target", name, targets, ptr)
             continue
-        check_schema(opts, t.options or {"type": "object"}, diags, ptr, what=f"the options of target '{name}'")
+        check_schema(opts, t.options_schema(), diags, ptr, what=f"the options of target '{name}'")
     used = set(film.targets.image) | set(film.targets.video)
     for shot in film.shots:
         for name, params in shot.generate.items():

@@ -1,0 +1,10 @@
+"""render: the edit. Production -> EditPlan -> one ffmpeg filter graph -> film.mp4 (or an animatic),
+plus build/edit/ (render.sh, the graph, lyrics.srt) and editor timelines (OTIO, FCP7 XML)."""
+
+from __future__ import annotations
+
+from .edit import Rendered, default_output, edit_outputs, render_plan
+from .plan import EditPlan, plan_edit
+from .run import RenderError
+
+__all__ = ["EditPlan", "RenderError", "Rendered", "default_output", "edit_outputs", "plan_edit", "render_plan"]
