@@ -5,15 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_made: set[str] = set()
-
-
-def _ensure_dir(folder: Path) -> None:
-    key = str(folder)
-    if key not in _made:
-        folder.mkdir(parents=True, exist_ok=True)
-        _made.add(key)
-
 
 def write_atomic(path: Path, data: str | bytes, *, compare: bool = True) -> bool:
     """Write via a temp file + os.replace; returns False (touching nothing) when the content is unchanged.
@@ -27,10 +18,14 @@ def write_atomic(path: Path, data: str | bytes, *, compare: bool = True) -> bool
                 return False
         except OSError:
             pass
-    _ensure_dir(path.parent)
     tmp = f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "wb") as f:
+        try:
+            f = open(tmp, "wb")  # noqa: SIM115
+        except FileNotFoundError:  # the folder is new: make it only then (one syscall saved per file)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(tmp, "wb")  # noqa: SIM115
+        with f:
             f.write(raw)
         os.replace(tmp, path)
     except BaseException:

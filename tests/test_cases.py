@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from .build.test_build import tree
 from .conftest import CASES, run_cli
 
 INVALID = sorted(p for p in (CASES / "invalid").iterdir() if p.is_dir())
@@ -41,6 +42,6 @@ def test_valid_case_build_tree(case: Path, tmp_path: Path, snapshot) -> None:
     out = tmp_path / "build"
     result = run_cli(["build", "film.yaml", "-o", str(out)], cwd=case)
     assert result.exit_code == 0, result.stderr
-    files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*")) if p.is_file()}
+    files = tree(out)
     assert "manifest.json" in files
     assert files == snapshot

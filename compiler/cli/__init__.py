@@ -99,4 +99,8 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
 
 
 # Registers the commands (they import main from here, so this comes last).
-from . import build_cmds, commands  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    build_cmds,
+    commands,
+    render_cmds,  # noqa: E402,F401
+)

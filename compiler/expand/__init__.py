@@ -127,7 +127,16 @@ def _global_key(prod: Production, tdefs: tuple[TargetDef, ...]) -> str:
     """Everything but the shots that can change a compiled shot: film-level data, targets, the clock."""
     doc = prod.doc
     data = {k: v for k, v in (doc.data.items() if doc else ()) if k not in ("shots", "story")}
-    blob = json.dumps([data, [(t.name, target_digest(t.folder)) for t in tdefs], list(prod.resolution),
+    workflows = sorted({str(o["workflow"]) for o in [*prod.film.targets.options.values(),
+                                                     *(g for sh in prod.film.shots for g in sh.generate.values())]
+                        if isinstance(o, dict) and o.get("workflow")})
+    files = []
+    for rel in workflows:  # a creator's workflow graph goes into the jobs: its content is part of the key
+        try:
+            files.append(hashlib.sha256((prod.film.root / rel).read_bytes()).hexdigest())
+        except OSError:
+            files.append("missing")
+    blob = json.dumps([data, files, [(t.name, target_digest(t.folder)) for t in tdefs], list(prod.resolution),
                        prod.song_duration, prod.film.targets.image[:1]], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -199,6 +208,53 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)
 
 
+def _inject(prod: Production, t: TargetDef, rs: ResolvedShot, body: dict[str, Any], options: dict[str, Any],
+            texts: dict[str, str]) -> dict[str, Any]:
+    """Workflow graphs (ComfyUI): put the compiled texts into the nodes named by title; a missing title fails."""
+    path = f"{rs.shot.pointer}/generate/{t.name}/workflow" if "workflow" in rs.shot.generate.get(t.name, {}) else \
+        f"/targets/options/{t.name}/workflow"
+    if options.get("workflow"):
+        graph = _workflow(prod, t, rs, str(options["workflow"]), path)
+        body = dict(body, prompt=graph)
+    graph = body.get("prompt")
+    if not isinstance(graph, dict):
+        raise TemplateFailure(Diagnostic("T304", "error", f"the request of '{t.name}' has no workflow graph under "
+                                         "'prompt'", shown_path(t, "target.yaml"), 0, 0, ""))
+    for title, which in t.capabilities["graph_prompts"].items():
+        nodes = [n for n in graph.values() if isinstance(n, dict) and (n.get("_meta") or {}).get("title") == title]
+        if not nodes:
+            c = prod.collector()
+            c.error("T304", f"the workflow graph for shot '{rs.id}' has no node titled '{title}' to receive the "
+                    f"{which}", path if options.get("workflow") else rs.shot.pointer + "/id",
+                    hint=f"in ComfyUI, set the title of the CLIPTextEncode node for the {which} to '{title}'")
+            raise TemplateFailure(c.items[0])
+        for n in nodes:
+            n.setdefault("inputs", {})["text"] = texts[which]
+    return body
+
+
+def _workflow(prod: Production, t: TargetDef, rs: ResolvedShot, rel: str, ptr: str) -> dict[str, Any]:
+    root = prod.film.root.resolve()
+    file = (root / rel).resolve()
+    c = prod.collector()
+    if not file.is_relative_to(root):
+        c.error("V260", f"{ptr}: the path '{rel}' leads outside the film's folder", ptr)
+    elif not file.is_file():
+        c.error("V261", f"{ptr}: file not found: '{rel}'", ptr, hint="export it from ComfyUI with Save (API Format)")
+    else:
+        try:
+            graph = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(graph, dict) and isinstance(graph.get("prompt"), dict):
+                graph = graph["prompt"]
+            if isinstance(graph, dict) and all(isinstance(n, dict) and "class_type" in n for n in graph.values()):
+                return graph
+            c.error("T304", f"{ptr}: '{rel}' is not a ComfyUI workflow in API format", ptr,
+                    hint="in ComfyUI use Save (API Format), not Save: the API format maps node ids to class_type/inputs")
+        except (OSError, ValueError) as e:
+            c.error("T304", f"{ptr}: cannot read '{rel}' as JSON: {e}", ptr)
+    raise TemplateFailure(c.items[0])
+
+
 def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,
                  options: dict[str, Any] | None = None) -> CacheEntry:
     """One shot for one target outside a build (tests, tools): ((shot, target, kind, prompt, negative,
@@ -257,6 +313,8 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
                     "T302", "error", f"{name} produced invalid JSON for shot '{rs.id}': {e.msg}",
                     shown_path(t, name), 0, 0, "", "use the json filter for every value: {{ prompt.text | json }}",
                 )) from None
+            if t.capabilities.get("graph_prompts"):
+                body = _inject(prod, t, rs, body, options, {"prompt": text, "negative": negative or ""})
             method = route.get("submit", {}).get("method", "POST")
             payload = {"job": job_id, "target": t.name, "provider": pname, "method": method, "url": url,
                        "body": body, "depends_on": list(depends), "target_files": digest}

@@ -188,32 +188,42 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
         lines.append(",".join(chain) + f"[{label}]")
         labels.append(label)
 
-    # Join: runs of cuts are concatenated, runs are crossfaded into each other.
-    blocks: list[tuple[list[str], int, int]] = []  # (labels, frames, dissolve into this block)
-    for clip, label in zip(plan.clips, labels):
-        if not blocks or clip.dissolve_in:
-            blocks.append(([label], clip.frames, clip.dissolve_in))
-        else:
-            blocks[-1][0].append(label)
-            blocks[-1] = (blocks[-1][0], blocks[-1][1] + clip.frames, blocks[-1][2])
-    block_labels = []
-    for j, (labs, _, _) in enumerate(blocks):
-        if len(labs) == 1:
-            block_labels.append(labs[0])
-        else:
-            lines.append("".join(f"[{x}]" for x in labs) + f"concat=n={len(labs)}:v=1:a=0,settb={_tb(plan)}[b{j + 1}]")
-            block_labels.append(f"b{j + 1}")
-    acc, acc_frames = (block_labels[0], blocks[0][1]) if blocks else ("", 0)
-    if not blocks:  # nothing to show: black for the whole length
+    # Join. xfade costs time on every frame it passes, so each dissolve crossfades only the frames that
+    # overlap: a clip is split into head (dissolving in), body and tail (dissolving out), and one concat
+    # joins bodies and crossfades in screen order.
+    clips = plan.clips
+    pieces: list[str] = []
+    tails: dict[int, str] = {}
+    for i, (clip, label) in enumerate(zip(clips, labels)):
+        head = clip.dissolve_in
+        tail = clips[i + 1].dissolve_in if i + 1 < len(clips) else 0
+        body = clip.frames - head - tail
+        if not head and not tail:
+            pieces.append(label)
+            continue
+        parts = [(n, lo, hi) for n, lo, hi in (("h", 0, head), ("m", head, head + body), ("t", head + body, clip.frames))
+                 if hi > lo]
+        outs = "".join(f"[{label}{n}]" for n, _, _ in parts)
+        lines.append(f"[{label}]split={len(parts)}{outs}" if len(parts) > 1 else f"[{label}]null{outs}")
+        for n, lo, hi in parts:
+            lines.append(f"[{label}{n}]trim=start_frame={lo}:end_frame={hi},setpts=PTS-STARTPTS[{label}{n}x]")
+        if head:
+            x = f"d{i + 1}"
+            lines.append(f"[{tails[i - 1]}][{label}hx]xfade=transition=fade:duration={_f(head / plan.fps)}:offset=0[{x}]")
+            pieces.append(x)
+        if body:
+            pieces.append(f"{label}mx")
+        if tail:
+            tails[i] = f"{label}tx"
+    if not pieces:  # nothing to show: black for the whole length
         lines.append(f"color=c=black:s={plan.width}x{plan.height}:r={plan.rate},trim=end_frame={plan.frames},"
                      "format=yuv420p[c0]")
         acc = "c0"
-    for j in range(1, len(blocks)):
-        d = blocks[j][2]
-        offset = (acc_frames - d) / plan.fps
-        lines.append(f"[{acc}][{block_labels[j]}]xfade=transition=fade:duration={_f(d / plan.fps)}:"
-                     f"offset={_f(offset)}[x{j}]")
-        acc, acc_frames = f"x{j}", acc_frames + blocks[j][1] - d
+    elif len(pieces) == 1:
+        acc = pieces[0]
+    else:
+        lines.append("".join(f"[{p}]" for p in pieces) + f"concat=n={len(pieces)}:v=1:a=0,settb={_tb(plan)}[seq]")
+        acc = "seq"
 
     post = [overlay_filter(plan, ov, sink, paths.font, f"overlay-{k + 1:03d}-{ov.kind}")
             for k, ov in enumerate(plan.overlays)]

@@ -1,0 +1,165 @@
+"""Edit commands: render (the film or its animatic), beats (tempo into film.yaml), export (OTIO, FCP7 XML)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from . import EXIT_INPUT, State, main, report
+
+
+def _film_arg() -> click.Argument:
+    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
+
+
+def _verbosity(ctx: click.Context) -> int:
+    state = ctx.find_object(State)
+    return state.verbosity if state else 0
+
+
+def _size(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+    if not m or int(m[1]) < 16 or int(m[2]) < 16:
+        raise click.BadParameter(f"'{value}' is not a size like 1280x720", param_hint="--size")
+    w, h = int(m[1]), int(m[2])
+    if w % 2 or h % 2:
+        raise click.BadParameter(f"{w}x{h} has an odd side; video encoders need even sizes", param_hint="--size")
+    return w, h
+
+
+def _fail(ctx: click.Context, message: str, log: list[str] | None = None) -> None:
+    click.echo(f"filmc: error: {message}", err=True)
+    if log and _verbosity(ctx) > 0:
+        click.echo("ffmpeg said:", err=True)
+        for line in log[-25:]:
+            click.echo("  " + line.rstrip(), err=True)
+    elif log:
+        click.echo("  (run with -v to see ffmpeg's log)", err=True)
+    ctx.exit(EXIT_INPUT)
+
+
+@main.command()
+@_film_arg()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file (default: edit.output.file, else build/film.mp4; build/animatic.mp4 with --animatic).")
+@click.option("--animatic", is_flag=True, help="Slates and first-frame images only (no takes): check pacing for free.")
+@click.option("--select", help="Only these shots, with their piece of the song: ids, globs (s0*) or section:<id>.")
+@click.option("--size", "size", metavar="WxH", help="Override the frame size, e.g. 640x360.")
+@click.option("--fps", type=click.FloatRange(1, 120), help="Override the frame rate.")
+@click.option("--subtitles", type=click.Choice(["none", "burn", "sidecar"]), help="Override edit.subtitles.")
+@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@click.pass_context
+def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, select: str | None, size: str | None,
+           fps: float | None, subtitles: str | None, allow_outside_paths: bool) -> None:
+    """Render FILM over its song with one ffmpeg run.
+
+    Each shot shows its selected take (trimmed, reversed, sped up, scaled to the frame),
+    else its first-frame image with a camera-like move, else a slate (shot id, section,
+    framing, action, lyric). Title cards, fades, dissolves, subtitles and grades come from
+    film.yaml. A bare film.yaml already renders a watchable animatic with music.
+
+    \b
+    Examples:
+      filmc render specs/lighthouse-keeper --animatic
+      filmc render film.yaml -o cut.mp4
+      filmc render film.yaml --select section:chorus1 --size 640x360
+      FFMPEG=/usr/bin/ffmpeg filmc render film.yaml
+    """
+    from ..pipeline import resolve_film
+    from ..render import RenderError, default_output, plan_edit, render_plan
+    from ..render.media import check_media
+    from ..render.run import make_progress
+
+    prod = resolve_film(film, allow_outside=allow_outside_paths)
+    plan = plan_edit(prod, animatic=animatic, select=select, size=_size(size), fps=fps, subtitles=subtitles)
+    media = check_media(plan, prod)
+    warnings = [*prod.warnings, *plan.warnings, *media.items]
+    verbosity = _verbosity(ctx)
+    if warnings and verbosity >= 0:
+        report(warnings, prod.sources())
+    out = output or default_output(prod, animatic)
+    kinds = {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
+    if verbosity >= 0:
+        click.echo(f"rendering {out} ({plan.width}x{plan.height}, {plan.fps:g} fps, {plan.duration:.2f} s): "
+                   f"{kinds['take']} takes, {kinds['image']} images, {kinds['slate']} slates", err=True)
+    try:
+        done = render_plan(plan, out, progress=make_progress(plan.duration, "render", quiet=verbosity < 0))
+    except RenderError as e:
+        _fail(ctx, str(e), e.log)
+        return
+    if verbosity >= 0:
+        click.echo(f"wrote {done.output}" + (f" and {done.srt}" if done.srt else ""))
+
+
+@main.command()
+@_film_arg()
+@click.option("--dry-run", is_flag=True, help="Print the tempo; do not change film.yaml.")
+@click.pass_context
+def beats(ctx: click.Context, film: str, dry_run: bool) -> None:
+    """Detect the song's tempo and first beat, and write song.bpm and song.beat_offset into FILM.
+
+    Needs librosa: pip install 'filmc[beats]'. Comments and formatting of film.yaml are kept;
+    only the two values change (or are added under song:).
+
+    \b
+    Examples:
+      filmc beats specs/lighthouse-keeper --dry-run
+      filmc beats film.yaml && filmc timeline film.yaml
+    """
+    from ..render.beats import BeatsError, detect_beats, song_audio
+    from ..yamledit import set_song_fields
+
+    path, audio = song_audio(film)
+    try:
+        grid = detect_beats(audio)
+    except BeatsError as e:
+        _fail(ctx, str(e))
+        return
+    click.echo(f"{audio.name}: {grid.bpm:g} BPM, first beat at {grid.beat_offset:g} s "
+               f"({grid.count} beats detected)")
+    if dry_run:
+        return
+    changed = set_song_fields(path, {"bpm": grid.bpm, "beat_offset": grid.beat_offset})
+    click.echo(f"{'updated' if changed else 'unchanged'} {path}: song.bpm = {grid.bpm:g}, "
+               f"song.beat_offset = {grid.beat_offset:g}")
+
+
+@main.command()
+@_film_arg()
+@click.option("--format", "fmt", type=click.Choice(["otio", "fcp7"]), default="otio", show_default=True,
+              help="otio: OpenTimelineIO (DaVinci Resolve); fcp7: Final Cut Pro 7 XML (Premiere).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file (default: build/edit/film.otio or build/edit/film.xml).")
+@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@click.pass_context
+def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_outside_paths: bool) -> None:
+    """Export FILM's edit as an editor timeline: one clip per shot (named after the shot id, with
+    its take, image or a slate still), dissolves, the song on an audio track, section markers.
+
+    Slates and title cards are written as PNG stills beside the timeline (slates/).
+
+    \b
+    Examples:
+      filmc export specs/lighthouse-keeper                 # build/edit/film.otio
+      filmc export film.yaml --format fcp7 -o cut.xml
+    """
+    from ..pipeline import resolve_film
+    from ..render import RenderError, plan_edit
+    from ..render.export import ExportError, export_timeline
+
+    prod = resolve_film(film, allow_outside=allow_outside_paths)
+    plan = plan_edit(prod)
+    if plan.warnings and _verbosity(ctx) >= 0:
+        report(plan.warnings, prod.sources())
+    out = output or prod.film.root / "build" / "edit" / ("film.otio" if fmt == "otio" else "film.xml")
+    try:
+        n = export_timeline(prod, plan, out, fmt)
+    except (ExportError, RenderError) as e:
+        _fail(ctx, str(e), getattr(e, "log", None))
+        return
+    if _verbosity(ctx) >= 0:
+        click.echo(f"wrote {out} ({n} clips)")
