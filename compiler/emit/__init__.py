@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..expand import Plan
 from ..fsutil import write_atomic
-from .files import plan_files
+from .files import manifest_data, manifest_text, plan_files
 
 __all__ = ["BuildResult", "emit_build", "plan_files"]
 
@@ -43,12 +43,10 @@ def _previous(out_dir: Path) -> dict[str, str]:
         return {}
 
 
-def _safe(out_dir: Path, rel: str) -> Path:
+def _check(rel: str) -> None:
     """Output names come from ids (no '/' or '..' can reach them), checked anyway: never write outside."""
-    parts = rel.split("/")
-    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    if rel.startswith("/") or "\\" in rel or any(p in ("", ".", "..") for p in rel.split("/")):
         raise ValueError(f"output path escapes the build folder: {rel}")
-    return out_dir / rel
 
 
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str] | None = None, dry_run: bool = False,
@@ -57,21 +55,22 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str] | None = N
     files = plan_files(plan, extra or {})
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
     hashes = {rel: _sha(raw) for rel, raw in data.items()}
-    manifest = json.loads(data.pop(MANIFEST).decode("utf-8"))
-    manifest["outputs"] = dict(sorted(hashes.items()))
-    manifest["outputs"].pop(MANIFEST, None)
-    data[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    manifest = manifest_data(plan)
+    manifest["outputs"] = hashes
+    data[MANIFEST] = manifest_text(manifest).encode("utf-8")
     before = _previous(out_dir)
+    root = str(out_dir)
     result = BuildResult(out_dir)
     for rel in sorted(data):
         if only_shots is not None and rel.startswith("prompts/") and rel.count("/") == 2:
             if rel.split("/")[2].split(".")[0] not in only_shots:
                 continue
-        path = _safe(out_dir, rel)
+        _check(rel)
         raw = data[rel]
-        if rel != MANIFEST and before.get(rel) == hashes[rel] and path.is_file():
+        if rel != MANIFEST and before.get(rel) == hashes[rel] and os.path.isfile(f"{root}/{rel}"):
             result.unchanged += 1
             continue
+        path = out_dir / rel
         if dry_run:
             try:
                 same = path.read_bytes() == raw
@@ -89,7 +88,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str] | None = N
             result.unchanged += 1
     if only_shots is None:
         for rel in sorted(set(before) - set(data)):
-            path = _safe(out_dir, rel)
+            _check(rel)
+            path = out_dir / rel
             if path.is_file():
                 result.removed.append(rel)
                 if not dry_run:

@@ -94,11 +94,39 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes]) -> dict[str, str | 
             files[f"jobs/{t.name}.jsonl"] = _jsonl(rows)
     files["shotlist.csv"] = _shotlist(prod)
     files.update(extra)
-    manifest = {
+    return files
+
+
+def manifest_data(plan: Plan) -> dict[str, Any]:
+    """The resolved film, its timeline and the job hashes (emit adds the output hashes)."""
+    prod = plan.prod
+    return {
         "format": 1,
         "film": _film_data(prod),
         "timeline": timeline_data(prod),
         "jobs": {j.job: j.hash for j in plan.jobs},
     }
-    files["manifest.json"] = json.dumps(manifest, sort_keys=True, ensure_ascii=False)
-    return files
+
+
+def manifest_text(manifest: dict[str, Any]) -> str:
+    """Stable JSON, one entry per line for the big maps (readable diffs) while staying on json's fast C path."""
+    out = ["{"]
+    keys = sorted(manifest)
+    for i, key in enumerate(keys):
+        value = manifest[key]
+        comma = "," if i < len(keys) - 1 else ""
+        if isinstance(value, dict) and key in ("jobs", "outputs"):
+            items = sorted(value.items())
+            out.append(f"  {json.dumps(key)}: {{")
+            out += [f"    {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                    + ("," if n < len(items) - 1 else "") for n, (k, v) in enumerate(items)]
+            out.append("  }" + comma)
+        elif isinstance(value, list):
+            out.append(f"  {json.dumps(key)}: [")
+            out += [f"    {json.dumps(v, sort_keys=True, ensure_ascii=False)}" + ("," if n < len(value) - 1 else "")
+                    for n, v in enumerate(value)]
+            out.append("  ]" + comma)
+        else:
+            out.append(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}{comma}")
+    out.append("}")
+    return "\n".join(out) + "\n"
