@@ -1,0 +1,168 @@
+"""`filmc build`: the full tree, incrementality, determinism, and the prompt snapshot tools."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import FilmError
+from compiler.testing import compiled_prompts
+
+from ..conftest import CASES, ROOT, run_cli
+
+EXAMPLE = ROOT / "specs" / "lighthouse-keeper"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every output file's text (binary files, such as a bundled font, by their hash)."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and ".filmc" not in p.relative_to(folder).parts:
+            raw = p.read_bytes()
+            try:
+                out[p.relative_to(folder).as_posix()] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                out[p.relative_to(folder).as_posix()] = "sha256:" + hashlib.sha256(raw).hexdigest()
+    return out
+
+
+@pytest.fixture
+def film(tmp_path: Path) -> Path:
+    dest = tmp_path / "film"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("build", "*.py"))
+    return dest
+
+
+def test_example_build_tree(film: Path, snapshot) -> None:
+    r = run_cli(["build", str(film)])
+    assert r.exit_code == 0, r.stderr
+    out = tree(film / "build")
+    for t in ("mystic", "flux", "kling", "runway"):
+        assert f"prompts/{t}.md" in out
+        assert f"prompts/{t}/s01.txt" in out
+    assert "jobs/kling.jsonl" in out and "shotlist.csv" in out and "manifest.json" in out
+    assert out == snapshot
+
+
+def test_second_build_writes_nothing(film: Path) -> None:
+    assert run_cli(["build", str(film)]).exit_code == 0
+    before = {p: p.stat().st_mtime_ns for p in (film / "build").rglob("*") if p.is_file()}
+    r = run_cli(["build", str(film)])
+    assert r.exit_code == 0
+    assert "wrote 0, removed 0" in r.stdout
+    after = {p: p.stat().st_mtime_ns for p in (film / "build").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_changing_one_shot_rewrites_only_its_outputs(film: Path) -> None:
+    assert run_cli(["build", str(film)]).exit_code == 0
+    text = (film / "film.yaml").read_text()
+    old = "background_motion: lamplight flickers across the foam and the logbook pages"
+    assert old in text
+    (film / "film.yaml").write_text(text.replace(old, "background_motion: rain streams down the window"))
+    r = run_cli(["-v", "build", str(film)])
+    assert r.exit_code == 0, r.stderr
+    written = {line.split("/build/", 1)[1] for line in r.stdout.splitlines() if line.startswith("wrote ")}
+    per_shot = {w for w in written if w.count("/") == 2}
+    assert per_shot and all("/s05." in w for w in per_shot), written
+    assert "manifest.json" in written
+
+
+def test_outputs_no_longer_produced_are_removed(film: Path) -> None:
+    assert run_cli(["build", str(film)]).exit_code == 0
+    text = (film / "film.yaml").read_text()
+    (film / "film.yaml").write_text(text.replace("video: [kling, runway]", "video: [kling]"))
+    assert run_cli(["build", str(film)]).exit_code == 0
+    assert not (film / "build" / "prompts" / "runway").exists()
+    assert not (film / "build" / "jobs" / "runway.jsonl").exists()
+    (film / "build" / "notes.txt").write_text("mine")  # files filmc did not write are never touched
+    assert run_cli(["build", str(film)]).exit_code == 0
+    assert (film / "build" / "notes.txt").exists()
+
+
+def test_builds_in_two_folders_are_identical(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "deeper" / "b"
+    for d in (a, b):
+        shutil.copytree(EXAMPLE, d, ignore=shutil.ignore_patterns("build", "*.py"))
+        assert run_cli(["build", str(d)]).exit_code == 0
+    assert tree(a / "build") == tree(b / "build")
+    assert str(tmp_path) not in json.dumps(tree(a / "build"))
+
+
+def test_dry_run_writes_nothing(film: Path) -> None:
+    r = run_cli(["build", str(film), "--dry-run"])
+    assert r.exit_code == 0
+    assert "would write" in r.stdout
+    assert not (film / "build").exists()
+
+
+def test_jobs_are_complete_and_secret_free(film: Path) -> None:
+    env = {"FREEPIK_API_KEY": "fpk-secret-123", "RUNWAYML_API_SECRET": "key_secret456"}
+    assert run_cli(["build", str(film)], env=env).exit_code == 0
+    text = "".join(p.read_bytes().decode("utf-8", "replace") for p in (film / "build").rglob("*") if p.is_file())
+    assert "fpk-secret-123" not in text and "key_secret456" not in text
+    jobs = [json.loads(line) for line in (film / "build" / "jobs" / "kling.jsonl").read_text().splitlines()]
+    assert {"job", "shot", "target", "provider", "method", "url", "body", "depends_on", "hash"} <= set(jobs[0])
+    assert all(j["depends_on"] == [f"{j['shot']}.mystic"] for j in jobs if j["segment"] == 1)
+
+
+def test_lock_and_diff(film: Path) -> None:
+    assert run_cli(["lock", str(film)]).exit_code == 0
+    r = run_cli(["diff", str(film), "--check"])
+    assert r.exit_code == 0, r.stdout + r.stderr
+    text = (film / "film.yaml").read_text()
+    (film / "film.yaml").write_text(text.replace("whitewashed walls", "blue-painted walls"))
+    r = run_cli(["diff", str(film), "--check"])
+    assert r.exit_code == 1
+    assert "-The setting is a small curved room at the base of the tower, whitewashed walls" in r.stdout
+    assert "+The setting is a small curved room at the base of the tower, blue-painted walls" in r.stdout
+    assert "--- a/s05/mystic" in r.stdout
+
+
+def test_diff_without_lock_is_a_usage_error(film: Path) -> None:
+    r = run_cli(["diff", str(film)])
+    assert r.exit_code == 2
+    assert "filmc lock" in r.stderr
+
+
+def test_compiled_prompts_helper(snapshot) -> None:
+    prompts = compiled_prompts(CASES / "valid" / "base" / "film.yaml")
+    assert set(prompts) == {"s01", "s02", "s03", "s04"}
+    assert prompts == snapshot
+
+
+def test_compiled_prompts_raises_film_error(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text("version: 1\n")
+    with pytest.raises(FilmError):
+        compiled_prompts(tmp_path / "film.yaml")
+
+
+def test_show_prints_one_shot(film: Path) -> None:
+    r = run_cli(["show", str(film), "s04", "-t", "kling"])
+    assert r.exit_code == 0, r.stderr
+    assert "[kling] video" in r.stdout and "negative:" in r.stdout
+    r = run_cli(["show", str(film), "s4"])
+    assert r.exit_code == 2 and "did you mean" in r.stderr
+
+
+def test_names_never_reach_prompts(film: Path) -> None:
+    prompts = json.dumps(compiled_prompts(film / "film.yaml"))
+    import yaml
+
+    data = yaml.safe_load((film / "film.yaml").read_text())
+    for c in data["characters"].values():
+        if c.get("name"):
+            assert c["name"] not in prompts
+
+
+def test_select_writes_only_those_shots(film: Path) -> None:
+    r = run_cli(["build", str(film), "--select", "section:chorus1,s0[12]", "--target", "kling"])
+    assert r.exit_code == 0, r.stderr
+    written = sorted(p.name for p in (film / "build" / "prompts" / "kling").glob("*.txt") if ".negative" not in p.name)
+    assert written == ["s01.txt", "s02.txt", "s09.txt", "s10.txt", "s11.txt", "s12.txt", "s13.txt"]
+    r = run_cli(["build", str(film), "--select", "nothing-matches"])
+    assert r.exit_code == 0

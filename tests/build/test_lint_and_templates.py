@@ -1,0 +1,173 @@
+"""Prompt lint findings and template errors, located; a film's own targets/ folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ..conftest import CASES, run_cli
+
+BASE = (CASES / "base.yaml").read_text()
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "film.yaml").write_text(text)
+    return tmp_path
+
+
+def lint_codes(folder: Path) -> list[tuple[str, int]]:
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=folder)
+    return sorted((d["code"], d["line"]) for d in r.json()["diagnostics"])
+
+
+CLEAN = BASE.replace("cast: [keeper]", "cast: [{id: keeper, motion: she breathes slowly}]")
+
+
+def test_clean_film_has_no_findings(tmp_path: Path) -> None:
+    r = run_cli(["lint", "film.yaml"], cwd=write(tmp_path, CLEAN))
+    assert r.exit_code == 0, r.stderr
+    assert "no findings" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ("    subject: a radio glowing in the dark\n",
+         "    subject: a radio glowing in the dark\n    prompt: {mystic: \"Ines beside a radio\"}\n", "P401"),
+        ("    subject: a radio glowing in the dark\n",
+         "    subject: a radio glowing in the dark, as in the previous shot\n", "P402"),
+        ("    camera: orbit-left\n    cast: [{id: keeper, action: dancing}]\n", "    cast: [{id: keeper, action: dancing}]\n", "P403"),
+        ("    cast: [{id: keeper, motion: she breathes slowly}]\n",
+         "    cast: [{id: keeper, motion: she breathes slowly}]\n    prompt: {mystic: {image: \"a woman in a grey coat\"}}\n",
+         "P405"),
+        ("    subject: a radio glowing in the dark\n",
+         "    subject: a radio glowing in the dark\n    prompt: {kling: {video: \"" + "waves roll " * 240 + "\"}}\n", "P406"),
+        ("targets: {image: [mystic], video: [kling]}", "targets: {image: [mystic], video: [hailuo]}", "P408"),
+    ],
+)
+def test_lint_findings(tmp_path: Path, old: str, new: str, code: str) -> None:
+    assert old in CLEAN
+    text = CLEAN.replace(old, new, 1)
+    if code == "P408":
+        text = text.replace("camera: orbit-left", "camera: orbit-left")
+    found = lint_codes(write(tmp_path, text))
+    assert code in {c for c, _ in found}, found
+    assert all(line > 0 for _, line in found)
+
+
+def test_duplicate_and_limits(tmp_path: Path) -> None:
+    text = BASE.replace("    cast: [keeper]\n", "    cast: [{id: keeper, action: turning a dial, motion: she leans closer}]\n")
+    codes = {c for c, _ in lint_codes(write(tmp_path, text))}
+    assert "P404" in codes
+
+
+def test_negative_override_for_target_without_negatives(tmp_path: Path) -> None:
+    text = BASE.replace("    cast: [keeper]\n", "    cast: [keeper]\n    prompt: {mystic: {negative: blur}}\n")
+    assert "P407" in {c for c, _ in lint_codes(write(tmp_path, text))}
+
+
+def _user_target(tmp_path: Path, template: str) -> Path:
+    folder = tmp_path / "targets" / "mystic"
+    folder.mkdir(parents=True)
+    builtin = Path(__file__).resolve().parents[2] / "targets" / "mystic"
+    for f in builtin.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "prompt.j2").write_text(template)
+    return write(tmp_path, BASE)
+
+
+def test_film_targets_folder_overrides_a_builtin(tmp_path: Path) -> None:
+    folder = _user_target(tmp_path, "HOUSE STYLE {{ shot.id }}")
+    r = run_cli(["show", "film.yaml", "s01", "-t", "mystic"], cwd=folder)
+    assert r.exit_code == 0, r.stderr
+    assert "HOUSE STYLE s01" in r.stdout
+
+
+def test_template_error_names_line_and_shot(tmp_path: Path) -> None:
+    folder = _user_target(tmp_path, "line one\n{{ shot.nonexistent.deeper }}\n")
+    r = run_cli(["build", "film.yaml"], cwd=folder)
+    assert r.exit_code == 1
+    assert "targets/mystic/prompt.j2:2:1: error[T301]" in r.stderr
+    assert "shot 's01'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_template_syntax_error(tmp_path: Path) -> None:
+    folder = _user_target(tmp_path, "{% if shot.id %}unclosed\n")
+    r = run_cli(["build", "film.yaml"], cwd=folder)
+    assert r.exit_code == 1
+    assert "error[T301] template syntax error" in r.stderr
+
+
+@pytest.mark.parametrize("evil", [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ shot.__class__ }}{{ cycler.__init__.__globals__ }}",
+    "{% include '../../../etc/passwd' %}",
+])
+def test_templates_are_sandboxed(tmp_path: Path, evil: str) -> None:
+    folder = _user_target(tmp_path, evil)
+    r = run_cli(["build", "film.yaml"], cwd=folder)
+    assert r.exit_code == 1, r.stdout
+    assert "root:" not in r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_broken_user_target_yaml_is_located(tmp_path: Path) -> None:
+    folder = tmp_path / "targets" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "target.yaml").write_text("name: mine\nkind: sculpture\n")
+    r = run_cli(["validate", "film.yaml"], cwd=write(tmp_path, BASE))
+    assert r.exit_code == 1
+    assert "targets/mine/target.yaml:" in r.stderr
+
+
+def test_targets_commands(tmp_path: Path) -> None:
+    r = run_cli(["targets", "list"])
+    assert r.exit_code == 0 and "kling" in r.stdout and "midjourney" in r.stdout
+    r = run_cli(["targets", "show", "hailuo"])
+    assert r.exit_code == 0 and "[Push in]" in r.stdout
+    r = run_cli(["targets", "show", "klin"])
+    assert r.exit_code == 2 and "did you mean 'kling'" in r.stderr
+
+
+def test_comfyui_workflow_gets_prompts_by_node_title(tmp_path: Path) -> None:
+    import json
+
+    text = BASE.replace("targets: {image: [mystic], video: [kling]}",
+                        "targets:\n  image: [comfyui]\n  video: [kling]\n  options: {comfyui: {workflow: wf.json}}")
+    graph = {"1": {"class_type": "CLIPTextEncode", "inputs": {"text": ""}, "_meta": {"title": "pos"}},
+             "2": {"class_type": "CLIPTextEncode", "inputs": {"text": ""}, "_meta": {"title": "negative"}}}
+    (tmp_path / "wf.json").write_text(json.dumps(graph))
+    folder = write(tmp_path, text)
+    r = run_cli(["build", "film.yaml"], cwd=folder)
+    assert r.exit_code == 1
+    assert "error[T304]" in r.stderr and "no node titled 'positive'" in r.stderr
+    graph["1"]["_meta"]["title"] = "positive"
+    (tmp_path / "wf.json").write_text(json.dumps(graph))
+    r = run_cli(["build", "film.yaml"], cwd=folder)
+    assert r.exit_code == 0, r.stderr
+    job = json.loads((tmp_path / "build" / "jobs" / "comfyui.jsonl").read_text().splitlines()[0])
+    prompt = (tmp_path / "build" / "prompts" / "comfyui" / "s01.txt").read_text().strip()
+    assert job["body"]["prompt"]["1"]["inputs"]["text"] == prompt
+    assert job["body"]["prompt"]["2"]["inputs"]["text"] == (tmp_path / "build" / "prompts" / "comfyui" / "s01.negative.txt").read_text().strip()
+    (tmp_path / "wf.json").write_text("{not json")
+    r = run_cli(["build", "film.yaml"], cwd=folder)
+    assert r.exit_code == 1 and "error[T304]" in r.stderr
+
+
+def test_provider_option_switches_api(tmp_path: Path) -> None:
+    import json
+
+    text = BASE.replace("targets: {image: [mystic], video: [kling]}",
+                        "targets:\n  image: [mystic]\n  video: [kling]\n  options: {kling: {provider: kling, model: kling-v2-1}}")
+    folder = write(tmp_path, text)
+    r = run_cli(["build", "film.yaml"], cwd=folder)
+    assert r.exit_code == 0, r.stderr
+    job = json.loads((tmp_path / "build" / "jobs" / "kling.jsonl").read_text().splitlines()[0])
+    assert job["provider"] == "kling" and job["url"].endswith("/v1/videos/image2video")
+    assert job["body"]["model_name"] == "kling-v2-1" and "cfg_scale" not in job["body"]
+    bad = BASE.replace("targets: {image: [mystic], video: [kling]}",
+                       "targets:\n  image: [mystic]\n  video: [kling]\n  options: {kling: {provider: runway}}")
+    r = run_cli(["validate", "film.yaml"], cwd=write(tmp_path, bad))
+    assert r.exit_code == 1 and "/targets/options/kling/provider" in r.stderr
