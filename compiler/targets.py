@@ -70,7 +70,7 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
     doc = load_film(path, display=display)
     data = doc.data
     if not builtin:
-        from .validate.schema import check_schema
+        from .schemacheck import check_schema
 
         local = Collector(display, doc)
         check_schema(data, load_schema("target"), local, what="target.yaml")

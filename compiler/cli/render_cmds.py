@@ -71,17 +71,21 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
     """
     from ..pipeline import resolve_film
     from ..render import RenderError, default_output, plan_edit, render_plan
+    from ..render.graph import MUXERS
     from ..render.media import check_media
     from ..render.run import make_progress
 
+    dims = _size(size)
+    if output is not None and output.suffix.lower() not in MUXERS:
+        raise click.BadParameter(f"'{output.name}': write a {', '.join(sorted(MUXERS))} file", param_hint="-o/--output")
     prod = resolve_film(film, allow_outside=allow_outside_paths)
-    plan = plan_edit(prod, animatic=animatic, select=select, size=_size(size), fps=fps, subtitles=subtitles)
+    out = output or default_output(prod, animatic)
+    plan = plan_edit(prod, animatic=animatic, select=select, size=dims, fps=fps, subtitles=subtitles)
     media = check_media(plan, prod)
     warnings = [*prod.warnings, *plan.warnings, *media.items]
     verbosity = _verbosity(ctx)
     if warnings and verbosity >= 0:
         report(warnings, prod.sources())
-    out = output or default_output(prod, animatic)
     kinds = {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
     if verbosity >= 0:
         click.echo(f"rendering {out} ({plan.width}x{plan.height}, {plan.fps:g} fps, {plan.duration:.2f} s): "

@@ -257,7 +257,7 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
     g.script = ";\n".join(lines) + "\n"
     g.encode = ["-map", "[vout]", "-map", "[aout]",
                 "-c:v", "libx264", "-preset", plan.preset, "-crf", str(plan.crf), "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-b:a", "192k", "-ar", str(AUDIO_RATE),
+                "-c:a", "aac", "-b:a", "192k", *(["-aac_coder", "fast"] if plan.animatic else []), "-ar", str(AUDIO_RATE),
                 "-map_metadata", "-1", "-metadata", f"title={plan.title}", "-movflags", "+faststart"]
     return g
 

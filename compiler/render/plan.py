@@ -358,7 +358,7 @@ def _join(clips: list[Clip], prod: Production, fps: float) -> list[Clip]:
             fade_in = round(tr.duration * fps)
         if tr.out == "fade" or (tr.out == "dissolve" and not next_adj):
             fade_out = round(tr.duration * fps)
-        out[i] = replace(cl, fade_in=fade_in, fade_out=fade_out)
+        out[i] = replace(cl, fade_in=min(fade_in, cl.nominal), fade_out=min(fade_out, cl.nominal))
     for i in range(1, len(out)):
         a, b = out[i - 1], out[i]
         if a.kind != "shot" or b.kind != "shot" or b.number != a.number + 1:
@@ -385,8 +385,8 @@ def _check(clips: list[Clip], prod: Production, fps: float, c) -> None:  # type:
                     hint="lengthen the shot or remove it")
             continue
         d_out = clips[i + 1].dissolve_in if i + 1 < len(clips) else 0
-        used = (cl.dissolve_in - cl.pre) + (d_out - cl.post) + cl.fade_in + cl.fade_out
+        used = (cl.dissolve_in - cl.pre) + (d_out - cl.post)
         if used > cl.nominal:
-            c.error("R111", f"{cl.pointer}/transition: the transitions of shot '{cl.id}' last {used / fps:.3f} s, "
-                    f"longer than the shot ({cl.nominal / fps:.3f} s at {fps:g} fps)", f"{cl.pointer}/transition",
-                    hint="shorten the fade or dissolve")
+            c.error("R111", f"{cl.pointer}/transition: the dissolves into and out of shot '{cl.id}' overlap: they "
+                    f"take {used / fps:.3f} s of it, and it lasts {cl.nominal / fps:.3f} s at {fps:g} fps",
+                    f"{cl.pointer}/transition", hint="shorten a dissolve, or lengthen the shot")

@@ -74,7 +74,7 @@ def overlay_filter(plan: EditPlan, ov: Overlay, sink: TextSink, font: str, key: 
     """drawtext over the picture between two output times (cards fade in and out; cues do not)."""
     w, h = plan.width, plan.height
     a, b = round(ov.start, 6), round(ov.end, 6)
-    enable = f"between(t,{a},{b})"
+    enable = f"gte(t,{a})*lt(t,{b})"  # half-open: a cue ending at t and the next starting at t never overlap
     if ov.kind == "card":
         text, size = fit(ov.text, int(w * 0.8), max(int(h * 0.06), 5), max_lines=6)
         f = ov.fade

@@ -64,13 +64,14 @@ def wrap(text: str, width: int, max_lines: int | None = None) -> str:
 
 
 def fit(text: str, box_w: int, size: int, *, max_lines: int, min_size: int = 8) -> tuple[str, int]:
-    """Wrap text for a box `box_w` pixels wide, shrinking the font size until it fits in max_lines."""
+    """Wrap text for a box `box_w` pixels wide, shrinking the font size until it fits in max_lines.
+
+    Text is never cut: past the smallest size, all of it is drawn (a very long card runs off the frame)."""
     while True:
-        width = int(box_w / (size * 0.52))
+        width = int(box_w / (size * 0.5))
         wrapped = wrap(text, width)
-        n = wrapped.count("\n") + 1
-        if n <= max_lines or size <= min_size:
-            return (wrap(text, width, max_lines) if n > max_lines else wrapped), size
+        if wrapped.count("\n") + 1 <= max_lines or size <= min_size:
+            return wrapped, size
         size = max(min_size, int(size * 0.85))
 
 

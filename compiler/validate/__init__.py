@@ -9,10 +9,10 @@ from ..errors import FilmError
 from ..load import Document
 from ..model import Film
 from ..resources import load_schema
+from ..schemacheck import check_schema
 from ..targets import TargetDef, load_targets
 from .build import Builder
 from .checks import check_film
-from .schema import check_schema
 
 __all__ = ["Validated", "validate_film"]
 

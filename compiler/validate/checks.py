@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..diagnostics import Collector, did_you_mean
 from ..model import Film, Shot
+from ..schemacheck import check_schema
 from ..targets import TargetDef
-from .schema import check_schema
 from .timing import EPS, allocate
 
 

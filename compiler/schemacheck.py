@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Collector, did_you_mean
+from .diagnostics import Collector, did_you_mean
 
 _TYPE_NAMES = {
     "object": "a mapping", "array": "a list", "string": "text", "number": "a number",
@@ -70,7 +70,7 @@ def _compiled(schema_json: str) -> Callable[[Any], Any]:
         entry = source.split("\ndef ", 1)[1].split("(", 1)[0]  # the first function is the schema's root
         code = compile(source, f"<schema {key}>", "exec")
         try:
-            from ..fsutil import write_atomic
+            from .fsutil import write_atomic
 
             write_atomic(cached, marshal.dumps((entry, code)))
         except OSError:
