@@ -97,8 +97,15 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+def all_codes() -> dict[str, tuple[str, str]]:
+    """Every stage's codes: these plus the edit's (kept beside the render code that raises them)."""
+    from .render.codes import RENDER_CODES
+
+    return {**CODES, **RENDER_CODES}
+
+
 def explain(code: str) -> str | None:
-    entry = CODES.get(code.upper())
+    entry = all_codes().get(code.upper())
     if entry is None:
         return None
     title, text = entry

@@ -40,7 +40,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         plan = expand_production(prod, targets=targets, select=select,
                                  cache=read_cache(cache_dir) if cache_dir else None)
     warnings = list(prod.warnings) + lint_plan(plan)
-    return plan, warnings, edit_files(prod)
+    build_dir = cache_dir or film_path(path).parent / "build"
+    return plan, warnings, edit_files(prod, build_dir / "edit")
 
 
 CACHE_FILE = ".filmc/expand.cache"
@@ -69,10 +70,8 @@ def write_cache(build_dir: Path, entries: dict) -> None:
     write_atomic(build_dir / CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
 
 
-def edit_files(prod: Production) -> dict[str, str]:
-    """build/edit/: the standalone render script, the filter graph and the subtitles."""
-    try:
-        from .render import edit_outputs
-    except ImportError:
-        return {}
-    return {f"edit/{rel}": text for rel, text in edit_outputs(prod).items()}
+def edit_files(prod: Production, edit_dir: Path) -> dict[str, str | bytes]:
+    """build/edit/: the standalone render script, its filter graph, text files and font, the subtitles."""
+    from .render import edit_outputs
+
+    return {f"edit/{rel}": content for rel, content in edit_outputs(prod, edit_dir=edit_dir).items()}

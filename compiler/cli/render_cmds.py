@@ -130,6 +130,9 @@ def beats(ctx: click.Context, film: str, dry_run: bool) -> None:
     changed = set_song_fields(path, {"bpm": grid.bpm, "beat_offset": grid.beat_offset})
     click.echo(f"{'updated' if changed else 'unchanged'} {path}: song.bpm = {grid.bpm:g}, "
                f"song.beat_offset = {grid.beat_offset:g}")
+    if "\n  beats:" in path.read_text(encoding="utf-8"):
+        click.echo("note: song.beats (an explicit list) is set and wins over bpm; remove it to use this grid",
+                   err=True)
 
 
 @main.command()
@@ -137,7 +140,7 @@ def beats(ctx: click.Context, film: str, dry_run: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["otio", "fcp7"]), default="otio", show_default=True,
               help="otio: OpenTimelineIO (DaVinci Resolve); fcp7: Final Cut Pro 7 XML (Premiere).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file (default: build/edit/film.otio or build/edit/film.xml).")
+              help="Output file (default: build/film.otio or build/film.xml beside film.yaml).")
 @click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
 @click.pass_context
 def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_outside_paths: bool) -> None:
@@ -148,7 +151,7 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
 
     \b
     Examples:
-      filmc export specs/lighthouse-keeper                 # build/edit/film.otio
+      filmc export specs/lighthouse-keeper                 # build/film.otio
       filmc export film.yaml --format fcp7 -o cut.xml
     """
     from ..pipeline import resolve_film
@@ -159,7 +162,7 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
     plan = plan_edit(prod)
     if plan.warnings and _verbosity(ctx) >= 0:
         report(plan.warnings, prod.sources())
-    out = output or prod.film.root / "build" / "edit" / ("film.otio" if fmt == "otio" else "film.xml")
+    out = output or prod.film.root / "build" / ("film.otio" if fmt == "otio" else "film.xml")
     try:
         n = export_timeline(prod, plan, out, fmt)
     except (ExportError, RenderError) as e:

@@ -91,6 +91,14 @@ def _error_line(log: Sequence[str]) -> str:
     return "no message"
 
 
+def _default_mode(path: Path) -> None:
+    """mkstemp makes a private (0600) file: give the film the mode a normally created file has."""
+    mask = os.umask(0)
+    os.umask(mask)
+    with contextlib.suppress(OSError):
+        path.chmod(0o666 & ~mask)
+
+
 def run_ffmpeg(exe: str, args: Sequence[str], output: Path, *, total: float,
                progress: PlainProgress | RichProgress | None = None) -> None:
     """Run ffmpeg with `args` (whose last item is the output placeholder '{out}') into `output`, atomically."""
@@ -122,6 +130,7 @@ def run_ffmpeg(exe: str, args: Sequence[str], output: Path, *, total: float,
             raise RenderError(f"ffmpeg failed (exit code {rc}): {_error_line(log)}", log)
         if not tmp.is_file() or tmp.stat().st_size == 0:
             raise RenderError("ffmpeg wrote no output", log)
+        _default_mode(tmp)
         os.replace(tmp, output)
         ok = True
     finally:

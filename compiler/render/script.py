@@ -38,7 +38,7 @@ def render_script(title: str, args: Sequence[str], output: str, srt: str | None)
         "trap 'rm -f \"$TMP\"' EXIT",
         "trap 'rm -f \"$TMP\"; exit 130' INT TERM",
     ]
-    parts = []
+    parts = [sh_quote("-loglevel"), sh_quote("warning"), sh_quote("-stats")]
     for a in args:
         if a == "-/filter_complex":
             parts.append('"$GRAPH_OPT"')

@@ -24,7 +24,7 @@ def test_otio_export_reloads(tiny: Path) -> None:
     (tiny / "film.yaml").write_text(text)
     r = run_cli(["export", str(tiny)])
     assert r.exit_code == 0, r.stderr
-    out = tiny / "build" / "edit" / "film.otio"
+    out = tiny / "build" / "film.otio"
     tl = otio.adapters.read_from_file(str(out))
     assert _clips(tl) == [("card-1", 1.0), ("s1", 1.0), ("s2", 1.0), ("s3", 2.0), ("card-2", 1.0)]
     assert tl.duration().to_seconds() == pytest.approx(6.0)
@@ -38,7 +38,7 @@ def test_otio_export_reloads(tiny: Path) -> None:
     assert clips["s1"].source_range.start_time.value == round(0.5 * FPS)
     assert clips["s3"].media_reference.target_url.endswith("/takes/s3.png")
     assert clips["s2"].media_reference.target_url.endswith("/slates/s2.png")
-    assert (tiny / "build" / "edit" / "slates" / "s2.png").stat().st_size > 100
+    assert (tiny / "build" / "slates" / "s2.png").stat().st_size > 100
     assert clips["s2"].metadata["filmc"]["source"] == "slate"
     song = next(iter(audio.find_clips()))
     assert song.name == "song" and song.source_range.duration.to_seconds() == pytest.approx(4.0)

@@ -32,6 +32,9 @@ def test_animatic_length_size_rate_audio_and_frames(tiny: Path) -> None:
     assert r.exit_code == 0, r.stderr
     p = probe(tiny / "out.mp4")
     assert (p.width, p.height, p.fps, p.audio) == (W, H, FPS, True)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tiny / "out.mp4").stat().st_mode & 0o777 == 0o666 & ~umask  # not the temp file's private mode
     assert p.frames == 72  # 1 s card + 4 s song + 1 s card at 12 fps
     assert abs(p.duration - 6.0) <= FRAME
     # not a terminal: progress as plain lines
@@ -288,3 +291,18 @@ def test_example_film_animatic_plans(tmp_path: Path) -> None:
     assert plan.frames == round(78 * 24)
     assert [c.id for c in plan.clips][:2] == ["card-1", "s01"]
     assert sum(c.dissolve_in > 0 for c in plan.clips) == 4
+
+
+def test_short_take_holds_its_last_frame(tiny: Path) -> None:
+    make_take(tiny / "takes" / "s3.mp4", 0.5)
+    text = (tiny / "film.yaml").read_text().replace("{id: s3, section: b,", "{id: s3, section: b, take: takes/s3.mp4,")
+    (tiny / "film.yaml").write_text(text)
+    r = _render(tiny)
+    assert r.exit_code == 0, r.stderr
+    assert "warning[R202]" in r.stderr and "its last frame is held" in r.stderr
+    assert probe(tiny / "out.mp4").frames == 72
+
+
+def test_unknown_output_format_is_a_usage_error(tiny: Path) -> None:
+    r = _render(tiny, out="out.avi")
+    assert r.exit_code == 2 and "out.avi" in r.stderr
