@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .load import load_film, paused_gc
@@ -36,12 +37,50 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     from .expand.lint import lint_plan
 
     prod = resolve_film(path, allow_outside=allow_outside)
+    cache = read_cache(cache_dir) if cache_dir else {}
     with paused_gc():
-        plan = expand_production(prod, targets=targets, select=select,
-                                 cache=read_cache(cache_dir) if cache_dir else None)
+        plan = expand_production(prod, targets=targets, select=select, cache=cache)
     warnings = list(prod.warnings) + lint_plan(plan)
     build_dir = cache_dir or film_path(path).parent / "build"
-    return plan, warnings, edit_files(prod, build_dir / "edit")
+    key = _edit_key(prod, build_dir / "edit")
+    edit = cache.get(key)
+    if not isinstance(edit, dict):
+        edit = edit_files(prod, build_dir / "edit")
+    plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
+    return plan, warnings, _with_fonts(edit)
+
+
+def _edit_key(prod: Production, edit_dir: Path) -> str:
+    """What build/edit/ depends on: the whole film, the song's length, takes/ and the render code."""
+    import hashlib
+    import json
+
+    from .render.text import font_file
+
+    h = hashlib.sha256()
+    h.update(json.dumps([prod.doc.data if prod.doc else None, prod.song_duration, str(edit_dir), str(font_file()),
+                         str(font_file(bold=True))], sort_keys=True, default=str).encode())
+    takes = prod.film.root / "takes"
+    if takes.is_dir():
+        for entry in sorted(os.scandir(takes), key=lambda e: e.name):
+            st = entry.stat()
+            h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+    for src in sorted((Path(__file__).parent / "render").glob("*.py")):
+        h.update(src.read_bytes())
+    return "edit:" + h.hexdigest()
+
+
+def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
+    """Cached edit outputs keep text only; the font files are read again (they are large and never change)."""
+    if any(k.startswith("edit/font/") for k in edit):
+        return edit
+    from .render.text import font_file
+
+    out = dict(edit)
+    for bold, name in ((False, "regular"), (True, "bold")):
+        font = font_file(bold=bold)
+        out[f"edit/font/{name}{font.suffix.lower()}"] = font.read_bytes()
+    return dict(sorted(out.items()))
 
 
 CACHE_FILE = ".filmc/expand.cache"

@@ -8,6 +8,7 @@ the timeline (title cards included) and cuts land on frames.
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -174,13 +175,25 @@ def find_image(prod: Production, shot: ResolvedShot) -> tuple[Path, str] | None:
     take = shot.shot.take
     if take and take.lower().endswith(IMAGE_EXTS) and (root / take).is_file():
         return root / take, take
+    present = _takes(root)
+    if not present:
+        return None
     stems = [shot.id] + [f"{shot.id}.{t}" for t in prod.film.targets.image]
     for stem in stems:
         for ext in IMAGE_EXTS:
-            rel = f"takes/{stem}{ext}"
-            if (root / rel).is_file():
-                return root / rel, rel
+            if f"{stem}{ext}" in present:
+                rel = f"takes/{stem}{ext}"
+                if (root / rel).is_file():
+                    return root / rel, rel
     return None
+
+
+def _takes(root: Path) -> frozenset[str]:
+    """The names in takes/ (one directory read, not one stat per shot and extension)."""
+    try:
+        return frozenset(os.listdir(root / "takes"))
+    except OSError:
+        return frozenset()
 
 
 def _merge_grade(base: Grade | None, over: Grade | None) -> Grade | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import textwrap
 import unicodedata
 from functools import cache
@@ -21,14 +22,14 @@ _LEVEL1 = "\\':"
 _LEVEL2 = "\\'[],;"
 
 
+@cache
+def _pattern(special: str) -> re.Pattern[str]:
+    return re.compile("([" + re.escape(special) + r"]|\s)")
+
+
 def _escape(s: str, special: str) -> str:
-    out = []
-    for ch in s:
-        if ch in special or ch.isspace():
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    """A backslash before every special or whitespace character."""
+    return _pattern(special).sub(r"\\\1", s)
 
 
 def escape_value(value: str) -> str:
