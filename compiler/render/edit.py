@@ -84,7 +84,11 @@ def edit_outputs(prod: Production, *, edit_dir: Path | None = None) -> dict[str,
     output = default_output(prod)
     args = ffmpeg_args(g, GRAPH_FILE, muxer(output))
     srt = render_srt(plan.cues)
-    script = render_script(plan.title, args, _rel(output, edit_dir),
+    root = os.path.abspath(prod.film.root)
+    inside = os.path.abspath(edit_dir).startswith(root + os.sep) and os.path.abspath(output).startswith(root + os.sep)
+    # A build folder outside the film's folder gets its film there too: no path to this machine's tree.
+    target = _rel(output, edit_dir) if inside else f"../{output.name}"
+    script = render_script(plan.title, args, target,
                            "lyrics.srt" if plan.subtitles == "sidecar" else None)
     out: dict[str, str | bytes] = {"render.sh": script, GRAPH_FILE: g.script, "lyrics.srt": srt}
     out.update(g.texts)
