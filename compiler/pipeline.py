@@ -28,7 +28,7 @@ def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production
 
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
-                 allow_outside: bool = False, cache_dir: Path | None = None):  # -> (Plan, warnings, edit files)
+                 allow_outside: bool = False, cache_dir: Path | None = None, all_targets: bool = False):  # -> (Plan, warnings, edit files)
     """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes.
 
     With cache_dir (the build folder), shots unchanged since the last build are not compiled again.
@@ -37,6 +37,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     from .expand.lint import lint_plan
 
     prod = resolve_film(path, allow_outside=allow_outside)
+    if all_targets and targets:  # the film's targets plus any asked for
+        targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
     cache = read_cache(cache_dir) if cache_dir else {}
     with paused_gc():
         plan = expand_production(prod, targets=targets, select=select, cache=cache)

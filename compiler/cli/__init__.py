@@ -62,8 +62,10 @@ class FilmcGroup(click.Group):
             if isinstance(e, UsageError):
                 click.echo(f"filmc: error: {e}", err=True)
                 ctx.exit(EXIT_USAGE)
-            if isinstance(e, KeyboardInterrupt):
-                raise
+            if isinstance(e, OSError):  # the file system said no: a folder that is a file, no space, no permission
+                click.echo(f"filmc: error: {e.strerror or e}" + (f": {e.filename}" if e.filename else "")
+                           if e.strerror else f"filmc: error: {e}", err=True)
+                ctx.exit(EXIT_INPUT)
             state = ctx.find_object(State)
             if state and state.traceback:
                 import traceback

@@ -51,16 +51,26 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
       filmc build specs/lighthouse-keeper
       filmc build film.yaml --target kling --select section:chorus1 --dry-run
     """
-    from ..emit import emit_build
+    from ..emit import emit_build, partial_outputs
+    from ..errors import UsageError
     from ..pipeline import compile_film, film_path, write_cache
 
     out = out_dir or film_path(film).parent / "build"
-    plan, warnings, extra = compile_film(film, targets=list(targets) or None, select=select,
+    # A partial build still compiles every shot and the film's targets (cheap from the cache), so the
+    # shared files stay whole; it only limits which outputs are written.
+    plan, warnings, extra = compile_film(film, targets=list(targets) or None, all_targets=True,
                                          allow_outside=allow_outside_paths, cache_dir=out)
     report(warnings, _lines_of(plan.prod))
-    only = {s.id for s in plan.shots} if select else None
-    result = emit_build(plan, out, extra=extra, dry_run=dry_run, only_shots=only)
-    if not dry_run and not select and not targets:
+    only = None
+    if select or targets:
+        from ..expand import select_shots
+
+        chosen = {s.id for s in select_shots(plan.prod, select)} if select else None
+        if chosen is not None and not chosen:
+            raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
+        only = partial_outputs(plan, chosen, set(targets) if targets else None)
+    result = emit_build(plan, out, extra=extra, dry_run=dry_run, only=only)
+    if not dry_run:
         write_cache(out, plan.cache)
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0

@@ -164,5 +164,36 @@ def test_select_writes_only_those_shots(film: Path) -> None:
     assert r.exit_code == 0, r.stderr
     written = sorted(p.name for p in (film / "build" / "prompts" / "kling").glob("*.txt") if ".negative" not in p.name)
     assert written == ["s01.txt", "s02.txt", "s09.txt", "s10.txt", "s11.txt", "s12.txt", "s13.txt"]
+    jobs = (film / "build" / "jobs" / "kling.jsonl").read_text().splitlines()
+    assert len(jobs) == 22  # shared files stay whole
     r = run_cli(["build", str(film), "--select", "nothing-matches"])
-    assert r.exit_code == 0
+    assert r.exit_code == 2 and "matches no shot" in r.stderr
+
+
+def test_partial_builds_keep_the_rest(film: Path) -> None:
+    assert run_cli(["build", str(film)]).exit_code == 0
+    before = tree(film / "build")
+    r = run_cli(["build", str(film), "--target", "kling"])
+    assert r.exit_code == 0 and "removed 0" in r.stdout
+    assert tree(film / "build") == before
+    text = (film / "film.yaml").read_text()
+    (film / "film.yaml").write_text(text.replace("id: s05", "id: s05.b").replace("whitewashed walls", "blue walls"))
+    assert run_cli(["build", str(film), "--select", "s05.b"]).exit_code == 0
+    assert "blue walls" in (film / "build" / "prompts" / "mystic" / "s05.b.txt").read_text()
+    assert run_cli(["build", str(film)]).exit_code == 0
+    assert "blue walls" in (film / "build" / "prompts" / "mystic" / "s07.txt").read_text()
+    assert not (film / "build" / "prompts" / "mystic" / "s05.txt").exists()
+
+
+def test_never_deletes_through_links(film: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "thesis.docx").write_text("precious")
+    build = film / "build"
+    build.mkdir()
+    (build / "notes").symlink_to(victim)
+    (build / "manifest.json").write_text('{"outputs": {"notes/thesis.docx": "x", "../film.yaml": "y"}}')
+    r = run_cli(["build", str(film)])
+    assert r.exit_code == 0, r.stderr
+    assert (victim / "thesis.docx").read_text() == "precious"
+    assert (film / "film.yaml").exists()
