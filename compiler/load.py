@@ -38,7 +38,7 @@ _INT_RE = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_SPECIAL_FLOATS = {"inf": math.inf, "nan": math.nan}
+_SPECIAL_FLOATS = ("inf", "nan")
 
 
 try:
@@ -158,18 +158,24 @@ class _Builder:
             return v
         if tag == INT:
             try:
-                if v.startswith(("0o", "0x")):
-                    return int(v, 0)
-                return int(v, 10)
+                n = int(v, 0) if v.startswith(("0o", "0x")) else int(v, 10)
+                if abs(n) > 2**53:  # beyond what a time or option can mean, and beyond exact floats
+                    return self._bad_value(node, ptr, "number (it is too large)")
+                return n
             except ValueError:
                 return self._bad_value(node, ptr, "integer")
         if tag == FLOAT:
             try:
                 low = v.lower().lstrip("+")
                 if low.lstrip("-").lstrip(".") in _SPECIAL_FLOATS:
-                    base = _SPECIAL_FLOATS[low.lstrip("-").lstrip(".")]
-                    return -base if low.startswith("-") else base
-                return float(v)
+                    m = node.start_mark
+                    self.diags.error("L112", f"'{v}' is not a usable number: film.yaml takes finite numbers only",
+                                     ptr, at=(m.line + 1, m.column + 1))
+                    return None
+                f = float(v)
+                if not math.isfinite(f):
+                    return self._bad_value(node, ptr, "number (it is too large)")
+                return f
             except ValueError:
                 return self._bad_value(node, ptr, "number")
         if tag == BOOL:
@@ -183,7 +189,8 @@ class _Builder:
 
     def _bad_value(self, node: ScalarNode, ptr: str, what: str) -> Any:
         m = node.start_mark
-        self.diags.error("L112", f"'{node.value}' is not a valid {what}", ptr, at=(m.line + 1, m.column + 1))
+        shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+        self.diags.error("L112", f"'{shown}' is not a valid {what}", ptr, at=(m.line + 1, m.column + 1))
         return node.value
 
     def _bad_tag(self, node: Node, ptr: str) -> None:

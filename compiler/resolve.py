@@ -6,7 +6,6 @@ and the shots' durations. Title cards `at: start` are a pre-roll before the song
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ from .load import Document
 from .model import Card, CastMember, Character, Film, Location, Section, Shot, World
 from .targets import TargetDef
 from .validate import Validated
-from .validate.timing import EPS, allocate
+from .validate.timing import EPS, beat_grid, shot_bounds
 
 _ASPECT_720 = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720), "4:3": (960, 720),
                "3:4": (720, 960), "21:9": (1680, 720), "2.39:1": (1720, 720), "4:5": (720, 900)}
@@ -116,32 +115,6 @@ def _resolution(film: Film) -> tuple[int, int]:
     return (720, int(round(720 * h / w / 2)) * 2)
 
 
-def beat_grid(film: Film, duration: float) -> tuple[float, ...]:
-    song = film.song
-    if song.beats:
-        return tuple(sorted(b for b in song.beats if b <= duration + EPS))
-    if song.bpm:
-        step = 60.0 / song.bpm
-        first = song.beat_offset % step
-        n = int((duration - first) / step + EPS) + 1
-        return tuple(round(first + k * step, 6) for k in range(max(n, 0)))
-    return ()
-
-
-def _snap(bounds: list[float], beats: tuple[float, ...], min_gap: float) -> list[float]:
-    """Move inner cut points to the nearest beat when that keeps every shot at least min_gap long."""
-    out = list(bounds)
-    for i in range(1, len(out) - 1):
-        j = bisect.bisect_left(beats, out[i])
-        near = [beats[k] for k in (j - 1, j) if 0 <= k < len(beats)]
-        if not near:
-            continue
-        b = min(near, key=lambda x: abs(x - out[i]))
-        if out[i - 1] + min_gap <= b <= out[i + 1] - min_gap:
-            out[i] = b
-    return out
-
-
 def _lines(section: Section, start: float, end: float) -> list[TimedLine]:
     if not section.lines:
         return []
@@ -173,7 +146,7 @@ def resolve_production(validated: Validated, *, song_duration: float | None = No
     duration = song_duration or validated.song_duration or film.song.duration
     if duration is None:
         raise ValueError("the song's length is unknown (validation should have said so)")
-    beats = beat_grid(film, duration)
+    beats = beat_grid(film.song, duration)
     secs = film.song.sections
     ends = [s.start for s in secs[1:]] + [duration]
     by_section: dict[str, list[Shot]] = {s.id: [] for s in secs}
@@ -191,13 +164,7 @@ def resolve_production(validated: Validated, *, song_duration: float | None = No
         sections.append(ResolvedSection(sec, sec.start, end, tuple(s.id for s in members)))
         if not members:
             continue
-        durs, _ = allocate(end - sec.start, [s.duration for s in members])
-        bounds = [sec.start]
-        for d in durs:
-            bounds.append(bounds[-1] + d)
-        bounds[-1] = end  # no drift from float sums: the section ends where the next starts
-        if snap:
-            bounds = _snap(bounds, beats, min_gap)
+        bounds = shot_bounds(sec.start, end, [s.duration for s in members], beats if snap else (), min_gap)
         for shot, a, b in zip(members, bounds, bounds[1:]):
             world = film.concept.worlds.get(shot.world or sec.world or "")
             cast = tuple(InFrame(m, film.characters[m.id], _wardrobe(m, film.characters[m.id], world))

@@ -14,7 +14,7 @@ from ..validate.times import format_time
 
 
 def _jsonl(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n" for r in rows)
 
 
 def _shotlist(prod: Production) -> str:

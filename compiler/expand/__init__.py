@@ -274,7 +274,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
     options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
     if provider_name:
         options["provider"] = provider_name
-    gen = generation(t, rs)
+    gen = generation(t, rs, prod.film.targets.options.get(t.name))
     ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, rs), "options": options, "generation": gen}
     text, negative = _override(rs, t)
     overridden = text is not None

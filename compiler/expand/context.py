@@ -22,15 +22,16 @@ def short_description(text: str) -> str:
 def merged_options(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
     """Target defaults < film options < the shot's `generate` (duration excluded: it is computed)."""
     opts = dict(target.defaults)
-    opts.update(prod.film.targets.options.get(target.name, {}))
+    opts.update({k: v for k, v in prod.film.targets.options.get(target.name, {}).items() if k != "duration"})
     opts.update({k: v for k, v in rs.shot.generate.get(target.name, {}).items() if k != "duration"})
     return opts
 
 
-def generation(target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
-    """How long to generate: the smallest length the target allows covering the shot (plus trim)."""
+def generation(target: TargetDef, rs: ResolvedShot, film_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """How long to generate: the shot's (or the film's) asked length, else the smallest the target allows
+    covering the shot (plus trim)."""
     need = rs.duration * rs.shot.speed + rs.shot.trim_in
-    asked = rs.shot.generate.get(target.name, {}).get("duration")
+    asked = rs.shot.generate.get(target.name, {}).get("duration", (film_options or {}).get("duration"))
     if target.kind != "video" or not target.durations:
         return {"duration": None, "segments": 1, "needed": round(need, 3)}
     if asked is not None:

@@ -12,7 +12,7 @@ from ..diagnostics import Collector, did_you_mean
 from ..model import Film, Shot
 from ..schemacheck import check_schema
 from ..targets import TargetDef
-from .timing import EPS, allocate
+from .timing import EPS, allocate, beat_grid, shot_bounds
 
 
 def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, allow_outside: bool = False,
@@ -158,7 +158,7 @@ def _check_song(film: Film, diags: Collector, probe_audio: bool) -> tuple[float 
                                 "/song/duration", hint=f"set duration: {real:.2f} (or remove it: the audio decides)")
                     duration = real
     if duration is None:
-        if not song.audio:
+        if not song.audio and not any(d.pointer == "/song/duration" for d in diags.items):
             diags.error("V233", "/song: no audio and no duration: the song's length is unknown", "/song", key=True,
                         hint="add 'duration: 3:20' (or an 'audio:' file)")
         return None, None
@@ -198,6 +198,7 @@ def _check_song(film: Film, diags: Collector, probe_audio: bool) -> tuple[float 
     for shot in film.shots:
         by_section[shot.section].append(shot)
     result: dict[str, float] = {}
+    beats = beat_grid(song, duration) if film.edit.snap == "beats" else ()
     for s, end in zip(secs, ends):
         shots = by_section[s.id]
         length = end - s.start
@@ -229,6 +230,9 @@ def _check_song(film: Film, diags: Collector, probe_audio: bool) -> tuple[float 
                         f"{length - surplus:.3f} s, the section {length:.3f} s", s.pointer, key=True,
                         hint="lengthen a shot, add one, or leave the duration off a shot so it takes the rest")
             ok = False
+        if beats and ok:  # later checks see the cuts where the edit puts them: on the beat
+            bounds = shot_bounds(s.start, end, [sh.duration for sh in shots], beats, 1.0 / film.info.fps)
+            durs = [b - a for a, b in zip(bounds, bounds[1:])]
         for sh, d in zip(shots, durs):
             result[sh.id] = d
     if not film.shots and not diags.has_errors:
@@ -263,7 +267,16 @@ def _check_generation(film: Film, targets: dict[str, TargetDef], durations: dict
         need = durations.get(shot.id, 0.0) * shot.speed + shot.trim_in
         for name in film.targets.video:
             t = targets.get(name)
-            if t is None or not t.durations or shot.extend or "duration" in shot.generate.get(name, {}):
+            if t is None or not t.durations or shot.extend:
+                continue
+            asked = shot.generate.get(name, {}).get("duration", film.targets.options.get(name, {}).get("duration"))
+            if isinstance(asked, (int, float)) and not isinstance(asked, bool):
+                if float(asked) not in t.durations:
+                    continue  # the options schema reports a length the target does not offer
+                if asked + EPS < need:
+                    diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, but "
+                                f"'{name}' is asked for {asked:g} s", f"{shot.pointer}/id",
+                                hint="ask for a longer generation, or set 'extend: true' to chain generations")
                 continue
             if t.generation_duration(need) is None:
                 diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, longer than "

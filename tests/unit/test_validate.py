@@ -102,3 +102,20 @@ def test_times(value: object, seconds: float) -> None:
 def test_bad_times(value: object) -> None:
     with pytest.raises(TimeError):
         parse_time(value)
+
+
+def test_generation_checks_see_snapped_cuts(tmp_path: Path) -> None:
+    text = ("version: 1\nfilm: {title: x}\nsong: {duration: 20, bpm: 60, beat_offset: 0.6, sections: [{id: a, start: 0}]}\n"
+            "targets: {video: [kling]}\nshots:\n  - {id: s01, section: a}\n  - {id: s02, section: a}\nedit: {snap: beats}\n")
+    assert [c for c, _, _ in found(tmp_path, text)] == ["V223"]
+
+
+def test_asked_generation_shorter_than_the_shot(tmp_path: Path) -> None:
+    text = BASE.replace("    camera: orbit-left\n", "    camera: orbit-left\n    generate: {kling: {duration: 5}}\n")
+    assert [c for c, _, _ in found(tmp_path, text)] == ["V223"]
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "1" + "0" * 400])
+def test_non_finite_numbers_are_refused(tmp_path: Path, value: str) -> None:
+    codes = [c for c, _, _ in found(tmp_path, BASE.replace("  bpm: 120", f"  bpm: {value}"))]
+    assert codes == ["L112"]
