@@ -43,6 +43,8 @@ CODES: dict[str, tuple[str, str]] = {
     "V218": ("target of the wrong kind", "An image target listed under targets.video, or the other way round."),
     "V219": ("override for an unused target", "A shot's prompt override names a target the film does not compile for."),
     "V221": ("target name mismatch", "A target.yaml's `name` must equal its folder's name."),
+    "V224": ("target options schema unusable", "A target.yaml's `options` must be a JSON Schema that compiles "
+             "(valid regular expressions in patterns, known types)."),
     "V223": ("shot longer than the target generates", "The shot (plus trim, times speed) needs more video than the "
              "target's longest generation. Split the shot, or set `extend: true` to chain generations."),
     "V230": ("bad time", "Times are seconds (12.5) or 'm:ss', 'm:ss.fff', 'h:mm:ss.fff' with seconds below 60."),
@@ -82,6 +84,9 @@ CODES: dict[str, tuple[str, str]] = {
     "T302": ("request template made invalid JSON", "A request template must render valid JSON; insert every value "
              "with the json filter: {{ prompt.text | json }}."),
     "T303": ("template not allowed", "Templates run sandboxed: no attribute tricks, no file access, no unbounded recursion."),
+    "T304": ("workflow graph problem", "A ComfyUI workflow (built in, or yours via options.workflow) must be an API-format "
+             "graph with CLIPTextEncode nodes titled 'positive' and 'negative': filmc puts the prompts there."),
+    "V296": ("bad aspect ratio", "film.aspect is width:height with both sides above 0, e.g. \"16:9\"."),
     "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt (usually through a "
              "hand-written override). Generation models get descriptions, never names."),
     "P402": ("reference to another shot", "A prompt says 'previous shot' or similar. Each prompt must stand alone."),

@@ -319,6 +319,9 @@ def _load(path: str | Path, display: str | None, text: str | None) -> Document:
         except PermissionError:
             diags.error("L100", f"cannot read {shown}: permission denied")
             raise FilmError(diags.items) from None
+        except (OSError, ValueError) as e:
+            diags.error("L100", f"cannot read {shown}: {getattr(e, 'strerror', None) or e}")
+            raise FilmError(diags.items) from None
         decoded = _decode(raw, diags)
         if decoded is None:
             shown_lines = raw.decode("utf-8", "replace").splitlines() if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) else []

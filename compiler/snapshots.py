@@ -40,10 +40,23 @@ def _lines(text: str | None) -> list[str]:
     return [s + "\n" for s in _SENTENCE.split(text.strip()) if s]
 
 
+def _check_lock(locked: object) -> None:
+    if not isinstance(locked, dict):
+        raise ValueError("'prompts' is not a mapping")
+    for shot, targets in locked.items():
+        if not isinstance(targets, dict):
+            raise ValueError(f"entry '{shot}' is not a mapping")
+        for target, entry in targets.items():
+            if not isinstance(entry, dict) or not all(isinstance(entry.get(k), (str, type(None)))
+                                                      for k in ("prompt", "negative")):
+                raise ValueError(f"entry '{shot}/{target}' is malformed")
+
+
 def diff_lock(plan: Plan, lock_path: Path) -> tuple[str, int]:
     """Unified diffs per shot and target, and how many prompts changed."""
     try:
         locked = json.loads(lock_path.read_text(encoding="utf-8")).get("prompts", {})
+        _check_lock(locked)
     except (OSError, ValueError, AttributeError) as e:
         from .errors import UsageError
 

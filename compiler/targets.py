@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -66,7 +67,8 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
     from .load import load_film  # the same YAML 1.2 loader, located errors
 
     path = folder / "target.yaml"
-    display = str(path)
+    rel = os.path.relpath(path)
+    display = f"<filmc>/targets/{folder.name}/target.yaml" if builtin else (rel if not rel.startswith("..") else str(path))
     doc = load_film(path, display=display)
     data = doc.data
     if not builtin:
@@ -77,6 +79,14 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
         if data.get("name") not in (None, folder.name):
             local.error("V221", f"target name '{data.get('name')}' differs from its folder '{folder.name}'",
                         "/name", hint=f"set name: {folder.name}")
+        if not local.has_errors and isinstance(data.get("options"), dict):
+            try:
+                from .schemacheck import fast_valid
+
+                fast_valid({}, data["options"])  # compiles it: a broken pattern or keyword shows here
+            except Exception as e:  # noqa: BLE001 - any failure to compile is the target author's to fix
+                local.error("V224", f"/options: not a usable JSON Schema: {e}", "/options", key=True,
+                            hint="the options schema uses JSON Schema (draft 7) keywords; check patterns and types")
         if local.has_errors:
             raise FilmError(local.items, {display: doc.lines})
     return TargetDef(

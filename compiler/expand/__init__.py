@@ -221,7 +221,8 @@ def _inject(prod: Production, t: TargetDef, rs: ResolvedShot, body: dict[str, An
         raise TemplateFailure(Diagnostic("T304", "error", f"the request of '{t.name}' has no workflow graph under "
                                          "'prompt'", shown_path(t, "target.yaml"), 0, 0, ""))
     for title, which in t.capabilities["graph_prompts"].items():
-        nodes = [n for n in graph.values() if isinstance(n, dict) and (n.get("_meta") or {}).get("title") == title]
+        nodes = [n for n in graph.values() if isinstance(n, dict) and isinstance(n.get("_meta"), dict)
+                 and n["_meta"].get("title") == title and isinstance(n.get("inputs", {}), dict)]
         if not nodes:
             c = prod.collector()
             c.error("T304", f"the workflow graph for shot '{rs.id}' has no node titled '{title}' to receive the "

@@ -6,12 +6,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Template, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 
 from ..diagnostics import Diagnostic
 from ..targets import TargetDef
 from .sandbox import environment
+
+MAX_OUTPUT = 200_000  # characters: far past any model's prompt limit, far short of filling a disk
 
 
 class TemplateFailure(Exception):
@@ -52,7 +54,11 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
     path = shown_path(target, name)
     try:
         template = _template(target.folder, name)
-        return template.render(context)
+        text = template.render(context)
+        if len(text) > MAX_OUTPUT:
+            raise TemplateFailure(Diagnostic("T303", "error", f"template output for shot '{shot}' is "
+                                             f"{len(text)} characters, over the limit of {MAX_OUTPUT}", path, 0, 0, ""))
+        return text
     except TemplateNotFound:
         raise TemplateFailure(Diagnostic("T300", "error", f"target '{target.name}' has no template {name}",
                                          shown_path(target, "target.yaml"), 0, 0, "",
@@ -63,14 +69,16 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
     except SecurityError as e:
         raise TemplateFailure(Diagnostic("T303", "error", f"template not allowed to do this (shot '{shot}'): {e}",
                                          path, _template_line(e, str((target.folder / name).resolve())), 1, "", None)) from None
-    except (TemplateError, TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as e:
+    except TemplateFailure:
+        raise
+    except RecursionError:
+        raise TemplateFailure(Diagnostic("T303", "error", f"template recursion too deep (shot '{shot}')",
+                                         path, 0, 0, "", None)) from None
+    except Exception as e:  # noqa: BLE001 - a template's own failure (overflow, bad filter arguments...)
         line = _template_line(e, str((target.folder / name).resolve()))
         msg = getattr(e, "message", None) or str(e)
         raise TemplateFailure(Diagnostic("T301", "error", f"template error while rendering shot '{shot}': {msg}",
                                          path, line, 1 if line else 0, "",
                                          "the template may use only the documented context (filmc targets show NAME)")) from None
-    except RecursionError:
-        raise TemplateFailure(Diagnostic("T303", "error", f"template recursion too deep (shot '{shot}')",
-                                         path, 0, 0, "", None)) from None
 
 

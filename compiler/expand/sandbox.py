@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .vocab import positive
@@ -95,12 +96,30 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     return FileSystemBytecodeCache(str(folder))
 
 
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Also bounds `*` and `**`, so a template cannot build a gigantic string or number."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > 100_000:
+                    raise SecurityError("result too large")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
 def environment(folder: Path) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         loader=FolderLoader(folder), undefined=StrictUndefined, autoescape=False, bytecode_cache=_bytecode_cache(),
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
+    # Output must be deterministic: no random choices, no lorem ipsum.
+    env.filters.pop("random", None)
+    env.globals.pop("lipsum", None)
     env.filters.update({
         "json": _json, "join_nonempty": _join, "sentence": _sentence, "a": _a, "positive": _positive,
         "capfirst": _capitalize_first,

@@ -21,13 +21,13 @@ def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, a
     _check_ids(film, diags)
     _check_refs(film, diags)
     _check_targets(film, targets, diags)
-    song_length, durations = _check_song(film, diags, probe_audio)
+    song_length, durations = _check_song(film, diags, probe_audio, allow_outside)
     if durations is not None:
         _check_transitions(film, durations, diags)
         _check_generation(film, targets, durations, diags)
     _check_paths(film, diags, allow_outside)
     _check_names(film, diags)
-    _check_edit(film, diags)
+    _check_edit(film, diags, song_length)
     return song_length
 
 
@@ -132,7 +132,7 @@ def _check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) 
                               ptr, key=True, hint="add the target to targets, or remove the override")
 
 
-def _check_song(film: Film, diags: Collector, probe_audio: bool) -> tuple[float | None, dict[str, float] | None]:
+def _check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: bool = False) -> tuple[float | None, dict[str, float] | None]:
     """Section order and bounds, the song length, and how shots fill sections.
 
     Returns the song length and each shot's duration (None where they cannot be known).
@@ -141,6 +141,9 @@ def _check_song(film: Film, diags: Collector, probe_audio: bool) -> tuple[float 
     duration = song.duration
     if song.audio and probe_audio:
         audio = _inside(film.root, song.audio)
+        if audio is None and allow_outside and "\x00" not in song.audio:
+            audio = Path(os.path.expanduser(song.audio)) if os.path.isabs(os.path.expanduser(song.audio)) \
+                else film.root / song.audio
         if audio is not None and audio.is_file():
             from ..probe import ProbeError, media_duration
 
@@ -285,9 +288,12 @@ def _check_generation(film: Film, targets: dict[str, TargetDef], durations: dict
 
 
 def _inside(root: Path, rel: str) -> Path | None:
-    if os.path.isabs(rel) or rel.startswith("~"):
+    if os.path.isabs(rel) or rel.startswith("~") or "\x00" in rel or len(rel) > 1024:
         return None
-    p = (root / rel).resolve()
+    try:
+        p = (root / rel).resolve()
+    except (OSError, ValueError):
+        return None
     try:
         p.relative_to(root.resolve())
     except ValueError:
@@ -311,24 +317,35 @@ def _check_paths(film: Film, diags: Collector, allow_outside: bool) -> None:
     for w in film.concept.worlds.values():
         if w.grade and w.grade.lut:
             paths.append((f"{w.pointer}/grade/lut", w.grade.lut, "error"))
+    if film.edit.output.file:
+        paths.append(("/edit/output/file", film.edit.output.file, "output"))
     root = film.root.resolve()
     for ptr, rel, missing in paths:
         target = _inside(film.root, rel)
+        if "\x00" in rel or len(rel) > 1024:
+            diags.error("V260", f"{ptr}: not a usable path (a NUL character, or over 1024 characters)", ptr)
+            continue
         if target is None and not allow_outside:
             why = "is absolute" if os.path.isabs(rel) or rel.startswith("~") else "leads outside the film's folder"
             diags.error("V260", f"{ptr}: the path '{rel}' {why}", ptr,
                         hint="paths are relative to the folder holding film.yaml and stay inside it; "
                              "copy the file into the film's folder (or pass --allow-outside-paths)")
             continue
+        if missing == "output":
+            continue  # written by render: only its place is checked
         if target is None:
             target = Path(os.path.expanduser(rel)) if os.path.isabs(os.path.expanduser(rel)) else (root / rel)
-        if not target.exists():
+        try:
+            exists = target.exists()
+        except (OSError, ValueError):
+            exists = False
+        if not exists:
             msg = f"{ptr}: file not found: '{rel}'"
             if missing == "error":
                 diags.error("V261", msg, ptr, hint=_missing_hint(film.root, rel))
             else:
                 diags.warning("V261", msg, ptr, hint=_missing_hint(film.root, rel))
-        elif target.is_dir():
+        elif missing != "output" and target.is_dir():
             diags.error("V261", f"{ptr}: '{rel}' is a folder, not a file", ptr)
 
 
@@ -381,9 +398,16 @@ def _check_names(film: Film, diags: Collector) -> None:
         scan(loc.description, f"{loc.pointer}/description", "a location description")
 
 
-def _check_edit(film: Film, diags: Collector) -> None:
+def _check_edit(film: Film, diags: Collector, song_length: float | None) -> None:
     e = film.edit
     song = film.song
+    sides = film.info.aspect.split(":")
+    try:
+        if len(sides) != 2 or min(float(x) for x in sides) <= 0:
+            raise ValueError
+    except ValueError:
+        diags.error("V296", f"/film/aspect: '{film.info.aspect}' is not an aspect ratio", "/film/aspect",
+                    hint="width:height with both above 0, e.g. \"16:9\"")
     res = film.info.resolution
     if res and (res[0] % 2 or res[1] % 2):
         diags.error("V295", f"/film/resolution: {res[0]}x{res[1]} has an odd side; video encoders need even sizes",
@@ -396,7 +420,7 @@ def _check_edit(film: Film, diags: Collector) -> None:
     if e.subtitles in ("burn", "sidecar") and not any(s.lines for s in song.sections):
         diags.warning("V292", "/edit/subtitles: subtitles are on but no section has lyrics or lines",
                       "/edit/subtitles")
-    end = song.duration
+    end = song_length
     for c in e.cards:
         if isinstance(c.at, float) and end is not None and c.at + c.duration > end + EPS:
             diags.error("V293", f"{c.pointer}/at: the card at {c.at:g} s runs past the end of the song ({end:g} s)",

@@ -197,3 +197,16 @@ def test_never_deletes_through_links(film: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert (victim / "thesis.docx").read_text() == "precious"
     assert (film / "film.yaml").exists()
+
+
+@pytest.mark.parametrize("lock", ['{"prompts": []}', '{"prompts": {"s01": "x"}}', '{"prompts": null}', "not json"])
+def test_corrupt_lock_is_a_usage_error(film: Path, lock: str) -> None:
+    (film / "prompts.lock").write_text(lock)
+    r = run_cli(["diff", str(film)])
+    assert r.exit_code == 2 and "not a prompts.lock" in r.stderr
+
+
+def test_build_folder_that_is_a_file(film: Path) -> None:
+    (film / "build").write_text("oops")
+    r = run_cli(["build", str(film)])
+    assert r.exit_code == 1 and "filmc: error:" in r.stderr and "Traceback" not in r.stderr

@@ -119,3 +119,17 @@ def test_asked_generation_shorter_than_the_shot(tmp_path: Path) -> None:
 def test_non_finite_numbers_are_refused(tmp_path: Path, value: str) -> None:
     codes = [c for c, _, _ in found(tmp_path, BASE.replace("  bpm: 120", f"  bpm: {value}"))]
     assert codes == ["L112"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ('aspect: "16:9"', 'aspect: "16:0"', "V296"),
+        ("  duration: 30\n", '  audio: "a\\0b.ogg"\n  duration: 30\n', "V260"),
+        ("  duration: 30\n", "  audio: " + "x" * 5000 + ".ogg\n  duration: 30\n", "V260"),
+        ("targets: {image", "edit: {output: {file: ../../x.mp4}}\ntargets: {image", "V260"),
+    ],
+)
+def test_hostile_values_are_diagnostics(tmp_path: Path, old: str, new: str, code: str) -> None:
+    assert old in BASE
+    assert [c for c, _, _ in found(tmp_path, BASE.replace(old, new, 1))] == [code]
