@@ -99,6 +99,11 @@ CODES: dict[str, tuple[str, str]] = {
              "and avoid terms without a positive phrasing are left out."),
     "P408": ("camera move the target cannot express", "The target's camera vocabulary has no command for this move; "
              "it is written as a sentence, which the model may ignore."),
+    "P409": ("aspect the target lacks", "The film's aspect ratio is not in the target's vocabulary, so its requests "
+             "carry no aspect and the model uses its default."),
+    "P410": ("no first frame", "Video targets animate a first-frame image; without an image target their jobs have none."),
+    "P411": ("override of the wrong kind", "An `image:` override on a video target (or `video:` on an image target) "
+             "is ignored."),
 }
 
 

@@ -58,6 +58,13 @@ def partial_outputs(plan: Plan, shots: set[str] | None, targets: set[str] | None
     return out
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
 class _Inside:
     """Refuses output paths that leave the build folder through '..' or a symbolic link."""
 
@@ -104,8 +111,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         if not inside(rel):
             raise OSError(f"refusing to write {out_dir / rel}: it leads outside the build folder (a symbolic link?)")
         raw = data[rel]
-        if rel != MANIFEST and before.get(rel) == hashes[rel] and os.path.isfile(f"{root}/{rel}"):
-            result.unchanged += 1
+        if rel != MANIFEST and before.get(rel) == hashes[rel] and _size(f"{root}/{rel}") == len(raw):
+            result.unchanged += 1  # same hash as last time, and the file still has that size: untouched
             continue
         path = out_dir / rel
         if dry_run:

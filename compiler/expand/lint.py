@@ -75,6 +75,26 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                           "a sentence instead", f"{rs.shot.pointer}/camera",
                           hint="the model may ignore it; pick a move the target supports (filmc targets show "
                                f"{p.target})")
+    film = prod.film
+    for t in plan.targets:
+        aspects = t.capabilities.get("aspects")
+        if aspects and film.info.aspect not in aspects:
+            c.warning("P409", f"{t.name} has no {film.info.aspect} aspect ratio; its requests leave the aspect to the "
+                      "model's default", "/film/aspect",
+                      hint="offered: " + ", ".join(sorted(aspects)))
+    if film.targets.video and not film.targets.image:
+        c.warning("P410", "video targets but no image target: image-to-video jobs have no first frame", "/targets",
+                  key=True, hint="add an image target (targets.image), or generate the first frames elsewhere")
+    for rs in prod.shots:
+        for name, o in rs.shot.prompt.items():
+            t = prod.targets.get(name)
+            if t is None:
+                continue
+            wrong = o.video if t.kind == "image" else o.image
+            if wrong:
+                other = "video" if t.kind == "image" else "image"
+                c.warning("P411", f"shot '{rs.id}': {name} is {'an' if t.kind == 'image' else 'a'} {t.kind} target; the '{other}' override is ignored",
+                          f"{rs.shot.pointer}/prompt/{name}/{other}", hint=f"use '{t.kind}:' for {name}")
     avoid = list(prod.film.concept.avoid) + [a for w in prod.film.concept.worlds.values() for a in w.avoid]
     lost = list(dict.fromkeys(a for a in avoid if positive(a) is None))
     for t in plan.targets:

@@ -44,6 +44,10 @@ def test_clean_film_has_no_findings(tmp_path: Path) -> None:
         ("    subject: a radio glowing in the dark\n",
          "    subject: a radio glowing in the dark\n    prompt: {kling: {video: \"" + "waves roll " * 240 + "\"}}\n", "P406"),
         ("targets: {image: [mystic], video: [kling]}", "targets: {image: [mystic], video: [hailuo]}", "P408"),
+        ('aspect: "16:9"', 'aspect: "21:9"', "P409"),
+        ("targets: {image: [mystic], video: [kling]}", "targets: {video: [kling]}", "P410"),
+        ("    subject: a radio glowing in the dark\n",
+         "    subject: a radio glowing in the dark\n    prompt: {kling: {image: a radio}}\n", "P411"),
     ],
 )
 def test_lint_findings(tmp_path: Path, old: str, new: str, code: str) -> None:
