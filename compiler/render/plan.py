@@ -282,13 +282,18 @@ def plan_edit(prod: Production, *, animatic: bool = False, select: str | None = 
     t = 0.0
     start_cards = () if selected else prod.cards("start")
     end_cards = () if selected else prod.cards("end")
-    n_card = 0
-    for card in start_cards:
-        n_card += 1
-        a, b = frame(t), frame(t + card.duration)
-        clips.append(Clip("card", f"card-{n_card}", "card", a, b, pointer=card.pointer, text=card.text,
-                          fade_in=min(frame(card.fade), (b - a) // 2), fade_out=min(frame(card.fade), (b - a) // 2)))
-        t += card.duration
+
+    def add_cards(cards: tuple, t: float) -> float:  # type: ignore[type-arg]
+        """Full-frame title cards from time t, one after another; returns where they end."""
+        for card in cards:
+            a, b = frame(t), frame(t + card.duration)
+            fade = min(frame(card.fade), (b - a) // 2)
+            clips.append(Clip("card", f"card-{sum(c.kind == 'card' for c in clips) + 1}", "card", a, b,
+                              pointer=card.pointer, text=card.text, fade_in=fade, fade_out=fade))
+            t += card.duration
+        return t
+
+    t = add_cards(start_cards, t)
     # The shots.
     section_index = {sec.section.id: i for i, sec in enumerate(prod.sections)}
     root = film.root
@@ -319,12 +324,7 @@ def plan_edit(prod: Production, *, animatic: bool = False, select: str | None = 
             number=s.number, section=s.section.id))
     # Title cards after the song.
     t = prod.preroll + prod.song_duration
-    for card in end_cards:
-        n_card += 1
-        a, b = frame(t), frame(t + card.duration)
-        clips.append(Clip("card", f"card-{n_card}", "card", a, b, pointer=card.pointer, text=card.text,
-                          fade_in=min(frame(card.fade), (b - a) // 2), fade_out=min(frame(card.fade), (b - a) // 2)))
-        t += card.duration
+    t = add_cards(end_cards, t)
     total = frame(t) if not selected else frame(runs[-1].out + runs[-1].end - runs[-1].start) if runs else 0
     clips = _join(clips, prod, rate_f)
     _check(clips, prod, rate_f, c)
