@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .fsutil import write_atomic
@@ -15,7 +16,7 @@ STARTER = """\
 version: 1
 
 film:
-  title: "{title}"
+  title: {title}
   logline: One sentence about the film.
   aspect: "16:9"          # mapped to each model's own aspect vocabulary
   fps: 24
@@ -95,17 +96,24 @@ shots:                    # the storyboard, in screen order
     location: shore
     cast: [{{id: hero, action: spinning with arms open, expression: joyful, motion: she turns in a slow circle}}]
     background_motion: golden dust hangs in the air
+  - id: s05
+    section: chorus1
+    size: CU
+    angle: eye-level
+    camera: slow push-in
+    location: shore
+    cast: [{{id: hero, action: laughing with her eyes closed, expression: free, motion: her hair lifts in the wind}}]
 
 edit:
   cards:
-    - {{text: "{title}", at: start, duration: 3}}
+    - {{text: {title}, at: start, duration: 3}}
   subtitles: none         # none | burn | sidecar
 """
 
 
 def write_starter(directory: Path, title: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    safe = title.replace("\\", "\\\\").replace('"', '\\"')
+    safe = json.dumps(title, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
     path = directory / "film.yaml"
     write_atomic(directory / ".filmc" / "film.schema.json", schema_path("film").read_text(encoding="utf-8"))
     write_atomic(path, STARTER.format(title=safe))

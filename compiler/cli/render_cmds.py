@@ -97,6 +97,18 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
         return
     if verbosity >= 0:
         click.echo(f"wrote {done.output}" + (f" and {done.srt}" if done.srt else ""))
+        click.echo(_next_step(film, kinds, animatic), err=True)
+
+
+def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
+    """What a creator does after this render: fill the slates with generated media, or cut the final film."""
+    if kinds["slate"] or kinds["image"]:
+        return (f"next: open it and adjust film.yaml (filmc show {film} SHOT prints a shot's prompts); generate each "
+                f"shot's first frame and clip from {film}/build/prompts and build/jobs, save them as "
+                "takes/<shot>.png and takes/<shot>.mp4, and render again: they replace the slates")
+    if animatic:
+        return f"next: every shot has a take; filmc render {film} renders the final cut"
+    return f"next: filmc export {film} --format otio (or fcp7) opens the cut in an editor"
 
 
 @main.command()
