@@ -20,6 +20,10 @@ CODES: dict[str, tuple[str, str]] = {
              "filmc refuses the file and shows both places."),
     "L112": ("invalid scalar", "A value tagged or typed as a number or boolean could not be read as one."),
     "L113": ("unsupported tag", "film.yaml uses plain values only; tags such as !!python/object are refused."),
+    "L114": ("control characters removed", "A value held characters that are not text: NUL, ESC, BEL, carriage "
+             "return, terminal control sequences (C1), or bidirectional overrides. They come from escapes in quoted "
+             "values (\"\\0\", \"\\e\", \"\\x1b\") and would reach prompts, job files, render scripts and "
+             "the terminal, so filmc removes them and warns. Delete the escape. Tabs and newlines are kept."),
     "V101": ("unknown key", "A key that the film.yaml language does not have, often a typo (`shot:` for "
              "`shots:`). The hint names the closest known key. `filmc schema` prints every key."),
     "V102": ("missing required key", "A required key is absent, e.g. `film.title`, a section's `start`, a shot's `section`."),

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Collector, SourceLike
+from .diagnostics import Collector, Diagnostic, SourceLike
 from .errors import FilmError
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -39,6 +39,11 @@ _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _SPECIAL_FLOATS = ("inf", "nan")
+# Characters that are not text: C0 controls but tab and newline (NUL, ESC, BEL, CR...), DEL, C1 controls (CSI, OSC),
+# and the bidirectional overrides that make a line read differently from what it holds. YAML escapes ("\e", "\0",
+# "\x9b") can put them in a value; they would reach prompts, job JSON, render scripts and the terminal.
+# One rule for every output: they are removed here, at load, with a warning that points at the value.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 try:
@@ -91,6 +96,7 @@ class Document(SourceLike):
     values: dict[str, tuple[int, int]]
     keys: dict[str, tuple[int, int]]
     lines: list[str]
+    warnings: tuple[Diagnostic, ...] = ()  # found while reading (control characters removed)
 
     def locate(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """line:col (1-based) of a pointer; the nearest located ancestor otherwise."""
@@ -134,6 +140,8 @@ class _Builder:
                                  ptr, at=(m.line + 1, m.column + 1))
                 continue
             key = knode.value if knode.tag != NULL else ""
+            if CONTROL_CHARS.search(key):
+                key = self._clean(knode, ptr, key)
             if knode.tag not in (STR, INT, FLOAT, BOOL, NULL):
                 self._bad_tag(knode, ptr)
             child = f"{ptr}/{_escape(key)}"
@@ -155,7 +163,7 @@ class _Builder:
     def scalar(self, node: ScalarNode, ptr: str) -> Any:
         tag, v = node.tag, node.value
         if tag == STR:
-            return v
+            return self._clean(node, ptr, v) if CONTROL_CHARS.search(v) else v
         if tag == INT:
             try:
                 n = int(v, 0) if v.startswith(("0o", "0x")) else int(v, 10)
@@ -186,6 +194,16 @@ class _Builder:
             return None
         self._bad_tag(node, ptr)
         return v
+
+    def _clean(self, node: ScalarNode, ptr: str, v: str) -> str:
+        found = sorted(set(CONTROL_CHARS.findall(v)))
+        m = node.start_mark
+        names = ", ".join(f"U+{ord(c):04X}" for c in found[:4]) + (", ..." if len(found) > 4 else "")
+        self.diags.warning("L114", f"control character{'s' if len(found) > 1 else ''} {names} removed from the text",
+                           ptr, at=(m.line + 1, m.column + 1),
+                           hint="an escape such as \\0, \\e or \\x1b in a quoted value puts a control character "
+                                "in it; delete the escape")
+        return CONTROL_CHARS.sub("", v)
 
     def _bad_value(self, node: ScalarNode, ptr: str, what: str) -> Any:
         m = node.start_mark
@@ -375,4 +393,4 @@ def _load(path: str | Path, display: str | None, text: str | None) -> Document:
         raise FilmError(diags.items, sources) from None
     if diags.has_errors:
         raise FilmError(diags.items, sources)
-    return Document(p, shown, data, builder.values, builder.keys, lines)
+    return Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items))

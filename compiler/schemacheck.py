@@ -143,6 +143,19 @@ def _type_ok(v: object, t: object) -> bool:
     return False
 
 
+def _comma_hint(mapping: dict[str, Any], key: str) -> str | None:
+    """`{action: runs, looks back}`: the comma ended the text and 'looks back' became a key without a value."""
+    if mapping.get(key) is not None:
+        return None
+    keys = list(mapping)
+    before = keys[:keys.index(key)]
+    prev = next((k for k in reversed(before) if isinstance(mapping[k], str)), None)
+    if prev is None:
+        return None
+    return (f"a comma inside {{ }} ends a value: quote text that contains commas, "
+            f"e.g. {prev}: \"{mapping[prev]}, {key}\"")
+
+
 def _report(err: Any, diags: Collector, base: str, what: str) -> None:
     if err.validator in ("anyOf", "oneOf"):
         leaves = _leaves(err)
@@ -159,7 +172,7 @@ def _report(err: Any, diags: Collector, base: str, what: str) -> None:
         allowed = list(schema.get("properties", {}))
         extra = [k for k in inst if k not in allowed]
         for k in extra:
-            hint = did_you_mean(k, allowed)
+            hint = _comma_hint(inst, k) or did_you_mean(k, allowed)
             diags.error("V101", f"{label}: unknown key '{k}'{' in ' + what if what else ''}",
                         f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}", key=True, hint=hint)
         return

@@ -29,6 +29,7 @@ class Validated:
 def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bool = True) -> Validated:
     """Check a loaded film.yaml; raise FilmError carrying every problem (errors and warnings)."""
     diags = Collector(doc.display, doc)
+    diags.items.extend(doc.warnings)
     sources = {doc.display: doc.lines}
     check_schema(doc.data, load_schema("film"), diags)
     film = Builder(doc.data, doc.path.absolute(), diags).film()

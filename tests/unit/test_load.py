@@ -116,3 +116,38 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     with pytest.raises(FilmError) as info:
         load_film(tmp_path)
     assert info.value.diagnostics[0].code == "L100"
+
+
+def test_control_characters_are_removed_with_a_located_warning() -> None:
+    text = ('film: {title: "Bad\\0title\\e]0;retitled\\a end"}\n'
+            'lyrics: "line\\r\\nnext \\u202eevil\\x9b2J"\n'
+            '"k\\x1bey": plain\n'
+            'ok: "tabs\\tand\\nnewlines stay"\n')
+    doc = load_film("f", text=text)
+    assert doc.data == {"film": {"title": "Badtitle]0;retitled end"}, "lyrics": "line\nnext evil2J",
+                        "key": "plain", "ok": "tabs\tand\nnewlines stay"}
+    assert [(d.code, d.severity, d.line, d.col) for d in doc.warnings] == [
+        ("L114", "warning", 1, 15), ("L114", "warning", 2, 9), ("L114", "warning", 3, 1)]
+    assert "U+0000" in doc.warnings[0].message and "U+001B" in doc.warnings[0].message
+
+
+def test_control_character_rule_is_one_for_every_output(tmp_path: Path) -> None:
+    """What load removed never reaches prompts, jobs, the render script or `filmc show`."""
+    import re
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "film.yaml").write_text(
+        'version: 1\nfilm: {title: "T\\0\\e]0;x\\a", aspect: "16:9"}\n'
+        'song:\n  duration: "0:08"\n  sections: [{id: intro, tag: Intro, start: 0, lyrics: "la \\x1b[31mla"}]\n'
+        'targets: {image: [mystic], video: [kling]}\n'
+        'shots: [{id: s01, section: intro, subject: "waves \\x9b31m", background_motion: spray}]\n', encoding="utf-8")
+    res = run_cli(["validate", str(tmp_path)])
+    assert res.exit_code == 0 and res.stderr.count("warning[L114]") == 3
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    shown = run_cli(["show", str(tmp_path), "s01"])
+    bad = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    assert shown.exit_code == 0 and not bad.search(shown.stdout)
+    for f in (tmp_path / "build").rglob("*"):
+        if f.is_file() and f.suffix in {".txt", ".jsonl", ".json", ".sh", ".srt", ".md", ".csv", ".ffgraph"}:
+            assert not bad.search(f.read_text(encoding="utf-8")), f

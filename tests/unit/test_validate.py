@@ -125,7 +125,7 @@ def test_non_finite_numbers_are_refused(tmp_path: Path, value: str) -> None:
     ("old", "new", "code"),
     [
         ('aspect: "16:9"', 'aspect: "16:0"', "V296"),
-        ("  duration: 30\n", '  audio: "a\\0b.ogg"\n  duration: 30\n', "V260"),
+        ("  duration: 30\n", '  audio: "a\\0b.ogg"\n  duration: 30\n', "V261"),  # NUL removed at load (L114)
         ("  duration: 30\n", "  audio: " + "x" * 5000 + ".ogg\n  duration: 30\n", "V260"),
         ("targets: {image", "edit: {output: {file: ../../x.mp4}}\ntargets: {image", "V260"),
     ],
@@ -133,3 +133,12 @@ def test_non_finite_numbers_are_refused(tmp_path: Path, value: str) -> None:
 def test_hostile_values_are_diagnostics(tmp_path: Path, old: str, new: str, code: str) -> None:
     assert old in BASE
     assert [c for c, _, _ in found(tmp_path, BASE.replace(old, new, 1))] == [code]
+
+
+def test_unquoted_comma_in_a_flow_mapping_hints_at_quotes(tmp_path: Path) -> None:
+    text = BASE.replace("cast: [keeper]", "cast: [{id: keeper, action: runs, looks back}]")
+    with pytest.raises(FilmError) as info:
+        check(tmp_path, text)
+    (d,) = [d for d in info.value.diagnostics if d.severity == "error"]
+    assert (d.code, d.pointer) == ("V101", "/shots/2/cast/0/looks back")
+    assert d.hint and 'action: "runs, looks back"' in d.hint
