@@ -116,15 +116,21 @@ def schema(target: bool, output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-@main.command()
+@main.command(short_help="Explain a diagnostic code, or list them all.")
 @click.argument("code", required=False)
 def explain(code: str | None) -> None:
-    """Explain a diagnostic CODE (e.g. V240); without a code, list them all."""
-    from ..codes import CODES
+    """Explain a diagnostic CODE such as V240; without a code, list every code.
+
+    \b
+    Examples:
+      filmc explain V240
+      filmc explain | grep R2
+    """
+    from ..codes import all_codes
     from ..codes import explain as explain_code
 
     if not code:
-        for c, (title, _) in sorted(CODES.items()):
+        for c, (title, _) in sorted(all_codes().items()):
             click.echo(f"{c}  {title}")
         return
     text = explain_code(code)
