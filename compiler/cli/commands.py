@@ -35,35 +35,48 @@ def init(directory: Path, title: str, force: bool) -> None:
 
 
 @main.command()
-@_film_arg()
+@click.argument("films", nargs=-1, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit code 1).")
 @click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
 @format_option
 @click.pass_context
-def validate(ctx: click.Context, film: str, strict: bool, allow_outside_paths: bool, fmt: str) -> None:
-    """Check FILM (a film.yaml, or its folder) and report every problem.
+def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_outside_paths: bool, fmt: str) -> None:
+    """Check FILMS (film.yaml files, or their folders; default film.yaml) and report every problem.
 
     \b
     Examples:
       filmc validate film.yaml
       filmc validate specs/lighthouse-keeper --strict
+      filmc validate films/*/film.yaml          # several films (pre-commit passes them so)
       filmc validate film.yaml --format json | jq .diagnostics
     """
+    from ..errors import FilmError, UsageError
     from ..pipeline import resolve_film
 
     ctx.meta["filmc.format"] = fmt
-    prod = resolve_film(film, allow_outside=allow_outside_paths)
-    lines = prod.film.path.read_text(encoding="utf-8").splitlines() if prod.warnings else []
-    sources = {d.file: lines for d in prod.warnings}
-    report(prod.warnings, sources, fmt)
-    if fmt == "text":
-        state = ctx.find_object(State)
-        if not state or state.verbosity >= 0:
+    paths = list(dict.fromkeys(films)) or ["film.yaml"]
+    if fmt == "json" and len(paths) > 1:
+        raise UsageError("--format json takes one film at a time")
+    state = ctx.find_object(State)
+    failed = False
+    for film in paths:
+        if len(paths) == 1:  # errors go through the group's handler, as for every command
+            prod = resolve_film(film, allow_outside=allow_outside_paths)
+        else:
+            try:
+                prod = resolve_film(film, allow_outside=allow_outside_paths)
+            except FilmError as e:
+                report(e.diagnostics, e.sources, fmt)
+                failed = True
+                continue
+        report(prod.warnings, prod.sources() if prod.warnings else {}, fmt)
+        failed = failed or bool(strict and prod.warnings)
+        if fmt == "text" and (not state or state.verbosity >= 0):
             from ..validate.times import format_time
 
             click.echo(f"{film}: ok ({len(prod.shots)} shots, {len(prod.sections)} sections, "
                        f"{format_time(prod.song_duration)})")
-    if strict and prod.warnings:
+    if failed:
         ctx.exit(EXIT_INPUT)
 
 
