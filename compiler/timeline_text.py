@@ -27,3 +27,34 @@ def render_timeline(prod: Production) -> str:
             for ln in s.lines:
                 out.append(f"  {'':<10} \u266a {ln.text}")
     return "\n".join(out) + "\n"
+
+
+def look_lines(prod: Production, shot_id: str) -> list[str]:
+    """The look a shot's prompts carry (style, palette, lighting, avoid), and where each part comes from.
+
+    A world's style, palette or lighting replaces the film's concept value of the same kind; this makes that visible.
+    """
+    rs = prod.shot(shot_id)
+    concept, world = prod.film.concept, rs.world
+    if world is None:
+        src = "film"
+    else:
+        where = "shot" if rs.shot.world else f"section {rs.section.id}"
+        src = f"world {world.id} (from the {where})"
+    out = [f"look: {src}"]
+    for name in ("style", "palette", "lighting"):
+        mine = getattr(world, name) if world else None
+        base = getattr(concept, name)
+        value, origin = (mine, "world") if mine else (base, "film")
+        shown = ", ".join(value) if isinstance(value, tuple) else value
+        if not shown:
+            continue
+        line = f"  {name}: {shown}"
+        if origin == "world" and base:
+            replaced = ", ".join(base) if isinstance(base, tuple) else base
+            line += f"   (world {world.id} replaces the film's: {replaced})" if world else ""
+        out.append(line)
+    avoid = list(dict.fromkeys(concept.avoid + (world.avoid if world else ())))
+    if avoid:
+        out.append(f"  avoid: {', '.join(avoid)}")
+    return out

@@ -48,3 +48,18 @@ def test_starter_title_is_quoted_whatever_it_holds(tmp_path: Path, title: str) -
     assert filmc("init", "f", "--title", title, cwd=tmp_path).returncode == 0
     res = filmc("validate", "--strict", "f", "--format", "json", cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path: Path) -> None:
+    """`filmc show FILM s06 | head -1`: the reader has gone before filmc writes; filmc stops quietly."""
+    example = Path(__file__).resolve().parent.parent / "specs" / "lighthouse-keeper"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: every write fails with EPIPE
+    try:
+        proc = subprocess.run([FILMC, "show", str(example), "s06"], stdout=write_end, stderr=subprocess.PIPE,
+                              env={**os.environ, "NO_COLOR": "1"}, timeout=60)
+    finally:
+        os.close(write_end)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "error" not in err and "Traceback" not in err

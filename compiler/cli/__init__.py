@@ -44,6 +44,15 @@ def format_option(f: F) -> F:
                         show_default=True, help="Output format (json: data on stdout).")(f)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 class FilmcGroup(click.Group):
     """Maps exceptions to exit codes: input problems 1, usage 2, internal errors 3."""
 
@@ -62,6 +71,9 @@ class FilmcGroup(click.Group):
             if isinstance(e, UsageError):
                 click.echo(f"filmc: error: {e}", err=True)
                 ctx.exit(EXIT_USAGE)
+            if isinstance(e, BrokenPipeError):  # `filmc show ... | head`: the reader has what it wanted
+                _silence_stdout()
+                ctx.exit(EXIT_OK)
             if isinstance(e, OSError):  # the file system said no: a folder that is a file, no space, no permission
                 click.echo(f"filmc: error: {e.strerror or e}" + (f": {e.filename}" if e.filename else "")
                            if e.strerror else f"filmc: error: {e}", err=True)

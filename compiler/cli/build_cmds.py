@@ -119,6 +119,10 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
         return
     rs = prod.shot(shot)
     click.echo(f"{shot}  {rs.section.id}  {format_time(rs.start)}-{format_time(rs.end)}  ({rs.duration:.3f} s)")
+    from ..timeline_text import look_lines
+
+    for line in look_lines(prod, shot):
+        click.echo(line)
     for p in plan.prompts:
         gen = plan.contexts[(p.shot, p.target)]["generation"]
         extra = f", generate {gen['duration']:g} s" if gen["duration"] else ""
@@ -226,12 +230,19 @@ def targets_list(film: str | None, fmt: str) -> None:
 @targets.command("show")
 @click.argument("name")
 @click.argument("film", required=False, type=click.Path(dir_okay=True, path_type=str))
-def targets_show(name: str, film: str | None) -> None:
-    """Everything about target NAME: capabilities, options, providers, prices, templates."""
-    import yaml
+@click.option("--full", is_flag=True, help="Also print the whole definition (capabilities, options, providers, prices).")
+def targets_show(name: str, film: str | None, full: bool) -> None:
+    """Target NAME at a glance: kind, models, durations, aspects, negatives, references, providers, prices.
 
+    \b
+    Examples:
+      filmc targets show kling
+      filmc targets show kling --full        # and the whole definition as YAML
+      filmc targets show mine my-film        # a target in targets/ beside the film
+    """
     from ..diagnostics import did_you_mean
     from ..pipeline import film_path
+    from ..target_text import summary
     from ..targets import load_targets
 
     defs = load_targets(film_path(film).parent if film else None)
@@ -239,10 +250,11 @@ def targets_show(name: str, film: str | None) -> None:
         hint = did_you_mean(name, defs)
         raise click.UsageError(f"unknown target '{name}'" + (f" ({hint})" if hint else ""))
     t = defs[name]
-    click.echo(f"{t.name} ({t.kind}) - {t.raw.get('title', '')}")
-    click.echo(f"folder: {t.folder}")
-    click.echo("templates: " + ", ".join(sorted(p.name for p in t.folder.glob("*.j2"))))
-    click.echo("")
-    click.echo(yaml.safe_dump({"capabilities": t.capabilities, "options": t.options.get("properties", {}),
-                               "defaults": t.defaults, "providers": t.providers, "prices": list(t.prices)},
-                              sort_keys=False, allow_unicode=True, width=100), nl=False)
+    click.echo(summary(t), nl=False)
+    if full:
+        import yaml
+
+        click.echo("")
+        click.echo(yaml.safe_dump({"capabilities": t.capabilities, "options": t.options.get("properties", {}),
+                                   "defaults": t.defaults, "providers": t.providers, "prices": list(t.prices)},
+                                  sort_keys=False, allow_unicode=True, width=100), nl=False)
