@@ -127,15 +127,22 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
     verbosity = _verbosity(ctx)
     path = film_path(film)
     edit = FilmEdit.open(path, display=str(film if not Path(film).is_dir() else path))
-    song_film, warnings = validated_song(edit.doc, allow_outside=allow_outside_paths)
+    song_film, warnings, unusable = validated_song(edit.doc, allow_outside=allow_outside_paths)
     if warnings and verbosity > 0:
         report(warnings, {edit.display: edit.doc.lines})
     audio = song_file(song_film, edit.doc)
     song = edit.data.get("song") if isinstance(edit.data.get("song"), dict) else {}
-    set_bpm = song_film.song.bpm if song.get("bpm") is not None else None
-    set_offset = song_film.song.beat_offset if song.get("beat_offset") is not None else None
+
+    def setting(key: str, value: float | None) -> float | str | None:
+        """None: not set; text: set to something validate refuses; else the value (times read as seconds)."""
+        if song.get(key) is None:
+            return None
+        return str(song[key]) if f"/song/{key}" in unusable or value is None else value
+
+    set_bpm = setting("bpm", song_film.song.bpm)
+    set_offset = setting("beat_offset", song_film.song.beat_offset)
     try:
-        det = detect_beats(audio, hint=set_bpm)
+        det = detect_beats(audio, hint=set_bpm if isinstance(set_bpm, float | int) else None)
     except BeatsError as e:
         if e.code == "R303" and "librosa" in str(e):
             _fail(ctx, str(e))

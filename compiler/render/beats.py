@@ -98,21 +98,22 @@ def song_file(film: Any, doc: Any) -> Path:
     return path
 
 
-def validated_song(doc: Any, *, allow_outside: bool = False) -> tuple[Any, list[Diagnostic]]:
-    """(Film, warnings) of a film.yaml checked as `validate` checks it. Problems that writing the beat grid
-    fixes (no grid for edit.snap: beats, a bad bpm or beat_offset) do not stop it; any other error does."""
+def validated_song(doc: Any, *, allow_outside: bool = False) -> tuple[Any, list[Diagnostic], set[str]]:
+    """(Film, warnings, pointers of unusable values) of a film.yaml checked as `validate` checks it. Problems
+    that writing the beat grid fixes (no grid for edit.snap: beats, a bad bpm or beat_offset) do not stop it;
+    any other error does."""
     from ..validate import validate_film
     from ..validate.build import Builder
 
     try:
         v = validate_film(doc, allow_outside=allow_outside)
-        return v.film, list(v.warnings)
+        return v.film, list(v.warnings), set()
     except FilmError as e:
         fixed = [d for d in e.diagnostics if d.severity == "error" and _fixed_by_beats(d)]
         if any(d.severity == "error" and not _fixed_by_beats(d) for d in e.diagnostics):
             raise
         film = Builder(doc.data, doc.path.absolute(), Collector(doc.display, doc)).film()
-        return film, [d for d in e.diagnostics if d not in fixed]
+        return film, [d for d in e.diagnostics if d not in fixed], {d.pointer for d in fixed}
 
 
 def _fixed_by_beats(d: Diagnostic) -> bool:
@@ -281,45 +282,56 @@ def _fmt(v: float) -> str:
     return f"{v:g}" if abs(v) < 1e6 else str(v)
 
 
-def plan_beats(det: Detection, set_bpm: float | None, set_offset: float | None, *, replace: bool) -> BeatsPlan:
-    """Fill in what is not set; change what the creator set only when replace (--write) is given and it
-    disagrees with the detection (tempo by more than AGREE_BPM, first beat by more than AGREE_OFFSET)."""
+def plan_beats(det: Detection, set_bpm: float | str | None, set_offset: float | str | None, *,
+               replace: bool) -> BeatsPlan:
+    """Fill in what is not set (None); change what the creator set only when replace (--write) is given and
+    it disagrees with the detection (tempo by more than AGREE_BPM, first beat by more than AGREE_OFFSET).
+    A set value that is not usable (given as text: what validate refuses there) is replaced only with --write."""
     write: dict[str, float] = {}
-    lines: list[str] = []
-    keep_bpm = set_bpm is not None and (abs(set_bpm - det.bpm) <= AGREE_BPM or not replace)
+    bpm_line, grid_bpm = _plan_bpm(det, set_bpm, replace, write)
+    return BeatsPlan(write, [bpm_line, _plan_offset(det, grid_bpm, set_offset, replace, write)])
+
+
+def _plan_bpm(det: Detection, set_bpm: float | str | None, replace: bool, write: dict[str, float]) -> tuple[str, float]:
+    """The report line, and the tempo whose grid the first beat is measured on."""
+    detected = f"detected {_fmt(det.bpm)} (confidence {det.confidence:.2f})"
     if set_bpm is None:
         write["bpm"] = det.bpm
-        lines.append(f"song.bpm: not set, detected {_fmt(det.bpm)} (confidence {det.confidence:.2f}): written")
-    elif abs(set_bpm - det.bpm) <= AGREE_BPM:
-        lines.append(f"song.bpm: set {_fmt(set_bpm)}, detected {_fmt(det.bpm)} (confidence {det.confidence:.2f}): "
-                     "agrees")
-    else:
-        conf, _ = det.fit(set_bpm, det.offset_for(set_bpm))
-        drift = det.drift(set_bpm)
-        detail = (f"set {_fmt(set_bpm)}, detected {_fmt(det.bpm)} (confidence {det.confidence:.2f}); the set tempo "
-                  f"drifts {drift:.2f} s from the beats by the end of the song and fits {conf:.0%} of them")
+        return f"song.bpm: not set, {detected}: written", det.bpm
+    if isinstance(set_bpm, str):
         if replace:
             write["bpm"] = det.bpm
-            lines.append(f"song.bpm: {detail}: replaced")
-        else:
-            lines.append(f"song.bpm: {detail}: kept (--write replaces it)")
-    grid_bpm = set_bpm if keep_bpm and set_bpm is not None else det.bpm
+        return f"song.bpm: set {set_bpm}, not a usable tempo; {detected}: {_verb(replace)}", det.bpm
+    if abs(set_bpm - det.bpm) <= AGREE_BPM:
+        return f"song.bpm: set {_fmt(set_bpm)}, {detected}: agrees", set_bpm
+    conf, _ = det.fit(set_bpm, det.offset_for(set_bpm))
+    line = (f"song.bpm: set {_fmt(set_bpm)}, {detected}; the set tempo drifts {det.drift(set_bpm):.2f} s from the "
+            f"beats by the end of the song and fits {conf:.0%} of them: {_verb(replace)}")
+    if replace:
+        write["bpm"] = det.bpm
+        return line, det.bpm
+    return line, set_bpm
+
+
+def _plan_offset(det: Detection, grid_bpm: float, set_offset: float | str | None, replace: bool,
+                 write: dict[str, float]) -> str:
     offset = det.beat_offset if grid_bpm == det.bpm else det.offset_for(grid_bpm)
-    at = f" for {_fmt(grid_bpm)} BPM" if grid_bpm != det.bpm else ""
+    detected = f"detected {_fmt(offset)} s" + (f" for {_fmt(grid_bpm)} BPM" if grid_bpm != det.bpm else "")
     if set_offset is None:
         write["beat_offset"] = offset
-        lines.append(f"song.beat_offset: not set, detected {_fmt(offset)} s{at}: written")
-    else:
-        period = 60.0 / grid_bpm
-        gap = abs(set_offset - offset) % period
-        gap = min(gap, period - gap)
-        if gap <= AGREE_OFFSET:
-            lines.append(f"song.beat_offset: set {_fmt(set_offset)}, detected {_fmt(offset)} s{at}: agrees "
-                         f"(within {AGREE_OFFSET * 1000:.0f} ms)")
-        elif replace:
+        return f"song.beat_offset: not set, {detected}: written"
+    if isinstance(set_offset, str):
+        if replace:
             write["beat_offset"] = offset
-            lines.append(f"song.beat_offset: set {_fmt(set_offset)}, detected {_fmt(offset)} s{at}: replaced")
-        else:
-            lines.append(f"song.beat_offset: set {_fmt(set_offset)}, detected {_fmt(offset)} s{at}: kept "
-                         "(--write replaces it)")
-    return BeatsPlan(write, lines)
+        return f"song.beat_offset: set {set_offset}, not a usable time; {detected}: {_verb(replace)}"
+    period = 60.0 / grid_bpm
+    gap = abs(set_offset - offset) % period
+    if min(gap, period - gap) <= AGREE_OFFSET:
+        return f"song.beat_offset: set {_fmt(set_offset)}, {detected}: agrees (within {AGREE_OFFSET * 1000:.0f} ms)"
+    if replace:
+        write["beat_offset"] = offset
+    return f"song.beat_offset: set {_fmt(set_offset)}, {detected}: {_verb(replace)}"
+
+
+def _verb(replace: bool) -> str:
+    return "replaced" if replace else "kept (--write replaces it)"

@@ -153,6 +153,20 @@ def test_set_bpm_kept_and_offset_filled_for_that_tempo(tmp_path: Path) -> None:
     assert song["bpm"] == 100 and abs(song["beat_offset"] - 0.3) <= 0.010
 
 
+def test_unusable_set_bpm_is_replaced_only_with_write(tmp_path: Path) -> None:
+    pytest.importorskip("librosa")
+    root = tmp_path / "film"
+    click_track(root / "song.wav", 96, 0.5, seconds=20)
+    film = click_film(root, "  bpm: fast\n  beat_offset: 0.5\n")
+    before = film.read_text()
+    r = run_cli(["beats", str(root)])
+    assert r.exit_code == 0, r.stderr
+    assert "song.bpm: set fast, not a usable tempo; detected 96" in r.stdout and film.read_text() == before
+    r = run_cli(["beats", str(root), "--write"])
+    assert r.exit_code == 0, r.stderr
+    assert _changed(before, film.read_text()) == ["-  bpm: fast", "+  bpm: 96"]
+
+
 def test_example_song(tmp_path: Path) -> None:
     pytest.importorskip("librosa")
     root = tmp_path / "film"

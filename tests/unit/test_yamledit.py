@@ -320,7 +320,7 @@ def _films(draw: st.DrawFn) -> tuple[str, bool]:
     return ("\ufeff" if draw(st.booleans()) else "") + text, flow
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(film=_films(), bpm=st.sampled_from([100, 99.84, 87.5, 96.0]), offset=st.sampled_from([0, 0.25, 0.012]))
 def test_any_form_gives_a_correct_edit_or_a_located_refusal(tmp_path: Path, film: tuple[str, bool], bpm: float,
                                                              offset: float) -> None:
@@ -353,7 +353,7 @@ def test_set_song_fields_keeps_its_contract(tmp_path: Path) -> None:
     assert set_song_fields(film, {"bpm": 100, "beat_offset": 0.25}) is False
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutated_films_give_a_correct_edit_or_a_located_refusal(tmp_path: Path, data: st.DataObject) -> None:
