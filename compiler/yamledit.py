@@ -286,7 +286,6 @@ class FilmEdit:
         self.path = path
         self.target = target
         self.display = display
-        self._raw = raw
         self._digest = hashlib.sha256(raw).digest()
         self.bom = raw.startswith(b"\xef\xbb\xbf")
         try:
@@ -347,6 +346,9 @@ class FilmEdit:
             parent[last] = copy.deepcopy(value)
         else:
             self._refuse("Y606", path[:-1], f"{_shown(path)}: there is no mapping or list item to set this in")
+        earlier = [o for o in self._ops if o.path == path and o.kind != "append"]
+        self._ops = [o for o in self._ops if o not in earlier]  # the last change of a value wins
+        after = tuple(after) or next((o.after for o in earlier if o.after), ())
         self._ops.append(_Op("set", path, copy.deepcopy(value), tuple(after)))
         self._result = None
 
@@ -356,7 +358,9 @@ class FilmEdit:
         if not (isinstance(parent, Mapping) and isinstance(path[-1], str) and path[-1] in parent):
             return
         del parent[path[-1]]  # type: ignore[attr-defined]
-        self._ops.append(_Op("delete", path))
+        self._ops = [o for o in self._ops if not (o.path == path and o.kind == "set")]
+        if self._node_in(self.data, path):  # a key this edit added is simply not added
+            self._ops.append(_Op("delete", path))
         self._result = None
 
     def append(self, path: PathLike, value: Any) -> None:
@@ -367,6 +371,17 @@ class FilmEdit:
         seq.append(copy.deepcopy(value))
         self._ops.append(_Op("append", path, copy.deepcopy(value), index=len(seq) - 1))
         self._result = None
+
+    @staticmethod
+    def _node_in(data: Any, path: PathLike) -> bool:
+        for k in path:
+            if isinstance(data, Mapping) and k in data:
+                data = data[k]
+            elif isinstance(data, list) and isinstance(k, int) and -len(data) <= k < len(data):
+                data = data[k]
+            else:
+                return False
+        return True
 
     # -- the result
 

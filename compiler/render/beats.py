@@ -56,14 +56,11 @@ class Detection:
 
         t, w = np.asarray(self.onsets), np.asarray(self.strengths)
         period = 60.0 / bpm
-        phase = _best_phase(t, w, period)
-        return _offset(_fit_phase(t, period, phase), period)
+        return _offset(_fit_phase(t, period, _fold(t, w, period)[1]), period)
 
     def fit(self, bpm: float, offset: float) -> tuple[float, int]:
         """(confidence, beats) of a grid: the share of its beats within the song that land on an onset."""
-        import numpy as np
-
-        return _confidence(np.asarray(self.onsets), 60.0 / bpm, offset, self.duration)
+        return _confidence(self.onsets, 60.0 / bpm, offset, self.duration)
 
     def drift(self, bpm: float) -> float:
         """Seconds a grid at bpm strays from the detected grid by the end of the song."""
@@ -197,6 +194,7 @@ def _search(times, weights, estimate: float) -> tuple[float, float]:  # type: ig
 
 
 def _fold(times, weights, period: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(score, phase): the onsets folded onto one beat of this period, in ~3 ms bins; the strongest bin."""
     import numpy as np
 
     bins = max(int(round(period / (HOP / SAMPLE_RATE))), 8)
@@ -205,10 +203,6 @@ def _fold(times, weights, period: float) -> tuple[float, float]:  # type: ignore
     hist = hist + np.roll(hist, 1) + np.roll(hist, -1)
     i = int(np.argmax(hist))
     return float(hist[i]), (i + 0.5) / bins * period
-
-
-def _best_phase(times, weights, period: float) -> float:  # type: ignore[no-untyped-def]
-    return _fold(times, weights, period)[1]
 
 
 def _inliers(times, period: float, phase: float):  # type: ignore[no-untyped-def]

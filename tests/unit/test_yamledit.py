@@ -372,3 +372,21 @@ def test_mutated_films_give_a_correct_edit_or_a_located_refusal(tmp_path: Path, 
     song = before.get("song")
     assert isinstance(song, dict)
     assert load_film(path).data == {**before, "song": {**song, "bpm": 100, "beat_offset": 0.25}}
+
+
+def test_the_last_change_of_a_value_wins(tmp_path: Path) -> None:
+    film = tmp_path / "film.yaml"
+    film.write_text(FILM)
+
+    def change(e: FilmEdit) -> None:
+        _beats(e, 97, 0.1)
+        _beats(e, 100, 0.25)
+        e.set(("song", "note"), "x")
+        e.delete(("song", "note"))
+        e.delete(("song", "duration"))
+        e.set(("song", "duration"), 11)
+
+    edit_film(film, change)
+    assert _changed(FILM, film.read_text()) == ["-  duration: 10          # seconds", "-  bpm: 90               # hand-set",
+                                                "+  duration: 11          # seconds",
+                                                "+  bpm: 100              # hand-set", "+  beat_offset: 0.25"]
