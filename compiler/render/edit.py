@@ -115,7 +115,7 @@ def render_failure(e: RenderError, prod: Production, plan: EditPlan) -> FilmErro
     with the decoder's reason; None when ffmpeg's log blames no take or image."""
     if not e.failed:
         return None
-    from .media import decode_media
+    from .media import decode_media, fix_hint
 
     c = prod.collector()
     for clip in e.failed:
@@ -126,7 +126,7 @@ def render_failure(e: RenderError, prod: Production, plan: EditPlan) -> FilmErro
         reason = found.error or str(e).removeprefix("ffmpeg failed ")
         c.error("R105", f"{clip.pointer}/take: shot '{clip.id}': the render failed reading {what} "
                 f"'{clip.media_rel}': {reason}", f"{clip.pointer}/take",
-                hint="re-export or re-generate the file, or remove `take:` to use a slate")
+                hint=fix_hint(clip, prod))
     return FilmError(c.items, prod.sources())
 
 

@@ -96,7 +96,7 @@ _NOISE = ("Task finished", "Terminating thread", "Decode error rate", "Nothing w
 def decode_error(log: Iterable[str]) -> str:
     """The line of an ffmpeg log that says what is wrong with the input, without ffmpeg's [context @ 0x..] tags."""
     for line in log:
-        text = _TAG.sub("", line).strip()
+        text = _TAG.sub("", line).strip().rstrip(".")
         if text and not any(n in text for n in _NOISE):
             return text
     return ""
@@ -166,7 +166,7 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
         ptr = f"{cl.pointer}/take"
         if not info.ok:
             c.error("R101", f"{ptr}: shot '{cl.id}': cannot read {what} '{cl.media_rel}': {info.reason}",
-                    ptr, hint="re-download or re-generate the file, or remove `take:` to use a slate")
+                    ptr, hint=fix_hint(cl, prod))
             continue
         if not info.video:
             c.error("R102", f"{ptr}: shot '{cl.id}': {what} '{cl.media_rel}' has no picture", ptr)
@@ -175,7 +175,7 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
             why = decoded.error or "no picture came out"
             c.error("R104", f"{ptr}: shot '{cl.id}': ffmpeg cannot decode {what} '{cl.media_rel}': {why}", ptr,
                     hint="scale the image down (at most 16384 pixels a side)" if "size" in why.lower() else
-                    "re-export or re-generate the file, or remove `take:` to use a slate")
+                    fix_hint(cl, prod))
             continue
         if cl.source != "take":
             continue
@@ -186,11 +186,11 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
                       "frame is held", ptr)
         elif decoded is not None and decoded.checked and info.fps:
             got = decoded.frames / info.fps
-            if got + 1.5 / info.fps < min(need, (info.duration or need) - cl.trim_in):
-                c.warning("R203", f"{ptr}: shot '{cl.id}' needs {need:.2f} s of '{cl.media_rel}' from "
-                          f"{cl.trim_in:g} s, but only {decoded.frames} frames ({got:.2f} s) decode"
-                          + (f" ({decoded.error})" if decoded.error else "") + ": the file is cut short or "
-                          "damaged, and its last good frame is held", ptr,
+            if got + 0.5 / info.fps < min(need, (info.duration or need) - cl.trim_in):
+                c.warning("R203", f"{ptr}: shot '{cl.id}' needs {need:.2f} s of '{cl.media_rel}' (from "
+                          f"{cl.trim_in:g} s), but only {decoded.frames} frames ({got:.2f} s) of it decode: the file "
+                          "is cut short or damaged" + (f" ({decoded.error})" if decoded.error else "")
+                          + "; its last good frame is held", ptr,
                           hint="re-download or re-generate the take")
     luts = {}
     for cl in plan.clips:
@@ -205,6 +205,13 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
     if c.has_errors:
         raise FilmError(c.items, prod.sources())
     return c
+
+
+def fix_hint(cl: Clip, prod: Production) -> str:
+    """What to do about a shot's unusable take or image."""
+    if cl.media_rel and cl.media_rel == prod.shot(cl.id).shot.take:
+        return "re-download or re-generate the file, or remove `take:` to use a slate"
+    return f"replace or delete '{cl.media_rel}' (the shot's first-frame image, found by its name)"
 
 
 def _inspect(cl: Clip, plan: EditPlan) -> tuple[MediaInfo, Decoded | None]:

@@ -35,7 +35,7 @@ def film_inputs(film: Film) -> list[tuple[str, Path]]:
     for name, opts in film.targets.options.items():
         if isinstance(opts.get("workflow"), str):
             named.append((f"the workflow of '{name}'", opts["workflow"]))
-    out = [("the film.yaml being rendered", film.path)]
+    out = [("the film's own film.yaml", film.path)]
     for what, rel in named:
         p = inside_film(film.root, rel, True)
         if p is not None:
