@@ -216,3 +216,12 @@ def test_missing_take_is_reported_once(tiny: Path) -> None:
     reports = re.findall(r"film\.yaml:\d+:\d+: warning\[(\w+)\] /shots/1/take", r.stderr)
     assert reports == ["R201"], r.stderr
     assert "1 warning" in r.stderr
+
+
+def test_broken_link_in_takes_does_not_stop_a_command(tiny: Path) -> None:
+    _mkdir(tiny / "takes")
+    (tiny / "takes" / "s2.png").symlink_to(tiny / "gone.png")
+    (tiny / "takes" / "loop.png").symlink_to("loop.png")
+    for command in (["build", "."], ["render", ".", "-o", "out.mp4"], ["export", "."]):
+        r = _cli(tiny, *command)
+        assert r.returncode == 0, (command, r.stderr)
