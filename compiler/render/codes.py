@@ -21,8 +21,9 @@ RENDER_CODES: dict[str, tuple[str, str]] = {
              "(takes/<shot>.png, or takes/<shot>.<image target>.png) or a slate instead. A warning."),
     "R202": ("take shorter than its shot", "The take ends before the shot does (trim, speed and dissolve handles "
              "included): its last frame is held. A warning."),
-    "R203": ("take decodes short", "The take's header promises enough video, but fewer frames decode than the shot "
-             "needs: the file is cut short (an interrupted download) or damaged. Its last good frame is held. A warning."),
+    "R203": ("take cut short", "The take's header promises enough video, but the file holds fewer frames than the "
+             "shot needs: it was cut short (an interrupted download or copy) or is damaged. Its last good frame is "
+             "held. A warning."),
     "R204": ("first-frame image outside the film", "takes/<shot>.png (or takes/<shot>.<image target>.png) is a link "
              "to a file outside the film's folder: it is not used without --allow-outside-paths. A warning."),
     "R205": ("first-frame image not a regular file", "takes/<shot>.png is a named pipe, socket or device: it is not "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -82,8 +83,6 @@ def watched_group(pid: int) -> Iterator[None]:
 
 def stop_group(pid: int, wait: Callable[[float], object]) -> None:
     """Stop a child's whole process group: SIGTERM, then SIGKILL after 5 s. `wait(timeout)` waits for the child."""
-    import subprocess
-
     for sig, timeout in ((signal.SIGTERM, 5.0), (signal.SIGKILL, None)):
         with contextlib.suppress(OSError):
             os.killpg(pid, sig)
@@ -94,16 +93,36 @@ def stop_group(pid: int, wait: Callable[[float], object]) -> None:
             continue
 
 
-def child_options() -> dict[str, object]:
-    """Popen options for ffmpeg: its own process group; on Linux, killed when filmc dies."""
+def child_options(die_with_parent: bool = True) -> dict[str, object]:
+    """Popen options for ffmpeg: its own process group; on Linux (when started from the main thread: the
+    signal follows the thread that started the child), killed when filmc dies."""
     if os.name != "posix":
         return {}
     opts: dict[str, object] = {"process_group": 0}
-    if sys.platform.startswith("linux"):
+    if die_with_parent and sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
         setup = _die_with_parent()
         if setup is not None:
             opts["preexec_fn"] = setup
     return opts
+
+
+def run_child(argv: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """subprocess.run for a short ffmpeg job (a probe, a decode check) that a signal to filmc stops too:
+    its own process group, forwarded to; killed with its group on a timeout or an interruption."""
+    with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors="replace", **child_options(die_with_parent=False)) as proc:  # type: ignore[call-overload]
+        with watched_group(proc.pid):
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    if os.name == "posix":
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    else:
+                        proc.kill()
+                proc.communicate()
+                raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
 def _die_with_parent() -> Callable[[], None] | None:

@@ -21,6 +21,7 @@ from ..errors import FilmError
 from ..paths import NotRegularFile, open_regular
 from ..probe import ffmpeg_exe
 from ..resolve import Production
+from .interrupt import run_child
 from .plan import Clip, EditPlan
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -44,8 +45,7 @@ class MediaInfo:
 def probe_media(path: Path) -> MediaInfo:
     """What the file's header says (ffmpeg -i): readable, its length, its streams."""
     try:
-        proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", "file:" + str(path)],
-                              capture_output=True, text=True, errors="replace", timeout=60)
+        proc = run_child([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", "file:" + str(path)], timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
         return MediaInfo(False, f"could not run ffmpeg: {e}")
     err = proc.stderr
@@ -64,25 +64,33 @@ def probe_media(path: Path) -> MediaInfo:
 
 @dataclass(frozen=True)
 class Decoded:
-    frames: int  # pictures decoded
-    error: str  # the first decoder error, if any
+    frames: int  # pictures decoded (an image), or video frames in the file over the range used (a take)
+    error: str  # the first demuxer or decoder error, if any
     checked: bool = True  # False: the check could not run (ffmpeg missing, or over its time budget)
 
 
-DECODE_BUDGET = 120.0  # seconds per file: the check is bounded even for a huge or pathological file
+DECODE_BUDGET = 120.0  # seconds per ffmpeg run: the check is bounded even for a huge or pathological file
 
 
 def decode_media(path: Path, *, image: bool, start: float = 0.0, seconds: float | None = None) -> Decoded:
-    """Decode what the render will use: an image's picture, or `seconds` of a take from `start`."""
+    """Check what the render will use: an image decodes; a take's first frame (at `start`) decodes, and the
+    file holds `seconds` of video from there (counted without decoding: fast for any length)."""
     if image:
-        src = ["-f", "image2", "-pattern_type", "none", "-i", "file:" + str(path), "-frames:v", "1"]
-    else:
-        src = [*(["-ss", f"{start:.6f}"] if start > 0 else []), *(["-t", f"{seconds:.6f}"] if seconds else []),
-               "-i", "file:" + str(path)]
+        return _null(["-f", "image2", "-pattern_type", "none", "-i", "file:" + str(path), "-frames:v", "1"])
+    src = [*(["-ss", f"{start:.6f}"] if start > 0 else []), *(["-t", f"{seconds:.6f}"] if seconds else []),
+           "-i", "file:" + str(path)]
+    first = _null([*src, "-frames:v", "1"])
+    if not first.checked or first.frames == 0:
+        return first
+    count = _null([*src, "-c:v", "copy"])
+    return Decoded(count.frames, count.error or first.error, count.checked)
+
+
+def _null(args: list[str]) -> Decoded:
+    """ffmpeg `args` into the null muxer (first video stream): frames out, and the first error it logged."""
     try:
-        proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
-                               "-progress", "pipe:1", *src, "-map", "0:v:0", "-f", "null", "-"],
-                              capture_output=True, text=True, errors="replace", timeout=DECODE_BUDGET)
+        proc = run_child([ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
+                          "-progress", "pipe:1", *args, "-map", "0:v:0", "-f", "null", "-"], timeout=DECODE_BUDGET)
     except (OSError, subprocess.TimeoutExpired):
         return Decoded(0, "", checked=False)
     frames = [int(x) for x in _FRAMES.findall(proc.stdout)]
@@ -188,8 +196,8 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
             got = decoded.frames / info.fps
             if got + 0.5 / info.fps < min(need, (info.duration or need) - cl.trim_in):
                 c.warning("R203", f"{ptr}: shot '{cl.id}' needs {need:.2f} s of '{cl.media_rel}' (from "
-                          f"{cl.trim_in:g} s), but only {decoded.frames} frames ({got:.2f} s) of it decode: the file "
-                          "is cut short or damaged" + (f" ({decoded.error})" if decoded.error else "")
+                          f"{cl.trim_in:g} s), but the file holds only {decoded.frames} frames ({got:.2f} s) of it: "
+                          "it is cut short or damaged" + (f" ({decoded.error})" if decoded.error else "")
                           + "; its last good frame is held", ptr,
                           hint="re-download or re-generate the take")
     luts = {}

@@ -86,8 +86,8 @@ def test_render_failing_on_an_image_names_the_shot(tiny: Path) -> None:
     assert "takes/s2.png" in d.message and "inflate" in d.message
 
 
-def test_truncated_take_warns_that_it_decodes_short(tiny: Path) -> None:
-    """A take cut short whose index survived: the header says 4 s, far fewer frames decode."""
+def test_truncated_take_warns_that_it_is_cut_short(tiny: Path) -> None:
+    """A take cut short whose index survived: the header says 4 s, the file holds far fewer frames."""
     full = make_take(tiny / "full.mp4", 4.0)
     take = tiny / "takes" / "s3.mp4"
     take.parent.mkdir(exist_ok=True)
@@ -99,8 +99,8 @@ def test_truncated_take_warns_that_it_decodes_short(tiny: Path) -> None:
     r = run_cli(["render", str(tiny), "-o", str(tiny / "out.mp4")])
     assert r.exit_code == 0, r.stderr
     line = _line(tiny, "takes/s3.mp4")
-    assert re.search(rf"film\.yaml:{line}:\d+: warning\[R203\] .*shot 's3'.*'takes/s3\.mp4'.* decode", r.stderr), r.stderr
-    assert "R202" not in r.stderr  # the header promises enough: only decoding tells
+    assert re.search(rf"film\.yaml:{line}:\d+: warning\[R203\] .*shot 's3'.*'takes/s3\.mp4'.*only \d+ frames", r.stderr), r.stderr
+    assert "R202" not in r.stderr  # the header promises enough: only reading the file tells
     assert probe(tiny / "out.mp4").frames == 72
     # an intact take of the same length: no warning
     take.write_bytes(data)
