@@ -60,7 +60,7 @@ def interruptible() -> Iterator[None]:
     try:
         for sig in SIGNALS:
             current = signal.getsignal(sig)
-            if current is signal.SIG_IGN:
+            if current is signal.SIG_IGN or current is None:  # ignored (nohup), or not ours to replace
                 continue
             old[sig] = current
             signal.signal(sig, _handler)
@@ -81,13 +81,16 @@ def watched_group(pid: int) -> Iterator[None]:
         _groups.discard(pid)
 
 
-def stop_group(pid: int, wait: Callable[[float], object]) -> None:
-    """Stop a child's whole process group: SIGTERM, then SIGKILL after 5 s. `wait(timeout)` waits for the child."""
-    for sig, timeout in ((signal.SIGTERM, 5.0), (signal.SIGKILL, None)):
+def stop_group(proc: subprocess.Popen[str]) -> None:
+    """Stop a child started with child_options() and its whole process group: SIGTERM, then SIGKILL after 5 s."""
+    for sig, timeout in ((signal.SIGTERM, 5.0), (getattr(signal, "SIGKILL", signal.SIGTERM), None)):
         with contextlib.suppress(OSError):
-            os.killpg(pid, sig)
+            if os.name == "posix":
+                os.killpg(proc.pid, sig)
+            else:
+                proc.kill()
         try:
-            wait(timeout)  # type: ignore[arg-type]
+            proc.wait(timeout)
             return
         except subprocess.TimeoutExpired:
             continue

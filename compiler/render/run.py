@@ -144,7 +144,7 @@ def run_ffmpeg(exe: str, args: Sequence[str], output: Path, *, total: float,
                 with contextlib.suppress(Exception):
                     progress.close()
             if proc is not None and proc.poll() is None:  # interrupted: stop ffmpeg before deleting its file
-                stop_group(proc.pid, lambda t: proc.wait(timeout=t))  # type: ignore[union-attr]
+                stop_group(proc)
             if not ok:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
