@@ -29,6 +29,7 @@ _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video:")
 _AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio:")
 _FPS = re.compile(r"Stream #\d+:\d+.*?: Video:.*?, (\d+(?:\.\d+)?) (?:fps|tbr)")
 _FRAMES = re.compile(r"^frame=\s*(\d+)", re.M)
+_TOO_BIG = re.compile(r"(?:picture|image) size", re.IGNORECASE)
 _TAG = re.compile(r"^(?:\[[^\]]*\]\s*)+")
 
 
@@ -69,7 +70,7 @@ class Decoded:
     checked: bool = True  # False: the check could not run (ffmpeg missing, or over its time budget)
 
 
-DECODE_BUDGET = 120.0  # seconds per ffmpeg run: the check is bounded even for a huge or pathological file
+DECODE_BUDGET = 60.0  # seconds per ffmpeg run: the check is bounded even for a huge or pathological file
 
 
 def decode_media(path: Path, *, image: bool, start: float = 0.0, seconds: float | None = None) -> Decoded:
@@ -182,7 +183,7 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
         if decoded is not None and decoded.checked and decoded.frames == 0:
             why = decoded.error or "no picture came out"
             c.error("R104", f"{ptr}: shot '{cl.id}': ffmpeg cannot decode {what} '{cl.media_rel}': {why}", ptr,
-                    hint="scale the image down (at most 16384 pixels a side)" if "size" in why.lower() else
+                    hint="scale the image down (at most 16384 pixels a side)" if _TOO_BIG.search(why) else
                     fix_hint(cl, prod))
             continue
         if cl.source != "take":

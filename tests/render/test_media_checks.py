@@ -70,6 +70,24 @@ def test_undecodable_image_is_named_before_the_render(tiny: Path, size: tuple[in
     assert "ffmpeg failed" not in r.stderr and not (tiny / "out.mp4").exists()
 
 
+def test_take_that_does_not_decode_is_named(tiny: Path) -> None:
+    """A take whose container is intact (ffmpeg's probe reads it) but whose video data is noise."""
+    take = make_take(tiny / "takes" / "s2.mp4", 3.0)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(take), "-c", "copy", "-movflags", "+faststart",
+                    str(tiny / "fast.mp4")], check=True)
+    data = bytearray((tiny / "fast.mp4").read_bytes())
+    start = data.index(b"mdat") + 4
+    data[start:] = bytes((i * 7919 + 13) % 251 for i in range(len(data) - start))
+    take.write_bytes(bytes(data))
+    _edit(tiny, "{id: s2, section: a,", "{id: s2, section: a, take: takes/s2.mp4,")
+    r = run_cli(["render", str(tiny), "-o", str(tiny / "out.mp4")])
+    assert r.exit_code == 1, r.stderr
+    line = _line(tiny, "takes/s2.mp4")
+    assert re.search(rf"film\.yaml:{line}:\d+: error\[R104\] /shots/1/take: shot 's2'.*'takes/s2\.mp4'", r.stderr), \
+        r.stderr
+    assert "remove `take:`" in r.stderr and "scale" not in r.stderr
+
+
 def test_render_failing_on_an_image_names_the_shot(tiny: Path) -> None:
     """When ffmpeg itself stops on a picture (one that broke after the check), the failure is mapped to the shot."""
     make_image(tiny / "takes" / "s2.png", "red")
