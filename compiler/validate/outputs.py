@@ -22,10 +22,10 @@ def film_inputs(film: Film) -> list[tuple[str, Path]]:
         named.append(("the song", film.song.audio))
     for shot in film.shots:
         if shot.take:
-            named.append((f"shot '{shot.id}''s take", shot.take))
+            named.append((f"the take of shot '{shot.id}'", shot.take))
         for opts in shot.generate.values():
             if isinstance(opts.get("workflow"), str):
-                named.append((f"shot '{shot.id}''s workflow", opts["workflow"]))
+                named.append((f"the workflow of shot '{shot.id}'", opts["workflow"]))
     for c in film.characters.values():
         named += [(f"a reference image of '{c.id}'", r) for r in c.refs]
     for loc in film.locations.values():
@@ -56,7 +56,7 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def input_at(film: Film, path: Path) -> str | None:
-    """What the film reads at `path` ("the song", "shot 's01''s take"...), or None when it reads nothing there."""
+    """What the film reads at `path` ("the song", "the take of shot 's01'"...), or None when it reads nothing there."""
     return next((what for what, p in film_inputs(film) if _same(path, p)), None)
 
 
