@@ -65,7 +65,10 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     takes = prod.film.root / "takes"
     if takes.is_dir():
         for entry in sorted(os.scandir(takes), key=lambda e: e.name):
-            st = entry.stat()
+            try:
+                st = entry.stat()
+            except OSError:  # a broken link: its own stat (nothing is opened, so a pipe costs nothing either)
+                st = entry.stat(follow_symlinks=False)
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
     for src in sorted((Path(__file__).parent / "render").glob("*.py")):
         h.update(src.read_bytes())
