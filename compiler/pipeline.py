@@ -103,12 +103,14 @@ def read_cache(build_dir: Path) -> dict:
 
 
 def write_cache(build_dir: Path, entries: dict) -> None:
+    """After the build's outputs, manifest and state: a stale cache costs time, never correctness
+    (its keys are hashes of what each entry was compiled from)."""
     import marshal
 
     from . import __version__
-    from .fsutil import write_atomic
+    from .emit import write_internal
 
-    write_atomic(build_dir / CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
+    write_internal(build_dir, CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
 
 
 def edit_files(prod: Production, edit_dir: Path) -> dict[str, str | bytes]:

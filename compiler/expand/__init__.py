@@ -13,6 +13,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..output_names import job_id
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
@@ -292,15 +293,15 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
         values = {**options, "task_id": "{task_id}"}
         url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
         for seg in range(1, gen["segments"] + 1):
-            job_id = f"{rs.id}.{t.name}" + (f".{seg}" if seg > 1 else "")
+            job = job_id(rs.id, t.name, seg)
             depends: tuple[str, ...] = ()
             first_frame = None
             if t.kind == "video":
                 if seg > 1:
-                    depends = (f"{rs.id}.{t.name}" + (f".{seg - 1}" if seg > 2 else ""),)
+                    depends = (job_id(rs.id, t.name, seg - 1),)
                     first_frame = f"@last-frame:{depends[0]}"
                 elif first_image:
-                    depends = (f"{rs.id}.{first_image}",)
+                    depends = (job_id(rs.id, first_image),)
                     first_frame = f"@job:{depends[0]}"
             rctx = dict(ctx, prompt={"text": text, "negative": negative}, first_frame=first_frame,
                         provider=pname, route=route,
@@ -317,10 +318,10 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
             if t.capabilities.get("graph_prompts"):
                 body = _inject(prod, t, rs, body, options, {"prompt": text, "negative": negative or ""})
             method = route.get("submit", {}).get("method", "POST")
-            payload = {"job": job_id, "target": t.name, "provider": pname, "method": method, "url": url,
+            payload = {"job": job, "target": t.name, "provider": pname, "method": method, "url": url,
                        "body": body, "depends_on": list(depends), "target_files": digest}
             digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-            job_fields.append((job_id, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
+            job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
                                gen["duration"], seg))
     small = {"options": options, "generation": gen}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)
