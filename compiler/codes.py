@@ -71,6 +71,12 @@ CODES: dict[str, tuple[str, str]] = {
              "orbit-right handheld, optionally with 'slow ' or 'fast ' first."),
     "V281": ("lyric line outside its section", "A timed lyric line's `at` lies outside its section."),
     "V282": ("lyrics and lines", "A section has both `lyrics` and timed `lines`; the lines are used."),
+    "V283": ("shot ids whose files collide", "Each shot's files are named after its id (prompts/<target>/<id>.txt, "
+             "<id>.negative.txt, its job <id>.<target>, takes/<id>.<image target>.png). Two ids must not give the "
+             "same name: 'a.negative' would overwrite shot 'a''s negative prompt, and 's01' and 'S01' are one file on "
+             "case-insensitive disks (macOS, Windows). Rename one of the shots."),
+    "V284": ("id too long for a file name", "Shot ids name files, so they have at most 100 characters (file names "
+             "have at most 255 bytes). Keep the id short and put the description in 'subject' or 'notes'."),
     "V290": ("snap without beats", "edit.snap: beats needs song.bpm (with beat_offset) or song.beats."),
     "V291": ("bpm and beats", "Both song.bpm and song.beats are set; the explicit beats win."),
     "V292": ("subtitles without lyrics", "Subtitles are on, but no section has lyrics or lines."),

@@ -12,6 +12,7 @@ from ..diagnostics import Collector, did_you_mean
 from ..model import Film, Shot
 from ..schemacheck import check_schema
 from ..targets import TargetDef
+from .names import check_output_names
 from .timing import EPS, allocate, beat_grid, shot_bounds
 
 
@@ -19,6 +20,7 @@ def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, a
                probe_audio: bool = True) -> float | None:
     """Run every check; return the song's length (from the audio when there is one)."""
     _check_ids(film, diags)
+    check_output_names(film, diags)
     _check_refs(film, diags)
     _check_targets(film, targets, diags)
     song_length, durations = _check_song(film, diags, probe_audio, allow_outside)
