@@ -84,14 +84,19 @@ CODES: dict[str, tuple[str, str]] = {
     "V294": ("card fades too long", "A card's fade-in plus fade-out is longer than the card."),
     "V295": ("odd resolution", "Video encoders (H.264) need even width and height."),
     "T300": ("missing template", "A target folder lacks a template it needs: prompt.j2, or request.<provider>.json.j2 "
-             "for each provider in its target.yaml."),
+             "for each provider in its target.yaml, or one that a template includes, imports or extends."),
     "T301": ("template error", "A target template failed while rendering a shot: the message names the template "
              "line and the shot. Templates see only the documented context (filmc targets show NAME)."),
     "T302": ("request template made invalid JSON", "A request template must render valid JSON; insert every value "
              "with the json filter: {{ prompt.text | json }}."),
-    "T303": ("template not allowed", "Templates run sandboxed: no attribute tricks, no file access, no unbounded recursion."),
+    "T303": ("template not allowed", "Templates run sandboxed: no attribute tricks, no file access, no unbounded "
+             "recursion, no gigantic values; include, import and extends reach only templates inside the target's "
+             "own folder."),
     "T304": ("workflow graph problem", "A ComfyUI workflow (built in, or yours via options.workflow) must be an API-format "
              "graph with CLIPTextEncode nodes titled 'positive' and 'negative': filmc puts the prompts there."),
+    "T305": ("template took too long", "A target template gets 2 s to render one shot, and the templates of one "
+             "command 120 s in all; the message points at the template line where it was stopped (a loop or a "
+             "recursive macro that runs too long). The target's other shots are then not rendered."),
     "V296": ("bad aspect ratio", "film.aspect is width:height with both sides above 0, e.g. \"16:9\"."),
     "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt (usually through a "
              "hand-written override). Generation models get descriptions, never names."),

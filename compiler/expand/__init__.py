@@ -197,6 +197,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                     hit = _compile(prod, t, rs, fctx, tctx, digest, first_image)
                 except TemplateFailure as e:
                     failures.append(e.diagnostic)
+                    if e.diagnostic.code == "T305":
+                        break  # out of time: this target's other shots would run as long
                     continue
             if key:
                 new_cache[key] = hit
