@@ -77,6 +77,9 @@ CODES: dict[str, tuple[str, str]] = {
              "case-insensitive disks (macOS, Windows). Rename one of the shots."),
     "V284": ("id too long for a file name", "Shot ids name files, so they have at most 100 characters (file names "
              "have at most 255 bytes). Keep the id short and put the description in 'subject' or 'notes'."),
+    "V285": ("option pattern too slow to check", "A target's options schema gives a `pattern` that backtracks "
+             "without end on this value (nested repeats such as (a+)+, or overlapping alternatives such as (a|a)*). "
+             "Matching gives up after half a second; the pattern in the target's target.yaml needs simplifying."),
     "V290": ("snap without beats", "edit.snap: beats needs song.bpm (with beat_offset) or song.beats."),
     "V291": ("bpm and beats", "Both song.bpm and song.beats are set; the explicit beats win."),
     "V292": ("subtitles without lyrics", "Subtitles are on, but no section has lyrics or lines."),

@@ -75,3 +75,50 @@ def test_missing_include_is_named(tmp_path: Path) -> None:
     diags = build_json(user_target(tmp_path, {"prompt.j2": "line one\n{% include 'nothere.j2' %}\n"}))
     assert {(d["code"], d["file"], d["line"]) for d in diags} == {("T300", "targets/mystic/prompt.j2", 2)}
     assert all("nothere.j2" in d["message"] for d in diags)
+
+
+def pattern_target(tmp_path: Path, pattern: str, value: str) -> Path:
+    folder = user_target(tmp_path, {})
+    yml = folder / "targets" / "mystic" / "target.yaml"
+    text = yml.read_text()
+    assert "  properties:\n    model:\n" in text
+    yml.write_text(text.replace("  properties:\n    model:\n", "  properties:\n    look:\n      type: string\n"
+                                "      description: a house look\n      pattern: " + json.dumps(pattern) + "\n"
+                                "    model:\n", 1))
+    film = BASE.replace("targets: {image: [mystic], video: [kling]}",
+                        "targets:\n  image: [mystic]\n  video: [kling]\n  options:\n    mystic: {look: " + json.dumps(value) + "}")
+    assert film != BASE
+    (folder / "film.yaml").write_text(film)
+    return folder
+
+
+def validate_json(folder: Path) -> list[dict]:
+    r = subprocess.run([*FILMC, "validate", "--format", "json", "film.yaml"], cwd=folder, capture_output=True,
+                       text=True, timeout=60)
+    assert "Traceback" not in r.stderr
+    return json.loads(r.stdout)["diagnostics"]
+
+
+@pytest.mark.parametrize("pattern", ["^(a+)+$", "^(a|a)*$", "^(a|aa)+$", "^(\\w+\\s?)*$"])
+def test_a_backtracking_pattern_cannot_hang_validate(tmp_path: Path, pattern: str) -> None:
+    """Each either fails to match at once or is given up on: a located error at the film's value, not a hang."""
+    diags = validate_json(pattern_target(tmp_path, pattern, "a" * 34 + "!"))
+    assert [(d["code"] in ("V106", "V285"), d["file"], d["line"]) for d in diags] == [(True, "film.yaml", 31)]
+    if diags[0]["code"] == "V285":
+        assert "targets/mystic/target.yaml" in diags[0]["hint"]
+
+
+def test_a_pattern_given_up_on_is_reported(tmp_path: Path) -> None:
+    diags = validate_json(pattern_target(tmp_path, "^(a|a)*$", "a" * 40 + "!"))
+    assert [(d["code"], d["line"]) for d in diags] == [("V285", 31)]
+
+
+def test_option_patterns_still_apply(tmp_path: Path) -> None:
+    assert validate_json(pattern_target(tmp_path / "ok", "^[a-z]+$", "noir")) == []
+    diags = validate_json(pattern_target(tmp_path / "bad", "^[a-z]+$", "Noir!"))
+    assert [(d["code"], d["line"]) for d in diags] == [("V106", 31)]
+
+
+def test_a_broken_pattern_is_located_in_target_yaml(tmp_path: Path) -> None:
+    diags = validate_json(pattern_target(tmp_path, "^(a+$", "a"))
+    assert [(d["code"], d["file"], d["line"]) for d in diags] == [("V224", "targets/mystic/target.yaml", 37)]
