@@ -39,6 +39,12 @@ def report(diags: Sequence[Any], sources: dict[str, Sequence[str]] | None, fmt: 
         click.echo(summary(ordered), err=True)
 
 
+def load_options(f: F) -> F:
+    """The options of every command that loads a film: declared once, so every such command takes them."""
+    return click.option("--allow-outside-paths", is_flag=True,
+                        help="Allow paths outside the film's folder (refused by default).")(f)
+
+
 def format_option(f: F) -> F:
     return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                         show_default=True, help="Output format (json: data on stdout).")(f)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_INPUT, State, format_option, main, report
+from . import EXIT_INPUT, State, format_option, load_options, main, report
 
 
 def _film_arg() -> click.Argument:
@@ -30,7 +30,7 @@ def _lines_of(prod) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
 @_target_opt
 @click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[str, ...], select: str | None,
           dry_run: bool, allow_outside_paths: bool) -> None:
@@ -90,8 +90,9 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
 @click.argument("shot")
 @_target_opt
 @format_option
+@load_options
 @click.pass_context
-def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt: str) -> None:
+def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt: str, allow_outside_paths: bool) -> None:
     """Print one SHOT's compiled prompts (every target, or --target T).
 
     \b
@@ -105,7 +106,7 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
     from ..validate.times import format_time
 
     ctx.meta["filmc.format"] = fmt
-    prod = resolve_film(film)
+    prod = resolve_film(film, allow_outside=allow_outside_paths)
     ids = [s.id for s in prod.shots]
     if shot not in ids:
         hint = did_you_mean(shot, ids)
@@ -133,8 +134,9 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
 @_film_arg()
 @_target_opt
 @format_option
+@load_options
 @click.pass_context
-def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str) -> None:
+def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allow_outside_paths: bool) -> None:
     """Check the compiled prompts: names, references to other shots, empty or duplicated motion,
     dropped character descriptions, length limits, negatives and camera moves a target cannot take.
 
@@ -143,7 +145,7 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str) -> N
     from ..pipeline import compile_film
 
     ctx.meta["filmc.format"] = fmt
-    plan, warnings, _ = compile_film(film, targets=list(targets) or None)
+    plan, warnings, _ = compile_film(film, targets=list(targets) or None, allow_outside=allow_outside_paths)
     report(warnings, _lines_of(plan.prod), fmt)
     if warnings:
         ctx.exit(EXIT_INPUT)
@@ -155,14 +157,15 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str) -> N
 @_film_arg()
 @click.option("-o", "--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")
+@load_options
 @click.pass_context
-def lock(ctx: click.Context, film: str, lock_path: Path | None) -> None:
+def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_paths: bool) -> None:
     """Write prompts.lock: every compiled prompt, to review changes with `filmc diff`."""
     from ..fsutil import write_atomic
     from ..pipeline import compile_film, film_path
     from ..snapshots import lock_text
 
-    plan, _, _ = compile_film(film)
+    plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
     path = lock_path or film_path(film).parent / "prompts.lock"
     changed = write_atomic(path, lock_text(plan))
     click.echo(f"{'wrote' if changed else 'unchanged'} {path} ({len(plan.prompts)} prompts)")
@@ -173,14 +176,15 @@ def lock(ctx: click.Context, film: str, lock_path: Path | None) -> None:
 @click.option("--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")
 @click.option("--check", is_flag=True, help="Exit 1 when any prompt differs from the lock (for CI).")
+@load_options
 @click.pass_context
-def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool) -> None:
+def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool, allow_outside_paths: bool) -> None:
     """Show how the compiled prompts differ from prompts.lock, as a unified diff per shot and target."""
     from ..errors import UsageError
     from ..pipeline import compile_film, film_path
     from ..snapshots import diff_lock
 
-    plan, _, _ = compile_film(film)
+    plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
     path = lock_path or film_path(film).parent / "prompts.lock"
     if not path.is_file():
         raise UsageError(f"no lock file at {path}; run 'filmc lock {film}' first")

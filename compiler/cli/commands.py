@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_INPUT, State, format_option, main, report
+from . import EXIT_INPUT, State, format_option, load_options, main, report
 
 
 def _film_arg() -> click.Argument:
@@ -37,7 +37,7 @@ def init(directory: Path, title: str, force: bool) -> None:
 @main.command()
 @_film_arg()
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit code 1).")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @format_option
 @click.pass_context
 def validate(ctx: click.Context, film: str, strict: bool, allow_outside_paths: bool, fmt: str) -> None:
@@ -69,7 +69,7 @@ def validate(ctx: click.Context, film: str, strict: bool, allow_outside_paths: b
 
 @main.command()
 @_film_arg()
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @format_option
 @click.pass_context
 def timeline(ctx: click.Context, film: str, allow_outside_paths: bool, fmt: str) -> None:

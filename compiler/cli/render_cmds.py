@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_INPUT, State, main, report
+from . import EXIT_INPUT, State, load_options, main, report
 
 
 def _film_arg() -> click.Argument:
@@ -51,7 +51,7 @@ def _fail(ctx: click.Context, message: str, log: list[str] | None = None) -> Non
 @click.option("--size", "size", metavar="WxH", help="Override the frame size, e.g. 640x360.")
 @click.option("--fps", type=click.FloatRange(1, 120), help="Override the frame rate.")
 @click.option("--subtitles", type=click.Choice(["none", "burn", "sidecar"]), help="Override edit.subtitles.")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, select: str | None, size: str | None,
            fps: float | None, subtitles: str | None, allow_outside_paths: bool) -> None:
@@ -102,8 +102,9 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
 @main.command()
 @_film_arg()
 @click.option("--dry-run", is_flag=True, help="Print the tempo; do not change film.yaml.")
+@load_options
 @click.pass_context
-def beats(ctx: click.Context, film: str, dry_run: bool) -> None:
+def beats(ctx: click.Context, film: str, dry_run: bool, allow_outside_paths: bool) -> None:
     """Detect the song's tempo and first beat, and write song.bpm and song.beat_offset into FILM.
 
     Needs librosa: pip install 'filmc[beats]'. Comments and formatting of film.yaml are kept;
@@ -141,7 +142,7 @@ def beats(ctx: click.Context, film: str, dry_run: bool) -> None:
               help="otio: OpenTimelineIO (DaVinci Resolve); fcp7: Final Cut Pro 7 XML (Premiere).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Output file (default: build/film.otio or build/film.xml beside film.yaml).")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_outside_paths: bool) -> None:
     """Export FILM's edit as an editor timeline: one clip per shot (named after the shot id, with
