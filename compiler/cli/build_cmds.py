@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,25 +58,33 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
     from ..errors import UsageError
     from ..pipeline import compile_film, film_path, write_cache
 
-    out = out_dir or film_path(film).parent / "build"
-    # A partial build still compiles every shot and the film's targets (cheap from the cache), so the
-    # shared files stay whole; it only limits which outputs are written.
-    plan, warnings, extra = compile_film(film, targets=list(targets) or None, all_targets=True,
-                                         allow_outside=allow_outside_paths, cache_dir=out)
-    report(warnings, _lines_of(plan.prod))
-    only = None
-    if select or targets:
-        from ..expand import select_shots
-
-        chosen = {s.id for s in select_shots(plan.prod, select)} if select else None
-        if chosen is not None and not chosen:
-            raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
-        only = partial_outputs(plan, chosen, set(targets) if targets else None)
-    result = emit_build(plan, out, extra=extra, dry_run=dry_run, only=only)
-    if not dry_run:
-        write_cache(out, plan.cache)
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0
+    out = out_dir or film_path(film).parent / "build"
+    bars = _BuildProgress(verbose >= 0 and sys.stderr.isatty())
+    try:
+        # A partial build still compiles every shot and the film's targets (cheap from the cache), so the
+        # shared files stay whole; it only limits which outputs are written.
+        plan, warnings, extra = compile_film(film, targets=list(targets) or None, all_targets=True,
+                                             allow_outside=allow_outside_paths, cache_dir=out,
+                                             progress=bars.phase("compiling", "prompts"))
+        bars.close()
+        if verbose >= 0:
+            _report_new(warnings, _lines_of(plan.prod), out, film, remember=not dry_run, everything=verbose > 0)
+        only = chosen = None
+        if select or targets:
+            from ..expand import select_shots
+
+            chosen = {s.id for s in select_shots(plan.prod, select)} if select else None
+            if chosen is not None and not chosen:
+                raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
+            only = partial_outputs(plan, chosen, set(targets) if targets else None)
+        result = emit_build(plan, out, extra=extra, dry_run=dry_run, only=only,
+                            progress=bars.phase("writing", "files"))
+    finally:
+        bars.close()
+    if not dry_run:
+        write_cache(out, plan.cache)
     verb = "would write" if dry_run else "wrote"
     if dry_run or verbose > 0:
         for rel in result.written:
@@ -81,8 +92,81 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
         for rel in result.removed:
             click.echo(f"{'would remove' if dry_run else 'removed'} {out / rel}")
     if verbose >= 0:
-        click.echo(f"{out}: {len(plan.shots)} shots x {len(plan.targets)} targets, {len(plan.jobs)} jobs; "
+        wanted = set(targets) if targets else None
+        n_shots = len(chosen) if chosen is not None else len(plan.shots)
+        n_targets = len(wanted) if wanted is not None else len(plan.targets)
+        jobs = sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted))
+        click.echo(f"{out}: {_of(n_shots, len(plan.shots), 'shot')} x {_of(n_targets, len(plan.targets), 'target')}, "
+                   f"{jobs} job{'s' if jobs != 1 else ''}; "
                    f"{verb} {len(result.written)}, removed {len(result.removed)}, unchanged {result.unchanged}")
+
+
+def _of(n: int, total: int, noun: str) -> str:
+    """'4 of 14 shots' for part of the film, '14 shots' for all of it."""
+    return f"{n} of {total} {noun}s" if n != total else f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+PROGRESS_PAIRS = 200  # builds of more shot x target pairs than this show a progress bar on a terminal
+
+
+class _BuildProgress:
+    """One bar per phase of a big build (compiling, writing) on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.big = False
+        self.label = ""
+        self.bar: Any = None
+
+    def phase(self, label: str, unit: str) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        return lambda done, total: self._update(label, unit, done, total)
+
+    def _update(self, label: str, unit: str, done: int, total: int) -> None:
+        if label != self.label:
+            self.close()
+            self.label = label
+            if label == "compiling":
+                self.big = total > PROGRESS_PAIRS
+            if self.big and total > 0:
+                from ..render.run import make_progress
+
+                self.bar = make_progress(total, label, unit=unit)
+        if self.bar is not None:
+            self.bar(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+WARNINGS_SHOWN = ".filmc/warnings.json"
+
+
+def _report_new(warnings: list[Any], lines: dict[str, list[str]], out: Path, film: str, *, remember: bool,
+                everything: bool) -> None:
+    """Print the warnings the last build did not already show (all of them with -v); one line for the rest."""
+    from ..emit import write_internal
+
+    def key(d: Any) -> str:
+        return json.dumps([d.code, d.file, d.pointer, d.message], ensure_ascii=False)
+
+    try:
+        seen = set(json.loads((out / WARNINGS_SHOWN).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        seen = set()
+    new = warnings if everything else [d for d in warnings if key(d) not in seen]
+    report(new, lines)
+    repeated = len(warnings) - len(new)
+    if repeated:
+        click.echo(f"{repeated} warning{'s' if repeated != 1 else ''} unchanged since the last build "
+                   f"(`filmc lint {film}` lists them)", err=True)
+    if remember:
+        keys = sorted({key(d) for d in warnings})
+        if set(keys) != seen or not (out / WARNINGS_SHOWN).exists():
+            write_internal(out, WARNINGS_SHOWN, (json.dumps(keys, ensure_ascii=False, indent=0) + "\n").encode())
 
 
 @main.command()

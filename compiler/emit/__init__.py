@@ -93,11 +93,11 @@ def _refuse(out_dir: Path, rel: str) -> OSError:
 
 
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | None = None, dry_run: bool = False,
-               only: set[str] | None = None, progress: Callable[[float], None] | None = None) -> BuildResult:
+               only: set[str] | None = None, progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Write the build tree; with dry_run, only report what would change.
 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
-    (its manifest entries too) and nothing is removed. `progress` is told how many files are written.
+    (its manifest entries too) and nothing is removed. `progress(done, total)` hears of the files written.
     """
     files = plan_files(plan, extra or {})
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
@@ -160,13 +160,14 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         if fresh:  # note the new files first: if this build is killed, the next one knows they are filmc's
             write_internal(out_dir, STATE_FILE, state_bytes({**old, **{rel: (None, None) for rel in fresh}}))
     writer = Writer(out_dir)
+    files_todo = len(todo) - (MANIFEST in todo)
     try:
         for rel in todo:
             if rel != MANIFEST:
                 new[rel] = (hashes[rel], writer.write(rel, data[rel]))
                 result.written.append(rel)
-                if progress is not None:
-                    progress(len(result.written))
+                if progress is not None and (len(result.written) % 16 == 0 or len(result.written) == files_todo):
+                    progress(len(result.written), files_todo)
         for rel in removals:
             path = out_dir / rel
             if path.is_file() and not path.is_symlink():

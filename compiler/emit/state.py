@@ -152,6 +152,10 @@ def _alive(pid: int) -> bool:
 
 def write_internal(out_dir: Path, rel: str, raw: bytes) -> bool:
     """A file of build/.filmc/ (not an output): written through the temp folder when its content changed."""
+    for folder in (os.path.dirname(rel), TMP_DIR):
+        want = os.path.join(os.path.realpath(out_dir), folder)
+        if os.path.lexists(want) and os.path.realpath(want) != want:
+            raise OSError(f"refusing to write {out_dir / rel}: {folder} is a symbolic link")
     try:
         if (out_dir / rel).read_bytes() == raw:
             return False

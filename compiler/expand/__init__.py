@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -157,11 +157,13 @@ CacheEntry = tuple[Any, ...]  # (prompt fields, [job fields], {"options", "gener
 
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                       select: str | Iterable[str] | None = None,
-                      cache: dict[str, CacheEntry] | None = None) -> Plan:
+                      cache: dict[str, CacheEntry] | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> Plan:
     """Compile prompts and job payloads for every selected shot and target; FilmError on template errors.
 
     `cache` (from the previous build) maps a shot-and-target key to what it compiled to; an entry
     whose key still matches is reused instead of rendered. The plan's `cache` holds the new entries.
+    `progress(done, total)` hears of the shot-and-target pairs compiled.
     """
     fresh_templates()
     film = prod.film
@@ -186,10 +188,14 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     new_cache: dict[str, CacheEntry] = {}
     glob = _global_key(prod, tdefs)
     keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}
+    total, done = len(tdefs) * len(shots), 0
     for t in tdefs:
         tctx = target_context(prod, t)
         digest = target_digest(t.folder)
         for rs in shots:
+            done += 1
+            if progress is not None and (done % 16 == 0 or done == total):
+                progress(done, total)
             key = f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None
             hit = old.get(key) if key else None
             if hit is None:
