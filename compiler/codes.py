@@ -100,6 +100,9 @@ CODES: dict[str, tuple[str, str]] = {
     "T305": ("template took too long", "A target template gets 2 s to render one shot, and the templates of one "
              "command 120 s in all; the message points at the template line where it was stopped (a loop or a "
              "recursive macro that runs too long). The target's other shots are then not rendered."),
+    "T306": ("template used too much memory", "A target template may make filmc grow by 512 MiB while rendering "
+             "one shot; the message points at the template line where it was stopped (usually a loop or a recursive "
+             "macro that builds a huge text). The target's other shots are then not rendered."),
     "V296": ("bad aspect ratio", "film.aspect is width:height with both sides above 0, e.g. \"16:9\"."),
     "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt (usually through a "
              "hand-written override). Generation models get descriptions, never names."),

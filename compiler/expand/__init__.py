@@ -203,8 +203,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                     hit = _compile(prod, t, rs, fctx, tctx, digest, first_image)
                 except TemplateFailure as e:
                     failures.append(e.diagnostic)
-                    if e.diagnostic.code == "T305":
-                        break  # out of time: this target's other shots would run as long
+                    if e.diagnostic.code in ("T305", "T306"):
+                        break  # out of time or memory: this target's other shots would do the same
                     continue
             if key:
                 new_cache[key] = hit

@@ -11,7 +11,7 @@ from jinja2.exceptions import SecurityError
 
 from ..diagnostics import Diagnostic
 from ..targets import TargetDef
-from .sandbox import BUDGET, RENDER_SECONDS, OutsideFolder, TemplateTimeout, environment
+from .sandbox import BUDGET, RENDER_MEMORY, RENDER_SECONDS, OutsideFolder, TemplateTimeout, TemplateTooBig, environment
 
 MAX_OUTPUT = 200_000  # characters: far past any model's prompt limit, far short of filling a disk
 
@@ -58,20 +58,16 @@ def _template_place(exc: BaseException, target: TargetDef, fallback: str) -> tup
 
 
 def _render(template: Template, context: dict[str, Any], path: str, shot: str) -> str:
-    """Render with a time budget, stopping as soon as the output passes MAX_OUTPUT."""
-    parts: list[str] = []
-    size = 0
+    """Render within the budget (time and memory); output over MAX_OUTPUT is refused."""
     BUDGET.start()
     try:
-        for piece in template.generate(context):
-            size += len(piece)
-            if size > MAX_OUTPUT:
-                raise TemplateFailure(Diagnostic("T303", "error", f"template output for shot '{shot}' is over the "
-                                                 f"limit of {MAX_OUTPUT} characters", path, 0, 0, ""))
-            parts.append(piece)
+        text = template.render(context)
     finally:
         BUDGET.stop()
-    return "".join(parts)
+    if len(text) > MAX_OUTPUT:
+        raise TemplateFailure(Diagnostic("T303", "error", f"template output for shot '{shot}' is {len(text)} "
+                                         f"characters, over the limit of {MAX_OUTPUT}", path, 0, 0, ""))
+    return text
 
 
 def shown_path(target: TargetDef, name: str) -> str:
@@ -92,6 +88,12 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
             "T305", "error", f"{what} over {e.seconds:g} s rendering shot '{shot}'; stopped here", file, line,
             1 if line else 0, "", f"a loop or a recursive macro that runs too long? each render gets "
             f"{RENDER_SECONDS:g} s; the target's other shots are not rendered")) from None
+    except TemplateTooBig as e:
+        file, line = _template_place(e, target, path)
+        raise TemplateFailure(Diagnostic(
+            "T306", "error", f"the template used over {RENDER_MEMORY >> 20} MiB rendering shot '{shot}'; stopped here",
+            file, line, 1 if line else 0, "", "a loop or a recursive macro that builds too much text? the target's "
+            "other shots are not rendered")) from None
     except OutsideFolder as e:
         file, line = _template_place(e, target, path)
         if not line:  # the template itself

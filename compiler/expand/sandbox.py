@@ -1,11 +1,12 @@
 """Sandboxed Jinja for target templates: StrictUndefined, no paths outside the target folder, pure filters,
-and a time budget per render (checked on every call, attribute access and loop iteration)."""
+and a time budget per render (checked on every call and loop iteration)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -19,8 +20,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .vocab import positive
 
 RENDER_SECONDS = 2.0  # one template for one shot
+RENDER_MEMORY = 512 << 20  # bytes one render may make the process grow by
 TOTAL_SECONDS = 120.0  # every template render of one command together
-_CODEGEN = 2  # bump when the compiled form of templates changes: cached bytecode of older forms is not used
+_CODEGEN = 3  # bump when the compiled form of templates changes: cached bytecode of older forms is not used
 
 
 class OutsideFolder(SecurityError):
@@ -40,14 +42,37 @@ class TemplateTimeout(Exception):
         self.total = total
 
 
+class TemplateTooBig(Exception):
+    """A render made the process grow by more than RENDER_MEMORY."""
+
+
+def _memory() -> int:
+    """The process's resident memory in bytes: now where the system says (Linux), else its peak."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+    except ImportError:  # not POSIX: no bound
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
 class Budget:
-    """The time left for template rendering: RENDER_SECONDS per render, TOTAL_SECONDS in all."""
+    """What a render may spend: RENDER_SECONDS (TOTAL_SECONDS for all renders of a command) and RENDER_MEMORY.
+
+    `check` runs on every loop step and call of a template; memory is looked at every 1024 checks."""
 
     def __init__(self) -> None:
         self.deadline = float("inf")
         self.left = TOTAL_SECONDS
         self.started = 0.0
         self.by_total = False  # this render's deadline is the total's, not its own
+        self.ticks = 0
+        self.memory_limit = 0
 
     def reset(self) -> None:
         self.left = TOTAL_SECONDS
@@ -58,6 +83,7 @@ class Budget:
         self.started = time.monotonic()
         self.by_total = self.left < RENDER_SECONDS
         self.deadline = self.started + min(RENDER_SECONDS, self.left)
+        self.memory_limit = 0  # set at the first memory look of this render
 
     def stop(self) -> None:
         self.left -= time.monotonic() - self.started
@@ -66,9 +92,17 @@ class Budget:
     def check(self) -> None:
         if time.monotonic() > self.deadline:
             raise TemplateTimeout(TOTAL_SECONDS if self.by_total else RENDER_SECONDS, self.by_total)
+        self.ticks += 1
+        if not self.ticks & 1023 and self.deadline != float("inf"):
+            used = _memory()
+            if not self.memory_limit:
+                self.memory_limit = used + RENDER_MEMORY
+            elif used > self.memory_limit:
+                raise TemplateTooBig(f"it made filmc grow by over {RENDER_MEMORY >> 20} MiB")
 
 
 BUDGET = Budget()
+_LOOP_FILTER = "filmc_budget"
 
 
 def _budget_loop(iterable: Iterable[Any]) -> Iterator[Any]:
@@ -162,13 +196,11 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
 
 class _Sandbox(ImmutableSandboxedEnvironment):
     """Also bounds `*` and `**`, so a template cannot build a gigantic string or number, and checks the time
-    budget on every call (macros too), attribute or item access and loop step."""
+    budget on every call (macros too) and loop step: the only ways a template repeats work."""
 
     intercepted_binops = frozenset(["*", "**"])
-    budget_loop = staticmethod(_budget_loop)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        BUDGET.check()
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
             raise SecurityError("exponent too large")
         if operator == "**" and isinstance(left, int) and isinstance(right, int) and \
@@ -187,22 +219,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         BUDGET.check()
         return super().call(context, obj, *args, **kwargs)
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        BUDGET.check()
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        BUDGET.check()
-        return super().getitem(obj, argument)
-
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        """Every loop iterates through `budget_loop` (compiled in, so a template cannot shadow it)."""
+        """Every loop iterates through the budget filter (compiled in: a template cannot remove or shadow it)."""
         tree = super()._parse(source, name, filename)
         for loop in tree.find_all(nodes.For):
-            call = nodes.Call(nodes.EnvironmentAttribute("budget_loop"), [loop.iter], [], None, None,
-                              lineno=loop.iter.lineno)
-            call.set_environment(self)
-            loop.iter = call
+            wrapped = nodes.Filter(loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.iter.lineno)
+            wrapped.set_environment(self)
+            loop.iter = wrapped
         return tree
 
 
@@ -216,6 +239,7 @@ def environment(folder: Path) -> ImmutableSandboxedEnvironment:
     env.filters.pop("random", None)
     env.globals.pop("lipsum", None)
     env.filters.update({
+        _LOOP_FILTER: _budget_loop,
         "json": _json, "join_nonempty": _join, "sentence": _sentence, "a": _a, "positive": _positive,
         "capfirst": _capitalize_first,
     })

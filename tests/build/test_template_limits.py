@@ -46,6 +46,20 @@ def test_endless_templates_stop_with_a_located_error(tmp_path: Path, template: s
     assert "'s01'" in diags[0]["message"]
 
 
+def test_a_template_that_fills_memory_is_stopped(tmp_path: Path) -> None:
+    import resource
+
+    def limit() -> None:  # a safety net for the machine running the test, far above what filmc may use
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+
+    folder = user_target(tmp_path, {"prompt.j2": "a room\n{% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}\n"})
+    r = subprocess.run([*FILMC, "lint", "--format", "json", "film.yaml"], cwd=folder, capture_output=True, text=True,
+                       timeout=60, preexec_fn=limit)
+    assert r.returncode == 1, r.stderr
+    diags = json.loads(r.stdout)["diagnostics"]
+    assert [(d["code"], d["file"], d["line"]) for d in diags] == [("T306", "targets/mystic/prompt.j2", 2)]
+
+
 def test_a_huge_range_ends(tmp_path: Path) -> None:
     template = "{% for a in range(10**6) %}{% for b in range(10**6) %}x{% endfor %}{% endfor %}"
     diags = build_json(user_target(tmp_path, {"prompt.j2": template}))
