@@ -36,12 +36,23 @@ def take_stems(shot: str, image_targets: Iterable[str]) -> list[str]:
     return [f"takes/{shot}"] + [f"takes/{shot}.{t}" for t in image_targets]
 
 
+def card_clip_id(number: int) -> str:
+    """The edit's name for title card `number` (1-based), beside the shots' ids."""
+    return f"card-{number}"
+
+
+def still_file(clip: str) -> str:
+    """The still an exported timeline uses for a slate or title card, named after its clip (shot id or card)."""
+    return f"slates/{clip}.png"
+
+
 def shot_names(shot: str, targets: Iterable[str], image_targets: Iterable[str]) -> list[str]:
     """Every name shot `shot` gives a file or a job: two shots must never share one."""
     names: list[str] = []
     for t in targets:
         names += [prompt_file(t, shot), negative_file(t, shot), f"job {job_id(shot, t)}"]
     names += [f"{stem}.png" for stem in take_stems(shot, image_targets)]
+    names.append(still_file(shot))
     return names
 
 

@@ -64,3 +64,9 @@ def test_names_checked_are_the_names_built(tmp_path: Path) -> None:
     assert built <= named
     assert {prompt_file(p.target, p.shot) for p in plan.prompts} <= built
     assert {j.job for j in plan.jobs} <= {n[4:] for n in named if n.startswith("job ")}
+
+
+def test_a_shot_named_like_a_title_card(tmp_path: Path) -> None:
+    text = BASE.replace("  - id: s03\n", "  - id: Card-1\n") + "edit:\n  cards:\n    - {text: Case Film, at: start}\n"
+    found = errors(tmp_path, text)
+    assert [(d.code, d.line, d.col) for d in found] == [("V283", 41, 9)]
