@@ -55,10 +55,12 @@ def validate(ctx: click.Context, film: str, strict: bool, allow_outside_paths: b
     prod = resolve_film(film, allow_outside=allow_outside_paths)
     lines = prod.film.path.read_text(encoding="utf-8").splitlines() if prod.warnings else []
     sources = {d.file: lines for d in prod.warnings}
-    report(prod.warnings, sources, fmt)
+    state = ctx.find_object(State)
+    quiet = state is not None and state.verbosity < 0
+    if fmt == "json" or strict or not quiet:  # -q silences warnings, unless --strict makes them fail the run
+        report(prod.warnings, sources, fmt)
     if fmt == "text":
-        state = ctx.find_object(State)
-        if not state or state.verbosity >= 0:
+        if not quiet:
             from ..validate.times import format_time
 
             click.echo(f"{film}: ok ({len(prod.shots)} shots, {len(prod.sections)} sections, "

@@ -111,3 +111,13 @@ def test_a_big_build_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert "compiling" not in on_a_terminal(small)
     r = run_cli(["build", str(big)])  # not a terminal: no bar
     assert "compiling" not in r.stdout + r.stderr
+
+
+def test_quiet_validate_prints_warnings_only_when_they_fail_the_run(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(BASE.replace("    cast: [keeper]\n", "    cast: [keeper, keeper]\n"))
+    loud = run_cli(["validate", "film.yaml"], cwd=tmp_path)
+    assert loud.exit_code == 0 and codes(loud.stderr) == ["V215"]
+    quiet = run_cli(["-q", "validate", "film.yaml"], cwd=tmp_path)
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+    strict = run_cli(["-q", "validate", "--strict", "film.yaml"], cwd=tmp_path)
+    assert strict.exit_code == 1 and codes(strict.stderr) == ["V215"]

@@ -148,3 +148,18 @@ def test_a_build_folder_copy_is_trusted_only_after_comparing(tmp_path: Path) -> 
     (tmp_path / "copy").rename(tmp_path / "build")
     r = run_cli(["build", str(tmp_path)])
     assert r.exit_code == 0 and "wrote 0, removed 0" in r.stdout
+
+
+def test_a_damaged_state_file_costs_a_comparison_not_a_wrong_build(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(4))
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    ref = tree(tmp_path / "build")
+    state = tmp_path / "build" / ".filmc" / "outputs.state"
+    assert state.is_file()
+    prompt = tmp_path / "build" / "prompts" / "kling" / "s00002.txt"
+    prompt.write_bytes(b"Z" * len(prompt.read_bytes()))
+    state.write_bytes(b"not a state file")
+    r = run_cli(["build", str(tmp_path)])
+    assert r.exit_code == 0 and "wrote 1," in r.stdout, r.stdout
+    assert tree(tmp_path / "build") == ref
+    assert run_cli(["build", str(tmp_path)]).stdout.count("wrote 0,") == 1
