@@ -150,12 +150,12 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         result.removed = [rel for rel in removals if os.path.isfile(f"{root}/{rel}")]
         return result
 
+    for rel in (STATE_FILE, f"{TMP_DIR}/x"):
+        if not inside(rel):
+            raise _refuse(out_dir, rel)
+    sweep_tmp(out_dir)  # a killed build's temp files (one directory read when there are none)
     writing = bool(todo or removals)
     if writing:
-        for rel in (STATE_FILE, f"{TMP_DIR}/x"):
-            if not inside(rel):
-                raise _refuse(out_dir, rel)
-        sweep_tmp(out_dir)
         fresh = [rel for rel in todo if rel not in old]
         if fresh:  # note the new files first: if this build is killed, the next one knows they are filmc's
             write_internal(out_dir, STATE_FILE, state_bytes({**old, **{rel: (None, None) for rel in fresh}}))
