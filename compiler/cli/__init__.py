@@ -63,7 +63,9 @@ class FilmcGroup(click.Group):
 
             if isinstance(e, FilmError):
                 fmt = ctx.meta.get("filmc.format", "text")
-                report(e.diagnostics, e.sources, fmt)
+                state = ctx.find_object(State)
+                quiet = fmt == "text" and state is not None and state.verbosity < 0  # -q: errors only
+                report([d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics, e.sources, fmt)
                 ctx.exit(EXIT_INPUT)
             if isinstance(e, UsageError):
                 click.echo(f"filmc: error: {e}", err=True)

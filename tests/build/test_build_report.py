@@ -52,9 +52,11 @@ def test_quiet_silences_warnings_but_not_errors(tmp_path: Path) -> None:
     assert r.exit_code == 0 and r.stderr == "" and r.stdout == ""
     shown = run_cli(["build", "film.yaml"], cwd=tmp_path)  # quiet builds do not count as having shown them
     assert "P408" in codes(shown.stderr)
-    (tmp_path / "film.yaml").write_text(HAILUO.replace("    size: CU\n", "    size: XCU\n"))
+    broken = HAILUO.replace("    size: CU\n", "    size: XCU\n").replace("cast: [keeper]", "cast: [keeper, keeper]")
+    (tmp_path / "film.yaml").write_text(broken)
     r = run_cli(["-q", "build", "film.yaml"], cwd=tmp_path)
-    assert r.exit_code == 1 and codes(r.stderr) == ["V104"]
+    assert r.exit_code == 1 and codes(r.stderr) == ["V104"]  # not the V215 warning beside it
+    assert codes(run_cli(["build", "film.yaml"], cwd=tmp_path).stderr) == ["V104", "V215"]
 
 
 def test_summary_counts_what_was_compiled(tmp_path: Path) -> None:
