@@ -86,7 +86,7 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 
 CACHE_FILE = ".filmc/expand.cache"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def read_cache(build_dir: Path) -> dict:

@@ -1,0 +1,210 @@
+"""The append-only ledger of generations (`.filmc/ledger.jsonl`) and its replay into attempt states.
+
+One JSON object per line, fsync'd after each line. An *attempt* is one create request for one job. The runner
+writes `intent` before the request leaves and `submitted` (the provider's task id) as soon as the answer is read,
+before any polling; a run that stops anywhere is resumed from these records and never sends a create twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LEDGER = ".filmc/ledger.jsonl"
+LOCK = ".filmc/run.lock"
+VERSION = 1
+
+# Attempt states, in the order an attempt goes through them. The last four are final.
+OPEN = ("intent", "submitted", "running", "result")
+FINAL = ("downloaded", "failed", "unknown", "cancelled")
+
+
+class LedgerBusy(Exception):
+    """Another `filmc run` holds this film's ledger."""
+
+
+def new_attempt() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Attempt:
+    """What the ledger says of one create request, replayed from its events."""
+
+    attempt: str
+    job: str = ""
+    shot: str = ""
+    target: str = ""
+    provider: str = ""
+    hash: str = ""
+    model: str | None = None
+    take: int = 0
+    state: str = "intent"
+    task_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    raw_status: str | None = None
+    urls: tuple[str, ...] = ()
+    path: str | None = None
+    bytes: int | None = None
+    sha256: str | None = None
+    reason: str | None = None
+    billed: bool | None = None
+    definitive: bool = False
+    stage: str | None = None
+    qc_ok: bool | None = None
+    qc_findings: tuple[dict[str, Any], ...] = ()
+    estimate: float | None = None
+    cost: float | None = None
+    currency: str = "USD"
+    prompt: str = ""
+    t_intent: float | None = None
+    t_submitted: float | None = None
+    t_running: float | None = None
+    t_result: float | None = None
+    t_final: float | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN
+
+    @property
+    def good(self) -> bool:
+        """A take on disk that passed QC (or was not checked)."""
+        return self.state == "downloaded" and self.qc_ok is not False
+
+
+def _apply(a: Attempt, e: dict[str, Any]) -> None:
+    ev, t = e.get("ev"), e.get("t")
+    if ev == "intent":
+        for k in ("job", "shot", "target", "provider", "hash", "model", "prompt"):
+            if isinstance(e.get(k), str):
+                setattr(a, k, e[k])
+        a.take = int(e.get("take") or 0)
+        a.estimate = e.get("estimate") if isinstance(e.get("estimate"), (int, float)) else None
+        a.currency = str(e.get("currency") or a.currency)
+        a.t_intent = t
+    elif ev == "submitted":
+        a.state, a.task_id, a.t_submitted = "submitted", str(e.get("task_id")), t
+        a.extra = dict(e.get("extra") or {})
+    elif ev == "status":
+        a.raw_status = e.get("status")
+        if e.get("state") in ("queued", "running") and a.state in ("submitted", "running"):
+            a.state = "running"
+            if e.get("state") == "running" and a.t_running is None:
+                a.t_running = t
+    elif ev == "result":
+        a.state, a.urls, a.t_result = "result", tuple(e.get("urls") or ()), t
+    elif ev == "downloaded":
+        a.state, a.path, a.bytes, a.sha256, a.t_final = "downloaded", e.get("path"), e.get("bytes"), e.get("sha256"), t
+    elif ev == "qc":
+        a.qc_ok = bool(e.get("ok"))
+        a.qc_findings = tuple(e.get("findings") or ())
+    elif ev == "failed":
+        a.state, a.reason, a.billed, a.t_final = "failed", e.get("reason"), e.get("billed"), t
+        a.definitive, a.stage = bool(e.get("definitive")), e.get("stage")
+    elif ev == "unknown":
+        a.state, a.reason, a.t_final = "unknown", e.get("reason"), t
+    elif ev == "cancelled":
+        a.state, a.reason, a.t_final = "cancelled", e.get("reason"), t
+    elif ev == "resolved":  # an unknown create the creator chose to give up (it will be sent again)
+        a.state, a.reason = "failed", e.get("reason") or "outcome unknown; resent on request"
+        a.definitive = True
+    elif ev == "cost" and isinstance(e.get("usd"), (int, float)):
+        a.cost = float(e["usd"])
+        a.currency = str(e.get("currency") or a.currency)
+
+
+def read_events(path: Path) -> Iterator[dict[str, Any]]:
+    """Every well-formed event, in order. A line cut short by a crash, or garbage, is skipped."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return
+    with f:
+        for raw in f:
+            try:
+                e = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(e, dict) and isinstance(e.get("attempt"), str) and isinstance(e.get("ev"), str):
+                yield e
+
+
+def replay(events: Iterable[dict[str, Any]]) -> dict[str, Attempt]:
+    """Attempt states from events, in the order the attempts began (unknown event kinds are ignored)."""
+    out: dict[str, Attempt] = {}
+    for e in events:
+        key = e["attempt"]
+        a = out.get(key)
+        if a is None:
+            a = out[key] = Attempt(key)
+        _apply(a, e)
+    return out
+
+
+class Ledger:
+    """The film's ledger, held for one run (a lock keeps two runs of the same film apart)."""
+
+    def __init__(self, root: Path, *, redact: Callable[[str], str] = lambda s: s, clock: Callable[[], float] = time.time):
+        self.path = root / LEDGER
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._redact = redact
+        self._clock = clock
+        self._lock_fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            import fcntl
+
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise LedgerBusy(f"another 'filmc run' is working on this film ({root / LOCK} is locked)") from None
+        except ImportError:  # no fcntl (Windows): runs are not kept apart
+            pass
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._heal()
+        self.attempts = replay(read_events(self.path))
+
+    def _heal(self) -> None:
+        """A crash mid-line leaves no newline at the end: start the next event on a line of its own."""
+        size = os.fstat(self._fd).st_size
+        if size:
+            with open(self.path, "rb") as f:
+                f.seek(size - 1)
+                if f.read(1) != b"\n":
+                    os.write(self._fd, b"\n")
+                    os.fsync(self._fd)
+
+    def record(self, ev: str, attempt: str, **fields: Any) -> dict[str, Any]:
+        """Append one event and make it durable before returning; the in-memory state follows."""
+        event = {"v": VERSION, "ev": ev, "t": round(self._clock(), 3), "attempt": attempt, **fields}
+        line = self._redact(json.dumps(event, ensure_ascii=False, sort_keys=True, default=str)) + "\n"
+        data = line.encode("utf-8")
+        while data:
+            n = os.write(self._fd, data)
+            data = data[n:]
+        os.fsync(self._fd)
+        event = json.loads(line)
+        a = self.attempts.get(attempt)
+        if a is None:
+            a = self.attempts[attempt] = Attempt(attempt)
+        _apply(a, event)
+        return event
+
+    def close(self) -> None:
+        for fd in (self._fd, self._lock_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
