@@ -117,4 +117,5 @@ from . import (  # noqa: E402,F401
     build_cmds,
     commands,
     render_cmds,  # noqa: E402,F401
+    run_cmds,  # noqa: E402,F401
 )
