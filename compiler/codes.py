@@ -108,6 +108,19 @@ CODES: dict[str, tuple[str, str]] = {
     "P410": ("no first frame", "Video targets animate a first-frame image; without an image target their jobs have none."),
     "P411": ("override of the wrong kind", "An `image:` override on a video target (or `video:` on an image target) "
              "is ignored."),
+    "Y601": ("film.yaml changed during an edit", "A command that writes film.yaml (`filmc beats`) found the file "
+             "changed on disk after it read it (an editor saved it meanwhile). Nothing was written; run it again."),
+    "Y602": ("value shared through an anchor", "The value to change is anchored (&name) and used again as an alias "
+             "(*name): changing it would change every use. Edit it by hand, or write the value out in place of "
+             "the alias."),
+    "Y603": ("value is an alias", "The place to change is inside an alias (*name) of a value written elsewhere; "
+             "changing it would change the original too. Write the value out in place of the alias."),
+    "Y604": ("edit would touch other lines", "filmc changes only the values it edits; every other line of "
+             "film.yaml stays byte-identical. This edit could not be made that way, so nothing was written."),
+    "Y605": ("film.yaml cannot be written", "film.yaml is read-only, not a regular file, or its folder does not "
+             "allow a new file beside it (edits are written to a temp file, then renamed into place)."),
+    "Y606": ("no place for the value", "The value has no mapping or list to go in, or sits in a form filmc does "
+             "not edit (an explicit '? key', the first key of a list item). Edit film.yaml by hand."),
 }
 
 

@@ -113,36 +113,81 @@ def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
 
 @main.command()
 @_film_arg()
-@click.option("--dry-run", is_flag=True, help="Print the tempo; do not change film.yaml.")
+@click.option("--write", is_flag=True, help="Also replace a bpm or beat_offset already set that disagrees with "
+              "the detection (values not set are always filled in).")
+@click.option("--dry-run", is_flag=True, help="Show what would change (a diff of film.yaml); write nothing.")
+@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
 @click.pass_context
-def beats(ctx: click.Context, film: str, dry_run: bool) -> None:
-    """Detect the song's tempo and first beat, and write song.bpm and song.beat_offset into FILM.
+def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outside_paths: bool) -> None:
+    """Detect the song's tempo and first beat; report them beside song.bpm and song.beat_offset.
 
-    Needs librosa: pip install 'filmc[beats]'. Comments and formatting of film.yaml are kept;
-    only the two values change (or are added under song:).
+    A value not set yet is written into FILM. A value you set is only reported (with how far it
+    drifts from the detected beats) and replaced only with --write. Every change is shown as a
+    diff of film.yaml; comments and formatting are kept, only the two values change (or are
+    added under song:). Needs librosa: pip install -e '.[beats]' in a checkout.
 
     \b
     Examples:
-      filmc beats specs/lighthouse-keeper --dry-run
-      filmc beats film.yaml && filmc timeline film.yaml
+      filmc beats specs/lighthouse-keeper            # report; fill in what is not set
+      filmc beats film.yaml --write --dry-run        # what --write would change
+      filmc beats film.yaml --write && filmc timeline film.yaml
     """
-    from ..render.beats import BeatsError, detect_beats, song_audio
-    from ..yamledit import set_song_fields
+    from ..pipeline import film_path
+    from ..render.beats import BeatsError, detect_beats, plan_beats, song_file, validated_song
+    from ..yamledit import FilmEdit
 
-    path, audio = song_audio(film)
+    verbosity = _verbosity(ctx)
+    path = film_path(film)
+    edit = FilmEdit.open(path, display=str(film if not Path(film).is_dir() else path))
+    song_film, warnings, unusable = validated_song(edit.doc, allow_outside=allow_outside_paths)
+    if warnings and verbosity > 0:
+        report(warnings, {edit.display: edit.doc.lines})
+    audio = song_file(song_film, edit.doc)
+    song = edit.data.get("song") if isinstance(edit.data.get("song"), dict) else {}
+
+    def setting(key: str, value: float | None) -> float | str | None:
+        """None: not set; text: set to something validate refuses; else the value (times read as seconds)."""
+        if song.get(key) is None:
+            return None
+        return str(song[key]) if f"/song/{key}" in unusable or value is None else value
+
+    set_bpm = setting("bpm", song_film.song.bpm)
+    set_offset = setting("beat_offset", song_film.song.beat_offset)
     try:
-        grid = detect_beats(audio)
+        det = detect_beats(audio, hint=set_bpm if isinstance(set_bpm, float | int) else None)
     except BeatsError as e:
-        _fail(ctx, str(e))
-        return
-    click.echo(f"{audio.name}: {grid.bpm:g} BPM, first beat at {grid.beat_offset:g} s "
-               f"({grid.count} beats detected)")
-    if dry_run:
-        return
-    changed = set_song_fields(path, {"bpm": grid.bpm, "beat_offset": grid.beat_offset})
-    click.echo(f"{'updated' if changed else 'unchanged'} {path}: song.bpm = {grid.bpm:g}, "
-               f"song.beat_offset = {grid.beat_offset:g}")
-    if "\n  beats:" in path.read_text(encoding="utf-8"):
+        if e.code == "R303" and "librosa" in str(e):
+            _fail(ctx, str(e))
+            return
+        from ..diagnostics import Collector
+        from ..errors import FilmError
+
+        c = Collector(edit.display, edit.doc)
+        c.error(e.code, f"/song/audio: {e}", "/song/audio",
+                hint="use an audio file ffmpeg reads" if e.code == "R303" else "set song.bpm and beat_offset by hand")
+        raise FilmError(c.items, {edit.display: edit.doc.lines}) from None
+    plan = plan_beats(det, set_bpm, set_offset, replace=write)
+    for key in ("bpm", "beat_offset"):
+        if key in plan.write:
+            edit.set(("song", key), plan.write[key], after=("bpm", "duration", "audio") if key == "beat_offset"
+                     else ("duration", "audio"))
+    shown = song_film.song.audio
+    if verbosity >= 0:
+        click.echo(f"{shown}: {det.bpm:g} BPM, first beat at {det.beat_offset:g} s "
+                   f"(confidence {det.confidence:.2f}: {det.beats} beats)")
+        for line in plan.lines:
+            click.echo("  " + line)
+    result = edit.commit(dry_run=dry_run)
+    if verbosity >= 0:
+        if result.changed:
+            click.echo(result.diff, nl=False)
+        if result.written:
+            click.echo(f"wrote {edit.display}")
+        elif result.changed:
+            click.echo(f"dry run: {edit.display} not changed")
+        else:
+            click.echo(f"{edit.display} unchanged")
+    if song.get("beats"):
         click.echo("note: song.beats (an explicit list) is set and wins over bpm; remove it to use this grid",
                    err=True)
 
