@@ -1,0 +1,1 @@
+"""Generation jobs: cost estimates, quality checks of takes, statistics from the ledger."""
