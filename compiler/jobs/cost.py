@@ -135,7 +135,7 @@ class Estimate:
 
 
 def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 6)
+    return None if x is None else round(x, 9)
 
 
 def _same(have: Any, want: Any) -> bool:
