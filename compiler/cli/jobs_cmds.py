@@ -75,3 +75,39 @@ def cost(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
         print_rich(est, name)
     else:
         click.echo(render_plain(est, name), nl=False)
+
+
+@main.command()
+@_film_arg()
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True,
+              help="text, md (the making-of table to publish) or json (data on stdout).")
+@click.pass_context
+def stats(ctx: click.Context, film: str, fmt: str) -> None:
+    """What FILM's generations took, from its ledger (.filmc/ledger.jsonl).
+
+    Per target and model: generations that produced a take, kept takes (a shot's take: points
+    at one), failures, unknown outcomes; the keep rate; spend per currency; generation and
+    queue time (median and total); failures by reason.
+
+    \b
+    Examples:
+      filmc stats my-film
+      filmc stats my-film --format md >> MAKING-OF.md
+    """
+    from ..jobs.stats import film_stats
+    from ..pipeline import film_path
+    from . import report
+
+    ctx.meta["filmc.format"] = "json" if fmt == "json" else "text"
+    path = film_path(film)
+    st = film_stats(path)
+    if fmt == "json":
+        data = st.as_dict()
+        data["warnings"] = [d.as_dict() for d in st.skipped]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    report(list(st.skipped), None)
+    from ..jobs.stats_text import render_md, render_text
+
+    render = render_md if fmt == "md" else render_text
+    click.echo(render(st), nl=False)
