@@ -14,7 +14,7 @@ def _film_arg() -> click.Argument:
     return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
 
 
-@main.command()
+@main.command(short_help="What the generation jobs will cost, before spending.")
 @_film_arg()
 @click.option("--target", "-t", "targets", multiple=True, help="Only this target (repeatable; default: the film's targets).")
 @click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
@@ -77,7 +77,7 @@ def cost(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
         click.echo(render_plain(est, name), nl=False)
 
 
-@main.command()
+@main.command(short_help="What the generations took: counts, keep rate, spend, times.")
 @_film_arg()
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True,
               help="text, md (the making-of table to publish) or json (data on stdout).")

@@ -26,8 +26,8 @@ from typing import Any
 
 from ..targets import TargetDef
 
-__all__ = ["Estimate", "JobCost", "Price", "effective_options", "estimate", "job_cost", "load_jobs", "match_price",
-           "parse_rate"]
+__all__ = ["Estimate", "JobCost", "Price", "effective_options", "estimate", "generation_price", "job_cost", "load_jobs",
+           "match_price", "parse_rate"]
 
 DEFAULT_KEEP_RATE = 0.34
 
@@ -212,16 +212,23 @@ def job_cost(job: Mapping[str, Any], target: TargetDef | None, *, takes: int = 1
     if price is None:
         why = "no price for this provider" if not any(
             isinstance(p, dict) and p.get("provider") == provider for p in target.prices) \
-            else "no price entry matches the job's options"
+            else "no entry matches the options"
         return JobCost(**base, price=None, per_generation=None, expected=None, reason=why)
     if price.unit == "second":
         if duration is None:
             return JobCost(**base, price=None, per_generation=None, expected=None,
-                           reason="priced per second, but the job has no duration")
+                           reason="priced per second, the job has no length")
         per = price.amount * duration
     else:
         per = price.amount
     return JobCost(**base, price=price, per_generation=per, expected=gens * per)
+
+
+def generation_price(job: Mapping[str, Any], target: TargetDef | None,
+                     options: Mapping[str, Any] | None = None) -> tuple[float, Price] | None:
+    """What one generation of `job` costs (in the price's currency), or None when no price is known."""
+    row = job_cost(job, target, takes=1, keep_rate=1.0, options=options)
+    return (row.per_generation, row.price) if row.price is not None and row.per_generation is not None else None
 
 
 def _add(into: dict[str, dict[str, float]], key: str, currency: str | None, amount: float | None) -> None:

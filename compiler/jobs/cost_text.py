@@ -26,7 +26,7 @@ def _ref(est: Estimate) -> dict[str, int]:
 def _row(r: JobCost, ref: dict[str, int]) -> tuple[str, ...]:
     length = f"{r.duration:g} s" if r.duration is not None else ""
     if r.price is None or r.per_generation is None or r.expected is None:
-        return (r.job, r.target, r.provider, length, f"unknown ({r.reason})", "-", "-")
+        return (r.job, r.target, r.provider, length, f"unknown: {r.reason}", "-", "-")
     p = r.price
     return (r.job, r.target, r.provider, length, f"{amount(p.amount)} {p.currency}/{UNIT.get(p.unit, p.unit)} "
             f"[{ref[p.key]}]", f"{r.per_generation:.2f} {p.currency}", f"{r.expected:.2f} {p.currency}")
@@ -111,10 +111,14 @@ def print_rich(est: Estimate, name: str = "") -> None:
     for title, attr in (("by target", "target"), ("by section", "section")):
         groups = _groups(est, attr)
         if groups:
+            console.print()
             t = Table(title, "jobs", "expected", box=None, pad_edge=False, title_justify="left")
             for g in groups:
                 t.add_row(*g)
             console.print(t)
+    console.print()
     console.print(total_line(est), markup=False, style="bold")
+    if est.prices:
+        console.print()
     for i, p in enumerate(est.prices, 1):
         console.print(price_line(i, p), markup=False, style="dim")

@@ -154,3 +154,14 @@ def test_terminal_table_has_the_same_content(tmp_path: Path, capsys: pytest.Capt
 def load_jobs_of(folder: Path) -> list[dict]:
     assert run_cli(["build", "film.yaml"], cwd=folder).exit_code == 0
     return load_jobs(folder / "build")
+
+
+def test_generation_price_for_one_attempt(tmp_path: Path) -> None:
+    from compiler.jobs.cost import generation_price
+
+    folder = user_film(tmp_path)
+    jobs = {j["job"]: j for j in load_jobs_of(folder)}
+    targets = load_targets(folder)
+    amount, price = generation_price(jobs["s03.clipper"], targets["clipper"])  # type: ignore[misc]
+    assert (amount, price.currency, price.unit) == (pytest.approx(0.5), "USD", "second")
+    assert generation_price(jobs["s02.stills"], targets["stills"]) is None
