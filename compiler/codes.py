@@ -121,6 +121,32 @@ CODES: dict[str, tuple[str, str]] = {
              "allow a new file beside it (edits are written to a temp file, then renamed into place)."),
     "Y606": ("no place for the value", "The value has no mapping or list to go in, or sits in a form filmc does "
              "not edit (an explicit '? key', the first key of a list item). Edit film.yaml by hand."),
+    # C5xx: generation jobs (cost estimates, quality checks of takes, the ledger)
+    "C501": ("no known price", "`filmc cost` found no `prices:` entry of the job's target for its provider whose `when:` "
+             "holds for the job's options (model, mode, resolution, duration...). The job is listed as unknown and "
+             "every total is a lower bound. Add a price to a target of your own (targets/<name>/target.yaml)."),
+    "C505": ("ledger line skipped", "A line of .filmc/ledger.jsonl is not a JSON event: usually the last line, cut "
+             "short when a run was killed mid-write. It is left out of `filmc stats`; the rest is read."),
+    "C506": ("ledger unreadable", ".filmc/ledger.jsonl exists but is not a regular file (a FIFO, a folder) or cannot "
+             "be read. filmc writes it; move the thing in its place away."),
+    "C510": ("take is not a regular file", "The take is missing, or is a folder, a FIFO or a device: it is refused "
+             "before ffmpeg opens it (a FIFO would block the check)."),
+    "C511": ("take does not decode", "ffmpeg cannot read the take, it has no picture, decoding it reports errors, or it "
+             "decodes to fewer frames than its header announces: the file is truncated or damaged. Download or "
+             "generate it again."),
+    "C512": ("take too short", "The take (as it decodes) is shorter than the shot needs."),
+    "C513": ("take has the wrong aspect ratio", "The take's picture shape differs from the one asked (film.aspect) by "
+             "more than 3 %: the edit would crop or pad it."),
+    "C514": ("take below the resolution asked", "The take is smaller than the resolution asked and will be scaled up. "
+             "A warning."),
+    "C515": ("black take", "Nearly every frame of the take is black (at least 90 % of the frames with 98 % of their "
+             "pixels near black): a failed generation."),
+    "C516": ("frozen take", "The video does not change for at least 80 % of its length: a still image, not a "
+             "generation with motion."),
+    "C517": ("audio missing or unexpected", "Sound was asked and the take has no audio stream (an error), or the "
+             "take has one that was not asked for (a warning)."),
+    "C518": ("quality check did not finish", "ffmpeg did not finish checking the take in the time allowed, or could "
+             "not run. The take is not known to be good."),
 }
 
 
