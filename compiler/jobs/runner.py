@@ -116,7 +116,7 @@ class Runner:
         transport = httpx.AsyncHTTPTransport(retries=0)  # never let the client resend a create on its own
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
         async with httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False) as client:
-            tasks = [asyncio.create_task(self._job(client, j), name=j) for j in self.jobs]
+            tasks = [asyncio.create_task(self._job(client, j), name=name) for name, j in self.jobs.items()]
             try:
                 await asyncio.gather(*tasks)
             finally:
