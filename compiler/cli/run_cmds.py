@@ -58,7 +58,7 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
     from ..errors import UsageError
     from ..jobs.cost import job_cost
     from ..jobs.progress import make_reporter
-    from ..jobs.run import prepare_run, run_prepared
+    from ..jobs.run import prepare_run, quality_check, run_prepared
     from ..jobs.runner import Charge, RunOptions
     from ..secrets import redactor
 
@@ -103,7 +103,8 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
     for j in prep.sendable:
         totals[j["target"]] = totals.get(j["target"], 0) + 1
     reporter = make_reporter(totals, redact, quiet=quiet)
-    opts = RunOptions(takes=takes, max_cost=max_cost, concurrency=concurrency, resubmit_unknown=resubmit_unknown)
+    opts = RunOptions(takes=takes, max_cost=max_cost, concurrency=concurrency, resubmit_unknown=resubmit_unknown,
+                      qc=quality_check(prep))
     try:
         result = run_prepared(prep, opts, reporter, price=charge, redact=redact)
     except KeyboardInterrupt:

@@ -89,6 +89,21 @@ def _names_in_prompts(plan: Any, jobs: list[dict[str, Any]]) -> dict[str, str]:
     return held
 
 
+def quality_check(prep: Prepared) -> Callable[[Path, Mapping[str, Any]], dict[str, Any]]:
+    """The check every downloaded take gets (qc.py): decodes fully, long enough, the film's aspect, not black or
+    frozen. A take that fails stays on disk, flagged, and is never used as a first frame."""
+    from .qc import check_take, expect_for_job
+
+    aspect = prep.plan.prod.film.info.aspect
+
+    def check(path: Path, job: Mapping[str, Any]) -> dict[str, Any]:
+        kind = prep.kinds.get(str(job["target"]), "image")
+        result = check_take(path, expect_for_job(job, kind, aspect=aspect), display=path.name)
+        return result.event()
+
+    return check
+
+
 def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
                  price: Callable[[Mapping[str, Any]], Charge | None],
                  redact: Callable[[str], str] = lambda s: s) -> RunResult:

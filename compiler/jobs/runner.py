@@ -45,7 +45,7 @@ class RunOptions:
     resubmit_unknown: bool = False
     task_timeout: float = 6 * 3600.0  # a task still running after this is left for the next run
     poll_interval: float | None = None
-    qc: Callable[[Path, Mapping[str, Any]], tuple[bool, list[dict[str, Any]]]] | None = None
+    qc: Callable[[Path, Mapping[str, Any]], dict[str, Any]] | None = None  # (take, job) -> the `qc` event
 
 
 @dataclass
@@ -82,8 +82,7 @@ class Runner:
                  ledger: Ledger, options: RunOptions, reporter: Reporter, *,
                  kinds: Mapping[str, str], first_frames: Mapping[str, list[str]],
                  result_ttl: Mapping[str, float | None], selected: Mapping[str, str | None],
-                 price: Callable[[Mapping[str, Any]], Charge | None], ffmpeg: Callable[[], str],
-                 expect: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None):
+                 price: Callable[[Mapping[str, Any]], Charge | None], ffmpeg: Callable[[], str]):
         self.root = root
         self.jobs = {str(j["job"]): j for j in jobs}
         self.providers = providers  # "<target>/<provider>" -> adapter
@@ -96,7 +95,6 @@ class Runner:
         self.selected = selected  # shot -> the film's `take:` (relative path) or None
         self.price = price
         self.ffmpeg = ffmpeg
-        self.expect = expect
         self.finished: dict[str, asyncio.Event] = {}
         self.outcomes: dict[str, Outcome] = {}
         self.sems: dict[str, asyncio.Semaphore] = {}
@@ -422,8 +420,11 @@ class Runner:
                     self.spent[price.currency] = self.spent.get(price.currency, 0.0) + price.amount
                 self.ledger.record("cost", attempt, usd=price.amount, currency=price.currency, source="estimate")
             if self.opt.qc is not None:
-                ok, findings = await asyncio.to_thread(self.opt.qc, final, self.expect(job) if self.expect else {})
-                self.ledger.record("qc", attempt, path=path, ok=ok, findings=findings)
+                event = await asyncio.to_thread(self.opt.qc, final, job)
+                self.ledger.record("qc", attempt, **{**event, "path": path})
+                if not event.get("ok", True):
+                    worst = next((f.get("message") for f in event.get("findings", ())), "quality check failed")
+                    self.ui.job(job["job"], job["target"], "checking", f"{path} failed its check: {worst}")
             return
         self.ledger.record("failed", attempt, reason=f"download failed: {reason}", billed=True, definitive=True,
                            stage="download")
