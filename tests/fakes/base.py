@@ -381,7 +381,8 @@ class FakeServer:
         if timeout and not delay:
             delay = DEFAULT_TIMEOUT_DELAY
         f = Fault(kind=kind, status=status, error=error, times=times, after_n=after_n, retry_after=retry_after,
-                  body=body, headers=headers, delay=delay, timeout=timeout, record=record or timeout,
+                  body=body, headers=headers, delay=delay, timeout=timeout,
+                  record=record or timeout or (malformed and kind == "create"),
                   malformed=malformed, outcome=outcome, reason=reason, truncate=truncate, stall=stall,
                   die=die or None, match=match)
         with self.lock:

@@ -16,6 +16,7 @@ Wire facts and their sources:
   [QuincyMillerDev/cooliomusic docs/KLINGAI_IMAGE_TO_VIDEO_API.md, English copy of the vendor page, V-3p].
 - `final_unit_deduction` in the query answer [apis.md §4.3, V-3p]; text2video and images/generations paths and
   `task_result.images[{index, url}]` [apis.md §4.2 / WHQ25 copies, V-3p].
+- `image` / `image_tail` are a URL or Base64 "without any prefix such as data:image/png;base64" [same copy, V-3p].
 - image2video bodies are checked against schema/requests/kling.kling.json.
 Guesses: message "SUCCEED" on success, the duplicate external_task_id answer (400/1201), the moderation text,
 the list answer's `data` being a plain array of tasks, 404/1203 for an unknown task.
@@ -160,7 +161,11 @@ class FakeKling(FakeServer):
         problems = self.invalid_body(req, schema)
         if problems:
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
-        external = req.json.get("external_task_id") if isinstance(req.json, dict) else None
+        body = req.json if isinstance(req.json, dict) else {}
+        prefixed = [f for f in ("image", "image_tail") if str(body.get(f, "")).startswith("data:")]
+        if prefixed:
+            return self.error("invalid", f"{prefixed[0]}: send the Base64 string itself, without a data: prefix")
+        external = body.get("external_task_id")
         if external is not None:
             with self.lock:
                 if any(t.extra.get("external_task_id") == external for t in self.tasks.values()):

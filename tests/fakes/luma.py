@@ -7,6 +7,7 @@ Wire facts and their sources:
 - the Generation object `{id, state: queued|dreaming|completed|failed, failure_reason, created_at, model,
   generation_type: video|image, request, assets: {video, image, progress_video}}`, result URL `assets.video` /
   `assets.image` [sdk types/generation.py, V].
+- keyframe images are URLs you host ("currently this is the only way to pass an image") [apis.md §6, V].
 - create bodies (`/generations`, `/generations/video`) are checked against schema/requests/luma.luma.json.
 Guesses: the create answering 201; error bodies `{"detail": "..."}` (seen through a proxy in a ComfyUI issue,
 not in Luma's own docs); 402 for credits; the list answer `{"generations", "has_more", "count"}` with
@@ -16,6 +17,7 @@ limit/offset; DELETE answering 204.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .base import FakeServer, Request, Response
 
@@ -70,6 +72,11 @@ class FakeLuma(FakeServer):
     def _create(self, req: Request) -> Response:
         kind = req.params.get("what") or "video"
         problems = self.invalid_body(req, "luma.luma" if kind == "video" else None)
+        frames = (req.json or {}).get("keyframes") if isinstance(req.json, dict) else None
+        for name, frame in (frames or {}).items() if isinstance(frames, dict) else ():
+            url = frame.get("url") if isinstance(frame, dict) else None
+            if isinstance(url, str) and not url.startswith("@") and not re.match(r"^https?://", url):
+                problems.append((f"keyframes.{name}.url", "an image URL the service can fetch"))
         if problems:
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
         task = self.new_task(req, kind=kind)

@@ -11,6 +11,7 @@ Wire facts and their sources:
 - `video_width`, `video_height` in the query answer; codes 1000 unknown, 1002 rate limit, 1004 auth, 1008
   insufficient balance, 1024 internal, 1026 input sensitive, 1027 output sensitive, 1033 system, 2013 invalid
   params, 2049 invalid api key [platform docs copy in petehsu/LLM-Docs, V-3p; apis.md §7].
+- `first_frame_image` is a public URL or a data URL [MiniMax-MCP server.py docstring, V; apis.md §7].
 - create bodies are checked against schema/requests/hailuo.minimax.json.
 Guesses: which of 1004 / 2049 a missing or wrong key gets, an empty task_id on a refused create, 2013 for an
 unknown task or file id, a failed task keeping base_resp 0 while a moderated one carries 1027, HTTP 500 with
@@ -19,9 +20,12 @@ base_resp 1000 for a planned 5xx status, numeric-string ids.
 
 from __future__ import annotations
 
+import re
+
 from . import media
 from .base import FakeServer, Request, Response
 
+IMAGE = re.compile(r"^(https?://|data:image/[a-z+]+;base64,)")
 STATUS = {"queued": "Queueing", "running": "Processing", "done": "Success", "failed": "Fail", "cancelled": "Fail"}
 CODES = {"auth": (1004, "login fail: Please carry the API secret key in the 'Authorization' field of the "
                         "request header"),
@@ -73,6 +77,9 @@ class FakeMiniMax(FakeServer):
 
     def _create(self, req: Request) -> Response:
         problems = self.invalid_body(req, "hailuo.minimax")
+        body = req.json if isinstance(req.json, dict) else {}
+        problems += [(f, "a public URL or a data URL") for f in ("first_frame_image", "last_frame_image")
+                     if isinstance(body.get(f), str) and not IMAGE.match(body[f]) and not body[f].startswith("@")]
         if problems:
             return self.error("invalid", "invalid params, " + "; ".join(f"{w}: {m}" for w, m in problems))
         task = self.new_task(req, task_id=self._id(), kind="video")
