@@ -36,7 +36,7 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import media
 
@@ -598,7 +598,8 @@ class FakeServer:
             if r.method != req.method:
                 allowed.append(r.method)
                 continue
-            req.kind, req.params = r.kind, m.groupdict()
+            req.kind = r.kind
+            req.params = {k: unquote(v) if isinstance(v, str) else v for k, v in m.groupdict().items()}
             return self._run(r, req)
         req.kind = "unknown"
         if allowed:

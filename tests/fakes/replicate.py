@@ -37,14 +37,25 @@ STATUS = {"queued": "starting", "running": "processing", "done": "succeeded", "f
 VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _micros(t: float) -> int:
+    """A time as whole microseconds: the precision of the API's timestamps, used for every comparison."""
+    return round(t * 1_000_000)
+
+
 def _iso(t: float | None) -> str | None:
     if t is None:
         return None
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return (EPOCH + dt.timedelta(microseconds=_micros(t))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _parse_iso(text: str) -> float:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+def _parse_iso(text: str) -> int:
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return (when - EPOCH) // dt.timedelta(microseconds=1)
 
 
 def _problem(status: int, title: str, detail: str, headers: dict | None = None) -> Response:
@@ -164,8 +175,8 @@ class FakeReplicate(FakeServer):
         except ValueError as e:
             return _problem(400, "Invalid query", str(e))
         with self.lock:
-            tasks = [t for t in self.tasks.values()
-                     if (after is None or t.created >= after) and (before is None or t.created < before)]
+            tasks = [t for t in self.tasks.values() if (after is None or _micros(t.created) >= after)
+                     and (before is None or _micros(t.created) < before)]
             tasks.sort(key=lambda t: t.created, reverse=True)
             page = [self._prediction(t) for t in tasks[offset: offset + self.page_size]]
 
