@@ -89,6 +89,11 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
     summary = _summary(prep, takes, charge, resubmit_unknown)
     click.echo(summary.text, err=True)
     if dry_run or not summary.to_send and not summary.resume:
+        if not dry_run and summary.blocked:
+            for job in summary.blocked:
+                click.echo(f"  {job}: a create of unknown outcome: check the provider's dashboard, then "
+                           "'filmc run --resubmit-unknown' to send it again", err=True)
+            ctx.exit(EXIT_INPUT)
         if not summary.to_send and not summary.resume and not dry_run:
             click.echo("nothing to send: every job has its takes", err=True)
         return
@@ -116,8 +121,8 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
 
 
 class _Summary:
-    def __init__(self, text: str, to_send: int, resume: int):
-        self.text, self.to_send, self.resume = text, to_send, resume
+    def __init__(self, text: str, to_send: int, resume: int, blocked: list[str]):
+        self.text, self.to_send, self.resume, self.blocked = text, to_send, resume, blocked
 
 
 def _summary(prep: Any, takes: int, charge: Any, resubmit_unknown: bool) -> _Summary:
@@ -125,7 +130,8 @@ def _summary(prep: Any, takes: int, charge: Any, resubmit_unknown: bool) -> _Sum
     from ..jobs.ledger import LEDGER, read_events, replay
 
     attempts = replay(read_events(prep.root / LEDGER))
-    have = resume = blocked = sends = 0
+    have = resume = sends = 0
+    blocked: list[str] = []
     cost: dict[str, float] = {}
     unpriced = 0
     for j in prep.sendable:
@@ -133,7 +139,7 @@ def _summary(prep: Any, takes: int, charge: Any, resubmit_unknown: bool) -> _Sum
         good = sum(1 for a in mine if a.good)
         open_ = sum(1 for a in mine if a.open and a.state != "intent")
         if any(a.state in ("unknown", "intent") for a in mine) and not resubmit_unknown:
-            blocked += 1
+            blocked.append(j["job"])
             continue
         need = max(0, takes - good - open_)
         resume += open_
@@ -146,13 +152,13 @@ def _summary(prep: Any, takes: int, charge: Any, resubmit_unknown: bool) -> _Sum
         elif c is not None:
             cost[c.currency] = cost.get(c.currency, 0.0) + c.amount * need
     lines = [f"{len(prep.sendable)} jobs: {have} have their takes, {resume} tasks to collect, {sends} creates to send"
-             + (f", {blocked} waiting on a create of unknown outcome (--resubmit-unknown)" if blocked else "")]
+             + (f", {len(blocked)} waiting on a create of unknown outcome (--resubmit-unknown)" if blocked else "")]
     if sends:
         money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(cost.items())) or "0"
         lines.append(f"this run costs about {money}" + (f" plus {unpriced} creates of unknown price" if unpriced
                                                          else "") + " (prices from target.yaml, with their dates: "
                      "filmc cost)")
-    return _Summary("\n".join(lines), sends, resume)
+    return _Summary("\n".join(lines), sends, resume, blocked)
 
 
 def _report(ctx: click.Context, prep: Any, result: Any, film: str) -> None:

@@ -115,8 +115,8 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
     elif ev == "resolved":  # an unknown create the creator chose to give up (it will be sent again)
         a.state, a.reason = "failed", e.get("reason") or "outcome unknown; resent on request"
         a.definitive = True
-    elif ev == "cost" and isinstance(e.get("usd"), (int, float)):
-        a.cost = float(e["usd"])
+    elif ev == "cost" and isinstance(e.get("amount"), (int, float)):
+        a.cost = float(e["amount"])
         a.currency = str(e.get("currency") or a.currency)
 
 

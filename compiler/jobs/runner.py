@@ -418,7 +418,7 @@ class Runner:
             if price is not None:
                 async with self.lock:
                     self.spent[price.currency] = self.spent.get(price.currency, 0.0) + price.amount
-                self.ledger.record("cost", attempt, usd=price.amount, currency=price.currency, source="estimate")
+                self.ledger.record("cost", attempt, amount=price.amount, currency=price.currency, source="estimate")
             if self.opt.qc is not None:
                 event = await asyncio.to_thread(self.opt.qc, final, job)
                 self.ledger.record("qc", attempt, **{**event, "path": path})

@@ -34,9 +34,17 @@ from .base import (
     rebase,
 )
 
-CREATE_TIMEOUT = httpx.Timeout(connect=15.0, read=120.0, write=120.0, pool=60.0)
-POLL_TIMEOUT = httpx.Timeout(connect=15.0, read=60.0, write=30.0, pool=60.0)
-FETCH_TIMEOUT = httpx.Timeout(connect=15.0, read=120.0, write=30.0, pool=60.0)
+READ_TIMEOUTS = {"create": 120.0, "poll": 60.0, "fetch": 120.0}  # seconds without a byte from the server
+
+
+def timeout(kind: str, env: Mapping[str, str]) -> httpx.Timeout:
+    """Time-outs of one kind of call; FILMC_HTTP_TIMEOUT (seconds) sets the read time-out of every call."""
+    read = READ_TIMEOUTS[kind]
+    try:
+        read = float(env.get("FILMC_HTTP_TIMEOUT") or read)
+    except ValueError:
+        pass
+    return httpx.Timeout(connect=15.0, read=read, write=max(read, 30.0), pool=60.0)
 MAX_RESULT_BYTES = 4 * 1024**3  # a take larger than 4 GiB is not a take
 
 
@@ -118,7 +126,7 @@ class HttpProvider:
         url = self.url(str(job["url"]))
         try:
             resp = await client.request(str(job.get("method", "POST")), url, json=body, headers=self.headers(),
-                                        timeout=CREATE_TIMEOUT)
+                                        timeout=timeout("create", self.env))
         except httpx.HTTPError as e:
             raise classify_create(e) from None
         if resp.status_code >= 400:
@@ -199,7 +207,7 @@ class HttpProvider:
 
     async def _get_json(self, client: httpx.AsyncClient, url: str) -> Any:
         try:
-            resp = await client.get(url, headers=self.headers(), timeout=POLL_TIMEOUT)
+            resp = await client.get(url, headers=self.headers(), timeout=timeout("poll", self.env))
         except httpx.HTTPError as e:
             raise ProviderError(f"no answer ({type(e).__name__})", transient=True) from None
         if resp.status_code >= 400:
@@ -243,7 +251,7 @@ class HttpProvider:
         h = hashlib.sha256()
         size = 0
         try:
-            async with client.stream("GET", url, headers=headers, timeout=FETCH_TIMEOUT,
+            async with client.stream("GET", url, headers=headers, timeout=timeout("fetch", self.env),
                                      follow_redirects=True) as resp:
                 if resp.status_code in (401, 403, 404, 410):
                     raise ProviderError(f"the result URL answered {resp.status_code} (expired?)", transient=True,
