@@ -107,6 +107,7 @@ class Runner:
 
     # -- the run ----------------------------------------------------------------------------------------------------
     async def run(self) -> RunResult:
+        sweep_parts(self.root)
         for key, p in self.providers.items():
             cap = self.opt.concurrency or p.max_concurrency
             self.sems.setdefault(key.split("/", 1)[1], asyncio.Semaphore(max(1, cap)))
@@ -428,6 +429,38 @@ class Runner:
             return
         self.ledger.record("failed", attempt, reason=f"download failed: {reason}", billed=True, definitive=True,
                            stage="download")
+
+
+def sweep_parts(root: Path) -> list[Path]:
+    """Remove the temp files of downloads whose run was killed (their process is gone); a live run's stay."""
+    removed = []
+    takes = root / "takes"
+    if not takes.is_dir():
+        return removed
+    for part in takes.rglob(".*.part-*"):
+        try:
+            pid = int(part.name.split(".part-", 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and _alive(pid):
+            continue
+        try:
+            if part.is_file() and not part.is_symlink():
+                part.unlink()
+                removed.append(part)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _backoff(n: int) -> float:
