@@ -154,8 +154,9 @@ class Runner:
                 self.ledger.record("unknown", a.attempt, reason="the run stopped before the provider answered the "
                                    "create; the task may exist")
             elif a.open:
-                resumed.append(asyncio.create_task(self._collect(client, job, provider, a.attempt,
-                                                                 Submitted(a.task_id or "", a.extra), resume=a)))
+                resumed.append(asyncio.create_task(self._resume(client, job, provider, a)))
+            elif a.state == "downloaded" and a.qc_ok is None and a.path and self.opt.qc is not None:
+                resumed.append(asyncio.create_task(self._check(job, a.attempt, self.root / a.path)))  # cut short
         if resumed:
             self.ui.job(job["job"], job["target"], "running", f"resuming {len(resumed)} task(s)")
             await asyncio.gather(*resumed)
@@ -295,14 +296,36 @@ class Runner:
                 if estimate is not None:
                     self.in_flight[attempt] = estimate
             self.ui.job(job["job"], job["target"], "queued", "sending")
+            final: Path | None = None
             try:
                 sub = await self._create(client, job, provider, attempt, body)
                 if sub is None:
                     return
                 self.submitted += 1
-                await self._collect(client, job, provider, attempt, sub)
+                final = await self._collect(client, job, provider, attempt, sub)
             finally:
                 self.in_flight.pop(attempt, None)
+        if final is not None:  # the provider's slot is free again while the take is checked
+            await self._check(job, attempt, final)
+
+    async def _resume(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
+                      a: Attempt) -> None:
+        """A task an earlier run sent: it is in flight at the provider, so it takes a slot while it is collected."""
+        async with self.sems[job["provider"]]:
+            final = await self._collect(client, job, provider, a.attempt, Submitted(a.task_id or "", a.extra),
+                                        resume=a)
+        if final is not None:
+            await self._check(job, a.attempt, final)
+
+    async def _check(self, job: Mapping[str, Any], attempt: str, final: Path) -> None:
+        if self.opt.qc is None:
+            return
+        self.ui.job(job["job"], job["target"], "checking", "")
+        event = await asyncio.to_thread(self.opt.qc, final, job)
+        self.ledger.record("qc", attempt, **{**event, "path": rel(self.root, final)})
+        if not event.get("ok", True):
+            worst = next((f.get("message") for f in event.get("findings", ())), "quality check failed")
+            self.ui.job(job["job"], job["target"], "checking", f"{rel(self.root, final)} failed its check: {worst}")
 
     async def _create(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
                       attempt: str, body: Any) -> Submitted | None:
@@ -334,15 +357,15 @@ class Runner:
         return None
 
     async def _collect(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
-                       attempt: str, sub: Submitted, resume: Attempt | None = None) -> None:
-        """Poll a task to its end, then download its result into takes/."""
+                       attempt: str, sub: Submitted, resume: Attempt | None = None) -> Path | None:
+        """Poll a task to its end, then download its result into takes/ (the take's path, or None)."""
         urls: tuple[str, ...] = resume.urls if resume and resume.state == "result" else ()
         if not urls:
             status = await self._poll(client, job, provider, attempt, sub)
             if status is None:
-                return
+                return None
             urls = status.urls
-        await self._download(client, job, provider, attempt, sub, urls)
+        return await self._download(client, job, provider, attempt, sub, urls)
 
     async def _poll(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider, attempt: str,
                     sub: Submitted) -> Status | None:
@@ -381,7 +404,7 @@ class Runner:
                 return None
 
     async def _download(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
-                        attempt: str, sub: Submitted, urls: tuple[str, ...]) -> None:
+                        attempt: str, sub: Submitted, urls: tuple[str, ...]) -> Path | None:
         a = self.ledger.attempts[attempt]
         folder = take_dir(self.root, str(job["shot"]), str(job["target"]))
         folder.mkdir(parents=True, exist_ok=True)
@@ -420,15 +443,10 @@ class Runner:
                 async with self.lock:
                     self.spent[price.currency] = self.spent.get(price.currency, 0.0) + price.amount
                 self.ledger.record("cost", attempt, amount=price.amount, currency=price.currency, source="estimate")
-            if self.opt.qc is not None:
-                event = await asyncio.to_thread(self.opt.qc, final, job)
-                self.ledger.record("qc", attempt, **{**event, "path": path})
-                if not event.get("ok", True):
-                    worst = next((f.get("message") for f in event.get("findings", ())), "quality check failed")
-                    self.ui.job(job["job"], job["target"], "checking", f"{path} failed its check: {worst}")
-            return
+            return final
         self.ledger.record("failed", attempt, reason=f"download failed: {reason}", billed=True, definitive=True,
                            stage="download")
+        return None
 
 
 def sweep_parts(root: Path) -> list[Path]:
