@@ -299,7 +299,7 @@ class FakeServer:
             server_fake = fake
 
         self._httpd = _Server((self._host, self._port), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                         name=f"fake-{self.provider}", daemon=True)
         self._thread.start()
         return self
@@ -405,12 +405,8 @@ class FakeServer:
             raise ValueError("mode is 'refuse' or 'hang'")
         with self.lock:
             self._dead = mode
-        if mode == "refuse":
-            threading.Thread(target=self._close_listener, daemon=True).start()
-
-    def _close_listener(self) -> None:
         httpd = self._httpd
-        if httpd is not None:
+        if mode == "refuse" and httpd is not None:  # safe from a handler thread: serve_forever runs elsewhere
             httpd.shutdown()
             httpd.server_close()
 
@@ -681,6 +677,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_fake: FakeServer
     timeout = 30  # idle keep-alive connections end after this long
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         pass

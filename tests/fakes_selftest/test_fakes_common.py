@@ -12,6 +12,7 @@ import pytest
 
 from tests.fakes import FakeFreepik, body_hash
 from tests.fakes.base import FakeServer
+from tests.fakes_selftest import WEB, new_client
 
 KEY = {"x-freepik-api-key": "test-key"}
 MYSTIC = {"prompt": "a striped lighthouse at dusk", "aspect_ratio": "widescreen_16_9", "resolution": "2k"}
@@ -26,7 +27,7 @@ def fake():
 
 @pytest.fixture
 def client():
-    with httpx.Client(headers=KEY, timeout=10) as c:
+    with new_client(headers=KEY, timeout=10) as c:
         yield c
 
 
@@ -67,7 +68,7 @@ def test_submit_poll_download(fake, client, tmp_path):
     assert states == ["CREATED", "IN_PROGRESS", "COMPLETED"]
     [url] = poll(client, fake, tid)["generated"]
     assert url.startswith(fake.origin + "/files/")
-    r = httpx.get(url)
+    r = WEB.get(url)
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert r.content == fake.result_bytes(fake.task(tid))
     assert "640x360" in probe(r.content, tmp_path, "take.png")
@@ -83,7 +84,7 @@ def test_steps_zero_finishes_on_the_first_poll(fake, client):
 def test_video_results_last_as_long_as_asked(fake, client, tmp_path):
     tid = submit(client, fake, KLING, "/v1/ai/image-to-video/kling-std")
     [url] = poll_done(client, fake, tid, "/v1/ai/image-to-video/kling")["generated"]
-    r = httpx.get(url)
+    r = WEB.get(url)
     assert r.headers["content-type"] == "video/mp4" and url.endswith(".mp4")
     assert "Duration: 00:00:05.00" in probe(r.content, tmp_path, "take.mp4")
 
@@ -91,7 +92,7 @@ def test_video_results_last_as_long_as_asked(fake, client, tmp_path):
 def test_each_task_gets_its_own_valid_bytes(fake, client, tmp_path):
     a, b = submit(client, fake), submit(client, fake)
     ua, ub = (poll_done(client, fake, t)["generated"][0] for t in (a, b))
-    da, db = httpx.get(ua).content, httpx.get(ub).content
+    da, db = WEB.get(ua).content, WEB.get(ub).content
     assert hashlib.sha256(da).digest() != hashlib.sha256(db).digest()
     probe(db, tmp_path, "b.png")
 
@@ -99,7 +100,7 @@ def test_each_task_gets_its_own_valid_bytes(fake, client, tmp_path):
 def test_result_bytes_from_the_test(client):
     with FakeFreepik(steps=0, result=lambda task: b"\xff\xd8\xff-jpeg-of-" + task.id.encode()) as fake:
         tid = submit(client, fake)
-        r = httpx.get(poll(client, fake, tid)["generated"][0])
+        r = WEB.get(poll(client, fake, tid)["generated"][0])
         assert r.content == b"\xff\xd8\xff-jpeg-of-" + tid.encode() and r.headers["content-type"] == "image/jpeg"
 
 
@@ -138,14 +139,14 @@ def test_the_log_keeps_bodies_and_hides_keys(fake, client):
 def test_downloads_log_whether_a_key_was_sent(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     client.get(url)  # the client that carries the key
-    httpx.get(url)
+    WEB.get(url)
     leaked, clean = fake.calls("download")
     assert "x-freepik-api-key" in leaked.headers and "x-freepik-api-key" not in clean.headers
 
 
 def test_concurrent_creates_are_all_counted(fake):
     def worker(i: int) -> None:
-        with httpx.Client(headers=KEY, timeout=10) as c:
+        with new_client(headers=KEY, timeout=10) as c:
             for j in range(5):
                 assert c.post(fake.url("/v1/ai/mystic"), json={"prompt": f"{i}-{j}"}).status_code == 200
 
@@ -164,8 +165,8 @@ def test_env_points_filmc_here(fake):
 # ---------------------------------------------------------------- auth and bodies
 
 def test_wrong_or_missing_key_is_401(fake):
-    assert httpx.post(fake.url("/v1/ai/mystic"), json=MYSTIC).json() == {"message": "Missing API key"}
-    r = httpx.post(fake.url("/v1/ai/mystic"), json=MYSTIC, headers={"x-freepik-api-key": "nope"})
+    assert WEB.post(fake.url("/v1/ai/mystic"), json=MYSTIC).json() == {"message": "Missing API key"}
+    r = WEB.post(fake.url("/v1/ai/mystic"), json=MYSTIC, headers={"x-freepik-api-key": "nope"})
     assert r.status_code == 401 and r.json() == {"message": "Invalid API key"}
     assert fake.create_count == 0
 
@@ -268,11 +269,11 @@ def test_poll_errors_leave_the_task_alone(fake, client):
 
 def test_timeout_after_the_create_was_recorded(fake):
     fake.fault("create", timeout=True, delay=5)
-    with httpx.Client(headers=KEY, timeout=httpx.Timeout(10, read=0.3)) as c, pytest.raises(httpx.ReadTimeout):
+    with new_client(headers=KEY, timeout=httpx.Timeout(10, read=0.3)) as c, pytest.raises(httpx.ReadTimeout):
         c.post(fake.url("/v1/ai/mystic"), json=MYSTIC)
     assert fake.create_count == 1 and fake.creates_for(MYSTIC) == 1
     task = fake.task()
-    with httpx.Client(headers=KEY, timeout=10) as c:  # the task exists and finishes like any other
+    with new_client(headers=KEY, timeout=10) as c:  # the task exists and finishes like any other
         assert poll_done(c, fake, task.id)["status"] == "COMPLETED"
 
 
@@ -320,52 +321,52 @@ def test_truncated_download(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", truncate=True)
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.get(url)
-    assert httpx.get(url).status_code == 200
+        WEB.get(url)
+    assert WEB.get(url).status_code == 200
 
 
 def test_stalled_download(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", stall=3)
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(url, timeout=httpx.Timeout(10, read=0.3))
+        WEB.get(url, timeout=httpx.Timeout(10, read=0.3))
     fake.fault("download", stall=0.2)
-    assert httpx.get(url, timeout=10).content == fake.result_bytes(fake.task())
+    assert WEB.get(url, timeout=10).content == fake.result_bytes(fake.task())
 
 
 def test_slow_first_byte(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", delay=3)
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(url, timeout=httpx.Timeout(10, read=0.3))
+        WEB.get(url, timeout=httpx.Timeout(10, read=0.3))
 
 
 def test_urls_expire_after_one_use_and_a_new_poll_gives_fresh_ones(fake, client):
     fake.expire_urls(after_uses=1)
     tid = submit(client, fake)
     url = poll_done(client, fake, tid)["generated"][0]
-    assert httpx.get(url).status_code == 200
-    r = httpx.get(url)
+    assert WEB.get(url).status_code == 200
+    r = WEB.get(url)
     assert r.status_code == 403 and b"Request has expired" in r.content
     fresh = poll(client, fake, tid)["generated"][0]
-    assert fresh != url and httpx.get(fresh).status_code == 200
+    assert fresh != url and WEB.get(fresh).status_code == 200
 
 
 def test_urls_expire_after_some_seconds(fake, client):
     fake.expire_urls(after_uses=None, after_seconds=0, status=404)
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
-    assert httpx.get(url).status_code == 404
+    assert WEB.get(url).status_code == 404
 
 
 def test_a_one_off_403_on_download(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", status=403)
-    assert httpx.get(url).status_code == 403
-    assert httpx.get(url).status_code == 200
+    assert WEB.get(url).status_code == 403
+    assert WEB.get(url).status_code == 200
 
 
 def test_unknown_file_is_404(fake):
-    assert httpx.get(fake.url("/files/nope/x.png")).status_code == 404
+    assert WEB.get(fake.url("/files/nope/x.png")).status_code == 404
 
 
 # ---------------------------------------------------------------- dying and stopping
@@ -375,7 +376,7 @@ def test_die_refuse_closes_the_port(fake, client):
     fake.fault("poll", die="refuse")
     with pytest.raises(httpx.TransportError):
         client.get(fake.url(f"/v1/ai/mystic/{tid}"))
-    with pytest.raises(httpx.ConnectError), httpx.Client(headers=KEY, timeout=5) as fresh:
+    with pytest.raises(httpx.ConnectError), new_client(headers=KEY, timeout=5) as fresh:
         fresh.get(fake.url(f"/v1/ai/mystic/{tid}"))
 
 
