@@ -506,12 +506,12 @@ class FakeServer:
 
     # -- result files ----------------------------------------------------------------------------------------------
     def result_bytes(self, task: Task) -> bytes:
-        """The bytes a task's result URL serves: the test's bytes, else a PNG or an MP4 as long as the body asked,
-        tagged with the task id."""
+        """The bytes a task's result URL serves: the test's bytes as given (or `result(task)`), else a PNG or an
+        MP4 as long as the body asked, tagged with the task id so no two tasks share bytes."""
         if callable(self.result):
             return self.result(task)
         if isinstance(self.result, bytes | bytearray):
-            return media.tag(bytes(self.result), task.id)
+            return bytes(self.result)
         data = media.png() if task.kind == "image" else media.mp4(media.seconds_from(task.body))
         return media.tag(data, task.id)
 
@@ -600,7 +600,7 @@ class FakeServer:
         req.kind = "unknown"
         if allowed:
             return self.error(405, f"method {req.method} not allowed for {req.path}")
-        return self.error("not_found", f"no route for {req.method} {req.path}")
+        return self.error(404, f"no route for {req.method} {req.path}")
 
     def _run(self, route: Route, req: Request) -> Response:
         if req.kind != "download":

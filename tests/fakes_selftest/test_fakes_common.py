@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import subprocess
 import threading
@@ -12,7 +13,7 @@ import pytest
 
 from tests.fakes import FakeFreepik, body_hash
 from tests.fakes.base import FakeServer
-from tests.fakes_selftest import WEB, new_client
+from tests.fakes_selftest import TLS, WEB, new_client
 
 KEY = {"x-freepik-api-key": "test-key"}
 MYSTIC = {"prompt": "a striped lighthouse at dusk", "aspect_ratio": "widescreen_16_9", "resolution": "2k"}
@@ -102,6 +103,33 @@ def test_result_bytes_from_the_test(client):
         tid = submit(client, fake)
         r = WEB.get(poll(client, fake, tid)["generated"][0])
         assert r.content == b"\xff\xd8\xff-jpeg-of-" + tid.encode() and r.headers["content-type"] == "image/jpeg"
+
+
+def test_fixed_result_bytes_are_served_as_given(client):
+    webp = b"RIFF\x10\x00\x00\x00WEBPVP8 fake"
+    with FakeFreepik(steps=0, result=webp) as fake:
+        url = poll(client, fake, submit(client, fake))["generated"][0]
+        r = WEB.get(url)
+        assert r.content == webp and r.headers["content-type"] == "image/webp" and url.endswith(".webp")
+
+
+def test_the_async_client_runs_many_jobs_at_once(fake):
+    async def one(c: httpx.AsyncClient, i: int) -> bytes:
+        r = await c.post(fake.url("/v1/ai/mystic"), json={"prompt": f"shot {i}"})
+        tid = r.json()["data"]["task_id"]
+        for _ in range(10):
+            data = (await c.get(fake.url(f"/v1/ai/mystic/{tid}"))).json()["data"]
+            if data["status"] == "COMPLETED":
+                return (await c.get(data["generated"][0])).content
+        raise AssertionError("never finished")
+
+    async def main() -> list[bytes]:
+        async with httpx.AsyncClient(headers=KEY, timeout=10, verify=TLS) as c:
+            return await asyncio.gather(*(one(c, i) for i in range(12)))
+
+    takes = asyncio.run(main())
+    assert len(set(takes)) == 12 and fake.create_count == 12
+    assert len(fake.calls("poll")) == 12 * 3
 
 
 def test_the_poll_path_must_match_the_create(fake, client):
