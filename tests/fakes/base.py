@@ -82,6 +82,7 @@ class Task:
     polls: int = 0
     state: str = "queued"
     finished: float | None = None
+    seq: int = 0  # creation order (1, 2, ...), for lists sorted newest first
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -461,7 +462,7 @@ class FakeServer:
         with self.lock:
             tid = task_id or str(uuid.uuid4())
             t = Task(id=tid, kind=kind or self.default_kind, body=req.json, path=req.path, created=time.time(),
-                     outcome=self.outcome, reason=self.reason, extra=dict(extra))
+                     outcome=self.outcome, reason=self.reason, seq=len(self.tasks) + 1, extra=dict(extra))
             self.tasks[tid] = t
             self.creates[body_hash(req.json)] += 1
             return t

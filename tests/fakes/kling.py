@@ -189,6 +189,6 @@ class FakeKling(FakeServer):
             return self.error("invalid", "pageNum 1-1000, pageSize 1-500")
         with self.lock:
             tasks = [t for t in self.tasks.values() if t.extra.get("family") == req.params["family"]]
-            tasks.sort(key=lambda t: t.created, reverse=True)
+            tasks.sort(key=lambda t: t.seq, reverse=True)
             items = [self._data(t) for t in tasks[(page - 1) * size: page * size]]
         return self._envelope(200, 0, "SUCCEED", items)

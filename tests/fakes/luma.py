@@ -110,7 +110,7 @@ class FakeLuma(FakeServer):
             return self.error("invalid", "limit and offset are numbers")
         with self.lock:
             tasks = sorted((t for t in self.tasks.values() if not t.extra.get("deleted")),
-                           key=lambda t: t.created, reverse=True)
+                           key=lambda t: t.seq, reverse=True)
             page = [self._generation(t) for t in tasks[offset: offset + limit]]
         return Response.json(200, {"generations": page, "has_more": offset + limit < len(tasks),
                                    "count": len(page)})

@@ -91,7 +91,7 @@ class FakeMiniMax(FakeServer):
         if task is None:
             return self.error("not_found")
         self.advance(task, req)
-        body = {"task_id": task.id, "status": STATUS[task.state], "file_id": "", "base_resp": _ok()}
+        body = {"task_id": task.id, "status": self._word(task), "file_id": "", "base_resp": _ok()}
         if task.state == "done":
             with self.lock:
                 task.extra.setdefault("file_id", self._id())
@@ -100,6 +100,14 @@ class FakeMiniMax(FakeServer):
         elif task.state == "failed" and task.outcome == "moderated":
             body["base_resp"] = {"status_code": 1027, "status_msg": task.reason or "output new_sensitive"}
         return Response.json(200, body, task_id=task.id)
+
+    def _word(self, task) -> str:
+        """Preparing on the first poll, Queueing after it, Processing on the last poll before the end."""
+        if task.terminal:
+            return STATUS[task.state]
+        if task.polls >= self.steps:
+            return "Processing"
+        return "Preparing" if task.polls <= 1 else "Queueing"
 
     def _retrieve(self, req: Request) -> Response:
         fid = req.query.get("file_id", "")

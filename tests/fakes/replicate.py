@@ -177,7 +177,7 @@ class FakeReplicate(FakeServer):
         with self.lock:
             tasks = [t for t in self.tasks.values() if (after is None or _micros(t.created) >= after)
                      and (before is None or _micros(t.created) < before)]
-            tasks.sort(key=lambda t: t.created, reverse=True)
+            tasks.sort(key=lambda t: t.seq, reverse=True)
             page = [self._prediction(t) for t in tasks[offset: offset + self.page_size]]
 
         def link(at: int) -> str:

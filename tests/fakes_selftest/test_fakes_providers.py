@@ -109,8 +109,8 @@ DRIVERS: dict[str, Driver] = {
         lambda c, f: c.post(f.url("/v1/video_generation"), json={"model": "MiniMax-Hailuo-02", "prompt": "waves",
                                                                   "duration": 6}),
         lambda j: j["task_id"], lambda c, f, t, j: c.get(f.url("/v1/query/video_generation"), params={"task_id": t}),
-        lambda j: j.get("status", "Queueing"), _minimax_urls,
-        ("Queueing", "Queueing", "Processing", "Success"), ("Fail", "Fail")),
+        lambda j: j.get("status", "-"), _minimax_urls,
+        ("-", "Preparing", "Processing", "Success"), ("Fail", "Fail")),
     "comfyui": Driver(
         FakeComfyUI, lambda f: {},
         lambda c, f: c.post(f.url("/prompt"), json={"prompt": GRAPH, "client_id": "filmc-test"}),
@@ -284,6 +284,17 @@ def test_freepik_poll_paths(submit, poll):
     with FakeFreepik(steps=0) as fake, new_client(headers={"x-freepik-api-key": "test-key"}) as c:
         tid = c.post(fake.url(submit), json=body).json()["data"]["task_id"]
         assert c.get(fake.url(f"{poll}/{tid}")).json()["data"]["status"] == "COMPLETED"
+
+
+def test_freepik_lists_a_familys_tasks():
+    with FakeFreepik() as fake, new_client(headers={"x-freepik-api-key": "test-key"}) as c:
+        a = c.post(fake.url("/v1/ai/mystic"), json={"prompt": "a"}).json()["data"]["task_id"]
+        b = c.post(fake.url("/v1/ai/mystic"), json={"prompt": "b"}).json()["data"]["task_id"]
+        c.post(fake.url("/v1/ai/image-to-video/kling-std"), json={"duration": "5"})
+        listed = c.get(fake.url("/v1/ai/mystic")).json()["data"]
+        assert [t["task_id"] for t in listed] == [b, a] and listed[0]["status"] == "CREATED"
+        assert len(c.get(fake.url("/v1/ai/image-to-video/kling")).json()["data"]) == 1
+        assert fake.calls("list")
 
 
 def test_freepik_hailuo_1080p_is_6_seconds_only_and_unknown_models_404():
@@ -463,6 +474,14 @@ def test_minimax_images_unknown_ids_and_moderation():
         assert got["status"] == "Fail" and got["base_resp"]["status_code"] == 1027
         fake.fault("retrieve", error="rate_limit")
         assert c.get(fake.url("/v1/files/retrieve"), params={"file_id": "1"}).json()["base_resp"]["status_code"] == 1002
+
+
+def test_minimax_status_words():
+    with FakeMiniMax(steps=4) as fake, new_client(headers={"Authorization": "Bearer test-key"}) as c:
+        tid = c.post(fake.url("/v1/video_generation"), json={"model": "MiniMax-Hailuo-02", "prompt": "x"}).json()
+        words = [c.get(fake.url("/v1/query/video_generation"), params={"task_id": tid["task_id"]}).json()["status"]
+                 for _ in range(5)]
+        assert words == ["Preparing", "Queueing", "Queueing", "Processing", "Success"]
 
 
 def test_minimax_5xx_is_a_real_http_status():
