@@ -640,7 +640,13 @@ class FakeServer:
             if isinstance(f.body, dict | list):
                 resp = Response.json(status, f.body)
             else:
-                resp = Response.raw(status, f.body, "application/json")
+                raw = f.body.encode("utf-8") if isinstance(f.body, str) else bytes(f.body)
+                try:
+                    json.loads(raw)
+                    ctype = "application/json"
+                except ValueError:
+                    ctype = "text/html" if raw.lstrip()[:1] == b"<" else "text/plain"
+                resp = Response.raw(status, raw, ctype)
         elif f.error is not None:
             resp = self.error(f.error, f.reason, retry_after=f.retry_after)
         else:
@@ -698,8 +704,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raw = self._read_chunked()
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
         req = Request(self.command, parts.path, query, headers, raw)
         if raw:
             try:
@@ -721,6 +730,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         fake.record(req, resp)
         self._send(resp)
+
+    def _read_chunked(self) -> bytes:
+        out = bytearray()
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(out)
+            out += self.rfile.read(size)
+            self.rfile.readline()
 
     def _send(self, resp: Response) -> None:
         fake = self.server_fake

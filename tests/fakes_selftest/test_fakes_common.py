@@ -213,6 +213,17 @@ def test_schema_violations_are_refused_in_the_provider_shape(fake, client):
     assert {p["name"] for p in r.json()["invalid_params"]} == {"duration"}
 
 
+def test_chunked_request_bodies_are_read(fake, client):
+    def parts():
+        yield b'{"prompt": '
+        yield b'"a lighthouse"}'
+
+    r = client.post(fake.url("/v1/ai/mystic"), content=parts(), headers={"content-type": "application/json"})
+    assert r.status_code == 200 and fake.task().body == {"prompt": "a lighthouse"}
+    assert fake.calls("create")[0].headers["transfer-encoding"] == "chunked"
+    submit(client, fake)  # the connection is still in step
+
+
 def test_a_body_that_is_not_json_is_refused(fake, client):
     r = client.post(fake.url("/v1/ai/mystic"), content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400 and fake.create_count == 0
@@ -283,6 +294,7 @@ def test_custom_body_and_headers(fake, client):
     tid = submit(client, fake)
     r = client.get(fake.url(f"/v1/ai/mystic/{tid}"))
     assert r.status_code == 502 and r.text == "<html>bad gateway</html>" and r.headers["x-upstream"] == "down"
+    assert r.headers["content-type"] == "text/html"
 
 
 def test_poll_errors_leave_the_task_alone(fake, client):
