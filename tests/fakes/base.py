@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import media
@@ -291,7 +291,7 @@ class FakeServer:
         return env
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         if self._httpd is not None:
             return self
         fake = self
@@ -315,7 +315,7 @@ class FakeServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -24,6 +24,8 @@ stored docs.freepik.com pages; "[V]" there = vendor text):
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import FakeServer, Request, Response
 
 KLING_POLL = {"kling-std": "kling", "kling-pro": "kling", "kling-v2": "kling-v2", "kling-v2-1-std": "kling-v2-1",
@@ -41,7 +43,7 @@ class FakeFreepik(FakeServer):
     provider = "freepik"
     env_key = "FREEPIK_API_KEY"
 
-    def __init__(self, *, header: str = "x-freepik-api-key", create_shape: str = "data", **kw):
+    def __init__(self, *, header: str = "x-freepik-api-key", create_shape: str = "data", **kw: Any):
         self.header = header.lower()
         self.create_shape = create_shape
         super().__init__(**kw)
@@ -67,7 +69,8 @@ class FakeFreepik(FakeServer):
             return Response.json(401, {"message": "Invalid API key"})
         return None
 
-    def error(self, what, message=None, *, retry_after=None, invalid=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *, retry_after: float | None = None,
+              invalid: list[tuple[str, str]] | None = None) -> Response:
         if what in ("invalid", 400, "moderated"):
             body = {"message": message or "Your request parameters didn't validate.",
                     "invalid_params": [{"name": n, "reason": r} for n, r in (invalid or [])]}
