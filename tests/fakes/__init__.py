@@ -20,7 +20,8 @@ At a glance (details in base.py; wire facts and their sources in each provider's
 - counters: `fake.create_count`, `fake.creates` (Counter by body_hash), `fake.creates_for(body)`,
   `fake.calls(kind)` / `fake.requests` (Recorded: kind, method, path, query, headers with secret values
   "<redacted>", body, status, task_id, t), `fake.tasks` / `fake.task(id)` (Task: state, polls, outcome, ...),
-  `fake.result_bytes(task)` (what its result URL serves).
+  `fake.result_bytes(task)` (what its result URL serves), `fake.in_flight` / `fake.peak_in_flight` (unfinished
+  tasks now / at most); `fake.max_in_flight = n` refuses creates beyond n unfinished tasks with the 429 error.
 - `python -m tests.fakes <provider> --port 8765` serves one by hand.
 """
 

@@ -251,6 +251,8 @@ class FakeServer:
         self.url_ttl: float | None = None
         self.url_uses: int | None = None
         self.expired_status = 403
+        self.max_in_flight: int | None = None  # creates beyond this many unfinished tasks get the 429 error
+        self.peak_in_flight = 0  # the most unfinished tasks there ever were at once
         self.lock = threading.RLock()
         self.tasks: dict[str, Task] = {}
         self.creates: Counter[str] = Counter()
@@ -465,7 +467,14 @@ class FakeServer:
                      outcome=self.outcome, reason=self.reason, seq=len(self.tasks) + 1, extra=dict(extra))
             self.tasks[tid] = t
             self.creates[body_hash(req.json)] += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             return t
+
+    @property
+    def in_flight(self) -> int:
+        """Tasks created and not finished (a task finishes when a poll reports its end)."""
+        with self.lock:
+            return sum(not t.terminal for t in self.tasks.values())
 
     def advance(self, task: Task, req: Request | None = None) -> Task:
         """Count one poll: the first `steps` polls answer queued (the first) or running, the next one finishes."""
@@ -608,6 +617,8 @@ class FakeServer:
             denied = self.check_auth(req)
             if denied is not None:
                 return denied
+        if req.kind == "create" and self.max_in_flight is not None and self.in_flight >= self.max_in_flight:
+            return self.error("rate_limit", retry_after=1)
         f = self._take_fault(req)
         req.fault = f
         if f is not None and f.die:

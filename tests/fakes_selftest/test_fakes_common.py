@@ -186,6 +186,17 @@ def test_concurrent_creates_are_all_counted(fake):
     assert fake.create_count == 40 and len(fake.tasks) == 40 and len(fake.creates) == 40
 
 
+def test_in_flight_limit_and_peak(fake, client):
+    fake.max_in_flight = 2
+    a, b = submit(client, fake), submit(client, fake)
+    r = client.post(fake.url("/v1/ai/mystic"), json=MYSTIC)
+    assert r.status_code == 429 and r.json() == {"message": "Rate limit exceeded"}
+    poll_done(client, fake, a)
+    submit(client, fake)
+    assert fake.peak_in_flight == 2 and fake.in_flight == 2 and fake.create_count == 3
+    assert b in fake.tasks
+
+
 def test_env_points_filmc_here(fake):
     assert fake.env() == {"FILMC_FREEPIK_BASE_URL": fake.base_url, "FREEPIK_API_KEY": "test-key"}
 
