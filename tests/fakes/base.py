@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import media
@@ -82,6 +82,7 @@ class Task:
     polls: int = 0
     state: str = "queued"
     finished: float | None = None
+    seq: int = 0  # creation order (1, 2, ...), for lists sorted newest first
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -250,6 +251,8 @@ class FakeServer:
         self.url_ttl: float | None = None
         self.url_uses: int | None = None
         self.expired_status = 403
+        self.max_in_flight: int | None = None  # creates beyond this many unfinished tasks get the 429 error
+        self.peak_in_flight = 0  # the most unfinished tasks there ever were at once
         self.lock = threading.RLock()
         self.tasks: dict[str, Task] = {}
         self.creates: Counter[str] = Counter()
@@ -290,7 +293,7 @@ class FakeServer:
         return env
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         if self._httpd is not None:
             return self
         fake = self
@@ -299,7 +302,7 @@ class FakeServer:
             server_fake = fake
 
         self._httpd = _Server((self._host, self._port), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                         name=f"fake-{self.provider}", daemon=True)
         self._thread.start()
         return self
@@ -314,7 +317,7 @@ class FakeServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -405,12 +408,8 @@ class FakeServer:
             raise ValueError("mode is 'refuse' or 'hang'")
         with self.lock:
             self._dead = mode
-        if mode == "refuse":
-            threading.Thread(target=self._close_listener, daemon=True).start()
-
-    def _close_listener(self) -> None:
         httpd = self._httpd
-        if httpd is not None:
+        if mode == "refuse" and httpd is not None:  # safe from a handler thread: serve_forever runs elsewhere
             httpd.shutdown()
             httpd.server_close()
 
@@ -465,10 +464,17 @@ class FakeServer:
         with self.lock:
             tid = task_id or str(uuid.uuid4())
             t = Task(id=tid, kind=kind or self.default_kind, body=req.json, path=req.path, created=time.time(),
-                     outcome=self.outcome, reason=self.reason, extra=dict(extra))
+                     outcome=self.outcome, reason=self.reason, seq=len(self.tasks) + 1, extra=dict(extra))
             self.tasks[tid] = t
             self.creates[body_hash(req.json)] += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             return t
+
+    @property
+    def in_flight(self) -> int:
+        """Tasks created and not finished (a task finishes when a poll reports its end)."""
+        with self.lock:
+            return sum(not t.terminal for t in self.tasks.values())
 
     def advance(self, task: Task, req: Request | None = None) -> Task:
         """Count one poll: the first `steps` polls answer queued (the first) or running, the next one finishes."""
@@ -510,12 +516,12 @@ class FakeServer:
 
     # -- result files ----------------------------------------------------------------------------------------------
     def result_bytes(self, task: Task) -> bytes:
-        """The bytes a task's result URL serves: the test's bytes, else a PNG or an MP4 as long as the body asked,
-        tagged with the task id."""
+        """The bytes a task's result URL serves: the test's bytes as given (or `result(task)`), else a PNG or an
+        MP4 as long as the body asked, tagged with the task id so no two tasks share bytes."""
         if callable(self.result):
             return self.result(task)
         if isinstance(self.result, bytes | bytearray):
-            return media.tag(bytes(self.result), task.id)
+            return bytes(self.result)
         data = media.png() if task.kind == "image" else media.mp4(media.seconds_from(task.body))
         return media.tag(data, task.id)
 
@@ -604,13 +610,15 @@ class FakeServer:
         req.kind = "unknown"
         if allowed:
             return self.error(405, f"method {req.method} not allowed for {req.path}")
-        return self.error("not_found", f"no route for {req.method} {req.path}")
+        return self.error(404, f"no route for {req.method} {req.path}")
 
     def _run(self, route: Route, req: Request) -> Response:
         if req.kind != "download":
             denied = self.check_auth(req)
             if denied is not None:
                 return denied
+        if req.kind == "create" and self.max_in_flight is not None and self.in_flight >= self.max_in_flight:
+            return self.error("rate_limit", retry_after=1)
         f = self._take_fault(req)
         req.fault = f
         if f is not None and f.die:
@@ -643,7 +651,13 @@ class FakeServer:
             if isinstance(f.body, dict | list):
                 resp = Response.json(status, f.body)
             else:
-                resp = Response.raw(status, f.body, "application/json")
+                raw = f.body.encode("utf-8") if isinstance(f.body, str) else bytes(f.body)
+                try:
+                    json.loads(raw)
+                    ctype = "application/json"
+                except ValueError:
+                    ctype = "text/html" if raw.lstrip()[:1] == b"<" else "text/plain"
+                resp = Response.raw(status, raw, ctype)
         elif f.error is not None:
             resp = self.error(f.error, f.reason, retry_after=f.retry_after)
         else:
@@ -682,6 +696,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_fake: FakeServer
     timeout = 30  # idle keep-alive connections end after this long
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         pass
 
@@ -697,8 +715,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raw = self._read_chunked()
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
         req = Request(self.command, parts.path, query, headers, raw)
         if raw:
             try:
@@ -720,6 +741,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         fake.record(req, resp)
         self._send(resp)
+
+    def _read_chunked(self) -> bytes:
+        out = bytearray()
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(out)
+            out += self.rfile.read(size)
+            self.rfile.readline()
 
     def _send(self, resp: Response) -> None:
         fake = self.server_fake

@@ -21,6 +21,8 @@ A test that wants proof the client follows `polling_url` instead of building the
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import FakeServer, Request, Response
 
 MODELS = {"flux-dev": 2.5, "flux-pro-1.1": 4.0, "flux-pro-1.1-ultra": 6.0, "flux-pro-1.1-raw": 6.0,
@@ -34,7 +36,7 @@ class FakeBFL(FakeServer):
     provider = "bfl"
     env_key = "BFL_API_KEY"
 
-    def __init__(self, *, polling_path: str = "/v1/get_result", moderation: str = "Content Moderated", **kw):
+    def __init__(self, *, polling_path: str = "/v1/get_result", moderation: str = "Content Moderated", **kw: Any):
         self.polling_path = polling_path
         self.moderation = moderation  # the status a moderated task ends with (or "Request Moderated")
         super().__init__(**kw)
@@ -51,7 +53,8 @@ class FakeBFL(FakeServer):
             return Response.json(401, {"detail": "Invalid API key"})
         return None
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         if what in ("rate_limit", 429):
             wait = retry_after if retry_after is not None else 5
             return Response.json(429, {"error": "rate_limit_exceeded", "message": message or

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
-from .base import FakeServer, Request, Response
+from .base import FakeServer, Request, Response, Task
 
 OUTPUT_NODES = {"SaveImage", "PreviewImage", "SaveAnimatedWEBP", "SaveAnimatedPNG", "SaveVideo", "SaveWEBM",
                 "VHS_VideoCombine"}
@@ -37,7 +38,7 @@ class FakeComfyUI(FakeServer):
     env_key = None
     kinds = ("create", "poll", "download", "queue")
 
-    def __init__(self, **kw):
+    def __init__(self, **kw: Any):
         self.number = 0
         self._counter = 0
         super().__init__(**kw)
@@ -51,7 +52,8 @@ class FakeComfyUI(FakeServer):
         self.route("GET", rf"{a}/view", "download", self._view)
         self.route("GET", rf"{a}/system_stats", "queue", self._stats)
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         if what in ("not_found", 404):
             return Response(404, b"", {"Content-Type": "text/plain"})
         status = what if isinstance(what, int) else {"invalid": 400, "moderated": 400, "auth": 401, "credits": 402,
@@ -109,7 +111,7 @@ class FakeComfyUI(FakeServer):
         return Response.json(200, {"prompt_id": task.id, "number": number, "node_errors": {}}, task_id=task.id)
 
     # -- history, queue, view --------------------------------------------------------------------------------------
-    def _entry(self, task) -> dict:
+    def _entry(self, task: Task) -> dict:
         extra_data = {"client_id": task.body.get("client_id")} if task.body.get("client_id") else {}
         prompt = [task.extra["number"], task.id, task.body["prompt"], extra_data, task.extra["outputs"]]
         started = int(task.created * 1000)

@@ -24,9 +24,10 @@ No request body schema exists for fal apps: bodies only have to be JSON objects 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from . import media
-from .base import FakeServer, Request, Response
+from .base import FakeServer, Request, Response, Task
 
 NAMESPACES = ("workflows", "comfy")
 STATUS = {"queued": "IN_QUEUE", "running": "IN_PROGRESS"}
@@ -45,7 +46,7 @@ class FakeFal(FakeServer):
     env_key = "FAL_KEY"
     kinds = ("create", "poll", "result", "cancel", "download")
 
-    def __init__(self, *, kind: str | None = None, **kw):
+    def __init__(self, *, kind: str | None = None, **kw: Any):
         self.kind = kind  # "image" | "video" | None: from the app id
         super().__init__(**kw)
 
@@ -63,7 +64,8 @@ class FakeFal(FakeServer):
             return Response.json(401, {"detail": "Invalid key"})
         return None
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         if what in ("invalid", 422):
             return Response.json(422, {"detail": [{"loc": ["body"], "msg": message or "Invalid input",
                                                    "type": "value_error"}]})
@@ -94,7 +96,7 @@ class FakeFal(FakeServer):
                 "queue_position": 0, "gateway_request_id": task.id}
         return Response.json(200, body, task_id=task.id)
 
-    def _find(self, req: Request):
+    def _find(self, req: Request) -> Task | None:
         with self.lock:
             task = self.tasks.get(req.params["id"])
         return task if task is not None and task.extra["app"] == req.params["app"] else None
@@ -123,7 +125,7 @@ class FakeFal(FakeServer):
             body["error"], body["error_type"] = "Request was cancelled", "cancelled"
         return Response.json(200, body, task_id=task.id)
 
-    def _output(self, task) -> dict:
+    def _output(self, task: Task) -> dict:
         data = self.result_bytes(task)
         ctype, url = media.sniff(data), self.result_url(task)
         if task.kind == "video":

@@ -17,10 +17,14 @@ stored docs.freepik.com pages; "[V]" there = vendor text):
   Error"}`, 503 `{"message": "Service Unavailable. Please try again later."}` [§1.1, V].
   Guesses: 429 body `{"message": "Rate limit exceeded"}` (status documented, body not), out of credits as 402
   `{"message": ...}`, unknown task 404 `{"message": "Not found"}`, moderation shows only as FAILED.
+- `GET /v1/ai/mystic` "Get the status of all Mystic tasks" (likewise per family) [endpoint list of a Freepik
+  client, V-3p]; its answer `{"data": [{"task_id", "status"}]}` is a guess.
 - request bodies are checked against schema/requests/{mystic,flux,kling,hailuo}.freepik.json.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from .base import FakeServer, Request, Response
 
@@ -39,12 +43,16 @@ class FakeFreepik(FakeServer):
     provider = "freepik"
     env_key = "FREEPIK_API_KEY"
 
-    def __init__(self, *, header: str = "x-freepik-api-key", create_shape: str = "data", **kw):
+    def __init__(self, *, header: str = "x-freepik-api-key", create_shape: str = "data", **kw: Any):
         self.header = header.lower()
         self.create_shape = create_shape
         super().__init__(**kw)
 
+    kinds = ("create", "poll", "download", "list")
+
     def setup(self) -> None:
+        self.route("GET", r"/v1/ai/(?P<family>mystic|text-to-image/[a-z0-9.-]+|image-to-video/[a-z0-9.-]+)", "list",
+                   self._list)
         self.route("POST", r"/v1/ai/mystic", "create", self._create_mystic)
         self.route("GET", r"/v1/ai/mystic/(?P<id>[^/]+)", "poll", self._poll)
         self.route("POST", r"/v1/ai/text-to-image/(?P<model>[a-z0-9.-]+)", "create", self._create_t2i)
@@ -61,7 +69,8 @@ class FakeFreepik(FakeServer):
             return Response.json(401, {"message": "Invalid API key"})
         return None
 
-    def error(self, what, message=None, *, retry_after=None, invalid=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *, retry_after: float | None = None,
+              invalid: list[tuple[str, str]] | None = None) -> Response:
         if what in ("invalid", 400, "moderated"):
             body = {"message": message or "Your request parameters didn't validate.",
                     "invalid_params": [{"name": n, "reason": r} for n, r in (invalid or [])]}
@@ -121,3 +130,12 @@ class FakeFreepik(FakeServer):
         generated = [self.result_url(task)] if task.state == "done" else []
         body = {"data": {"task_id": task.id, "status": STATUS[task.state], "generated": generated}}
         return Response.json(200, body, task_id=task.id)
+
+    def _list(self, req: Request) -> Response:
+        """Every task of one family (`GET /v1/ai/mystic` lists all Mystic tasks), newest first."""
+        family = f"/v1/ai/{req.params['family']}"
+        with self.lock:
+            tasks = sorted((t for t in self.tasks.values() if t.extra["poll"] == family),
+                           key=lambda t: t.seq, reverse=True)
+            items = [{"task_id": t.id, "status": STATUS[t.state]} for t in tasks]
+        return Response.json(200, {"data": items})

@@ -31,8 +31,9 @@ import hmac
 import json
 import time
 import uuid
+from typing import Any
 
-from .base import FakeServer, Request, Response
+from .base import FakeServer, Request, Response, Task
 
 STATUS = {"queued": "submitted", "running": "processing", "done": "succeed", "failed": "failed",
           "cancelled": "failed"}
@@ -71,7 +72,7 @@ class FakeKling(FakeServer):
     kinds = ("create", "poll", "download", "list")
     default_kind = "video"
 
-    def __init__(self, *, access_key: str = "test-access-key", secret_key: str = "test-secret-key", **kw):
+    def __init__(self, *, access_key: str = "test-access-key", secret_key: str = "test-secret-key", **kw: Any):
         self.secret_key = secret_key
         super().__init__(key=access_key, **kw)
 
@@ -92,11 +93,13 @@ class FakeKling(FakeServer):
         self.route("GET", rf"/v1/{fam}", "list", self._list)
 
     # -- auth and errors -------------------------------------------------------------------------------------------
-    def _envelope(self, status: int, code: int, message: str, data=None, task_id: str | None = None) -> Response:
+    def _envelope(self, status: int, code: int, message: str, data: Any = None,
+                  task_id: str | None = None) -> Response:
         return Response.json(status, {"code": code, "message": message, "request_id": str(uuid.uuid4()),
                                       "data": data}, task_id=task_id)
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         if isinstance(what, int):
             status, code, default = what, BY_STATUS.get(what, 5000), f"Error {what}"
         else:
@@ -128,7 +131,7 @@ class FakeKling(FakeServer):
         return None
 
     # -- tasks -----------------------------------------------------------------------------------------------------
-    def _data(self, task) -> dict:
+    def _data(self, task: Task) -> dict:
         ms = int(task.created * 1000)
         data = {"task_id": task.id, "task_status": STATUS[task.state],
                 "task_info": {"external_task_id": task.extra.get("external_task_id")},
@@ -146,7 +149,7 @@ class FakeKling(FakeServer):
             data["final_unit_deduction"] = "1"
         return data
 
-    def _find(self, family: str, ident: str):
+    def _find(self, family: str, ident: str) -> Task | None:
         with self.lock:
             task = self.tasks.get(ident)
             if task is None:
@@ -189,6 +192,6 @@ class FakeKling(FakeServer):
             return self.error("invalid", "pageNum 1-1000, pageSize 1-500")
         with self.lock:
             tasks = [t for t in self.tasks.values() if t.extra.get("family") == req.params["family"]]
-            tasks.sort(key=lambda t: t.created, reverse=True)
+            tasks.sort(key=lambda t: t.seq, reverse=True)
             items = [self._data(t) for t in tasks[(page - 1) * size: page * size]]
         return self._envelope(200, 0, "SUCCEED", items)

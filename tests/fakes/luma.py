@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .base import FakeServer, Request, Response
+from .base import FakeServer, Request, Response, Task
 
 STATE = {"queued": "queued", "running": "dreaming", "done": "completed", "failed": "failed", "cancelled": "failed"}
 
@@ -47,7 +47,8 @@ class FakeLuma(FakeServer):
             return Response.json(401, {"detail": "Invalid API key"})
         return None
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         table = {"auth": (401, "Invalid API key"), "credits": (402, "Insufficient credits"),
                  "rate_limit": (429, "Too many requests"), "invalid": (400, "Invalid request"),
                  "moderated": (400, "Prompt not allowed because advanced moderation failed"),
@@ -56,7 +57,7 @@ class FakeLuma(FakeServer):
         status, default = (what, f"Error {what}") if isinstance(what, int) else table[what]
         return Response.json(status, {"detail": message or default})
 
-    def _generation(self, task) -> dict:
+    def _generation(self, task: Task) -> dict:
         assets = None
         if task.state == "done":
             assets = {task.kind: self.result_url(task)}
@@ -82,7 +83,7 @@ class FakeLuma(FakeServer):
         task = self.new_task(req, kind=kind)
         return Response.json(201, self._generation(task), task_id=task.id)
 
-    def _get(self, req: Request):
+    def _get(self, req: Request) -> Task | None:
         with self.lock:
             task = self.tasks.get(req.params["id"])
             return None if task is None or task.extra.get("deleted") else task
@@ -110,7 +111,7 @@ class FakeLuma(FakeServer):
             return self.error("invalid", "limit and offset are numbers")
         with self.lock:
             tasks = sorted((t for t in self.tasks.values() if not t.extra.get("deleted")),
-                           key=lambda t: t.created, reverse=True)
+                           key=lambda t: t.seq, reverse=True)
             page = [self._generation(t) for t in tasks[offset: offset + limit]]
         return Response.json(200, {"generations": page, "has_more": offset + limit < len(tasks),
                                    "count": len(page)})

@@ -21,9 +21,10 @@ base_resp 1000 for a planned 5xx status, numeric-string ids.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from . import media
-from .base import FakeServer, Request, Response
+from .base import FakeServer, Request, Response, Task
 
 IMAGE = re.compile(r"^(https?://|data:image/[a-z+]+;base64,)")
 STATUS = {"queued": "Queueing", "running": "Processing", "done": "Success", "failed": "Fail", "cancelled": "Fail"}
@@ -45,7 +46,7 @@ class FakeMiniMax(FakeServer):
     kinds = ("create", "poll", "retrieve", "download")
     default_kind = "video"
 
-    def __init__(self, **kw):
+    def __init__(self, **kw: Any):
         self._next_id = 300000000000000
         super().__init__(**kw)
 
@@ -67,7 +68,8 @@ class FakeMiniMax(FakeServer):
             return Response.json(200, {"base_resp": {"status_code": 2049, "status_msg": "invalid api key"}})
         return None
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         if isinstance(what, int):
             code = {401: 1004, 402: 1008, 429: 1002, 400: 2013}.get(what, 1000)
             return Response.json(what, {"base_resp": {"status_code": code, "status_msg": message or "unknown error"}})
@@ -91,7 +93,7 @@ class FakeMiniMax(FakeServer):
         if task is None:
             return self.error("not_found")
         self.advance(task, req)
-        body = {"task_id": task.id, "status": STATUS[task.state], "file_id": "", "base_resp": _ok()}
+        body = {"task_id": task.id, "status": self._word(task), "file_id": "", "base_resp": _ok()}
         if task.state == "done":
             with self.lock:
                 task.extra.setdefault("file_id", self._id())
@@ -100,6 +102,14 @@ class FakeMiniMax(FakeServer):
         elif task.state == "failed" and task.outcome == "moderated":
             body["base_resp"] = {"status_code": 1027, "status_msg": task.reason or "output new_sensitive"}
         return Response.json(200, body, task_id=task.id)
+
+    def _word(self, task: Task) -> str:
+        """Preparing on the first poll, Queueing after it, Processing on the last poll before the end."""
+        if task.terminal:
+            return STATUS[task.state]
+        if task.polls >= self.steps:
+            return "Processing"
+        return "Preparing" if task.polls <= 1 else "Queueing"
 
     def _retrieve(self, req: Request) -> Response:
         fid = req.query.get("file_id", "")

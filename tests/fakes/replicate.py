@@ -28,9 +28,10 @@ import base64
 import datetime as dt
 import re
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
-from .base import FakeServer, Request, Response
+from .base import FakeServer, Request, Response, Task
 
 STATUS = {"queued": "starting", "running": "processing", "done": "succeeded", "failed": "failed",
           "cancelled": "canceled"}
@@ -68,7 +69,7 @@ class FakeReplicate(FakeServer):
     env_key = "REPLICATE_API_TOKEN"
     kinds = ("create", "poll", "cancel", "list", "download")
 
-    def __init__(self, *, kind: str | None = None, output: str | None = None, page_size: int = 100, **kw):
+    def __init__(self, *, kind: str | None = None, output: str | None = None, page_size: int = 100, **kw: Any):
         self.kind = kind  # "image" | "video" | None: video when the model name says so
         self.output_style = output  # "list" | "string" | None: list for images, string for video
         self.page_size = page_size
@@ -88,7 +89,8 @@ class FakeReplicate(FakeServer):
             return _problem(401, "Unauthenticated", "You did not pass a valid authentication token")
         return None
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         table = {"auth": (401, "Unauthenticated", "You did not pass a valid authentication token"),
                  "credits": (402, "Insufficient credit", "You have insufficient credit to run this model."),
                  "rate_limit": (429, "Request was throttled", "Request was throttled. Expected available in "
@@ -104,7 +106,7 @@ class FakeReplicate(FakeServer):
         return _problem(status, title, message or detail)
 
     # -- predictions -----------------------------------------------------------------------------------------------
-    def _prediction(self, task) -> dict:
+    def _prediction(self, task: Task) -> dict:
         urls = {"get": self.url(f"/v1/predictions/{task.id}"), "cancel": self.url(f"/v1/predictions/{task.id}/cancel"),
                 "web": f"https://replicate.com/p/{task.id}"}
         out = None
@@ -177,7 +179,7 @@ class FakeReplicate(FakeServer):
         with self.lock:
             tasks = [t for t in self.tasks.values() if (after is None or _micros(t.created) >= after)
                      and (before is None or _micros(t.created) < before)]
-            tasks.sort(key=lambda t: t.created, reverse=True)
+            tasks.sort(key=lambda t: t.seq, reverse=True)
             page = [self._prediction(t) for t in tasks[offset: offset + self.page_size]]
 
         def link(at: int) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .base import FakeServer, Request, Response
+from .base import FakeServer, Request, Response, Task
 
 VERSIONS = ("2024-11-06",)
 CREATES = {"image_to_video": ("video", "runway.runway"), "text_to_video": ("video", None),
@@ -67,7 +67,8 @@ class FakeRunway(FakeServer):
             return Response.json(400, {"error": f"Unsupported X-Runway-Version: {version}"})
         return None
 
-    def error(self, what, message=None, *, retry_after=None) -> Response:
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
         table = {"auth": (401, "Invalid API key"), "credits": (400, "You do not have enough credits to run this task."),
                  "rate_limit": (429, "You have exceeded the rate limit. Please retry later."),
                  "invalid": (400, "Invalid request"), "moderated": (400, "promptText: the text was rejected."),
@@ -96,7 +97,7 @@ class FakeRunway(FakeServer):
         task = self.new_task(req, kind=kind)
         return Response.json(200, {"id": task.id}, task_id=task.id)
 
-    def _task_json(self, task) -> dict:
+    def _task_json(self, task: Task) -> dict:
         out: dict = {"id": task.id, "createdAt": _iso(task.created), "status": STATUS[task.state]}
         if task.state == "queued" and self.throttled:
             out["status"] = "THROTTLED"

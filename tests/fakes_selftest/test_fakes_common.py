@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import subprocess
 import threading
@@ -12,6 +13,7 @@ import pytest
 
 from tests.fakes import FakeFreepik, body_hash
 from tests.fakes.base import FakeServer
+from tests.fakes_selftest import TLS, WEB, new_client
 
 KEY = {"x-freepik-api-key": "test-key"}
 MYSTIC = {"prompt": "a striped lighthouse at dusk", "aspect_ratio": "widescreen_16_9", "resolution": "2k"}
@@ -26,7 +28,7 @@ def fake():
 
 @pytest.fixture
 def client():
-    with httpx.Client(headers=KEY, timeout=10) as c:
+    with new_client(headers=KEY, timeout=10) as c:
         yield c
 
 
@@ -67,7 +69,7 @@ def test_submit_poll_download(fake, client, tmp_path):
     assert states == ["CREATED", "IN_PROGRESS", "COMPLETED"]
     [url] = poll(client, fake, tid)["generated"]
     assert url.startswith(fake.origin + "/files/")
-    r = httpx.get(url)
+    r = WEB.get(url)
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert r.content == fake.result_bytes(fake.task(tid))
     assert "640x360" in probe(r.content, tmp_path, "take.png")
@@ -83,7 +85,7 @@ def test_steps_zero_finishes_on_the_first_poll(fake, client):
 def test_video_results_last_as_long_as_asked(fake, client, tmp_path):
     tid = submit(client, fake, KLING, "/v1/ai/image-to-video/kling-std")
     [url] = poll_done(client, fake, tid, "/v1/ai/image-to-video/kling")["generated"]
-    r = httpx.get(url)
+    r = WEB.get(url)
     assert r.headers["content-type"] == "video/mp4" and url.endswith(".mp4")
     assert "Duration: 00:00:05.00" in probe(r.content, tmp_path, "take.mp4")
 
@@ -91,7 +93,7 @@ def test_video_results_last_as_long_as_asked(fake, client, tmp_path):
 def test_each_task_gets_its_own_valid_bytes(fake, client, tmp_path):
     a, b = submit(client, fake), submit(client, fake)
     ua, ub = (poll_done(client, fake, t)["generated"][0] for t in (a, b))
-    da, db = httpx.get(ua).content, httpx.get(ub).content
+    da, db = WEB.get(ua).content, WEB.get(ub).content
     assert hashlib.sha256(da).digest() != hashlib.sha256(db).digest()
     probe(db, tmp_path, "b.png")
 
@@ -99,8 +101,35 @@ def test_each_task_gets_its_own_valid_bytes(fake, client, tmp_path):
 def test_result_bytes_from_the_test(client):
     with FakeFreepik(steps=0, result=lambda task: b"\xff\xd8\xff-jpeg-of-" + task.id.encode()) as fake:
         tid = submit(client, fake)
-        r = httpx.get(poll(client, fake, tid)["generated"][0])
+        r = WEB.get(poll(client, fake, tid)["generated"][0])
         assert r.content == b"\xff\xd8\xff-jpeg-of-" + tid.encode() and r.headers["content-type"] == "image/jpeg"
+
+
+def test_fixed_result_bytes_are_served_as_given(client):
+    webp = b"RIFF\x10\x00\x00\x00WEBPVP8 fake"
+    with FakeFreepik(steps=0, result=webp) as fake:
+        url = poll(client, fake, submit(client, fake))["generated"][0]
+        r = WEB.get(url)
+        assert r.content == webp and r.headers["content-type"] == "image/webp" and url.endswith(".webp")
+
+
+def test_the_async_client_runs_many_jobs_at_once(fake):
+    async def one(c: httpx.AsyncClient, i: int) -> bytes:
+        r = await c.post(fake.url("/v1/ai/mystic"), json={"prompt": f"shot {i}"})
+        tid = r.json()["data"]["task_id"]
+        for _ in range(10):
+            data = (await c.get(fake.url(f"/v1/ai/mystic/{tid}"))).json()["data"]
+            if data["status"] == "COMPLETED":
+                return (await c.get(data["generated"][0])).content
+        raise AssertionError("never finished")
+
+    async def main() -> list[bytes]:
+        async with httpx.AsyncClient(headers=KEY, timeout=10, verify=TLS) as c:
+            return await asyncio.gather(*(one(c, i) for i in range(12)))
+
+    takes = asyncio.run(main())
+    assert len(set(takes)) == 12 and fake.create_count == 12
+    assert len(fake.calls("poll")) == 12 * 3
 
 
 def test_the_poll_path_must_match_the_create(fake, client):
@@ -138,14 +167,14 @@ def test_the_log_keeps_bodies_and_hides_keys(fake, client):
 def test_downloads_log_whether_a_key_was_sent(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     client.get(url)  # the client that carries the key
-    httpx.get(url)
+    WEB.get(url)
     leaked, clean = fake.calls("download")
     assert "x-freepik-api-key" in leaked.headers and "x-freepik-api-key" not in clean.headers
 
 
 def test_concurrent_creates_are_all_counted(fake):
     def worker(i: int) -> None:
-        with httpx.Client(headers=KEY, timeout=10) as c:
+        with new_client(headers=KEY, timeout=10) as c:
             for j in range(5):
                 assert c.post(fake.url("/v1/ai/mystic"), json={"prompt": f"{i}-{j}"}).status_code == 200
 
@@ -157,6 +186,17 @@ def test_concurrent_creates_are_all_counted(fake):
     assert fake.create_count == 40 and len(fake.tasks) == 40 and len(fake.creates) == 40
 
 
+def test_in_flight_limit_and_peak(fake, client):
+    fake.max_in_flight = 2
+    a, b = submit(client, fake), submit(client, fake)
+    r = client.post(fake.url("/v1/ai/mystic"), json=MYSTIC)
+    assert r.status_code == 429 and r.json() == {"message": "Rate limit exceeded"}
+    poll_done(client, fake, a)
+    submit(client, fake)
+    assert fake.peak_in_flight == 2 and fake.in_flight == 2 and fake.create_count == 3
+    assert b in fake.tasks
+
+
 def test_env_points_filmc_here(fake):
     assert fake.env() == {"FILMC_FREEPIK_BASE_URL": fake.base_url, "FREEPIK_API_KEY": "test-key"}
 
@@ -164,8 +204,8 @@ def test_env_points_filmc_here(fake):
 # ---------------------------------------------------------------- auth and bodies
 
 def test_wrong_or_missing_key_is_401(fake):
-    assert httpx.post(fake.url("/v1/ai/mystic"), json=MYSTIC).json() == {"message": "Missing API key"}
-    r = httpx.post(fake.url("/v1/ai/mystic"), json=MYSTIC, headers={"x-freepik-api-key": "nope"})
+    assert WEB.post(fake.url("/v1/ai/mystic"), json=MYSTIC).json() == {"message": "Missing API key"}
+    r = WEB.post(fake.url("/v1/ai/mystic"), json=MYSTIC, headers={"x-freepik-api-key": "nope"})
     assert r.status_code == 401 and r.json() == {"message": "Invalid API key"}
     assert fake.create_count == 0
 
@@ -182,6 +222,17 @@ def test_schema_violations_are_refused_in_the_provider_shape(fake, client):
     assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["message"] == "Your request parameters didn't validate."
     assert {p["name"] for p in r.json()["invalid_params"]} == {"duration"}
+
+
+def test_chunked_request_bodies_are_read(fake, client):
+    def parts():
+        yield b'{"prompt": '
+        yield b'"a lighthouse"}'
+
+    r = client.post(fake.url("/v1/ai/mystic"), content=parts(), headers={"content-type": "application/json"})
+    assert r.status_code == 200 and fake.task().body == {"prompt": "a lighthouse"}
+    assert fake.calls("create")[0].headers["transfer-encoding"] == "chunked"
+    submit(client, fake)  # the connection is still in step
 
 
 def test_a_body_that_is_not_json_is_refused(fake, client):
@@ -254,6 +305,7 @@ def test_custom_body_and_headers(fake, client):
     tid = submit(client, fake)
     r = client.get(fake.url(f"/v1/ai/mystic/{tid}"))
     assert r.status_code == 502 and r.text == "<html>bad gateway</html>" and r.headers["x-upstream"] == "down"
+    assert r.headers["content-type"] == "text/html"
 
 
 def test_poll_errors_leave_the_task_alone(fake, client):
@@ -268,11 +320,11 @@ def test_poll_errors_leave_the_task_alone(fake, client):
 
 def test_timeout_after_the_create_was_recorded(fake):
     fake.fault("create", timeout=True, delay=5)
-    with httpx.Client(headers=KEY, timeout=httpx.Timeout(10, read=0.3)) as c, pytest.raises(httpx.ReadTimeout):
+    with new_client(headers=KEY, timeout=httpx.Timeout(10, read=0.3)) as c, pytest.raises(httpx.ReadTimeout):
         c.post(fake.url("/v1/ai/mystic"), json=MYSTIC)
     assert fake.create_count == 1 and fake.creates_for(MYSTIC) == 1
     task = fake.task()
-    with httpx.Client(headers=KEY, timeout=10) as c:  # the task exists and finishes like any other
+    with new_client(headers=KEY, timeout=10) as c:  # the task exists and finishes like any other
         assert poll_done(c, fake, task.id)["status"] == "COMPLETED"
 
 
@@ -320,52 +372,52 @@ def test_truncated_download(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", truncate=True)
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.get(url)
-    assert httpx.get(url).status_code == 200
+        WEB.get(url)
+    assert WEB.get(url).status_code == 200
 
 
 def test_stalled_download(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", stall=3)
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(url, timeout=httpx.Timeout(10, read=0.3))
+        WEB.get(url, timeout=httpx.Timeout(10, read=0.3))
     fake.fault("download", stall=0.2)
-    assert httpx.get(url, timeout=10).content == fake.result_bytes(fake.task())
+    assert WEB.get(url, timeout=10).content == fake.result_bytes(fake.task())
 
 
 def test_slow_first_byte(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", delay=3)
     with pytest.raises(httpx.ReadTimeout):
-        httpx.get(url, timeout=httpx.Timeout(10, read=0.3))
+        WEB.get(url, timeout=httpx.Timeout(10, read=0.3))
 
 
 def test_urls_expire_after_one_use_and_a_new_poll_gives_fresh_ones(fake, client):
     fake.expire_urls(after_uses=1)
     tid = submit(client, fake)
     url = poll_done(client, fake, tid)["generated"][0]
-    assert httpx.get(url).status_code == 200
-    r = httpx.get(url)
+    assert WEB.get(url).status_code == 200
+    r = WEB.get(url)
     assert r.status_code == 403 and b"Request has expired" in r.content
     fresh = poll(client, fake, tid)["generated"][0]
-    assert fresh != url and httpx.get(fresh).status_code == 200
+    assert fresh != url and WEB.get(fresh).status_code == 200
 
 
 def test_urls_expire_after_some_seconds(fake, client):
     fake.expire_urls(after_uses=None, after_seconds=0, status=404)
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
-    assert httpx.get(url).status_code == 404
+    assert WEB.get(url).status_code == 404
 
 
 def test_a_one_off_403_on_download(fake, client):
     url = poll_done(client, fake, submit(client, fake))["generated"][0]
     fake.fault("download", status=403)
-    assert httpx.get(url).status_code == 403
-    assert httpx.get(url).status_code == 200
+    assert WEB.get(url).status_code == 403
+    assert WEB.get(url).status_code == 200
 
 
 def test_unknown_file_is_404(fake):
-    assert httpx.get(fake.url("/files/nope/x.png")).status_code == 404
+    assert WEB.get(fake.url("/files/nope/x.png")).status_code == 404
 
 
 # ---------------------------------------------------------------- dying and stopping
@@ -375,7 +427,7 @@ def test_die_refuse_closes_the_port(fake, client):
     fake.fault("poll", die="refuse")
     with pytest.raises(httpx.TransportError):
         client.get(fake.url(f"/v1/ai/mystic/{tid}"))
-    with pytest.raises(httpx.ConnectError), httpx.Client(headers=KEY, timeout=5) as fresh:
+    with pytest.raises(httpx.ConnectError), new_client(headers=KEY, timeout=5) as fresh:
         fresh.get(fake.url(f"/v1/ai/mystic/{tid}"))
 
 

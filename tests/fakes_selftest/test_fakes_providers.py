@@ -27,6 +27,7 @@ from tests.fakes import (
     jwt_hs256,
 )
 from tests.fakes.base import FakeServer
+from tests.fakes_selftest import WEB, new_client
 
 B64 = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 40).decode()
 RUNWAY_V = {"X-Runway-Version": "2024-11-06"}
@@ -108,8 +109,8 @@ DRIVERS: dict[str, Driver] = {
         lambda c, f: c.post(f.url("/v1/video_generation"), json={"model": "MiniMax-Hailuo-02", "prompt": "waves",
                                                                   "duration": 6}),
         lambda j: j["task_id"], lambda c, f, t, j: c.get(f.url("/v1/query/video_generation"), params={"task_id": t}),
-        lambda j: j.get("status", "Queueing"), _minimax_urls,
-        ("Queueing", "Queueing", "Processing", "Success"), ("Fail", "Fail")),
+        lambda j: j.get("status", "-"), _minimax_urls,
+        ("-", "Preparing", "Processing", "Success"), ("Fail", "Fail")),
     "comfyui": Driver(
         FakeComfyUI, lambda f: {},
         lambda c, f: c.post(f.url("/prompt"), json={"prompt": GRAPH, "client_id": "filmc-test"}),
@@ -135,7 +136,7 @@ DRIVERS: dict[str, Driver] = {
 @pytest.fixture(params=sorted(DRIVERS))
 def case(request):
     d = DRIVERS[request.param]
-    with d.make() as fake, httpx.Client(headers=d.headers(fake), timeout=10) as client:
+    with d.make() as fake, new_client(headers=d.headers(fake), timeout=10) as client:
         yield d, fake, client
 
 
@@ -162,7 +163,7 @@ def test_full_run(case, tmp_path):
     assert tuple(words) == d.words
     assert fake.task(tid).state == "done" and fake.create_count == 1
     [url] = d.urls(client, fake, last)
-    r = httpx.get(url)
+    r = WEB.get(url)
     assert r.status_code == 200 and r.content == fake.result_bytes(fake.task(tid))
     assert r.headers["content-type"] == ("video/mp4" if fake.task(tid).kind == "video" else "image/png")
 
@@ -197,7 +198,7 @@ def test_fresh_result_urls_on_every_poll(case):
     tid, last, _ = run_to_end(d, fake, client)
     again = d.poll(client, fake, tid, {}).json()
     first, second = d.urls(client, fake, last), d.urls(client, fake, again)
-    assert all(httpx.get(u).status_code == 200 for u in first + second)
+    assert all(WEB.get(u).status_code == 200 for u in first + second)
     if fake.provider != "comfyui":  # ComfyUI's /view URL is made from the file name
         assert first != second
 
@@ -254,7 +255,7 @@ def test_timeout_after_create_on_every_provider(case):
     d, fake, client = case
     fake.fault("create", timeout=True, delay=5)
     with pytest.raises(httpx.ReadTimeout):
-        d.create(httpx.Client(headers=client.headers, timeout=httpx.Timeout(10, read=0.3)), fake)
+        d.create(new_client(headers=client.headers, timeout=httpx.Timeout(10, read=0.3)), fake)
     assert fake.create_count == 1 and len(fake.tasks) == 1
 
 
@@ -262,9 +263,9 @@ def test_timeout_after_create_on_every_provider(case):
 
 def test_freepik_flat_create_shape_and_magnific_header():
     with FakeFreepik(create_shape="flat", header="x-magnific-api-key") as fake:
-        r = httpx.post(fake.url("/v1/ai/mystic"), json={"prompt": "x"}, headers={"x-magnific-api-key": "test-key"})
+        r = WEB.post(fake.url("/v1/ai/mystic"), json={"prompt": "x"}, headers={"x-magnific-api-key": "test-key"})
         assert set(r.json()) == {"task_id", "task_status"}
-        assert httpx.post(fake.url("/v1/ai/mystic"), json={"prompt": "x"},
+        assert WEB.post(fake.url("/v1/ai/mystic"), json={"prompt": "x"},
                           headers={"x-freepik-api-key": "test-key"}).status_code == 401
 
 
@@ -280,13 +281,24 @@ def test_freepik_flat_create_shape_and_magnific_header():
 def test_freepik_poll_paths(submit, poll):
     body = {"prompt": "x"} if "text-to-image" in submit else \
         {"prompt": "x", "duration": 6} if "hailuo" in submit else {"prompt": "x", "duration": "5"}
-    with FakeFreepik(steps=0) as fake, httpx.Client(headers={"x-freepik-api-key": "test-key"}) as c:
+    with FakeFreepik(steps=0) as fake, new_client(headers={"x-freepik-api-key": "test-key"}) as c:
         tid = c.post(fake.url(submit), json=body).json()["data"]["task_id"]
         assert c.get(fake.url(f"{poll}/{tid}")).json()["data"]["status"] == "COMPLETED"
 
 
+def test_freepik_lists_a_familys_tasks():
+    with FakeFreepik() as fake, new_client(headers={"x-freepik-api-key": "test-key"}) as c:
+        a = c.post(fake.url("/v1/ai/mystic"), json={"prompt": "a"}).json()["data"]["task_id"]
+        b = c.post(fake.url("/v1/ai/mystic"), json={"prompt": "b"}).json()["data"]["task_id"]
+        c.post(fake.url("/v1/ai/image-to-video/kling-std"), json={"duration": "5"})
+        listed = c.get(fake.url("/v1/ai/mystic")).json()["data"]
+        assert [t["task_id"] for t in listed] == [b, a] and listed[0]["status"] == "CREATED"
+        assert len(c.get(fake.url("/v1/ai/image-to-video/kling")).json()["data"]) == 1
+        assert fake.calls("list")
+
+
 def test_freepik_hailuo_1080p_is_6_seconds_only_and_unknown_models_404():
-    with FakeFreepik() as fake, httpx.Client(headers={"x-freepik-api-key": "test-key"}) as c:
+    with FakeFreepik() as fake, new_client(headers={"x-freepik-api-key": "test-key"}) as c:
         r = c.post(fake.url("/v1/ai/image-to-video/minimax-hailuo-02-1080p"), json={"prompt": "x", "duration": 10})
         assert r.status_code == 400 and r.json()["invalid_params"][0]["name"] == "duration"
         assert c.post(fake.url("/v1/ai/image-to-video/kling-v9"), json={"duration": "5"}).status_code == 404
@@ -295,16 +307,16 @@ def test_freepik_hailuo_1080p_is_6_seconds_only_and_unknown_models_404():
 # ---------------------------------------------------------------- BFL
 
 def test_bfl_polling_url_is_the_only_way():
-    with FakeBFL(polling_path="/eu/v1/get_result", steps=0) as fake, httpx.Client(headers={"x-key": "test-key"}) as c:
+    with FakeBFL(polling_path="/eu/v1/get_result", steps=0) as fake, new_client(headers={"x-key": "test-key"}) as c:
         j = c.post(fake.url("/v1/flux-dev"), json={"prompt": "x"}).json()
         assert j["polling_url"] == fake.url(f"/eu/v1/get_result?id={j['id']}")
         assert c.get(fake.url("/v1/get_result"), params={"id": j["id"]}).status_code == 404
         assert c.get(j["polling_url"]).json()["status"] == "Ready"
-        assert httpx.get(j["polling_url"]).status_code == 401  # the poll needs x-key too
+        assert WEB.get(j["polling_url"]).status_code == 401  # the poll needs x-key too
 
 
 def test_bfl_unknown_task_and_moderation():
-    with FakeBFL(steps=0) as fake, httpx.Client(headers={"x-key": "test-key"}) as c:
+    with FakeBFL(steps=0) as fake, new_client(headers={"x-key": "test-key"}) as c:
         assert c.get(fake.url("/v1/get_result"), params={"id": "nope"}).json()["status"] == "Task not found"
         fake.outcome = "moderated"
         j = c.post(fake.url("/v1/flux-pro-1.1"), json={"prompt": "x"}).json()
@@ -316,7 +328,7 @@ def test_bfl_unknown_task_and_moderation():
 
 
 def test_bfl_body_checks():
-    with FakeBFL() as fake, httpx.Client(headers={"x-key": "test-key"}) as c:
+    with FakeBFL() as fake, new_client(headers={"x-key": "test-key"}) as c:
         r = c.post(fake.url("/v1/flux-pro-1.1"), json={"prompt": "x", "width": 1000})  # not a multiple of 32
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][0] == "body"
         assert c.post(fake.url("/v1/flux-nope"), json={"prompt": "x"}).status_code == 404
@@ -330,7 +342,7 @@ def test_kling_token_checks():
         body = {"model_name": "kling-v2-1", "prompt": "x", "image": B64}
 
         def code(auth: str | None) -> tuple[int, int]:
-            r = httpx.post(url, json=body, headers={"Authorization": auth} if auth is not None else {})
+            r = WEB.post(url, json=body, headers={"Authorization": auth} if auth is not None else {})
             return r.status_code, r.json()["code"]
 
         now = time.time()
@@ -347,7 +359,7 @@ def test_kling_token_checks():
 
 
 def test_kling_external_task_id():
-    with FakeKling(steps=0) as fake, httpx.Client(headers=_kling_headers(fake)) as c:
+    with FakeKling(steps=0) as fake, new_client(headers=_kling_headers(fake)) as c:
         body = {"model_name": "kling-v2-1", "prompt": "x", "image": B64, "external_task_id": "s01.kling#1"}
         j = c.post(fake.url("/v1/videos/image2video"), json=body).json()
         assert j["data"]["task_info"]["external_task_id"] == "s01.kling#1"
@@ -361,7 +373,7 @@ def test_kling_external_task_id():
 
 
 def test_kling_wants_base64_without_data_prefix_and_other_paths():
-    with FakeKling(steps=0) as fake, httpx.Client(headers=_kling_headers(fake)) as c:
+    with FakeKling(steps=0) as fake, new_client(headers=_kling_headers(fake)) as c:
         r = c.post(fake.url("/v1/videos/image2video"),
                    json={"model_name": "kling-v2-1", "prompt": "x", "image": f"data:image/png;base64,{B64}"})
         assert r.status_code == 400 and r.json()["code"] == 1201
@@ -372,7 +384,7 @@ def test_kling_wants_base64_without_data_prefix_and_other_paths():
 
 
 def test_kling_failure_message():
-    with FakeKling(steps=0) as fake, httpx.Client(headers=_kling_headers(fake)) as c:
+    with FakeKling(steps=0) as fake, new_client(headers=_kling_headers(fake)) as c:
         fake.outcome, fake.reason = "moderated", "risk control"
         tid = c.post(fake.url("/v1/videos/text2video"), json={"prompt": "x"}).json()["data"]["task_id"]
         got = c.get(fake.url(f"/v1/videos/text2video/{tid}")).json()["data"]
@@ -383,15 +395,15 @@ def test_kling_failure_message():
 
 def test_runway_version_header_is_required():
     with FakeRunway() as fake:
-        r = httpx.post(fake.url("/v1/image_to_video"), json={}, headers={"Authorization": "Bearer test-key"})
+        r = WEB.post(fake.url("/v1/image_to_video"), json={}, headers={"Authorization": "Bearer test-key"})
         assert r.status_code == 400 and "X-Runway-Version" in r.json()["error"]
-        r = httpx.post(fake.url("/v1/image_to_video"), json={},
+        r = WEB.post(fake.url("/v1/image_to_video"), json={},
                        headers={"Authorization": "Bearer test-key", "X-Runway-Version": "2023-01-01"})
         assert r.status_code == 400
 
 
 def test_runway_assets_must_be_https_or_data_uris():
-    with FakeRunway() as fake, httpx.Client(headers={"Authorization": "Bearer test-key", **RUNWAY_V}) as c:
+    with FakeRunway() as fake, new_client(headers={"Authorization": "Bearer test-key", **RUNWAY_V}) as c:
         body = {"model": "gen4_turbo", "ratio": "1280:720", "duration": 5}
         for image in ("http://example.com/a.png", "https://127.0.0.1/a.png", B64):
             r = c.post(fake.url("/v1/image_to_video"), json={**body, "promptImage": image})
@@ -402,7 +414,7 @@ def test_runway_assets_must_be_https_or_data_uris():
 
 
 def test_runway_throttled_failure_codes_and_cancel():
-    with FakeRunway(throttled=True) as fake, httpx.Client(headers={"Authorization": "Bearer test-key",
+    with FakeRunway(throttled=True) as fake, new_client(headers={"Authorization": "Bearer test-key",
                                                                    **RUNWAY_V}) as c:
         body = {"model": "gen4_turbo", "ratio": "1280:720", "promptText": "waves"}
         tid = c.post(fake.url("/v1/image_to_video"), json=body).json()["id"]
@@ -422,7 +434,7 @@ def test_runway_throttled_failure_codes_and_cancel():
 # ---------------------------------------------------------------- Luma
 
 def test_luma_base_url_generations_and_keyframes():
-    with FakeLuma(steps=0) as fake, httpx.Client(headers={"Authorization": "Bearer test-key"}) as c:
+    with FakeLuma(steps=0) as fake, new_client(headers={"Authorization": "Bearer test-key"}) as c:
         assert fake.base_url.endswith("/dream-machine/v1")
         body = {"model": "ray-2", "prompt": "x", "keyframes": {"frame0": {"type": "image", "url": B64}}}
         r = c.post(fake.base_url + "/generations", json=body)
@@ -445,7 +457,7 @@ def test_luma_base_url_generations_and_keyframes():
 # ---------------------------------------------------------------- MiniMax
 
 def test_minimax_images_unknown_ids_and_moderation():
-    with FakeMiniMax(steps=0) as fake, httpx.Client(headers={"Authorization": "Bearer test-key"}) as c:
+    with FakeMiniMax(steps=0) as fake, new_client(headers={"Authorization": "Bearer test-key"}) as c:
         body = {"model": "MiniMax-Hailuo-02", "prompt": "x", "first_frame_image": B64}
         r = c.post(fake.url("/v1/video_generation"), json=body)
         assert r.status_code == 200 and r.json()["base_resp"]["status_code"] == 2013 and r.json()["task_id"] == ""
@@ -464,8 +476,16 @@ def test_minimax_images_unknown_ids_and_moderation():
         assert c.get(fake.url("/v1/files/retrieve"), params={"file_id": "1"}).json()["base_resp"]["status_code"] == 1002
 
 
+def test_minimax_status_words():
+    with FakeMiniMax(steps=4) as fake, new_client(headers={"Authorization": "Bearer test-key"}) as c:
+        tid = c.post(fake.url("/v1/video_generation"), json={"model": "MiniMax-Hailuo-02", "prompt": "x"}).json()
+        words = [c.get(fake.url("/v1/query/video_generation"), params={"task_id": tid["task_id"]}).json()["status"]
+                 for _ in range(5)]
+        assert words == ["Preparing", "Queueing", "Queueing", "Processing", "Success"]
+
+
 def test_minimax_5xx_is_a_real_http_status():
-    with FakeMiniMax() as fake, httpx.Client(headers={"Authorization": "Bearer test-key"}) as c:
+    with FakeMiniMax() as fake, new_client(headers={"Authorization": "Bearer test-key"}) as c:
         fake.fault("create", status=502)
         r = c.post(fake.url("/v1/video_generation"), json={"model": "MiniMax-Hailuo-02", "prompt": "x"})
         assert r.status_code == 502 and r.json()["base_resp"]["status_code"] == 1000
@@ -475,62 +495,62 @@ def test_minimax_5xx_is_a_real_http_status():
 
 def test_comfyui_refuses_bad_graphs():
     with FakeComfyUI() as fake:
-        r = httpx.post(fake.url("/prompt"), json={"client_id": "x"})
+        r = WEB.post(fake.url("/prompt"), json={"client_id": "x"})
         assert r.status_code == 400 and r.json()["error"]["type"] == "no_prompt"
-        r = httpx.post(fake.url("/prompt"), json={"prompt": {"1": {"class_type": "KSampler", "inputs": {}}}})
+        r = WEB.post(fake.url("/prompt"), json={"prompt": {"1": {"class_type": "KSampler", "inputs": {}}}})
         assert r.status_code == 400 and r.json()["error"]["type"] == "prompt_no_outputs"
         bad = {**GRAPH, "9": {"class_type": "SaveImage", "inputs": {"images": ["7", 0]}}}
-        r = httpx.post(fake.url("/prompt"), json={"prompt": bad})
+        r = WEB.post(fake.url("/prompt"), json={"prompt": bad})
         assert r.status_code == 400 and r.json()["node_errors"]["9"]["errors"][0]["type"] == "bad_linked_input"
-        r = httpx.post(fake.url("/prompt"), json={"prompt": {"9": {"class_type": "SaveImage"}}})
+        r = WEB.post(fake.url("/prompt"), json={"prompt": {"9": {"class_type": "SaveImage"}}})
         assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_prompt"
         assert fake.create_count == 0
 
 
 def test_comfyui_queue_history_view_and_api_prefix():
     with FakeComfyUI(steps=1) as fake:
-        a = httpx.post(fake.url("/prompt"), json={"prompt": GRAPH}).json()
-        b = httpx.post(fake.url("/api/prompt"), json={"prompt": GRAPH}).json()
+        a = WEB.post(fake.url("/prompt"), json={"prompt": GRAPH}).json()
+        b = WEB.post(fake.url("/api/prompt"), json={"prompt": GRAPH}).json()
         assert (a["number"], b["number"]) == (0, 1) and a["node_errors"] == {}
-        q = httpx.get(fake.url("/queue")).json()
+        q = WEB.get(fake.url("/queue")).json()
         assert [i[1] for i in q["queue_running"]] == [a["prompt_id"]]
         assert [i[1] for i in q["queue_pending"]] == [b["prompt_id"]]
-        assert httpx.get(fake.url("/prompt")).json() == {"exec_info": {"queue_remaining": 2}}
-        assert httpx.get(fake.url(f"/history/{a['prompt_id']}")).json() == {}
-        entry = httpx.get(fake.url(f"/api/history/{a['prompt_id']}")).json()[a["prompt_id"]]
+        assert WEB.get(fake.url("/prompt")).json() == {"exec_info": {"queue_remaining": 2}}
+        assert WEB.get(fake.url(f"/history/{a['prompt_id']}")).json() == {}
+        entry = WEB.get(fake.url(f"/api/history/{a['prompt_id']}")).json()[a["prompt_id"]]
         assert entry["status"] == {"status_str": "success", "completed": True, "messages": entry["status"]["messages"]}
         [img] = entry["outputs"]["9"]["images"]
         assert img == {"filename": "s01_00001_.png", "subfolder": "filmc", "type": "output"}
-        r = httpx.get(fake.url("/view"), params=img)
+        r = WEB.get(fake.url("/view"), params=img)
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
-        assert httpx.get(fake.url("/view"), params={**img, "subfolder": ""}).status_code == 404
-        assert httpx.get(fake.url("/history/unknown")).json() == {}
-        assert httpx.get(fake.url("/system_stats")).json()["devices"]
+        assert WEB.get(fake.url("/view"), params={**img, "subfolder": ""}).status_code == 404
+        assert WEB.get(fake.url("/history/unknown")).json() == {}
+        assert WEB.get(fake.url("/system_stats")).json()["devices"]
 
 
 def test_comfyui_failed_run_and_a_pool_member_dying():
     with FakeComfyUI(steps=0) as one, FakeComfyUI(steps=0) as two:
         one.outcome = "failed"
-        a = httpx.post(one.url("/prompt"), json={"prompt": GRAPH}).json()["prompt_id"]
-        entry = httpx.get(one.url(f"/history/{a}")).json()[a]
+        a = WEB.post(one.url("/prompt"), json={"prompt": GRAPH}).json()["prompt_id"]
+        entry = WEB.get(one.url(f"/history/{a}")).json()[a]
         assert entry["status"]["status_str"] == "error" and entry["outputs"] == {}
         assert entry["status"]["messages"][-1][0] == "execution_error"
-        b = httpx.post(two.url("/prompt"), json={"prompt": GRAPH}).json()["prompt_id"]
+        b = WEB.post(two.url("/prompt"), json={"prompt": GRAPH}).json()["prompt_id"]
         two.fault("poll", die="hang")  # mid-run: the next history request never answers
         with pytest.raises(httpx.ReadTimeout):
-            httpx.get(two.url(f"/history/{b}"), timeout=httpx.Timeout(10, read=0.3))
+            WEB.get(two.url(f"/history/{b}"), timeout=httpx.Timeout(10, read=0.3))
         with pytest.raises(httpx.ReadTimeout):
-            httpx.get(two.url("/queue"), timeout=httpx.Timeout(10, read=0.3))
-        assert httpx.get(one.url("/queue")).status_code == 200  # the other server still answers
+            WEB.get(two.url("/queue"), timeout=httpx.Timeout(10, read=0.3))
+        assert WEB.get(one.url("/queue")).status_code == 200  # the other server still answers
         one.die()
         with pytest.raises(httpx.ConnectError):
-            httpx.get(one.url("/queue"), timeout=5)
+            new_client(timeout=5).get(one.url("/queue"))
 
 
 # ---------------------------------------------------------------- fal
 
 def test_fal_subpaths_logs_and_early_results():
-    with FakeFal() as fake, httpx.Client(headers={"Authorization": "Key test-key"}) as c:
+    with FakeFal() as fake, new_client(headers={"Authorization": "Key test-key"}) as c:
         j = c.post(fake.url("/fal-ai/kling-video/v2.1/standard/image-to-video"), json={"prompt": "x"}).json()
         rid = j["request_id"]
         base = fake.url(f"/fal-ai/kling-video/requests/{rid}")
@@ -543,13 +563,13 @@ def test_fal_subpaths_logs_and_early_results():
         done = c.get(base + "/status")
         assert done.status_code == 200 and done.json()["metrics"]["inference_time"] > 0
         video = c.get(base).json()["video"]
-        assert video["content_type"] == "video/mp4" and httpx.get(video["url"]).status_code == 200
+        assert video["content_type"] == "video/mp4" and WEB.get(video["url"]).status_code == 200
         assert c.put(base + "/cancel").json() == {"status": "ALREADY_COMPLETED"}
         assert c.get(fake.url(f"/fal-ai/flux/requests/{rid}/status")).status_code == 404  # another app
 
 
 def test_fal_namespaced_apps_failures_and_cancel():
-    with FakeFal(steps=0) as fake, httpx.Client(headers={"Authorization": "Key test-key"}) as c:
+    with FakeFal(steps=0) as fake, new_client(headers={"Authorization": "Key test-key"}) as c:
         j = c.post(fake.url("/workflows/someone/my-flow"), json={"prompt": "x"}).json()
         assert j["status_url"] == fake.url(f"/workflows/someone/my-flow/requests/{j['request_id']}/status")
         fake.outcome = "moderated"
@@ -569,7 +589,7 @@ def test_fal_namespaced_apps_failures_and_cancel():
 # ---------------------------------------------------------------- Replicate
 
 def test_replicate_prefer_wait():
-    with FakeReplicate() as fake, httpx.Client(headers={"Authorization": "Bearer test-key"}) as c:
+    with FakeReplicate() as fake, new_client(headers={"Authorization": "Bearer test-key"}) as c:
         url = fake.url("/v1/models/black-forest-labs/flux-dev/predictions")
         r = c.post(url, json={"input": {"prompt": "x"}}, headers={"Prefer": "wait"})
         assert r.status_code == 201 and r.json()["status"] == "succeeded"
@@ -580,7 +600,7 @@ def test_replicate_prefer_wait():
 
 
 def test_replicate_versions_outputs_and_cancel():
-    with FakeReplicate(steps=0) as fake, httpx.Client(headers={"Authorization": "Token test-key"}) as c:
+    with FakeReplicate(steps=0) as fake, new_client(headers={"Authorization": "Token test-key"}) as c:
         version = "a" * 64
         for ref, model in ((f"minimax/video-01:{version}", "minimax/video-01"), (version, "unknown/model"),
                            ("black-forest-labs/flux-schnell", "black-forest-labs/flux-schnell")):
@@ -598,7 +618,7 @@ def test_replicate_versions_outputs_and_cancel():
 
 
 def test_replicate_list_for_reconciliation():
-    with FakeReplicate(page_size=2) as fake, httpx.Client(headers={"Authorization": "Bearer test-key"}) as c:
+    with FakeReplicate(page_size=2) as fake, new_client(headers={"Authorization": "Bearer test-key"}) as c:
         url = fake.url("/v1/models/black-forest-labs/flux-dev/predictions")
         ids = [c.post(url, json={"input": {"prompt": str(i)}}).json()["id"] for i in range(3)]
         cut = fake.task(ids[1]).created
