@@ -292,9 +292,10 @@ class Runner:
                 self.ledger.record("intent", attempt, job=job["job"], shot=job["shot"], target=job["target"],
                                    provider=job["provider"], hash=job["hash"], model=job.get("model"), take=n,
                                    estimate=estimate, currency=price.currency if price else None,
-                                   prompt=_prompt_text(job["body"]), params=_elide(body))
+                                   prompt=_prompt_text(job["body"]), params=_elide(body), sync=False)
                 if estimate is not None:
                     self.in_flight[attempt] = estimate
+            await self.ledger.flush()  # the intent is on disk before the create leaves
             self.ui.job(job["job"], job["target"], "queued", "sending")
             final: Path | None = None
             try:
@@ -322,7 +323,7 @@ class Runner:
             return
         self.ui.job(job["job"], job["target"], "checking", "")
         event = await asyncio.to_thread(self.opt.qc, final, job)
-        self.ledger.record("qc", attempt, **{**event, "path": rel(self.root, final)})
+        self.ledger.record("qc", attempt, **{**event, "path": rel(self.root, final)}, sync=False)
         if not event.get("ok", True):
             worst = next((f.get("message") for f in event.get("findings", ())), "quality check failed")
             self.ui.job(job["job"], job["target"], "checking", f"{rel(self.root, final)} failed its check: {worst}")
@@ -352,7 +353,8 @@ class Runner:
                 self.ledger.record("failed", attempt, reason=e.reason, billed=False, definitive=not e.transient,
                                    stage="create")
                 return None
-            self.ledger.record("submitted", attempt, task_id=sub.task_id, extra=sub.extra)
+            self.ledger.record("submitted", attempt, task_id=sub.task_id, extra=sub.extra, sync=False)
+            await self.ledger.flush()  # the task id is on disk before any polling
             return sub
         return None
 
@@ -389,11 +391,11 @@ class Runner:
                 await asyncio.sleep(e.retry_after if e.retry_after is not None else _backoff(errors))
                 continue
             if status.raw != last_raw and status.state in ("queued", "running"):
-                self.ledger.record("status", attempt, status=status.raw, state=status.state)
+                self.ledger.record("status", attempt, status=status.raw, state=status.state, sync=False)
                 last_raw = status.raw
                 self.ui.job(job["job"], job["target"], status.state, status.raw)
             if status.state == "done":
-                self.ledger.record("result", attempt, urls=list(status.urls))
+                self.ledger.record("result", attempt, urls=list(status.urls), sync=False)
                 return status
             if status.state == "failed":
                 self.ledger.record("failed", attempt, reason=status.reason or status.raw, billed=status.billed,
@@ -437,13 +439,14 @@ class Runner:
             _fsync_dir(folder)
             path = rel(self.root, final)
             self.ledger.record("downloaded", attempt, path=path, bytes=got.bytes, sha256=got.sha256,
-                               content_type=got.content_type)
+                               content_type=got.content_type, sync=False)
             price = self.price(job)
             if price is not None:
                 async with self.lock:
                     self.spent[price.currency] = self.spent.get(price.currency, 0.0) + price.amount
-                self.ledger.record("cost", attempt, amount=price.amount, currency=price.currency, source="estimate")
-            return final
+                self.ledger.record("cost", attempt, amount=price.amount, currency=price.currency, source="estimate",
+                                   sync=False)
+            return final  # not flushed: if it were lost, the next run would fetch the result again, at no cost
         self.ledger.record("failed", attempt, reason=f"download failed: {reason}", billed=True, definitive=True,
                            stage="download")
         return None
