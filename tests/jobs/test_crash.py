@@ -17,7 +17,7 @@ from compiler.jobs.ledger import LEDGER, read_events, replay
 from tests.fakes import FakeFreepik
 
 FILMC = str(Path(sys.executable).parent / "filmc")
-SHOTS = 12
+SHOTS = 16
 
 
 def make_film(root: Path) -> Path:
@@ -46,17 +46,27 @@ def test_killed_runs_resume_without_paying_twice(tmp_path: Path) -> None:
     rng = random.Random(1234)
     with FakeFreepik(steps=3) as fake:
         fake.fault("poll", delay=0.05, times=None)  # a slow provider: the kills land at every stage
+        fake.fault("create", delay=0.05, times=None)
         fake.fault("download", stall=0.1, times=None)
         env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.02", "NO_COLOR": "1"}
         kills = 0
-        for _ in range(14):
-            proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--concurrency", "2"], env=env,
+        ledger = root / LEDGER
+        for _ in range(40):
+            size = ledger.stat().st_size if ledger.exists() else 0
+            proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--concurrency", "1"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.5, 1.5))
+            deadline = time.monotonic() + 30
+            while proc.poll() is None and time.monotonic() < deadline:  # the run is under way: it wrote an event
+                if ledger.exists() and ledger.stat().st_size > size:
+                    break
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.6))  # then a random moment: mid-create, mid-poll, mid-download, mid-write
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.wait(timeout=60)
+            if kills >= 12:
+                break
         assert kills >= 10
         before = replay(read_events(root / LEDGER))
         # every create the provider saw belongs to an attempt the ledger knows, and no job was created twice
