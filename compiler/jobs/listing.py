@@ -398,9 +398,9 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
                workers: int = 4) -> Listing:
     """Compile the film (as `filmc build`, writing nothing) and list its takes; with `check`, QC every take
     the ledger has no result for."""
-    from ..expand import expand_production, select_shots
+    from ..expand import expand_production
     from ..pipeline import film_path, read_cache, resolve_film
-    from ..render.plan import find_image
+    from ..render.plan import find_image, select_shots  # a term matching no shot: UsageError, did-you-mean
 
     prod = resolve_film(film, allow_outside=allow_outside)
     root = prod.film.root
@@ -447,7 +447,10 @@ def expectation(take: Take, need: float | None, aspect: str | None, job: Any = N
     from .qc import Expect, expect_for_job
 
     if job is not None:
-        return expect_for_job(job.as_dict() if hasattr(job, "as_dict") else job, take.kind, aspect=aspect)
+        job = job.as_dict() if hasattr(job, "as_dict") else job
+        length = job.get("duration")
+        needed = min(need, float(length)) if need is not None and length else need
+        return expect_for_job(job, take.kind, aspect=aspect, needed=needed)
     return Expect(kind=take.kind, min_duration=need if take.kind == "video" else None, aspect=aspect)
 
 
