@@ -49,7 +49,7 @@ def select_take(film: str | Path, shot: str, ref: str | None, *, clear: bool = F
     c = prod.collector()
     rs = next((s for s in prod.shots if s.id == shot), None)
     if rs is None:
-        c.error("C520", f"no shot '{shot}' in the film", "/shots",
+        c.error("C520", f"no shot '{shot}' in the film", "/shots", key=True,
                 hint=did_you_mean(shot, [s.id for s in prod.shots]))
         raise FilmError(c.items, prod.sources())
     root = prod.film.root
