@@ -6,7 +6,7 @@ import datetime as dt
 
 from .listing import Listing, ShotTakes, Take, TargetTakes
 
-HEAD = ("", "take", "file", "from", "qc", "made (UTC)", "note")
+HEAD = ("", "take", "from", "qc", "made (UTC)", "note")
 
 
 def _plural(n: int, word: str) -> str:
@@ -70,12 +70,21 @@ def _note(t: Take, g: TargetTakes) -> str:
     return ", ".join(notes)
 
 
+def label(t: Take, shot: str) -> str:
+    """What to call a take (and to give `filmc select`): <target>/<n>, else its file from takes/<shot>/, else its
+    path in the film's folder."""
+    if t.target and t.number is not None:
+        return t.ref
+    prefix = f"takes/{shot}/"
+    return t.path[len(prefix):] if t.path.startswith(prefix) else t.path
+
+
 def rows(st: ShotTakes) -> list[tuple[tuple[str, ...], Take]]:
     out = []
     for g in st.groups:
         for t in g.takes:
-            out.append((("*" if t.selected else "", t.ref if t.ref != t.path else "-", t.path, _origin(t), _qc(t),
-                         _when(t.time), _note(t, g)), t))
+            out.append((("*" if t.selected else "", label(t, st.shot), _origin(t), _qc(t), _when(t.time),
+                         _note(t, g)), t))
     return out
 
 
@@ -96,7 +105,7 @@ def finding_lines(st: ShotTakes) -> list[str]:
     for t in st.takes:
         if t.qc and t.qc.findings:
             for f in t.qc.findings:
-                out.append(f"{t.ref}: {f['severity']}[{f['code']}] {f['message']}")
+                out.append(f"{label(t, st.shot)}: {f['severity']}[{f['code']}] {f['message']}")
     return out
 
 
@@ -109,7 +118,8 @@ def shot_title(st: ShotTakes) -> str:
     if st.duration is not None:
         bits.append(f"{st.duration:.2f} s")
     bits.append(f"take: {st.take}" if st.take else "no take selected")
-    return "  ".join(bits)
+    inside = any(t.path.startswith(f"takes/{st.shot}/") for t in st.takes)
+    return "  ".join(bits) + (f"   (files in takes/{st.shot}/)" if inside else "")
 
 
 def _table(cells: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
@@ -147,7 +157,7 @@ def footer(listing: Listing, film: str) -> str:
     if not listing.takes:
         return (f"filmc run {film} generates takes; files dropped into takes/<shot>/ are takes too. "
                 f"filmc select {film} SHOT TAKE picks one.")
-    return f"* the shot's take: (render uses it). Pick another: filmc select {film} SHOT TAKE"
+    return f"* the shot's take: (render uses it). Choose one: filmc select {film} SHOT TAKE"
 
 
 def print_rich(listing: Listing, *, film: str = "FILM", single: bool = False) -> None:
@@ -165,7 +175,9 @@ def print_rich(listing: Listing, *, film: str = "FILM", single: bool = False) ->
         console.print(shot_title(st), markup=False, style="bold")
         rs = rows(st)
         if rs:
-            table = Table(*HEAD, box=None, pad_edge=False, show_edge=False)
+            table = Table(box=None, pad_edge=False, show_edge=False)
+            for i, name in enumerate(HEAD):  # nothing cut short: paths fold, dates and refs stay whole
+                table.add_column(name, no_wrap=i in (0, 3, 4), overflow="fold")
             for cells, t in rs:
                 style = ("red" if t.failed_qc or not t.exists else "green" if t.selected
                          else "yellow" if t.stale else None)

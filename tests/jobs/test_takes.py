@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -135,12 +136,22 @@ def test_text_is_a_compact_table_per_shot(film: Path) -> None:
     assert out.startswith("Takes: 12 takes of 4 shots, 2 selected, 2 from an older prompt, "
                           "1 failed the quality checks, 2 missing")
     lines = out.splitlines()
-    selected = next(ln for ln in lines if "takes/s01/kling/2.mp4" in ln and "kling/2 " in ln)
-    assert selected.lstrip().startswith("*")
-    assert "old prompt" in next(ln for ln in lines if "takes/s01/kling/1.mp4" in ln)
-    assert "missing" in next(ln for ln in lines if "takes/s01/kling/3.mp4" in ln)
-    assert "C515" in next(ln for ln in lines if "takes/s01/mystic/2.png" in ln)
-    assert "first frame" in next(ln for ln in lines if "takes/s02.png" in ln)
+    assert "s01  a  3.00 s  take: takes/s01/kling/2.mp4   (files in takes/s01/)" in lines
+
+    def row(take: str) -> str:
+        for ln in lines:
+            cells = re.split(r"\s{2,}", ln.strip())
+            if cells[cells[0] == "*"] == take:
+                return ln
+        raise AssertionError(f"no row for {take}:\n{out}")
+
+    assert row("kling/2").lstrip().startswith("*") and "m1" in row("kling/2")
+    assert "old prompt" in row("kling/1")
+    assert "missing" in row("kling/3")
+    assert "C515" in row("mystic/2")
+    assert "dropped in" in row("from the web.mp4")
+    assert "first frame" in row("takes/s02.png")
+    assert "not found" in row("clips/s03.mp4")
     assert any("s01.kling: 1 failed, 1 of unknown outcome, 1 still running" in ln for ln in lines)
     assert "\x1b" not in out  # not a terminal: plain text
 
@@ -234,3 +245,33 @@ def test_the_example_film_as_a_creator_uses_it(tmp_path: Path) -> None:
     s05 = next(s for s in data["shots"] if s["shot"] == "s05")
     assert set(by_ref(s05)) == {"mystic/1", "kling/1"}
     assert by_ref(s05)["mystic/1"]["first_frame"] is True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_a_terminal_gets_the_rich_table(film: Path) -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "90", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-c", "from compiler.cli import main; main()", "takes", str(film),
+                             "s01"], stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the other end closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    os.close(master)
+    out = b"".join(chunks).decode("utf-8", "replace")
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "\x1b[" in out  # styled
+    assert "s01  a  3.00 s  take: takes/s01/kling/2.mp4" in plain
+    for take in ("kling/1", "kling/2", "mystic/2", "from the web.mp4"):
+        assert take in plain
+    assert all(len(ln) <= 90 for ln in plain.splitlines())
