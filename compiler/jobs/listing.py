@@ -212,6 +212,11 @@ def in_folder(path: str) -> bool:
     return not os.path.isabs(path) and path != ".." and not path.startswith("../")
 
 
+def _plain_name(name: object) -> bool:
+    """A shot id or target name usable as one folder name (never a way out of takes/)."""
+    return isinstance(name, str) and name not in ("", ".", "..") and not any(c in name for c in "/\\\x00")
+
+
 def _regular(path: Path) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -231,8 +236,9 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
             orphans: bool = True) -> tuple[list[ShotTakes], list[Diagnostic]]:
     """The takes of `shots` (in their order), plus shots only the ledger knows when `orphans`.
 
-    `kinds`: every known target -> image|video (None: a target only the ledger names); `film_targets`: the film's own, in order; `hashes`: each current
-    job's hash by job id (None: not known, nothing is marked stale)."""
+    `kinds`: every known target -> image|video (None: a target only the ledger names); `film_targets`: the
+    film's own, in order; `hashes`: each current job's hash by job id (None: not known, nothing is marked stale).
+    """
     warnings: list[Diagnostic] = []
     ids = [s.id for s in shots]
     wanted = set(ids)
@@ -254,7 +260,7 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
     known: dict[str, Take] = {}
     jobs: dict[tuple[str, str, str], JobAttempts] = {}
     for a in attempts.values():
-        if not isinstance(a.shot, str) or not a.shot or not isinstance(a.target, str) or not a.target:
+        if not _plain_name(a.shot) or not _plain_name(a.target):
             continue
         if a.shot not in wanted and not orphans:
             continue
@@ -271,6 +277,10 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
                 take.stale = hashes.get(a.job) != a.hash
             if a.qc_ok is not None:
                 take.qc = QC(a.qc_ok, qc_findings(a.qc_findings))
+            earlier = known.get(path)
+            if earlier is not None:  # downloaded again to the same file: the later attempt made what is there
+                for g in by_shot.get(a.shot, {}).values():
+                    g.takes = [t for t in g.takes if t is not earlier]
             known[path] = take
             group(a.shot, a.target).takes.append(take)
         else:

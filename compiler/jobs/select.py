@@ -58,7 +58,8 @@ def select_take(film: str | Path, shot: str, ref: str | None, *, clear: bool = F
     chosen: Take | None = None
     notes: list[str] = []
     if not clear:
-        assert ref is not None
+        if not ref:
+            raise ValueError("a take to select, or clear")
         attempts, _ = read_attempts(root)
         kinds: dict[str, str | None] = {n: t.kind for n, t in prod.targets.items()}
         for a in attempts.values():

@@ -198,12 +198,17 @@ def test_a_damaged_ledger_is_read_around(tmp_path: Path) -> None:
         f.write(json.dumps({"v": 1, "ev": "intent", "t": 1.0, "attempt": "x" * 32, "job": "s01.kling",
                             "shot": "s01", "target": "kling", "take": "three"}) + "\n")
         f.write(json.dumps({"v": 1, "ev": "downloaded", "t": 2.0, "attempt": "y" * 32, "path": 7}) + "\n")
+        # a shot that names a way out of takes/: never looked for on disk
+        f.write(json.dumps({"v": 1, "ev": "intent", "t": 3.0, "attempt": "z" * 32, "job": "x", "shot": "..",
+                            "target": "..", "take": 1}) + "\n")
+        f.write(json.dumps({"v": 1, "ev": "downloaded", "t": 4.0, "attempt": "z" * 32, "path": "../x.mp4"}) + "\n")
         f.write('{"v": 1, "ev": "downl')  # a crash mid-write
     r = run_cli(["takes", str(root), "--format", "json"])
     assert r.exit_code == 0, r.stderr
     codes = sorted(w["code"] for w in r.json()["warnings"])  # type: ignore[index]
     assert codes == ["C505", "C526"]
     assert list(by_ref(r.json()["shots"][0])) == ["kling/1"]  # type: ignore[index]
+    assert [s["shot"] for s in r.json()["shots"]] == ["s01", "s02", "s03"]  # type: ignore[index]
     text = run_cli(["takes", str(root)])
     assert "warning[C526]" in text.stderr and "warning[C505]" in text.stderr
 
