@@ -147,6 +147,22 @@ CODES: dict[str, tuple[str, str]] = {
              "take has one that was not asked for (a warning)."),
     "C518": ("quality check did not finish", "ffmpeg did not finish checking the take in the time allowed, or could "
              "not run. The take is not known to be good."),
+    "C520": ("no such shot", "`filmc select` names a shot that film.yaml does not have. The hint names the closest id."),
+    "C521": ("no such take", "The take named is not one of the shot's (`filmc takes FILM SHOT` lists them): a "
+             "<target>/<n>, a number n of the shot's video target, or the path of a file in the film's folder."),
+    "C522": ("ambiguous take", "A bare number names a take of the shot's video target; the shot has that number for "
+             "several video targets (or several files with that number). Name it as <target>/<n>, or give the file."),
+    "C523": ("take outside the film's folder", "Takes live inside the film's folder (the folder holding film.yaml), "
+             "so the film moves and renders as one. Copy the file into takes/<shot>/, or pass --allow-outside-paths."),
+    "C524": ("take file not usable", "The take's file is gone (the ledger says it was downloaded, the file is not "
+             "there), is a folder, a pipe or a device, or is not a picture or video file."),
+    "C525": ("take failed the quality checks", "The take failed the quality checks (the ledger's, or run now for a "
+             "file the run did not make): black, frozen, truncated, too short, wrong shape. Pick another take, or "
+             "pass --force to use this one anyway."),
+    "C526": ("ledger event ignored", "An event of .filmc/ledger.jsonl has a field of the wrong type (a take number "
+             "that is not a number, say) or no attempt id: it is left out; the rest of the ledger is read."),
+    "C527": ("too many files in a take folder", "A takes/<shot>/ folder holds more media files than `filmc takes` "
+             "lists (10,000); the rest are left out."),
 }
 
 

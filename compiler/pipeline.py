@@ -57,6 +57,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     import hashlib
     import json
 
+    from .jobs.takes import image_takes_stamp
     from .render.text import font_file
 
     h = hashlib.sha256()
@@ -67,6 +68,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
         for entry in sorted(os.scandir(takes), key=lambda e: e.name):
             st = entry.stat()
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+        h.update(image_takes_stamp(prod.film.root).encode())  # filmc run's takes/<shot>/<target>/<n>.<ext>
     for src in sorted((Path(__file__).parent / "render").glob("*.py")):
         h.update(src.read_bytes())
     return "edit:" + h.hexdigest()

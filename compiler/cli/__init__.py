@@ -119,4 +119,5 @@ from . import (  # noqa: E402,F401
     jobs_cmds,
     render_cmds,  # noqa: E402,F401
     run_cmds,  # noqa: E402,F401
+    takes_cmds,  # noqa: E402,F401
 )
