@@ -74,9 +74,11 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
     missing = {p: v for p, v in prep.missing.items() if p in used}
     if missing:
         for p, names in sorted(missing.items()):
-            click.echo(f"filmc: error: {p} needs {', '.join(names)} in the environment", err=True)
-        click.echo("nothing was sent", err=True)
-        ctx.exit(EXIT_INPUT)
+            click.echo(f"filmc: {'warning' if dry_run else 'error'}: {p} needs {', '.join(names)} in the environment",
+                       err=True)
+        if not dry_run:
+            click.echo("nothing was sent", err=True)
+            ctx.exit(EXIT_INPUT)
     targets_by_name = prep.plan.prod.targets
     keep = prep.plan.prod.film.info.keep_rate
     options = {k: v["options"] for k, v in prep.plan.contexts.items()}
