@@ -68,6 +68,13 @@ CODES: dict[str, tuple[str, str]] = {
              "(no absolute paths, no '..' escaping). `--allow-outside-paths` lifts this deliberately."),
     "V261": ("file not found", "A referenced file does not exist: an error for audio and LUTs, a warning for "
              "takes and reference images."),
+    "V262": ("output over an input", "The render's output (edit.output.file, or -o) names a file the film reads: "
+             "film.yaml, the song, a take, a reference image, a LUT or a workflow. The render would replace it with "
+             "the film. Render to a new file, e.g. build/film.mp4."),
+    "V263": ("output not a video file", "The render's output must be a file ending in .mp4, .m4v, .mov or .mkv "
+             "(H.264 video, AAC audio), not a folder or a special file."),
+    "V264": ("not a regular file", "A path names a named pipe (FIFO), a socket or a device. Reading one could "
+             "block forever; media must be regular files in the film's folder."),
     "V270": ("name in prompt text", "A character's `name` is for humans. Written into prompt text it would reach "
              "the generation model; describe the person instead (the description is injected for you)."),
     "V280": ("unknown camera move", "Camera moves: static push-in pull-out zoom-in zoom-out pan-left pan-right "

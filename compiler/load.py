@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Collector, Diagnostic, SourceLike
 from .errors import FilmError
+from .paths import NotRegularFile, open_regular
 
 MAX_BYTES = 8 * 1024 * 1024
 # Values built from the node graph: bounded so an alias bomb fails fast.
@@ -323,14 +325,24 @@ def _load(path: str | Path, display: str | None, text: str | None) -> Document:
     diags = Collector(shown)
     if text is None:
         try:
-            size = p.stat().st_size
             if p.is_dir():
                 diags.error("L100", f"{shown} is a directory", hint="pass the film.yaml file, or the folder holding film.yaml")
                 raise FilmError(diags.items)
-            if size > MAX_BYTES:
-                diags.error("L103", f"the file is too large ({size} bytes; the limit is {MAX_BYTES})")
+            try:
+                f = open_regular(p)  # a pipe or device in film.yaml's place would block a plain read
+            except NotRegularFile as e:
+                diags.error("L100", f"cannot read {shown}: {str(e).replace(str(p), 'it')}",
+                            hint="film.yaml must be a regular file")
+                raise FilmError(diags.items) from None
+            with f:
+                size = os.fstat(f.fileno()).st_size
+                if size > MAX_BYTES:
+                    diags.error("L103", f"the file is too large ({size} bytes; the limit is {MAX_BYTES})")
+                    raise FilmError(diags.items)
+                raw = f.read(MAX_BYTES + 1)
+            if len(raw) > MAX_BYTES:
+                diags.error("L103", f"the file is too large (over {MAX_BYTES} bytes)")
                 raise FilmError(diags.items)
-            raw = p.read_bytes()
         except FileNotFoundError:
             diags.error("L100", f"no such file: {shown}", hint="run 'filmc init' to create a film.yaml")
             raise FilmError(diags.items) from None

@@ -66,7 +66,10 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     takes = prod.film.root / "takes"
     if takes.is_dir():
         for entry in sorted(os.scandir(takes), key=lambda e: e.name):
-            st = entry.stat()
+            try:
+                st = entry.stat()
+            except OSError:  # a broken link: its own stat (nothing is opened, so a pipe costs nothing either)
+                st = entry.stat(follow_symlinks=False)
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
         h.update(image_takes_stamp(prod.film.root).encode())  # filmc run's takes/<shot>/<target>/<n>.<ext>
     for src in sorted((Path(__file__).parent / "render").glob("*.py")):

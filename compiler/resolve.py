@@ -79,6 +79,7 @@ class Production:
     fps: float
     warnings: tuple[Diagnostic, ...] = ()
     doc: Document | None = None  # film.yaml's text and source map, for located errors in later stages
+    allow_outside: bool = False  # --allow-outside-paths (media found later follow the same path policy)
 
     def collector(self) -> Collector:
         """A Collector that locates JSON pointers in film.yaml (for errors found after validation)."""
@@ -177,7 +178,8 @@ def resolve_production(validated: Validated, *, song_duration: float | None = No
     pre = sum(c.duration for c in film.edit.cards if c.at == "start")
     post = sum(c.duration for c in film.edit.cards if c.at == "end")
     return Production(film, validated.targets, tuple(sections), tuple(ordered), tuple(all_lines), beats,
-                      duration, pre, post, _resolution(film), film.info.fps, validated.warnings, validated.doc)
+                      duration, pre, post, _resolution(film), film.info.fps, validated.warnings, validated.doc,
+                      validated.allow_outside)
 
 
 def timeline_data(prod: Production) -> list[dict[str, Any]]:

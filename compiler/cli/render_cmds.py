@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import UsageError
 from . import EXIT_INPUT, State, main, report
+
+if TYPE_CHECKING:
+    from ..render.interrupt import Interrupted
+    from ..resolve import Production
 
 
 def _film_arg() -> click.Argument:
@@ -70,30 +76,41 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
       FFMPEG=/usr/bin/ffmpeg filmc render film.yaml
     """
     from ..pipeline import resolve_film
-    from ..render import RenderError, default_output, plan_edit, render_plan
+    from ..render import RenderError, default_output, edit_warnings, plan_edit, render_plan
+    from ..render.edit import render_failure
     from ..render.graph import MUXERS
+    from ..render.interrupt import Interrupted, interruptible
     from ..render.media import check_media
     from ..render.run import make_progress
 
     dims = _size(size)
     if output is not None and output.suffix.lower() not in MUXERS:
         raise click.BadParameter(f"'{output.name}': write a {', '.join(sorted(MUXERS))} file", param_hint="-o/--output")
-    prod = resolve_film(film, allow_outside=allow_outside_paths)
-    out = output or default_output(prod, animatic)
-    plan = plan_edit(prod, animatic=animatic, select=select, size=dims, fps=fps, subtitles=subtitles)
-    media = check_media(plan, prod)
-    warnings = [*prod.warnings, *plan.warnings, *media.items]
-    verbosity = _verbosity(ctx)
-    if warnings and verbosity >= 0:
-        report(warnings, prod.sources())
-    kinds = {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
-    if verbosity >= 0:
-        click.echo(f"rendering {out} ({plan.width}x{plan.height}, {plan.fps:g} fps, {plan.duration:.2f} s): "
-                   f"{kinds['take']} takes, {kinds['image']} images, {kinds['slate']} slates", err=True)
     try:
-        done = render_plan(plan, out, progress=make_progress(plan.duration, "render", quiet=verbosity < 0))
-    except RenderError as e:
-        _fail(ctx, str(e), e.log)
+        with interruptible():
+            prod = resolve_film(film, allow_outside=allow_outside_paths)
+            out = output or default_output(prod, animatic)
+            _check_output(prod, out, "-o/--output" if output is not None else None)
+            plan = plan_edit(prod, animatic=animatic, select=select, size=dims, fps=fps, subtitles=subtitles)
+            media = check_media(plan, prod)
+            warnings = edit_warnings(prod.warnings, plan.warnings, media.items)
+            verbosity = _verbosity(ctx)
+            if warnings and verbosity >= 0:
+                report(warnings, prod.sources())
+            kinds = {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
+            if verbosity >= 0:
+                click.echo(f"rendering {out} ({plan.width}x{plan.height}, {plan.fps:g} fps, {plan.duration:.2f} s): "
+                           f"{kinds['take']} takes, {kinds['image']} images, {kinds['slate']} slates", err=True)
+            try:
+                done = render_plan(plan, out, progress=make_progress(plan.duration, "render", quiet=verbosity < 0))
+            except RenderError as e:
+                located = render_failure(e, prod, plan)
+                if located is not None:
+                    raise located from None
+                _fail(ctx, str(e), e.log)
+                return
+    except Interrupted as e:
+        _stopped(ctx, e)
         return
     if verbosity >= 0:
         click.echo(f"wrote {done.output}" + (f" and {done.srt}" if done.srt else ""))
@@ -109,6 +126,25 @@ def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
     if animatic:
         return f"next: every shot has a take; filmc render {film} renders the final cut"
     return f"next: filmc export {film} --format otio (or fcp7) opens the cut in an editor"
+
+
+def _stopped(ctx: click.Context, e: Interrupted) -> None:
+    click.echo(f"filmc: stopped ({e}): nothing written", err=True)
+    ctx.exit(128 + e.signum)
+
+
+def _check_output(prod: Production, out: Path, option: str | None) -> None:
+    """Refuse an output over a file the film reads, or not a video file (edit.output.file was checked by
+    validate, located; -o and the default output are checked here)."""
+    from ..validate.outputs import output_problem
+
+    problem = output_problem(prod.film, out, str(out))
+    if problem is None:
+        return
+    code, message, hint = problem
+    if option:
+        raise click.BadParameter(f"{message} ({hint})", param_hint=option)
+    raise UsageError(f"[{code}] {message} ({hint})")
 
 
 @main.command()
@@ -212,18 +248,27 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
       filmc export film.yaml --format fcp7 -o cut.xml
     """
     from ..pipeline import resolve_film
-    from ..render import RenderError, plan_edit
+    from ..render import RenderError, edit_warnings, plan_edit
     from ..render.export import ExportError, export_timeline
+    from ..render.interrupt import Interrupted
+    from ..validate.outputs import input_at
 
     prod = resolve_film(film, allow_outside=allow_outside_paths)
-    plan = plan_edit(prod)
-    if plan.warnings and _verbosity(ctx) >= 0:
-        report(plan.warnings, prod.sources())
     out = output or prod.film.root / "build" / ("film.otio" if fmt == "otio" else "film.xml")
+    what = input_at(prod.film, out)
+    if what:
+        raise click.BadParameter(f"'{out}' is {what}: the export would replace it", param_hint="-o/--output")
+    plan = plan_edit(prod)
+    warnings = edit_warnings(plan.warnings)
+    if warnings and _verbosity(ctx) >= 0:
+        report(warnings, prod.sources())
     try:
         n = export_timeline(prod, plan, out, fmt)
     except (ExportError, RenderError) as e:
         _fail(ctx, str(e), getattr(e, "log", None))
+        return
+    except Interrupted as e:
+        _stopped(ctx, e)
         return
     if _verbosity(ctx) >= 0:
         click.echo(f"wrote {out} ({n} clips)")

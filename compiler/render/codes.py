@@ -8,6 +8,11 @@ RENDER_CODES: dict[str, tuple[str, str]] = {
              "shot falls back to its image or a slate."),
     "R102": ("take without a picture", "The take has no video stream (an audio file, say)."),
     "R103": ("unusable LUT", "A grade's `lut` must be a 3D .cube file (with a LUT_3D_SIZE line)."),
+    "R104": ("take or image that does not decode", "ffmpeg reads the file's header but cannot decode its picture: "
+             "damaged image data, or an image larger than ffmpeg accepts (about 16000 x 16000 pixels). Re-export "
+             "the file (scaled down if it is huge), or remove `take:` so the shot uses a slate."),
+    "R105": ("render failed on a take or image", "ffmpeg stopped while decoding the shot's take or image (the file "
+             "changed, or is damaged past the part the pre-render check decodes). Re-export or re-generate it."),
     "R110": ("shot shorter than a frame", "At the render's frame rate the shot lasts less than one frame. "
              "Lengthen it, or render at a higher --fps."),
     "R111": ("dissolves overlap", "The dissolve into a shot and the dissolve out of it together last longer than "
@@ -16,6 +21,13 @@ RENDER_CODES: dict[str, tuple[str, str]] = {
              "(takes/<shot>.png, or takes/<shot>.<image target>.png) or a slate instead. A warning."),
     "R202": ("take shorter than its shot", "The take ends before the shot does (trim, speed and dissolve handles "
              "included): its last frame is held. A warning."),
+    "R203": ("take cut short", "The take's header promises enough video, but the file holds fewer frames than the "
+             "shot needs: it was cut short (an interrupted download or copy) or is damaged. Its last good frame is "
+             "held. A warning."),
+    "R204": ("first-frame image outside the film", "takes/<shot>.png (or takes/<shot>.<image target>.png) is a link "
+             "to a file outside the film's folder: it is not used without --allow-outside-paths. A warning."),
+    "R205": ("first-frame image not a regular file", "takes/<shot>.png is a named pipe, socket or device: it is not "
+             "used. A warning."),
     "R301": ("no audio for beat detection", "`filmc beats` needs song.audio."),
     "R302": ("song audio is not a file", "`filmc beats` reads song.audio only when it is a regular file: a pipe "
              "(FIFO), socket or device would block the read, a folder has no audio."),

@@ -18,8 +18,10 @@ from typing import Any
 from ..fsutil import write_atomic
 from ..probe import ProbeError, ffmpeg_exe
 from ..resolve import Production
+from .interrupt import interruptible
 from .plan import Clip, EditPlan
 from .slates import card_chain, slate_chain
+from .stale import sweep, temp_prefix
 from .text import FontMissing, font_file
 
 MARKER_COLORS = ("BLUE", "PURPLE", "GREEN", "ORANGE", "CYAN", "RED", "MAGENTA", "YELLOW")
@@ -42,7 +44,8 @@ def _stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
         raise ExportError(str(e)) from None
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
-    with tempfile.TemporaryDirectory(prefix="filmc-export-") as work:
+    sweep()
+    with interruptible(), tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as work:
         wdir = Path(work)
         (wdir / "text").mkdir()
 

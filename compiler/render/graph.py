@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Camera, Grade
+from ..paths import VIDEO_OUTPUTS
 from .plan import Clip, EditPlan
 from .slates import card_chain, overlay_filter, slate_chain
-from .text import escape_value
+from .text import clean_text, escape_value
 
 AUDIO_RATE = 48000
-MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+MUXERS = VIDEO_OUTPUTS  # output extension -> ffmpeg muxer
 
 # Camera moves on still images: how far the frame zooms or travels (share of the frame).
 _AMOUNT = {"slow": 0.06, None: 0.12, "fast": 0.22}
@@ -48,6 +49,7 @@ class Paths:
 @dataclass
 class Graph:
     inputs: list[list[str]] = field(default_factory=list)  # per input: its options, then -i FILE
+    sources: list[Clip | None] = field(default_factory=list)  # per input: the clip it feeds (None: the song)
     script: str = ""
     texts: dict[str, str] = field(default_factory=dict)  # text/<key>.txt -> content
     encode: list[str] = field(default_factory=list)  # -map ... codec options (before the output)
@@ -175,6 +177,7 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
         key = f"{i + 1:03d}-{clip.kind}"
         if clip.source in ("take", "image"):
             g.inputs.append(input_args(clip, plan, paths))
+            g.sources.append(clip)
             idx = len(g.inputs) - 1
             chain = _take_chain(plan, clip, idx) if clip.source == "take" else _image_chain(plan, clip, idx)
             lut = paths.media(clip.lut) if clip.lut else None
@@ -182,7 +185,7 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
         elif clip.source == "card":
             chain = card_chain(plan, clip, sink, paths.font, key)
         else:
-            chain = slate_chain(plan, clip, sink, paths.font, paths.bold, key)
+            chain = slate_chain(plan, clip, sink, paths.font, paths.bold, key, subtitles=plan.subtitles == "burn")
         chain += _fades(clip)
         label = f"c{i + 1}"
         lines.append(",".join(chain) + f"[{label}]")
@@ -234,6 +237,7 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
     audio = plan.audio
     if audio.path is not None and audio.runs:
         g.inputs.append(["-i", "file:" + paths.media(audio.path)])
+        g.sources.append(None)
         a = len(g.inputs) - 1
         head = f"[{a}:a:0]aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
         if len(audio.runs) == 1:
@@ -258,8 +262,13 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
     g.encode = ["-map", "[vout]", "-map", "[aout]",
                 "-c:v", "libx264", "-preset", plan.preset, "-crf", str(plan.crf), "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "192k", *(["-aac_coder", "fast"] if plan.animatic else []), "-ar", str(AUDIO_RATE),
-                "-map_metadata", "-1", "-metadata", f"title={plan.title}", "-movflags", "+faststart"]
+                "-map_metadata", "-1", "-metadata", f"title={metadata_text(plan.title)}", "-movflags", "+faststart"]
     return g
+
+
+def metadata_text(text: str) -> str:
+    """Text for a container's metadata (the title): one line, no control characters (an argument cannot hold a NUL)."""
+    return " ".join(clean_text(text).split())
 
 
 def muxer(output: Path) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Collector, Diagnostic
 from ..errors import FilmError, UsageError
 from ..model import Camera, Grade
+from ..paths import inside_film, special_file
 from ..resolve import Production, ResolvedShot
 from ..validate.times import format_time
 
@@ -168,9 +169,12 @@ def select_shots(prod: Production, select: str | None) -> tuple[ResolvedShot, ..
     return tuple(s for s in prod.shots if s.id in chosen)
 
 
-def find_image(prod: Production, shot: ResolvedShot) -> tuple[Path, str] | None:
+def find_image(prod: Production, shot: ResolvedShot, c: Collector | None = None) -> tuple[Path, str] | None:
     """A shot's first-frame image: its take when that is an image, else takes/<id>.<ext> or
-    takes/<id>.<image target>.<ext> (how the generation stage names image results)."""
+    takes/<id>.<image target>.<ext> (how the generation stage names image results).
+
+    The film's path policy holds for these too: a link to a file outside the film's folder (without
+    --allow-outside-paths) or a pipe, socket or device is ignored, with a warning on `c`."""
     root = prod.film.root
     take = shot.shot.take
     if take and take.lower().endswith(IMAGE_EXTS) and (root / take).is_file():
@@ -183,6 +187,18 @@ def find_image(prod: Production, shot: ResolvedShot) -> tuple[Path, str] | None:
         for ext in IMAGE_EXTS:
             if f"{stem}{ext}" in present:
                 rel = f"takes/{stem}{ext}"
+                if inside_film(root, rel, prod.allow_outside) is None:
+                    if c is not None:
+                        c.warning("R204", f"{shot.shot.pointer}: shot '{shot.id}': first-frame image '{rel}' leads "
+                                  "outside the film's folder (a link): not used", f"{shot.shot.pointer}/id",
+                                  hint="copy the image into takes/ (or pass --allow-outside-paths)")
+                    continue
+                kind = special_file(root / rel)
+                if kind:
+                    if c is not None:
+                        c.warning("R205", f"{shot.shot.pointer}: shot '{shot.id}': first-frame image '{rel}' is "
+                                  f"{kind}, not a regular file: not used", f"{shot.shot.pointer}/id")
+                    continue
                 if (root / rel).is_file():
                     return root / rel, rel
     from ..jobs.takes import newest_image  # else filmc run's newest good one: takes/<id>/<image target>/<n>.<ext>
@@ -311,7 +327,7 @@ def plan_edit(prod: Production, *, animatic: bool = False, select: str | None = 
                 c.warning("R201", f"{shot.pointer}/take: shot '{shot.id}': take '{take}' not found; "
                           "using its first-frame image or a slate", f"{shot.pointer}/take")
         if source == "slate":
-            img = find_image(prod, s)
+            img = find_image(prod, s, c)
             if img:
                 source, media, rel = "image", img[0], img[1]
             elif take and take.lower().endswith(IMAGE_EXTS) and not (root / take).is_file():

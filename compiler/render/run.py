@@ -18,7 +18,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+from .interrupt import child_options, interruptible, stop_group, watched_group
+from .stale import part_prefix
+
+if TYPE_CHECKING:
+    from .plan import Clip
 
 
 class RenderError(Exception):
@@ -27,6 +33,7 @@ class RenderError(Exception):
     def __init__(self, message: str, log: Sequence[str] = ()):
         super().__init__(message)
         self.log = list(log)
+        self.failed: list[Clip] = []  # the clips whose take or image the log blames
 
 
 Progress = Callable[[float], None]  # seconds of output done
@@ -101,49 +108,56 @@ def _default_mode(path: Path) -> None:
 
 def run_ffmpeg(exe: str, args: Sequence[str], output: Path, *, total: float,
                progress: PlainProgress | RichProgress | None = None) -> None:
-    """Run ffmpeg with `args` (whose last item is the output placeholder '{out}') into `output`, atomically."""
+    """Run ffmpeg with `args` (whose last item is the output placeholder '{out}') into `output`, atomically.
+
+    ffmpeg runs in its own process group: a signal to filmc (see interrupt.py) stops it, and the temp file
+    goes with it."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    argv = [exe, "-progress", "pipe:1", "-nostats", "-loglevel", "error",
-            *[a.replace("{out}", str(tmp)) if a.endswith("{out}") else a for a in args]]
-    log: deque[str] = deque(maxlen=60)
-    proc = None
-    ok = False
-    try:
+    with interruptible():
+        fd, tmp_name = tempfile.mkstemp(prefix=part_prefix(output), suffix=".part", dir=output.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        argv = [exe, "-progress", "pipe:1", "-nostats", "-loglevel", "error",
+                *[a.replace("{out}", str(tmp)) if a.endswith("{out}") else a for a in args]]
+        log: deque[str] = deque(maxlen=60)
+        proc = None
+        ok = False
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, errors="replace", bufsize=1)
-        except OSError as e:
-            raise RenderError(f"cannot run ffmpeg ({exe}): {e.strerror or e}") from None
-        assert proc.stdout is not None and proc.stderr is not None
-        reader = threading.Thread(target=lambda: log.extend(proc.stderr), daemon=True)  # type: ignore[union-attr,arg-type]
-        reader.start()
-        for line in proc.stdout:
-            m = _TIME.match(line.strip())
-            if m and progress is not None:
-                progress(int(m.group(1)) / 1e6)
-        rc = proc.wait()
-        reader.join(timeout=5)
-        if rc != 0:
-            raise RenderError(f"ffmpeg failed (exit code {rc}): {_error_line(log)}", log)
-        if not tmp.is_file() or tmp.stat().st_size == 0:
-            raise RenderError("ffmpeg wrote no output", log)
-        _default_mode(tmp)
-        os.replace(tmp, output)
-        ok = True
-    finally:
-        if progress is not None:
-            with contextlib.suppress(Exception):
-                progress.close()
-        if proc is not None and proc.poll() is None:  # interrupted: stop ffmpeg before deleting its file
-            proc.terminate()
             try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if not ok:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, errors="replace", bufsize=1,
+                                        **child_options())  # type: ignore[call-overload]
+            except OSError as e:
+                raise RenderError(f"cannot run ffmpeg ({exe}): {e.strerror or e}") from None
+            with watched_group(proc.pid):
+                _follow(proc, log, progress)
+                rc = proc.wait()
+            if rc != 0:
+                raise RenderError(f"ffmpeg failed (exit code {rc}): {_error_line(log)}", log)
+            if not tmp.is_file() or tmp.stat().st_size == 0:
+                raise RenderError("ffmpeg wrote no output", log)
+            _default_mode(tmp)
+            os.replace(tmp, output)
+            ok = True
+        finally:
+            if progress is not None:
+                with contextlib.suppress(Exception):
+                    progress.close()
+            if proc is not None and proc.poll() is None:  # interrupted: stop ffmpeg before deleting its file
+                stop_group(proc)
+            if not ok:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+
+def _follow(proc: subprocess.Popen[str], log: deque[str], progress: PlainProgress | RichProgress | None) -> None:
+    """Read ffmpeg's progress (stdout) until it ends; its log (stderr) goes into `log` on the side."""
+    assert proc.stdout is not None and proc.stderr is not None
+    stderr = proc.stderr
+    reader = threading.Thread(target=lambda: log.extend(stderr), daemon=True)
+    reader.start()
+    for line in proc.stdout:
+        m = _TIME.match(line.strip())
+        if m and progress is not None:
+            progress(int(m.group(1)) / 1e6)
+    reader.join(timeout=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 
@@ -10,19 +11,64 @@ def sh_quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\\''") + "'"
 
 
+def _controls(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def printf_format(arg: str) -> str:
+    """`arg` as a printf format that prints it exactly, with every control character (newline, ESC...) as an
+    octal escape: the script holds no raw control character. A NUL cannot be an argument: it is dropped."""
+    out = []
+    for ch in arg.replace("\x00", ""):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "%":
+            out.append("%%")
+        elif unicodedata.category(ch) == "Cc":
+            out.append("".join(f"\\{b:03o}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class _Words:
+    """Shell words for arguments; those holding control characters become variables set with printf
+    before they are used (a leading 'X' keeps printf from reading an option, a trailing '_' keeps
+    trailing newlines through the command substitution)."""
+
+    def __init__(self) -> None:
+        self.setup: list[str] = []
+
+    def __call__(self, arg: str) -> str:
+        if not _controls(arg):
+            return sh_quote(arg)
+        name = f"ARG{len(self.setup) + 1}"
+        self.setup.append(f"{name}=$(printf {sh_quote('X' + printf_format(arg) + '_')}); "
+                          f'{name}="${{{name}#X}}"; {name}="${{{name}%_}}"')
+        return f'"${name}"'
+
+
 def render_script(title: str, args: Sequence[str], output: str, srt: str | None) -> str:
     """The script text. `args` are ffmpeg's arguments without the output; `output` is relative to the script."""
     title_line = " ".join(title.split())
+    word = _Words()
+    out_word = word(output)
+    shown = output if output.isprintable() else "see film.yaml"
+    parts = [sh_quote("-loglevel"), sh_quote("warning"), sh_quote("-stats")]
+    for a in args:
+        parts.append('"$GRAPH_OPT"' if a == "-/filter_complex" else word(a))
+    parts.append('"file:$TMP"')
     lines = [
         "#!/bin/sh",
         "# Renders the film with ffmpeg. Written by `filmc build`: edit film.yaml, not this file.",
         f"# Film: {title_line}" if title_line.isprintable() else "# Film: (see film.yaml)",
         "#",
-        "# Usage: sh render.sh [OUTPUT]    (default: " + output + ", relative to this folder)",
+        "# Usage: sh render.sh [OUTPUT]    (default: " + shown + ", relative to this folder)",
         "# FFMPEG=/path/to/ffmpeg sh render.sh   uses that ffmpeg instead of the one on PATH.",
         "set -eu",
+        *word.setup,
         'case "${1:-}" in',
-        "  '') OUT=" + sh_quote(output) + " ;;",
+        "  '') OUT=" + out_word + " ;;",
         '  /*) OUT="$1" ;;',
         '  *) OUT="$(pwd)/$1" ;;',
         "esac",
@@ -38,13 +84,6 @@ def render_script(title: str, args: Sequence[str], output: str, srt: str | None)
         "trap 'rm -f \"$TMP\"' EXIT",
         "trap 'rm -f \"$TMP\"; exit 130' INT TERM",
     ]
-    parts = [sh_quote("-loglevel"), sh_quote("warning"), sh_quote("-stats")]
-    for a in args:
-        if a == "-/filter_complex":
-            parts.append('"$GRAPH_OPT"')
-        else:
-            parts.append(sh_quote(a))
-    parts.append('"file:$TMP"')
     cmd = '"$FFMPEG" ' + " \\\n  ".join(_group(parts))
     lines.append(cmd)
     lines.append('mv -f "$TMP" "$OUT"')

@@ -33,8 +33,19 @@ def _still(plan: EditPlan, color: str, frames: int, draws: list[str]) -> list[st
     return [src, *draws, "format=yuv420p", loop]
 
 
-def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str, key: str) -> list[str]:
-    """The filters of a shot's slate: id, section and times, framing, what happens, the lyric."""
+def subtitle_band_top(plan: EditPlan) -> int:
+    """The highest row a burned-in subtitle of up to three lines reaches (see overlay_filter)."""
+    h = plan.height
+    size = max(int(h * 0.05), 5)
+    return h - max(int(h * 0.06), 2) - 3 * size - 2 * max(size // 4, 1) - max(size // 3, 1)
+
+
+def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str, key: str, *,
+                subtitles: bool = False) -> list[str]:
+    """The filters of a shot's slate: id, section and times, framing, what happens, the lyric.
+
+    subtitles: burned-in subtitles will be drawn over the slate, so it leaves their band at the bottom
+    free: no lyric line of its own (the subtitles show it), and what happens ends above the band."""
     w, h = plan.width, plan.height
     st = clip.slate
     assert st is not None
@@ -46,6 +57,10 @@ def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str
     framing_y = meta_y + int(meta_s * 1.9)
     body_y = framing_y + int(framing_s * 1.7)
     body, body_s = fit(st.body, box, max(int(h * 0.042), 4), max_lines=6)
+    if subtitles:
+        room = max((subtitle_band_top(plan) - body_y) // (body_s + max(body_s // 4, 1)), 1)
+        if body.count("\n") + 1 > room:
+            body = wrap(st.body, int(box / (body_s * 0.5)), room)
     draws = [
         _draw(sink, bold, f"{key}-title", wrap(st.title, int(box / (title_s * 0.55)), 1), title_s, str(m), str(title_y)),
         _draw(sink, font, f"{key}-meta", wrap(st.meta, int(box / (meta_s * 0.52)), 1), meta_s, str(m), str(meta_y),
@@ -56,7 +71,7 @@ def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str
                            framing_s, str(m), str(framing_y)))
     if st.body:
         draws.append(_draw(sink, font, f"{key}-body", body, body_s, str(m), str(body_y), color="white@0.9"))
-    if st.lyric:
+    if st.lyric and not subtitles:
         lyric, lyric_s = fit(st.lyric, box, max(int(h * 0.045), 4), max_lines=2)
         draws.append(_draw(sink, font, f"{key}-lyric", lyric, lyric_s, str(m), f"h-{m}-th", color="0xffe9a8"))
     return _still(plan, clip.color, clip.frames, draws)

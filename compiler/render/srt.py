@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .plan import Cue
@@ -16,9 +17,14 @@ def srt_time(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
 
 
+_ARROW = re.compile(r"-{2,}>")
+
+
 def _srt_text(text: str) -> str:
-    # A blank line ends a cue in SRT: keep the text's lines, drop empty ones.
-    lines = [ln.strip() for ln in clean_text(text).split("\n")]
+    """A cue's text that any SRT reader takes as text: a blank line would end the cue, so empty lines go; a
+    line with an arrow ('00:00:01,000 --> 00:00:02,000') would read as a timing line, so each '-->' becomes
+    '->' (a lone number line is harmless once no timing line follows it)."""
+    lines = [_ARROW.sub("->", ln).strip() for ln in clean_text(text).split("\n")]
     return "\n".join(ln for ln in lines if ln) or "\u00a0"
 
 

@@ -38,8 +38,10 @@ def escape_value(value: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """User text as drawtext shows it: LF line ends, tabs as spaces, no control characters."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    """User text as drawtext shows it: LF line ends (Unicode line and paragraph separators too), tabs as
+    spaces, no control characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = text.replace("\t", "    ")
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
 
 

@@ -24,6 +24,7 @@ class Validated:
     warnings: tuple[Diagnostic, ...]
     song_duration: float | None = None  # from the audio file when there is one
     doc: Document | None = None  # the source, so later stages can still point at lines
+    allow_outside: bool = False  # --allow-outside-paths: later stages apply the same path policy
 
 
 def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bool = True) -> Validated:
@@ -42,4 +43,4 @@ def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bo
     length = check_film(film, targets, diags, allow_outside=allow_outside, probe_audio=probe_audio)
     if diags.has_errors:
         raise FilmError(diags.items, sources)
-    return Validated(film, targets, tuple(diags.items), length, doc)
+    return Validated(film, targets, tuple(diags.items), length, doc, allow_outside)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from ..diagnostics import Collector, did_you_mean
 from ..model import Film, Shot
+from ..paths import inside_film, special_file
 from ..schemacheck import check_schema
 from ..targets import TargetDef
+from .outputs import output_problem
 from .timing import EPS, allocate, beat_grid, shot_bounds
 
 
@@ -140,10 +142,7 @@ def _check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: 
     song = film.song
     duration = song.duration
     if song.audio and probe_audio:
-        audio = _inside(film.root, song.audio)
-        if audio is None and allow_outside and "\x00" not in song.audio:
-            audio = Path(os.path.expanduser(song.audio)) if os.path.isabs(os.path.expanduser(song.audio)) \
-                else film.root / song.audio
+        audio = inside_film(film.root, song.audio, allow_outside)
         if audio is not None and audio.is_file():
             from ..probe import ProbeError, media_duration
 
@@ -288,17 +287,7 @@ def _check_generation(film: Film, targets: dict[str, TargetDef], durations: dict
 
 
 def _inside(root: Path, rel: str) -> Path | None:
-    if os.path.isabs(rel) or rel.startswith("~") or "\x00" in rel or len(rel) > 1024:
-        return None
-    try:
-        p = (root / rel).resolve()
-    except (OSError, ValueError):
-        return None
-    try:
-        p.relative_to(root.resolve())
-    except ValueError:
-        return None
-    return p
+    return inside_film(root, rel)
 
 
 def _check_paths(film: Film, diags: Collector, allow_outside: bool) -> None:
@@ -319,7 +308,6 @@ def _check_paths(film: Film, diags: Collector, allow_outside: bool) -> None:
             paths.append((f"{w.pointer}/grade/lut", w.grade.lut, "error"))
     if film.edit.output.file:
         paths.append(("/edit/output/file", film.edit.output.file, "output"))
-    root = film.root.resolve()
     for ptr, rel, missing in paths:
         target = _inside(film.root, rel)
         if "\x00" in rel or len(rel) > 1024:
@@ -331,10 +319,13 @@ def _check_paths(film: Film, diags: Collector, allow_outside: bool) -> None:
                         hint="paths are relative to the folder holding film.yaml and stay inside it; "
                              "copy the file into the film's folder (or pass --allow-outside-paths)")
             continue
-        if missing == "output":
-            continue  # written by render: only its place is checked
+        if missing == "output":  # written by render: not over an input, and a video file
+            problem = output_problem(film, target or inside_film(film.root, rel, True), rel)
+            if problem:
+                diags.error(problem[0], f"{ptr}: {problem[1]}", ptr, hint=problem[2])
+            continue
         if target is None:
-            target = Path(os.path.expanduser(rel)) if os.path.isabs(os.path.expanduser(rel)) else (root / rel)
+            target = inside_film(film.root, rel, True) or film.root / rel
         try:
             exists = target.exists()
         except (OSError, ValueError):
@@ -345,8 +336,11 @@ def _check_paths(film: Film, diags: Collector, allow_outside: bool) -> None:
                 diags.error("V261", msg, ptr, hint=_missing_hint(film.root, rel))
             else:
                 diags.warning("V261", msg, ptr, hint=_missing_hint(film.root, rel))
-        elif missing != "output" and target.is_dir():
+        elif target.is_dir():
             diags.error("V261", f"{ptr}: '{rel}' is a folder, not a file", ptr)
+        elif kind := special_file(target):
+            diags.error("V264", f"{ptr}: '{rel}' is {kind}, not a regular file", ptr,
+                        hint="media must be regular files: copy the file itself into the film's folder")
 
 
 def _missing_hint(root: Path, rel: str) -> str | None:

@@ -296,7 +296,7 @@ def test_fifo_song_is_refused_without_blocking(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", "from compiler.cli import main; main()", "beats", str(root)],
                           capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 1, proc.stderr
-    assert "film.yaml:7:10: error[R302]" in proc.stderr
+    assert "film.yaml:7:10: error[V264]" in proc.stderr  # validate refuses the pipe first
 
 
 def test_beats_without_librosa_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -151,3 +151,15 @@ def test_control_character_rule_is_one_for_every_output(tmp_path: Path) -> None:
     for f in (tmp_path / "build").rglob("*"):
         if f.is_file() and f.suffix in {".txt", ".jsonl", ".json", ".sh", ".srt", ".md", ".csv", ".ffgraph"}:
             assert not bad.search(f.read_text(encoding="utf-8")), f
+
+
+def test_a_pipe_in_place_of_film_yaml_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "film.yaml")
+    proc = subprocess.run([sys.executable, "-c", "from compiler.cli import main; main()", "validate", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "error[L100]" in proc.stderr and "pipe" in proc.stderr

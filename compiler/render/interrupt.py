@@ -1,0 +1,146 @@
+"""Stopping a render cleanly: SIGINT, SIGTERM and SIGHUP stop ffmpeg too, and nothing is left behind.
+
+ffmpeg runs in a process group of its own (so a Ctrl-C in the terminal reaches filmc only,
+and filmc decides). Inside `interruptible()`, the first of these signals is forwarded to
+every running ffmpeg group and raised in the main thread as `Interrupted`, so the code
+unwinding from it removes temp files on the way out; the command then exits 128 + the
+signal number. On Linux ffmpeg also dies with filmc when filmc is killed outright (SIGKILL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Interrupted(Exception):
+    """The render was stopped by a signal; exit with 128 + signum."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+_groups: set[int] = set()  # process groups of running ffmpeg processes
+_state = {"depth": 0, "raised": False}
+
+
+def _forward(signum: int) -> None:
+    for pgid in list(_groups):
+        with contextlib.suppress(OSError):
+            os.killpg(pgid, signum)
+
+
+def _handler(signum: int, frame: object) -> None:
+    _forward(signum)
+    if not _state["raised"]:  # once: a second signal must not cut the clean-up short
+        _state["raised"] = True
+        raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Within: SIGINT/SIGTERM/SIGHUP are forwarded to running ffmpeg groups and raise Interrupted once.
+
+    Only in the main thread (elsewhere a no-op); a signal the process ignores (nohup) stays ignored."""
+    if threading.current_thread() is not threading.main_thread() or os.name != "posix":
+        yield
+        return
+    if _state["depth"] == 0:
+        _state["raised"] = False
+    _state["depth"] += 1
+    old: dict[int, object] = {}
+    try:
+        for sig in SIGNALS:
+            current = signal.getsignal(sig)
+            if current is signal.SIG_IGN or current is None:  # ignored (nohup), or not ours to replace
+                continue
+            old[sig] = current
+            signal.signal(sig, _handler)
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)  # type: ignore[arg-type]
+        _state["depth"] -= 1
+
+
+@contextlib.contextmanager
+def watched_group(pid: int) -> Iterator[None]:
+    """Register a child's process group (its pid, when started with process_group=0) for forwarding."""
+    _groups.add(pid)
+    try:
+        yield
+    finally:
+        _groups.discard(pid)
+
+
+def stop_group(proc: subprocess.Popen[str]) -> None:
+    """Stop a child started with child_options() and its whole process group: SIGTERM, then SIGKILL after 5 s."""
+    for sig, timeout in ((signal.SIGTERM, 5.0), (getattr(signal, "SIGKILL", signal.SIGTERM), None)):
+        with contextlib.suppress(OSError):
+            if os.name == "posix":
+                os.killpg(proc.pid, sig)
+            else:
+                proc.kill()
+        try:
+            proc.wait(timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def child_options(die_with_parent: bool = True) -> dict[str, object]:
+    """Popen options for ffmpeg: its own process group; on Linux (when started from the main thread: the
+    signal follows the thread that started the child), killed when filmc dies."""
+    if os.name != "posix":
+        return {}
+    opts: dict[str, object] = {"process_group": 0}
+    if die_with_parent and sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
+        setup = _die_with_parent()
+        if setup is not None:
+            opts["preexec_fn"] = setup
+    return opts
+
+
+def run_child(argv: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """subprocess.run for a short ffmpeg job (a probe, a decode check) that a signal to filmc stops too:
+    its own process group, forwarded to; killed with its group on a timeout or an interruption."""
+    with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors="replace", **child_options(die_with_parent=False)) as proc:  # type: ignore[call-overload]
+        with watched_group(proc.pid):
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    if os.name == "posix":
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    else:
+                        proc.kill()
+                proc.communicate()
+                raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
+
+    def setup() -> None:  # runs in the child between fork and exec
+        prctl(pr_set_pdeathsig, sigkill)
+        if os.getppid() != parent:  # filmc died before the line above
+            os._exit(1)
+
+    return setup
