@@ -57,8 +57,8 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     import hashlib
     import json
 
-    from .jobs.takes import image_takes_stamp
     from .render.text import font_file
+    from .store.takes import image_takes_stamp
 
     h = hashlib.sha256()
     h.update(json.dumps([prod.doc.data if prod.doc else None, prod.song_duration, str(edit_dir), str(font_file()),

@@ -129,7 +129,7 @@ class _Summary:
 
 def _summary(prep: Any, takes: int, charge: Any, resubmit_unknown: bool) -> _Summary:
     """What the run will do, job by job counted: have their takes, resume, blocked by an unknown create, send."""
-    from ..jobs.ledger import LEDGER, read_events, replay
+    from ..store.ledger import LEDGER, read_events, replay
 
     attempts = replay(read_events(prep.root / LEDGER))
     have = resume = sends = 0

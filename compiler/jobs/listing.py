@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from .attempts import clean_path, qc_findings, read_attempts
-from .ledger import Attempt
-from .takes import IMAGE_EXTS, VIDEO_EXTS
+from ..store.attempts import clean_path, qc_findings, read_attempts
+from ..store.ledger import Attempt
+from ..store.takes import IMAGE_EXTS, VIDEO_EXTS
 
 # What a take may be: the runner's formats and every picture render reads.
 MEDIA_EXTS = (*IMAGE_EXTS, *VIDEO_EXTS, ".bmp", ".tif", ".tiff")

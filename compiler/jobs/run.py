@@ -109,7 +109,7 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
                  redact: Callable[[str], str] = lambda s: s) -> RunResult:
     """Send the prepared jobs; SIGTERM and Ctrl-C stop it cleanly (what was sent is collected by the next run)."""
     from ..probe import ffmpeg_exe
-    from .ledger import Ledger
+    from ..store.ledger import Ledger
 
     with Ledger(prep.root, redact=redact) as ledger:
         runner = Runner(prep.root, prep.sendable, prep.providers, ledger, options, reporter, kinds=prep.kinds,

@@ -21,11 +21,11 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..store.ledger import Attempt, Ledger, new_attempt
+from ..store.takes import extension, is_image, next_number, rel, take_dir
 from .frames import JOB, LAST_FRAME, FrameError, encode, last_frame, placeholders, substitute
-from .ledger import Attempt, Ledger, new_attempt
 from .providers.base import CREATED_UNKNOWN, MissingKey, ProviderError, Status, Submitted
 from .providers.http import HttpProvider
-from .takes import extension, is_image, next_number, rel, take_dir
 
 CREATE_TRIES = 6  # attempts of a create that was refused without making a task (429, connection refused)
 FETCH_TRIES = 4

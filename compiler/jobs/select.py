@@ -18,7 +18,7 @@ from typing import Any
 
 from ..diagnostics import Collector, did_you_mean
 from ..errors import FilmError
-from .attempts import clean_path
+from ..store.attempts import clean_path
 from .listing import MEDIA_EXTS, QC, ShotTakes, Take, collect, expectation, media_kind, shot_info
 
 _NUMBER = re.compile(r"^\d+$")
@@ -42,8 +42,8 @@ def select_take(film: str | Path, shot: str, ref: str | None, *, clear: bool = F
                 check_timeout: float = 300.0) -> Selection:
     """Set (or with `clear` remove) `shot`'s `take:`; FilmError (C52x, located at the shot) when refused."""
     from ..pipeline import film_path, resolve_film
+    from ..store.attempts import read_attempts
     from ..yamledit import FilmEdit
-    from .attempts import read_attempts
 
     prod = resolve_film(film, allow_outside=allow_outside)
     c = prod.collector()

@@ -12,10 +12,7 @@ warning; events of kinds this version does not know are skipped silently.
 
 from __future__ import annotations
 
-import json
-import os
 import posixpath
-import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +20,7 @@ from statistics import median
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..store.ledger import read_ledger
 
 __all__ = ["LEDGER", "Attempt", "Stats", "TargetRow", "read_ledger", "replay", "stats_for"]
 
@@ -125,44 +123,6 @@ def _num(x: Any) -> float | None:
 
 def _str(x: Any) -> str | None:
     return x if isinstance(x, str) else None
-
-
-def read_ledger(path: Path, display: str = LEDGER) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """The ledger's events in order, and a C505 warning per line skipped. No ledger: no events.
-
-    FilmError (C506) when the ledger exists but is not a regular file or cannot be read.
-    """
-    from ..errors import FilmError
-
-    try:  # opened without blocking, then checked: a FIFO put there is refused, never waited on
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        return [], []
-    except OSError as e:
-        raise FilmError([Diagnostic("C506", "error", f"cannot read the ledger: {e.strerror or e}", display)]) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise FilmError([Diagnostic("C506", "error", "the ledger is not a regular file", display,
-                                    hint="the ledger is written by `filmc run`; move this file away")])
-    fh = os.fdopen(fd, "rb")
-    events: list[dict[str, Any]] = []
-    skipped: list[Diagnostic] = []
-    with fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                ev = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                ev = None
-            if not isinstance(ev, dict) or not isinstance(ev.get("ev"), str):
-                cut = not raw.endswith(b"\n")
-                why = ("the last line is cut short (a write interrupted by a crash)" if cut
-                       else "not a JSON event")
-                skipped.append(Diagnostic("C505", "warning", f"line {n} skipped: {why}", display, n, 1))
-                continue
-            events.append(ev)
-    return events, skipped
 
 
 def replay(events: list[dict[str, Any]]) -> dict[str, Attempt]:

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from compiler.jobs.ledger import LEDGER, read_events, replay
+from compiler.store.ledger import LEDGER, read_events, replay
 from tests.fakes import FakeFreepik
 
 FILMC = str(Path(sys.executable).parent / "filmc")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.jobs.ledger import LEDGER, read_events, replay
+from compiler.store.ledger import LEDGER, read_events, replay
 from tests.conftest import run_cli
 from tests.fakes import FakeFreepik
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from .ledger import LEDGER, Attempt, replay
+from .ledger import LEDGER, Attempt, read_ledger, replay
 
 __all__ = ["clean_path", "qc_findings", "qc_rejected", "read_attempts"]
 
@@ -24,8 +24,6 @@ def read_attempts(root: Path) -> tuple[dict[str, Attempt], list[Diagnostic]]:
     """Every attempt of the film in `root`, in the order they began, and a warning per line or event left out.
 
     FilmError (C506) when the ledger exists but is not a regular file."""
-    from .stats import read_ledger
-
     display = str(root / LEDGER)
     events, skipped = read_ledger(root / LEDGER, display)
     usable: list[dict[str, Any]] = []

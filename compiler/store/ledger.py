@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..diagnostics import Diagnostic
 
 LEDGER = ".filmc/ledger.jsonl"
 LOCK = ".filmc/run.lock"
@@ -122,19 +125,52 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
 
 
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
-    """Every well-formed event, in order. A line cut short by a crash, or garbage, is skipped."""
-    try:
-        f = open(path, "rb")  # noqa: SIM115
+    """Every well-formed event, in order. A line cut short by a crash, or garbage, is skipped (read_ledger says
+    which); a ledger that is not a regular file is refused without blocking (FilmError C506)."""
+    events, _ = read_ledger(path, str(path))
+    for e in events:
+        if isinstance(e.get("attempt"), str):
+            yield e
+
+
+def read_ledger(path: Path, display: str = LEDGER) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    """The ledger's events in order, and a C505 warning per line skipped. No ledger: no events.
+
+    FilmError (C506) when the ledger exists but is not a regular file or cannot be read.
+    """
+    from ..errors import FilmError
+
+    try:  # opened without blocking, then checked: a FIFO put there is refused, never waited on
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        return
-    with f:
-        for raw in f:
-            try:
-                e = json.loads(raw)
-            except (ValueError, UnicodeDecodeError):
+        return [], []
+    except OSError as e:
+        raise FilmError([Diagnostic("C506", "error", f"cannot read the ledger: {e.strerror or e}", display)]) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise FilmError([Diagnostic("C506", "error", "the ledger is not a regular file", display,
+                                    hint="the ledger is written by `filmc run`; move this file away")])
+    fh = os.fdopen(fd, "rb")
+    events: list[dict[str, Any]] = []
+    skipped: list[Diagnostic] = []
+    with fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
                 continue
-            if isinstance(e, dict) and isinstance(e.get("attempt"), str) and isinstance(e.get("ev"), str):
-                yield e
+            try:
+                ev = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                ev = None
+            if not isinstance(ev, dict) or not isinstance(ev.get("ev"), str):
+                cut = not raw.endswith(b"\n")
+                why = ("the last line is cut short (a write interrupted by a crash)" if cut
+                       else "not a JSON event")
+                skipped.append(Diagnostic("C505", "warning", f"line {n} skipped: {why}", display, n, 1))
+                continue
+            events.append(ev)
+    return events, skipped
+
+
 
 
 def replay(events: Iterable[dict[str, Any]]) -> dict[str, Attempt]:
