@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -55,11 +58,32 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
       filmc run my-film --target mystic --select s01,s02
       filmc run my-film --takes 3 --max-cost 5 --yes
     """
+    with _terminate_as_interrupt():
+        _run(ctx, film, targets, select, takes, max_cost, concurrency, dry_run, yes, resubmit_unknown,
+             allow_outside_paths)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a run as Ctrl-C does (before, during or after the sending); restored after."""
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | None, takes: int,
+         max_cost: float | None, concurrency: int | None, dry_run: bool, yes: bool, resubmit_unknown: bool,
+         allow_outside_paths: bool) -> None:
     from ..errors import UsageError
-    from ..jobs.cost import job_cost
     from ..jobs.progress import make_reporter
-    from ..jobs.run import prepare_run, quality_check, run_prepared
-    from ..jobs.runner import Charge, RunOptions
+    from ..jobs.run import prepare_run, pricing, quality_check, run_prepared, summarize
+    from ..jobs.runner import RunOptions
     from ..secrets import redactor
 
     prep = prepare_run(film, targets=list(targets) or None, select=select, allow_outside=allow_outside_paths)
@@ -79,27 +103,19 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
         if not dry_run:
             click.echo("nothing was sent", err=True)
             ctx.exit(EXIT_INPUT)
-    targets_by_name = prep.plan.prod.targets
-    keep = prep.plan.prod.film.info.keep_rate
-    options = {k: v["options"] for k, v in prep.plan.contexts.items()}
-
-    def charge(job: dict[str, Any]) -> Charge | None:
-        jc = job_cost(job, targets_by_name.get(job["target"]), keep_rate=keep,
-                      options=options.get((job["shot"], job["target"])))
-        return Charge(jc.per_generation, jc.price.currency) if jc.price and jc.per_generation is not None else None
-
-    summary = _summary(prep, takes, charge, resubmit_unknown)
-    click.echo(summary.text, err=True)
-    if dry_run or not summary.to_send and not summary.resume:
+    charge = pricing(prep)
+    summary = summarize(prep, takes, charge, resubmit_unknown)
+    click.echo(summary.text(), err=True)
+    if dry_run or not summary.sends and not summary.resume:
         if not dry_run and summary.blocked:
             for job in summary.blocked:
                 click.echo(f"  {job}: a create of unknown outcome: check the provider's dashboard, then "
                            "'filmc run --resubmit-unknown' to send it again", err=True)
             ctx.exit(EXIT_INPUT)
-        if not summary.to_send and not summary.resume and not dry_run:
+        if not summary.sends and not summary.resume and not dry_run:
             click.echo("nothing to send: every job has its takes", err=True)
         return
-    if summary.to_send and not yes:
+    if summary.sends and not yes:
         if not sys.stdin.isatty():
             raise UsageError("nothing was sent: confirm spending with --yes (filmc run asks only on a terminal)")
         if not click.confirm("send these jobs?", default=False, err=True):
@@ -120,47 +136,6 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
         ctx.exit(EXIT_INPUT)
     reporter.close()
     _report(ctx, prep, result, film)
-
-
-class _Summary:
-    def __init__(self, text: str, to_send: int, resume: int, blocked: list[str]):
-        self.text, self.to_send, self.resume, self.blocked = text, to_send, resume, blocked
-
-
-def _summary(prep: Any, takes: int, charge: Any, resubmit_unknown: bool) -> _Summary:
-    """What the run will do, job by job counted: have their takes, resume, blocked by an unknown create, send."""
-    from ..store.ledger import LEDGER, read_events, replay
-
-    attempts = replay(read_events(prep.root / LEDGER))
-    have = resume = sends = 0
-    blocked: list[str] = []
-    cost: dict[str, float] = {}
-    unpriced = 0
-    for j in prep.sendable:
-        mine = [a for a in attempts.values() if a.job == j["job"] and a.hash == j["hash"]]
-        good = sum(1 for a in mine if a.good)
-        open_ = sum(1 for a in mine if a.open and a.state != "intent")
-        if any(a.state in ("unknown", "intent") for a in mine) and not resubmit_unknown:
-            blocked.append(j["job"])
-            continue
-        need = max(0, takes - good - open_)
-        resume += open_
-        if good >= takes:
-            have += 1
-        sends += need
-        c = charge(j) if need else None
-        if need and c is None:
-            unpriced += need
-        elif c is not None:
-            cost[c.currency] = cost.get(c.currency, 0.0) + c.amount * need
-    lines = [f"{len(prep.sendable)} jobs: {have} have their takes, {resume} tasks to collect, {sends} creates to send"
-             + (f", {len(blocked)} waiting on a create of unknown outcome (--resubmit-unknown)" if blocked else "")]
-    if sends:
-        money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(cost.items())) or "0"
-        lines.append(f"this run costs about {money}" + (f" plus {unpriced} creates of unknown price" if unpriced
-                                                         else "") + " (prices from target.yaml, with their dates: "
-                     "filmc cost)")
-    return _Summary("\n".join(lines), sends, resume, blocked)
 
 
 def _report(ctx: click.Context, prep: Any, result: Any, film: str) -> None:

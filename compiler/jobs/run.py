@@ -89,6 +89,72 @@ def _names_in_prompts(plan: Any, jobs: list[dict[str, Any]]) -> dict[str, str]:
     return held
 
 
+def pricing(prep: Prepared) -> Callable[[Mapping[str, Any]], Charge | None]:
+    """What one generation of a job costs, from its target's prices (cost.py), or None when unknown."""
+    from .cost import generation_price
+
+    targets = prep.plan.prod.targets
+    options = {k: v["options"] for k, v in prep.plan.contexts.items()}
+
+    def charge(job: Mapping[str, Any]) -> Charge | None:
+        found = generation_price(job, targets.get(str(job["target"])),
+                                 options=options.get((str(job["shot"]), str(job["target"]))))
+        return Charge(found[0], found[1].currency) if found else None
+
+    return charge
+
+
+@dataclass
+class Summary:
+    """What a run will do before it sends anything: jobs that have their takes, tasks to collect, creates to send
+    (and what they cost), jobs waiting on a create of unknown outcome."""
+
+    jobs: int
+    have: int = 0
+    resume: int = 0
+    sends: int = 0
+    blocked: list[str] = field(default_factory=list)
+    cost: dict[str, float] = field(default_factory=dict)
+    unpriced: int = 0
+
+    def text(self) -> str:
+        lines = [f"{self.jobs} jobs: {self.have} have their takes, {self.resume} tasks to collect, {self.sends} "
+                 "creates to send" + (f", {len(self.blocked)} waiting on a create of unknown outcome "
+                                      "(--resubmit-unknown)" if self.blocked else "")]
+        if self.sends:
+            money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(self.cost.items())) or "0"
+            lines.append(f"this run costs about {money}" + (f" plus {self.unpriced} creates of unknown price"
+                                                             if self.unpriced else "")
+                         + " (prices from target.yaml, with their dates: filmc cost)")
+        return "\n".join(lines)
+
+
+def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], Charge | None],
+              resubmit_unknown: bool) -> Summary:
+    """Count, job by job, what the ledger already holds and what this run would send."""
+    from ..store.ledger import LEDGER, read_events, replay
+
+    attempts = replay(read_events(prep.root / LEDGER))
+    out = Summary(len(prep.sendable))
+    for j in prep.sendable:
+        mine = [a for a in attempts.values() if a.job == j["job"] and a.hash == j["hash"]]
+        good = sum(1 for a in mine if a.good)
+        in_flight = sum(1 for a in mine if a.open and a.state != "intent")
+        if any(a.state in ("unknown", "intent") for a in mine) and not resubmit_unknown:
+            out.blocked.append(j["job"])
+            continue
+        need = max(0, takes - good - in_flight)
+        out.resume += in_flight
+        out.have += good >= takes
+        out.sends += need
+        c = charge(j) if need else None
+        if need and c is None:
+            out.unpriced += need
+        elif c is not None:
+            out.cost[c.currency] = out.cost.get(c.currency, 0.0) + c.amount * need
+    return out
+
+
 def quality_check(prep: Prepared) -> Callable[[Path, Mapping[str, Any]], dict[str, Any]]:
     """The check every downloaded take gets (qc.py): decodes fully, long enough, the film's aspect, not black or
     frozen. A take that fails stays on disk, flagged, and is never used as a first frame."""
@@ -116,7 +182,10 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
                         first_frames=prep.first_frames, result_ttl=prep.result_ttl, selected=prep.selected,
                         price=price, ffmpeg=ffmpeg_exe)
         runner.t0 = time.time()
-        return asyncio.run(_main(runner))
+        try:
+            return asyncio.run(_main(runner))
+        except asyncio.CancelledError:  # SIGTERM or SIGHUP cancelled the run: the same as Ctrl-C
+            raise KeyboardInterrupt from None
 
 
 async def _main(runner: Runner) -> RunResult:

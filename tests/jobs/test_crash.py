@@ -90,3 +90,33 @@ def test_killed_runs_resume_without_paying_twice(tmp_path: Path) -> None:
     # replaying the ledger twice gives the same state, and no temp file survives
     assert replay(read_events(root / LEDGER)) == after
     assert not [p for p in (root / "takes").rglob("*") if ".part" in p.name]
+
+
+def test_ctrl_c_and_sigterm_stop_cleanly_and_the_next_run_collects(tmp_path: Path) -> None:
+    root = make_film(tmp_path / "film")
+    with FakeFreepik(steps=4) as fake:
+        fake.fault("poll", delay=0.1, times=None)
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            before = len(list(read_events(root / LEDGER)))
+            proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not any(e["ev"] == "submitted"
+                                                          for e in list(read_events(root / LEDGER))[before:]):
+                time.sleep(0.01)
+            time.sleep(0.2)
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 1, err
+            assert "Traceback" not in err and "run again" in err
+        sent = fake.create_count
+        open_tasks = [a for a in replay(read_events(root / LEDGER)).values() if a.state in ("submitted", "running")]
+        assert open_tasks  # stopped while tasks were at the provider
+        final = subprocess.run([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        # the open tasks were collected, not sent again: only the jobs never sent were created now
+        assert fake.create_count == SHOTS
+        assert sent + (SHOTS - sent) == fake.create_count
+    assert not [p for p in (root / "takes").rglob("*") if ".part" in p.name]
