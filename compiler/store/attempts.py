@@ -2,8 +2,9 @@
 
 Reading never blocks and never fails on what a crash or a hand edit leaves: the ledger is opened without
 blocking (a FIFO in its place is refused, C506), a line that is not a JSON event is skipped (C505), and an
-event whose fields have the wrong types is left out of the replay (C526). The replay is the runner's own
-(`ledger.replay`), so every command sees an attempt in the state the runner does.
+event whose fields have the wrong types is left out of the replay (C526); an event of a kind this version does
+not know (written by a newer filmc) is skipped without a word. The replay is the runner's own (`ledger.replay`),
+so every command sees an attempt in the state the runner does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from .ledger import LEDGER, Attempt, read_ledger, replay
+from .ledger import KINDS, LEDGER, Attempt, read_lines, replay
 
 __all__ = ["clean_path", "qc_findings", "qc_rejected", "read_attempts"]
 
@@ -25,21 +26,23 @@ def read_attempts(root: Path) -> tuple[dict[str, Attempt], list[Diagnostic]]:
 
     FilmError (C506) when the ledger exists but is not a regular file."""
     display = str(root / LEDGER)
-    events, skipped = read_ledger(root / LEDGER, display)
+    lines, skipped = read_lines(root / LEDGER, display)
     usable: list[dict[str, Any]] = []
-    for e in events:
+    for n, e in lines:
+        if e["ev"] not in KINDS:
+            continue
         if not isinstance(e.get("attempt"), str):
             skipped.append(Diagnostic("C526", "warning", f"a '{e.get('ev')}' event without an attempt id was "
-                                      "ignored", display))
+                                      "ignored", display, n, 1))
             continue
         try:
             replay([e])  # the fields this event sets must have types the replay can take
         except (TypeError, ValueError):
             skipped.append(Diagnostic("C526", "warning", f"the '{e['ev']}' event of attempt {e['attempt'][:12]} "
-                                      "has a field of the wrong type: ignored", display))
+                                      "has a field of the wrong type: ignored", display, n, 1))
             continue
         usable.append(e)
-    return replay(usable), skipped
+    return replay(usable), sorted(skipped, key=lambda d: d.line)
 
 
 def clean_path(path: object) -> str | None:
@@ -82,6 +85,6 @@ def _rejected(path: str, size: int, mtime: int, ino: int) -> frozenset[str]:  # 
     out = set()
     for a in attempts.values():
         p = clean_path(a.path)
-        if a.state == "downloaded" and a.qc_ok is False and p:
+        if a.produced and a.qc_ok is False and p:
             out.add(p)
     return frozenset(out)

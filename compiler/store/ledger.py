@@ -27,6 +27,9 @@ VERSION = 1
 # Attempt states, in the order an attempt goes through them. The last four are final.
 OPEN = ("intent", "submitted", "running", "result")
 FINAL = ("downloaded", "failed", "unknown", "cancelled")
+# The event kinds this version replays; any other kind (from a newer filmc) is skipped without a word.
+KINDS = frozenset({"intent", "submitted", "status", "result", "downloaded", "qc", "failed", "unknown", "cancelled",
+                   "cost", "resolved"})
 
 
 class LedgerBusy(Exception):
@@ -64,8 +67,8 @@ class Attempt:
     qc_ok: bool | None = None
     qc_findings: tuple[dict[str, Any], ...] = ()
     estimate: float | None = None
-    cost: float | None = None
-    currency: str = "USD"
+    currency: str = "USD"  # the estimate's
+    costs: dict[str, dict[str, float]] = field(default_factory=dict)  # cost events: source -> currency -> amount
     prompt: str = ""
     t_intent: float | None = None
     t_submitted: float | None = None
@@ -78,13 +81,27 @@ class Attempt:
         return self.state in OPEN
 
     @property
+    def produced(self) -> bool:
+        """The attempt downloaded a take."""
+        return self.state == "downloaded"
+
+    @property
     def good(self) -> bool:
         """A take on disk that passed QC (or was not checked)."""
-        return self.state == "downloaded" and self.qc_ok is not False
+        return self.produced and self.qc_ok is not False
+
+    @property
+    def spend(self) -> dict[str, float]:
+        """What the attempt cost, per currency: the provider's figure when it gave one, else the estimate."""
+        return dict(self.costs.get("provider") or self.costs.get("estimate") or {})
+
+
+def _num(x: Any) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
 def _apply(a: Attempt, e: dict[str, Any]) -> None:
-    ev, t = e.get("ev"), e.get("t")
+    ev, t = e.get("ev"), _num(e.get("t"))
     if ev == "intent":
         for k in ("job", "shot", "target", "provider", "hash", "model", "prompt"):
             if isinstance(e.get(k), str):
@@ -100,11 +117,11 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
         a.raw_status = e.get("status")
         if e.get("state") in ("queued", "running") and a.state in ("submitted", "running"):
             a.state = "running"
-            if e.get("state") == "running" and a.t_running is None:
-                a.t_running = t
+        if e.get("state") == "running" and a.t_running is None:
+            a.t_running = t
     elif ev == "result":
         a.state, a.urls, a.t_result = "result", tuple(e.get("urls") or ()), t
-    elif ev == "downloaded":
+    elif ev == "downloaded" and isinstance(e.get("path"), str):
         a.state, a.path, a.bytes, a.sha256, a.t_final = "downloaded", e.get("path"), e.get("bytes"), e.get("sha256"), t
     elif ev == "qc":
         a.qc_ok = bool(e.get("ok"))
@@ -119,9 +136,21 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
     elif ev == "resolved":  # an unknown create the creator chose to give up (it will be sent again)
         a.state, a.reason = "failed", e.get("reason") or "outcome unknown; resent on request"
         a.definitive = True
-    elif ev == "cost" and isinstance(e.get("amount"), (int, float)):
-        a.cost = float(e["amount"])
-        a.currency = str(e.get("currency") or a.currency)
+    elif ev == "cost":
+        _cost(a, e)
+
+
+def _cost(a: Attempt, e: dict[str, Any]) -> None:
+    amount, currency = _num(e.get("amount")), e.get("currency")
+    if amount is not None:
+        currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else a.currency
+    elif _num(e.get("usd")) is not None:  # the ledger's first form: an amount in US dollars
+        amount, currency = _num(e.get("usd")), "USD"
+    else:
+        return
+    source = "provider" if e.get("source") == "provider" else "estimate"
+    bucket = a.costs.setdefault(source, {})
+    bucket[currency] = bucket.get(currency, 0.0) + amount
 
 
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
@@ -138,6 +167,12 @@ def read_ledger(path: Path, display: str = LEDGER) -> tuple[list[dict[str, Any]]
 
     FilmError (C506) when the ledger exists but is not a regular file or cannot be read.
     """
+    lines, skipped = read_lines(path, display)
+    return [e for _, e in lines], skipped
+
+
+def read_lines(path: Path, display: str = LEDGER) -> tuple[list[tuple[int, dict[str, Any]]], list[Diagnostic]]:
+    """Like `read_ledger`, each event with its line number (1-based)."""
     from ..errors import FilmError
 
     try:  # opened without blocking, then checked: a FIFO put there is refused, never waited on
@@ -151,7 +186,7 @@ def read_ledger(path: Path, display: str = LEDGER) -> tuple[list[dict[str, Any]]
         raise FilmError([Diagnostic("C506", "error", "the ledger is not a regular file", display,
                                     hint="the ledger is written by `filmc run`; move this file away")])
     fh = os.fdopen(fd, "rb")
-    events: list[dict[str, Any]] = []
+    events: list[tuple[int, dict[str, Any]]] = []
     skipped: list[Diagnostic] = []
     with fh:
         for n, raw in enumerate(fh, 1):
@@ -167,22 +202,26 @@ def read_ledger(path: Path, display: str = LEDGER) -> tuple[list[dict[str, Any]]
                        else "not a JSON event")
                 skipped.append(Diagnostic("C505", "warning", f"line {n} skipped: {why}", display, n, 1))
                 continue
-            events.append(ev)
+            events.append((n, ev))
     return events, skipped
-
-
 
 
 def replay(events: Iterable[dict[str, Any]]) -> dict[str, Attempt]:
     """Attempt states from events, in the order the attempts began (unknown event kinds are ignored)."""
     out: dict[str, Attempt] = {}
     for e in events:
-        key = e["attempt"]
-        a = out.get(key)
-        if a is None:
-            a = out[key] = Attempt(key)
-        _apply(a, e)
+        _feed(out, e)
     return out
+
+
+def _feed(attempts: dict[str, Attempt], e: dict[str, Any]) -> None:
+    """One event into the attempts it tells of: the only way an event becomes state."""
+    if e.get("ev") not in KINDS:
+        return
+    a = attempts.get(e["attempt"])
+    if a is None:
+        a = attempts[e["attempt"]] = Attempt(e["attempt"])
+    _apply(a, e)
 
 
 class Ledger:
@@ -237,10 +276,7 @@ class Ledger:
             os.fsync(self._fd)
             self._synced = self._written
         event = json.loads(line)
-        a = self.attempts.get(attempt)
-        if a is None:
-            a = self.attempts[attempt] = Attempt(attempt)
-        _apply(a, event)
+        _feed(self.attempts, event)
         return event
 
     async def flush(self) -> None:
