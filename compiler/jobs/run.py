@@ -132,9 +132,9 @@ class Summary:
 def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], Charge | None],
               resubmit_unknown: bool) -> Summary:
     """Count, job by job, what the ledger already holds and what this run would send."""
-    from ..store.ledger import LEDGER, read_events, replay
+    from ..store.attempts import read_attempts
 
-    attempts = replay(read_events(prep.root / LEDGER))
+    attempts, _ = read_attempts(prep.root)
     out = Summary(len(prep.sendable))
     for j in prep.sendable:
         mine = [a for a in attempts.values() if a.job == j["job"] and a.hash == j["hash"]]

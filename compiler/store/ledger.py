@@ -246,7 +246,9 @@ class Ledger:
         self._written = self._synced = 0
         self._flusher: asyncio.Future[None] | None = None
         self._heal()
-        self.attempts = replay(read_events(self.path))
+        from .attempts import read_attempts  # tolerant: a damaged or hand-edited event is left out, not fatal
+
+        self.attempts = read_attempts(root)[0]
 
     def _heal(self) -> None:
         """A crash mid-line leaves no newline at the end: start the next event on a line of its own."""

@@ -228,3 +228,15 @@ def test_the_example_film_runs_against_the_fakes(tmp_path: Path, freepik: FakeFr
     data = json.loads(stats.stdout)
     assert data["attempts"] == data["produced"] == made > 0
     assert set(data["spend"]) == {"EUR", "USD"}  # mystic is priced in EUR, runway in USD: never mixed
+
+
+def test_a_damaged_ledger_does_not_stop_a_run(tmp_path: Path, freepik: FakeFreepik) -> None:
+    """A line cut short by a crash, garbage, and an event whose fields were edited by hand are read around."""
+    root = film(tmp_path)
+    assert run_cli(["run", str(root), "--yes", "--target", "mystic", "--select", "s01"]).exit_code == 0
+    ledger = root / LEDGER
+    ledger.write_text(ledger.read_text() + '{"v": 1, "ev": "intent", "attempt": "x", "take": "three"}\n'
+                      + "not json at all\n" + '{"v": 1, "ev": "subm', encoding="utf-8")
+    res = run_cli(["run", str(root), "--yes", "--target", "mystic"])
+    assert res.exit_code == 0, res.stderr
+    assert freepik.create_count == 2  # s01 was not made again; s02 was
