@@ -82,6 +82,15 @@ CODES: dict[str, tuple[str, str]] = {
              "orbit-right handheld, optionally with 'slow ' or 'fast ' first."),
     "V281": ("lyric line outside its section", "A timed lyric line's `at` lies outside its section."),
     "V282": ("lyrics and lines", "A section has both `lyrics` and timed `lines`; the lines are used."),
+    "V283": ("shot ids whose files collide", "Each shot's files are named after its id (prompts/<target>/<id>.txt, "
+             "<id>.negative.txt, its job <id>.<target>, takes/<id>.<image target>.png). Two ids must not give the "
+             "same name: 'a.negative' would overwrite shot 'a''s negative prompt, and 's01' and 'S01' are one file on "
+             "case-insensitive disks (macOS, Windows). Rename one of the shots."),
+    "V284": ("id too long for a file name", "Shot ids name files, so they have at most 100 characters (file names "
+             "have at most 255 bytes). Keep the id short and put the description in 'subject' or 'notes'."),
+    "V285": ("option pattern too slow to check", "A target's options schema gives a `pattern` that backtracks "
+             "without end on this value (nested repeats such as (a+)+, or overlapping alternatives such as (a|a)*). "
+             "Matching gives up after half a second; the pattern in the target's target.yaml needs simplifying."),
     "V290": ("snap without beats", "edit.snap: beats needs song.bpm (with beat_offset) or song.beats."),
     "V291": ("bpm and beats", "Both song.bpm and song.beats are set; the explicit beats win."),
     "V292": ("subtitles without lyrics", "Subtitles are on, but no section has lyrics or lines."),
@@ -89,14 +98,22 @@ CODES: dict[str, tuple[str, str]] = {
     "V294": ("card fades too long", "A card's fade-in plus fade-out is longer than the card."),
     "V295": ("odd resolution", "Video encoders (H.264) need even width and height."),
     "T300": ("missing template", "A target folder lacks a template it needs: prompt.j2, or request.<provider>.json.j2 "
-             "for each provider in its target.yaml."),
+             "for each provider in its target.yaml, or one that a template includes, imports or extends."),
     "T301": ("template error", "A target template failed while rendering a shot: the message names the template "
              "line and the shot. Templates see only the documented context (filmc targets show NAME)."),
     "T302": ("request template made invalid JSON", "A request template must render valid JSON; insert every value "
              "with the json filter: {{ prompt.text | json }}."),
-    "T303": ("template not allowed", "Templates run sandboxed: no attribute tricks, no file access, no unbounded recursion."),
+    "T303": ("template not allowed", "Templates run sandboxed: no attribute tricks, no file access, no unbounded "
+             "recursion, no gigantic values; include, import and extends reach only templates inside the target's "
+             "own folder."),
     "T304": ("workflow graph problem", "A ComfyUI workflow (built in, or yours via options.workflow) must be an API-format "
              "graph with CLIPTextEncode nodes titled 'positive' and 'negative': filmc puts the prompts there."),
+    "T305": ("template took too long", "A target template gets 2 s to render one shot, and the templates of one "
+             "command 120 s in all; the message points at the template line where it was stopped (a loop or a "
+             "recursive macro that runs too long). The target's other shots are then not rendered."),
+    "T306": ("template used too much memory", "A target template may make filmc grow by 512 MiB while rendering "
+             "one shot; the message points at the template line where it was stopped (usually a loop or a recursive "
+             "macro that builds a huge text). The target's other shots are then not rendered."),
     "V296": ("bad aspect ratio", "film.aspect is width:height with both sides above 0, e.g. \"16:9\"."),
     "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt (usually through a "
              "hand-written override). Generation models get descriptions, never names."),

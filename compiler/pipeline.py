@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from .load import load_film, paused_gc
@@ -28,10 +29,12 @@ def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production
 
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
-                 allow_outside: bool = False, cache_dir: Path | None = None, all_targets: bool = False):  # -> (Plan, warnings, edit files)
+                 allow_outside: bool = False, cache_dir: Path | None = None, all_targets: bool = False,
+                 progress: Callable[[int, int], None] | None = None):  # -> (Plan, warnings, edit files)
     """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes.
 
-    With cache_dir (the build folder), shots unchanged since the last build are not compiled again.
+    With cache_dir (the build folder), shots unchanged since the last build are not compiled again;
+    `progress(done, total)` hears of the shot-and-target pairs compiled.
     """
     from .expand import expand_production
     from .expand.lint import lint_plan
@@ -41,7 +44,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
     cache = read_cache(cache_dir) if cache_dir else {}
     with paused_gc():
-        plan = expand_production(prod, targets=targets, select=select, cache=cache)
+        plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress)
     warnings = list(prod.warnings) + lint_plan(plan)
     build_dir = cache_dir or film_path(path).parent / "build"
     key = _edit_key(prod, build_dir / "edit")
@@ -108,12 +111,14 @@ def read_cache(build_dir: Path) -> dict:
 
 
 def write_cache(build_dir: Path, entries: dict) -> None:
+    """After the build's outputs, manifest and state: a stale cache costs time, never correctness
+    (its keys are hashes of what each entry was compiled from)."""
     import marshal
 
     from . import __version__
-    from .fsutil import write_atomic
+    from .emit import write_internal
 
-    write_atomic(build_dir / CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
+    write_internal(build_dir, CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
 
 
 def edit_files(prod: Production, edit_dir: Path) -> dict[str, str | bytes]:

@@ -37,9 +37,19 @@ class TargetDef:
                 return d
         return None
 
+    @property
+    def patterns(self) -> dict[str, str]:
+        """The options' `pattern`s, by option name: matched by compiler.patterns, within a time bound."""
+        from .patterns import split_patterns
+
+        return split_patterns(self.options)[1]
+
     def options_schema(self) -> dict[str, Any]:
-        """Schema of `targets.options.<name>`: the target's options plus `provider` (which API to call)."""
-        schema = dict(self.options or {"type": "object"})
+        """Schema of `targets.options.<name>`: the target's options plus `provider` (which API to call), without
+        the options' patterns (see `patterns`)."""
+        from .patterns import split_patterns
+
+        schema = split_patterns(self.options or {"type": "object"})[0]
         props = dict(schema.get("properties", {}))
         if self.providers:
             names = list(self.providers)
@@ -80,13 +90,22 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
             local.error("V221", f"target name '{data.get('name')}' differs from its folder '{folder.name}'",
                         "/name", hint=f"set name: {folder.name}")
         if not local.has_errors and isinstance(data.get("options"), dict):
+            from .patterns import pattern_error, split_patterns
+
+            schema, patterns = split_patterns(data["options"])
             try:
                 from .schemacheck import fast_valid
 
-                fast_valid({}, data["options"])  # compiles it: a broken pattern or keyword shows here
+                fast_valid({}, schema)  # compiles it: a broken keyword shows here
             except Exception as e:  # noqa: BLE001 - any failure to compile is the target author's to fix
                 local.error("V224", f"/options: not a usable JSON Schema: {e}", "/options", key=True,
                             hint="the options schema uses JSON Schema (draft 7) keywords; check patterns and types")
+            for option, pattern in patterns.items():
+                problem = pattern_error(pattern)
+                if problem:
+                    ptr = f"/options/properties/{option}/pattern"
+                    local.error("V224", f"{ptr}: not a usable regular expression: {problem}", ptr,
+                                hint="patterns use Python's regular expression syntax")
         if local.has_errors:
             raise FilmError(local.items, {display: doc.lines})
     return TargetDef(

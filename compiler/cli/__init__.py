@@ -39,6 +39,12 @@ def report(diags: Sequence[Any], sources: dict[str, Sequence[str]] | None, fmt: 
         click.echo(summary(ordered), err=True)
 
 
+def load_options(f: F) -> F:
+    """The options of every command that loads a film: declared once, so every such command takes them."""
+    return click.option("--allow-outside-paths", is_flag=True,
+                        help="Allow paths outside the film's folder (refused by default).")(f)
+
+
 def format_option(f: F) -> F:
     return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                         show_default=True, help="Output format (json: data on stdout).")(f)
@@ -66,7 +72,9 @@ class FilmcGroup(click.Group):
 
             if isinstance(e, FilmError):
                 fmt = ctx.meta.get("filmc.format", "text")
-                report(e.diagnostics, e.sources, fmt)
+                state = ctx.find_object(State)
+                quiet = fmt == "text" and state is not None and state.verbosity < 0  # -q: errors only
+                report([d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics, e.sources, fmt)
                 ctx.exit(EXIT_INPUT)
             if isinstance(e, UsageError):
                 click.echo(f"filmc: error: {e}", err=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from . import EXIT_INPUT, State, format_option, main, report
+from . import EXIT_INPUT, State, format_option, load_options, main, report
 
 
 def _film_arg() -> click.Argument:
@@ -30,7 +33,7 @@ def _lines_of(prod) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
 @_target_opt
 @click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[str, ...], select: str | None,
           dry_run: bool, allow_outside_paths: bool) -> None:
@@ -55,25 +58,33 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
     from ..errors import UsageError
     from ..pipeline import compile_film, film_path, write_cache
 
-    out = out_dir or film_path(film).parent / "build"
-    # A partial build still compiles every shot and the film's targets (cheap from the cache), so the
-    # shared files stay whole; it only limits which outputs are written.
-    plan, warnings, extra = compile_film(film, targets=list(targets) or None, all_targets=True,
-                                         allow_outside=allow_outside_paths, cache_dir=out)
-    report(warnings, _lines_of(plan.prod))
-    only = None
-    if select or targets:
-        from ..expand import select_shots
-
-        chosen = {s.id for s in select_shots(plan.prod, select)} if select else None
-        if chosen is not None and not chosen:
-            raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
-        only = partial_outputs(plan, chosen, set(targets) if targets else None)
-    result = emit_build(plan, out, extra=extra, dry_run=dry_run, only=only)
-    if not dry_run:
-        write_cache(out, plan.cache)
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0
+    out = out_dir or film_path(film).parent / "build"
+    bars = _BuildProgress(verbose >= 0 and sys.stderr.isatty())
+    try:
+        # A partial build still compiles every shot and the film's targets (cheap from the cache), so the
+        # shared files stay whole; it only limits which outputs are written.
+        plan, warnings, extra = compile_film(film, targets=list(targets) or None, all_targets=True,
+                                             allow_outside=allow_outside_paths, cache_dir=out,
+                                             progress=bars.phase("compiling", "prompts"))
+        bars.close()
+        if verbose >= 0:
+            _report_new(warnings, _lines_of(plan.prod), out, film, remember=not dry_run, everything=verbose > 0)
+        only = chosen = None
+        if select or targets:
+            from ..expand import select_shots
+
+            chosen = {s.id for s in select_shots(plan.prod, select)} if select else None
+            if chosen is not None and not chosen:
+                raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
+            only = partial_outputs(plan, chosen, set(targets) if targets else None)
+        result = emit_build(plan, out, extra=extra, dry_run=dry_run, only=only,
+                            progress=bars.phase("writing", "files"))
+    finally:
+        bars.close()
+    if not dry_run:
+        write_cache(out, plan.cache)
     verb = "would write" if dry_run else "wrote"
     if dry_run or verbose > 0:
         for rel in result.written:
@@ -81,8 +92,81 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
         for rel in result.removed:
             click.echo(f"{'would remove' if dry_run else 'removed'} {out / rel}")
     if verbose >= 0:
-        click.echo(f"{out}: {len(plan.shots)} shots x {len(plan.targets)} targets, {len(plan.jobs)} jobs; "
+        wanted = set(targets) if targets else None
+        n_shots = len(chosen) if chosen is not None else len(plan.shots)
+        n_targets = len(wanted) if wanted is not None else len(plan.targets)
+        jobs = sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted))
+        click.echo(f"{out}: {_of(n_shots, len(plan.shots), 'shot')} x {_of(n_targets, len(plan.targets), 'target')}, "
+                   f"{jobs} job{'s' if jobs != 1 else ''}; "
                    f"{verb} {len(result.written)}, removed {len(result.removed)}, unchanged {result.unchanged}")
+
+
+def _of(n: int, total: int, noun: str) -> str:
+    """'4 of 14 shots' for part of the film, '14 shots' for all of it."""
+    return f"{n} of {total} {noun}s" if n != total else f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+PROGRESS_PAIRS = 200  # builds of more shot x target pairs than this show a progress bar on a terminal
+
+
+class _BuildProgress:
+    """One bar per phase of a big build (compiling, writing) on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.big = False
+        self.label = ""
+        self.bar: Any = None
+
+    def phase(self, label: str, unit: str) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        return lambda done, total: self._update(label, unit, done, total)
+
+    def _update(self, label: str, unit: str, done: int, total: int) -> None:
+        if label != self.label:
+            self.close()
+            self.label = label
+            if label == "compiling":
+                self.big = total > PROGRESS_PAIRS
+            if self.big and total > 0:
+                from ..render.run import make_progress
+
+                self.bar = make_progress(total, label, unit=unit)
+        if self.bar is not None:
+            self.bar(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+WARNINGS_SHOWN = ".filmc/warnings.json"
+
+
+def _report_new(warnings: list[Any], lines: dict[str, list[str]], out: Path, film: str, *, remember: bool,
+                everything: bool) -> None:
+    """Print the warnings the last build did not already show (all of them with -v); one line for the rest."""
+    from ..emit import write_internal
+
+    def key(d: Any) -> str:
+        return json.dumps([d.code, d.file, d.pointer, d.message], ensure_ascii=False)
+
+    try:
+        seen = set(json.loads((out / WARNINGS_SHOWN).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        seen = set()
+    new = warnings if everything else [d for d in warnings if key(d) not in seen]
+    report(new, lines)
+    repeated = len(warnings) - len(new)
+    if repeated:
+        click.echo(f"{repeated} warning{'s' if repeated != 1 else ''} unchanged since the last build "
+                   f"(`filmc lint {film}` lists them)", err=True)
+    if remember:
+        keys = sorted({key(d) for d in warnings})
+        if set(keys) != seen or not (out / WARNINGS_SHOWN).exists():
+            write_internal(out, WARNINGS_SHOWN, (json.dumps(keys, ensure_ascii=False, indent=0) + "\n").encode())
 
 
 @main.command()
@@ -90,8 +174,9 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
 @click.argument("shot")
 @_target_opt
 @format_option
+@load_options
 @click.pass_context
-def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt: str) -> None:
+def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt: str, allow_outside_paths: bool) -> None:
     """Print one SHOT's compiled prompts (every target, or --target T).
 
     \b
@@ -105,7 +190,7 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
     from ..validate.times import format_time
 
     ctx.meta["filmc.format"] = fmt
-    prod = resolve_film(film)
+    prod = resolve_film(film, allow_outside=allow_outside_paths)
     ids = [s.id for s in prod.shots]
     if shot not in ids:
         hint = did_you_mean(shot, ids)
@@ -137,8 +222,9 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
 @_film_arg()
 @_target_opt
 @format_option
+@load_options
 @click.pass_context
-def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str) -> None:
+def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allow_outside_paths: bool) -> None:
     """Check the compiled prompts: names, references to other shots, empty or duplicated motion,
     dropped character descriptions, length limits, negatives and camera moves a target cannot take.
 
@@ -147,7 +233,7 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str) -> N
     from ..pipeline import compile_film
 
     ctx.meta["filmc.format"] = fmt
-    plan, warnings, _ = compile_film(film, targets=list(targets) or None)
+    plan, warnings, _ = compile_film(film, targets=list(targets) or None, allow_outside=allow_outside_paths)
     report(warnings, _lines_of(plan.prod), fmt)
     if warnings:
         ctx.exit(EXIT_INPUT)
@@ -159,14 +245,15 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str) -> N
 @_film_arg()
 @click.option("-o", "--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")
+@load_options
 @click.pass_context
-def lock(ctx: click.Context, film: str, lock_path: Path | None) -> None:
+def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_paths: bool) -> None:
     """Write prompts.lock: every compiled prompt, to review changes with `filmc diff`."""
     from ..fsutil import write_atomic
     from ..pipeline import compile_film, film_path
     from ..snapshots import lock_text
 
-    plan, _, _ = compile_film(film)
+    plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
     path = lock_path or film_path(film).parent / "prompts.lock"
     changed = write_atomic(path, lock_text(plan))
     click.echo(f"{'wrote' if changed else 'unchanged'} {path} ({len(plan.prompts)} prompts)")
@@ -177,14 +264,15 @@ def lock(ctx: click.Context, film: str, lock_path: Path | None) -> None:
 @click.option("--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")
 @click.option("--check", is_flag=True, help="Exit 1 when any prompt differs from the lock (for CI).")
+@load_options
 @click.pass_context
-def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool) -> None:
+def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool, allow_outside_paths: bool) -> None:
     """Show how the compiled prompts differ from prompts.lock, as a unified diff per shot and target."""
     from ..errors import UsageError
     from ..pipeline import compile_film, film_path
     from ..snapshots import diff_lock
 
-    plan, _, _ = compile_film(film)
+    plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
     path = lock_path or film_path(film).parent / "prompts.lock"
     if not path.is_file():
         raise UsageError(f"no lock file at {path}; run 'filmc lock {film}' first")

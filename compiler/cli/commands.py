@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_INPUT, State, format_option, main, report
+from . import EXIT_INPUT, State, format_option, load_options, main, report
 
 
 def _film_arg() -> click.Argument:
@@ -37,7 +37,7 @@ def init(directory: Path, title: str, force: bool) -> None:
 @main.command()
 @click.argument("films", nargs=-1, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit code 1).")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @format_option
 @click.pass_context
 def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_outside_paths: bool, fmt: str) -> None:
@@ -58,6 +58,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
     if fmt == "json" and len(paths) > 1:
         raise UsageError("--format json takes one film at a time")
     state = ctx.find_object(State)
+    quiet = state is not None and state.verbosity < 0
     failed = False
     for film in paths:
         if len(paths) == 1:  # errors go through the group's handler, as for every command
@@ -66,12 +67,14 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
             try:
                 prod = resolve_film(film, allow_outside=allow_outside_paths)
             except FilmError as e:
-                report(e.diagnostics, e.sources, fmt)
+                shown = [d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics
+                report(shown, e.sources, fmt)
                 failed = True
                 continue
-        report(prod.warnings, prod.sources() if prod.warnings else {}, fmt)
+        if fmt == "json" or strict or not quiet:  # -q silences warnings, unless --strict makes them fail the run
+            report(prod.warnings, prod.sources() if prod.warnings else {}, fmt)
         failed = failed or bool(strict and prod.warnings)
-        if fmt == "text" and (not state or state.verbosity >= 0):
+        if fmt == "text" and not quiet:
             from ..validate.times import format_time
 
             click.echo(f"{film}: ok ({len(prod.shots)} shots, {len(prod.sections)} sections, "
@@ -82,7 +85,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
 
 @main.command()
 @_film_arg()
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @format_option
 @click.pass_context
 def timeline(ctx: click.Context, film: str, allow_outside_paths: bool, fmt: str) -> None:

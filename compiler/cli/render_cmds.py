@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
-from . import EXIT_INPUT, State, main, report
+from . import EXIT_INPUT, State, load_options, main, report
 
 if TYPE_CHECKING:
     from ..render.interrupt import Interrupted
@@ -57,7 +57,7 @@ def _fail(ctx: click.Context, message: str, log: list[str] | None = None) -> Non
 @click.option("--size", "size", metavar="WxH", help="Override the frame size, e.g. 640x360.")
 @click.option("--fps", type=click.FloatRange(1, 120), help="Override the frame rate.")
 @click.option("--subtitles", type=click.Choice(["none", "burn", "sidecar"]), help="Override edit.subtitles.")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, select: str | None, size: str | None,
            fps: float | None, subtitles: str | None, allow_outside_paths: bool) -> None:
@@ -152,7 +152,7 @@ def _check_output(prod: Production, out: Path, option: str | None) -> None:
 @click.option("--write", is_flag=True, help="Also replace a bpm or beat_offset already set that disagrees with "
               "the detection (values not set are always filled in).")
 @click.option("--dry-run", is_flag=True, help="Show what would change (a diff of film.yaml); write nothing.")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outside_paths: bool) -> None:
     """Detect the song's tempo and first beat; report them beside song.bpm and song.beat_offset.
@@ -234,7 +234,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
               help="otio: OpenTimelineIO (DaVinci Resolve); fcp7: Final Cut Pro 7 XML (Premiere).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Output file (default: build/film.otio or build/film.xml beside film.yaml).")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_outside_paths: bool) -> None:
     """Export FILM's edit as an editor timeline: one clip per shot (named after the shot id, with

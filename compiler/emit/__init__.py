@@ -1,7 +1,10 @@
 """emit: Plan -> build/ (atomic writes, deterministic bytes, a manifest with per-output hashes).
 
-Incremental: an output whose content hash matches the previous manifest and that still exists
-is not touched (its mtime stays); outputs the previous build wrote and this one does not are removed.
+Incremental: an output is rewritten only when what is on disk differs from what this build makes.
+A file is trusted without being read while its size, mtime, inode and ctime are those recorded when
+filmc wrote it (build/.filmc/outputs.state); otherwise its content is compared. Outputs the previous
+build wrote and this one does not are removed. The manifest, then the state, are written last, so a
+build that is killed part-way leaves nothing that the next build trusts wrongly.
 """
 
 from __future__ import annotations
@@ -9,15 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..expand import Plan
-from ..fsutil import write_atomic
+from ..output_names import jobs_file, negative_file, prompt_file, sheet_file
 from .files import manifest_data, manifest_text, plan_files
+from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, state_bytes, sweep_tmp, write_internal
 
-__all__ = ["BuildResult", "emit_build", "partial_outputs", "plan_files"]
+__all__ = ["BuildResult", "emit_build", "partial_outputs", "plan_files", "write_internal"]
 
 MANIFEST = "manifest.json"
 
@@ -34,7 +39,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _previous(out_dir: Path) -> dict[str, str]:
+def _manifest_outputs(out_dir: Path) -> dict[str, str]:
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         outputs = data.get("outputs", {})
@@ -50,23 +55,17 @@ def partial_outputs(plan: Plan, shots: set[str] | None, targets: set[str] | None
     out = {MANIFEST, "shotlist.csv"}
     for p in plan.prompts:
         if p.target in names and (shots is None or p.shot in shots):
-            out.add(f"prompts/{p.target}/{p.shot}.txt")
-            out.add(f"prompts/{p.target}/{p.shot}.negative.txt")
+            out.add(prompt_file(p.target, p.shot))
+            out.add(negative_file(p.target, p.shot))
     for t in names:
-        out.add(f"prompts/{t}.md")
-        out.add(f"jobs/{t}.jsonl")
+        out.add(sheet_file(t))
+        out.add(jobs_file(t))
     return out
 
 
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return -1
-
-
 class _Inside:
-    """Refuses output paths that leave the build folder through '..' or a symbolic link."""
+    """Refuses output paths that leave the build folder through '..' or a symbolic link (a folder on the
+    way; the file itself is checked by the caller's lstat)."""
 
     def __init__(self, out_dir: Path) -> None:
         self.real = os.path.realpath(out_dir)
@@ -75,72 +74,133 @@ class _Inside:
     def __call__(self, rel: str) -> bool:
         if rel.startswith("/") or "\\" in rel or any(p in ("", ".", "..") for p in rel.split("/")):
             return False
-        folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        return self._folder(rel.rsplit("/", 1)[0] if "/" in rel else "")
+
+    def _folder(self, folder: str) -> bool:
+        if not folder:
+            return True  # the build folder itself
         if folder not in self.ok:
-            want = os.path.join(self.real, folder) if folder else self.real
-            # a folder that does not exist yet is made by us, inside; an existing one must not be a link
-            self.ok[folder] = not os.path.lexists(want) or os.path.realpath(want) == want
-        if not self.ok[folder]:
-            return False
-        full = os.path.join(self.real, rel)
-        return not os.path.islink(full)
+            want = os.path.join(self.real, folder)
+            if os.path.lexists(want):  # an existing folder must not be (or lie behind) a link
+                self.ok[folder] = os.path.realpath(want) == want
+            else:  # one we make: inside when the folder holding it is
+                self.ok[folder] = self._folder(folder.rsplit("/", 1)[0] if "/" in folder else "")
+        return self.ok[folder]
+
+
+def _refuse(out_dir: Path, rel: str) -> OSError:
+    return OSError(f"refusing to write {out_dir / rel}: it leads outside the build folder (a symbolic link?)")
 
 
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | None = None, dry_run: bool = False,
-               only: set[str] | None = None) -> BuildResult:
+               only: set[str] | None = None, progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Write the build tree; with dry_run, only report what would change.
 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
-    (its manifest entries too) and nothing is removed.
+    (its manifest entries too) and nothing is removed. `progress(done, total)` hears of the files written.
     """
     files = plan_files(plan, extra or {})
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
     hashes = {rel: _sha(raw) for rel, raw in data.items()}
-    before = _previous(out_dir)
+    state = read_state(out_dir)
+    old: Entries = state.entries
+    if not old:  # the first build with this state file: the manifest says what filmc wrote before
+        old = {rel: (None, None) for rel in _manifest_outputs(out_dir)}
     if only is not None:
-        kept = {rel: h for rel, h in before.items() if rel not in only}
+        kept = {rel: h for rel, h in _kept_hashes(out_dir, old).items() if rel not in only}
         hashes = {**kept, **{rel: h for rel, h in hashes.items() if rel in only}}
         data = {rel: raw for rel, raw in data.items() if rel in only}
     manifest = manifest_data(plan)
     manifest["outputs"] = dict(sorted(hashes.items()))
     data[MANIFEST] = manifest_text(manifest).encode("utf-8")
+    hashes[MANIFEST] = _sha(data[MANIFEST])
+
     inside = _Inside(out_dir)
     root = str(out_dir)
     result = BuildResult(out_dir)
+    new: Entries = {}
+    todo: list[str] = []
+    restat = False  # a trusted file's stat changed but not its content (touched, copied): record the new stat
     for rel in sorted(data):
         if not inside(rel):
-            raise OSError(f"refusing to write {out_dir / rel}: it leads outside the build folder (a symbolic link?)")
-        raw = data[rel]
-        if rel != MANIFEST and before.get(rel) == hashes[rel] and _size(f"{root}/{rel}") == len(raw):
-            result.unchanged += 1  # same hash as last time, and the file still has that size: untouched
+            raise _refuse(out_dir, rel)
+        raw, sha = data[rel], hashes[rel]
+        try:
+            st = os.lstat(f"{root}/{rel}")
+        except FileNotFoundError:
+            todo.append(rel)
             continue
-        path = out_dir / rel
-        if dry_run:
-            try:
-                same = path.read_bytes() == raw
-            except OSError:
-                same = False
-            if same:
-                result.unchanged += 1
-            else:
-                result.written.append(rel)
-            continue
-        known_changed = rel in before and rel != MANIFEST  # the old manifest says it differs
-        if write_atomic(path, raw, compare=not known_changed and (bool(before) or path.exists())):
-            result.written.append(rel)
-        else:
+        if stat.S_ISLNK(st.st_mode):
+            raise _refuse(out_dir, rel)
+        key = stat_key(st)
+        was_sha, was_st = old.get(rel, (None, None))
+        if was_sha == sha and was_st == key:
+            new[rel] = (sha, key)  # the file is as filmc wrote it: not read
             result.unchanged += 1
-    if only is None:
-        for rel in sorted(set(before) - set(data)):
-            if not inside(rel):
-                continue  # a manifest entry we did not write: never delete through links or '..'
+            continue
+        if st.st_size == len(raw) and stat.S_ISREG(st.st_mode) and _same(f"{root}/{rel}", raw):
+            new[rel] = (sha, key)
+            restat = restat or was_st is not None
+            result.unchanged += 1
+            continue
+        todo.append(rel)
+    removals = [] if only is not None else [rel for rel in sorted(set(old) - set(data)) if inside(rel)]
+    if dry_run:
+        result.written = todo
+        result.removed = [rel for rel in removals if os.path.isfile(f"{root}/{rel}")]
+        return result
+
+    for rel in (STATE_FILE, f"{TMP_DIR}/x"):
+        if not inside(rel):
+            raise _refuse(out_dir, rel)
+    sweep_tmp(out_dir)  # a killed build's temp files (one directory read when there are none)
+    writing = bool(todo or removals)
+    if writing:
+        fresh = [rel for rel in todo if rel not in old]
+        if fresh:  # note the new files first: if this build is killed, the next one knows they are filmc's
+            write_internal(out_dir, STATE_FILE, state_bytes({**old, **{rel: (None, None) for rel in fresh}}))
+    writer = Writer(out_dir)
+    files_todo = len(todo) - (MANIFEST in todo)
+    try:
+        for rel in todo:
+            if rel != MANIFEST:
+                new[rel] = (hashes[rel], writer.write(rel, data[rel]))
+                result.written.append(rel)
+                if progress is not None and (len(result.written) % 16 == 0 or len(result.written) == files_todo):
+                    progress(len(result.written), files_todo)
+        for rel in removals:
             path = out_dir / rel
-            if path.is_file():
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
                 result.removed.append(rel)
-                if not dry_run:
-                    path.unlink()
-                    _prune(path.parent, out_dir)
+                _prune(path.parent, out_dir)
+        if MANIFEST in todo:  # last: it says what the tree holds
+            new[MANIFEST] = (hashes[MANIFEST], writer.write(MANIFEST, data[MANIFEST]))
+            result.written.append(MANIFEST)
+    finally:
+        writer.close()
+    if only is not None:
+        new = {**{rel: e for rel, e in old.items() if rel not in new}, **new}
+    if writing or restat or state.raw is None or set(new) != set(state.entries) or any(
+            state.entries[rel][0] != e[0] for rel, e in new.items()):
+        write_internal(out_dir, STATE_FILE, state_bytes(new))
     return result
+
+
+def _kept_hashes(out_dir: Path, old: Entries) -> dict[str, str]:
+    """The content hashes of the previous build's outputs (for a partial build's manifest)."""
+    known = {rel: sha for rel, (sha, _) in old.items() if sha}
+    if len(known) < len(old):
+        known = {**_manifest_outputs(out_dir), **known}
+    return known
+
+
+def _same(path: str, raw: bytes) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(raw) + 1) == raw
+    except OSError:
+        return False
 
 
 def _prune(folder: Path, stop: Path) -> None:

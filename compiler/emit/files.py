@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..expand import Plan
+from ..output_names import jobs_file, negative_file, prompt_file, sheet_file
 from ..resolve import Production, timeline_data
 from ..validate.times import format_time
 
@@ -84,14 +85,14 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes]) -> dict[str, str | 
     prod = plan.prod
     files: dict[str, str | bytes] = {}
     for p in plan.prompts:
-        files[f"prompts/{p.target}/{p.shot}.txt"] = p.text + "\n"
+        files[prompt_file(p.target, p.shot)] = p.text + "\n"
         if p.negative:
-            files[f"prompts/{p.target}/{p.shot}.negative.txt"] = p.negative + "\n"
+            files[negative_file(p.target, p.shot)] = p.negative + "\n"
     for t in plan.targets:
-        files[f"prompts/{t.name}.md"] = _sheet(plan, t.name)
+        files[sheet_file(t.name)] = _sheet(plan, t.name)
         rows = [j.as_dict() for j in plan.jobs if j.target == t.name]
         if rows:
-            files[f"jobs/{t.name}.jsonl"] = _jsonl(rows)
+            files[jobs_file(t.name)] = _jsonl(rows)
     files["shotlist.csv"] = _shotlist(prod)
     files.update(extra)
     return files

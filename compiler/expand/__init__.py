@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..output_names import job_id
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
@@ -159,11 +160,13 @@ CacheEntry = tuple[Any, ...]  # (prompt fields, [job fields], {"options", "gener
 
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                       select: str | Iterable[str] | None = None,
-                      cache: dict[str, CacheEntry] | None = None) -> Plan:
+                      cache: dict[str, CacheEntry] | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> Plan:
     """Compile prompts and job payloads for every selected shot and target; FilmError on template errors.
 
     `cache` (from the previous build) maps a shot-and-target key to what it compiled to; an entry
     whose key still matches is reused instead of rendered. The plan's `cache` holds the new entries.
+    `progress(done, total)` hears of the shot-and-target pairs compiled.
     """
     fresh_templates()
     film = prod.film
@@ -188,10 +191,14 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     new_cache: dict[str, CacheEntry] = {}
     glob = _global_key(prod, tdefs)
     keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}
+    total, done = len(tdefs) * len(shots), 0
     for t in tdefs:
         tctx = target_context(prod, t)
         digest = target_digest(t.folder)
         for rs in shots:
+            done += 1
+            if progress is not None and (done % 16 == 0 or done == total):
+                progress(done, total)
             key = f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None
             hit = old.get(key) if key else None
             if hit is None:
@@ -199,6 +206,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                     hit = _compile(prod, t, rs, fctx, tctx, digest, first_image)
                 except TemplateFailure as e:
                     failures.append(e.diagnostic)
+                    if e.diagnostic.code in ("T305", "T306"):
+                        break  # out of time or memory: this target's other shots would do the same
                     continue
             if key:
                 new_cache[key] = hit
@@ -298,15 +307,15 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
         poll = _fill(provider.get("base_url", ""), values) + _fill(poll_path, values) if poll_path else None
         model = options.get("model") if isinstance(options.get("model"), str) else None
         for seg in range(1, gen["segments"] + 1):
-            job_id = f"{rs.id}.{t.name}" + (f".{seg}" if seg > 1 else "")
+            job = job_id(rs.id, t.name, seg)
             depends: tuple[str, ...] = ()
             first_frame = None
             if t.kind == "video":
                 if seg > 1:
-                    depends = (f"{rs.id}.{t.name}" + (f".{seg - 1}" if seg > 2 else ""),)
+                    depends = (job_id(rs.id, t.name, seg - 1),)
                     first_frame = f"@last-frame:{depends[0]}"
                 elif first_image:
-                    depends = (f"{rs.id}.{first_image}",)
+                    depends = (job_id(rs.id, first_image),)
                     first_frame = f"@job:{depends[0]}"
             rctx = dict(ctx, prompt={"text": text, "negative": negative}, first_frame=first_frame,
                         provider=pname, route=route,
@@ -323,10 +332,10 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
             if t.capabilities.get("graph_prompts"):
                 body = _inject(prod, t, rs, body, options, {"prompt": text, "negative": negative or ""})
             method = route.get("submit", {}).get("method", "POST")
-            payload = {"job": job_id, "target": t.name, "provider": pname, "method": method, "url": url,
+            payload = {"job": job, "target": t.name, "provider": pname, "method": method, "url": url,
                        "body": body, "depends_on": list(depends), "target_files": digest}
             digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-            job_fields.append((job_id, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
+            job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
                                gen["duration"], seg, poll, model))
     small = {"options": options, "generation": gen}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

@@ -1,23 +1,121 @@
-"""Sandboxed Jinja for target templates: StrictUndefined, no paths outside the target folder, pure filters."""
+"""Sandboxed Jinja for target templates: StrictUndefined, no paths outside the target folder, pure filters,
+and a time budget per render (checked on every call and loop iteration)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import sys
+import time
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound
+from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .vocab import positive
 
+RENDER_SECONDS = 2.0  # one template for one shot
+RENDER_MEMORY = 512 << 20  # bytes one render may make the process grow by
+TOTAL_SECONDS = 120.0  # every template render of one command together
+_CODEGEN = 3  # bump when the compiled form of templates changes: cached bytecode of older forms is not used
+
+
+class OutsideFolder(SecurityError):
+    """An include, import or extends (or the template itself) that leads outside the target folder."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"'{name}' leads outside the target folder")
+        self.name = name
+
+
+class TemplateTimeout(Exception):
+    """A render ran past its time budget."""
+
+    def __init__(self, seconds: float, total: bool) -> None:
+        super().__init__(f"over {seconds:g} s")
+        self.seconds = seconds
+        self.total = total
+
+
+class TemplateTooBig(Exception):
+    """A render made the process grow by more than RENDER_MEMORY."""
+
+
+def _memory() -> int:
+    """The process's resident memory in bytes: now where the system says (Linux), else its peak."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+    except ImportError:  # not POSIX: no bound
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+class Budget:
+    """What a render may spend: RENDER_SECONDS (TOTAL_SECONDS for all renders of a command) and RENDER_MEMORY.
+
+    `check` runs on every loop step and call of a template; memory is looked at every 1024 checks."""
+
+    def __init__(self) -> None:
+        self.deadline = float("inf")
+        self.left = TOTAL_SECONDS
+        self.started = 0.0
+        self.by_total = False  # this render's deadline is the total's, not its own
+        self.ticks = 0
+        self.memory_limit = 0
+
+    def reset(self) -> None:
+        self.left = TOTAL_SECONDS
+
+    def start(self) -> None:
+        if self.left <= 0:
+            raise TemplateTimeout(TOTAL_SECONDS, True)
+        self.started = time.monotonic()
+        self.by_total = self.left < RENDER_SECONDS
+        self.deadline = self.started + min(RENDER_SECONDS, self.left)
+        self.memory_limit = 0  # set at the first memory look of this render
+
+    def stop(self) -> None:
+        self.left -= time.monotonic() - self.started
+        self.deadline = float("inf")
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TemplateTimeout(TOTAL_SECONDS if self.by_total else RENDER_SECONDS, self.by_total)
+        self.ticks += 1
+        if not self.ticks & 1023 and self.deadline != float("inf"):
+            used = _memory()
+            if not self.memory_limit:
+                self.memory_limit = used + RENDER_MEMORY
+            elif used > self.memory_limit:
+                raise TemplateTooBig(f"it made filmc grow by over {RENDER_MEMORY >> 20} MiB")
+
+
+BUDGET = Budget()
+_LOOP_FILTER = "filmc_budget"
+
+
+def _budget_loop(iterable: Iterable[Any]) -> Iterator[Any]:
+    """Every `for` loop of a template iterates through this: each step checks the time budget."""
+    check = BUDGET.check
+    for item in iterable:
+        check()
+        yield item
+
 
 class FolderLoader(BaseLoader):
-    """Loads templates from one target folder only; names with '..' or absolute paths are refused."""
+    """Loads templates from one target folder only; names with '..', absolute paths and links leading out are
+    refused (OutsideFolder, so the message says why)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -25,7 +123,7 @@ class FolderLoader(BaseLoader):
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
         path = (self.root / template).resolve()
         if template.startswith("/") or ".." in Path(template).parts or not path.is_relative_to(self.root):
-            raise TemplateNotFound(template)
+            raise OutsideFolder(template)
         if not path.is_file():
             raise TemplateNotFound(template)
         text = path.read_text(encoding="utf-8")
@@ -88,7 +186,7 @@ def tidy(text: str) -> str:
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """Compiled templates cached on disk (keyed by source): `filmc show` stays fast."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "filmc" / "jinja"
+    folder = Path(base) / "filmc" / f"jinja-{_CODEGEN}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -97,18 +195,38 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """Also bounds `*` and `**`, so a template cannot build a gigantic string or number."""
+    """Also bounds `*` and `**`, so a template cannot build a gigantic string or number, and checks the time
+    budget on every call (macros too) and loop step: the only ways a template repeats work."""
 
     intercepted_binops = frozenset(["*", "**"])
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
             raise SecurityError("exponent too large")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and \
+                abs(left).bit_length() * abs(right) > 100_000:
+            raise SecurityError("result too large")
         if operator == "*":
+            if isinstance(left, int) and isinstance(right, int) and \
+                    abs(left).bit_length() + abs(right).bit_length() > 100_000:
+                raise SecurityError("result too large")
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > 100_000:
                     raise SecurityError("result too large")
         return super().call_binop(context, operator, left, right)
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        BUDGET.check()
+        return super().call(context, obj, *args, **kwargs)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        """Every loop iterates through the budget filter (compiled in: a template cannot remove or shadow it)."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            wrapped = nodes.Filter(loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.iter.lineno)
+            wrapped.set_environment(self)
+            loop.iter = wrapped
+        return tree
 
 
 @cache
@@ -121,6 +239,7 @@ def environment(folder: Path) -> ImmutableSandboxedEnvironment:
     env.filters.pop("random", None)
     env.globals.pop("lipsum", None)
     env.filters.update({
+        _LOOP_FILTER: _budget_loop,
         "json": _json, "join_nonempty": _join, "sentence": _sentence, "a": _a, "positive": _positive,
         "capfirst": _capitalize_first,
     })

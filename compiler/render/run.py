@@ -42,8 +42,9 @@ Progress = Callable[[float], None]  # seconds of output done
 class PlainProgress:
     """Progress as plain lines (not a terminal): one line per 10 %."""
 
-    def __init__(self, total: float, label: str, stream: IO[str] | None = None):
+    def __init__(self, total: float, label: str, stream: IO[str] | None = None, unit: str = "s"):
         self.total, self.label, self.stream = max(total, 1e-6), label, stream or sys.stderr
+        self.unit = unit
         self.next = 10
         self.t0 = time.monotonic()
 
@@ -51,8 +52,8 @@ class PlainProgress:
         pct = int(min(done / self.total, 1.0) * 100)
         if pct >= self.next:
             speed = done / max(time.monotonic() - self.t0, 1e-6)
-            print(f"{self.label}: {pct:3d}% ({done:.1f}/{self.total:.1f} s, {speed:.1f}x realtime)",
-                  file=self.stream, flush=True)
+            print(f"{self.label}: {pct:3d}% ({done:.1f}/{self.total:.1f} s, {speed:.1f}x realtime)" if self.unit == "s"
+                  else f"{self.label}: {pct:3d}% ({done:.0f}/{self.total:.0f} {self.unit})", file=self.stream, flush=True)
             self.next = (pct // 10 + 1) * 10
 
     def close(self) -> None:
@@ -60,12 +61,13 @@ class PlainProgress:
 
 
 class RichProgress:
-    def __init__(self, total: float, label: str):
+    def __init__(self, total: float, label: str, unit: str = "s"):
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+        amount = "{task.completed:.1f}/{task.total:.1f} s" if unit == "s" else \
+            "{task.completed:.0f}/{task.total:.0f} " + unit.replace("[", "\\[")
         self.p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
-                          TextColumn("{task.completed:.1f}/{task.total:.1f} s"), TimeRemainingColumn(),
-                          transient=True)
+                          TextColumn(amount), TimeRemainingColumn(), transient=True)
         self.p.start()
         self.task = self.p.add_task(label, total=total)
 
@@ -76,15 +78,16 @@ class RichProgress:
         self.p.stop()
 
 
-def make_progress(total: float, label: str, quiet: bool = False) -> PlainProgress | RichProgress | None:
+def make_progress(total: float, label: str, quiet: bool = False, unit: str = "s") -> PlainProgress | RichProgress | None:
+    """Progress over `total` seconds of output (or `total` items of `unit`): a bar on a terminal, else lines."""
     if quiet:
         return None
     if sys.stderr.isatty():
         try:
-            return RichProgress(total, label)
+            return RichProgress(total, label, unit)
         except ImportError:
             pass
-    return PlainProgress(total, label)
+    return PlainProgress(total, label, unit=unit)
 
 
 _TIME = re.compile(r"^out_time_(?:us|ms)=(\d+)$")

@@ -13,6 +13,7 @@ from ..model import Film, Shot
 from ..paths import inside_film, special_file
 from ..schemacheck import check_schema
 from ..targets import TargetDef
+from .names import check_output_names
 from .outputs import output_problem
 from .timing import EPS, allocate, beat_grid, shot_bounds
 
@@ -21,6 +22,7 @@ def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, a
                probe_audio: bool = True) -> float | None:
     """Run every check; return the song's length (from the audio when there is one)."""
     _check_ids(film, diags)
+    check_output_names(film, diags)
     _check_refs(film, diags)
     _check_targets(film, targets, diags)
     song_length, durations = _check_song(film, diags, probe_audio, allow_outside)
@@ -99,6 +101,35 @@ def _is_obj(diags: Collector, ptr: str) -> bool:
     return bool(src) and f"{ptr}/id" in getattr(src, "values", {})
 
 
+def _check_patterns(values: dict[str, object], t: TargetDef, diags: Collector, ptr: str) -> None:
+    """Option values against the target's patterns, each match bounded in time (compiler.patterns)."""
+    patterns = t.patterns
+    if not patterns:
+        return
+    from ..patterns import PATTERN_SECONDS, matches
+
+    where = f"<filmc>/targets/{t.name}/target.yaml" if t.builtin else f"targets/{t.name}/target.yaml"
+    for key, value in values.items():
+        pattern = patterns.get(key)
+        if pattern is None or not isinstance(value, str):
+            continue
+        vp = f"{ptr}/{key}"
+        ok = matches(pattern, value)
+        if ok is None:
+            diags.error("V285", f"{vp}: cannot check {_short(value)} against the pattern of option '{key}' of target "
+                        f"'{t.name}': matching takes over {PATTERN_SECONDS:g} s", vp,
+                        hint=f"the pattern {_short(pattern)} in {where} backtracks without end (nested repeats such "
+                             "as (a+)+); its author should simplify it")
+        elif not ok:
+            desc = t.options.get("properties", {}).get(key, {}).get("description")
+            diags.error("V106", f"{vp}: {_short(value)} does not match {_short(pattern)}", vp,
+                        hint=desc.strip().split("\n")[0] if isinstance(desc, str) and desc.strip() else None)
+
+
+def _short(text: str) -> str:
+    return f"'{text}'" if len(text) <= 60 else f"'{text[:57]}...'"
+
+
 def _check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) -> None:
     for kind in ("image", "video"):
         for i, name in enumerate(getattr(film.targets, kind)):
@@ -116,6 +147,7 @@ def _check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) 
             _ref(diags, "V217", "target", name, targets, ptr)
             continue
         check_schema(opts, t.options_schema(), diags, ptr, what=f"the options of target '{name}'")
+        _check_patterns(opts, t, diags, ptr)
     used = set(film.targets.image) | set(film.targets.video)
     for shot in film.shots:
         for name, params in shot.generate.items():
@@ -125,6 +157,7 @@ def _check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) 
                 _ref(diags, "V217", "target", name, targets, ptr)
                 continue
             check_schema(params, t.generate_schema(), diags, ptr, what=f"the generation parameters of '{name}'")
+            _check_patterns(params, t, diags, ptr)
         for name in shot.prompt:
             ptr = f"{shot.pointer}/prompt/{name}"
             if name not in targets:

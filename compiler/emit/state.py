@@ -1,0 +1,170 @@
+"""What the last build left on disk: per output, its content hash and the file's stat when it was written.
+
+The next build trusts a file without reading it only while its size, mtime, inode and ctime are still
+those recorded; any other file is compared by content. Temp files go to build/.filmc/tmp/ (renamed into
+place, so an output is never half-written), where a killed build's leftovers are swept by the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import marshal
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_FILE = ".filmc/outputs.state"
+TMP_DIR = ".filmc/tmp"
+_VERSION = 1
+
+Stat = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+# rel -> (content sha256 or None: unknown, e.g. being written by a build that was killed;
+#         the file's stat, or None: compare the content next time)
+Entries = dict[str, tuple[str | None, Stat | None]]
+
+
+def stat_key(st: os.stat_result) -> Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+@dataclass
+class BuildState:
+    entries: Entries
+    raw: bytes | None  # the file as read (None: there was none)
+
+
+def read_state(out_dir: Path) -> BuildState:
+    try:
+        raw = (out_dir / STATE_FILE).read_bytes()
+    except OSError:
+        return BuildState({}, None)
+    try:
+        version, entries = marshal.loads(raw)
+        if version == _VERSION and isinstance(entries, dict):
+            return BuildState(entries, raw)
+    except (ValueError, EOFError, TypeError):
+        pass
+    return BuildState({}, raw)
+
+
+def _racy_window(mtime_ns: int) -> int:
+    """How long after a write a change to the file may still get the same mtime: file systems with
+    whole-millisecond (or coarser, e.g. FAT's 2 s) timestamps need seconds, the others a clock tick."""
+    return 2_000_000_000 if mtime_ns % 1_000_000 == 0 else 50_000_000
+
+
+def state_bytes(entries: Entries) -> bytes:
+    """Entries whose file was written too recently to trust its mtime are kept without their stat
+    (their content is compared next time), as git does with racily clean index entries."""
+    now = time.time_ns()
+    out: Entries = {}
+    for rel in sorted(entries):
+        sha, st = entries[rel]
+        if st is not None and now - st[1] < _racy_window(st[1]):
+            st = None
+        out[rel] = (sha, st)
+    return marshal.dumps((_VERSION, out))
+
+
+class Writer:
+    """Atomic writes through build/.filmc/tmp/; returns the written file's stat."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.root = str(out_dir)
+        self.tmp = f"{out_dir}/{TMP_DIR}"
+        self.n = 0
+        self.made = False
+
+    def _tmp_name(self) -> str:
+        if not self.made:
+            os.makedirs(self.tmp, exist_ok=True)
+            self.made = True
+        self.n += 1
+        return f"{self.tmp}/{os.getpid()}.{self.n}"
+
+    def write(self, rel: str, raw: bytes) -> Stat:
+        path = f"{self.root}/{rel}"
+        tmp = self._tmp_name()
+        try:
+            _write_file(tmp, raw)
+            try:
+                os.replace(tmp, path)
+            except FileNotFoundError:  # a new folder: make it only then (one syscall saved per file)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                os.replace(tmp, path)
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+                os.unlink(tmp)  # the folder is on another file system: a temp file beside it instead
+                tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
+                _write_file(tmp, raw)
+                os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return stat_key(os.lstat(path))
+
+    def close(self) -> None:
+        if self.made:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.tmp)
+
+
+def _write_file(path: str, raw: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(raw)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def sweep_tmp(out_dir: Path) -> None:
+    """Remove the temp files of builds that were killed (their process is gone)."""
+    folder = out_dir / TMP_DIR
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        pid = name.split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue  # another build is writing into this folder right now
+        with contextlib.suppress(OSError):
+            os.unlink(folder / name)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def write_internal(out_dir: Path, rel: str, raw: bytes) -> bool:
+    """A file of build/.filmc/ (not an output): written through the temp folder when its content changed."""
+    for folder in (os.path.dirname(rel), TMP_DIR):
+        want = os.path.join(os.path.realpath(out_dir), folder)
+        if os.path.lexists(want) and os.path.realpath(want) != want:
+            raise OSError(f"refusing to write {out_dir / rel}: {folder} is a symbolic link")
+    try:
+        if (out_dir / rel).read_bytes() == raw:
+            return False
+    except OSError:
+        pass
+    w = Writer(out_dir)
+    try:
+        w.write(rel, raw)
+    finally:
+        w.close()
+    return True

@@ -1,0 +1,61 @@
+"""The names a film's ids become: build files, job ids, take files. One rule, used where the names are
+made (emit writes the files, expand names the jobs) and where they are checked (validate refuses ids
+whose names collide, also on case-insensitive disks, or are too long for a file system)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+MAX_ID_LENGTH = 100  # characters of a shot id: its longest file name ('<id>.negative.txt') stays far below 255 bytes
+MAX_NAME_BYTES = 255  # a file name (one path component) on every common file system
+
+
+def prompt_file(target: str, shot: str) -> str:
+    return f"prompts/{target}/{shot}.txt"
+
+
+def negative_file(target: str, shot: str) -> str:
+    return f"prompts/{target}/{shot}.negative.txt"
+
+
+def sheet_file(target: str) -> str:
+    return f"prompts/{target}.md"
+
+
+def jobs_file(target: str) -> str:
+    return f"jobs/{target}.jsonl"
+
+
+def job_id(shot: str, target: str, segment: int = 1) -> str:
+    return f"{shot}.{target}" + (f".{segment}" if segment > 1 else "")
+
+
+def take_stems(shot: str, image_targets: Iterable[str]) -> list[str]:
+    """Where a shot's first-frame image is looked for in takes/ (any image extension follows): its own
+    name, then the name the generation stage gives each image target's result."""
+    return [f"takes/{shot}"] + [f"takes/{shot}.{t}" for t in image_targets]
+
+
+def card_clip_id(number: int) -> str:
+    """The edit's name for title card `number` (1-based), beside the shots' ids."""
+    return f"card-{number}"
+
+
+def still_file(clip: str) -> str:
+    """The still an exported timeline uses for a slate or title card, named after its clip (shot id or card)."""
+    return f"slates/{clip}.png"
+
+
+def shot_names(shot: str, targets: Iterable[str], image_targets: Iterable[str]) -> list[str]:
+    """Every name shot `shot` gives a file or a job: two shots must never share one."""
+    names: list[str] = []
+    for t in targets:
+        names += [prompt_file(t, shot), negative_file(t, shot), f"job {job_id(shot, t)}"]
+    names += [f"{stem}.png" for stem in take_stems(shot, image_targets)]
+    names.append(still_file(shot))
+    return names
+
+
+def target_names(target: str) -> list[str]:
+    """The files named after a target."""
+    return [sheet_file(target), jobs_file(target)]

@@ -1,0 +1,125 @@
+"""What `filmc build` tells the creator: new warnings once, -q quiet, what was compiled, a bar for big builds."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from compiler.expand import select_shots
+from compiler.pipeline import resolve_film
+
+from ..conftest import CASES, ROOT, run_cli
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synth import synth_film  # noqa: E402
+
+BASE = (CASES / "base.yaml").read_text()
+HAILUO = BASE.replace("targets: {image: [mystic], video: [kling]}", "targets: {image: [mystic], video: [hailuo]}")
+FILMC = [sys.executable, "-c", "from compiler.cli import main; main()"]
+
+
+def codes(stderr: str) -> list[str]:
+    return re.findall(r"(?:warning|error)\[(\w+)\]", stderr)
+
+
+def test_warnings_are_not_repeated_by_the_next_build(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(HAILUO)
+    first = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert first.exit_code == 0 and "P408" in codes(first.stderr)
+    again = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert again.exit_code == 0 and codes(again.stderr) == []
+    shown = len(codes(first.stderr))
+    assert re.search(rf"^{shown} warnings unchanged since the last build \(`filmc lint film.yaml` lists them\)$",
+                     again.stderr, re.M), again.stderr
+    (tmp_path / "film.yaml").write_text(HAILUO.replace("    size: CU\n", "    size: CU\n    camera: orbit-right\n"))
+    changed = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert codes(changed.stderr) == ["P408"]  # only the new one
+    assert re.search(r"^\d+ warnings? unchanged since the last build", changed.stderr, re.M), changed.stderr
+    listed = run_cli(["lint", "--format", "json", "film.yaml"], cwd=tmp_path).json()["diagnostics"]
+    verbose = run_cli(["-v", "build", "film.yaml"], cwd=tmp_path)
+    assert len(codes(verbose.stderr)) == len(listed) > 1
+
+
+def test_quiet_silences_warnings_but_not_errors(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(HAILUO)
+    r = run_cli(["-q", "build", "film.yaml"], cwd=tmp_path)
+    assert r.exit_code == 0 and r.stderr == "" and r.stdout == ""
+    shown = run_cli(["build", "film.yaml"], cwd=tmp_path)  # quiet builds do not count as having shown them
+    assert "P408" in codes(shown.stderr)
+    broken = HAILUO.replace("    size: CU\n", "    size: XCU\n").replace("cast: [keeper]", "cast: [keeper, keeper]")
+    (tmp_path / "film.yaml").write_text(broken)
+    r = run_cli(["-q", "build", "film.yaml"], cwd=tmp_path)
+    assert r.exit_code == 1 and codes(r.stderr) == ["V104"]  # not the V215 warning beside it
+    assert codes(run_cli(["build", "film.yaml"], cwd=tmp_path).stderr) == ["V104", "V215"]
+
+
+def test_summary_counts_what_was_compiled(tmp_path: Path) -> None:
+    example = ROOT / "specs" / "lighthouse-keeper"
+    prod = resolve_film(example)
+    chosen = select_shots(prod, "section:chorus1")
+    n_targets = len(prod.film.targets.image) + len(prod.film.targets.video)
+    assert 0 < len(chosen) < len(prod.shots) and n_targets > 1
+    r = run_cli(["build", str(example), "-o", str(tmp_path / "b"), "--target", "kling", "--select", "section:chorus1"])
+    assert r.exit_code == 0, r.stderr
+    m = re.search(r": (\d+) of (\d+) shots x 1 of (\d+) targets, (\d+) jobs;", r.stdout)
+    assert m, r.stdout
+    assert (int(m[1]), int(m[2]), int(m[3])) == (len(chosen), len(prod.shots), n_targets)
+    jobs = (tmp_path / "b" / "jobs" / "kling.jsonl").read_text().splitlines()
+    assert int(m[4]) == sum(1 for j in jobs if any(f'"shot":"{s.id}"' in j for s in chosen))
+    full = run_cli(["build", str(example), "-o", str(tmp_path / "b")])
+    assert re.search(rf": {len(prod.shots)} shots x {n_targets} targets, \d+ jobs;", full.stdout), full.stdout
+
+
+def on_a_terminal(folder: Path) -> str:
+    """Run `filmc build` with a pseudo-terminal for stdout and stderr; everything it printed."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen([*FILMC, "build", str(folder)], stdin=subprocess.DEVNULL, stdout=child, stderr=child,
+                            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"})
+    os.close(child)
+    out = b""
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        ready, _, _ = select.select([main], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=60)
+    os.close(main)
+    assert proc.returncode == 0, out
+    return out.decode("utf-8", "replace")
+
+
+def test_a_big_build_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    big, small = tmp_path / "big", tmp_path / "small"
+    big.mkdir()
+    small.mkdir()
+    (big / "film.yaml").write_text(synth_film(60))  # 60 shots x 4 targets
+    (small / "film.yaml").write_text(BASE)
+    shown = on_a_terminal(big)
+    assert "compiling" in shown and "/240 prompts" in shown
+    assert "compiling" not in on_a_terminal(small)
+    r = run_cli(["build", str(big)])  # not a terminal: no bar
+    assert "compiling" not in r.stdout + r.stderr
+
+
+def test_quiet_validate_prints_warnings_only_when_they_fail_the_run(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(BASE.replace("    cast: [keeper]\n", "    cast: [keeper, keeper]\n"))
+    loud = run_cli(["validate", "film.yaml"], cwd=tmp_path)
+    assert loud.exit_code == 0 and codes(loud.stderr) == ["V215"]
+    quiet = run_cli(["-q", "validate", "film.yaml"], cwd=tmp_path)
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+    strict = run_cli(["-q", "validate", "--strict", "film.yaml"], cwd=tmp_path)
+    assert strict.exit_code == 1 and codes(strict.stderr) == ["V215"]

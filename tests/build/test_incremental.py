@@ -1,0 +1,165 @@
+"""Incremental builds trust only what is on disk: killed builds and hand edits are repaired by the next build."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..conftest import ROOT, run_cli
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synth import synth_film  # noqa: E402
+
+FILMC = [sys.executable, "-c", "from compiler.cli import main; main()"]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of a build folder, byte for byte (filmc's own bookkeeping in .filmc/ aside)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".filmc" not in p.relative_to(folder).parts}
+
+
+def variants(n_shots: int) -> tuple[str, str]:
+    """Two versions of one film whose every prompt differs while keeping its size."""
+    a = synth_film(n_shots)
+    assert "35mm film" in a
+    return a, a.replace("35mm film", "16mm film")
+
+
+def build(folder: Path) -> None:
+    r = subprocess.run([*FILMC, "-q", "build", str(folder)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+
+
+def killed_build(folder: Path, how: str, delay: float) -> None:
+    """Start a build and SIGKILL it: after `delay` seconds, or as soon as its manifest was replaced."""
+    manifest = folder / "build" / "manifest.json"
+    before = manifest.stat().st_ino if manifest.exists() else None
+    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if how == "delay":
+            time.sleep(delay)
+        else:
+            end = time.monotonic() + 120
+            while proc.poll() is None and time.monotonic() < end:
+                try:
+                    if manifest.stat().st_ino != before:
+                        break
+                except FileNotFoundError:
+                    pass
+                time.sleep(0.001)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+
+
+def test_killed_builds_are_repaired(tmp_path: Path) -> None:
+    a, b = variants(60)
+    clean = {}
+    for name, text in (("a", a), ("b", b)):
+        ref = tmp_path / f"clean-{name}"
+        ref.mkdir()
+        (ref / "film.yaml").write_text(text)
+        build(ref)
+        clean[name] = tree(ref / "build")
+    assert clean["a"] != clean["b"]
+
+    film = tmp_path / "film"
+    film.mkdir()
+    (film / "film.yaml").write_text(a)
+    t = time.monotonic()
+    build(film)
+    full = time.monotonic() - t
+    rng = random.Random(7)
+    kills = 0
+    for i in range(12):
+        name = "b" if i % 2 == 0 else "a"
+        (film / "film.yaml").write_text(b if name == "b" else a)
+        how = "manifest" if i % 3 == 0 else "delay"
+        killed_build(film, how, rng.uniform(0.05, 1.0) * full)
+        kills += 1
+        build(film)
+        got = tree(film / "build")
+        assert got.keys() == clean[name].keys(), (i, how, sorted(got.keys() ^ clean[name].keys())[:5])
+        stale = [rel for rel in got if got[rel] != clean[name][rel]]
+        assert not stale, (i, how, stale[:5])
+    assert kills >= 10
+    assert not list((film / "build" / ".filmc").glob("tmp/*"))
+
+
+def test_hand_edits_of_the_same_size_are_repaired(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(4))
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    prompt = tmp_path / "build" / "prompts" / "kling" / "s00001.txt"
+    sheet = tmp_path / "build" / "prompts" / "kling.md"
+    good, good_sheet = prompt.read_bytes(), sheet.read_bytes()
+    st = prompt.stat()
+    time.sleep(0.01)
+    with open(prompt, "r+b") as f:  # in place: same inode, same size
+        f.write(b"X" * 5)
+    os.utime(prompt, ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old mtime put back
+    sheet.write_bytes(b"Y" * 5 + good_sheet[5:])  # a new file of the same size
+    r = run_cli(["build", str(tmp_path)])
+    assert r.exit_code == 0, r.stderr
+    assert prompt.read_bytes() == good
+    assert sheet.read_bytes() == good_sheet
+    assert "wrote 2," in r.stdout
+
+
+def test_outputs_of_a_killed_build_are_removed_when_no_longer_made(tmp_path: Path) -> None:
+    """Files a killed build created are filmc's: a later build that does not make them removes them."""
+    text = synth_film(30)
+    (tmp_path / "film.yaml").write_text(text)
+    build(tmp_path)
+    more = text.replace("targets: {image: [mystic, flux], video: [kling, runway]}",
+                        "targets: {image: [mystic, flux, midjourney], video: [kling, runway]}")
+    (tmp_path / "film.yaml").write_text(more)
+    proc = subprocess.Popen([*FILMC, "-q", "build", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mj = tmp_path / "build" / "prompts" / "midjourney"
+    end = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < end and not (mj.is_dir() and any(mj.iterdir())):
+        time.sleep(0.001)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert mj.is_dir()
+    (tmp_path / "film.yaml").write_text(text)
+    build(tmp_path)
+    assert not mj.exists()
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    (ref / "film.yaml").write_text(text)
+    build(ref)
+    assert tree(tmp_path / "build") == tree(ref / "build")
+
+
+def test_a_build_folder_copy_is_trusted_only_after_comparing(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(4))
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    shutil.copytree(tmp_path / "build", tmp_path / "copy")  # new inodes: every file is compared, none rewritten
+    shutil.rmtree(tmp_path / "build")
+    (tmp_path / "copy").rename(tmp_path / "build")
+    r = run_cli(["build", str(tmp_path)])
+    assert r.exit_code == 0 and "wrote 0, removed 0" in r.stdout
+
+
+def test_a_damaged_state_file_costs_a_comparison_not_a_wrong_build(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(4))
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    ref = tree(tmp_path / "build")
+    state = tmp_path / "build" / ".filmc" / "outputs.state"
+    assert state.is_file()
+    prompt = tmp_path / "build" / "prompts" / "kling" / "s00002.txt"
+    prompt.write_bytes(b"Z" * len(prompt.read_bytes()))
+    state.write_bytes(b"not a state file")
+    r = run_cli(["build", str(tmp_path)])
+    assert r.exit_code == 0 and "wrote 1," in r.stdout, r.stdout
+    assert tree(tmp_path / "build") == ref
+    assert run_cli(["build", str(tmp_path)]).stdout.count("wrote 0,") == 1
