@@ -19,6 +19,11 @@ def _film_arg() -> click.Argument:
     return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
 
 
+def _verbose(ctx: click.Context) -> bool:
+    state = ctx.find_object(State)
+    return bool(state and state.verbosity > 0)
+
+
 def _quiet(ctx: click.Context) -> bool:
     state = ctx.find_object(State)
     return bool(state and state.verbosity < 0)
@@ -105,7 +110,7 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
             ctx.exit(EXIT_INPUT)
     charge = pricing(prep)
     summary = summarize(prep, takes, charge, resubmit_unknown)
-    click.echo(summary.text(), err=True)
+    click.echo(summary.text(listing=dry_run or _verbose(ctx), capped=max_cost is not None), err=True)
     if dry_run or not summary.sends and not summary.resume:
         if not dry_run and summary.blocked:
             for job in summary.blocked:
@@ -143,14 +148,17 @@ def _report(ctx: click.Context, prep: Any, result: Any, film: str) -> None:
     for o in result.outcomes.values():
         by.setdefault(o.state, []).append(o)
     parts = [f"{len(v)} {k}" for k, v in sorted(by.items())]
-    spent = ", ".join(f"{v:.2f} {k}" for k, v in sorted(result.spent.items())) or "nothing"
+    spent = ", ".join(f"{v:.2f} {k}" for k, v in sorted(result.spent.items())) or ("nothing" if not result.unpriced
+                                                                                     else "")
+    if result.unpriced:
+        spent += f"{' plus ' if spent else ''}{result.unpriced} generation{'s' if result.unpriced != 1 else ''} of unknown price"
     click.echo(f"run: {', '.join(parts) or 'nothing to do'}; spent {spent}", err=True)
     for state in ("failed", "unknown", "skipped", "stopped", "waiting"):
         for o in sorted(by.get(state, []), key=lambda x: x.job):
             click.echo(f"  {o.job}: {state}: {o.reason}", err=True)
     if by.get("done"):
-        click.echo(f"next: filmc takes {film} lists the takes; filmc select {film} SHOT N picks one for the cut",
-                   err=True)
+        click.echo(f"next: filmc takes {film} lists the takes; filmc select {film} SHOT TARGET/N (e.g. kling/1) "
+                   "puts one in the cut", err=True)
     if any(s in by for s in ("failed", "unknown", "skipped", "stopped", "waiting")):
         ctx.exit(EXIT_INPUT)
 

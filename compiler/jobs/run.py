@@ -104,10 +104,14 @@ def pricing(prep: Prepared) -> Callable[[Mapping[str, Any]], Charge | None]:
     return charge
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 @dataclass
 class Summary:
     """What a run will do before it sends anything: jobs that have their takes, tasks to collect, creates to send
-    (and what they cost), jobs waiting on a create of unknown outcome."""
+    (each with what it costs), jobs waiting on a create of unknown outcome."""
 
     jobs: int
     have: int = 0
@@ -116,16 +120,22 @@ class Summary:
     blocked: list[str] = field(default_factory=list)
     cost: dict[str, float] = field(default_factory=dict)
     unpriced: int = 0
+    creates: list[tuple[str, str, Charge | None, int]] = field(default_factory=list)  # job, endpoint, price, how many
 
-    def text(self) -> str:
-        lines = [f"{self.jobs} jobs: {self.have} have their takes, {self.resume} tasks to collect, {self.sends} "
-                 "creates to send" + (f", {len(self.blocked)} waiting on a create of unknown outcome "
-                                      "(--resubmit-unknown)" if self.blocked else "")]
+    def text(self, *, listing: bool = False, capped: bool = False) -> str:
+        lines = [f"{plural(self.jobs, 'job')}: {self.have} have their takes, {plural(self.resume, 'task')} to collect, "
+                 f"{plural(self.sends, 'create')} to send" + (f", {len(self.blocked)} waiting on a create of unknown "
+                                                              "outcome (--resubmit-unknown)" if self.blocked else "")]
+        if listing:
+            for job, where, price, n in self.creates:
+                cost = f"{price.amount:.2f} {price.currency}" if price else "price unknown"
+                lines.append(f"  {job}{f' x{n}' if n > 1 else ''}  {where}  {cost}"
+                             + ("  (not sent under --max-cost: no known price)" if capped and not price else ""))
         if self.sends:
             money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(self.cost.items())) or "0"
-            lines.append(f"this run costs about {money}" + (f" plus {self.unpriced} creates of unknown price"
-                                                             if self.unpriced else "")
-                         + " (prices from target.yaml, with their dates: filmc cost)")
+            lines.append(f"this run costs about {money}" + (f" plus {plural(self.unpriced, 'create')} of unknown "
+                                                             "price" if self.unpriced else "")
+                         + " (filmc cost estimates every generation until the takes you keep: takes / keep_rate)")
         return "\n".join(lines)
 
 
@@ -147,12 +157,23 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
         out.resume += in_flight
         out.have += good >= takes
         out.sends += need
-        c = charge(j) if need else None
-        if need and c is None:
+        if not need:
+            continue
+        c = charge(j)
+        out.creates.append((str(j["job"]), f"{j['provider']} {httpx_path(str(j['url']))}"
+                            + (f" ({j['model']})" if j.get("model") else ""), c, need))
+        if c is None:
             out.unpriced += need
-        elif c is not None:
+        else:
             out.cost[c.currency] = out.cost.get(c.currency, 0.0) + c.amount * need
     return out
+
+
+def httpx_path(url: str) -> str:
+    """The path of an endpoint, for a listing (the host is the provider's)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path or url
 
 
 def quality_check(prep: Prepared) -> Callable[[Path, Mapping[str, Any]], dict[str, Any]]:

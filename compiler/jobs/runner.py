@@ -62,6 +62,7 @@ class RunResult:
     outcomes: dict[str, Outcome]
     spent: dict[str, float]  # currency -> amount recorded as spent in this run
     submitted: int = 0
+    unpriced: int = 0  # generations made whose price is not known
 
     def count(self, state: str) -> int:
         return sum(1 for o in self.outcomes.values() if o.state == state)
@@ -100,7 +101,8 @@ class Runner:
         self.sems: dict[str, asyncio.Semaphore] = {}
         self.lock = asyncio.Lock()
         self.spent: dict[str, float] = {}
-        self.in_flight: dict[str, float] = {}  # attempt -> committed estimate (USD-equivalent of its currency)
+        self.unpriced = 0
+        self.in_flight: dict[str, tuple[str, float]] = {}  # attempt -> (currency, what it will cost)
         self.dead: dict[str, str] = {}  # provider key -> why every job of it stops
         self.stopped: str | None = None
         self.submitted = 0
@@ -122,7 +124,7 @@ class Runner:
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-        return RunResult(self.outcomes, dict(self.spent), self.submitted)
+        return RunResult(self.outcomes, dict(self.spent), self.submitted, self.unpriced)
 
     def _attempts(self, job: Mapping[str, Any]) -> list[Attempt]:
         return [a for a in self.ledger.attempts.values() if a.job == job["job"] and a.hash == job["hash"]]
@@ -169,7 +171,7 @@ class Runner:
         good = sum(1 for a in self._attempts(job) if a.good)
         need = self.opt.takes - good
         if need <= 0:
-            return self._finish(job, "done")
+            return self._finish(job, "done", "had its takes already" if not resumed else None)
         if unknown:
             return self._finish(job, "unknown", f"{len(unknown)} create(s) of unknown outcome: check the provider's "
                                 "dashboard, then 'filmc run --resubmit-unknown' to send again")
@@ -282,19 +284,23 @@ class Runner:
             async with self.lock:
                 price = self.price(job)
                 estimate = price.amount if price else None
-                if self.opt.max_cost is not None and estimate is not None:
-                    committed = sum(self.spent.values()) + sum(self.in_flight.values())
-                    if committed + estimate > self.opt.max_cost + 1e-9:
-                        self.stopped = (f"the cost cap ({self.opt.max_cost:g}) would be passed: {committed:.2f} "
-                                        f"spent or in flight, this job {estimate:.2f}")
+                if self.opt.max_cost is not None:
+                    if price is None:  # what cannot be priced cannot be kept under a cap
+                        raise Stop(f"no known price for {job['target']} on {job['provider']}: not sent under "
+                                   "--max-cost (run it without a cap, or add a price to the target)")
+                    cur = price.currency
+                    committed = self.spent.get(cur, 0.0) + sum(v for c, v in self.in_flight.values() if c == cur)
+                    if committed + price.amount > self.opt.max_cost + 1e-9:
+                        self.stopped = (f"the cost cap ({self.opt.max_cost:g} {cur}) would be passed: "
+                                        f"{committed:.2f} {cur} spent or in flight, this job {price.amount:.2f}")
                         raise Stop(self.stopped)
                 n = next_number(self.root, str(job["shot"]), str(job["target"]), self.ledger.attempts)
                 self.ledger.record("intent", attempt, job=job["job"], shot=job["shot"], target=job["target"],
                                    provider=job["provider"], hash=job["hash"], model=job.get("model"), take=n,
                                    estimate=estimate, currency=price.currency if price else None,
                                    prompt=_prompt_text(job["body"]), params=_elide(body), sync=False)
-                if estimate is not None:
-                    self.in_flight[attempt] = estimate
+                if price is not None:
+                    self.in_flight[attempt] = (price.currency, price.amount)
             await self.ledger.flush()  # the intent is on disk before the create leaves
             self.ui.job(job["job"], job["target"], "queued", "sending")
             final: Path | None = None
@@ -441,7 +447,9 @@ class Runner:
             self.ledger.record("downloaded", attempt, path=path, bytes=got.bytes, sha256=got.sha256,
                                content_type=got.content_type, sync=False)
             price = self.price(job)
-            if price is not None:
+            if price is None:
+                self.unpriced += 1
+            else:
                 async with self.lock:
                     self.spent[price.currency] = self.spent.get(price.currency, 0.0) + price.amount
                 self.ledger.record("cost", attempt, amount=price.amount, currency=price.currency, source="estimate",
