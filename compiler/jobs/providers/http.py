@@ -156,7 +156,7 @@ class HttpProvider:
         except ValueError:
             raise ProviderError("the create's answer is not JSON; the task may exist", created=CREATED_UNKNOWN,
                                 billed=None) from None
-        self._check_envelope(data, create=True)
+        self._check_envelope(data, create=True, resp=resp)
         return self.submitted(data)
 
     def submitted(self, data: Any) -> Submitted:
@@ -214,7 +214,7 @@ class HttpProvider:
                 return str(v)
         return None
 
-    def _check_envelope(self, data: Any, *, create: bool) -> None:
+    def _check_envelope(self, data: Any, *, create: bool, resp: httpx.Response | None = None) -> None:
         """Errors some providers send inside a 200 answer (MiniMax base_resp, Kling code)."""
         if not self.error_path:
             return
@@ -225,7 +225,8 @@ class HttpProvider:
                    "")
         reason = f"provider error {code}" + (f": {msg}" if msg else "")
         if code in self.error_retry:
-            raise ProviderError(reason, retry_after=10.0, transient=True)
+            raise ProviderError(reason, retry_after=retry_after(resp, 10.0) if resp is not None else 10.0,
+                                transient=True)
         raise ProviderError(reason, created=CREATED_NO, fatal=code in self.error_fatal)
 
     # -- poll -----------------------------------------------------------------------------------------------------
