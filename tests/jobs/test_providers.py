@@ -225,7 +225,7 @@ def test_luma_skips_a_first_frame_without_a_url_it_can_fetch(tmp_path: Path, fak
     assert res.exit_code == 1
     assert takes(root) == ["takes/s01/comfyui/1.png"]
     line = next(x for x in res.stderr.splitlines() if x.startswith("  s01.luma: skipped"))
-    assert "only as a URL" in line and "1.png" in line
+    assert "only as a URL it can fetch" in line and "1.png" in line and "https" in line
     assert luma.requests == []  # nothing sent, nothing paid
 
 
@@ -372,6 +372,46 @@ def test_comfyui_pool_sends_a_dead_servers_prompt_elsewhere(tmp_path: Path, fake
     assert [e["extra"]["server"] for e in subs] == [first.base_url, second.base_url]
     assert {e["task_id"] for e in subs} == {a.attempt}  # the same prompt id, now on the second server
     assert second.calls("create")[0].body == first.calls("create")[0].body
+
+
+def test_comfyui_a_prompt_its_server_forgot_is_sent_again(tmp_path: Path, fakes: Any) -> None:
+    (comfy,) = fakes(FakeComfyUI(steps=1))
+
+    restarted: list[bool] = []
+
+    def restart(req: Any) -> bool:  # the server restarts before the first poll: its queue and history are gone
+        with comfy.lock:
+            if not restarted:
+                restarted.append(True)
+                comfy.tasks.clear()
+        return False
+
+    comfy.fault("poll", match=restart, times=None)
+    root = film(tmp_path, "comfyui", None)
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    assert comfy.create_count == 2  # the first prompt is gone with the old process; the same body again
+    first, second = comfy.calls("create")
+    assert first.body == second.body
+    done = served_whole(root, comfy)
+    assert done["s01.comfyui"].task_id == first.body["prompt_id"]
+    assert any("no longer knows the prompt" in str(e.get("status")) for e in events(root) if e["ev"] == "status")
+
+
+def test_comfyui_a_prompt_lost_again_and_again_fails(tmp_path: Path, fakes: Any) -> None:
+    (comfy,) = fakes(FakeComfyUI(steps=1))
+
+    def crash(req: Any) -> bool:  # every prompt brings the server down before it ends (out of memory, say)
+        with comfy.lock:
+            comfy.tasks.clear()
+        return False
+
+    comfy.fault("poll", match=crash, times=None)
+    root = film(tmp_path, "comfyui", None)
+    res = run(root)
+    assert res.exit_code == 1
+    assert comfy.create_count == 3  # sent twice again, then given up
+    assert "s01.comfyui: failed:" in res.stderr and "lost 3 times" in res.stderr
 
 
 def test_comfyui_a_server_that_does_not_answer_is_waited_for_not_resent(

@@ -11,8 +11,9 @@ A pool: each prompt goes to the server with the shortest queue (running + pendin
 sending there). A prompt whose server refuses connections is gone with that server's process (ComfyUI keeps its
 queue in memory), and so is one that an answering server no longer knows (in neither its history nor its queue:
 it restarted). Only then is the prompt sent again, to another server if the first one is down: the one case where
-filmc resends a create on its own, because a ComfyUI server is the creator's own machine and nothing is paid. A
-server that accepts connections but does not answer may still be working: its prompt is polled again, never resent.
+filmc resends a create on its own, because a ComfyUI server is the creator's own machine and nothing is paid (a
+prompt lost three times fails: it may be what brings the server down). A server that accepts connections but does
+not answer may still be working: its prompt is polled again, never resent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .http import HttpProvider, timeout
 
 POOL_ENV = "COMFYUI_URL"
 QUEUE_TIMEOUT = httpx.Timeout(10.0)  # a local server answers its queue at once; one that does not is skipped
+MAX_RESENDS = 2  # a prompt lost more often than this may be what brings its servers down: it fails instead
 _URL = re.compile(r"^https?://[^/\s]+")
 
 
@@ -49,6 +51,7 @@ class ComfyUIProvider(HttpProvider):
         self.sent_to: dict[str, str] = {}  # attempt -> server its create went to
         self.bodies: dict[str, Any] = {}  # task id -> the body it was made from (to send it again)
         self.moves: dict[tuple[str, str], Submitted] = {}  # (task id, dead server) -> where it runs now
+        self.resent: dict[str, int] = {}  # task id -> times sent again in this run
         self._lock: asyncio.Lock | None = None
 
     def missing_env(self) -> list[str]:
@@ -179,9 +182,13 @@ class ComfyUIProvider(HttpProvider):
 
     async def poll(self, client: httpx.AsyncClient, job: Mapping[str, Any], sub: Submitted) -> Status:
         server = str(sub.extra.get("server") or self.servers(job)[0])
+        seen = {(sub.task_id, server)}
         while (sub.task_id, server) in self.moves:  # sent again elsewhere earlier in this run
             sub = self.moves[(sub.task_id, server)]
             server = str(sub.extra["server"])
+            if (sub.task_id, server) in seen:
+                break
+            seen.add((sub.task_id, server))
         try:
             data = await self._history(client, server, sub.task_id)
         except _Gone:
@@ -200,6 +207,9 @@ class ComfyUIProvider(HttpProvider):
     async def _again(self, client: httpx.AsyncClient, job: Mapping[str, Any], sub: Submitted, server: str, why: str,
                      exclude: frozenset[str] = frozenset()) -> Status:
         """The prompt is gone with its server: sent again (no money is involved: the servers are the creator's)."""
+        if self.resent.get(sub.task_id, 0) >= MAX_RESENDS:
+            return Status("failed", "lost", reason=f"{server} {why}, and the prompt was lost {MAX_RESENDS + 1} times "
+                          "(does it bring the server down? see the server's log)", billed=False)
         body = self.bodies.get(sub.task_id)
         if body is None:
             if placeholders(job["body"]):
@@ -210,7 +220,9 @@ class ComfyUIProvider(HttpProvider):
         except ProviderError as e:
             raise ProviderError(f"{server} {why}; sending the prompt again failed: {e.reason}",
                                 transient=True) from None
-        self.moves[(sub.task_id, server)] = new
+        self.resent[new.task_id] = self.resent.get(sub.task_id, 0) + 1
+        if (new.task_id, new.extra["server"]) != (sub.task_id, server):
+            self.moves[(sub.task_id, server)] = new
         return Status("queued", f"sent again to {new.extra['server']} ({server} {why})", moved=new)
 
 
