@@ -118,7 +118,7 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
         click.echo("stopped: tasks already sent are in .filmc/ledger.jsonl; run again to collect them", err=True)
         ctx.exit(EXIT_INPUT)
     reporter.close()
-    _report(ctx, prep, result, film, redact)
+    _report(ctx, prep, result, film)
 
 
 class _Summary:
@@ -162,7 +162,10 @@ def _summary(prep: Any, takes: int, charge: Any, resubmit_unknown: bool) -> _Sum
     return _Summary("\n".join(lines), sends, resume, blocked)
 
 
-def _report(ctx: click.Context, prep: Any, result: Any, film: str, redact: Any = lambda s: s) -> None:
+def _report(ctx: click.Context, prep: Any, result: Any, film: str) -> None:
+    from ..secrets import redactor
+
+    redact = redactor(os.environ)  # a provider may quote a key back in its reasons
     by: dict[str, list[Any]] = {}
     for o in result.outcomes.values():
         by.setdefault(o.state, []).append(o)
@@ -171,7 +174,7 @@ def _report(ctx: click.Context, prep: Any, result: Any, film: str, redact: Any =
     click.echo(f"run: {', '.join(parts) or 'nothing to do'}; spent {spent}", err=True)
     for state in ("failed", "unknown", "skipped", "stopped", "waiting"):
         for o in sorted(by.get(state, []), key=lambda x: x.job):
-            click.echo(redact(f"  {o.job}: {state}: {o.reason}"), err=True)  # a provider may quote a key back
+            click.echo(redact(f"  {o.job}: {state}: {o.reason}"), err=True)
     if by.get("done"):
         click.echo(f"next: filmc takes {film} lists the takes; filmc select {film} SHOT N picks one for the cut",
                    err=True)
