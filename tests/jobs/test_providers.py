@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 
-from compiler.jobs.ledger import LEDGER, read_events, replay
 from compiler.jobs.providers import make_provider
 from compiler.jobs.providers.base import ProviderError
 from compiler.targets import builtin_targets
@@ -37,6 +36,7 @@ from tests.fakes import (
     FakeServer,
     media,
 )
+from tests.jobs.test_run import attempts, events  # the ledger as the runner's tests read it
 
 SENTINEL = "sk-SENTINEL-7f3a9c2e5b81d4406e1f"
 SECRET = "sk-SECRET-0b5e2d7c9a4f1e3b8d62"
@@ -75,14 +75,6 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                     monkeypatch.setenv(k, v)
             return servers
         yield start
-
-
-def attempts(root: Path) -> dict:
-    return replay(read_events(root / LEDGER))
-
-
-def events(root: Path) -> list[dict]:
-    return list(read_events(root / LEDGER))
 
 
 def takes(root: Path) -> list[str]:
