@@ -55,7 +55,8 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
     and the provider's task id as soon as it answers: stop at any point (Ctrl-C) and run
     again to resume; nothing is paid twice. Keys come from the environment
     (FREEPIK_API_KEY, BFL_API_KEY, KLING_ACCESS_KEY + KLING_SECRET_KEY, RUNWAYML_API_SECRET,
-    LUMAAI_API_KEY, MINIMAX_API_KEY); FILMC_<PROVIDER>_BASE_URL points a provider elsewhere.
+    LUMAAI_API_KEY, MINIMAX_API_KEY, FAL_KEY, REPLICATE_API_TOKEN); COMFYUI_URL lists ComfyUI
+    servers; FILMC_<PROVIDER>_BASE_URL points a provider elsewhere.
 
     \b
     Examples:
@@ -144,6 +145,9 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
 
 
 def _report(ctx: click.Context, prep: Any, result: Any, film: str) -> None:
+    from ..secrets import redactor
+
+    redact = redactor(os.environ)  # a provider may quote a key back in its reasons
     by: dict[str, list[Any]] = {}
     for o in result.outcomes.values():
         by.setdefault(o.state, []).append(o)
@@ -155,7 +159,7 @@ def _report(ctx: click.Context, prep: Any, result: Any, film: str) -> None:
     click.echo(f"run: {', '.join(parts) or 'nothing to do'}; spent {spent}", err=True)
     for state in ("failed", "unknown", "skipped", "stopped", "waiting"):
         for o in sorted(by.get(state, []), key=lambda x: x.job):
-            click.echo(f"  {o.job}: {state}: {o.reason}", err=True)
+            click.echo(redact(f"  {o.job}: {state}: {o.reason}"), err=True)
     if by.get("done"):
         click.echo(f"next: filmc takes {film} lists the takes; filmc select {film} SHOT TARGET/N (e.g. kling/1) "
                    "puts one in the cut", err=True)

@@ -54,9 +54,9 @@ def encode(path: Path, forms: list[str], url: str | None) -> str:
         return url
     inline = [f for f in forms if f in ("base64", "data_url")]
     if not inline:
-        raise FrameError(f"the provider takes the first frame only as a URL, and {path.name} has none that is "
-                         "still valid (generate the image again shortly before, or pick a provider that takes "
-                         "the image inline)")
+        raise FrameError(f"the provider takes the first frame only as a URL it can fetch, and {path.name} has none: "
+                         "its provider gave no https URL, or that URL has expired (generate the image again shortly "
+                         "before, or pick a provider that takes the image inline)")
     data = path.read_bytes()
     if len(data) > MAX_INLINE_BYTES:
         raise FrameError(f"{path.name} is {len(data) // 1024} KiB; inline images are limited to "

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .providers import make_provider
 from .providers.http import HttpProvider
 from .runner import Charge, Reporter, Runner, RunOptions, RunResult
 
@@ -57,7 +58,7 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
         if key in providers:
             continue
         spec = prod.targets[j["target"]].providers[j["provider"]]
-        p = providers[key] = HttpProvider(j["provider"], spec, env)
+        p = providers[key] = make_provider(j["provider"], spec, env)
         first_frames[key] = list(spec.get("first_frame") or ["url", "data_url"])
         ttl[key] = float(spec["result_ttl"]) if spec.get("result_ttl") else None
         if p.missing_env():

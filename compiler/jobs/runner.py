@@ -339,7 +339,7 @@ class Runner:
         key = f"{job['target']}/{job['provider']}"
         for n in range(CREATE_TRIES):
             try:
-                sub = await provider.submit(client, job, body)
+                sub = await provider.submit(client, job, body, attempt)
             except MissingKey as e:
                 self.dead[key] = f"{e} is not set"
                 self.ledger.record("failed", attempt, reason=self.dead[key], billed=False, definitive=False,
@@ -347,8 +347,12 @@ class Runner:
                 raise Stop(self.dead[key]) from None
             except ProviderError as e:
                 if e.created == CREATED_UNKNOWN:
-                    self.ledger.record("unknown", attempt, reason=e.reason)
-                    return None
+                    found = await provider.reconcile(client, job, attempt)  # the task, found by the id sent with it
+                    if found is None:
+                        self.ledger.record("unknown", attempt, reason=e.reason)
+                        return None
+                    self.ledger.record("submitted", attempt, task_id=found.task_id, extra=found.extra)
+                    return found
                 if e.transient and n + 1 < CREATE_TRIES:
                     delay = e.retry_after if e.retry_after is not None else _backoff(n)
                     self.ui.job(job["job"], job["target"], "queued", f"{e.reason}; trying again in {delay:.0f} s")
@@ -396,6 +400,9 @@ class Runner:
                     return None  # left open: the next run polls again
                 await asyncio.sleep(e.retry_after if e.retry_after is not None else _backoff(errors))
                 continue
+            if status.moved is not None:  # sent again elsewhere (a pooled server died): poll the new task from now on
+                sub = status.moved
+                self.ledger.record("submitted", attempt, task_id=sub.task_id, extra=sub.extra)
             if status.raw != last_raw and status.state in ("queued", "running"):
                 self.ledger.record("status", attempt, status=status.raw, state=status.state, sync=False)
                 last_raw = status.raw

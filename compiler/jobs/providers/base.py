@@ -34,6 +34,7 @@ class Status:
     urls: tuple[str, ...] = ()
     reason: str | None = None
     billed: bool | None = None
+    moved: Submitted | None = None  # the task now runs under another id (a pooled server died: sent again elsewhere)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The provider adapter that target.yaml describes: auth, submit, poll, task id, status words, result paths.
 
-Most providers need nothing else (Freepik, Runway, Luma, Kling with its signed token, MiniMax with its file
-lookup, BFL with its polling URL). What data cannot say lives in a subclass next to this one.
+Most providers need nothing else (Freepik, Runway, Luma, Kling with its signed token and external ids, MiniMax
+with its file lookup, BFL with its polling URL). What data cannot say lives in a subclass next to this one (fal,
+Replicate, ComfyUI: see __init__.py for which name gets which class).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .base import (
     first_env,
     lookup,
     rebase,
+    retry_after,
 )
 
 READ_TIMEOUTS = {"create": 120.0, "poll": 60.0, "fetch": 120.0}  # seconds without a byte from the server
@@ -81,6 +83,10 @@ class HttpProvider:
         self.error_path, self.error_ok = err.get("path"), list(err.get("ok") or [])
         self.error_retry, self.error_fatal = list(err.get("retry") or []), list(err.get("fatal") or [])
         self.not_created = tuple(int(c) for c in self.spec.get("not_created", ()) or ())
+        ext = dict(self.spec.get("external_id") or {})
+        self.external_field: str | None = ext.get("field")
+        self.external_lookup: str | None = (ext.get("lookup") or {}).get("path")
+        self.sent: dict[str, tuple[float, Any]] = {}  # attempt -> (when its create left, the body it carried)
 
     # -- keys -----------------------------------------------------------------------------------------------------
     def missing_env(self) -> list[str]:
@@ -122,21 +128,39 @@ class HttpProvider:
         return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
 
     # -- create ---------------------------------------------------------------------------------------------------
-    async def submit(self, client: httpx.AsyncClient, job: Mapping[str, Any], body: Mapping[str, Any]) -> Submitted:
-        url = self.url(str(job["url"]))
+    def prepare(self, body: Any, attempt: str | None) -> Any:
+        """The body as sent: with the attempt id in the provider's own field for it (Kling external_task_id), so a
+        create whose answer was lost can be found again (reconcile)."""
+        if self.external_field and attempt and isinstance(body, Mapping):
+            return {**body, self.external_field: attempt}
+        return body
+
+    async def submit(self, client: httpx.AsyncClient, job: Mapping[str, Any], body: Mapping[str, Any],
+                     attempt: str | None = None) -> Submitted:
+        body = self.prepare(body, attempt)
+        if attempt:
+            self.sent[attempt] = (time.time(), body)
+        return await self.create(client, str(job.get("method", "POST")), self.url(str(job["url"])), body)
+
+    async def create(self, client: httpx.AsyncClient, method: str, url: str, body: Any) -> Submitted:
+        """One create request and its answer, its outcome classified for money (see base.py)."""
+        headers = self.headers()
         try:
-            resp = await client.request(str(job.get("method", "POST")), url, json=body, headers=self.headers(),
-                                        timeout=timeout("create", self.env))
+            resp = await client.request(method, url, json=body, headers=headers, timeout=timeout("create", self.env))
         except httpx.HTTPError as e:
             raise classify_create(e) from None
         if resp.status_code >= 400:
-            raise classify_status(resp, create=True, not_created=self.not_created)
+            raise self.refused(resp, create=True)
         try:
             data = resp.json()
         except ValueError:
             raise ProviderError("the create's answer is not JSON; the task may exist", created=CREATED_UNKNOWN,
                                 billed=None) from None
-        self._check_envelope(data, create=True)
+        self._check_envelope(data, create=True, resp=resp)
+        return self.submitted(data)
+
+    def submitted(self, data: Any) -> Submitted:
+        """The task id and what polling needs, from the create's answer."""
         task_id = self._task_id(data)
         if not task_id:
             raise ProviderError("the create's answer has no task id; the task may exist", created=CREATED_UNKNOWN,
@@ -147,6 +171,41 @@ class HttpProvider:
             extra["poll_url"] = lookup(data, poll_url)
         return Submitted(task_id, extra)
 
+    async def reconcile(self, client: httpx.AsyncClient, job: Mapping[str, Any], attempt: str) -> Submitted | None:
+        """The task a create of unknown outcome made, looked up by the id filmc sent with it (target.yaml
+        `external_id`); None when that cannot be told: the create then stays unknown and is never sent again."""
+        if not (self.external_field and self.external_lookup) or "{" in self.base:
+            return None
+        url = self.url(self.base.rstrip("/") + self.external_lookup.replace("{external_id}", _quote(attempt)))
+        try:
+            data = await self._get_json(client, url)
+            self._check_envelope(data, create=False)
+        except (ProviderError, MissingKey):
+            return None
+        task_id = self._task_id(data)
+        return Submitted(task_id, {"external_id": attempt}) if task_id else None
+
+    def refused(self, resp: httpx.Response, *, create: bool) -> ProviderError:
+        """An error answer. A code in the provider's error envelope decides over the HTTP status where target.yaml
+        names it (Kling answers 429 with code 1102 when the resource pack is used up: that stops, not waits)."""
+        err = classify_status(resp, create=create, not_created=self.not_created)
+        if not self.error_path:
+            return err
+        try:
+            data = resp.json()
+        except ValueError:
+            return err
+        code = lookup(data, self.error_path)
+        if code is None or code in self.error_ok or code not in self.error_fatal + self.error_retry:
+            return err
+        msg = next((v for p in ("base_resp.status_msg", "message", "msg") if isinstance(v := lookup(data, p), str)),
+                   "")
+        reason = f"provider error {code}" + (f": {msg}" if msg else "") + f" ({resp.status_code})"
+        if code in self.error_fatal:
+            return ProviderError(reason, created=CREATED_NO, fatal=True, status=resp.status_code)
+        return ProviderError(reason, created=CREATED_NO, retry_after=retry_after(resp, 10.0), transient=True,
+                             status=resp.status_code)
+
     def _task_id(self, data: Any) -> str | None:
         path = (self.spec.get("task_id") or {}).get("path", "id")
         for p in (path, "task_id", "id", "data.task_id"):
@@ -155,7 +214,7 @@ class HttpProvider:
                 return str(v)
         return None
 
-    def _check_envelope(self, data: Any, *, create: bool) -> None:
+    def _check_envelope(self, data: Any, *, create: bool, resp: httpx.Response | None = None) -> None:
         """Errors some providers send inside a 200 answer (MiniMax base_resp, Kling code)."""
         if not self.error_path:
             return
@@ -166,7 +225,8 @@ class HttpProvider:
                    "")
         reason = f"provider error {code}" + (f": {msg}" if msg else "")
         if code in self.error_retry:
-            raise ProviderError(reason, retry_after=10.0, transient=True)
+            raise ProviderError(reason, retry_after=retry_after(resp, 10.0) if resp is not None else 10.0,
+                                transient=True)
         raise ProviderError(reason, created=CREATED_NO, fatal=code in self.error_fatal)
 
     # -- poll -----------------------------------------------------------------------------------------------------
@@ -181,10 +241,16 @@ class HttpProvider:
     async def poll(self, client: httpx.AsyncClient, job: Mapping[str, Any], sub: Submitted) -> Status:
         url = self.poll_url(job, sub)
         data = await self._get_json(client, url)
-        self._check_envelope(data, create=False)
+        return await self.status_of(client, data, sub)
+
+    async def status_of(self, client: httpx.AsyncClient, data: Any, sub: Submitted) -> Status:
+        """A task's state from its poll answer. A failed task is failed whatever else the answer carries (MiniMax
+        sends a moderated task's Fail with an error code in base_resp)."""
         status = dict(self.spec.get("status") or {})
         raw = lookup(data, str(status.get("path", "status")).replace("{task_id}", sub.task_id))
         raw_s = "" if raw is None else str(raw)
+        if raw_s not in [str(x) for x in status.get("failed", [])]:
+            self._check_envelope(data, create=False)
         if raw_s in [str(x) for x in status.get("done", [])]:
             urls = await self.result_urls(client, data, sub)
             if not urls:
@@ -211,7 +277,7 @@ class HttpProvider:
         except httpx.HTTPError as e:
             raise ProviderError(f"no answer ({type(e).__name__})", transient=True) from None
         if resp.status_code >= 400:
-            raise classify_status(resp, create=False)
+            raise self.refused(resp, create=False)
         try:
             return resp.json()
         except ValueError:
