@@ -40,6 +40,7 @@ def headers(fake: FakeServer) -> dict[str, str]:
     return {"freepik": {"x-freepik-api-key": fake.key}, "bfl": {"x-key": fake.key},
             "kling": {"Authorization": f"Bearer {getattr(fake, 'token', lambda: '')()}"},
             "runway": {"Authorization": f"Bearer {fake.key}", "X-Runway-Version": "2024-11-06"},
+            "fal": {"Authorization": f"Key {fake.key}"},
             "comfyui": {}}.get(fake.provider, {"Authorization": f"Bearer {fake.key}"})
 
 
