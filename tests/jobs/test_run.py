@@ -254,3 +254,21 @@ def test_a_cap_never_lets_an_unpriced_job_through(tmp_path: Path, freepik: FakeF
     assert "s01.kling: stopped: no known price" in res.stderr
     uncapped = run_cli(["run", str(root), "--yes"])
     assert uncapped.exit_code == 0 and "2 generations of unknown price" in uncapped.stderr
+
+
+def test_extend_segments_chain_from_the_last_frame_of_the_segment_before(tmp_path: Path, freepik: FakeFreepik) -> None:
+    shots = "shots:\n  - {id: s01, section: a, subject: a long wave, background_motion: spray, extend: true}\n"
+    root = film(tmp_path, shots=shots)
+    text = (root / "film.yaml").read_text()
+    (root / "film.yaml").write_text(text.replace("  duration: 10\n", "  duration: 16\n", 1))  # longer than kling's 10 s
+    res = run_cli(["run", str(root), "--yes"])
+    assert res.exit_code == 0, res.stderr
+    creates = [c for c in freepik.calls("create") if "kling" in c.path]
+    assert len(creates) == 2
+    first, second = creates
+    assert first.body["image"] != second.body["image"]  # the second starts where the first ended, not on the image
+    import base64
+
+    png = base64.b64decode(second.body["image"])
+    assert png.startswith(b"\x89PNG")  # the last frame of segment 1, extracted with ffmpeg
+    assert (root / "takes/s01/kling/1.mp4").is_file() and (root / "takes/s01/kling/2.mp4").is_file()
