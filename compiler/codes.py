@@ -145,6 +145,48 @@ CODES: dict[str, tuple[str, str]] = {
              "allow a new file beside it (edits are written to a temp file, then renamed into place)."),
     "Y606": ("no place for the value", "The value has no mapping or list to go in, or sits in a form filmc does "
              "not edit (an explicit '? key', the first key of a list item). Edit film.yaml by hand."),
+    # C5xx: generation jobs (cost estimates, quality checks of takes, the ledger)
+    "C501": ("no known price", "`filmc cost` found no `prices:` entry of the job's target for its provider whose `when:` "
+             "holds for the job's options (model, mode, resolution, duration...). The job is listed as unknown and "
+             "every total is a lower bound. Add a price to a target of your own (targets/<name>/target.yaml)."),
+    "C505": ("ledger line skipped", "A line of .filmc/ledger.jsonl is not a JSON event: usually the last line, cut "
+             "short when a run was killed mid-write. It is left out of `filmc stats`; the rest is read."),
+    "C506": ("ledger unreadable", ".filmc/ledger.jsonl exists but is not a regular file (a FIFO, a folder) or cannot "
+             "be read. filmc writes it; move the thing in its place away."),
+    "C510": ("take is not a regular file", "The take is missing, or is a folder, a FIFO or a device: it is refused "
+             "before ffmpeg opens it (a FIFO would block the check)."),
+    "C511": ("take does not decode", "ffmpeg cannot read the take, it has no picture, decoding it reports errors, or it "
+             "decodes to fewer frames than its header announces: the file is truncated or damaged. Download or "
+             "generate it again."),
+    "C512": ("take too short", "The take (as it decodes) is shorter than the shot needs."),
+    "C513": ("take has the wrong aspect ratio", "The take's picture shape differs from the one asked (film.aspect) by "
+             "more than 3 %: the edit would crop or pad it."),
+    "C514": ("take below the resolution asked", "The take is smaller than the resolution asked and will be scaled up. "
+             "A warning."),
+    "C515": ("black take", "Nearly every frame of the take is black (at least 90 % of the frames with 98 % of their "
+             "pixels near black): a failed generation."),
+    "C516": ("frozen take", "The video does not change for at least 80 % of its length: a still image, not a "
+             "generation with motion."),
+    "C517": ("audio missing or unexpected", "Sound was asked and the take has no audio stream (an error), or the "
+             "take has one that was not asked for (a warning)."),
+    "C518": ("quality check did not finish", "ffmpeg did not finish checking the take in the time allowed, or could "
+             "not run. The take is not known to be good."),
+    "C520": ("no such shot", "`filmc select` names a shot that film.yaml does not have. The hint names the closest id."),
+    "C521": ("no such take", "The take named is not one of the shot's (`filmc takes FILM SHOT` lists them): a "
+             "<target>/<n>, a number n of the shot's video target, or the path of a file in the film's folder."),
+    "C522": ("ambiguous take", "A bare number names a take of the shot's video target; the shot has that number for "
+             "several video targets (or several files with that number). Name it as <target>/<n>, or give the file."),
+    "C523": ("take outside the film's folder", "Takes live inside the film's folder (the folder holding film.yaml), "
+             "so the film moves and renders as one. Copy the file into takes/<shot>/, or pass --allow-outside-paths."),
+    "C524": ("take file not usable", "The take's file is gone (the ledger says it was downloaded, the file is not "
+             "there), is a folder, a pipe or a device, or is not a picture or video file."),
+    "C525": ("take failed the quality checks", "The take failed the quality checks (the ledger's, or run now for a "
+             "file the run did not make): black, frozen, truncated, too short, wrong shape. Pick another take, or "
+             "pass --force to use this one anyway."),
+    "C526": ("ledger event ignored", "An event of .filmc/ledger.jsonl has a field of the wrong type (a take number "
+             "that is not a number, say) or no attempt id: it is left out; the rest of the ledger is read."),
+    "C527": ("too many files in a take folder", "A takes/<shot>/ folder holds more media files than `filmc takes` "
+             "lists (10,000); the rest are left out."),
 }
 
 

@@ -283,6 +283,13 @@ def _decode(raw: bytes, diags: Collector) -> str | None:
         return None
 
 
+def _colon_in_flow(lines: list[str], line: int, col: int) -> bool:
+    """The parser stopped inside a { } mapping just after a plain value that holds ': '."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    before = text[:col]  # the parser stops at the colon of "she says: go"
+    return "{" in before and before.rstrip().endswith(":")
+
+
 def _parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> None:
     mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -306,6 +313,8 @@ def _parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) ->
         hint = "values starting with @ or ` must be quoted"
     elif "could not find expected ':'" in problem:
         hint = "each mapping entry needs 'key: value'; check the line above for a missing colon or quote"
+    elif "did not find expected ',' or '}'" in problem and _colon_in_flow(lines, line, col):
+        hint = ("inside { } a value containing ': ' or ', ' must be quoted, e.g. {subject: \"she says: go\"}")
     elif "did not find expected" in problem or "while scanning a quoted scalar" in (e.context or ""):
         hint = "look for an unclosed quote, bracket or brace on this line or the lines above"
     elif "found undefined alias" in problem:

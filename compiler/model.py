@@ -166,6 +166,7 @@ class Shot:
     extend: bool = False
     notes: str | None = None
     pointer: str = ""
+    allow_names: bool = False  # prompts may carry a character's name (filmc run sends them)
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     import json
 
     from .render.text import font_file
+    from .store.takes import image_takes_stamp
 
     h = hashlib.sha256()
     h.update(json.dumps([prod.doc.data if prod.doc else None, prod.song_duration, str(edit_dir), str(font_file()),
@@ -73,6 +74,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
             except OSError:  # a broken link: its own stat (nothing is opened, so a pipe costs nothing either)
                 st = entry.stat(follow_symlinks=False)
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+        h.update(image_takes_stamp(prod.film.root).encode())  # filmc run's takes/<shot>/<target>/<n>.<ext>
     for src in sorted((Path(__file__).parent / "render").glob("*.py")):
         h.update(src.read_bytes())
     return "edit:" + h.hexdigest()
@@ -92,7 +94,7 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 
 CACHE_FILE = ".filmc/expand.cache"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def read_cache(build_dir: Path) -> dict:

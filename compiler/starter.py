@@ -29,7 +29,7 @@ song:
     - {{id: intro, tag: Intro, start: 0}}
     - id: verse1
       tag: Verse
-      start: "0:10"       # quote m:ss times
+      start: "0:10"       # m:ss times (quotes are optional)
       lyrics: |
         First line of the verse
         Second line of the verse

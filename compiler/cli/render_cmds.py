@@ -119,10 +119,14 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
 
 def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
     """What a creator does after this render: fill the slates with generated media, or cut the final film."""
-    if kinds["slate"] or kinds["image"]:
-        return (f"next: open it and adjust film.yaml (filmc show {film} SHOT prints a shot's prompts); generate each "
-                f"shot's first frame and clip from {film}/build/prompts and build/jobs, save them as "
-                "takes/<shot>.png and takes/<shot>.mp4, and render again: they replace the slates")
+    if kinds["slate"]:
+        return (f"next: open it and adjust film.yaml (filmc show {film} SHOT prints a shot's prompts); then "
+                f"filmc cost {film} says what generating costs and filmc run {film} generates the first frames and "
+                f"clips into takes/ (or save your own as takes/<shot>.png and takes/<shot>.mp4); filmc select "
+                f"{film} SHOT TAKE puts a clip in the cut in place of its slate")
+    if kinds["image"]:
+        return (f"next: filmc takes {film} lists the clips generated; filmc select {film} SHOT TAKE puts one in the "
+                "cut in place of its still")
     if animatic:
         return f"next: every shot has a take; filmc render {film} renders the final cut"
     return f"next: filmc export {film} --format otio (or fcp7) opens the cut in an editor"

@@ -46,12 +46,15 @@ class Job:
     hash: str
     duration: float | None = None  # seconds generated (video)
     segment: int = 1
+    poll: str | None = None  # the URL that reports the task's state, with {task_id} to fill in
+    model: str | None = None  # the model option the job asks for (for the ledger and cost)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "job": self.job, "shot": self.shot, "target": self.target, "provider": self.provider,
             "method": self.method, "url": self.url, "body": self.body, "depends_on": list(self.depends_on),
-            "hash": self.hash, "duration": self.duration, "segment": self.segment,
+            "hash": self.hash, "duration": self.duration, "segment": self.segment, "poll": self.poll,
+            "model": self.model,
         }
 
 
@@ -300,6 +303,9 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
         route = _route(provider, options)
         values = {**options, "task_id": "{task_id}"}
         url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
+        poll_path = route.get("poll", {}).get("path")
+        poll = _fill(provider.get("base_url", ""), values) + _fill(poll_path, values) if poll_path else None
+        model = options.get("model") if isinstance(options.get("model"), str) else None
         for seg in range(1, gen["segments"] + 1):
             job = job_id(rs.id, t.name, seg)
             depends: tuple[str, ...] = ()
@@ -330,6 +336,6 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
                        "body": body, "depends_on": list(depends), "target_files": digest}
             digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
             job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
-                               gen["duration"], seg))
+                               gen["duration"], seg, poll, model))
     small = {"options": options, "generation": gen}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

@@ -201,7 +201,10 @@ def find_image(prod: Production, shot: ResolvedShot, c: Collector | None = None)
                     continue
                 if (root / rel).is_file():
                     return root / rel, rel
-    return None
+    from ..store.takes import newest_image  # else filmc run's newest good one: takes/<id>/<image target>/<n>.<ext>
+
+    rel = newest_image(root, shot.id, prod.film.targets.image)
+    return (root / rel, rel) if rel else None
 
 
 def _takes(root: Path) -> frozenset[str]:

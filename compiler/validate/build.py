@@ -237,6 +237,7 @@ class Builder:
                 trim_in=self.time(trim.get("in"), f"{ptr}/trim/in", 0.0) or 0.0,
                 reverse=s.get("reverse") is True, speed=_num(s.get("speed"), 1.0) or 1.0,
                 extend=s.get("extend") is True, notes=_s(s.get("notes")), pointer=ptr,
+                allow_names=s.get("allow_names") is True,
             ))
         return tuple(out)
 

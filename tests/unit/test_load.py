@@ -163,3 +163,10 @@ def test_a_pipe_in_place_of_film_yaml_is_refused_without_blocking(tmp_path: Path
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "error[L100]" in proc.stderr and "pipe" in proc.stderr
+
+
+def test_a_colon_inside_a_flow_mapping_value_hints_at_quotes() -> None:
+    with pytest.raises(FilmError) as info:
+        load_film("f", text="shots:\n  - {id: s01, subject: she says: go}\n")
+    (d,) = info.value.diagnostics
+    assert (d.code, d.line) == ("L101", 2) and d.hint and "must be quoted" in d.hint

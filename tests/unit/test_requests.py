@@ -183,7 +183,9 @@ def test_no_secrets_in_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
     for path in TARGET_FILES:
         for prov in (yaml.safe_load(path.read_text(encoding="utf-8")).get("providers") or {}).values():
             auth = prov.get("auth") or {}
-            env_names.update(v for k, v in auth.items() if k in ("env", "secret_env"))
+            for k in ("env", "secret_env"):
+                v = auth.get(k)
+                env_names.update([v] if isinstance(v, str) else v or [])
     assert env_names
     secrets = {name: f"fake-{name.lower()}-0123456789abcdef" for name in env_names}
     for name, value in secrets.items():

@@ -1,0 +1,124 @@
+"""An Estimate as a table for people: plain text (pipes, files, CI logs) or rich (a terminal)."""
+
+from __future__ import annotations
+
+from .cost import Estimate, JobCost, Price
+
+CONFIDENCE = {"V": "verified from the vendor", "V-3p": "from a third-party copy", "I": "inferred"}
+UNIT = {"second": "s", "image": "image", "generation": "generation"}
+HEAD = ("job", "target", "provider", "length", "price", "per generation", "expected")
+
+
+def amount(x: float) -> str:
+    """A price: at least two decimals, up to four (0.10, 0.035, 0.0125)."""
+    s = f"{x:.4f}".rstrip("0")
+    return s + "0" * max(0, 2 - len(s.split(".")[1]))
+
+
+def money(m: dict[str, float]) -> str:
+    return " + ".join(f"{v:.2f} {c}" for c, v in sorted(m.items())) or "0.00"
+
+
+def _ref(est: Estimate) -> dict[str, int]:
+    return {p.key: i for i, p in enumerate(est.prices, 1)}
+
+
+def _row(r: JobCost, ref: dict[str, int]) -> tuple[str, ...]:
+    length = f"{r.duration:g} s" if r.duration is not None else ""
+    if r.price is None or r.per_generation is None or r.expected is None:
+        return (r.job, r.target, r.provider, length, f"unknown: {r.reason}", "-", "-")
+    p = r.price
+    return (r.job, r.target, r.provider, length, f"{amount(p.amount)} {p.currency}/{UNIT.get(p.unit, p.unit)} "
+            f"[{ref[p.key]}]", f"{r.per_generation:.2f} {p.currency}", f"{r.expected:.2f} {p.currency}")
+
+
+def _groups(est: Estimate, attr: str) -> list[tuple[str, str, str]]:
+    totals = est.by_target if attr == "target" else est.by_section
+    out = []
+    for key, m in totals.items():
+        rows = [r for r in est.rows if getattr(r, attr) == key]
+        unknown = sum(1 for r in rows if r.price is None)
+        text = money(m) if m else ""
+        if unknown:
+            text = (f"at least {text}; " if m else "") + f"{unknown} without a known price"
+        out.append((key, f"{len(rows)} job{'s' if len(rows) != 1 else ''}", text))
+    return out
+
+
+def headline(est: Estimate, name: str = "") -> str:
+    n = len(est.rows)
+    return (f"{name + ': ' if name else ''}{n} job{'s' if n != 1 else ''} x {est.takes} kept "
+            f"take{'s' if est.takes != 1 else ''}, keep rate {est.keep_rate:.2f}: "
+            f"{est.takes / est.keep_rate:.2f} generations per job")
+
+
+def total_line(est: Estimate) -> str:
+    unknown = len(est.unknown)
+    text = f"total: {'at least ' if unknown else ''}{money(est.total)}"
+    if est.converted is not None:
+        rates = ", ".join(f"1 {c} = {v:g} {est.converted.currency}" for c, v in sorted(est.converted.rates.items()))
+        text += f" (= {est.converted.amount:.2f} {est.converted.currency}" + (f" at {rates})" if rates else ")")
+    elif est.unconverted:
+        text += f" (no rate given for {', '.join(est.unconverted)}: not converted)"
+    if unknown:
+        text += f"\n{unknown} of {len(est.rows)} jobs have no known price [C501]: the total is a lower bound"
+    return text
+
+
+def price_line(i: int, p: Price) -> str:
+    when = ", ".join(f"{k}={'|'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in p.when.items())
+    conf = CONFIDENCE.get(p.confidence, p.confidence)
+    return (f"[{i}] {p.target}/{p.provider}: {amount(p.amount)} {p.currency} per {p.unit}"
+            f"{' when ' + when if when else ''}; {p.date}; {p.source} ({p.confidence}: {conf})")
+
+
+def _table(rows: list[tuple[str, ...]], indent: str = "") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [(indent + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip() for r in rows]
+
+
+def render_plain(est: Estimate, name: str = "") -> str:
+    ref = _ref(est)
+    lines = [headline(est, name), ""]
+    if est.rows:
+        lines += _table([HEAD, *(_row(r, ref) for r in est.rows)])
+    for title, attr in (("by target", "target"), ("by section", "section")):
+        groups = _groups(est, attr)
+        if groups:
+            lines += ["", title, *_table(list(groups), "  ")]
+    lines += ["", total_line(est)]
+    if est.prices:
+        lines += ["", "prices used", *("  " + price_line(i, p) for i, p in enumerate(est.prices, 1))]
+    return "\n".join(lines) + "\n"
+
+
+def print_rich(est: Estimate, name: str = "") -> None:
+    """The same content through rich, for a terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    ref = _ref(est)
+    console.print(headline(est, name), markup=False)
+    if est.rows:
+        table = Table(*HEAD, box=None, pad_edge=False)
+        for col in (5, 6):
+            table.columns[col].justify = "right"
+        for r in est.rows:
+            cells = _row(r, ref)
+            table.add_row(*cells, style="dim" if r.price is None else None)
+        console.print(table)
+    for title, attr in (("by target", "target"), ("by section", "section")):
+        groups = _groups(est, attr)
+        if groups:
+            console.print()
+            t = Table(title, "jobs", "expected", box=None, pad_edge=False, title_justify="left")
+            for g in groups:
+                t.add_row(*g)
+            console.print(t)
+    console.print()
+    console.print(total_line(est), markup=False, style="bold")
+    if est.prices:
+        console.print()
+    for i, p in enumerate(est.prices, 1):
+        console.print(price_line(i, p), markup=False, style="dim")

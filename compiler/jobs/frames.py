@@ -1,0 +1,82 @@
+"""First frames for video jobs: the `@job:<shot>.<image target>` and `@last-frame:<job>` placeholders of a
+compiled body become the image itself, in the form the provider takes (a URL still valid, base64, a data URL)."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+JOB, LAST_FRAME = "@job:", "@last-frame:"
+MAX_INLINE_BYTES = 5 * 1024 * 1024  # the strictest documented inline limit (Runway data URIs); larger goes as a URL
+_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+
+class FrameError(Exception):
+    """A first frame the job cannot have (yet): the reason says which and why."""
+
+
+def placeholders(body: Any) -> list[str]:
+    """Every placeholder in a body, in order."""
+    out: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str) and v.startswith((JOB, LAST_FRAME)):
+            out.append(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(body)
+    return out
+
+
+def substitute(body: Any, value_of: Callable[[str], str]) -> Any:
+    """A copy of body with each placeholder replaced by value_of(placeholder)."""
+    if isinstance(body, str):
+        return value_of(body) if body.startswith((JOB, LAST_FRAME)) else body
+    if isinstance(body, dict):
+        return {k: substitute(v, value_of) for k, v in body.items()}
+    if isinstance(body, list):
+        return [substitute(v, value_of) for v in body]
+    return body
+
+
+def encode(path: Path, forms: list[str], url: str | None) -> str:
+    """The image as the provider takes it: its URL (when one is valid and accepted), else inline bytes."""
+    if url and "url" in forms:
+        return url
+    inline = [f for f in forms if f in ("base64", "data_url")]
+    if not inline:
+        raise FrameError(f"the provider takes the first frame only as a URL it can fetch, and {path.name} has none: "
+                         "its provider gave no https URL, or that URL has expired (generate the image again shortly "
+                         "before, or pick a provider that takes the image inline)")
+    data = path.read_bytes()
+    if len(data) > MAX_INLINE_BYTES:
+        raise FrameError(f"{path.name} is {len(data) // 1024} KiB; inline images are limited to "
+                         f"{MAX_INLINE_BYTES // (1024 * 1024)} MiB (use a smaller image)")
+    b64 = base64.b64encode(data).decode("ascii")
+    if inline[0] == "base64":
+        return b64
+    return f"data:{_MIME.get(path.suffix.lower(), 'image/png')};base64,{b64}"
+
+
+def last_frame(video: Path, ffmpeg: str, timeout: float = 120.0) -> Path:
+    """The last frame of a take as a PNG (in a temp folder the caller removes), for chaining `extend` segments."""
+    out = Path(tempfile.mkdtemp(prefix="filmc-frame-")) / "last.png"
+    cmd = [ffmpeg, "-v", "error", "-nostdin", "-sseof", "-1", "-i", str(video), "-map", "0:v:0", "-update", "1",
+           "-q:v", "1", "-y", str(out)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise FrameError(f"extracting the last frame of {video.name} took too long") from None
+    if proc.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise FrameError(f"cannot extract the last frame of {video.name}: {msg[-1] if msg else 'ffmpeg failed'}")
+    return out

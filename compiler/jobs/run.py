@@ -1,0 +1,227 @@
+"""`filmc run` as one pipeline function: compile, check keys and names, estimate, then send, poll, download."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .providers import make_provider
+from .providers.http import HttpProvider
+from .runner import Charge, Reporter, Runner, RunOptions, RunResult
+
+
+@dataclass
+class Prepared:
+    """Everything a run needs, known before anything is sent."""
+
+    root: Path
+    jobs: list[dict[str, Any]]
+    providers: dict[str, HttpProvider]
+    kinds: dict[str, str]
+    first_frames: dict[str, list[str]]
+    result_ttl: dict[str, float | None]
+    selected: dict[str, str | None]
+    missing: dict[str, list[str]] = field(default_factory=dict)  # provider -> variables to set
+    held: dict[str, str] = field(default_factory=dict)  # job -> why it is not sent (a name in its prompt)
+    no_api: list[str] = field(default_factory=list)  # targets without an API (Midjourney)
+    plan: Any = None
+
+    @property
+    def sendable(self) -> list[dict[str, Any]]:
+        return [j for j in self.jobs if j["job"] not in self.held]
+
+
+def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: str | None = None,
+                allow_outside: bool = False, env: Mapping[str, str] | None = None) -> Prepared:
+    """Compile the film as `build` does and bind each job to its provider; nothing is sent."""
+    from ..expand import select_shots
+    from ..pipeline import compile_film
+
+    env = os.environ if env is None else env
+    plan, _, _ = compile_film(film, targets=targets, allow_outside=allow_outside)
+    prod = plan.prod
+    chosen = {s.id for s in select_shots(prod, select)}
+    jobs = [j.as_dict() for j in plan.jobs if j.shot in chosen]
+    providers: dict[str, HttpProvider] = {}
+    first_frames: dict[str, list[str]] = {}
+    ttl: dict[str, float | None] = {}
+    missing: dict[str, list[str]] = {}
+    for j in jobs:
+        key = f"{j['target']}/{j['provider']}"
+        if key in providers:
+            continue
+        spec = prod.targets[j["target"]].providers[j["provider"]]
+        p = providers[key] = make_provider(j["provider"], spec, env)
+        first_frames[key] = list(spec.get("first_frame") or ["url", "data_url"])
+        ttl[key] = float(spec["result_ttl"]) if spec.get("result_ttl") else None
+        if p.missing_env():
+            missing[j["provider"]] = p.missing_env()
+    held = _names_in_prompts(plan, jobs)
+    no_api = sorted({t.name for t in plan.targets if not t.providers})
+    return Prepared(prod.film.root, jobs, providers, {t.name: t.kind for t in plan.targets}, first_frames, ttl,
+                    {s.id: s.shot.take for s in prod.shots}, missing, held, no_api, plan)
+
+
+def _names_in_prompts(plan: Any, jobs: list[dict[str, Any]]) -> dict[str, str]:
+    """Jobs whose prompt carries a character's name (never sent, unless the shot says `allow_names: true`)."""
+    film = plan.prod.film
+    names = [(c.name.strip(), cid) for cid, c in film.characters.items() if c.name and c.name.strip()]
+    if not names:
+        return {}
+    rxs = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
+    shots = {s.id: s.shot for s in plan.prod.shots}
+    held: dict[str, str] = {}
+    for j in jobs:
+        if getattr(shots[j["shot"]], "allow_names", False):
+            continue
+        p = plan.prompt(j["shot"], j["target"])
+        for rx, name, cid in rxs:
+            if rx.search(p.text) or (p.negative and rx.search(p.negative)):
+                held[j["job"]] = (f"the prompt contains the name '{name}' (P401): describe '{cid}' instead, or "
+                                  "set allow_names: true on the shot")
+                break
+    return held
+
+
+def pricing(prep: Prepared) -> Callable[[Mapping[str, Any]], Charge | None]:
+    """What one generation of a job costs, from its target's prices (cost.py), or None when unknown."""
+    from .cost import generation_price
+
+    targets = prep.plan.prod.targets
+    options = {k: v["options"] for k, v in prep.plan.contexts.items()}
+
+    def charge(job: Mapping[str, Any]) -> Charge | None:
+        found = generation_price(job, targets.get(str(job["target"])),
+                                 options=options.get((str(job["shot"]), str(job["target"]))))
+        return Charge(found[0], found[1].currency) if found else None
+
+    return charge
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+@dataclass
+class Summary:
+    """What a run will do before it sends anything: jobs that have their takes, tasks to collect, creates to send
+    (each with what it costs), jobs waiting on a create of unknown outcome."""
+
+    jobs: int
+    have: int = 0
+    resume: int = 0
+    sends: int = 0
+    blocked: list[str] = field(default_factory=list)
+    cost: dict[str, float] = field(default_factory=dict)
+    unpriced: int = 0
+    creates: list[tuple[str, str, Charge | None, int]] = field(default_factory=list)  # job, endpoint, price, how many
+
+    def text(self, *, listing: bool = False, capped: bool = False) -> str:
+        lines = [f"{plural(self.jobs, 'job')}: {self.have} have their takes, {plural(self.resume, 'task')} to collect, "
+                 f"{plural(self.sends, 'create')} to send" + (f", {len(self.blocked)} waiting on a create of unknown "
+                                                              "outcome (--resubmit-unknown)" if self.blocked else "")]
+        if listing:
+            for job, where, price, n in self.creates:
+                cost = f"{price.amount:.2f} {price.currency}" if price else "price unknown"
+                lines.append(f"  {job}{f' x{n}' if n > 1 else ''}  {where}  {cost}"
+                             + ("  (not sent under --max-cost: no known price)" if capped and not price else ""))
+        if self.sends:
+            money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(self.cost.items())) or "0"
+            lines.append(f"this run costs about {money}" + (f" plus {plural(self.unpriced, 'create')} of unknown "
+                                                             "price" if self.unpriced else "")
+                         + " (filmc cost estimates every generation until the takes you keep: takes / keep_rate)")
+        return "\n".join(lines)
+
+
+def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], Charge | None],
+              resubmit_unknown: bool) -> Summary:
+    """Count, job by job, what the ledger already holds and what this run would send."""
+    from ..store.attempts import read_attempts
+
+    attempts, _ = read_attempts(prep.root)
+    out = Summary(len(prep.sendable))
+    for j in prep.sendable:
+        mine = [a for a in attempts.values() if a.job == j["job"] and a.hash == j["hash"]]
+        good = sum(1 for a in mine if a.good)
+        in_flight = sum(1 for a in mine if a.open and a.state != "intent")
+        if any(a.state in ("unknown", "intent") for a in mine) and not resubmit_unknown:
+            out.blocked.append(j["job"])
+            continue
+        need = max(0, takes - good - in_flight)
+        out.resume += in_flight
+        out.have += good >= takes
+        out.sends += need
+        if not need:
+            continue
+        c = charge(j)
+        out.creates.append((str(j["job"]), f"{j['provider']} {httpx_path(str(j['url']))}"
+                            + (f" ({j['model']})" if j.get("model") else ""), c, need))
+        if c is None:
+            out.unpriced += need
+        else:
+            out.cost[c.currency] = out.cost.get(c.currency, 0.0) + c.amount * need
+    return out
+
+
+def httpx_path(url: str) -> str:
+    """The path of an endpoint, for a listing (the host is the provider's)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path or url
+
+
+def quality_check(prep: Prepared) -> Callable[[Path, Mapping[str, Any]], dict[str, Any]]:
+    """The check every downloaded take gets (qc.py): decodes fully, long enough, the film's aspect, not black or
+    frozen. A take that fails stays on disk, flagged, and is never used as a first frame."""
+    from .qc import check_take, expect_for_job
+
+    aspect = prep.plan.prod.film.info.aspect
+
+    def check(path: Path, job: Mapping[str, Any]) -> dict[str, Any]:
+        kind = prep.kinds.get(str(job["target"]), "image")
+        result = check_take(path, expect_for_job(job, kind, aspect=aspect), display=path.name)
+        return result.event()
+
+    return check
+
+
+def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
+                 price: Callable[[Mapping[str, Any]], Charge | None],
+                 redact: Callable[[str], str] = lambda s: s) -> RunResult:
+    """Send the prepared jobs; SIGTERM and Ctrl-C stop it cleanly (what was sent is collected by the next run)."""
+    from ..probe import ffmpeg_exe
+    from ..store.ledger import Ledger
+
+    with Ledger(prep.root, redact=redact) as ledger:
+        runner = Runner(prep.root, prep.sendable, prep.providers, ledger, options, reporter, kinds=prep.kinds,
+                        first_frames=prep.first_frames, result_ttl=prep.result_ttl, selected=prep.selected,
+                        price=price, ffmpeg=ffmpeg_exe)
+        runner.t0 = time.time()
+        try:
+            return asyncio.run(_main(runner))
+        except asyncio.CancelledError:  # SIGTERM or SIGHUP cancelled the run: the same as Ctrl-C
+            raise KeyboardInterrupt from None
+
+
+async def _main(runner: Runner) -> RunResult:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    try:
+        return await runner.run()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,346 @@
+"""The run: jobs go to their providers, tasks are polled, results land in takes/; the ledger records each step.
+
+Guarantees (the ledger makes them hold across crashes):
+- a create is recorded (`intent`) before it leaves and its task id (`submitted`) before any polling;
+- a create whose outcome is unknown is never sent again without the creator's word (`resubmit_unknown`);
+- only errors that cannot have made a task are retried (connection refused, 429, documented "not created");
+- a task the provider failed or moderated is not retried in the same run;
+- results are streamed to a temp file, checked (size, non-empty) and renamed into place, then recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from ..store.ledger import Attempt, Ledger, new_attempt
+from ..store.takes import is_image, next_number, rel
+from .frames import JOB, LAST_FRAME, FrameError, encode, last_frame, placeholders, substitute
+from .providers.base import Submitted
+from .providers.http import HttpProvider
+from .task import Stop, TaskSteps, sweep_parts
+
+
+class Reporter(Protocol):
+    def job(self, job: str, target: str, state: str, detail: str = "") -> None: ...
+    def line(self, text: str) -> None: ...
+
+
+@dataclass
+class RunOptions:
+    takes: int = 1
+    max_cost: float | None = None
+    concurrency: int | None = None
+    resubmit_unknown: bool = False
+    task_timeout: float = 6 * 3600.0  # a task still running after this is left for the next run
+    poll_interval: float | None = None
+    qc: Callable[[Path, Mapping[str, Any]], dict[str, Any]] | None = None  # (take, job) -> the `qc` event
+
+
+@dataclass
+class Outcome:
+    job: str
+    target: str
+    state: str  # done | failed | unknown | skipped | stopped | waiting
+    takes: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass
+class RunResult:
+    outcomes: dict[str, Outcome]
+    spent: dict[str, float]  # currency -> amount recorded as spent in this run
+    submitted: int = 0
+    unpriced: int = 0  # generations made whose price is not known
+
+    def count(self, state: str) -> int:
+        return sum(1 for o in self.outcomes.values() if o.state == state)
+
+
+@dataclass
+class Charge:
+    amount: float
+    currency: str
+
+
+class Runner(TaskSteps):
+    def __init__(self, root: Path, jobs: Sequence[Mapping[str, Any]], providers: Mapping[str, HttpProvider],
+                 ledger: Ledger, options: RunOptions, reporter: Reporter, *,
+                 kinds: Mapping[str, str], first_frames: Mapping[str, list[str]],
+                 result_ttl: Mapping[str, float | None], selected: Mapping[str, str | None],
+                 price: Callable[[Mapping[str, Any]], Charge | None], ffmpeg: Callable[[], str]):
+        self.root = root
+        self.jobs = {str(j["job"]): j for j in jobs}
+        self.providers = providers  # "<target>/<provider>" -> adapter
+        self.ledger = ledger
+        self.opt = options
+        self.ui = reporter
+        self.kinds = kinds  # target -> image | video
+        self.first_frames = first_frames  # "<target>/<provider>" -> accepted forms
+        self.result_ttl = result_ttl  # "<target>/<provider>" -> seconds a result URL stays valid
+        self.selected = selected  # shot -> the film's `take:` (relative path) or None
+        self.price = price
+        self.ffmpeg = ffmpeg
+        self.finished: dict[str, asyncio.Event] = {}
+        self.outcomes: dict[str, Outcome] = {}
+        self.sems: dict[str, asyncio.Semaphore] = {}
+        self.lock = asyncio.Lock()
+        self.spent: dict[str, float] = {}
+        self.unpriced = 0
+        self.in_flight: dict[str, tuple[str, float]] = {}  # attempt -> (currency, what it will cost)
+        self.dead: dict[str, str] = {}  # provider key -> why every job of it stops
+        self.stopped: str | None = None
+        self.submitted = 0
+
+    # -- the run ----------------------------------------------------------------------------------------------------
+    async def run(self) -> RunResult:
+        sweep_parts(self.root)
+        for key, p in self.providers.items():
+            cap = self.opt.concurrency or p.max_concurrency
+            self.sems.setdefault(key.split("/", 1)[1], asyncio.Semaphore(max(1, cap)))
+        self.finished = {j: asyncio.Event() for j in self.jobs}
+        transport = httpx.AsyncHTTPTransport(retries=0)  # never let the client resend a create on its own
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        async with httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False) as client:
+            tasks = [asyncio.create_task(self._job(client, j), name=name) for name, j in self.jobs.items()]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+        return RunResult(self.outcomes, dict(self.spent), self.submitted, self.unpriced)
+
+    def _attempts(self, job: Mapping[str, Any]) -> list[Attempt]:
+        return [a for a in self.ledger.attempts.values() if a.job == job["job"] and a.hash == job["hash"]]
+
+    def _finish(self, job: Mapping[str, Any], state: str, reason: str | None = None) -> None:
+        takes = [a.path for a in self._attempts(job) if a.good and a.path]
+        self.outcomes[job["job"]] = Outcome(job["job"], job["target"], state, takes, reason)
+        self.ui.job(job["job"], job["target"], state, reason or (takes[-1] if takes else ""))
+        self.finished[job["job"]].set()
+
+    async def _job(self, client: httpx.AsyncClient, job: Mapping[str, Any]) -> None:
+        try:
+            await self._job_inner(client, job)
+        except asyncio.CancelledError:
+            self.outcomes.setdefault(job["job"], Outcome(job["job"], job["target"], "stopped", [], "interrupted"))
+            raise
+        except Stop as e:
+            self._finish(job, "stopped", str(e))
+        finally:
+            self.finished[job["job"]].set()
+
+    async def _job_inner(self, client: httpx.AsyncClient, job: Mapping[str, Any]) -> None:
+        key = f"{job['target']}/{job['provider']}"
+        provider = self.providers[key]
+        # 1. What earlier runs left open: polled and collected, never sent again.
+        resumed = []
+        for a in self._attempts(job):
+            if a.state == "intent":
+                self.ledger.record("unknown", a.attempt, reason="the run stopped before the provider answered the "
+                                   "create; the task may exist")
+            elif a.open:
+                resumed.append(asyncio.create_task(self._resume(client, job, provider, a)))
+            elif a.state == "downloaded" and a.qc_ok is None and a.path and self.opt.qc is not None:
+                resumed.append(asyncio.create_task(self._check(job, a.attempt, self.root / a.path)))  # cut short
+        if resumed:
+            self.ui.job(job["job"], job["target"], "running", f"resuming {len(resumed)} task(s)")
+            await asyncio.gather(*resumed)
+        attempts = self._attempts(job)
+        unknown = [a for a in attempts if a.state == "unknown"]
+        if unknown and self.opt.resubmit_unknown:
+            for a in unknown:
+                self.ledger.record("resolved", a.attempt, reason="outcome unknown; sent again on request")
+            unknown = []
+        good = sum(1 for a in self._attempts(job) if a.good)
+        need = self.opt.takes - good
+        if need <= 0:
+            return self._finish(job, "done", "had its takes already" if not resumed else None)
+        if unknown:
+            return self._finish(job, "unknown", f"{len(unknown)} create(s) of unknown outcome: check the provider's "
+                                "dashboard, then 'filmc run --resubmit-unknown' to send again")
+        failed_now = [a for a in self._attempts(job) if a.state == "failed" and a.t_final and a.t_final >= self.t0]
+        if failed_now:
+            return self._finish(job, "failed", failed_now[-1].reason)
+        # 2. The first frame (video jobs): wait for the image job, then pick the image.
+        try:
+            body = await self._body(job)
+        except FrameError as e:
+            return self._finish(job, "skipped", str(e))
+        # 3. New attempts, each a create that is recorded before it leaves.
+        results = await asyncio.gather(*(self._attempt(client, job, provider, body) for _ in range(need)),
+                                       return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        for r in errors:
+            if isinstance(r, (asyncio.CancelledError, KeyboardInterrupt)):
+                raise r
+        stops = [r for r in errors if isinstance(r, Stop)]
+        others = [r for r in errors if not isinstance(r, Stop)]
+        if others:
+            raise others[0]
+        attempts = self._attempts(job)
+        if sum(1 for a in attempts if a.good) >= self.opt.takes:
+            return self._finish(job, "done")
+        last = [a for a in attempts if a.t_intent and a.t_intent >= self.t0]
+        if any(a.state == "unknown" for a in last):
+            return self._finish(job, "unknown", next(a.reason for a in last if a.state == "unknown"))
+        if stops and not any(a.state == "failed" for a in last):
+            return self._finish(job, "stopped", str(stops[0]))
+        if any(a.open for a in last):
+            return self._finish(job, "waiting", "still running at the provider: run again to collect it")
+        reasons = [a.reason for a in last if a.reason] or [str(s) for s in stops]
+        return self._finish(job, "failed", reasons[-1] if reasons else "no take")
+
+    t0: float = 0.0
+
+    # -- first frames -------------------------------------------------------------------------------------------------
+    async def _body(self, job: Mapping[str, Any]) -> Any:
+        marks = placeholders(job["body"])
+        if not marks:
+            return job["body"]
+        key = f"{job['target']}/{job['provider']}"
+        forms = self.first_frames.get(key) or ["url", "data_url"]
+        values: dict[str, str] = {}
+        for mark in marks:
+            if mark in values:
+                continue
+            dep = mark.split(":", 1)[1]
+            if mark.startswith(JOB):
+                path, url = await self._image_for(job, dep)
+                values[mark] = encode(path, forms, url)
+            elif mark.startswith(LAST_FRAME):
+                video = await self._take_of(dep)
+                png = await asyncio.to_thread(last_frame, video, self.ffmpeg())
+                try:
+                    values[mark] = encode(png, [f for f in forms if f != "url"] or forms, None)
+                finally:
+                    for p in (png, png.parent):
+                        try:
+                            p.unlink() if p.is_file() else p.rmdir()
+                        except OSError:
+                            pass
+        return substitute(job["body"], lambda m: values[m])
+
+    async def _wait(self, dep: str) -> Mapping[str, Any] | None:
+        if dep in self.finished:
+            await self.finished[dep].wait()
+            return self.jobs[dep]
+        return None
+
+    async def _image_for(self, job: Mapping[str, Any], dep: str) -> tuple[Path, str | None]:
+        """The shot's chosen image (`take:`), else the newest good take of the image job's current prompt."""
+        chosen = self.selected.get(str(job["shot"]))
+        if chosen and is_image(chosen) and (self.root / chosen).is_file():
+            return self.root / chosen, None
+        dep_job = await self._wait(dep)
+        cands = [a for a in self.ledger.attempts.values() if a.job == dep and a.good and a.path
+                 and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
+        if not cands:
+            why = self.outcomes.get(dep)
+            detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
+            raise FrameError(f"no first frame: the image job {dep} has no take{detail}")
+        a = max(cands, key=lambda x: (x.t_final or 0, x.take))
+        url = None
+        ttl = self.result_ttl.get(f"{a.target}/{a.provider}")
+        if a.urls and ttl and a.t_result and time.time() - a.t_result < ttl * 0.8:
+            url = a.urls[0] if a.urls[0].startswith("https://") else None
+        return self.root / a.path, url  # type: ignore[operator]
+
+    async def _take_of(self, dep: str) -> Path:
+        dep_job = await self._wait(dep)
+        cands = [a for a in self.ledger.attempts.values() if a.job == dep and a.good and a.path
+                 and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
+        if not cands:
+            raise FrameError(f"no last frame: the segment {dep} has no take")
+        return self.root / max(cands, key=lambda x: (x.t_final or 0, x.take)).path  # type: ignore[operator]
+
+    # -- one attempt ----------------------------------------------------------------------------------------------------
+    async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
+                       body: Any) -> None:
+        key = f"{job['target']}/{job['provider']}"
+        sem = self.sems[job["provider"]]
+        async with sem:
+            if key in self.dead:
+                raise Stop(self.dead[key])
+            if self.stopped:
+                raise Stop(self.stopped)
+            attempt = new_attempt()
+            async with self.lock:
+                price = self.price(job)
+                estimate = price.amount if price else None
+                if self.opt.max_cost is not None:
+                    if price is None:  # what cannot be priced cannot be kept under a cap
+                        raise Stop(f"no known price for {job['target']} on {job['provider']}: not sent under "
+                                   "--max-cost (run it without a cap, or add a price to the target)")
+                    cur = price.currency
+                    committed = self.spent.get(cur, 0.0) + sum(v for c, v in self.in_flight.values() if c == cur)
+                    if committed + price.amount > self.opt.max_cost + 1e-9:
+                        self.stopped = (f"the cost cap ({self.opt.max_cost:g} {cur}) would be passed: "
+                                        f"{committed:.2f} {cur} spent or in flight, this job {price.amount:.2f}")
+                        raise Stop(self.stopped)
+                n = next_number(self.root, str(job["shot"]), str(job["target"]), self.ledger.attempts)
+                self.ledger.record("intent", attempt, job=job["job"], shot=job["shot"], target=job["target"],
+                                   provider=job["provider"], hash=job["hash"], model=job.get("model"), take=n,
+                                   estimate=estimate, currency=price.currency if price else None,
+                                   prompt=_prompt_text(job["body"]), params=_elide(body), sync=False)
+                if price is not None:
+                    self.in_flight[attempt] = (price.currency, price.amount)
+            await self.ledger.flush()  # the intent is on disk before the create leaves
+            self.ui.job(job["job"], job["target"], "queued", "sending")
+            final: Path | None = None
+            try:
+                sub = await self._create(client, job, provider, attempt, body)
+                if sub is None:
+                    return
+                self.submitted += 1
+                final = await self._collect(client, job, provider, attempt, sub)
+            finally:
+                self.in_flight.pop(attempt, None)
+        if final is not None:  # the provider's slot is free again while the take is checked
+            await self._check(job, attempt, final)
+
+    async def _resume(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
+                      a: Attempt) -> None:
+        """A task an earlier run sent: it is in flight at the provider, so it takes a slot while it is collected."""
+        async with self.sems[job["provider"]]:
+            final = await self._collect(client, job, provider, a.attempt, Submitted(a.task_id or "", a.extra),
+                                        resume=a)
+        if final is not None:
+            await self._check(job, a.attempt, final)
+
+    async def _check(self, job: Mapping[str, Any], attempt: str, final: Path) -> None:
+        if self.opt.qc is None:
+            return
+        self.ui.job(job["job"], job["target"], "checking", "")
+        event = await asyncio.to_thread(self.opt.qc, final, job)
+        self.ledger.record("qc", attempt, **{**event, "path": rel(self.root, final)}, sync=False)
+        if not event.get("ok", True):
+            worst = next((f.get("message") for f in event.get("findings", ())), "quality check failed")
+            self.ui.job(job["job"], job["target"], "checking", f"{rel(self.root, final)} failed its check: {worst}")
+
+
+def _prompt_text(body: Any) -> str:
+    for k in ("prompt", "promptText", "text"):
+        if isinstance(body, dict) and isinstance(body.get(k), str):
+            return str(body[k])
+    return ""
+
+
+def _elide(body: Any) -> Any:
+    """The body for the ledger: inline images (base64, data URLs) shortened to their size."""
+    if isinstance(body, str):
+        if body.startswith("data:") or (len(body) > 512 and " " not in body):
+            return f"<{len(body)} characters of image data>"
+        return body
+    if isinstance(body, dict):
+        return {k: _elide(v) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_elide(v) for v in body]
+    return body

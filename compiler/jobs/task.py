@@ -1,0 +1,235 @@
+"""One task's life at a provider after the run decided to send it: the create (recorded, retried only when no task
+can have been made), the polling (the task id is on disk first), the download (streamed, checked, renamed into
+place). The run's scheduling, first frames and outcomes are in runner.py."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ..store.ledger import Attempt, Ledger
+from ..store.takes import extension, rel, take_dir
+from .providers.base import CREATED_UNKNOWN, MissingKey, ProviderError, Status, Submitted
+from .providers.http import HttpProvider
+
+if TYPE_CHECKING:
+    from .runner import Charge, Reporter, RunOptions
+
+CREATE_TRIES = 6  # attempts of a create that was refused without making a task (429, connection refused)
+FETCH_TRIES = 4
+POLL_ERRORS = 30  # consecutive failed polls before a task is left for the next run
+
+
+class Stop(Exception):
+    """Submitting stops (the cost cap, a provider whose key was refused); tasks already sent are still collected."""
+
+
+class TaskSteps:
+    """The steps of one attempt; the Runner holds the state they share."""
+
+    root: Path
+    ledger: Ledger
+    ui: Reporter
+    opt: RunOptions
+    kinds: Mapping[str, str]
+    price: Callable[[Mapping[str, Any]], Charge | None]
+    lock: asyncio.Lock
+    spent: dict[str, float]
+    unpriced: int
+    dead: dict[str, str]
+
+    async def _create(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
+                      attempt: str, body: Any) -> Submitted | None:
+        key = f"{job['target']}/{job['provider']}"
+        for n in range(CREATE_TRIES):
+            try:
+                sub = await provider.submit(client, job, body, attempt)
+            except MissingKey as e:
+                self.dead[key] = f"{e} is not set"
+                self.ledger.record("failed", attempt, reason=self.dead[key], billed=False, definitive=False,
+                                   stage="create")
+                raise Stop(self.dead[key]) from None
+            except ProviderError as e:
+                if e.created == CREATED_UNKNOWN:
+                    found = await provider.reconcile(client, job, attempt)  # the task, found by the id sent with it
+                    if found is None:
+                        self.ledger.record("unknown", attempt, reason=e.reason)
+                        return None
+                    self.ledger.record("submitted", attempt, task_id=found.task_id, extra=found.extra)
+                    return found
+                if e.transient and n + 1 < CREATE_TRIES:
+                    delay = e.retry_after if e.retry_after is not None else _backoff(n)
+                    self.ui.job(job["job"], job["target"], "queued", f"{e.reason}; trying again in {delay:.0f} s")
+                    await asyncio.sleep(delay)
+                    continue
+                if e.fatal:
+                    self.dead[key] = f"{job['provider']}: {e.reason}"
+                self.ledger.record("failed", attempt, reason=e.reason, billed=False, definitive=not e.transient,
+                                   stage="create")
+                return None
+            self.ledger.record("submitted", attempt, task_id=sub.task_id, extra=sub.extra, sync=False)
+            await self.ledger.flush()  # the task id is on disk before any polling
+            return sub
+        return None
+
+    async def _collect(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
+                       attempt: str, sub: Submitted, resume: Attempt | None = None) -> Path | None:
+        """Poll a task to its end, then download its result into takes/ (the take's path, or None)."""
+        urls: tuple[str, ...] = resume.urls if resume and resume.state == "result" else ()
+        if not urls:
+            status = await self._poll(client, job, provider, attempt, sub)
+            if status is None:
+                return None
+            urls = status.urls
+        return await self._download(client, job, provider, attempt, sub, urls)
+
+    async def _poll(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider, attempt: str,
+                    sub: Submitted) -> Status | None:
+        interval = self.opt.poll_interval if self.opt.poll_interval is not None else provider.poll_interval
+        deadline = time.monotonic() + self.opt.task_timeout
+        last_raw: str | None = self.ledger.attempts[attempt].raw_status
+        errors = 0
+        while True:
+            await asyncio.sleep(interval * (0.8 + 0.4 * random.random()))
+            try:
+                status = await provider.poll(client, job, sub)
+                errors = 0
+            except MissingKey as e:
+                self.ui.job(job["job"], job["target"], "waiting", f"{e} is not set: cannot poll")
+                return None
+            except ProviderError as e:
+                errors += 1
+                if e.fatal or errors >= POLL_ERRORS or time.monotonic() > deadline:
+                    self.ui.job(job["job"], job["target"], "waiting", f"polling failed: {e.reason}")
+                    return None  # left open: the next run polls again
+                await asyncio.sleep(e.retry_after if e.retry_after is not None else _backoff(errors))
+                continue
+            if status.moved is not None:  # sent again elsewhere (a pooled server died): poll the new task from now on
+                sub = status.moved
+                self.ledger.record("submitted", attempt, task_id=sub.task_id, extra=sub.extra)
+            if status.raw != last_raw and status.state in ("queued", "running"):
+                self.ledger.record("status", attempt, status=status.raw, state=status.state, sync=False)
+                last_raw = status.raw
+                self.ui.job(job["job"], job["target"], status.state, status.raw)
+            if status.state == "done":
+                self.ledger.record("result", attempt, urls=list(status.urls), sync=False)
+                return status
+            if status.state == "failed":
+                self.ledger.record("failed", attempt, reason=status.reason or status.raw, billed=status.billed,
+                                   definitive=True, stage="poll")
+                return None
+            if time.monotonic() > deadline:
+                self.ui.job(job["job"], job["target"], "waiting", "still running at the provider")
+                return None
+
+    async def _download(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
+                        attempt: str, sub: Submitted, urls: tuple[str, ...]) -> Path | None:
+        a = self.ledger.attempts[attempt]
+        folder = take_dir(self.root, str(job["shot"]), str(job["target"]))
+        folder.mkdir(parents=True, exist_ok=True)
+        reason = "no result"
+        for n in range(FETCH_TRIES):
+            if not urls:
+                break
+            url = urls[0]
+            self.ui.job(job["job"], job["target"], "downloading", "")
+            part = folder / f".{a.take}.part-{os.getpid()}-{attempt[:8]}"
+            try:
+                got = await provider.fetch(client, url, part)
+            except ProviderError as e:
+                reason = e.reason
+                _unlink(part)
+                if e.status in (401, 403, 404, 410):  # the URL expired: ask the provider for fresh ones
+                    try:
+                        fresh = await provider.poll(client, job, sub)
+                        urls = fresh.urls or urls
+                    except ProviderError:
+                        pass
+                await asyncio.sleep(_backoff(n))
+                continue
+            except BaseException:
+                _unlink(part)
+                raise
+            kind = self.kinds.get(str(job["target"]), "image")
+            final = folder / f"{a.take}{extension(got.content_type, url, kind)}"
+            os.replace(part, final)
+            _fsync_dir(folder)
+            path = rel(self.root, final)
+            self.ledger.record("downloaded", attempt, path=path, bytes=got.bytes, sha256=got.sha256,
+                               content_type=got.content_type, sync=False)
+            price = self.price(job)
+            if price is None:
+                self.unpriced += 1
+            else:
+                async with self.lock:
+                    self.spent[price.currency] = self.spent.get(price.currency, 0.0) + price.amount
+                self.ledger.record("cost", attempt, amount=price.amount, currency=price.currency, source="estimate",
+                                   sync=False)
+            return final  # not flushed: if it were lost, the next run would fetch the result again, at no cost
+        self.ledger.record("failed", attempt, reason=f"download failed: {reason}", billed=True, definitive=True,
+                           stage="download")
+        return None
+
+
+def sweep_parts(root: Path) -> list[Path]:
+    """Remove the temp files of downloads whose run was killed (their process is gone); a live run's stay."""
+    removed = []
+    takes = root / "takes"
+    if not takes.is_dir():
+        return removed
+    for part in takes.rglob(".*.part-*"):
+        try:
+            pid = int(part.name.split(".part-", 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and _alive(pid):
+            continue
+        try:
+            if part.is_file() and not part.is_symlink():
+                part.unlink()
+                removed.append(part)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _backoff(n: int) -> float:
+    """Exponential with full jitter: 1, 2, 4 ... 60 s at most."""
+    return random.uniform(0.5, min(60.0, 2.0 ** n))
+
+
+def _unlink(p: Path) -> None:
+    try:
+        p.unlink()
+    except OSError:
+        pass
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

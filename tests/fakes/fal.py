@@ -1,0 +1,163 @@
+"""Fake fal queue API (queue.fal.run).
+
+Wire facts and their sources:
+- submit `POST https://queue.fal.run/{app}[/{subpath}]` with `Authorization: Key <FAL_KEY>`; the answer carries
+  `request_id`, `response_url`, `status_url`, `cancel_url`; status `GET .../requests/{id}/status` with
+  `logs=0|1`; result `GET .../requests/{id}`; cancel `PUT .../requests/{id}/cancel`; the status/result URLs use
+  `{owner}/{alias}` without the subpath (namespaces `workflows`, `comfy` come first); statuses IN_QUEUE
+  (`queue_position`), IN_PROGRESS (`logs`), COMPLETED (`logs`, `metrics`, and `error`, `error_type` when it
+  failed); errors read as `{"detail": ...}` with `error_type` or the `x-fal-error-type` header
+  [fal-ai/fal c6f0afa (2026-08-21) projects/fal_client/src/fal_client/client.py (_BaseRequestHandle,
+  from_request_id, submit, _raise_for_status, AppId) and auth.py (`Key`), V].
+- "The subpath should be used when making the request, but not when getting request status or results";
+  `metrics.inference_time` only when COMPLETED; `queue_position` only when IN_QUEUE [docs.fal.ai
+  model-endpoints/queue and documentation/model-apis/inference/queue, V].
+- result shapes `{"images": [{url, content_type, width, height}], "seed", "has_nsfw_concepts", "prompt"}` for image
+  apps and `{"video": {url, content_type, file_name, file_size}}` for video apps [fal model pages, V-3p].
+Guesses (chosen to be strict): status answers 202 while queued or running and 200 when completed; cancel answers
+202 `{"status": "CANCELLATION_REQUESTED"}` or 400 `{"status": "ALREADY_COMPLETED"}`; a result asked for early
+answers 400; out of credits is 403 "User is locked. Reason: Exhausted balance..."; the error_type words
+(`content_policy_violation`, `runner_error`); the app kind (video when the app id says "video", else image).
+No request body schema exists for fal apps: bodies only have to be JSON objects without filmc placeholders.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from . import media
+from .base import FakeServer, Request, Response, Task
+
+NAMESPACES = ("workflows", "comfy")
+STATUS = {"queued": "IN_QUEUE", "running": "IN_PROGRESS"}
+APP = r"(?P<app>(?:(?:workflows|comfy)/)?[^/]+/[^/]+)"
+
+
+def split_app(path: str) -> tuple[str, str | None]:
+    """(owner/alias with namespace, subpath) from a submit path."""
+    parts = path.strip("/").split("/")
+    n = 3 if parts[0] in NAMESPACES else 2
+    return "/".join(parts[:n]), ("/".join(parts[n:]) or None)
+
+
+class FakeFal(FakeServer):
+    provider = "fal"
+    env_key = "FAL_KEY"
+    kinds = ("create", "poll", "result", "cancel", "download")
+
+    def __init__(self, *, kind: str | None = None, **kw: Any):
+        self.kind = kind  # "image" | "video" | None: from the app id
+        super().__init__(**kw)
+
+    def setup(self) -> None:
+        self.route("GET", rf"/{APP}/requests/(?P<id>[^/]+)/status", "poll", self._status)
+        self.route("GET", rf"/{APP}/requests/(?P<id>[^/]+)", "result", self._result)
+        self.route("PUT", rf"/{APP}/requests/(?P<id>[^/]+)/cancel", "cancel", self._cancel)
+        self.route("POST", r"/(?P<path>[^/]+/[^/]+(?:/.+)?)", "create", self._submit)
+
+    def check_auth(self, req: Request) -> Response | None:
+        got = req.header("authorization")
+        if not got:
+            return Response.json(401, {"detail": "Missing authorization header"})
+        if got != f"Key {self.key}":
+            return Response.json(401, {"detail": "Invalid key"})
+        return None
+
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
+        if what in ("invalid", 422):
+            return Response.json(422, {"detail": [{"loc": ["body"], "msg": message or "Invalid input",
+                                                   "type": "value_error"}]})
+        table = {"auth": (401, "Invalid key"),
+                 "credits": (403, "User is locked. Reason: Exhausted balance. Top up your balance at "
+                                  "fal.ai/dashboard/billing."),
+                 "rate_limit": (429, "Too many requests"), "server": (500, "Internal server error"),
+                 "unavailable": (503, "Service unavailable"), "not_found": (404, "Request not found"),
+                 "moderated": (422, "The content could not be processed because it contained material flagged "
+                                    "by a content checker.")}
+        status, default = (what, f"Error {what}") if isinstance(what, int) else table[what]
+        return Response.json(status, {"detail": message or default})
+
+    def _urls(self, app: str, rid: str) -> dict:
+        base = self.url(f"/{app}/requests/{rid}")
+        return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
+
+    def _submit(self, req: Request) -> Response:
+        app, sub = split_app(req.params["path"])
+        problems = self.invalid_body(req, None)
+        if not problems and not isinstance(req.json, dict):
+            problems = [("body", "the input must be a JSON object")]
+        if problems:
+            return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
+        kind = self.kind or ("video" if "video" in (app + "/" + (sub or "")) else "image")
+        task = self.new_task(req, task_id=str(uuid.uuid4()), kind=kind, app=app, subpath=sub)
+        body = {"status": "IN_QUEUE", "request_id": task.id, **self._urls(app, task.id),
+                "queue_position": 0, "gateway_request_id": task.id}
+        return Response.json(200, body, task_id=task.id)
+
+    def _find(self, req: Request) -> Task | None:
+        with self.lock:
+            task = self.tasks.get(req.params["id"])
+        return task if task is not None and task.extra["app"] == req.params["app"] else None
+
+    def _status(self, req: Request) -> Response:
+        task = self._find(req)
+        if task is None:
+            return self.error("not_found")
+        self.advance(task, req)
+        logs = [] if req.query.get("logs") in ("1", "true", "True") else None
+        urls = self._urls(task.extra["app"], task.id)
+        if not task.terminal:
+            body = {"status": STATUS[task.state], "request_id": task.id, "response_url": urls["response_url"]}
+            if task.state == "queued":
+                body["queue_position"] = 0
+            else:
+                body["logs"] = logs
+            return Response.json(202, body, task_id=task.id)
+        body = {"status": "COMPLETED", "request_id": task.id, "response_url": urls["response_url"], "logs": logs,
+                "metrics": {"inference_time": 1.25} if task.state == "done" else {}}
+        if task.state == "failed":
+            body["error"] = task.reason or ("Content policy violation" if task.outcome == "moderated"
+                                            else "Runner failed while processing the request")
+            body["error_type"] = "content_policy_violation" if task.outcome == "moderated" else "runner_error"
+        elif task.state == "cancelled":
+            body["error"], body["error_type"] = "Request was cancelled", "cancelled"
+        return Response.json(200, body, task_id=task.id)
+
+    def _output(self, task: Task) -> dict:
+        data = self.result_bytes(task)
+        ctype, url = media.sniff(data), self.result_url(task)
+        if task.kind == "video":
+            return {"video": {"url": url, "content_type": ctype, "file_name": self.file_name(task),
+                              "file_size": len(data)}}
+        w, h = media.IMAGE_SIZE
+        prompt = task.body.get("prompt", "") if isinstance(task.body, dict) else ""
+        return {"images": [{"url": url, "content_type": ctype, "width": w, "height": h}],
+                "seed": task.body.get("seed", 1234) if isinstance(task.body, dict) else 1234,
+                "has_nsfw_concepts": [False], "prompt": prompt}
+
+    def _result(self, req: Request) -> Response:
+        task = self._find(req)
+        if task is None:
+            return self.error("not_found")
+        if not task.terminal:
+            return Response.json(400, {"detail": "Request is still in progress"}, task_id=task.id)
+        if task.state == "done":
+            return Response.json(200, self._output(task), task_id=task.id)
+        if task.outcome == "moderated":
+            resp = Response.json(422, {"detail": [{"loc": ["body", "prompt"], "msg": task.reason or
+                                                   "Content policy violation", "type": "content_policy_violation"}]},
+                                 {"x-fal-error-type": "content_policy_violation"}, task_id=task.id)
+            return resp
+        return Response.json(500, {"detail": task.reason or "Runner failed while processing the request",
+                                   "error_type": "runner_error"}, {"x-fal-error-type": "runner_error"},
+                             task_id=task.id)
+
+    def _cancel(self, req: Request) -> Response:
+        task = self._find(req)
+        if task is None:
+            return self.error("not_found")
+        if self.cancel(task):
+            return Response.json(202, {"status": "CANCELLATION_REQUESTED"}, task_id=task.id)
+        return Response.json(400, {"status": "ALREADY_COMPLETED"}, task_id=task.id)

@@ -1,0 +1,132 @@
+"""Fake Runway API (image_to_video, text_to_video, text_to_image, video_to_video; tasks).
+
+Wire facts and their sources:
+- `Authorization: Bearer <key>` and `X-Runway-Version: 2024-11-06` on every request; base
+  `https://api.dev.runwayml.com` [runwayml/sdk-python c604e0e (2026-07-27) src/runwayml/_client.py, V].
+- `POST /v1/image_to_video` answers `{"id"}` [sdk types/image_to_video_create_response.py, V];
+  `GET /v1/tasks/{id}` answers `{id, createdAt, status}` with status PENDING / THROTTLED / CANCELLED / RUNNING
+  (+ `progress` 0-1) / FAILED (+ `failure`, `failureCode`) / SUCCEEDED (+ `output: [urls]`, expire in 24-48 h,
+  GET the task again for fresh URLs) [sdk types/task_retrieve_response.py, V]; `DELETE /v1/tasks/{id}` cancels
+  or deletes [sdk, V].
+- failure codes `SAFETY.INPUT.*` / `SAFETY.OUTPUT.*` for moderation (do not retry), `INTERNAL.BAD_OUTPUT.*` for
+  rejected outputs [docs.dev.runwayml.com/errors/task-failures, V].
+- errors: 400 with a JSON `error` member naming the field, 401, 404, 405, 429 (limits reached; retry),
+  502/503 load shedding, 504 overloaded [docs.dev.runwayml.com/api-details/errors, V]; assets must be HTTPS URLs
+  or data URIs ("Only HTTPS URLs are allowed") [docs.dev.runwayml.com/errors/troubleshooting, V].
+- image_to_video bodies are checked against schema/requests/runway.runway.json.
+Guesses: the 400 text for a missing or unknown X-Runway-Version, out of credits as 400 `{"error": "You do not
+have enough credits..."}` (the official error matrix has no 402), the exact INTERNAL.BAD_OUTPUT.CODE01 code,
+the create answering 200, DELETE answering 204.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .base import FakeServer, Request, Response, Task
+
+VERSIONS = ("2024-11-06",)
+CREATES = {"image_to_video": ("video", "runway.runway"), "text_to_video": ("video", None),
+           "text_to_image": ("image", None), "video_to_video": ("video", None)}
+STATUS = {"queued": "PENDING", "running": "RUNNING", "done": "SUCCEEDED", "failed": "FAILED",
+          "cancelled": "CANCELLED"}
+ASSET = re.compile(r"^(https://[^/\d][^/]*|data:[a-z]+/[a-z0-9.+-]+;base64,)", re.IGNORECASE)
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class FakeRunway(FakeServer):
+    provider = "runway"
+    env_key = "RUNWAYML_API_SECRET"
+    kinds = ("create", "poll", "download", "cancel")
+    default_kind = "video"
+
+    def __init__(self, *, throttled: bool = False, strict_assets: bool = True,
+                 failure_code: str | None = None, **kw):
+        self.throttled = throttled  # queued tasks report THROTTLED (accepted, waiting for a slot)
+        self.strict_assets = strict_assets
+        self.failure_code = failure_code
+        super().__init__(**kw)
+
+    def setup(self) -> None:
+        self.route("POST", r"/v1/(?P<what>image_to_video|text_to_video|text_to_image|video_to_video)", "create",
+                   self._create)
+        self.route("GET", r"/v1/tasks/(?P<id>[^/]+)", "poll", self._poll)
+        self.route("DELETE", r"/v1/tasks/(?P<id>[^/]+)", "cancel", self._delete)
+
+    def check_auth(self, req: Request) -> Response | None:
+        if req.header("authorization") != f"Bearer {self.key}":
+            return Response.json(401, {"error": "Invalid API key"})
+        version = req.header("x-runway-version")
+        if version is None:
+            return Response.json(400, {"error": "The X-Runway-Version header is required."})
+        if version not in VERSIONS:
+            return Response.json(400, {"error": f"Unsupported X-Runway-Version: {version}"})
+        return None
+
+    def error(self, what: str | int, message: str | None = None, *,
+              retry_after: float | None = None) -> Response:
+        table = {"auth": (401, "Invalid API key"), "credits": (400, "You do not have enough credits to run this task."),
+                 "rate_limit": (429, "You have exceeded the rate limit. Please retry later."),
+                 "invalid": (400, "Invalid request"), "moderated": (400, "promptText: the text was rejected."),
+                 "server": (500, "Internal server error"), "unavailable": (503, "Service unavailable"),
+                 "not_found": (404, "Not found")}
+        status, default = (what, f"Error {what}") if isinstance(what, int) else table[what]
+        return Response.json(status, {"error": message or default})
+
+    def _assets(self, body: object) -> list[tuple[str, str]]:
+        if not self.strict_assets or not isinstance(body, dict):
+            return []
+        bad = []
+        image = body.get("promptImage")
+        items = [(f"promptImage.{i}.uri", p.get("uri")) for i, p in enumerate(image) if isinstance(p, dict)] \
+            if isinstance(image, list) else [("promptImage", image)]
+        for where, value in items + [("videoUri", body.get("videoUri"))]:
+            if isinstance(value, str) and not value.startswith("@") and not ASSET.match(value):
+                bad.append((where, "Only HTTPS URLs on a domain, or data URIs, are allowed."))
+        return bad
+
+    def _create(self, req: Request) -> Response:
+        kind, schema = CREATES[req.params["what"]]
+        problems = self.invalid_body(req, schema) + self._assets(req.json)
+        if problems:
+            return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
+        task = self.new_task(req, kind=kind)
+        return Response.json(200, {"id": task.id}, task_id=task.id)
+
+    def _task_json(self, task: Task) -> dict:
+        out: dict = {"id": task.id, "createdAt": _iso(task.created), "status": STATUS[task.state]}
+        if task.state == "queued" and self.throttled:
+            out["status"] = "THROTTLED"
+        elif task.state == "running":
+            out["progress"] = round(min(0.99, task.polls / (self.steps + 1)), 2)
+        elif task.state == "failed":
+            moderated = task.outcome == "moderated"
+            out["failure"] = task.reason or ("The prompt was rejected by content moderation." if moderated
+                                             else "An internal error occurred while generating the output.")
+            out["failureCode"] = self.failure_code or ("SAFETY.INPUT.TEXT" if moderated
+                                                       else "INTERNAL.BAD_OUTPUT.CODE01")
+        elif task.state == "done":
+            out["output"] = [self.result_url(task)]
+        return out
+
+    def _poll(self, req: Request) -> Response:
+        with self.lock:
+            task = self.tasks.get(req.params["id"])
+            deleted = task is not None and task.extra.get("deleted")
+        if task is None or deleted:
+            return self.error("not_found", "Task not found")
+        self.advance(task, req)
+        return Response.json(200, self._task_json(task), task_id=task.id)
+
+    def _delete(self, req: Request) -> Response:
+        with self.lock:
+            task = self.tasks.get(req.params["id"])
+            if task is None or task.extra.get("deleted"):
+                return self.error("not_found", "Task not found")
+            if not self.cancel(task):
+                task.extra["deleted"] = True
+        return Response(204, task_id=task.id)

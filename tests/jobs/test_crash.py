@@ -1,0 +1,122 @@
+"""`filmc run` killed with SIGKILL at random moments, then resumed: nothing is paid twice, nothing is lost, and the
+ledger replays to the same state whatever was cut short."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from compiler.store.ledger import LEDGER, read_events, replay
+from tests.fakes import FakeFreepik
+
+FILMC = str(Path(sys.executable).parent / "filmc")
+SHOTS = 16
+
+
+def make_film(root: Path) -> Path:
+    root.mkdir()
+    shots = "".join(f"  - {{id: s{i:02d}, section: a, subject: shot number {i} of the sea, "
+                    f"background_motion: foam number {i}}}\n" for i in range(1, SHOTS + 1))
+    (root / "film.yaml").write_text(
+        "version: 1\nfilm: {title: Crash, aspect: \"16:9\"}\n"
+        f"song: {{duration: {SHOTS * 5}, sections: [{{id: a, start: 0}}]}}\n"
+        "targets: {image: [mystic], video: [kling]}\n"
+        "shots:\n" + shots, encoding="utf-8")
+    return root
+
+
+def job_of(body: object) -> str:
+    """Which shot (and so which job) a create was for: its prompt names the shot's number."""
+    text = str(body)
+    for i in range(SHOTS, 0, -1):
+        if f"number {i} " in text or f"number {i}." in text or f"number {i}," in text:
+            return f"s{i:02d}." + ("kling" if "image" in body else "mystic")  # type: ignore[operator]
+    raise AssertionError(f"a create for no shot: {text[:200]}")
+
+
+def test_killed_runs_resume_without_paying_twice(tmp_path: Path) -> None:
+    root = make_film(tmp_path / "film")
+    rng = random.Random(1234)
+    with FakeFreepik(steps=3) as fake:
+        fake.fault("poll", delay=0.05, times=None)  # a slow provider: the kills land at every stage
+        fake.fault("create", delay=0.05, times=None)
+        fake.fault("download", stall=0.1, times=None)
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.02", "NO_COLOR": "1"}
+        kills = 0
+        ledger = root / LEDGER
+        for _ in range(40):
+            size = ledger.stat().st_size if ledger.exists() else 0
+            proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--concurrency", "1"], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while proc.poll() is None and time.monotonic() < deadline:  # the run is under way: it wrote an event
+                if ledger.exists() and ledger.stat().st_size > size:
+                    break
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.6))  # then a random moment: mid-create, mid-poll, mid-download, mid-write
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait(timeout=60)
+            if kills >= 12:
+                break
+        assert kills >= 10
+        before = replay(read_events(root / LEDGER))
+        # every create the provider saw belongs to an attempt the ledger knows, and no job was created twice
+        per_job = Counter(job_of(t.body) for t in fake.tasks.values())
+        assert max(per_job.values()) == 1, per_job
+        assert len(fake.tasks) <= len(before)
+        # the creator's word resends what is unknown; then every job has its take
+        final = subprocess.run([FILMC, "run", str(root), "--yes", "--resubmit-unknown"], env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        after = replay(read_events(root / LEDGER))
+        per_job = Counter(job_of(t.body) for t in fake.tasks.values())
+        unknown_before = Counter(a.job for a in before.values() if a.state in ("intent", "unknown"))
+        for job, n in per_job.items():
+            assert n <= 1 + unknown_before[job], (job, n)  # a second create only where the first was unknown
+    done = [a for a in after.values() if a.state == "downloaded"]
+    assert {a.job for a in done} == {f"s{i:02d}.{t}" for i in range(1, SHOTS + 1) for t in ("mystic", "kling")}
+    for a in done:
+        data = (root / a.path).read_bytes()  # type: ignore[operator]
+        assert hashlib.sha256(data).hexdigest() == a.sha256
+    # replaying the ledger twice gives the same state, and no temp file survives
+    assert replay(read_events(root / LEDGER)) == after
+    assert not [p for p in (root / "takes").rglob("*") if ".part" in p.name]
+
+
+def test_ctrl_c_and_sigterm_stop_cleanly_and_the_next_run_collects(tmp_path: Path) -> None:
+    root = make_film(tmp_path / "film")
+    with FakeFreepik(steps=4) as fake:
+        fake.fault("poll", delay=0.1, times=None)
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            before = len(list(read_events(root / LEDGER)))
+            proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not any(e["ev"] == "submitted"
+                                                          for e in list(read_events(root / LEDGER))[before:]):
+                time.sleep(0.01)
+            time.sleep(0.2)
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 1, err
+            assert "Traceback" not in err and "run again" in err
+        sent = fake.create_count
+        open_tasks = [a for a in replay(read_events(root / LEDGER)).values() if a.state in ("submitted", "running")]
+        assert open_tasks  # stopped while tasks were at the provider
+        final = subprocess.run([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        # the open tasks were collected, not sent again: only the jobs never sent were created now
+        assert fake.create_count == SHOTS
+        assert sent + (SHOTS - sent) == fake.create_count
+    assert not [p for p in (root / "takes").rglob("*") if ".part" in p.name]
