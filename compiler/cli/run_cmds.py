@@ -133,7 +133,7 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
         totals[j["target"]] = totals.get(j["target"], 0) + 1
     reporter = make_reporter(totals, redact, quiet=quiet)
     opts = RunOptions(takes=takes, max_cost=max_cost, concurrency=concurrency, resubmit_unknown=resubmit_unknown,
-                      qc=quality_check(prep))
+                      qc=quality_check(prep), max_creates=summary.sends)
     try:
         result = run_prepared(prep, opts, reporter, price=charge, redact=redact)
     except KeyboardInterrupt:
