@@ -6,16 +6,18 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from . import EXIT_INPUT, State, main
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-def _film_arg() -> click.Argument:
+
+def _film_arg() -> Callable[[_F], _F]:
     return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
 
 

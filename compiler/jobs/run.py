@@ -226,10 +226,11 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
 async def _main(runner: Runner) -> RunResult:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+    assert task is not None  # asyncio.run runs this coroutine as a task
     installed = []
     for sig in (signal.SIGTERM, signal.SIGHUP):
         try:
-            loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+            loop.add_signal_handler(sig, task.cancel)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):
             pass

@@ -261,11 +261,12 @@ class Runner(TaskSteps):
             detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
             raise FrameError(f"no first frame: the image job {dep} has no take{detail}")
         a = max(cands, key=lambda x: (x.t_final or 0, x.take))
+        assert a.path is not None  # every candidate has one
         url = None
         ttl = self.result_ttl.get(f"{a.target}/{a.provider}")
         if a.urls and ttl and a.t_result and time.time() - a.t_result < ttl * 0.8:
             url = a.urls[0] if a.urls[0].startswith("https://") else None
-        return self.root / a.path, url  # type: ignore[operator]
+        return self.root / a.path, url
 
     async def _take_of(self, dep: str) -> Path:
         dep_job = await self._wait(dep)
@@ -273,7 +274,9 @@ class Runner(TaskSteps):
                  and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
         if not cands:
             raise FrameError(f"no last frame: the segment {dep} has no take")
-        return self.root / max(cands, key=lambda x: (x.t_final or 0, x.take)).path  # type: ignore[operator]
+        path = max(cands, key=lambda x: (x.t_final or 0, x.take)).path
+        assert path is not None  # every candidate has one
+        return self.root / path
 
     # -- one attempt ----------------------------------------------------------------------------------------------------
     async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,

@@ -211,7 +211,7 @@ class TaskSteps:
 
 def sweep_parts(root: Path) -> list[Path]:
     """Remove the temp files of downloads whose run was killed (their process is gone); a live run's stay."""
-    removed = []
+    removed: list[Path] = []
     takes = root / "takes"
     if not takes.is_dir():
         return removed

@@ -141,11 +141,11 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
 
 
 def _cost(a: Attempt, e: dict[str, Any]) -> None:
-    amount, currency = _num(e.get("amount")), e.get("currency")
+    amount, currency, usd = _num(e.get("amount")), e.get("currency"), _num(e.get("usd"))
     if amount is not None:
         currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else a.currency
-    elif _num(e.get("usd")) is not None:  # the ledger's first form: an amount in US dollars
-        amount, currency = _num(e.get("usd")), "USD"
+    elif usd is not None:  # the ledger's first form: an amount in US dollars
+        amount, currency = usd, "USD"
     else:
         return
     source = "provider" if e.get("source") == "provider" else "estimate"
@@ -292,9 +292,9 @@ class Ledger:
         if sync:
             os.fsync(self._fd)
             self._synced = self._written
-        event = json.loads(line)
-        _feed(self.attempts, event)
-        return event
+        stored: dict[str, Any] = json.loads(line)
+        _feed(self.attempts, stored)
+        return stored
 
     async def flush(self) -> None:
         """Wait until every event written so far is durable (one fsync in a thread serves every waiter)."""
