@@ -127,13 +127,13 @@ class TaskSteps:
                 self.ui.job(job["job"], job["target"], "waiting", f"{e} is not set: cannot poll")
                 return None
             except (ProviderError, httpx.HTTPError, ValueError, OSError) as exc:
-                e = exc if isinstance(exc, ProviderError) else ProviderError(f"{type(exc).__name__}", transient=True)
+                err = exc if isinstance(exc, ProviderError) else ProviderError(type(exc).__name__, transient=True)
                 errors += 1
                 left = deadline - time.monotonic()
-                if e.fatal or errors >= POLL_ERRORS or left <= 0:
-                    self.ui.job(job["job"], job["target"], "waiting", f"polling failed: {e.reason}")
+                if err.fatal or errors >= POLL_ERRORS or left <= 0:
+                    self.ui.job(job["job"], job["target"], "waiting", f"polling failed: {err.reason}")
                     return None  # left open: the next run polls again
-                wait = e.retry_after if e.retry_after is not None else _backoff(errors)
+                wait = err.retry_after if err.retry_after is not None else _backoff(errors)
                 await asyncio.sleep(min(wait, MAX_WAIT, left))
                 continue
             if status.moved is not None:  # sent again elsewhere (a pooled server died): poll the new task from now on
