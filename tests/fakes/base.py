@@ -667,6 +667,14 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # a handler asleep in a fault must not hold up stop()
     request_queue_size = 64
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (it stopped reading a body it did not want, or timed out) is no error here."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Dying(Exception):
     def __init__(self, mode: str):
