@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .diagnostics import Diagnostic
 
@@ -10,7 +10,7 @@ from .diagnostics import Diagnostic
 class FilmError(Exception):
     """Problems in the user's input: exit code 1."""
 
-    def __init__(self, diagnostics: Sequence[Diagnostic], sources: dict[str, Sequence[str]] | None = None):
+    def __init__(self, diagnostics: Sequence[Diagnostic], sources: Mapping[str, Sequence[str]] | None = None):
         self.diagnostics = list(diagnostics)
         self.sources = dict(sources or {})
         first = self.diagnostics[0].message if self.diagnostics else "invalid input"

@@ -91,8 +91,10 @@ class FilmcGroup(click.Group):
                 import traceback
 
                 traceback.print_exc()
-            click.echo(f"filmc: internal error: {type(e).__name__}: {e} (this is a bug in filmc; "
-                       "run with --traceback for details)", err=True)
+            from ..secrets import redactor
+
+            click.echo(redactor(os.environ)(f"filmc: internal error: {type(e).__name__}: {e} (this is a bug in "
+                                            "filmc; run with --traceback for details)"), err=True)
             ctx.exit(EXIT_INTERNAL)
 
 

@@ -6,16 +6,18 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from . import EXIT_INPUT, State, main
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-def _film_arg() -> click.Argument:
+
+def _film_arg() -> Callable[[_F], _F]:
     return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
 
 
@@ -133,7 +135,7 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
         totals[j["target"]] = totals.get(j["target"], 0) + 1
     reporter = make_reporter(totals, redact, quiet=quiet)
     opts = RunOptions(takes=takes, max_cost=max_cost, concurrency=concurrency, resubmit_unknown=resubmit_unknown,
-                      qc=quality_check(prep))
+                      qc=quality_check(prep), max_creates=summary.sends)
     try:
         result = run_prepared(prep, opts, reporter, price=charge, redact=redact)
     except KeyboardInterrupt:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from . import main, report
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-def _film_arg() -> click.Argument:
+
+def _film_arg() -> Callable[[_F], _F]:
     return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
 
 

@@ -332,8 +332,10 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
             if t.capabilities.get("graph_prompts"):
                 body = _inject(prod, t, rs, body, options, {"prompt": text, "negative": negative or ""})
             method = route.get("submit", {}).get("method", "POST")
+            # The job's identity is the request it makes: an edit of the target folder that leaves the request as
+            # it was (a provider's status words, a price) makes no new job, so no take is paid for again.
             payload = {"job": job, "target": t.name, "provider": pname, "method": method, "url": url,
-                       "body": body, "depends_on": list(depends), "target_files": digest}
+                       "body": body, "depends_on": list(depends)}
             digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
             job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
                                gen["duration"], seg, poll, model))

@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, overload
 
 from ..targets import TargetDef
 
@@ -116,7 +116,7 @@ class Estimate:
 
     def as_dict(self) -> dict[str, Any]:
         def money(m: dict[str, float]) -> dict[str, float]:
-            return {c: _r(a) for c, a in sorted(m.items())}  # type: ignore[misc]
+            return {c: _r(a) for c, a in sorted(m.items())}
 
         return {
             "takes": self.takes, "keep_rate": self.keep_rate, "generations_per_job": _r(self.takes / self.keep_rate),
@@ -134,6 +134,10 @@ class Estimate:
         }
 
 
+@overload
+def _r(x: float) -> float: ...
+@overload
+def _r(x: None) -> None: ...
 def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 9)
 
@@ -192,6 +196,18 @@ def match_price(target: TargetDef, provider: str, options: Mapping[str, Any]) ->
     return best[1] if best else None
 
 
+class _JobFields(TypedDict):
+    """The fields of a JobCost that do not depend on its price."""
+
+    job: str
+    shot: str
+    section: str | None
+    target: str
+    provider: str
+    duration: float | None
+    generations: float
+
+
 def job_cost(job: Mapping[str, Any], target: TargetDef | None, *, takes: int = 1,
              keep_rate: float = DEFAULT_KEEP_RATE, options: Mapping[str, Any] | None = None,
              section: str | None = None) -> JobCost:
@@ -204,8 +220,8 @@ def job_cost(job: Mapping[str, Any], target: TargetDef | None, *, takes: int = 1
     provider = str(job.get("provider") or "")
     duration = job.get("duration")
     duration = float(duration) if isinstance(duration, int | float) and not isinstance(duration, bool) else None
-    base = dict(job=str(job.get("job", "")), shot=str(job.get("shot", "")), section=section,
-                target=str(job.get("target", "")), provider=provider, duration=duration, generations=gens)
+    base = _JobFields(job=str(job.get("job", "")), shot=str(job.get("shot", "")), section=section,
+                      target=str(job.get("target", "")), provider=provider, duration=duration, generations=gens)
     if target is None:
         return JobCost(**base, price=None, per_generation=None, expected=None, reason="unknown target")
     price = match_price(target, provider, effective_options(job, target, options))

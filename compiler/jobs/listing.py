@@ -289,9 +289,9 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
             if ja is None:
                 ja = jobs[key] = JobAttempts(key[2])
             ja.add(a)
-    for (shot, target, _), ja in sorted(jobs.items()):
+    for (shot, job_target, _), ja in sorted(jobs.items()):
         if not ja.empty:
-            group(shot, target).jobs.append(ja)
+            group(shot, job_target).jobs.append(ja)
     # 2. The disk: files under takes/<shot>/ the ledger does not know.
     all_shots = list(dict.fromkeys([*ids, *by_shot]))
     base = root / "takes"
@@ -316,24 +316,24 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
         path = clean_path(chosen)
         if path is None:
             continue
-        take = known.get(path)
-        if take is None and os.path.isabs(path):
+        picked = known.get(path)
+        if picked is None and os.path.isabs(path):
             inside = _relative_inside(root, Path(path))
-            take = known.get(inside) if inside else None
-        if take is None:
+            picked = known.get(inside) if inside else None
+        if picked is None:
             full = Path(path) if os.path.isabs(path) else root / path
-            take = Take(path, media_kind(path) or "video", "selected", exists=_regular(full), time=_mtime(full))
-            known[path] = take
-            group(sid, None).takes.append(take)
-        take.selected = True
+            picked = Take(path, media_kind(path) or "video", "selected", exists=_regular(full), time=_mtime(full))
+            known[path] = picked
+            group(sid, None).takes.append(picked)
+        picked.selected = True
     out: list[ShotTakes] = []
     for sid in all_shots:
         info = infos.get(sid)
         groups = by_shot.get(sid, {})
-        order = [t for t in film_targets if t in groups]
+        order: list[str | None] = [t for t in film_targets if t in groups]
         order += sorted(t for t in groups if t is not None and t not in film_targets)
         if None in groups:
-            order.append(None)  # type: ignore[arg-type]
+            order.append(None)
         for g in groups.values():
             g.takes.sort(key=_take_order)
         st = ShotTakes(sid, info is not None, info.section if info else None, info.duration if info else None,

@@ -235,7 +235,11 @@ def _findings(name: str, expect: Expect, log: _Log, frames: int, seconds: float 
         expect.resolution[0] / expect.resolution[1] if expect.resolution else None)
     have = log.dar or (log.width / log.height if log.width and log.height else None)
     if asked and have and abs(have / asked - 1) > expect.aspect_tolerance:
-        wanted = expect.aspect or f"{expect.resolution[0]}x{expect.resolution[1]}"  # type: ignore[index]
+        if expect.aspect:
+            wanted = expect.aspect
+        else:
+            assert expect.resolution is not None  # `asked` came from it
+            wanted = f"{expect.resolution[0]}x{expect.resolution[1]}"
         out.append(Finding("C513", f"{name}: is {log.width}x{log.height} (aspect {have:.3f}), asked {wanted} "
                            f"(aspect {asked:.3f})"))
     if expect.resolution and log.width and log.height:

@@ -151,8 +151,12 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
         mine = [a for a in attempts.values() if a.job == j["job"] and a.hash == j["hash"]]
         good = sum(1 for a in mine if a.good)
         in_flight = sum(1 for a in mine if a.open and a.state != "intent")
+        older_open = sum(1 for a in attempts.values() if a.job == j["job"] and a.hash != j["hash"] and a.open
+                         and a.state != "intent")  # an older prompt's task still at the provider: collected
+        out.resume += older_open
         if any(a.state in ("unknown", "intent") for a in mine) and not resubmit_unknown:
             out.blocked.append(j["job"])
+            out.resume += in_flight  # its tasks at the provider are still collected
             continue
         need = max(0, takes - good - in_flight)
         out.resume += in_flight
@@ -196,10 +200,19 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
                  price: Callable[[Mapping[str, Any]], Charge | None],
                  redact: Callable[[str], str] = lambda s: s) -> RunResult:
     """Send the prepared jobs; SIGTERM and Ctrl-C stop it cleanly (what was sent is collected by the next run)."""
+    from ..errors import UsageError
     from ..probe import ffmpeg_exe
-    from ..store.ledger import Ledger
+    from ..store.ledger import Ledger, LedgerBusy
 
-    with Ledger(prep.root, redact=redact) as ledger:
+    try:
+        ledger = Ledger(prep.root, redact=redact)
+    except LedgerBusy as e:
+        raise UsageError(str(e)) from None
+    for provider in prep.providers.values():  # predictions the ledger knows are never taken for a lost one
+        claimed = getattr(provider, "claimed", None)
+        if isinstance(claimed, set):
+            claimed.update(a.task_id for a in ledger.attempts.values() if a.task_id)
+    with ledger:
         runner = Runner(prep.root, prep.sendable, prep.providers, ledger, options, reporter, kinds=prep.kinds,
                         first_frames=prep.first_frames, result_ttl=prep.result_ttl, selected=prep.selected,
                         price=price, ffmpeg=ffmpeg_exe)
@@ -213,10 +226,11 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
 async def _main(runner: Runner) -> RunResult:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+    assert task is not None  # asyncio.run runs this coroutine as a task
     installed = []
     for sig in (signal.SIGTERM, signal.SIGHUP):
         try:
-            loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+            loop.add_signal_handler(sig, task.cancel)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):
             pass

@@ -38,6 +38,7 @@ class RunOptions:
     max_cost: float | None = None
     concurrency: int | None = None
     resubmit_unknown: bool = False
+    max_creates: int | None = None  # never more creates than the creator confirmed
     task_timeout: float = 6 * 3600.0  # a task still running after this is left for the next run
     poll_interval: float | None = None
     qc: Callable[[Path, Mapping[str, Any]], dict[str, Any]] | None = None  # (take, job) -> the `qc` event
@@ -93,6 +94,7 @@ class Runner(TaskSteps):
         self.lock = asyncio.Lock()
         self.spent: dict[str, float] = {}
         self.unpriced = 0
+        self.creates = 0  # creates begun by this run
         self.in_flight: dict[str, tuple[str, float]] = {}  # attempt -> (currency, what it will cost)
         self.dead: dict[str, str] = {}  # provider key -> why every job of it stops
         self.stopped: str | None = None
@@ -118,7 +120,11 @@ class Runner(TaskSteps):
         return RunResult(self.outcomes, dict(self.spent), self.submitted, self.unpriced)
 
     def _attempts(self, job: Mapping[str, Any]) -> list[Attempt]:
+        """The attempts of the job's current prompt."""
         return [a for a in self.ledger.attempts.values() if a.job == job["job"] and a.hash == job["hash"]]
+
+    def _all_attempts(self, job: Mapping[str, Any]) -> list[Attempt]:
+        return [a for a in self.ledger.attempts.values() if a.job == job["job"]]
 
     def _finish(self, job: Mapping[str, Any], state: str, reason: str | None = None) -> None:
         takes = [a.path for a in self._attempts(job) if a.good and a.path]
@@ -142,11 +148,14 @@ class Runner(TaskSteps):
         provider = self.providers[key]
         # 1. What earlier runs left open: polled and collected, never sent again.
         resumed = []
-        for a in self._attempts(job):
+        for a in self._all_attempts(job):  # an older prompt's open task is collected too: it was paid for
             if a.state == "intent":
                 self.ledger.record("unknown", a.attempt, reason="the run stopped before the provider answered the "
                                    "create; the task may exist")
             elif a.open:
+                price = self.price(job)
+                if price is not None:
+                    self.in_flight[a.attempt] = (price.currency, price.amount)
                 resumed.append(asyncio.create_task(self._resume(client, job, provider, a)))
             elif a.state == "downloaded" and a.qc_ok is None and a.path and self.opt.qc is not None:
                 resumed.append(asyncio.create_task(self._check(job, a.attempt, self.root / a.path)))  # cut short
@@ -160,13 +169,18 @@ class Runner(TaskSteps):
                 self.ledger.record("resolved", a.attempt, reason="outcome unknown; sent again on request")
             unknown = []
         good = sum(1 for a in self._attempts(job) if a.good)
-        need = self.opt.takes - good
+        still_open = sum(1 for a in self._attempts(job) if a.open)  # at the provider still: never sent again
+        need = self.opt.takes - good - still_open
         if need <= 0:
-            return self._finish(job, "done", "had its takes already" if not resumed else None)
+            if good >= self.opt.takes:
+                return self._finish(job, "done", "had its takes already" if not resumed else None)
+            return self._finish(job, "waiting", "still running at the provider, or its result not fetched yet: run "
+                                "again to collect it")
         if unknown:
             return self._finish(job, "unknown", f"{len(unknown)} create(s) of unknown outcome: check the provider's "
                                 "dashboard, then 'filmc run --resubmit-unknown' to send again")
-        failed_now = [a for a in self._attempts(job) if a.state == "failed" and a.t_final and a.t_final >= self.t0]
+        failed_now = [a for a in self._attempts(job) if a.state == "failed" and a.stage != "resolved"
+                      and a.t_final and a.t_final >= self.t0]
         if failed_now:
             return self._finish(job, "failed", failed_now[-1].reason)
         # 2. The first frame (video jobs): wait for the image job, then pick the image.
@@ -247,11 +261,12 @@ class Runner(TaskSteps):
             detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
             raise FrameError(f"no first frame: the image job {dep} has no take{detail}")
         a = max(cands, key=lambda x: (x.t_final or 0, x.take))
+        assert a.path is not None  # every candidate has one
         url = None
         ttl = self.result_ttl.get(f"{a.target}/{a.provider}")
         if a.urls and ttl and a.t_result and time.time() - a.t_result < ttl * 0.8:
             url = a.urls[0] if a.urls[0].startswith("https://") else None
-        return self.root / a.path, url  # type: ignore[operator]
+        return self.root / a.path, url
 
     async def _take_of(self, dep: str) -> Path:
         dep_job = await self._wait(dep)
@@ -259,7 +274,9 @@ class Runner(TaskSteps):
                  and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
         if not cands:
             raise FrameError(f"no last frame: the segment {dep} has no take")
-        return self.root / max(cands, key=lambda x: (x.t_final or 0, x.take)).path  # type: ignore[operator]
+        path = max(cands, key=lambda x: (x.t_final or 0, x.take)).path
+        assert path is not None  # every candidate has one
+        return self.root / path
 
     # -- one attempt ----------------------------------------------------------------------------------------------------
     async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
@@ -273,6 +290,8 @@ class Runner(TaskSteps):
                 raise Stop(self.stopped)
             attempt = new_attempt()
             async with self.lock:
+                if self.opt.max_creates is not None and self.creates >= self.opt.max_creates:
+                    raise Stop("more creates than were confirmed before the run: run again to send them")
                 price = self.price(job)
                 estimate = price.amount if price else None
                 if self.opt.max_cost is not None:
@@ -292,6 +311,7 @@ class Runner(TaskSteps):
                                    prompt=_prompt_text(job["body"]), params=_elide(body), sync=False)
                 if price is not None:
                     self.in_flight[attempt] = (price.currency, price.amount)
+                self.creates += 1
             await self.ledger.flush()  # the intent is on disk before the create leaves
             self.ui.job(job["job"], job["target"], "queued", "sending")
             final: Path | None = None
@@ -302,7 +322,7 @@ class Runner(TaskSteps):
                 self.submitted += 1
                 final = await self._collect(client, job, provider, attempt, sub)
             finally:
-                self.in_flight.pop(attempt, None)
+                self._settle(attempt)
         if final is not None:  # the provider's slot is free again while the take is checked
             await self._check(job, attempt, final)
 
@@ -310,10 +330,20 @@ class Runner(TaskSteps):
                       a: Attempt) -> None:
         """A task an earlier run sent: it is in flight at the provider, so it takes a slot while it is collected."""
         async with self.sems[job["provider"]]:
-            final = await self._collect(client, job, provider, a.attempt, Submitted(a.task_id or "", a.extra),
-                                        resume=a)
+            try:
+                final = await self._collect(client, job, provider, a.attempt, Submitted(a.task_id or "", a.extra),
+                                            resume=a)
+            finally:
+                self._settle(a.attempt)
         if final is not None:
             await self._check(job, a.attempt, final)
+
+    def _settle(self, attempt: str) -> None:
+        """An attempt's estimate stops counting against the cap only when its cost is known: downloaded (then it is
+        spent) or refused unbilled. Still running, unknown or billed without a take, it stays committed."""
+        a = self.ledger.attempts.get(attempt)
+        if a is not None and (a.state == "downloaded" or a.state == "failed" and a.billed is False):
+            self.in_flight.pop(attempt, None)
 
     async def _check(self, job: Mapping[str, Any], attempt: str, final: Path) -> None:
         if self.opt.qc is None:

@@ -150,7 +150,7 @@ def _find(ref: str, st: ShotTakes, root: Path, cwd: Path, kinds: dict[str, str |
     bases = [typed] if typed.is_absolute() else [cwd / typed, root / typed, root / "takes" / st.shot / typed]
     existing = [p for p in bases if os.path.lexists(p)]
     inside = [p for p in existing if _inside(root, p)]
-    pick = (inside or existing or [None])[0]
+    pick: Path | None = next(iter(inside or existing), None)
     if pick is None:
         hint = f"the shot's takes: {choices}" if numbered else "give the path of a take file"
         raise refuse("C521", f"no take or file '{ref}'", hint=hint)

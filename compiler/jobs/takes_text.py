@@ -80,7 +80,7 @@ def label(t: Take, shot: str) -> str:
 
 
 def rows(st: ShotTakes) -> list[tuple[tuple[str, ...], Take]]:
-    out = []
+    out: list[tuple[tuple[str, ...], Take]] = []
     for g in st.groups:
         for t in g.takes:
             out.append((("*" if t.selected else "", label(t, st.shot), _origin(t), _qc(t), _when(t.time),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 CREATE_TRIES = 6  # attempts of a create that was refused without making a task (429, connection refused)
 FETCH_TRIES = 4
 POLL_ERRORS = 30  # consecutive failed polls before a task is left for the next run
+MAX_WAIT = 120.0  # the longest wait a Retry-After may impose; asked for more, the run moves on
 
 
 class Stop(Exception):
@@ -58,7 +59,7 @@ class TaskSteps:
                 raise Stop(self.dead[key]) from None
             except ProviderError as e:
                 if e.created == CREATED_UNKNOWN:
-                    found = await provider.reconcile(client, job, attempt)  # the task, found by the id sent with it
+                    found = await self._reconcile(client, job, provider, attempt)
                     if found is None:
                         self.ledger.record("unknown", attempt, reason=e.reason)
                         return None
@@ -66,6 +67,11 @@ class TaskSteps:
                     return found
                 if e.transient and n + 1 < CREATE_TRIES:
                     delay = e.retry_after if e.retry_after is not None else _backoff(n)
+                    if delay > MAX_WAIT:  # a provider asking for hours: give up now, nothing was made
+                        self.ledger.record("failed", attempt, reason=f"{e.reason}; the provider asks to wait "
+                                           f"{delay:.0f} s: run again later", billed=False, definitive=False,
+                                           stage="create")
+                        return None
                     self.ui.job(job["job"], job["target"], "queued", f"{e.reason}; trying again in {delay:.0f} s")
                     await asyncio.sleep(delay)
                     continue
@@ -74,10 +80,26 @@ class TaskSteps:
                 self.ledger.record("failed", attempt, reason=e.reason, billed=False, definitive=not e.transient,
                                    stage="create")
                 return None
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as e:  # noqa: BLE001 - a fault inside an adapter: whether a task was made is unknown
+                self.ledger.record("unknown", attempt, reason=f"the create failed unexpectedly ({type(e).__name__}); "
+                                   "the task may exist")
+                return None
             self.ledger.record("submitted", attempt, task_id=sub.task_id, extra=sub.extra, sync=False)
             await self.ledger.flush()  # the task id is on disk before any polling
             return sub
         return None
+
+    async def _reconcile(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
+                         attempt: str) -> Submitted | None:
+        """The task of a create whose answer was lost, found by the id sent with it; None when it cannot be told."""
+        try:
+            return await provider.reconcile(client, job, attempt)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - looking it up failed too: the outcome stays unknown
+            return None
 
     async def _collect(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
                        attempt: str, sub: Submitted, resume: Attempt | None = None) -> Path | None:
@@ -104,12 +126,15 @@ class TaskSteps:
             except MissingKey as e:
                 self.ui.job(job["job"], job["target"], "waiting", f"{e} is not set: cannot poll")
                 return None
-            except ProviderError as e:
+            except (ProviderError, httpx.HTTPError, ValueError, OSError) as exc:
+                err = exc if isinstance(exc, ProviderError) else ProviderError(type(exc).__name__, transient=True)
                 errors += 1
-                if e.fatal or errors >= POLL_ERRORS or time.monotonic() > deadline:
-                    self.ui.job(job["job"], job["target"], "waiting", f"polling failed: {e.reason}")
+                left = deadline - time.monotonic()
+                if err.fatal or errors >= POLL_ERRORS or left <= 0:
+                    self.ui.job(job["job"], job["target"], "waiting", f"polling failed: {err.reason}")
                     return None  # left open: the next run polls again
-                await asyncio.sleep(e.retry_after if e.retry_after is not None else _backoff(errors))
+                wait = err.retry_after if err.retry_after is not None else _backoff(errors)
+                await asyncio.sleep(min(wait, MAX_WAIT, left))
                 continue
             if status.moved is not None:  # sent again elsewhere (a pooled server died): poll the new task from now on
                 sub = status.moved
@@ -149,9 +174,14 @@ class TaskSteps:
                 if e.status in (401, 403, 404, 410):  # the URL expired: ask the provider for fresh ones
                     try:
                         fresh = await provider.poll(client, job, sub)
-                        urls = fresh.urls or urls
-                    except ProviderError:
-                        pass
+                    except (ProviderError, httpx.HTTPError, ValueError):
+                        fresh = None
+                    if fresh is not None and fresh.state == "failed":  # the provider says the result is gone
+                        self.ledger.record("failed", attempt, reason=f"the result is gone: {fresh.reason or fresh.raw}",
+                                           billed=True, definitive=True, stage="download")
+                        return None
+                    if fresh is not None and fresh.urls:
+                        urls = fresh.urls
                 await asyncio.sleep(_backoff(n))
                 continue
             except BaseException:
@@ -173,14 +203,15 @@ class TaskSteps:
                 self.ledger.record("cost", attempt, amount=price.amount, currency=price.currency, source="estimate",
                                    sync=False)
             return final  # not flushed: if it were lost, the next run would fetch the result again, at no cost
-        self.ledger.record("failed", attempt, reason=f"download failed: {reason}", billed=True, definitive=True,
-                           stage="download")
+        # The task is done and paid for: it stays open (its result URLs are in the ledger) so the next run fetches
+        # it, asking the provider for fresh URLs if these expired. It is never made again.
+        self.ui.job(job["job"], job["target"], "waiting", f"download failed: {reason}; run again to fetch it")
         return None
 
 
 def sweep_parts(root: Path) -> list[Path]:
     """Remove the temp files of downloads whose run was killed (their process is gone); a live run's stay."""
-    removed = []
+    removed: list[Path] = []
     takes = root / "takes"
     if not takes.is_dir():
         return removed

@@ -135,17 +135,17 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
         a.state, a.reason, a.t_final = "cancelled", e.get("reason"), t
     elif ev == "resolved":  # an unknown create the creator chose to give up (it will be sent again)
         a.state, a.reason = "failed", e.get("reason") or "outcome unknown; resent on request"
-        a.definitive = True
+        a.definitive, a.stage = True, "resolved"
     elif ev == "cost":
         _cost(a, e)
 
 
 def _cost(a: Attempt, e: dict[str, Any]) -> None:
-    amount, currency = _num(e.get("amount")), e.get("currency")
+    amount, currency, usd = _num(e.get("amount")), e.get("currency"), _num(e.get("usd"))
     if amount is not None:
         currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else a.currency
-    elif _num(e.get("usd")) is not None:  # the ledger's first form: an amount in US dollars
-        amount, currency = _num(e.get("usd")), "USD"
+    elif usd is not None:  # the ledger's first form: an amount in US dollars
+        amount, currency = usd, "USD"
     else:
         return
     source = "provider" if e.get("source") == "provider" else "estimate"
@@ -224,6 +224,20 @@ def _feed(attempts: dict[str, Attempt], e: dict[str, Any]) -> None:
     _apply(a, e)
 
 
+_IDS = frozenset({"task_id", "hash", "sha256", "job", "shot", "target", "provider", "path", "model", "take"})
+
+
+def _scrub(value: Any, redact: Callable[[str], str]) -> Any:
+    """Secrets out of every text of an event; numbers, keys and ids are left as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, redact) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v, redact) for v in value]
+    return value
+
+
 class Ledger:
     """The film's ledger, held for one run (a lock keeps two runs of the same film apart)."""
 
@@ -267,8 +281,9 @@ class Ledger:
         durable (fsync) before returning; the runner passes sync=False and awaits `flush()`, which makes every
         event written so far durable with one fsync shared by all the coroutines waiting (group commit).
         """
-        event = {"v": VERSION, "ev": ev, "t": round(self._clock(), 3), "attempt": attempt, **fields}
-        line = self._redact(json.dumps(event, ensure_ascii=False, sort_keys=True, default=str)) + "\n"
+        event = {"v": VERSION, "ev": ev, "t": round(self._clock(), 3), "attempt": attempt,
+                 **{k: v if k in _IDS else _scrub(v, self._redact) for k, v in fields.items()}}
+        line = json.dumps(event, ensure_ascii=False, sort_keys=True, default=str) + "\n"
         data = line.encode("utf-8")
         while data:
             n = os.write(self._fd, data)
@@ -277,9 +292,9 @@ class Ledger:
         if sync:
             os.fsync(self._fd)
             self._synced = self._written
-        event = json.loads(line)
-        _feed(self.attempts, event)
-        return event
+        stored: dict[str, Any] = json.loads(line)
+        _feed(self.attempts, stored)
+        return stored
 
     async def flush(self) -> None:
         """Wait until every event written so far is durable (one fsync in a thread serves every waiter)."""

@@ -681,6 +681,14 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # a handler asleep in a fault must not hold up stop()
     request_queue_size = 64
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a run stopped, a download given up) is normal traffic, not a server fault."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Dying(Exception):
     def __init__(self, mode: str):

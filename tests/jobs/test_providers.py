@@ -572,3 +572,15 @@ def test_a_refused_key_quoted_back_is_never_shown(tmp_path: Path, fakes: Any) ->
     assert res.exit_code == 1 and "stopped" in res.stderr
     no_secret_anywhere(root, res, SENTINEL)
 
+
+
+def test_minimax_system_error_inside_a_200_is_an_unknown_create(tmp_path: Path, fakes: Any) -> None:
+    """A 200 answer with an error code MiniMax does not document as 'nothing made' may follow a task: not resent."""
+    _, mm = fakes(FakeBFL(steps=1), FakeMiniMax(steps=1))
+    mm.fault("create", body={"task_id": "", "base_resp": {"status_code": 1033, "status_msg": "system error"}},
+             record=True)
+    root = hailuo_film(tmp_path)
+    res = run(root)
+    assert res.exit_code == 1 and "s01.hailuo: unknown" in res.stderr
+    again = run(root)
+    assert again.exit_code == 1 and mm.create_count == 1  # the task the error hid is not paid for twice

@@ -272,3 +272,57 @@ def test_extend_segments_chain_from_the_last_frame_of_the_segment_before(tmp_pat
     png = base64.b64decode(second.body["image"])
     assert png.startswith(b"\x89PNG")  # the last frame of segment 1, extracted with ffmpeg
     assert (root / "takes/s01/kling/1.mp4").is_file() and (root / "takes/s01/kling/2.mp4").is_file()
+
+
+def test_a_task_left_running_is_collected_never_sent_again(tmp_path: Path, freepik: FakeFreepik) -> None:
+    """Polling that gives up (a refused poll, a provider still busy) leaves the task open: the next run collects it
+    and sends nothing new, even though the job has no take yet."""
+    root = film(tmp_path)
+    freepik.fault("poll", error="auth", times=1)
+    res = run_cli(["run", str(root), "--yes", "--target", "mystic", "--select", "s01"])
+    assert res.exit_code == 1 and "s01.mystic: waiting" in res.stderr
+    freepik.fault("poll", error="auth", times=1)
+    again = run_cli(["run", str(root), "--select", "s01", "--target", "mystic"])  # no --yes: nothing to confirm
+    assert again.exit_code == 1 and freepik.create_count == 1
+    last = run_cli(["run", str(root), "--select", "s01", "--target", "mystic"])
+    assert last.exit_code == 0, last.stderr
+    assert freepik.create_count == 1 and (root / "takes/s01/mystic/1.png").is_file()
+
+
+def test_a_download_that_keeps_failing_is_fetched_by_the_next_run(tmp_path: Path, freepik: FakeFreepik) -> None:
+    root = film(tmp_path)
+    freepik.fault("download", status=503, times=None)
+    res = run_cli(["run", str(root), "--yes", "--target", "mystic", "--select", "s01"])
+    assert res.exit_code == 1 and "download failed" in res.stderr
+    freepik.clear_faults()
+    again = run_cli(["run", str(root), "--target", "mystic", "--select", "s01"])
+    assert again.exit_code == 0, again.stderr
+    assert freepik.create_count == 1 and (root / "takes/s01/mystic/1.png").is_file()
+
+
+def test_resubmit_unknown_after_a_killed_create_sends_it_in_the_same_run(tmp_path: Path,
+                                                                        freepik: FakeFreepik) -> None:
+    root = film(tmp_path)
+    ledger = root / LEDGER
+    ledger.parent.mkdir(parents=True)
+    jobs = run_cli(["run", str(root), "--dry-run", "--target", "mystic", "--select", "s01"])
+    assert jobs.exit_code == 0
+    from compiler.jobs.run import prepare_run
+
+    job = next(j for j in prepare_run(root, targets=["mystic"]).jobs if j["job"] == "s01.mystic")
+    ledger.write_text(json.dumps({"v": 1, "ev": "intent", "t": 1.0, "attempt": "a" * 32, "job": "s01.mystic",
+                                  "shot": "s01", "target": "mystic", "provider": "freepik", "hash": job["hash"],
+                                  "take": 1}) + "\n")  # a run killed while its create was in the air
+    blocked = run_cli(["run", str(root), "--yes", "--target", "mystic", "--select", "s01"])
+    assert blocked.exit_code == 1 and freepik.create_count == 0
+    res = run_cli(["run", str(root), "--yes", "--target", "mystic", "--select", "s01", "--resubmit-unknown"])
+    assert res.exit_code == 0, res.stderr
+    assert freepik.create_count == 1 and (root / "takes/s01/mystic/2.png").is_file()
+
+
+def test_a_retry_after_of_hours_is_not_waited_for(tmp_path: Path, freepik: FakeFreepik) -> None:
+    root = film(tmp_path)
+    freepik.fault("create", error="rate_limit", retry_after=86400, times=None)
+    res = run_cli(["run", str(root), "--yes", "--target", "mystic", "--select", "s01"])
+    assert res.exit_code == 1 and "asks to wait 86400 s" in res.stderr
+    assert freepik.create_count == 0

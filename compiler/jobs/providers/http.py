@@ -82,6 +82,7 @@ class HttpProvider:
         err = dict(self.spec.get("error") or {})
         self.error_path, self.error_ok = err.get("path"), list(err.get("ok") or [])
         self.error_retry, self.error_fatal = list(err.get("retry") or []), list(err.get("fatal") or [])
+        self.error_not_created = list(err.get("not_created") or [])  # refusals documented as making no task
         self.not_created = tuple(int(c) for c in self.spec.get("not_created", ()) or ())
         ext = dict(self.spec.get("external_id") or {})
         self.external_field: str | None = ext.get("field")
@@ -227,6 +228,9 @@ class HttpProvider:
         if code in self.error_retry:
             raise ProviderError(reason, retry_after=retry_after(resp, 10.0) if resp is not None else 10.0,
                                 transient=True)
+        if create and code not in self.error_fatal and code not in self.error_not_created:
+            # an error the provider does not document as "nothing was made" (a system error): the task may exist
+            raise ProviderError(f"{reason}; the task may exist", created=CREATED_UNKNOWN, billed=None)
         raise ProviderError(reason, created=CREATED_NO, fatal=code in self.error_fatal)
 
     # -- poll -----------------------------------------------------------------------------------------------------
@@ -317,8 +321,8 @@ class HttpProvider:
         h = hashlib.sha256()
         size = 0
         try:
-            async with client.stream("GET", url, headers=headers, timeout=timeout("fetch", self.env),
-                                     follow_redirects=True) as resp:
+            resp = await self._follow(client, url, headers)
+            try:
                 if resp.status_code in (401, 403, 404, 410):
                     raise ProviderError(f"the result URL answered {resp.status_code} (expired?)", transient=True,
                                         billed=True, status=resp.status_code)
@@ -337,6 +341,8 @@ class HttpProvider:
                         f.write(chunk)
                     f.flush()
                     os.fsync(f.fileno())
+            finally:
+                await resp.aclose()
         except httpx.HTTPError as e:
             raise ProviderError(f"download interrupted ({type(e).__name__})", transient=True, billed=True) from None
         if expected is not None and expected.isdigit() and int(expected) != size:
@@ -344,6 +350,21 @@ class HttpProvider:
         if size == 0:
             raise ProviderError("the result is empty", transient=True, billed=True)
         return Downloaded(size, h.hexdigest(), ctype)
+
+
+    async def _follow(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> httpx.Response:
+        """GET url, following redirects by hand: the key goes only to the provider's own host, never to a
+        storage host a redirect points at (whatever header the provider uses for it)."""
+        for _ in range(6):
+            req = client.build_request("GET", url, headers=headers, timeout=timeout("fetch", self.env))
+            resp = await client.send(req, stream=True, follow_redirects=False)
+            if not resp.is_redirect or "location" not in resp.headers:
+                return resp
+            await resp.aclose()
+            url = str(resp.url.join(resp.headers["location"]))
+            if headers and not self._own(url):
+                headers = {}
+        raise ProviderError("too many redirects for the result", transient=True, billed=True)
 
 
 def _quote(value: str) -> str:

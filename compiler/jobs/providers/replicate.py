@@ -40,6 +40,10 @@ class ReplicateProvider(HttpProvider):
         if sent is None or not isinstance(sent[1], Mapping) or not isinstance(sent[1].get("input"), Mapping):
             return None
         when, body = sent
+        twins = [a for a, (_, b) in self.sent.items() if a != attempt and isinstance(b, Mapping)
+                 and _same_input(body["input"], b.get("input"))]
+        if twins:  # another create of the same input left in this run: a match could be its prediction
+            return None
         after = dt.datetime.fromtimestamp(when - CLOCK_SKEW, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         model = _model(str(job["url"]))
         url: str | None = self.url(self.base.rstrip("/") + "/v1/predictions?created_after=" + quote(after))
