@@ -35,3 +35,15 @@ def write_atomic(path: Path, data: str | bytes, *, compare: bool = True) -> bool
             pass
         raise
     return True
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user counts as alive): temp files named after a
+    process are swept only when it is gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: someone else's process
+        return True
+    return True

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..fsutil import pid_alive
+
 STATE_FILE = ".filmc/outputs.state"
 TMP_DIR = ".filmc/tmp"
 _VERSION = 1
@@ -133,22 +135,12 @@ def sweep_tmp(out_dir: Path) -> None:
         return
     for name in names:
         pid = name.split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid)):
             continue  # another build is writing into this folder right now
         with contextlib.suppress(OSError):
             os.unlink(folder / name)
     with contextlib.suppress(OSError):
         os.rmdir(folder)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
 
 
 def write_internal(out_dir: Path, rel: str, raw: bytes) -> bool:

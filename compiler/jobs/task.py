@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ..fsutil import pid_alive
 from ..store.ledger import Attempt, Ledger
 from ..store.takes import extension, rel, take_dir
 from .providers.base import CREATED_UNKNOWN, MissingKey, ProviderError, Status, Submitted
@@ -220,7 +221,7 @@ def sweep_parts(root: Path) -> list[Path]:
             pid = int(part.name.split(".part-", 1)[1].split("-", 1)[0])
         except (IndexError, ValueError):
             continue
-        if pid != os.getpid() and _alive(pid):
+        if pid != os.getpid() and pid_alive(pid):
             continue
         try:
             if part.is_file() and not part.is_symlink():
@@ -229,16 +230,6 @@ def sweep_parts(root: Path) -> list[Path]:
         except OSError:
             pass
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _backoff(n: int) -> float:

@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..fsutil import pid_alive
+
 _PART = re.compile(r"^\..+\.filmc-(\d+)-[a-z0-9_]+\.part$")
 _TEMP = re.compile(r"^filmc-(?:render|export)-(\d+)-[a-z0-9_]+$")
 
@@ -30,15 +32,7 @@ def temp_prefix(kind: str) -> str:
 
 def alive(pid: int) -> bool:
     """Whether a process with this pid exists (one of another user counts as alive)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: someone else's process
-        return True
-    return True
+    return pid == os.getpid() or pid_alive(pid)
 
 
 def sweep(output_folder: Path | None = None) -> list[Path]:
