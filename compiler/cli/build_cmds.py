@@ -26,7 +26,7 @@ def _lines_of(prod) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     return prod.sources()
 
 
-@main.command()
+@main.command(short_help="Compile prompts, jobs, the shot list and the edit into build/.")
 @_film_arg()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Build folder (default: build/ beside film.yaml).")
@@ -218,7 +218,7 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
             click.echo(click.style("negative: ", bold=True) + p.negative)
 
 
-@main.command()
+@main.command(short_help="Check the compiled prompts (names, motion, lengths, negatives).")
 @_film_arg()
 @_target_opt
 @format_option
@@ -241,7 +241,7 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allo
         click.echo(f"{film}: {len(plan.prompts)} prompts, no findings")
 
 
-@main.command()
+@main.command(short_help="Snapshot every compiled prompt into prompts.lock.")
 @_film_arg()
 @click.option("-o", "--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")
@@ -259,7 +259,7 @@ def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_pa
     click.echo(f"{'wrote' if changed else 'unchanged'} {path} ({len(plan.prompts)} prompts)")
 
 
-@main.command()
+@main.command(short_help="Show how the compiled prompts differ from prompts.lock.")
 @_film_arg()
 @click.option("--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")

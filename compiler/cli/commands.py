@@ -14,7 +14,7 @@ def _film_arg() -> click.Argument:
     return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
 
 
-@main.command()
+@main.command(short_help="Write a commented starter film.yaml.")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default="Untitled Film", help="The film's title.")
 @click.option("--force", is_flag=True, help="Overwrite an existing film.yaml.")
@@ -34,7 +34,7 @@ def init(directory: Path, title: str, force: bool) -> None:
     click.echo(f"wrote {target}; next: filmc validate {directory}")
 
 
-@main.command()
+@main.command(short_help="Check films and report every problem, located.")
 @click.argument("films", nargs=-1, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit code 1).")
 @load_options
@@ -83,7 +83,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
         ctx.exit(EXIT_INPUT)
 
 
-@main.command()
+@main.command(short_help="Print when each section and shot plays, with its lyrics.")
 @_film_arg()
 @load_options
 @format_option
@@ -111,7 +111,7 @@ def timeline(ctx: click.Context, film: str, allow_outside_paths: bool, fmt: str)
     click.echo(render_timeline(prod), nl=False)
 
 
-@main.command()
+@main.command(short_help="Print the JSON Schema of film.yaml (or of target.yaml).")
 @click.option("--target", "target", is_flag=True, help="Print the schema of target.yaml instead.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
 def schema(target: bool, output: Path | None) -> None:

@@ -151,7 +151,7 @@ def _check_output(prod: Production, out: Path, option: str | None) -> None:
     raise UsageError(f"[{code}] {message} ({hint})")
 
 
-@main.command()
+@main.command(short_help="Detect the song's tempo and first beat; fill in or check song.bpm.")
 @_film_arg()
 @click.option("--write", is_flag=True, help="Also replace a bpm or beat_offset already set that disagrees with "
               "the detection (values not set are always filled in).")
@@ -232,7 +232,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
                    err=True)
 
 
-@main.command()
+@main.command(short_help="Export the edit as an editor timeline (OTIO or FCP7 XML).")
 @_film_arg()
 @click.option("--format", "fmt", type=click.Choice(["otio", "fcp7"]), default="otio", show_default=True,
               help="otio: OpenTimelineIO (DaVinci Resolve); fcp7: Final Cut Pro 7 XML (Premiere).")

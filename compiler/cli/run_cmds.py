@@ -31,7 +31,7 @@ def _quiet(ctx: click.Context) -> bool:
     return bool(state and state.verbosity < 0)
 
 
-@main.command()
+@main.command(short_help="Generate the takes for real: send the jobs, poll, download.")
 @_film_arg()
 @click.option("--target", "-t", "targets", multiple=True, help="Only this target (repeatable; default: the film's).")
 @click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
