@@ -39,6 +39,11 @@ def report(diags: Sequence[Any], sources: dict[str, Sequence[str]] | None, fmt: 
         click.echo(summary(ordered), err=True)
 
 
+def film_arg(f: F) -> F:
+    """FILM: a film.yaml, or the folder holding it (default: film.yaml here)."""
+    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))(f)
+
+
 def load_options(f: F) -> F:
     """The options of every command that loads a film: declared once, so every such command takes them."""
     return click.option("--allow-outside-paths", is_flag=True,

@@ -10,11 +10,7 @@ from typing import Any
 
 import click
 
-from . import EXIT_INPUT, State, format_option, load_options, main, report
-
-
-def _film_arg() -> click.Argument:
-    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
+from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report
 
 
 def _target_opt(f):  # type: ignore[no-untyped-def]
@@ -27,7 +23,7 @@ def _lines_of(prod) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
 
 
 @main.command(short_help="Compile prompts, jobs, the shot list and the edit into build/.")
-@_film_arg()
+@film_arg
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Build folder (default: build/ beside film.yaml).")
 @_target_opt
@@ -170,7 +166,7 @@ def _report_new(warnings: list[Any], lines: dict[str, list[str]], out: Path, fil
 
 
 @main.command()
-@_film_arg()
+@film_arg
 @click.argument("shot")
 @_target_opt
 @format_option
@@ -219,7 +215,7 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
 
 
 @main.command(short_help="Check the compiled prompts (names, motion, lengths, negatives).")
-@_film_arg()
+@film_arg
 @_target_opt
 @format_option
 @load_options
@@ -242,7 +238,7 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allo
 
 
 @main.command(short_help="Snapshot every compiled prompt into prompts.lock.")
-@_film_arg()
+@film_arg
 @click.option("-o", "--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")
 @load_options
@@ -260,7 +256,7 @@ def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_pa
 
 
 @main.command(short_help="Show how the compiled prompts differ from prompts.lock.")
-@_film_arg()
+@film_arg
 @click.option("--lock", "lock_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Lock file (default: prompts.lock beside film.yaml).")
 @click.option("--check", is_flag=True, help="Exit 1 when any prompt differs from the lock (for CI).")

@@ -7,11 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_INPUT, State, format_option, load_options, main, report
-
-
-def _film_arg() -> click.Argument:
-    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
+from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report
 
 
 @main.command(short_help="Write a commented starter film.yaml.")
@@ -84,7 +80,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
 
 
 @main.command(short_help="Print when each section and shot plays, with its lyrics.")
-@_film_arg()
+@film_arg
 @load_options
 @format_option
 @click.pass_context

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
-from . import main
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _film_arg() -> Callable[[_F], _F]:
-    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
+from . import film_arg, load_options, main
 
 
 @main.command(short_help="What the generation jobs will cost, before spending.")
-@_film_arg()
+@film_arg
 @click.option("--target", "-t", "targets", multiple=True, help="Only this target (repeatable; default: the film's targets).")
 @click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
 @click.option("--takes", type=click.IntRange(min=1), default=1, show_default=True,
@@ -28,7 +20,7 @@ def _film_arg() -> Callable[[_F], _F]:
               help="Also give the total in TO, with 1 FROM = X TO (repeatable), e.g. EUR:USD=1.08.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format (json: data on stdout).")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def cost(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | None, takes: int,
          rates: tuple[str, ...], fmt: str, allow_outside_paths: bool) -> None:
@@ -82,7 +74,7 @@ def cost(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
 
 
 @main.command(short_help="What the generations took: counts, keep rate, spend, times.")
-@_film_arg()
+@film_arg
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True,
               help="text, md (the making-of table to publish) or json (data on stdout).")
 @click.pass_context

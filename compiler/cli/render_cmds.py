@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
-from . import EXIT_INPUT, State, load_options, main, report
+from . import EXIT_INPUT, State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
     from ..render.interrupt import Interrupted
     from ..resolve import Production
 
-
-def _film_arg() -> click.Argument:
-    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
 
 
 def _verbosity(ctx: click.Context) -> int:
@@ -49,7 +46,7 @@ def _fail(ctx: click.Context, message: str, log: list[str] | None = None) -> Non
 
 
 @main.command()
-@_film_arg()
+@film_arg
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Output file (default: edit.output.file, else build/film.mp4; build/animatic.mp4 with --animatic).")
 @click.option("--animatic", is_flag=True, help="Slates and first-frame images only (no takes): check pacing for free.")
@@ -152,7 +149,7 @@ def _check_output(prod: Production, out: Path, option: str | None) -> None:
 
 
 @main.command(short_help="Detect the song's tempo and first beat; fill in or check song.bpm.")
-@_film_arg()
+@film_arg
 @click.option("--write", is_flag=True, help="Also replace a bpm or beat_offset already set that disagrees with "
               "the detection (values not set are always filled in).")
 @click.option("--dry-run", is_flag=True, help="Show what would change (a diff of film.yaml); write nothing.")
@@ -233,7 +230,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
 
 
 @main.command(short_help="Export the edit as an editor timeline (OTIO or FCP7 XML).")
-@_film_arg()
+@film_arg
 @click.option("--format", "fmt", type=click.Choice(["otio", "fcp7"]), default="otio", show_default=True,
               help="otio: OpenTimelineIO (DaVinci Resolve); fcp7: Final Cut Pro 7 XML (Premiere).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),

@@ -6,19 +6,13 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from . import EXIT_INPUT, State, main
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _film_arg() -> Callable[[_F], _F]:
-    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
+from . import EXIT_INPUT, State, film_arg, load_options, main
 
 
 def _verbose(ctx: click.Context) -> bool:
@@ -32,7 +26,7 @@ def _quiet(ctx: click.Context) -> bool:
 
 
 @main.command(short_help="Generate the takes for real: send the jobs, poll, download.")
-@_film_arg()
+@film_arg
 @click.option("--target", "-t", "targets", multiple=True, help="Only this target (repeatable; default: the film's).")
 @click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
 @click.option("--takes", type=click.IntRange(1, 20), default=1, show_default=True,
@@ -45,7 +39,7 @@ def _quiet(ctx: click.Context) -> bool:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before spending (for scripts).")
 @click.option("--resubmit-unknown", is_flag=True, help="Send again the creates whose outcome is unknown (check the "
               "provider's dashboard first: each may already have been made and billed).")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | None, takes: int,
         max_cost: float | None, concurrency: int | None, dry_run: bool, yes: bool, resubmit_unknown: bool,

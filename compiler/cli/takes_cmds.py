@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
-from . import main, report
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _film_arg() -> Callable[[_F], _F]:
-    return click.argument("film", default="film.yaml", type=click.Path(dir_okay=True, path_type=str))
+from . import film_arg, load_options, main, report
 
 
 @main.command(short_help="List the takes of each shot: generated, dropped in, selected.")
-@_film_arg()
+@film_arg
 @click.argument("shot", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format (json: data on stdout).")
 @click.option("--check", is_flag=True, help="Run the quality checks on takes the ledger has no result for "
               "(files dropped in, say); nothing is stored.")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 @click.pass_context
 def takes(ctx: click.Context, film: str, shot: str | None, fmt: str, check: bool, allow_outside_paths: bool) -> None:
     """List FILM's takes per shot and target (SHOT: ids, globs like s0* or section:<id>).
@@ -60,13 +52,13 @@ def takes(ctx: click.Context, film: str, shot: str | None, fmt: str, check: bool
 
 
 @main.command(short_help="Choose a shot's take: write it into film.yaml.")
-@_film_arg()
+@film_arg
 @click.argument("shot")
 @click.argument("take", required=False)
 @click.option("--clear", is_flag=True, help="Remove the shot's take: (render shows its first frame or a slate).")
 @click.option("--force", is_flag=True, help="Select a take that failed the quality checks.")
 @click.option("--dry-run", is_flag=True, help="Show the change to film.yaml; write nothing.")
-@click.option("--allow-outside-paths", is_flag=True, help="Allow paths outside the film's folder.")
+@load_options
 def select(film: str, shot: str, take: str | None, clear: bool, force: bool, dry_run: bool,
            allow_outside_paths: bool) -> None:
     """Write TAKE into SHOT's take: in FILM's film.yaml (only that line changes).
