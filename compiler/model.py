@@ -19,6 +19,9 @@ CAMERA_MOVES = (
     "crane-up", "crane-down", "orbit-left", "orbit-right", "handheld",
 )
 CAMERA_SPEEDS = ("slow", "fast")
+PRONOUNS = ("he", "she", "they", "it")
+VIEWS = ("front", "side", "back", "silhouette", "hands", "feet", "partial")
+MODES = ("image-to-video", "still", "text-to-video")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,8 @@ class Character:
     wardrobe: dict[str, str] = field(default_factory=dict)  # a plain text wardrobe is {"default": text}
     refs: tuple[str, ...] = ()
     pointer: str = ""
+    short: str | None = None  # "old keeper": how prompts name the character after the first mention
+    pronoun: str | None = None  # one of PRONOUNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,16 @@ class CastMember:
     action: str | None = None
     expression: str | None = None
     motion: str | None = None
+    view: str | None = None  # one of VIEWS; None is seen from the front
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A continuation of an extended shot: what moves in it and how long it is generated."""
+
+    motion: str | None = None
+    camera: Camera | None = None
+    duration: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +161,15 @@ class Shot:
     duration: float | None = None
     size: str | None = None
     angle: str | None = None
-    camera: Camera | None = None
+    moves: tuple[Camera, ...] = ()  # the camera: one move, or a short sequence ("tracking, then pan-left")
     location: str | None = None
     time: str | None = None
+    palette: str | None = None
+    lighting: str | None = None
     world: str | None = None
     cast: tuple[CastMember, ...] = ()
     subject: str | None = None
+    subject_motion: str | None = None
     background: str | None = None
     background_motion: str | None = None
     mood: tuple[str, ...] = ()
@@ -164,9 +182,21 @@ class Shot:
     reverse: bool = False
     speed: float = 1.0
     extend: bool = False
+    segments: tuple[Segment, ...] = ()  # extend's continuation segments, when listed
+    mode: str = "image-to-video"  # one of MODES
     notes: str | None = None
     pointer: str = ""
     allow_names: bool = False  # prompts may carry a character's name (filmc run sends them)
+
+    @property
+    def camera(self) -> Camera | None:
+        """The first camera move (the one an animatic's still frame follows)."""
+        return self.moves[0] if self.moves else None
+
+    @property
+    def camera_text(self) -> str:
+        """The camera as written: `slow push-in`, `tracking, then pan-left`; empty without one."""
+        return ", then ".join(str(m) for m in self.moves)
 
 
 @dataclass(frozen=True, slots=True)

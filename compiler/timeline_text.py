@@ -21,7 +21,7 @@ def render_timeline(prod: Production) -> str:
                    f"({sec.end - sec.start:.3f} s){world}")
         for sid in sec.shots:
             s = by_id[sid]
-            bits = [x for x in (s.shot.size, s.shot.angle, str(s.shot.camera) if s.shot.camera else None) if x]
+            bits = [x for x in (s.shot.size, s.shot.angle, s.shot.camera_text or None) if x]
             out.append(f"  {s.id:<10} {format_time(s.start)} - {format_time(s.end)}  {s.duration:7.3f} s  "
                        + " ".join(bits))
             for ln in s.lines:

@@ -27,7 +27,7 @@ def _shotlist(prod: Production) -> str:
         sh = s.shot
         w.writerow([
             s.id, s.section.id, format_time(s.start), f"{s.duration:.3f}", sh.size or "", sh.angle or "",
-            str(sh.camera) if sh.camera else "", sh.location or "", " ".join(m.id for m in sh.cast),
+            sh.camera_text, sh.location or "", " ".join(m.id for m in sh.cast),
             "; ".join(m.action for m in sh.cast if m.action) or (sh.subject or ""),
             ", ".join(sh.mood), " / ".join(ln.text for ln in s.lines),
         ])

@@ -230,7 +230,7 @@ def _slate_text(prod: Production, s: ResolvedShot) -> SlateText:
     tag = f" [{s.section.tag}]" if s.section.tag else ""
     meta = (f"#{s.number}/{len(prod.shots)}   {s.section.id}{tag}   "
             f"{format_time(s.start)} - {format_time(s.end)}   ({s.duration:.2f} s)")
-    framing = "  \u00b7  ".join(x for x in (shot.size, shot.angle, str(shot.camera) if shot.camera else None) if x)
+    framing = "  \u00b7  ".join(x for x in (shot.size, shot.angle, shot.camera_text or None) if x)
     body: list[str] = []
     place = " \u2014 ".join(x for x in ((s.location.slug or s.location.id) if s.location else None, shot.time) if x)
     if place:

@@ -6,6 +6,7 @@ reported in the same pass): ill-typed values are skipped here, the schema alread
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ from ..diagnostics import Collector, did_you_mean
 from ..model import (
     CAMERA_MOVES,
     CAMERA_SPEEDS,
+    MODES,
+    PRONOUNS,
+    VIEWS,
     Camera,
     Card,
     CastMember,
@@ -27,6 +31,7 @@ from ..model import (
     Output,
     PromptOverride,
     Section,
+    Segment,
     Shot,
     Song,
     Targets,
@@ -164,8 +169,9 @@ class Builder:
             c = _map(c)
             wr = c.get("wardrobe")
             wardrobe = {"default": wr} if isinstance(wr, str) else {k: v for k, v in _map(wr).items() if isinstance(v, str)}
+            pronoun = c.get("pronoun") if c.get("pronoun") in PRONOUNS else None
             out[cid] = Character(cid, _s(c.get("description")) or "", _s(c.get("name")), wardrobe,
-                                 _texts(c.get("refs")), f"/characters/{cid}")
+                                 _texts(c.get("refs")), f"/characters/{cid}", _s(c.get("short")), pronoun)
         return out
 
     def locations(self, ls: dict[str, Any]) -> dict[str, Location]:
@@ -180,6 +186,18 @@ class Builder:
         names = lambda v: tuple(x for x in _list(v) if isinstance(x, str))  # noqa: E731
         options = {k: v for k, v in _map(t.get("options")).items() if isinstance(v, dict)}
         return Targets(names(t.get("image")), names(t.get("video")), options)
+
+    def moves(self, v: object, ptr: str) -> tuple[Camera, ...]:
+        """A camera move, or a short sequence: `tracking, then pan-left` or a list of moves."""
+        if isinstance(v, list):
+            parts = [(x, f"{ptr}/{i}") for i, x in enumerate(v)]
+        elif isinstance(v, str):
+            pieces = [p.strip() for p in re.split(r",|;|\bthen\b|\band\b", v, flags=re.IGNORECASE)]
+            parts = [(p, ptr) for p in pieces if p]
+        else:
+            return ()
+        out = [self.camera(x, p) for x, p in parts]
+        return tuple(c for c in out if c is not None)
 
     def camera(self, v: object, ptr: str) -> Camera | None:
         if not isinstance(v, str) or not v.strip():
@@ -206,7 +224,8 @@ class Builder:
                     cast.append(CastMember(c))
                 elif isinstance(c, dict) and isinstance(c.get("id"), str):
                     cast.append(CastMember(c["id"], _s(c.get("wardrobe")), _s(c.get("action")),
-                                           _s(c.get("expression")), _s(c.get("motion"))))
+                                           _s(c.get("expression")), _s(c.get("motion")),
+                                           c.get("view") if c.get("view") in VIEWS else None))
             tr = s.get("transition")
             if isinstance(tr, str) and tr in ("cut", "fade", "dissolve"):
                 transition = Transition(into=tr)
@@ -223,12 +242,20 @@ class Builder:
                 elif isinstance(p, dict):
                     prompt[t] = PromptOverride(_s(p.get("image")), _s(p.get("video")), _s(p.get("negative")))
             dur = self.time(s.get("duration"), f"{ptr}/duration")
+            ext = s.get("extend")
+            segments = tuple(
+                Segment(_s(x.get("motion")), self.camera(x.get("camera"), f"{ptr}/extend/{j}/camera"),
+                        self.time(x.get("duration"), f"{ptr}/extend/{j}/duration"))
+                for j, x in enumerate(ext if isinstance(ext, list) else ()) if isinstance(x, dict))
             trim = _map(s.get("trim"))
             out.append(Shot(
                 id=s["id"], section=s["section"], index=i, duration=dur,
                 size=_s(s.get("size")), angle=_s(s.get("angle")),
-                camera=self.camera(s.get("camera"), f"{ptr}/camera"),
+                moves=self.moves(s.get("camera"), f"{ptr}/camera"),
                 location=_s(s.get("location")), time=_s(s.get("time")), world=_s(s.get("world")),
+                palette=_s(s.get("palette")), lighting=_s(s.get("lighting")),
+                subject_motion=_s(s.get("subject_motion")),
+                mode=s.get("mode") if s.get("mode") in MODES else "image-to-video",
                 cast=tuple(cast), subject=_s(s.get("subject")), background=_s(s.get("background")),
                 background_motion=_s(s.get("background_motion")),
                 mood=_texts(s.get("mood")), details=_texts(s.get("details")), transition=transition,
@@ -236,7 +263,7 @@ class Builder:
                 prompt=prompt, take=_s(s.get("take")),
                 trim_in=self.time(trim.get("in"), f"{ptr}/trim/in", 0.0) or 0.0,
                 reverse=s.get("reverse") is True, speed=_num(s.get("speed"), 1.0) or 1.0,
-                extend=s.get("extend") is True, notes=_s(s.get("notes")), pointer=ptr,
+                extend=ext is True or bool(segments), segments=segments, notes=_s(s.get("notes")), pointer=ptr,
                 allow_names=s.get("allow_names") is True,
             ))
         return tuple(out)
