@@ -92,10 +92,13 @@ def select_shots(prod: Production, select: str | Iterable[str] | None) -> tuple[
 @cache
 def target_digest(folder: Path) -> str:
     """A hash of every file of a target folder: a template change changes every job's hash."""
+    from .sandbox import COMMON, common_folder
+
     h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    for root, prefix in ((folder, ""), (common_folder(), COMMON + "/")):
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update((prefix + p.relative_to(root).as_posix()).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

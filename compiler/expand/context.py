@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..model import Camera
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
-from .vocab import ANGLE_WORDS, CAMERA_WORDS, SIZE_WORDS, SPEED_WORDS
+from . import grammar as gr
+from . import prose
+from .vocab import ANGLE_WORDS, SIZE_WORDS
 
 
 def short_description(text: str) -> str:
@@ -56,58 +59,122 @@ def typed_duration(value: float | None, kind: str | None) -> Any:
     return n
 
 
-def camera(target: TargetDef, rs: ResolvedShot) -> dict[str, Any] | None:
-    cam = rs.shot.camera
+def camera(target: TargetDef, cam: Camera | None) -> dict[str, Any] | None:
     if cam is None:
         return None
     phrases = target.capabilities.get("camera") or {}
     phrase = phrases.get(cam.move) if phrases else None
-    sentence = CAMERA_WORDS[cam.move]
-    if cam.speed and cam.move not in ("static", "handheld"):
-        verb_at = sentence.find(" ", len("the camera "))
-        sentence = sentence[:verb_at] + " " + SPEED_WORDS[cam.speed] + sentence[verb_at:] if verb_at > 0 else sentence
     return {
         "move": cam.move, "speed": cam.speed, "text": str(cam), "phrase": phrase,
         "expressible": cam.move in phrases and phrases.get(cam.move) is not None if phrases else True,
-        "sentence": sentence,
+        "sentence": prose.camera_clause(cam),
     }
 
 
+def _time(rs: ResolvedShot) -> str | None:
+    """The shot's time of day; else the one its location's slug ends with ('INT. KITCHEN - NIGHT' -> 'night')."""
+    if rs.shot.time:
+        return rs.shot.time
+    slug = rs.location.slug if rs.location else None
+    if slug and " - " in slug:
+        tail = slug.rsplit(" - ", 1)[1].strip()
+        if tail and tail.upper() == tail and len(tail) < 30:
+            return tail.lower()
+    return None
+
+
+def look(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
+    """The look cascade: the film's style always, a world's style added; palette and lighting shot > world > film."""
+    concept, world, shot = prod.film.concept, rs.world, rs.shot
+    style = list(dict.fromkeys([*concept.style, *(world.style if world else ())]))
+    return {
+        "style": style,
+        "palette": shot.palette or (world.palette if world and world.palette else concept.palette),
+        "lighting": shot.lighting or (world.lighting if world and world.lighting else concept.lighting),
+        "avoid": list(dict.fromkeys(concept.avoid + (world.avoid if world else ()))),
+    }
+
+
+def _shot_text(rs: ResolvedShot, lk: dict[str, Any], time: str | None) -> str:
+    """Everything the shot itself asks to be seen (for avoid terms that would contradict it)."""
+    sh = rs.shot
+    bits = [sh.subject, sh.subject_motion, sh.background, sh.background_motion, time, sh.palette, sh.lighting,
+            rs.location.description if rs.location else None, *sh.mood, *sh.details,
+            *(x for m in sh.cast for x in (m.action, m.motion))]
+    if rs.world and rs.world.lighting and not sh.lighting:
+        bits.append(rs.world.lighting)
+    return " ".join(b for b in bits if b)
+
+
 def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
-    film = prod.film
     shot = rs.shot
-    world = rs.world
-    concept = film.concept
     size = SIZE_WORDS.get(shot.size or "", None)
     angle = ANGLE_WORDS.get(shot.angle or "", None)
-    framing = " ".join(x for x in (angle, size) if x)  # "high-angle medium-wide shot"
+    lk = look(prod, rs)
+    time = _time(rs)
+    persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
     cast = []
-    for f in rs.cast:
+    for f, person in zip(rs.cast, persons):
         c = f.character
         text = c.description + (f", wearing {f.wardrobe}" if f.wardrobe else "")
         cast.append({
             "id": c.id, "description": c.description, "wardrobe": f.wardrobe, "action": f.member.action,
-            "expression": f.member.expression, "motion": f.member.motion, "text": text,
-            "short": short_description(c.description),
+            "expression": f.member.expression, "motion": f.member.motion, "view": f.member.view or "front",
+            "text": text, "short": short_description(c.description), **prose.as_dict(person),
         })
+    hands = any(p.seen.view in ("front", "side", "hands", "partial") for p in persons)
+    avoid = prose.avoid_terms(lk["avoid"], _shot_text(rs, lk, time), people_in_frame=bool(persons),
+                              hands_in_view=hands)
+    subject = prose.describe_subject(shot.subject)
     loc = rs.location
+    looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))
+    subjects = [p.intro for p in persons] + ([subject] if subject and not persons else [])
+    lines = prose.cast_sentences(persons)
+    if subject and persons:
+        lines.append(gr.sentence(f"the frame also holds {subject}"))
+    motion = prose.motion_sentences(persons)
+    if shot.subject_motion:
+        motion.extend(gr.sentence(x) for x in gr.sentences(shot.subject_motion))
+    if shot.background_motion:
+        motion.extend(gr.sentence(x) for x in gr.sentences(shot.background_motion))
+    image = {
+        "framing": prose.framing(shot.size, shot.angle),
+        "subjects": subjects,
+        "lines": lines,
+        "setting": gr.sentence(f"the setting is {loc.description}") if loc else "",
+        "time": gr.sentence(f"it is {time}") if time else "",
+        "background": gr.sentence(f"the background shows {shot.background}") if shot.background else "",
+        "style": looks.get("style", ""), "palette": looks.get("palette", ""), "lighting": looks.get("lighting", ""),
+        "mood": looks.get("mood", ""),
+        "details": [gr.sentence(d) for d in shot.details],
+        "positive": prose.positive_terms(avoid, people_in_frame=bool(persons)),
+    }
+    segments = [{"motion": seg.motion, "camera": camera(target, seg.camera),
+                 "camera_sentence": prose.camera_sentence((seg.camera,)) if seg.camera else "",
+                 "duration": seg.duration} for seg in shot.segments]
     return {
         "id": shot.id, "number": rs.number, "section": rs.section.id, "tag": rs.section.tag,
         "start": round(rs.start, 3), "end": round(rs.end, 3), "duration": round(rs.duration, 3),
-        "size": shot.size, "size_words": size, "angle": shot.angle, "angle_words": angle, "framing": framing,
-        "camera": camera(target, rs),
+        "size": shot.size, "size_words": size, "angle": shot.angle, "angle_words": angle,
+        "framing": " ".join(x for x in (angle, size) if x),  # "high-angle medium-wide shot"
+        "mode": shot.mode,
+        "camera": camera(target, shot.camera),
+        "moves": [camera(target, m) for m in shot.moves],
+        "camera_sentence": prose.camera_sentence(shot.moves),
         "location": {"id": loc.id, "slug": loc.slug, "description": loc.description} if loc else None,
-        "time": shot.time,
-        "world": world.id if world else None,
-        "style": list(world.style if world and world.style else concept.style),
-        "palette": (world.palette if world and world.palette else concept.palette),
-        "lighting": (world.lighting if world and world.lighting else concept.lighting),
-        "avoid": list(dict.fromkeys(concept.avoid + (world.avoid if world else ()))),
+        "time": time,
+        "world": rs.world.id if rs.world else None,
+        "style": lk["style"], "palette": lk["palette"], "lighting": lk["lighting"],
+        "avoid": avoid,
         "cast": cast,
-        "subject": shot.subject, "background": shot.background, "background_motion": shot.background_motion,
+        "subject": subject, "subject_motion": shot.subject_motion,
+        "background": shot.background, "background_motion": shot.background_motion,
         "mood": list(shot.mood), "details": list(shot.details),
         "lyrics": [ln.text for ln in rs.lines],
         "transition": {"in": shot.transition.into, "out": shot.transition.out, "duration": shot.transition.duration},
+        "image": image,
+        "video": {"motion": motion, "camera": prose.camera_sentence(shot.moves)},
+        "segments": segments,
     }
 
 

@@ -113,6 +113,16 @@ def _budget_loop(iterable: Iterable[Any]) -> Iterator[Any]:
         yield item
 
 
+COMMON = "_common"
+
+
+def common_folder() -> Path:
+    """targets/_common: the building blocks of every built-in dialect (`{% import "_common/prose.j2" as p %}`)."""
+    from ..resources import data_dir
+
+    return (data_dir("targets") / COMMON).resolve()
+
+
 class FolderLoader(BaseLoader):
     """Loads templates from one target folder only; names with '..', absolute paths and links leading out are
     refused (OutsideFolder, so the message says why)."""
@@ -121,8 +131,11 @@ class FolderLoader(BaseLoader):
         self.root = root.resolve()
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
-        path = (self.root / template).resolve()
-        if template.startswith("/") or ".." in Path(template).parts or not path.is_relative_to(self.root):
+        root = self.root
+        if template.startswith(COMMON + "/"):  # the shared prose layer every target may import
+            root = common_folder()
+        path = (root / template.removeprefix(COMMON + "/") if root != self.root else self.root / template).resolve()
+        if template.startswith("/") or ".." in Path(template).parts or not path.is_relative_to(root):
             raise OutsideFolder(template)
         if not path.is_file():
             raise TemplateNotFound(template)

@@ -55,16 +55,16 @@ POSITIVE = {
     "overexposed": "balanced exposure",
     "crowds": "an uncrowded scene",
     "crowd": "an uncrowded scene",
-    "modern cars": "no vehicles of the present day in view",
+    "modern cars": "no vehicles of the present day",
     "smiling": "a serious expression",
     "lettering": "clean surfaces without lettering",
     "extra people": "only the people described",
     "distorted hands": "natural, well-formed hands",
-    "smartphones": "period-appropriate objects only",
-    "phones": "period-appropriate objects only",
+    "smartphones": "only period-appropriate objects",
+    "phones": "only period-appropriate objects",
     "rain": "dry weather",
     "storm": "calm weather",
-    "electric light": "natural and flame light only",
+    "electric light": "only natural and flame light",
 }
 
 

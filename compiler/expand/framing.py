@@ -1,0 +1,178 @@
+"""What a shot can show of a character: the parts of the canonical description and wardrobe in view.
+
+The description is split into its phrases (at `;` and top-level commas) and each phrase is sorted by the body
+part it talks about. A shot size and a view decide which parts are in view; every phrase that is kept is kept
+word for word, and where the whole figure is in view the whole description is kept verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Shot sizes by how much of a person they show.
+FULL_FIGURE = ("EWS", "WS")
+WHOLE = ("MWS", "MS", "OTS", "POV")  # the description verbatim
+CHEST_UP = ("MCU",)
+FACE = ("CU",)
+DETAIL = ("ECU", "INSERT")
+
+_PARTS = {  # looked up in this order: "large scarred hands" are hands, "a scar through her eyebrow" a face
+    "face": ("eye", "eyes", "eyebrow", "eyebrows", "brow", "brows", "nose", "mouth", "lips", "lip", "smile", "grin",
+             "teeth", "jaw", "jawline", "cheek", "cheeks", "cheekbones", "chin", "beard", "moustache", "mustache",
+             "stubble", "freckles", "freckled", "face", "forehead", "ear", "ears", "earring", "earrings",
+             "complexion", "wrinkles", "wrinkled", "glasses", "spectacles", "makeup", "lipstick", "dimples",
+             "dimple", "gaze", "lashes", "eyelashes", "piercing", "nostrils"),
+    "hair": ("hair", "haired", "braid", "braids", "braided", "bun", "ponytail", "curls", "curly", "bald", "balding",
+             "dreadlocks", "locs", "fringe", "bangs", "afro", "mane", "buzz", "crew-cut", "shaved", "plait",
+             "plaits", "fur", "whiskers"),
+    "hands": ("hand", "hands", "finger", "fingers", "nails", "knuckles", "wrist", "wrists", "forearm", "forearms",
+              "palm", "palms", "ring", "rings", "bracelet", "paws", "paw", "claws"),
+    "feet": ("feet", "foot", "toes", "boots", "boot", "shoes", "shoe", "sandals", "barefoot", "ankles", "ankle",
+             "socks", "trainers", "sneakers", "heels", "slippers", "clogs"),
+    "legs": ("legs", "leg", "thighs", "knees", "gait", "stride", "walk", "trousers", "jeans", "skirt", "pants",
+             "shorts", "leggings", "tights", "overalls", "hips"),
+    "skin": ("skin", "skinned", "tanned", "pale", "sunburnt", "sunburned", "weathered"),
+}
+# Head and neck wear seen in a close-up.
+_NECK_UP = ("hat", "cap", "scarf", "collar", "collarless", "hood", "hooded", "hoodie", "necklace", "pendant",
+            "glasses", "spectacles", "headscarf", "helmet", "torch", "headband", "beanie", "veil", "earring",
+            "earrings", "sweater", "shirt", "jacket", "coat", "blouse", "dress", "jumper", "cardigan", "t-shirt",
+            "tee", "vest", "uniform", "robe", "cloak", "tie", "bandana", "turban", "crown")
+
+VIEW_WORDS = {
+    "side": "seen in profile", "back": "seen from behind", "silhouette": "in silhouette",
+    "partial": "partly in frame at the edge", "hands": "", "feet": "", "front": "",
+}
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text)}
+
+
+_ORDER = ("hands", "feet", "face", "hair", "legs", "skin")
+
+
+def part_of(phrase: str) -> str:
+    """Which part of a body a phrase talks about: face, hair, hands, feet, legs, skin, or body (build, the rest)."""
+    words = _words(phrase)
+    for part in _ORDER:
+        keys = _PARTS[part]
+        if words & set(keys):
+            return part
+    return "body"
+
+
+def split_top(text: str, seps: str = ",;") -> list[str]:
+    """Split at separators outside parentheses."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch in seps and depth <= 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [p.strip() for p in out if p.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What is in view of one character in one shot."""
+
+    description: str  # the verbatim description, or the verbatim phrases in view joined by ", "
+    whole: bool  # the whole description, verbatim
+    wardrobe: str | None
+    face: bool  # face and expression in view
+    view: str  # front, side, back, silhouette, hands, feet, partial
+    view_words: str  # "seen from behind", ""
+    detail: bool  # only a detail (hands, feet, face) is in view
+
+
+def _adjectives_joined(parts: list[str]) -> list[str]:
+    """Commas between adjectives do not end a phrase: 'a slow', 'careful', 'rolling gait' is one phrase."""
+    from .grammar import lemmas
+
+    out: list[str] = []
+    for p in parts:
+        last = out[-1].split()[-1].lower() if out and out[-1].split() else ""
+        if last and len(p.split()) <= 3 and lemmas(last, "ADJ") and not lemmas(last, "NOUN"):
+            out[-1] += ", " + p
+        else:
+            out.append(p)
+    return out
+
+
+def _phrases(description: str) -> list[tuple[str, str]]:
+    """(phrase, part) for every phrase; the first phrase (who: 'a tall man in his sixties') is 'identity'."""
+    out: list[tuple[str, str]] = []
+    for gi, g in enumerate(x.strip() for x in description.split(";") if x.strip()):
+        parts = _adjectives_joined(split_top(g, ","))
+        if gi == 0:
+            head = parts.pop(0)
+            while parts and len(head.split()) <= 2:  # "a tall, lean man": adjectives joined by a comma
+                head += ", " + parts.pop(0)
+            out.append((head, "identity"))
+        out.extend((ph, part_of(ph)) for ph in parts)
+    return out
+
+
+def seen(description: str, wardrobe: str | None, size: str | None, view: str | None) -> Seen:
+    view = view or "front"
+    phrases = _phrases(description)
+    size = size or "MS"
+    keep: set[str]
+    face = True
+    detail = False
+    if view == "silhouette":
+        keep, face = {"identity", "body", "legs"}, False
+    elif view == "back":
+        keep, face = {"identity", "hair", "body", "legs", "feet", "skin", "hands"}, False
+    elif view == "hands":
+        keep, face, detail = {"hands", "skin"}, False, True
+    elif view == "feet":
+        keep, face, detail = {"feet", "skin"}, False, True
+    elif view == "partial":
+        keep, face = {"identity", "body", "hands"}, False
+    elif size in FULL_FIGURE:
+        keep = {"identity", "hair", "body", "legs", "feet", "skin"}
+        face = size != "EWS"
+    elif size in CHEST_UP:
+        keep = {"identity", "face", "hair", "skin", "body", "hands"}
+    elif size in FACE:
+        keep = {"identity", "face", "hair", "skin"}
+    elif size in DETAIL:
+        keep, detail = ({"hands", "skin"}, True) if size == "INSERT" else ({"face", "skin"}, True)
+        face = size == "ECU"
+    else:
+        keep = set()  # every part: the description verbatim
+    whole = not keep or all(part in keep for _, part in phrases)
+    if whole:
+        text = " ".join(description.split())
+    else:
+        kept = [ph for ph, part in phrases if part in keep]
+        text = ", ".join(kept)
+    return Seen(text, whole, _wardrobe(wardrobe, size, view), face, view, VIEW_WORDS.get(view, ""), detail)
+
+
+def _wardrobe(wardrobe: str | None, size: str, view: str) -> str | None:
+    if not wardrobe:
+        return None
+    if view == "silhouette":
+        return None
+    items = split_top(wardrobe, ",;")
+    if view == "hands":
+        keep = [i for i in items if part_of(i) == "hands"]
+    elif view == "feet":
+        keep = [i for i in items if part_of(i) in ("feet", "legs")]
+    elif size in DETAIL:
+        keep = [i for i in items if part_of(i) == "hands"] if size == "INSERT" else []
+    elif size in FACE:
+        keep = [i for i in items if _words(i) & set(_NECK_UP) and part_of(i) not in ("feet", "legs")]
+    elif size in CHEST_UP:
+        keep = [i for i in items if part_of(i) not in ("feet", "legs")]
+    else:
+        return " ".join(wardrobe.split())
+    return ", ".join(keep) or None

@@ -1,0 +1,257 @@
+"""The shared prose layer: a shot's facts as grammatical sentences and phrases that every target's template
+arranges in its own dialect (targets/_common/prose.j2 holds the shared arrangements).
+
+Rules (docs/prompts.md): characters are introduced by what the shot can show of their canonical description
+(verbatim), then named by a definite short reference ("the keeper") or their pronoun; two characters in frame
+with the same pronoun are always named by their short references; a video prompt names a character before any
+pronoun; actions and motions are inflected to fit the sentence they are in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Camera, CastMember, Character
+from . import grammar as g
+from .framing import Seen, seen
+from .vocab import ANGLE_WORDS, CAMERA_WORDS, SIZE_WORDS, SPEED_WORDS, positive
+
+# Sizes whose subject is a detail: the shot "shows" it rather than framing a person.
+_INDEFINITE = ("a", "an")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One character in one shot, in words."""
+
+    id: str
+    ref: str  # "the old keeper"
+    pronoun: str | None  # usable pronoun (None when another character in frame shares it, or none is set)
+    seen: Seen
+    intro: str  # the noun phrase that introduces the character in an image prompt
+    action: g.Phrase | None
+    expression: str | None
+    motion: str | None
+
+    @property
+    def subject(self) -> str:
+        return self.pronoun or self.ref
+
+    @property
+    def plural(self) -> bool:
+        return self.pronoun == "they"
+
+    @property
+    def possessive(self) -> str:
+        return g.PRONOUN_FORMS[self.pronoun][2] if self.pronoun else self.ref + "'s"
+
+
+def _indefinite(ref: str) -> str:
+    body = g.strip_article(ref)
+    return ("an " if body[:1].lower() in "aeiou" else "a ") + body
+
+
+def people(cast: list[tuple[Character, CastMember, str | None]], size: str | None) -> list[Person]:
+    """The cast of a shot as Persons: references made unique, pronouns kept only where unambiguous."""
+    refs: list[str] = []
+    for ch, _m, _w in cast:
+        ref = g.definite(ch.short) if ch.short else g.derive_short(ch.description)
+        if ref in refs:
+            ref = "the other " + g.strip_article(ref)
+        refs.append(ref)
+    pronouns = [ch.pronoun for ch, _m, _w in cast]
+    out = []
+    for (ch, m, wardrobe), ref in zip(cast, refs):
+        pron = ch.pronoun if ch.pronoun and pronouns.count(ch.pronoun) == 1 else None
+        sn = seen(ch.description, wardrobe, size, m.view)
+        out.append(Person(ch.id, ref, pron, sn, _intro(sn, ref), g.parse(m.action) if m.action else None,
+                          m.expression if sn.face else None, m.motion))
+    return out
+
+
+def _intro(sn: Seen, ref: str) -> str:
+    """How an image prompt first names the character: what is in view, verbatim."""
+    if sn.view in ("hands", "feet") or (sn.detail and sn.view == "front"):
+        part = {"hands": "hands", "feet": "feet"}.get(sn.view, "hands" if not sn.face else "face")
+        whose = f"the {part} of {_indefinite(ref)}"
+        return f"{whose}: {sn.description}" if sn.description else whose
+    text = sn.description or _indefinite(ref)
+    if sn.view == "silhouette":
+        text = f"the silhouette of {text}"
+    elif sn.view_words:
+        text = f"{text}, {sn.view_words}"
+    return text
+
+
+def framing(size: str | None, angle: str | None) -> str:
+    """'an eye-level medium shot'; '' without size or angle."""
+    words = " ".join(x for x in (ANGLE_WORDS.get(angle or ""), SIZE_WORDS.get(size or "")) if x)
+    if not words:
+        return ""
+    if not SIZE_WORDS.get(size or ""):
+        words += " shot"
+    return ("an " if words[0].lower() in "aeiou" else "a ") + words
+
+
+def person_lines(p: Person) -> dict[str, str]:
+    """After the introduction: what the character does (`doing`), wears and shows on the face, as sentences;
+    `predicate` is the doing for a sentence whose subject is the introduction itself ('A tall man ... sits')."""
+    subj = p.subject
+    plural = p.plural and subj == p.pronoun
+    out = {"doing": "", "predicate": "", "wears": "", "expression": ""}
+    a = p.action
+    if a:
+        if a.kind == "unknown":
+            pred = a.text if a.text.lower().startswith("with ") else f"with {a.text}"
+            out["doing"] = g.sentence(f"{subj} appears {pred}")
+            out["predicate"] = f"appears {pred}"
+        elif a.kind == "clause":
+            out["doing"] = g.sentence(g.fix_subject(a.text, p.pronoun, subj, plural=plural))
+        else:
+            out["doing"] = g.sentence(f"{subj} {g.predicate(a, plural=plural)}")
+            out["predicate"] = g.predicate(a)
+    if p.seen.wardrobe and not p.seen.detail:
+        out["wears"] = g.sentence(f"{subj} {'wear' if plural else 'wears'} {p.seen.wardrobe}")
+    if p.expression:
+        out["expression"] = g.sentence(f"{p.possessive} expression is {p.expression}")
+    return out
+
+
+def cast_sentences(persons: list[Person]) -> list[str]:
+    """Everything after a sentence that introduced the first character: its lines, then each other character
+    introduced in a sentence of its own ('With him is a woman ...') and its lines."""
+    out: list[str] = []
+    for i, p in enumerate(persons):
+        if i == 1:
+            first = persons[0]
+            whom = g.PRONOUN_FORMS[first.pronoun][1] if first.pronoun else first.ref
+            out.append(g.sentence(f"with {whom} is {p.intro}"))
+        elif i > 1:
+            out.append(g.sentence(f"also in the frame is {p.intro}"))
+        out.extend(x for k, x in person_lines(p).items() if x and k != "predicate")
+    return out
+
+
+def motion_sentences(persons: list[Person], *, mentioned: set[str] | None = None) -> list[str]:
+    """Each character's motion, its subject named on first mention; an action carried on where none is given."""
+    seen_ids = set(mentioned or ())
+    out = []
+    for p in persons:
+        subj = p.subject if p.id in seen_ids else p.ref
+        plural = p.plural and subj == p.pronoun
+        if p.motion:
+            parts = g.sentences(p.motion)
+            pron = p.pronoun or _written_pronoun(p.motion)
+            first = g.fix_subject(parts[0], pron, subj, plural=plural) if p.id not in seen_ids else parts[0]
+            out.append(g.sentence(first))
+            out.extend(g.sentence(s) for s in parts[1:])
+        elif p.action and p.action.kind not in ("unknown", "clause"):
+            out.append(g.sentence(f"{subj} {g.continuing(p.action, plural=plural)}"))
+        else:
+            continue
+        seen_ids.add(p.id)
+    return out
+
+
+def _written_pronoun(text: str) -> str | None:
+    """The pronoun a motion is written with ('his jaw tightens and he looks away' -> 'he')."""
+    import re
+
+    for w in re.findall(r"[A-Za-z]+", text.lower()):
+        for pron, forms in g.PRONOUN_FORMS.items():
+            if pron != "it" and w in (forms[0], forms[2]) and not (w == "her" and pron != "she"):
+                return pron
+    return None
+
+
+def camera_clause(cam: Camera) -> str:
+    """'the camera slowly pushes in'."""
+    sentence = CAMERA_WORDS[cam.move]
+    if cam.speed and cam.move not in ("static", "handheld"):
+        verb_at = sentence.find(" ", len("the camera "))
+        if verb_at > 0:
+            sentence = sentence[:verb_at] + " " + SPEED_WORDS[cam.speed] + sentence[verb_at:]
+    return sentence
+
+
+def camera_sentence(moves: tuple[Camera, ...]) -> str:
+    """'The camera tracks the subject, then pans left.'"""
+    if not moves:
+        return ""
+    clauses = [camera_clause(m) for m in moves]
+    rest = [c[len("the camera "):] if c.startswith("the camera ") else c for c in clauses[1:]]
+    return g.sentence(", then ".join([clauses[0], *rest]))
+
+
+def look_sentences(style: list[str], palette: str | None, lighting: str | None, mood: list[str]) -> dict[str, str]:
+    out = {}
+    if style:
+        out["style"] = g.sentence("the look is " + ", ".join(style))
+    if palette:
+        out["palette"] = g.sentence("the palette is " + palette)
+    if lighting:
+        out["lighting"] = g.sentence("the lighting is " + lighting)
+    if mood:
+        items = [m.strip() for m in mood if m.strip()]
+        joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        out["mood"] = g.sentence("the mood is " + joined)
+    return out
+
+
+def _lemma_set(text: str) -> set[str]:
+    import re
+
+    out = set()
+    for w in re.findall(r"[A-Za-z]+", text.lower()):
+        out.add(w)
+        out.update(g.lemmas(w))
+    return out
+
+
+def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hands_in_view: bool) -> list[str]:
+    """The avoid list for one shot: terms the shot itself asks for are dropped ('flicker' in a shot whose light
+    flickers, 'rain' in a rainy shot), so a negative never contradicts the shot."""
+    mine = _lemma_set(shot_text)
+    out = []
+    for term in avoid:
+        words = _lemma_set(term) - {"a", "an", "the", "of", "and", "extra", "modern", "bad", "distorted"}
+        if words and words <= mine:
+            continue
+        if not people_in_frame and term.lower() in ("distorted hands", "deformed hands", "bad hands", "extra fingers",
+                                                    "distorted faces", "distorted face", "extra limbs"):
+            continue
+        if not hands_in_view and "hand" in term.lower():
+            continue
+        out.append(term)
+    return out
+
+
+def positive_terms(avoid: list[str], *, people_in_frame: bool) -> list[str]:
+    """What to ask for instead of the avoid terms, for targets without negative prompts."""
+    out: list[str] = []
+    for term in avoid:
+        if term.lower() in ("extra people", "crowds", "crowd") and not people_in_frame:
+            p = "no people in view"
+        else:
+            p = positive(term) or ""
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
+def describe_subject(subject: str | None) -> str | None:
+    return " ".join(subject.split()).rstrip(". ") if subject else None
+
+
+def size_words(size: str | None) -> str | None:
+    return SIZE_WORDS.get(size or "")
+
+
+def as_dict(p: Person) -> dict[str, Any]:
+    return {"ref": p.ref, "pronoun": p.pronoun, "subject": p.subject, "possessive": p.possessive,
+            "intro": p.intro, "seen": {"description": p.seen.description, "whole": p.seen.whole,
+                                       "wardrobe": p.seen.wardrobe, "face": p.seen.face, "view": p.seen.view,
+                                       "view_words": p.seen.view_words, "detail": p.seen.detail},
+            "participle": g.participle(p.action) if p.action else None, "lines": person_lines(p),
+            "action_kind": p.action.kind if p.action else None}
