@@ -27,6 +27,20 @@ class TargetDef:
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def dialect(self) -> str:
+        """The prompt dialect: targets compile the same text for a shot only when they share one."""
+        return str(self.raw.get("dialect") or self.name)
+
+    @property
+    def budget(self) -> tuple[str, int] | None:
+        """("words", 120) or ("tokens", 75): how much of a prompt the model reads well."""
+        b = self.capabilities.get("prompt_budget") or {}
+        for unit in ("words", "tokens"):
+            if isinstance(b.get(unit), int):
+                return unit, b[unit]
+        return None
+
+    @property
     def durations(self) -> tuple[float, ...]:
         return tuple(float(d) for d in self.capabilities.get("durations") or ())
 
