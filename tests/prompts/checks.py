@@ -47,6 +47,7 @@ PREPOSITIONS = frozenset(
     "of in on at with by from into onto over under through across behind beside around toward towards "
     "against along past for between among beneath above below near off inside outside upon within "
     "without like as".split())
+SUBJECT_PRONOUNS = frozenset("they we you i".split())
 AUXILIARIES = frozenset(
     "is are was were be been being am has have had does do did can could will would may might must "
     "shall should isn't aren't wasn't weren't doesn't don't didn't can't won't".split())
@@ -149,7 +150,10 @@ def _is_verb(words: list[str], i: int) -> bool:
         return False  # "shot of", "swells of": a noun
     if tags & {"VBZ", "VBD", "VBG", "VBN"} and w not in _lemmas(w).get("VERB", ()):
         return True  # an inflected form: "stands", "hunched", "polishing", "stood"
-    return i == 0  # a bare verb leads an imperative ("Push in slowly.")
+    if i == 0:
+        return True  # a bare verb leads an imperative ("Push in slowly.")
+    # a bare verb after a plural subject: "hands press", "feet sink", "they walk"
+    return prev in SUBJECT_PRONOUNS or (prev is not None and prev not in _lemmas(prev).get("NOUN", (prev,)))
 
 
 def sentences_without_verb(text: str) -> list[str]:
@@ -159,7 +163,8 @@ def sentences_without_verb(text: str) -> list[str]:
     Midjourney and ComfyUI prompts are phrase lists. A word right after a determiner or a
     preposition, or a noun before "of" ("a wide shot of"), is read as a noun ("the rock", "with
     cropped hair"); elsewhere a bare verb
-    counts only at the start of a sentence, an inflected form anywhere.
+    counts at the start of a sentence (an imperative) or after a plural noun or "they"
+    ("hands press", "feet sink"), an inflected form anywhere.
     Blind spots: a plural noun that is also a verb's -s form ("Grey swells.") or a participle
     used as an adjective ("Bleached bone white.") passes as a verb; "Lighting: dim." passes
     here (label_fragments reports it).
