@@ -17,8 +17,6 @@ from typing import Any
 
 import yaml
 
-TARGETS_DIR = Path(__file__).resolve().parents[2] / "targets"
-
 # Targets whose prompts are prose (sentences); midjourney and comfyui take phrase lists.
 PROSE_TARGETS = frozenset({"mystic", "flux", "kling", "runway", "hailuo", "luma"})
 VIDEO_TARGETS = frozenset({"kling", "runway", "hailuo", "luma"})
@@ -288,7 +286,12 @@ def shared_pronoun(text: str, pronouns: Mapping[str, str]) -> list[str]:
 # --- targets ---------------------------------------------------------------------------------
 
 @cache
-def target_meta(name: str, targets_dir: Path = TARGETS_DIR) -> dict[str, Any]:
+def target_meta(name: str, targets_dir: Path | None = None) -> dict[str, Any]:
+    """A target's target.yaml (the built-in ones by default); {} when there is none."""
+    if targets_dir is None:
+        from compiler.resources import data_dir
+
+        targets_dir = data_dir("targets")
     path = targets_dir / name / "target.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -206,3 +207,26 @@ def test_prose_part_strips_commands_and_parameters() -> None:
 def test_target_meta_reads_target_yaml() -> None:
     assert checks.target_meta("kling")["kind"] == "video"
     assert checks.target_meta("no-such-target") == {}
+
+
+def _cast(shot: dict) -> list[dict]:
+    return [{"id": c} if isinstance(c, str) else c for c in shot.get("cast") or []]
+
+
+def test_corpus_covers_the_matrix() -> None:
+    """The corpus keeps covering every size, view, cast count, world and mode."""
+    data = FILM
+    section_world = {s["id"]: s.get("world") for s in data["song"]["sections"]}
+    found: dict[str, set[Any]] = {"size": set(), "view": set(), "cast": set(), "world": set(), "mode": set()}
+    for s in data["shots"]:
+        found["size"].add(s.get("size"))
+        found["view"].update(c.get("view", "front") for c in _cast(s))
+        found["cast"].add(len(_cast(s)))
+        found["world"].add(s.get("world", section_world[s["section"]]))
+        found["mode"].add(s.get("mode", "image-to-video"))
+    assert len(data["shots"]) >= 40
+    assert found["size"] == set(checks.SIZES)
+    assert found["view"] == set(checks.VIEWS)
+    assert found["cast"] == {0, 1, 2, 3}
+    assert found["world"] == {None, *data["concept"]["worlds"]}
+    assert found["mode"] == {"image-to-video", "still", "text-to-video"}
