@@ -64,9 +64,14 @@ def film_data(key: str) -> dict[str, Any]:
 
 @cache
 def compiled(key: str) -> Prompts:
+    from compiler.diagnostics import render_text
+    from compiler.errors import FilmError
     from compiler.testing import compiled_prompts
 
-    return compiled_prompts(FILMS[key], targets=builtin_names())
+    try:
+        return compiled_prompts(FILMS[key], targets=builtin_names())
+    except FilmError as e:
+        pytest.fail(f"{FILMS[key]} does not compile:\n{render_text(e.diagnostics, e.sources)}", pytrace=False)
 
 
 def shots(key: str) -> dict[str, dict[str, Any]]:
