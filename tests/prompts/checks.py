@@ -385,8 +385,9 @@ def canonical_description(text: str, shot: Mapping[str, Any], characters: Mappin
     seen from the front or side), and never whole where it does not (EWS, WS, CU, ECU, INSERT, or
     seen from behind, in silhouette, by hands, feet or partly). For image prompts; `shot` and
     `characters` are the film.yaml mappings.
-    Blind spot: in the free cases (MCU, POV) nothing is checked, and which *part* of a
-    description a close-up keeps is not judged.
+    Blind spots: in the free cases (MCU, POV) nothing is checked; which *part* of a description
+    a close-up keeps is not judged; the excluded direction assumes every description names
+    some facial or body detail the framing hides (true of the corpus and the example film).
     """
     problems = []
     for member in _cast(shot):
@@ -402,6 +403,51 @@ def canonical_description(text: str, shot: Mapping[str, Any], characters: Mappin
         elif rule == "excluded" and present:
             problems.append(f"{member['id']}: whole description in a {shot.get('size')} "
                             f"{member.get('view') or 'front'} view, where it cannot all be seen")
+    return problems
+
+
+HIDDEN_FACE_VIEWS = frozenset({"back", "silhouette", "hands", "feet"})
+NO_WARDROBE_SIZES = frozenset({"CU", "ECU", "INSERT"})
+NO_WARDROBE_VIEWS = frozenset({"hands", "feet"})
+
+
+def hidden_expression(text: str, shot: Mapping[str, Any]) -> list[str]:
+    """No expression for a character whose face the view hides (back, silhouette, hands, feet):
+    the cast entry's `expression` text does not appear in the image prompt.
+    Blind spot: the expression reworded ("wary" -> "warily") passes."""
+    problems = []
+    for member in _cast(shot):
+        expr = member.get("expression")
+        if expr and member.get("view") in HIDDEN_FACE_VIEWS and _norm(expr) in _norm(text):
+            problems.append(f"{member['id']}: expression {expr!r} in a {member['view']} view")
+    return problems
+
+
+def wardrobe_text(member: Mapping[str, Any], character: Mapping[str, Any]) -> str | None:
+    """The wardrobe a cast entry wears: its `wardrobe` key in the character's wardrobe (or a
+    literal text), else the character's default."""
+    wanted = member.get("wardrobe")
+    wardrobe = character.get("wardrobe")
+    if isinstance(wardrobe, str):
+        return wanted if wanted and wanted != "default" else wardrobe
+    wardrobe = wardrobe or {}
+    if wanted:
+        return wardrobe.get(wanted, wanted)
+    return wardrobe.get("default")
+
+
+def wardrobe_out_of_frame(text: str, shot: Mapping[str, Any], characters: Mapping[str, Any]) -> list[str]:
+    """A close-up, an extreme close-up or an insert (or a hands or feet view) does not carry the
+    character's whole wardrobe (no boots and trousers in a close-up).
+    Blind spot: part of the wardrobe (the one garment in view) is not judged."""
+    problems = []
+    for member in _cast(shot):
+        if shot.get("size") not in NO_WARDROBE_SIZES and member.get("view") not in NO_WARDROBE_VIEWS:
+            continue
+        worn = wardrobe_text(member, characters.get(member["id"]) or {})
+        if worn and _norm(worn).strip(" ,.") in _norm(text):
+            problems.append(f"{member['id']}: whole wardrobe in a {shot.get('size')} "
+                            f"{member.get('view') or 'front'} view")
     return problems
 
 

@@ -162,6 +162,34 @@ def test_canonical_description() -> None:
     assert checks.canonical_description(f"{desc}, seen from behind.", back, chars)
 
 
+def test_hidden_expression() -> None:
+    back = {"size": "OTS", "cast": [{"id": "glassblower", "view": "back", "expression": "quietly satisfied"}]}
+    assert checks.hidden_expression("The glassblower, quietly satisfied, stands at the bench.", back)
+    assert checks.hidden_expression("The glassblower stands at the bench, seen from behind.", back) == []
+    front = {"size": "MS", "cast": [{"id": "glassblower", "expression": "quietly satisfied"}]}
+    assert checks.hidden_expression("The glassblower, quietly satisfied, stands at the bench.", front) == []
+
+
+def test_wardrobe_out_of_frame() -> None:
+    chars = FILM["characters"]
+    coat = chars["glassblower"]["wardrobe"]["outdoor"]
+    close = {"size": "CU", "cast": [{"id": "glassblower", "wardrobe": "outdoor"}]}
+    assert checks.wardrobe_out_of_frame(f"A close-up of the glassblower in {coat}.", close, chars)
+    assert checks.wardrobe_out_of_frame("A close-up of the glassblower, the collar of a waxed green coat.",
+                                        close, chars) == []
+    medium = {"size": "MS", "cast": [{"id": "glassblower", "wardrobe": "outdoor"}]}
+    assert checks.wardrobe_out_of_frame(f"The glassblower wears {coat}.", medium, chars) == []
+    feet = {"size": "INSERT", "cast": [{"id": "ferryman", "view": "feet"}]}
+    assert checks.wardrobe_out_of_frame(f"Feet in {chars['ferryman']['wardrobe']['default']}.", feet, chars)
+
+
+def test_wardrobe_text() -> None:
+    chars = FILM["characters"]
+    assert checks.wardrobe_text({"id": "ferryman"}, chars["ferryman"]) == chars["ferryman"]["wardrobe"]["default"]
+    assert checks.wardrobe_text({"id": "x", "wardrobe": "a red scarf"}, {"wardrobe": {"default": "a coat"}}) == "a red scarf"
+    assert checks.wardrobe_text({"id": "x"}, {"wardrobe": "a coat"}) == "a coat"
+
+
 def test_semicolons() -> None:
     assert checks.semicolons("A wiry woman; a narrow face.")
     assert checks.semicolons("A wiry woman, a narrow face.") == []

@@ -120,6 +120,11 @@ CHECKS: dict[str, Check] = {
     "canonical_description": lambda key, t, shot, e: (
         checks.canonical_description(e["prompt"], shot, film_data(key)["characters"])
         if _kind(t) == "image" else []),
+    "hidden_expression": lambda key, t, shot, e: (
+        checks.hidden_expression(e["prompt"], shot) if _kind(t) == "image" else []),
+    "wardrobe_in_frame": lambda key, t, shot, e: (
+        checks.wardrobe_out_of_frame(e["prompt"], shot, film_data(key)["characters"])
+        if _kind(t) == "image" else []),
     "no_semicolons": lambda key, t, shot, e: checks.semicolons(e["prompt"]) if _kind(t) == "image" else [],
     "no_names": lambda key, t, shot, e: checks.names_present(
         e["prompt"] + "\n" + (e.get("negative") or ""),
