@@ -481,6 +481,21 @@ def edit_instructions(text: str) -> list[str]:
     return [f"edit instruction {m.group(0)!r}" for m in _EDIT.finditer(text)]
 
 
+def bracket_commands(text: str, limit: int = 3) -> list[str]:
+    """Hailuo camera commands: [bracketed], before the prose, at most `limit` of them in all
+    (commas separate commands inside one bracket: "[Truck left, Pan right]").
+    Blind spot: whether a command is in Hailuo's vocabulary is not checked."""
+    lead = _BRACKETS.match(text)
+    head = lead.group(0) if lead else ""
+    problems = []
+    n = sum(len([c for c in b.split(",") if c.strip()]) for b in re.findall(r"\[([^\]]*)\]", head))
+    if n > limit:
+        problems.append(f"{n} camera commands, more than {limit}")
+    if "[" in text[len(head):]:
+        problems.append("a [bracket] after the prose has begun")
+    return problems
+
+
 def negative_contradicts(prompt: str, negative: str | None) -> list[str]:
     """No negative term the positive prompt asks for (a "flicker" negative on a shot whose
     bulb flickers): a term contradicts when its words' lemmas appear consecutively in the

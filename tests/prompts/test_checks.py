@@ -219,6 +219,14 @@ def test_edit_instructions_good(text: str) -> None:
     assert checks.edit_instructions(text) == []
 
 
+def test_bracket_commands() -> None:
+    assert checks.bracket_commands("[Push in] The glassblower turns the pipe.") == []
+    assert checks.bracket_commands("[Truck left, Pan right][Zoom in] A jetty at dusk.") == []
+    assert checks.bracket_commands("[Truck left, Pan right, Tilt up][Zoom in] A jetty.")
+    assert checks.bracket_commands("A jetty at dusk. [Static shot]")
+    assert checks.bracket_commands("A jetty at dusk, no camera move.") == []
+
+
 def test_negative_contradicts() -> None:
     assert checks.negative_contradicts("The bare bulb flickers on and off.", "text, flicker, blurry")
     assert checks.negative_contradicts("A steady lamp glows.", "text, flicker, blurry") == []

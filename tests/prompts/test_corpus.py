@@ -125,6 +125,10 @@ CHECKS: dict[str, Check] = {
     "wardrobe_in_frame": lambda key, t, shot, e: (
         checks.wardrobe_out_of_frame(e["prompt"], shot, film_data(key)["characters"])
         if _kind(t) == "image" else []),
+    "hailuo_commands": lambda key, t, shot, e: checks.bracket_commands(e["prompt"]) if t == "hailuo" else [],
+    "midjourney_aspect": lambda key, t, shot, e: (
+        [] if t != "midjourney" or f"--ar {film_data(key)['film']['aspect']}" in e["prompt"]
+        else ["no --ar parameter with the film's aspect"]),
     "no_semicolons": lambda key, t, shot, e: checks.semicolons(e["prompt"]) if _kind(t) == "image" else [],
     "no_names": lambda key, t, shot, e: checks.names_present(
         e["prompt"] + "\n" + (e.get("negative") or ""),
