@@ -77,7 +77,7 @@ def _verb_tags(word: str) -> frozenset[str]:
     return frozenset(tags)
 
 
-def prose_part(text: str, target: str | None = None) -> str:
+def prose_part(text: str) -> str:
     """The prose of a prompt: Hailuo's leading [bracket commands] and Midjourney's --parameters removed."""
     text = _BRACKETS.sub("", text)
     return _MJ_PARAMS.sub("", text)
