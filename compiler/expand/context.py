@@ -71,15 +71,21 @@ def camera(target: TargetDef, cam: Camera | None) -> dict[str, Any] | None:
     }
 
 
+# The times of day a screenplay slug ends with ("INT. KITCHEN - NIGHT"); other tails name a place or a moment.
+SLUG_TIMES = frozenset(("day", "night", "dawn", "dusk", "morning", "evening", "afternoon", "midday", "noon",
+                        "midnight", "sunset", "sunrise", "twilight", "golden hour", "magic hour", "blue hour",
+                        "first light", "late night", "early morning", "late afternoon"))
+
+
 def _time(rs: ResolvedShot) -> str | None:
     """The shot's time of day; else the one its location's slug ends with ('INT. KITCHEN - NIGHT' -> 'night')."""
     if rs.shot.time:
         return rs.shot.time
     slug = rs.location.slug if rs.location else None
     if slug and " - " in slug:
-        tail = slug.rsplit(" - ", 1)[1].strip()
-        if tail and tail.upper() == tail and len(tail) < 30:
-            return tail.lower()
+        tail = slug.rsplit(" - ", 1)[1].strip().lower()
+        if tail in SLUG_TIMES:
+            return tail
     return None
 
 
@@ -123,8 +129,9 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
             "text": text, "short": short_description(c.description), **prose.as_dict(person),
         })
     hands = any(p.seen.view in ("front", "side", "hands", "partial") for p in persons)
-    avoid = prose.avoid_terms(lk["avoid"], _shot_text(rs, lk, time), people_in_frame=bool(persons),
-                              hands_in_view=hands)
+    people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
+    avoid = prose.avoid_terms(lk["avoid"], _shot_text(rs, lk, time), people_in_frame=people_shown,
+                              hands_in_view=hands or people_shown)
     subject = prose.describe_subject(shot.subject)
     loc = rs.location
     looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))
@@ -147,7 +154,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
         "style": looks.get("style", ""), "palette": looks.get("palette", ""), "lighting": looks.get("lighting", ""),
         "mood": looks.get("mood", ""),
         "details": [gr.sentence(d) for d in shot.details],
-        "positive": prose.positive_terms(avoid, people_in_frame=bool(persons)),
+        "positive": prose.positive_terms(avoid, people_in_frame=people_shown),
     }
     segments = [{"motion": seg.motion, "camera": camera(target, seg.camera),
                  "camera_sentence": prose.camera_sentence((seg.camera,)) if seg.camera else "",

@@ -149,10 +149,12 @@ def seen(description: str, wardrobe: str | None, size: str | None, view: str | N
     else:
         keep = set()  # every part: the description verbatim
     whole = not keep or all(part in keep for _, part in phrases)
-    if whole:
-        text = " ".join(description.split())
+    if whole:  # verbatim; its ';' (which ends the short reference) reads as ',' in a sentence
+        text = " ".join(description.split()).replace(";", ",")
     else:
         kept = [ph for ph, part in phrases if part in keep]
+        if detail:  # the detail itself first: "strong forearms, short nails, dark brown skin"
+            kept.sort(key=lambda ph: part_of(ph) == "skin")
         text = ", ".join(kept)
     return Seen(text, whole, _wardrobe(wardrobe, size, view), face, view, VIEW_WORDS.get(view, ""), detail)
 

@@ -35,12 +35,19 @@ class Person:
     motion: str | None
 
     @property
+    def part(self) -> str | None:
+        """'hands' or 'feet' when only they are in view: they, not the person, do what the shot shows."""
+        return self.seen.view if self.seen.view in ("hands", "feet") else None
+
+    @property
     def subject(self) -> str:
+        if self.part:
+            return f"{self.ref}'s {self.part}"
         return self.pronoun or self.ref
 
     @property
     def plural(self) -> bool:
-        return self.pronoun == "they"
+        return self.pronoun == "they" or self.part is not None
 
     @property
     def possessive(self) -> str:
@@ -74,8 +81,10 @@ def _intro(sn: Seen, ref: str) -> str:
     """How an image prompt first names the character: what is in view, verbatim."""
     if sn.view in ("hands", "feet") or (sn.detail and sn.view == "front"):
         part = {"hands": "hands", "feet": "feet"}.get(sn.view, "hands" if not sn.face else "face")
+        if sn.description and part != "face" and part in sn.description.split(",")[0]:
+            return sn.description  # "large scarred hands with swollen knuckles"
         whose = f"the {part} of {_indefinite(ref)}"
-        return f"{whose}: {sn.description}" if sn.description else whose
+        return f"{whose}, with {sn.description}" if sn.description else whose
     text = sn.description or _indefinite(ref)
     if sn.view == "silhouette":
         text = f"the silhouette of {text}"
@@ -98,7 +107,7 @@ def person_lines(p: Person) -> dict[str, str]:
     """After the introduction: what the character does (`doing`), wears and shows on the face, as sentences;
     `predicate` is the doing for a sentence whose subject is the introduction itself ('A tall man ... sits')."""
     subj = p.subject
-    plural = p.plural and subj == p.pronoun
+    plural = p.plural and subj in (p.pronoun, f"{p.ref}'s {p.part}")
     out = {"doing": "", "predicate": "", "wears": "", "expression": ""}
     a = p.action
     if a:
@@ -110,7 +119,7 @@ def person_lines(p: Person) -> dict[str, str]:
             out["doing"] = g.sentence(g.fix_subject(a.text, p.pronoun, subj, plural=plural))
         else:
             out["doing"] = g.sentence(f"{subj} {g.predicate(a, plural=plural)}")
-            out["predicate"] = g.predicate(a)
+            out["predicate"] = g.predicate(a, plural=p.part is not None)
     if p.seen.wardrobe and not p.seen.detail:
         out["wears"] = g.sentence(f"{subj} {'wear' if plural else 'wears'} {p.seen.wardrobe}")
     if p.expression:
@@ -123,7 +132,9 @@ def cast_sentences(persons: list[Person]) -> list[str]:
     introduced in a sentence of its own ('With him is a woman ...') and its lines."""
     out: list[str] = []
     for i, p in enumerate(persons):
-        if i == 1:
+        if i and p.part:
+            out.append(g.sentence(f"also in the frame are {p.intro}"))
+        elif i == 1:
             first = persons[0]
             whom = g.PRONOUN_FORMS[first.pronoun][1] if first.pronoun else first.ref
             out.append(g.sentence(f"with {whom} is {p.intro}"))
@@ -207,6 +218,18 @@ def _lemma_set(text: str) -> set[str]:
         out.add(w)
         out.update(g.lemmas(w))
     return out
+
+
+_PEOPLE = frozenset(
+    "man men woman women person people figure figures child children boy boys girl girls crowd hand hands face faces "
+    "someone somebody couple family keeper sailor fisherman".split())
+
+
+def mentions_people(text: str) -> bool:
+    """Whether a subject or background shows people ('a tiny figure on the gallery', 'two pairs of hands')."""
+    import re
+
+    return bool(set(re.findall(r"[a-z]+", text.lower())) & _PEOPLE)
 
 
 def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hands_in_view: bool) -> list[str]:

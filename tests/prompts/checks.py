@@ -264,12 +264,18 @@ def pronoun_before_antecedent(text: str, referents: Iterable[str] = ()) -> list[
     return problems
 
 
-def shared_pronoun(text: str, pronouns: Mapping[str, str]) -> list[str]:
+def shared_pronoun(text: str, pronouns: Mapping[str, str], quoted: Iterable[str] = ()) -> list[str]:
     """Two characters in frame with the same pronoun are named by their short references:
     the prompt uses no form of that pronoun. `pronouns` maps each in-frame character to its
-    declared pronoun (characters without one are left out).
-    Blind spot: a pronoun written into a description or action by the creator counts too.
+    declared pronoun (characters without one are left out). `quoted` are the creator's texts the
+    prompt carries verbatim (descriptions, wardrobes: "a man in his sixties"): their phrases are
+    taken out before the check.
+    Blind spot: a pronoun written into an action or motion by the creator counts too.
     """
+    for q in sorted(quoted, key=len, reverse=True):
+        for phrase in sorted(re.split(r"[;,]", q), key=len, reverse=True):
+            if phrase.strip():
+                text = re.sub(re.escape(" ".join(phrase.split())), " ", " ".join(text.split()), flags=re.IGNORECASE)
     counts: dict[str, list[str]] = {}
     for char, p in pronouns.items():
         counts.setdefault(p, []).append(char)

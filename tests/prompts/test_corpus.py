@@ -92,6 +92,16 @@ def referents(key: str) -> set[str]:
     return words - checks.DETERMINERS
 
 
+def quoted_texts(key: str) -> list[str]:
+    """The characters' descriptions and wardrobes: prompts carry them verbatim."""
+    out = []
+    for char in (film_data(key).get("characters") or {}).values():
+        out.append(char.get("description") or "")
+        w = char.get("wardrobe")
+        out.extend(w.values() if isinstance(w, dict) else [w] if isinstance(w, str) else [])
+    return [q for q in out if q]
+
+
 def mj_negative(prompt: str) -> str | None:
     m = re.search(r"--no\s+(.*?)(?=\s--[a-z]|$)", prompt, re.S)
     return m.group(1) if m else None
@@ -115,7 +125,7 @@ CHECKS: dict[str, Check] = {
     "pronoun_antecedent": lambda key, t, shot, e: checks.pronoun_before_antecedent(e["prompt"], referents(key)),
     "shared_pronoun": lambda key, t, shot, e: checks.shared_pronoun(e["prompt"], {
         c["id"]: film_data(key)["characters"][c["id"]]["pronoun"] for c in cast_of(shot)
-        if film_data(key)["characters"][c["id"]].get("pronoun")}),
+        if film_data(key)["characters"][c["id"]].get("pronoun")}, quoted_texts(key)),
     "budget": lambda key, t, shot, e: checks.over_budget(e["prompt"], checks.target_meta(t).get("prompt_budget")),
     "canonical_description": lambda key, t, shot, e: (
         checks.canonical_description(e["prompt"], shot, film_data(key)["characters"])
