@@ -105,7 +105,7 @@ def _aspect(aspect: str) -> str:
 
 def csp(nonce: str) -> str:
     """The served page's Content-Security-Policy: nothing from elsewhere, only its own script runs."""
-    return (f"default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
+    return (f"default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
             f"script-src 'nonce-{nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'")
 
 

@@ -7,6 +7,7 @@
   var video = document.getElementById("cut");
   var playhead = document.getElementById("playhead");
   var follow = document.getElementById("follow");
+  var nowLine = document.getElementById("now");
 
   // ---- copy buttons
   function flash(btn, text) {
@@ -109,6 +110,8 @@
       playing = now;
       if (now && byShot[now]) {
         byShot[now].classList.add("playing");
+        var framing = byShot[now].querySelector(".framing");
+        if (nowLine) nowLine.textContent = "Now: " + now + (framing ? " · " + framing.textContent : "");
         var tl = document.querySelector('.tl-shot[data-shot="' + now + '"]');
         if (tl) tl.classList.add("now");
         if (follow && follow.checked && !video.paused) byShot[now].scrollIntoView({ block: "nearest", behavior: "smooth" });
