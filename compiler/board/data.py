@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..jobs.listing import Take
 
 CUTS = (("final", "the final cut"), ("animatic", "the animatic"))
 
@@ -106,7 +108,7 @@ class Board:
     summary: dict[str, Any]
     warnings: list[Diagnostic] = field(default_factory=list)  # the film's warnings no shot owns
     all_warnings: list[Diagnostic] = field(default_factory=list)
-    sources: dict[str, list[str]] = field(default_factory=dict)  # film.yaml's lines, for reporting the warnings
+    sources: dict[str, Sequence[str]] = field(default_factory=dict)  # film.yaml's lines, for reporting the warnings
 
     def take_files(self) -> list[TakeCard]:
         return [t for s in self.shots for t in s.takes]
@@ -116,7 +118,7 @@ def _money(spend: dict[str, float]) -> dict[str, float]:
     return {c: round(a, 6) for c, a in sorted(spend.items())}
 
 
-def _qc(t: Any) -> tuple[str, str]:
+def _qc(t: Take) -> tuple[str, str]:
     if t.qc is None:
         return "unchecked", ""
     text = "; ".join(f"{f.get('code', '?')} {f.get('message', '')}".strip() for f in t.qc.findings)
@@ -125,7 +127,7 @@ def _qc(t: Any) -> tuple[str, str]:
     return ("warn" if t.qc.findings else "ok"), text
 
 
-def _origin(t: Any) -> str:
+def _origin(t: Take) -> str:
     if t.source == "runner":
         return " ".join(x for x in (t.provider, t.model) if x) or "filmc run"
     return {"dropped": "dropped in", "flat": "takes/ name", "selected": "film.yaml take:"}.get(t.source, t.source)
@@ -206,13 +208,13 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
             takes.append(TakeCard(t.ref, t.path, t.kind, t.target, t.source, t.selected, t.first_frame, t.stale,
                                   t.exists, t.exists and _inside(root, t.path), _origin(t), qc, qc_text,
                                   prompts_of.get(t.attempt or "", "")))
-        place = " \u2014 ".join(x for x in ((rs.location.slug or rs.location.id) if rs.location else None,) if x)
+        place = (rs.location.slug or rs.location.id) if rs.location else None
         cast = [{"who": m.character.name or m.character.id, "id": m.character.id,
                  "what": "; ".join(x for x in (m.member.action, m.member.expression) if x),
                  "motion": m.member.motion or "", "wardrobe": m.wardrobe or ""} for m in rs.cast]
         card = ShotCard(
             rs.id, rs.number, rs.section.id, rs.section.tag, rs.start, rs.end, rs.world.id if rs.world else None,
-            sh.size, sh.angle, str(sh.camera) if sh.camera else None, place or None, sh.time, cast, sh.subject,
+            sh.size, sh.angle, str(sh.camera) if sh.camera else None, place, sh.time, cast, sh.subject,
             [ln.text for ln in rs.lines], sh.notes, sh.take,
             [PromptCard(p.target, p.kind, p.text, p.negative, p.overridden) for p in plan.prompts if p.shot == rs.id],
             takes, shot_warnings.get(rs.id, []), _money(spend_of.get(rs.id, {})),
@@ -248,7 +250,7 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
         [{"id": s.section.id, "tag": s.section.tag, "start": s.start, "end": s.end, "world": s.section.world}
          for s in prod.sections],
         [{"start": ln.start, "end": ln.end, "text": ln.text} for ln in prod.lines],
-        list(prod.beats), cards, _cuts(prod, path), summary, loose, warnings, prod.sources())
+        list(prod.beats), cards, _cuts(prod, path), summary, loose, warnings, dict(prod.sources()))
 
 
 def _cuts(prod: Any, film_file: Path) -> list[Cut]:

@@ -87,11 +87,12 @@ def render_page(board: Board, *, media: str, thumbs: str = "", served: Served | 
     }
     if served is not None:
         data.update(token=served.token, version=served.version)
-    return env.get_template("board.html.j2").render(
+    page: str = env.get_template("board.html.j2").render(
         b=board, s=board.summary, media=media, thumbs=thumbs, served=served is not None,
         nonce=served.nonce if served else "", csp=csp(served.nonce) if served else "", error=error, pct=pct, ruler=_ruler(board.song_duration),
         sec_index={sec["id"]: i for i, sec in enumerate(board.sections)}, aspect=_aspect(board.aspect),
         css=Markup(_asset("board.css")), js=Markup(_asset("board.js")), data=Markup(script_json(data)))
+    return page
 
 
 def _aspect(aspect: str) -> str:

@@ -103,6 +103,7 @@ class BoardServer:
         from ..diagnostics import render_text
         from ..errors import FilmError
 
+        result: BoardResult | None = None
         with self.cond:
             sig = self._signature()
             try:
@@ -111,7 +112,6 @@ class BoardServer:
                 self.error = render_text([d for d in e.diagnostics if d.severity == "error"] or e.diagnostics,
                                          e.sources)
                 self.log(f"film.yaml has problems; the board keeps its last build:\n{self.error}")
-                result = None
             else:
                 self.result, self.error = result, None
                 self.log(f"rebuilt {result.index}")

@@ -102,6 +102,7 @@ def make_thumbs(board: Board, folder: Path, *, workers: int = 4) -> Thumbs:
             wanted.setdefault(s.picture, "video" if s.picture.lower().endswith(VIDEO_EXTS) else "image")
     names: dict[str, str] = {}
     todo: list[tuple[str, Path, Path, bool]] = []
+    scheduled: set[Path] = set()
     for rel, kind in sorted(wanted.items()):
         src = board.root / rel
         try:
@@ -109,7 +110,7 @@ def make_thumbs(board: Board, folder: Path, *, workers: int = 4) -> Thumbs:
             key = f"{rel}|{st.st_size}|{st.st_mtime_ns}"
             digest = memo.get(key) or content_hash(src)
         except OSError as e:
-            report.warnings.append(_warn(rel, f"cannot be read ({e.strerror or e})"))
+            report.warnings.append(_warn(board.root, rel, f"the file cannot be read ({e.strerror or e})"))
             continue
         new_memo[key] = digest
         name = f"{digest}.jpg"
@@ -117,7 +118,8 @@ def make_thumbs(board: Board, folder: Path, *, workers: int = 4) -> Thumbs:
         out = folder / name
         if out.is_file():
             report.reused += 1
-        elif all(o != out for *_, o, _ in todo):
+        elif out not in scheduled:  # two takes with the same content share one thumbnail
+            scheduled.add(out)
             todo.append((rel, src, out, kind == "video"))
 
     def one(item: tuple[str, Path, Path, bool]) -> tuple[str, str | None]:
@@ -130,7 +132,7 @@ def make_thumbs(board: Board, folder: Path, *, workers: int = 4) -> Thumbs:
                 report.made += 1
             else:
                 names.pop(rel, None)
-                report.warnings.append(_warn(rel, f"has no thumbnail: {error}"))
+                report.warnings.append(_warn(board.root, rel, f"no frame could be taken ({error})"))
     for rel in list(names):  # a duplicate of a file that failed has no thumbnail either
         if not (folder / names[rel]).is_file():
             names.pop(rel)
@@ -155,6 +157,6 @@ def _ours(folder: Path) -> Iterable[Path]:
         return []
 
 
-def _warn(rel: str, message: str) -> Diagnostic:
-    return Diagnostic("B801", "warning", f"{rel} {message}", rel,
+def _warn(root: Path, rel: str, message: str) -> Diagnostic:
+    return Diagnostic("B801", "warning", f"no thumbnail: {message}", str(root / rel),
                       hint="check the file plays (filmc takes --check); the card shows its slate instead")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import State, film_arg, load_options, main, report
+
+if TYPE_CHECKING:
+    from ..board import BoardResult
 
 DEFAULT_PORT = 8765
 
@@ -57,7 +61,7 @@ def board(ctx: click.Context, film: str, out_dir: Path | None, serve: bool, port
     _serve(film, out_dir, allow_outside_paths, port, verbose)
 
 
-def _summary(result) -> None:  # type: ignore[no-untyped-def]
+def _summary(result: BoardResult) -> None:
     s = result.board.summary
     t = result.thumbs
     click.echo(f"{result.index}: {s['shots']} shots, {s['takes']} takes ({s['selected']} selected); "
