@@ -73,7 +73,8 @@ class ShotCard:
     warnings: list[Diagnostic]
     spend: dict[str, float]
     line: int  # film.yaml line of the shot
-    picture: str | None = None  # what the card shows: a take's or the first-frame image's path (None: the slate)
+    pictures: list[tuple[str, str]] = field(default_factory=list)  # (path, take | first frame), best first
+    picture: str | None = None  # what the card shows: the first of `pictures` with a thumbnail (None: the slate)
     picture_from: str = "slate"  # take | first frame | slate
     thumb: str | None = None
 
@@ -221,11 +222,10 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
             prod.doc.locate(sh.pointer)[0] if prod.doc else 0)
         chosen = next((t for t in takes if t.selected and t.inside), None)
         if chosen is not None:
-            card.picture, card.picture_from = chosen.path, "take"
-        else:
-            img = find_image(prod, rs)
-            if img is not None and _inside(root, img[1]):
-                card.picture, card.picture_from = img[1], "first frame"
+            card.pictures.append((chosen.path, "take"))
+        img = find_image(prod, rs)
+        if img is not None and _inside(root, img[1]) and img[1] not in (p for p, _ in card.pictures):
+            card.pictures.append((img[1], "first frame"))
         cards.append(card)
 
     # The summary: takes, keep rate and spend from the ledger; what the shots without a take still cost.

@@ -98,8 +98,8 @@ def make_thumbs(board: Board, folder: Path, *, workers: int = 4) -> Thumbs:
         if t.inside:
             wanted[t.path] = t.kind
     for s in board.shots:
-        if s.picture:
-            wanted.setdefault(s.picture, "video" if s.picture.lower().endswith(VIDEO_EXTS) else "image")
+        for rel, _ in s.pictures:
+            wanted.setdefault(rel, "video" if rel.lower().endswith(VIDEO_EXTS) else "image")
     names: dict[str, str] = {}
     todo: list[tuple[str, Path, Path, bool]] = []
     scheduled: set[Path] = set()
@@ -138,8 +138,12 @@ def make_thumbs(board: Board, folder: Path, *, workers: int = 4) -> Thumbs:
             names.pop(rel)
     for t in board.take_files():
         t.thumb = f"thumbs/{names[t.path]}" if t.path in names else None
-    for s in board.shots:
-        s.thumb = f"thumbs/{names[s.picture]}" if s.picture and s.picture in names else None
+    for s in board.shots:  # the card's picture: the selected take's frame, else the first frame, else the slate
+        s.picture, s.picture_from, s.thumb = None, "slate", None
+        for rel, origin in s.pictures:
+            if rel in names:
+                s.picture, s.picture_from, s.thumb = rel, origin, f"thumbs/{names[rel]}"
+                break
     keep = set(names.values())
     for p in _ours(folder):
         if p.name not in keep:

@@ -71,6 +71,7 @@ def _summary(result: BoardResult) -> None:
 
 def _serve(film: str, out_dir: Path | None, allow_outside: bool, port: int, verbose: int) -> None:
     import errno
+    import signal
     import sys
 
     from ..board.server import BoardServer
@@ -86,6 +87,10 @@ def _serve(film: str, out_dir: Path | None, allow_outside: bool, port: int, verb
             raise
         log(f"port {port} is busy: using a free one")
         server = BoardServer(film, out_dir=out_dir, allow_outside=allow_outside, port=0, log=log)
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # `kill` stops the server as Ctrl-C does
     try:
         result = server.first_build()  # film.yaml with errors: reported, exit 1
         if verbose >= 0:

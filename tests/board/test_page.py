@@ -141,15 +141,19 @@ def test_thumbnails_are_cached_by_content(film: Path) -> None:
 
 
 def test_a_take_that_does_not_decode_gets_a_warning_not_a_failure(film: Path) -> None:
-    bad = film / "takes" / "s03" / "kling" / "1.mp4"
-    bad.parent.mkdir(parents=True)
+    bad = film / "takes" / "s01" / "bad.mp4"
     bad.write_bytes(b"not a video at all" * 100)
+    text = (film / "film.yaml").read_text(encoding="utf-8")
+    (film / "film.yaml").write_text(text.replace("    duration: 3   # the opening\n",
+                                                 "    duration: 3   # the opening\n    take: takes/s01/bad.mp4\n"))
     r = run_cli(["board", str(film)])
     assert r.exit_code == 0
-    assert re.search(r"takes/s03/kling/1\.mp4: warning\[B801\]", r.stderr)
+    assert re.search(r"takes/s01/bad\.mp4: warning\[B801\]", r.stderr)
     doc = parse((film / "build" / "board" / "index.html").read_text(encoding="utf-8"))
-    take = card(doc, "s03").find("figure", cls="take")
-    assert "poster" not in take.find("video").attrs
+    take = card(doc, "s01").find("figure", cls="take", **{"data-ref": "takes/s01/bad.mp4"})
+    assert "selected" in take.classes and "poster" not in take.find("video").attrs
+    # the card falls back to the shot's first-frame image
+    assert card(doc, "s01").find("div", cls="pic").find("img").attrs["alt"] == "s01: first frame"
 
 
 def test_an_invalid_film_is_a_located_error_and_writes_nothing(film: Path) -> None:

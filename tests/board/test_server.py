@@ -176,7 +176,8 @@ def test_videos_are_served_in_ranges_for_seeking(server: BoardServer, film: Path
     assert status == 206 and body == whole[-5:]
 
 
-def test_the_command_serves_until_interrupted(film: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_the_command_serves_until_interrupted(film: Path, signum: int) -> None:
     proc = subprocess.Popen([sys.executable, "-c", "from compiler.cli import main; main()", "board", str(film),
                              "--serve", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -191,10 +192,10 @@ def test_the_command_serves_until_interrupted(film: Path) -> None:
         r = conn.getresponse()
         assert r.status == 200 and b"shot-s03" in r.read()
         conn.close()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-        assert "Traceback" not in err
+        assert "Traceback" not in err and "stopped" in err
     finally:
         if proc.poll() is None:
             proc.kill()
