@@ -64,6 +64,7 @@ def test_film_yaml_text_is_escaped_everywhere(film: Path) -> None:
     assert doc.find("h1").text == "Salt <b>&amp;</b> Static"
     data = json.loads(doc.find("script", id="board-data").text)
     assert [s["id"] for s in data["shots"]] == ["s01", "s02", "s03"] and data["served"] is False
+    assert "token" not in data  # the static page carries no write token
     assert "</" not in doc.find("script", id="board-data").text
 
 
@@ -191,3 +192,16 @@ def test_the_player_strip_shows_the_rendered_cut(film: Path) -> None:
     assert unquote(cut.attrs["src"]) == "../../build/animatic.mp4"
     assert doc.find("p", id="cut-older").attrs.get("hidden") is not None
     assert doc.find(id="playhead") is not None
+    # the final cut too: both can be played, the final first; a cut older than film.yaml says so
+    import shutil
+
+    shutil.copy(film / "build" / "animatic.mp4", film / "build" / "film.mp4")
+    path = film / "film.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# edited after the render\n", encoding="utf-8")
+    os.utime(film / "build" / "animatic.mp4", ns=(path.stat().st_mtime_ns - 10**9,) * 2)
+    os.utime(film / "build" / "film.mp4", ns=(path.stat().st_mtime_ns - 10**9,) * 2)
+    doc, _ = board(film)
+    options = doc.find("select", id="cut-choice").find_all("option")
+    assert [unquote(o.attrs["value"]) for o in options] == ["../../build/film.mp4", "../../build/animatic.mp4"]
+    assert [o.attrs["data-older"] for o in options] == ["1", "1"]
+    assert "hidden" not in doc.find("p", id="cut-older").attrs
