@@ -187,6 +187,24 @@ CODES: dict[str, tuple[str, str]] = {
              "that is not a number, say) or no attempt id: it is left out; the rest of the ledger is read."),
     "C527": ("too many files in a take folder", "A takes/<shot>/ folder holds more media files than `filmc takes` "
              "lists (10,000); the rest are left out."),
+    "B801": ("no thumbnail for a take", "`filmc board` could not take a frame of this file with ffmpeg (it does not "
+             "decode, or cannot be read): its card shows the next picture it has, else the shot's slate. "
+             "`filmc takes FILM SHOT --check` says what is wrong with it."),
+    "B802": ("board folder holds other files", "`filmc board -o DIR` writes only into a new or empty folder, or one it "
+             "wrote before (it holds .filmc-board): it replaces index.html and thumbs/ there. Give another folder."),
+    "B803": ("film.yaml changed since the board was shown", "The served board's \"Use this take\" writes film.yaml "
+             "only when it is the one the page was built from: it was edited meanwhile, so nothing was written. The "
+             "page reloads with the new film.yaml; choose again."),
+    "B804": ("write without the board's token", "`filmc board --serve` makes a secret token at start and puts it in "
+             "the page it serves; a request that changes film.yaml without it (another page, a script) is refused."),
+    "B805": ("not a file the board serves", "The served board gives only pictures and videos inside the film's folder "
+             "and the files of the board's folder: no path with '..', no hidden file, no link leading out of the "
+             "folder, nothing that is not a regular file."),
+    "B806": ("request from another site", "The served board answers only requests that name it (127.0.0.1:<port> or "
+             "localhost:<port>) and, for writes, come from its own page: a web page elsewhere cannot read or change "
+             "the film through it."),
+    "B807": ("bad request to the board", "A \"use this take\" request is a small JSON object naming the shot, the "
+             "take and the hash of film.yaml the page was built from."),
 }
 
 

@@ -129,6 +129,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
 
 # Registers the commands (they import main from here, so this comes last).
 from . import (  # noqa: E402,F401
+    board_cmds,
     build_cmds,
     commands,
     jobs_cmds,
