@@ -132,6 +132,21 @@ CODES: dict[str, tuple[str, str]] = {
     "P410": ("no first frame", "Video targets animate a first-frame image; without an image target their jobs have none."),
     "P411": ("override of the wrong kind", "An `image:` override on a video target (or `video:` on an image target) "
              "is ignored."),
+    "P412": ("prompt over the target's budget", "The compiled prompt has more words (or CLIP tokens) than the "
+             "target's `prompt_budget` in its target.yaml: what the model reads well. Later words lose weight or are "
+             "cut. Shorten descriptions, details or mood, or write a `prompt:` override for that target."),
+    "P413": ("pronoun without antecedent", "A prompt says 'he', 'her' ... before naming anyone it can refer to "
+             "(usually a motion or override written as 'he lowers the mug'). The model sees each prompt alone: "
+             "name the character first, or write the motion as a verb phrase so filmc names the character."),
+    "P414": ("action filmc cannot inflect", "A cast member's `action` starts with neither a verb ('polishes the "
+             "lens'), a participle ('hunched over the dial') nor a place ('at the window'), so it can only be "
+             "attached to a sentence as written ('appears with ...'). Rephrase it as one of those three."),
+    "P415": ("expression the view cannot show", "A cast member has an `expression` but is seen from behind, in "
+             "silhouette, only by hands or feet, or too far away: the face is not in view, so image prompts leave "
+             "the expression out. Remove it, or change the view or the size."),
+    "P416": ("shot look against its world", "A shot's own words (time, subject, mood) say sunny while its world's "
+             "lighting or palette says storm, or the reverse. Give the shot its own `lighting:` or `palette:`: "
+             "shot > world > concept."),
     "Y601": ("film.yaml changed during an edit", "A command that writes film.yaml (`filmc beats`) found the file "
              "changed on disk after it read it (an editor saved it meanwhile). Nothing was written; run it again."),
     "Y602": ("value shared through an anchor", "The value to change is anchored (&name) and used again as an alias "

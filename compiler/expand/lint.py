@@ -6,7 +6,7 @@ import re
 
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production
-from . import Plan
+from . import Plan, lint_prose
 from .vocab import positive
 
 _PREVIOUS = re.compile(r"\b(previous|last|prior|preceding|earlier) (shot|scene|frame|image|clip)\b|\bsame as before\b|\bas before\b",
@@ -20,6 +20,9 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
     names = [(ch.name.strip(), ch.id) for ch in prod.film.characters.values() if ch.name and ch.name.strip()]
     name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
     by_shot = {s.id: s for s in prod.shots}
+    persons = lint_prose.person_words(prod)
+    for rs in plan.shots:
+        lint_prose.shot_checks(c, prod, rs)
     seen_video: dict[tuple[str, str], str] = {}
     for p in plan.prompts:
         rs = by_shot[p.shot]
@@ -32,6 +35,8 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                 if rx.search(text):
                     c.warning("P401", f"{label}: the {what} contains the name '{name}'", where,
                               hint=f"names never reach generation models; describe '{cid}' instead")
+        lint_prose.budget(c, t, p.text, where, label)
+        lint_prose.pronouns(c, p.text, persons, where, label)
         if _PREVIOUS.search(p.text):
             c.warning("P402", f"{label}: the prompt refers to another shot ('{_PREVIOUS.search(p.text).group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")

@@ -103,12 +103,24 @@ def framing(size: str | None, angle: str | None) -> str:
     return ("an " if words[0].lower() in "aeiou" else "a ") + words
 
 
+def listed(text: str) -> str:
+    """'a coat, trousers, boots' -> 'a coat, trousers and boots' (a list read as a list)."""
+    from .framing import split_top
+
+    items = split_top(text, ",")
+    if len(items) < 2 or " and " in f" {items[-1].lower()} ":
+        return ", ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def person_lines(p: Person) -> dict[str, str]:
     """After the introduction: what the character does (`doing`), wears and shows on the face, as sentences;
     `predicate` is the doing for a sentence whose subject is the introduction itself ('A tall man ... sits')."""
     subj = p.subject
     plural = p.plural and subj in (p.pronoun, f"{p.ref}'s {p.part}")
-    out = {"doing": "", "predicate": "", "wears": "", "expression": ""}
+    out = {"doing": "", "predicate": "", "wears": "", "expression": "", "is": ""}
+    if p.pronoun and not p.part:  # "She is a wiry woman in her fifties ..." after a short first sentence
+        out["is"] = g.sentence(f"{p.pronoun} {'are' if p.pronoun == 'they' else 'is'} {p.intro}")
     a = p.action
     if a:
         if a.kind == "unknown":
@@ -121,7 +133,12 @@ def person_lines(p: Person) -> dict[str, str]:
             out["doing"] = g.sentence(f"{subj} {g.predicate(a, plural=plural)}")
             out["predicate"] = g.predicate(a, plural=p.part is not None)
     if p.seen.wardrobe and not p.seen.detail:
-        out["wears"] = g.sentence(f"{subj} {'wear' if plural else 'wears'} {p.seen.wardrobe}")
+        clothes = listed(p.seen.wardrobe)
+        if out["doing"] and a and a.kind != "clause":  # one sentence: "He sits at the table, wearing ..."
+            out["doing"] = out["doing"][:-1] + f", wearing {clothes}."
+            out["predicate"] = out["predicate"] and out["predicate"] + f", wearing {clothes}"
+        else:
+            out["wears"] = g.sentence(f"{subj} {'wear' if plural else 'wears'} {clothes}")
     if p.expression:
         out["expression"] = g.sentence(f"{p.possessive} expression is {p.expression}")
     return out
@@ -140,7 +157,7 @@ def cast_sentences(persons: list[Person]) -> list[str]:
             out.append(g.sentence(f"with {whom} is {p.intro}"))
         elif i > 1:
             out.append(g.sentence(f"also in the frame is {p.intro}"))
-        out.extend(x for k, x in person_lines(p).items() if x and k != "predicate")
+        out.extend(x for k, x in person_lines(p).items() if x and k not in ("predicate", "is"))
     return out
 
 
@@ -272,7 +289,7 @@ def size_words(size: str | None) -> str | None:
 
 
 def as_dict(p: Person) -> dict[str, Any]:
-    return {"ref": p.ref, "pronoun": p.pronoun, "subject": p.subject, "possessive": p.possessive,
+    return {"ref": p.ref, "head": _indefinite(p.ref), "pronoun": p.pronoun, "subject": p.subject, "possessive": p.possessive,
             "intro": p.intro, "seen": {"description": p.seen.description, "whole": p.seen.whole,
                                        "wardrobe": p.seen.wardrobe, "face": p.seen.face, "view": p.seen.view,
                                        "view_words": p.seen.view_words, "detail": p.seen.detail},
