@@ -100,7 +100,7 @@ CODES: dict[str, tuple[str, str]] = {
     "T300": ("missing template", "A target folder lacks a template it needs: prompt.j2, or request.<provider>.json.j2 "
              "for each provider in its target.yaml, or one that a template includes, imports or extends."),
     "T301": ("template error", "A target template failed while rendering a shot: the message names the template "
-             "line and the shot. Templates see only the documented context (filmc targets show NAME)."),
+             "line and the shot. Templates see only the documented context (docs/prompts.md)."),
     "T302": ("request template made invalid JSON", "A request template must render valid JSON; insert every value "
              "with the json filter: {{ prompt.text | json }}."),
     "T303": ("template not allowed", "Templates run sandboxed: no attribute tricks, no file access, no unbounded "

@@ -46,10 +46,13 @@ def summary(t: TargetDef) -> str:
         rows.append(("durations", ", ".join(f"{d:g}" for d in durations) + " s" if durations else "any"))
     aspects = caps.get("aspects") or {}
     rows.append(("aspects", ", ".join(str(a) for a in aspects) or "any"))
-    rows.append(("prompt", _limit(caps.get("prompt_max_chars"))))
+    budget = t.budget
+    rows.append(("prompt", _limit(caps.get("prompt_max_chars"))
+                 + (f"; reads about {budget[1]} {budget[0]} well" if budget else "")
+                 + (f"; dialect {t.dialect}" if t.dialect != t.name else "")))
     neg = caps.get("negative_prompt")
     rows.append(("negatives", f"yes, {_limit(caps.get('negative_max_chars'))}" if neg
-                 else "no (what to avoid is left out of its prompts)"))
+                 else "no (what to avoid becomes what to show instead, where filmc has a phrasing for it)"))
     rows.append(("references", "accepted" if caps.get("reference_images") else "no reference images"))
     style = str(caps.get("camera_style", "none"))
     moves = caps.get("camera") or {}

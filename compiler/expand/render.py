@@ -129,6 +129,6 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
         msg = getattr(e, "message", None) or str(e)
         raise TemplateFailure(Diagnostic("T301", "error", f"template error while rendering shot '{shot}': {msg}",
                                          path, line, 1 if line else 0, "",
-                                         "the template may use only the documented context (filmc targets show NAME)")) from None
+                                         "the template may use only the documented context (docs/prompts.md in filmc's documentation)")) from None
 
 
