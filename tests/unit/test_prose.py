@@ -1,0 +1,203 @@
+"""The prose layer: inflection, framing-aware descriptions, references and pronouns, the look cascade, avoid
+terms that fit the shot, and the lint of what templates cannot fix — through real films compiled by filmc."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from compiler.expand import grammar as g
+from compiler.expand.framing import seen
+from compiler.testing import compiled_prompts
+
+KEEPER = ("a tall, lean man in his late sixties with a slight stoop; thinning white hair combed straight back, "
+          "heavy white eyebrows over deep-set pale grey eyes, a crooked nose once broken; broad shoulders gone "
+          "bony, large scarred hands with swollen knuckles, long legs and a slow, careful, rolling gait")
+WARDROBE = "a navy sweater over a cream shirt, brown corduroy trousers, black rubber sea boots"
+
+
+@pytest.mark.parametrize(("action", "kind", "predicate", "participle", "continuing"), [
+    ("polishes the lens", "finite", "polishes the lens", "polishing the lens", "polishes the lens"),
+    ("polishing the lens", "ing", "is polishing the lens", "polishing the lens", "keeps polishing the lens"),
+    ("hunched over the dial", "participle", "is hunched over the dial", "hunched over the dial",
+     "stays hunched over the dial"),
+    ("at the window", "place", "is at the window", "at the window", "stays at the window"),
+    ("sits at the table", "finite", "sits at the table", "sitting at the table", "sits at the table"),
+    ("lowers the mug and sighs", "finite", "lowers the mug and sighs", "lowering the mug and sighing",
+     "lowers the mug and sighs"),
+    ("sets down the mug and plates of food", "finite", "sets down the mug and plates of food",
+     "setting down the mug and plates of food", "sets down the mug and plates of food"),
+    ("is asleep on the couch", "be", "is asleep on the couch", "asleep on the couch", "is asleep on the couch"),
+])
+def test_actions_come_out_grammatical_in_every_form(action: str, kind: str, predicate: str, participle: str,
+                                                    continuing: str) -> None:
+    p = g.parse(action)
+    assert (p.kind, g.predicate(p), g.participle(p), g.continuing(p)) == (kind, predicate, participle, continuing)
+
+
+def test_they_agrees_with_its_verb() -> None:
+    assert g.predicate(g.parse("sits at the table"), plural=True) == "sit at the table"
+    assert g.predicate(g.parse("hunched over the dial"), plural=True) == "are hunched over the dial"
+
+
+@pytest.mark.parametrize(("motion", "pronoun", "out"), [
+    ("she turns the dial slowly", "she", "The engineer turns the dial slowly"),
+    ("they turn the dial slowly", "they", "The engineer turns the dial slowly"),
+    ("turns the dial slowly", "she", "The engineer turns the dial slowly"),
+    ("her hand trembles", "she", "The engineer's hand trembles"),
+    ("the light slides across her face and she breathes out", "she",
+     "the light slides across the engineer's face and she breathes out"),
+    ("the wind pulls at her", "she", "the wind pulls at the engineer"),
+])
+def test_a_motion_names_its_character_before_any_pronoun(motion: str, pronoun: str, out: str) -> None:
+    assert g.fix_subject(motion, pronoun, "The engineer", plural=False) == out
+
+
+@pytest.mark.parametrize(("description", "short"), [
+    (KEEPER, "the tall, lean man"),
+    ("a woman in her late twenties of medium height with an athletic build", "the woman"),
+    ("a young boy, about ten, with freckles", "the young boy"),
+    ("an old grey tabby cat", "the old grey tabby cat"),
+])
+def test_the_short_reference_is_the_descriptions_head(description: str, short: str) -> None:
+    assert g.derive_short(description) == short
+
+
+def test_each_framing_shows_only_what_is_in_view() -> None:
+    ms = seen(KEEPER, WARDROBE, "MS", None)
+    assert ms.whole and ms.description == KEEPER.replace(";", ",") and ms.wardrobe == WARDROBE and ms.face
+    ws = seen(KEEPER, WARDROBE, "WS", None)
+    assert "eyebrows" not in ws.description and "gait" in ws.description and ws.wardrobe == WARDROBE
+    cu = seen(KEEPER, WARDROBE, "CU", None)
+    assert "eyebrows" in cu.description and "gait" not in cu.description and "hands" not in cu.description
+    assert cu.wardrobe == "a navy sweater over a cream shirt"  # neckline up: no trousers, no boots
+    back = seen(KEEPER, WARDROBE, "OTS", "back")
+    assert not back.face and "eyes" not in back.description and "nose" not in back.description
+    assert back.view_words == "seen from behind"
+    hands = seen(KEEPER, WARDROBE, "INSERT", "hands")
+    assert hands.description == "large scarred hands with swollen knuckles" and hands.wardrobe is None
+    silhouette = seen(KEEPER, WARDROBE, "WS", "silhouette")
+    assert silhouette.wardrobe is None and "hair" not in silhouette.description
+    for s in (ws, cu, back, hands, silhouette):  # every phrase kept is kept word for word
+        assert all(phrase.strip() in KEEPER for phrase in s.description.split(", ") if phrase.count(" ") > 2)
+
+
+def _film(tmp_path: Path, shots: str, *, extra: str = "") -> Path:
+    (tmp_path / "film.yaml").write_text(textwrap.dedent(f"""\
+        version: 1
+        film: {{title: T}}
+        song: {{duration: 8, sections: [{{id: a, start: 0}}]}}
+        concept:
+          style: 35mm film, anamorphic
+          palette: stormy greys
+          lighting: overcast
+          avoid: [text, flicker, rain, extra people, distorted hands]
+          worlds:
+            dream: {{style: soft focus, palette: warm gold}}
+        characters:
+          keeper:
+            name: Aurel
+            short: keeper
+            pronoun: he
+            description: "{KEEPER}"
+            wardrobe: "{WARDROBE}"
+          mate:
+            name: Bram
+            pronoun: he
+            description: a stocky man in his forties with a red beard
+        locations:
+          kitchen: {{slug: INT. KITCHEN - NIGHT, description: a small curved room with a stove}}
+        targets: {{image: [mystic, flux], video: [kling, runway]}}
+        {extra}
+        shots:
+        """) + textwrap.indent(textwrap.dedent(shots), ""), encoding="utf-8")
+    return tmp_path / "film.yaml"
+
+
+def test_two_characters_with_one_pronoun_are_named_by_their_references(tmp_path: Path) -> None:
+    film = _film(tmp_path, """\
+          - id: s1
+            section: a
+            size: MS
+            location: kitchen
+            cast:
+              - {id: keeper, action: polishes the lens, motion: he wipes the glass}
+              - {id: mate, action: at the window, motion: turns away}
+        """)
+    p = compiled_prompts(film)["s1"]
+    for target in ("mystic", "flux", "kling"):
+        text = p[target]["prompt"]
+        assert " he " not in f" {text.lower()} " and " his " not in f" {text.lower()} ".replace("in his ", ""), text
+        assert "Aurel" not in text and "Bram" not in text
+    assert "The keeper polishes the lens" in p["mystic"]["prompt"]
+    assert "The keeper wipes the glass" in p["kling"]["prompt"]
+    assert "It is night." in p["mystic"]["prompt"]  # the slug's time of day
+
+
+def test_the_look_cascades_and_avoid_fits_the_shot(tmp_path: Path) -> None:
+    film = _film(tmp_path, """\
+          - id: s1
+            section: a
+            world: dream
+            subject: a lamp whose bulb flickers on and off
+            subject_motion: the bulb flickers
+          - id: s2
+            section: a
+            subject: a park bench
+            time: a sunny afternoon
+            palette: bright greens and a blue sky
+        """)
+    p = compiled_prompts(film)
+    dream = p["s1"]["mystic"]["prompt"]
+    assert "35mm film, anamorphic, soft focus" in dream  # the world's style adds to the film's
+    assert "warm gold" in dream and "stormy" not in dream
+    assert "flicker" not in (p["s1"]["kling"].get("negative") or "")  # the shot flickers on purpose
+    assert "bright greens and a blue sky" in p["s2"]["mystic"]["prompt"]
+    assert "stormy greys" not in p["s2"]["mystic"]["prompt"]  # the shot's own palette wins
+    assert "no people in view" in p["s2"]["mystic"]["prompt"]  # 'extra people' with nobody in frame
+    assert "hands" not in p["s2"]["mystic"]["prompt"]
+
+
+def test_a_films_own_target_imports_the_shared_prose(tmp_path: Path) -> None:
+    film = _film(tmp_path, """\
+          - id: s1
+            section: a
+            size: CU
+            cast: [{id: keeper, action: hunched over the dial, expression: wary}]
+        """)
+    (tmp_path / "film.yaml").write_text((tmp_path / "film.yaml").read_text().replace(
+        "targets: {image: [mystic, flux], video: [kling, runway]}", "targets: {image: [mine], video: []}"))
+    own = tmp_path / "targets" / "mine"
+    own.mkdir(parents=True)
+    (own / "target.yaml").write_text("name: mine\nkind: image\ntitle: Mine\ndescription: mine\noptions: {type: object, additionalProperties: false, properties: {}}\ndefaults: {}\nproviders: {}\nprices: []\ncapabilities: {aspects: {}, prompt_max_chars: null, "
+                                     "negative_prompt: false, reference_images: false, camera_style: none}\n")
+    (own / "prompt.j2").write_text('{% import "_common/prose.j2" as prose %}{{ prose.framing_sentence(shot) }} '
+                                   "{{ prose.cast_lines(shot) }}")
+    text = compiled_prompts(film)["s1"]["mine"]["prompt"]
+    assert text.startswith("A close-up shows a tall, lean man in his late sixties")
+    assert "He is hunched over the dial" in text and "His expression is wary." in text
+    assert "gait" not in text and "boots" not in text  # a close-up shows the face, not the legs
+
+
+def test_lint_says_what_templates_cannot_fix(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _film(tmp_path, """\
+          - id: s1
+            section: a
+            size: OTS
+            cast:
+              - {id: keeper, view: back, action: head bowed, expression: sad}
+            prompt: {runway: "He lowers his head."}
+          - id: s2
+            section: a
+            world: dream
+            time: a sunny afternoon
+            subject: a park
+        """, extra="")
+    (tmp_path / "film.yaml").write_text((tmp_path / "film.yaml").read_text().replace(
+        "dream: {style: soft focus, palette: warm gold}", "dream: {style: soft focus, lighting: storm light}"))
+    r = cli(["lint", str(tmp_path)])
+    codes = set(re.findall(r"\[(P4\d\d)\]", r.stdout + r.stderr))
+    assert {"P413", "P414", "P415", "P416"} <= codes, r.stdout + r.stderr
