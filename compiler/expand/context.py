@@ -131,7 +131,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
     hands = any(p.seen.view in ("front", "side", "hands", "partial") for p in persons)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     avoid = prose.avoid_terms(lk["avoid"], _shot_text(rs, lk, time), people_in_frame=people_shown,
-                              hands_in_view=hands or people_shown)
+                              hands_in_view=hands if persons else people_shown)
     subject = prose.describe_subject(shot.subject)
     loc = rs.location
     looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))

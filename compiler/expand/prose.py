@@ -140,7 +140,11 @@ def person_lines(p: Person) -> dict[str, str]:
         else:
             out["wears"] = g.sentence(f"{subj} {'wear' if plural else 'wears'} {clothes}")
     if p.expression:
-        out["expression"] = g.sentence(f"{p.possessive} expression is {p.expression}")
+        e = g.parse(p.expression)
+        if e.kind in ("ing", "finite"):  # "holding his breath": a doing, not a noun
+            out["expression"] = g.sentence(f"{subj} {g.predicate(e, plural=plural)}")
+        else:
+            out["expression"] = g.sentence(f"{p.possessive} expression is {p.expression}")
     return out
 
 
