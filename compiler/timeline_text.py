@@ -32,27 +32,33 @@ def render_timeline(prod: Production) -> str:
 def look_lines(prod: Production, shot_id: str) -> list[str]:
     """The look a shot's prompts carry (style, palette, lighting, avoid), and where each part comes from.
 
-    A world's style, palette or lighting replaces the film's concept value of the same kind; this makes that visible.
+    The film's style is always there and a world's adds to it; palette and lighting come from the shot, else its
+    world, else the film: this makes that visible.
     """
     rs = prod.shot(shot_id)
-    concept, world = prod.film.concept, rs.world
+    concept, world, shot = prod.film.concept, rs.world, rs.shot
     if world is None:
         src = "film"
     else:
-        where = "shot" if rs.shot.world else f"section {rs.section.id}"
+        where = "shot" if shot.world else f"section {rs.section.id}"
         src = f"world {world.id} (from the {where})"
     out = [f"look: {src}"]
-    for name in ("style", "palette", "lighting"):
-        mine = getattr(world, name) if world else None
-        base = getattr(concept, name)
-        value, origin = (mine, "world") if mine else (base, "film")
-        shown = ", ".join(value) if isinstance(value, tuple) else value
-        if not shown:
+    style = list(dict.fromkeys([*concept.style, *(world.style if world else ())]))
+    if style:
+        added = [s for s in (world.style if world else ()) if s not in concept.style]
+        out.append(f"  style: {', '.join(style)}" + (f"   (world {world.id} adds: {', '.join(added)})"
+                                                       if world and added and concept.style else ""))
+    for name in ("palette", "lighting"):
+        own, mine, base = getattr(shot, name), getattr(world, name) if world else None, getattr(concept, name)
+        value = own or mine or base
+        if not value:
             continue
-        line = f"  {name}: {shown}"
-        if origin == "world" and base:
-            replaced = ", ".join(base) if isinstance(base, tuple) else base
-            line += f"   (world {world.id} replaces the film's: {replaced})" if world else ""
+        line = f"  {name}: {value}"
+        if own and (mine or base):
+            line += f"   (the shot's own, instead of {'world ' + world.id if mine and world else 'the film'}'s: " \
+                    f"{mine or base})"
+        elif mine and base and world:
+            line += f"   (world {world.id} replaces the film's: {base})"
         out.append(line)
     avoid = list(dict.fromkeys(concept.avoid + (world.avoid if world else ())))
     if avoid:
