@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 # Shot sizes by how much of a person they show.
 FULL_FIGURE = ("EWS", "WS")
@@ -53,6 +54,7 @@ def _words(text: str) -> set[str]:
 _ORDER = ("hands", "feet", "face", "hair", "legs", "skin")
 
 
+@cache
 def part_of(phrase: str) -> str:
     """Which part of a body a phrase talks about: face, hair, hands, feet, legs, skin, or body (build, the rest)."""
     words = _words(phrase)
@@ -119,6 +121,7 @@ def _phrases(description: str) -> list[tuple[str, str]]:
     return out
 
 
+@cache
 def seen(description: str, wardrobe: str | None, size: str | None, view: str | None) -> Seen:
     view = view or "front"
     phrases = _phrases(description)

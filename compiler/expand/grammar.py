@@ -37,6 +37,7 @@ def _lex() -> Any:
     return lemminflect
 
 
+@cache
 def lemmas(word: str, pos: str | None = None) -> tuple[str, ...]:
     found = _lex().getAllLemmas(word.lower())
     if pos is None:
@@ -44,6 +45,7 @@ def lemmas(word: str, pos: str | None = None) -> tuple[str, ...]:
     return tuple(found.get(pos, ()))
 
 
+@cache
 def is_verb_form(word: str, tag: str) -> str | None:
     """The lemma when `word` is the `tag` form (VBZ, VBG, VBN, VBD, VB, VBP) of a verb in the lexicon."""
     w = word.lower()
@@ -54,6 +56,7 @@ def is_verb_form(word: str, tag: str) -> str | None:
     return None
 
 
+@cache
 def inflect(lemma: str, tag: str) -> str:
     if lemma == "be":
         return {"VBZ": "is", "VBP": "are", "VBG": "being", "VBN": "been", "VBD": "was", "VB": "be"}[tag]
@@ -61,10 +64,12 @@ def inflect(lemma: str, tag: str) -> str:
     return forms[0] if forms else lemma
 
 
+@cache
 def can_be_noun(word: str) -> bool:
     return bool(lemmas(word, "NOUN"))
 
 
+@cache
 def has_verb(sentence: str) -> bool:
     """Whether a sentence has a word the lexicon knows as a verb form (finite or participle)."""
     for w in re.findall(r"[A-Za-z']+", sentence):
@@ -96,6 +101,7 @@ def _words(text: str) -> tuple[str, str]:
     return first, rest
 
 
+@cache
 def parse(text: str) -> Phrase:
     t = " ".join(text.split()).rstrip(".;, ")
     first, rest = _words(t)
@@ -187,6 +193,7 @@ def definite(text: str) -> str:
     return "the " + strip_article(" ".join(text.split()))
 
 
+@cache
 def derive_short(description: str) -> str:
     """The description's head noun phrase: 'a tall, lean man in his late sixties; ...' -> 'the tall, lean man'."""
     head = description.split(";")[0].strip()

@@ -10,6 +10,7 @@ pronoun; actions and motions are inflected to fit the sentence they are in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from ..model import Camera, CastMember, Character
@@ -231,14 +232,15 @@ def look_sentences(style: list[str], palette: str | None, lighting: str | None, 
     return out
 
 
-def _lemma_set(text: str) -> set[str]:
+@cache
+def _lemma_set(text: str) -> frozenset[str]:
     import re
 
     out = set()
     for w in re.findall(r"[A-Za-z]+", text.lower()):
         out.add(w)
         out.update(g.lemmas(w))
-    return out
+    return frozenset(out)
 
 
 _PEOPLE = frozenset(
