@@ -73,13 +73,15 @@ def people(cast: list[tuple[Character, CastMember, str | None]], size: str | Non
     for (ch, m, wardrobe), ref in zip(cast, refs):
         pron = ch.pronoun if ch.pronoun and pronouns.count(ch.pronoun) == 1 else None
         sn = seen(ch.description, wardrobe, size, m.view)
-        out.append(Person(ch.id, ref, pron, sn, _intro(sn, ref), g.parse(m.action) if m.action else None,
+        out.append(Person(ch.id, ref, pron, sn, _intro(sn, g.derive_short(ch.description)),
+                          g.parse(m.action) if m.action else None,
                           m.expression if sn.face else None, m.motion))
     return out
 
 
 def _intro(sn: Seen, ref: str) -> str:
-    """How an image prompt first names the character: what is in view, verbatim."""
+    """How an image prompt first names the character: what is in view, verbatim (`ref` is the description's head,
+    for a detail: 'the hands of a woman')."""
     if sn.view in ("hands", "feet") or (sn.detail and sn.view == "front"):
         part = {"hands": "hands", "feet": "feet"}.get(sn.view, "hands" if not sn.face else "face")
         if sn.description and part != "face" and part in sn.description.split(",")[0]:
