@@ -110,10 +110,11 @@ def video(target: TargetDef, rs: ResolvedShot, persons: list[prose.Person], moti
           framing: str) -> dict[str, Any]:
     """What a video prompt says: what moves, and the camera within what this target can express."""
     shot = rs.shot
-    plan = prose.camera_plan(shot.moves, target.capabilities)
+    # No camera holds still, as in the animatic: every dialect says so in its own way.
+    plan = prose.camera_plan(shot.moves or (Camera("static"),), target.capabilities)
     camera_text = " ".join(str(m) for m in shot.moves)
     return {
-        "motion": motion,
+        "motion": motion or prose.idle_sentences(persons),
         "camera": prose.camera_sentence(plan.kept),          # "The camera tracks the subject, then pans left."
         "direction": prose.camera_direction(plan.kept),      # "Track the subject, then pan left."
         "commands": list(plan.commands),                     # the target's own commands, when it has all of them

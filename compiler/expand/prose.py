@@ -189,6 +189,16 @@ def motion_sentences(persons: list[Person], *, mentioned: set[str] | None = None
     return out
 
 
+def idle_sentences(persons: list[Person]) -> list[str]:
+    """What a video prompt says when the shot gives nothing that moves (lint P403 warns): small, natural movement,
+    so the clip neither freezes nor invents an action."""
+    if persons:
+        who = [p.ref for p in persons]
+        joined = who[0] if len(who) == 1 else ", ".join(who[:-1]) + " and " + who[-1]
+        return [g.sentence(f"{joined} {'stays' if len(who) == 1 else 'stay'} in place with small, natural movements")]
+    return [g.sentence("only subtle, natural movement stirs the scene")]
+
+
 def _written_pronoun(text: str) -> str | None:
     """The pronoun a motion is written with ('his jaw tightens and he looks away' -> 'he')."""
     import re
