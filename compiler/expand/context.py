@@ -120,7 +120,8 @@ def video(target: TargetDef, rs: ResolvedShot, persons: list[prose.Person], moti
         "commands": list(plan.commands),                     # the target's own commands, when it has all of them
         "concepts": list(plan.commands) if len(plan.kept) == 1 else [],  # a concept holds for the whole clip
         "dropped": [str(m) for m in plan.dropped],
-        "defects": prose.defect_terms(MOTION_DEFECTS, f"{shot_text} {camera_text}", people_in_frame=bool(persons)),
+        "defects": prose.defect_terms(MOTION_DEFECTS, f"{shot_text} {camera_text}",
+                                      people_in_frame=any(p.seen.face for p in persons)),  # a face in view
         "introductions": prose.introductions(persons, framing),
         "introductions_brief": prose.introductions(
             persons, framing, [prose.brief(p, short_description(f.character.description))
