@@ -147,6 +147,16 @@ CODES: dict[str, tuple[str, str]] = {
     "P416": ("shot look against its world", "A shot's own words (time, subject, mood) say sunny while its world's "
              "lighting or palette says storm, or the reverse. Give the shot its own `lighting:` or `palette:`: "
              "shot > world > concept."),
+    "P418": ("camera sequence longer than the target can say", "A shot's camera sequence has more moves than the "
+             "target expresses in one prompt (`camera_max` in its target.yaml: Hailuo combines 3 bracket commands, "
+             "the prose models say a move or two joined by 'then'). The moves past it are dropped; the warning names "
+             "them. Shorten the sequence or split the shot."),
+    "P419": ("edit instruction in a motion", "A cast motion, subject_motion, background_motion or extend segment "
+             "says 'fades to black', 'cut to', 'dissolves into' ...: an edit, which a video model cannot do (it "
+             "invents a cut or a dark frame). Say what moves in frame and put the fade in the shot's `transition`."),
+    "P420": ("camera sequence without commands", "A bracket-command target (Hailuo) has no command for a later move "
+             "of the shot's camera sequence (an orbit), so the whole sequence is written in words after the motion "
+             "instead of as leading [commands]. The model may follow words less exactly."),
     "Y601": ("film.yaml changed during an edit", "A command that writes film.yaml (`filmc beats`) found the file "
              "changed on disk after it read it (an editor saved it meanwhile). Nothing was written; run it again."),
     "Y602": ("value shared through an anchor", "The value to change is anchored (&name) and used again as an alias "

@@ -10,7 +10,7 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from . import grammar as gr
 from . import prose
-from .vocab import ANGLE_WORDS, SIZE_WORDS
+from .vocab import ANGLE_WORDS, MOTION_DEFECTS, SIZE_WORDS
 
 
 def short_description(text: str) -> str:
@@ -112,6 +112,29 @@ def _shot_text(rs: ResolvedShot, lk: dict[str, Any], time: str | None) -> str:
     return " ".join(b for b in bits if b)
 
 
+def video(target: TargetDef, rs: ResolvedShot, persons: list[prose.Person], motion: list[str], shot_text: str,
+          framing: str) -> dict[str, Any]:
+    """What a video prompt says: what moves, and the camera within what this target can express."""
+    shot = rs.shot
+    # No camera holds still, as in the animatic: every dialect says so in its own way.
+    plan = prose.camera_plan(shot.moves or (Camera("static"),), target.capabilities)
+    camera_text = " ".join(str(m) for m in shot.moves)
+    return {
+        "motion": motion or prose.idle_sentences(persons),
+        "camera": prose.camera_sentence(plan.kept),          # "The camera tracks the subject, then pans left."
+        "direction": prose.camera_direction(plan.kept),      # "Track the subject, then pan left."
+        "commands": list(plan.commands),                     # the target's own commands, when it has all of them
+        "concepts": list(plan.commands) if len(plan.kept) == 1 else [],  # a concept holds for the whole clip
+        "dropped": [str(m) for m in plan.dropped],
+        "defects": prose.defect_terms(MOTION_DEFECTS, f"{shot_text} {camera_text}",
+                                      people_in_frame=any(p.seen.face for p in persons)),  # a face in view
+        "introductions": prose.introductions(persons, framing),
+        "introductions_brief": prose.introductions(
+            persons, framing, [prose.brief(p, short_description(f.character.description))
+                               for p, f in zip(persons, rs.cast)]),
+    }
+
+
 def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
     shot = rs.shot
     size = SIZE_WORDS.get(shot.size or "", None)
@@ -180,7 +203,8 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
         "lyrics": [ln.text for ln in rs.lines],
         "transition": {"in": shot.transition.into, "out": shot.transition.out, "duration": shot.transition.duration},
         "image": image,
-        "video": {"motion": motion, "camera": prose.camera_sentence(shot.moves)},
+        "video": video(target, rs, persons, motion, f"{_shot_text(rs, lk, time)} {' '.join(lk['style'])}",
+                       image["framing"]),
         "segments": segments,
     }
 

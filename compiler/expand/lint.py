@@ -7,6 +7,7 @@ import re
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production
 from . import Plan, lint_prose
+from .lint_video import lint_video
 from .vocab import positive
 
 _PREVIOUS = re.compile(r"\b(previous|last|prior|preceding|earlier) (shot|scene|frame|image|clip)\b|\bsame as before\b|\bas before\b",
@@ -80,6 +81,7 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                           "a sentence instead", f"{rs.shot.pointer}/camera",
                           hint="the model may ignore it; pick a move the target supports (filmc targets show "
                                f"{p.target})")
+    lint_video(prod, plan.prompts, c)
     film = prod.film
     for t in plan.targets:
         aspects = t.capabilities.get("aspects")

@@ -16,7 +16,15 @@ from typing import Any
 from ..model import Camera, CastMember, Character
 from . import grammar as g
 from .framing import Seen, seen
-from .vocab import ANGLE_WORDS, CAMERA_WORDS, SIZE_WORDS, SPEED_WORDS, positive
+from .vocab import (
+    ANGLE_WORDS,
+    CAMERA_DIRECTIONS,
+    CAMERA_WORDS,
+    DEFECT_ALIASES,
+    SIZE_WORDS,
+    SPEED_WORDS,
+    positive,
+)
 
 # Sizes whose subject is a detail: the shot "shows" it rather than framing a person.
 _INDEFINITE = ("a", "an")
@@ -168,6 +176,33 @@ def cast_sentences(persons: list[Person]) -> list[str]:
     return out
 
 
+def brief(p: Person, short: str) -> str:
+    """A character named briefly for a prompt with no first frame: its short reference with the first clause of its
+    description ('the glassblower, a wiry woman in her fifties'), or the clause alone when the reference is
+    drawn from it ('a gangly teenage boy')."""
+    body = g.strip_article(p.ref).lower()
+    if body.startswith("other "):
+        body = body[len("other "):]
+    return short if body in short.lower() else f"{p.ref}, {short}"
+
+
+def introductions(persons: list[Person], framing_words: str, intros: list[str] | None = None) -> list[str]:
+    """Who is in frame, for a prompt with no first frame (text-to-video): the framing sentence with the first
+    character's introduction, then each other character introduced in a sentence of its own."""
+    out: list[str] = []
+    for i, p in enumerate(persons):
+        intro = intros[i] if intros else p.intro
+        if i == 0:
+            out.append(g.sentence(f"{framing_words or 'the shot'} shows {intro}"))
+        elif i == 1:
+            first = persons[0]
+            whom = g.PRONOUN_FORMS[first.pronoun][1] if first.pronoun else first.ref
+            out.append(g.sentence(f"with {whom} is {intro}"))
+        else:
+            out.append(g.sentence(f"also in the frame is {intro}"))
+    return out
+
+
 def motion_sentences(persons: list[Person], *, mentioned: set[str] | None = None) -> list[str]:
     """Each character's motion, its subject named on first mention; an action carried on where none is given."""
     seen_ids = set(mentioned or ())
@@ -187,6 +222,16 @@ def motion_sentences(persons: list[Person], *, mentioned: set[str] | None = None
             continue
         seen_ids.add(p.id)
     return out
+
+
+def idle_sentences(persons: list[Person]) -> list[str]:
+    """What a video prompt says when the shot gives nothing that moves (lint P403 warns): small, natural movement,
+    so the clip neither freezes nor invents an action."""
+    if persons:
+        who = [p.ref for p in persons]
+        joined = who[0] if len(who) == 1 else ", ".join(who[:-1]) + " and " + who[-1]
+        return [g.sentence(f"{joined} {'stays' if len(who) == 1 else 'stay'} in place with small, natural movements")]
+    return [g.sentence("only subtle, natural movement stirs the scene")]
 
 
 def _written_pronoun(text: str) -> str | None:
@@ -217,6 +262,47 @@ def camera_sentence(moves: tuple[Camera, ...]) -> str:
     clauses = [camera_clause(m) for m in moves]
     rest = [c[len("the camera "):] if c.startswith("the camera ") else c for c in clauses[1:]]
     return g.sentence(", then ".join([clauses[0], *rest]))
+
+
+def camera_direction(moves: tuple[Camera, ...]) -> str:
+    """The moves as a direction: 'Push in slowly, then pan left.'"""
+    parts = []
+    for m in moves:
+        speed = " " + SPEED_WORDS[m.speed] if m.speed and "{s}" in CAMERA_DIRECTIONS[m.move] else ""
+        parts.append(CAMERA_DIRECTIONS[m.move].replace("{s}", speed))
+    return g.sentence(", then ".join(parts)) if parts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraPlan:
+    """What of a shot's camera sequence one target can say: the moves it keeps (at most camera_max), the ones it
+    drops, and its own commands for the kept moves (brackets, concepts) when it has one for every kept move."""
+
+    kept: tuple[Camera, ...]
+    dropped: tuple[Camera, ...]
+    commands: tuple[str, ...]
+    missing: tuple[Camera, ...]  # kept moves the target has no command for (then the sequence goes in words)
+
+
+def camera_plan(moves: tuple[Camera, ...], caps: dict[str, Any]) -> CameraPlan:
+    limit = caps.get("camera_max")
+    kept = moves[:limit] if limit else moves
+    phrases = caps.get("camera") or {}
+    missing = tuple(m for m in kept if phrases.get(m.move) is None) if phrases else kept
+    commands = tuple(str(phrases[m.move]) for m in kept) if kept and not missing else ()
+    return CameraPlan(kept, moves[len(kept):], commands, missing)
+
+
+def defect_terms(terms: tuple[str, ...] | list[str], shot_text: str, *, people_in_frame: bool) -> list[str]:
+    """A video target's default negative terms for one shot: those the shot asks for, under their name or an alias
+    ('a bulb that flickers' -> no 'flicker'; a handheld shot -> no 'jitter'), are dropped."""
+    mine = _lemma_set(shot_text)
+    out = []
+    for term in avoid_terms(list(terms), shot_text, people_in_frame=people_in_frame, hands_in_view=True):
+        if mine & set(DEFECT_ALIASES.get(term.lower(), ())):
+            continue
+        out.append(term)
+    return out
 
 
 def look_sentences(style: list[str], palette: str | None, lighting: str | None, mood: list[str]) -> dict[str, str]:

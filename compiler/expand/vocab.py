@@ -23,6 +23,21 @@ CAMERA_WORDS = {
     "orbit-right": "the camera orbits right around the subject", "handheld": "a handheld camera follows",
 }
 SPEED_WORDS = {"slow": "slowly", "fast": "quickly"}
+# The same moves as directions (Luma: short, directive prompts). "{s}" is where a speed adverb goes.
+CAMERA_DIRECTIONS = {
+    "static": "hold the camera still", "push-in": "push in{s}", "pull-out": "pull out{s}", "zoom-in": "zoom in{s}",
+    "zoom-out": "zoom out{s}", "pan-left": "pan left{s}", "pan-right": "pan right{s}", "tilt-up": "tilt up{s}",
+    "tilt-down": "tilt down{s}", "dolly-in": "dolly in{s}", "dolly-out": "dolly out{s}", "truck-left": "truck left{s}",
+    "truck-right": "truck right{s}", "tracking": "track the subject{s}", "crane-up": "crane up{s}",
+    "crane-down": "crane down{s}", "orbit-left": "orbit{s} left around the subject",
+    "orbit-right": "orbit{s} right around the subject", "handheld": "keep the camera handheld",
+}
+# What image-to-video models commonly get wrong in motion: the default negative terms of video targets that take
+# one (Kling), dropped from a shot that asks for them (a bulb that flickers on purpose gets no "flicker").
+MOTION_DEFECTS = ("blurry", "distorted faces", "morphing", "flicker", "jitter")
+# Words of a shot that ask for a defect term under another name.
+DEFECT_ALIASES = {"blurry": ("blur", "blurred", "blurry"), "flicker": ("flicker", "flickering", "strobe", "strobing"),
+                  "jitter": ("jitter", "jittery", "shake", "shaky", "handheld"), "morphing": ("morph", "morphs")}
 
 # `concept.avoid` for targets without negative prompts: what to ask for instead (Flux, Runway:
 # "describe what you want"). Terms not listed here are reported by lint instead of negated.

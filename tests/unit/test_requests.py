@@ -285,7 +285,7 @@ def test_luma_concepts(tmp_path: Path) -> None:
     by_shot = {j.shot: j.body for j in jobs(plan, "luma")}
     assert by_shot["s01"]["concepts"] == [{"key": "push_in"}]  # s01: slow push-in
     assert by_shot["s04"]["concepts"] == [{"key": "orbit_left"}]
-    assert "concepts" not in by_shot["s02"]  # no camera move
+    assert by_shot["s02"]["concepts"] == [{"key": "static"}]  # no camera: it holds still, as in the animatic
     for shot, body in by_shot.items():
         assert body["keyframes"] == {"frame0": {"type": "image", "url": f"@job:{shot}.mystic"}}
         assert body["duration"] in ("5s", "9s") and body["resolution"] == "720p" and body["loop"] is False
