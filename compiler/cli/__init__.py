@@ -131,6 +131,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
 from . import (  # noqa: E402,F401
     build_cmds,
     commands,
+    draft_cmds,  # noqa: E402,F401
     jobs_cmds,
     render_cmds,  # noqa: E402,F401
     run_cmds,  # noqa: E402,F401
