@@ -57,28 +57,63 @@ def refuse(prod: Production, code: str, message: str, pointer: str = "", *, key:
     return FilmError(c.items, prod.sources())
 
 
-def _production(edit: FilmEdit, allow_outside: bool) -> Production:
-    """The film as validate sees it, from the very text the edit will change."""
+# Problems a draft may be asked to fix: a section without shots, or shots that do not fill their section.
+TOLERATED = frozenset({"V240"})
+
+
+def _validated(doc: Any, allow_outside: bool) -> tuple[Any, list[Diagnostic]]:
+    """validate_film's result, and the errors it found that a draft may fix (TOLERATED); any other error is
+    raised as validate raises it."""
+    from ..diagnostics import Collector
+    from ..resources import load_schema
+    from ..schemacheck import check_schema
+    from ..targets import load_targets
+    from ..validate import Validated, validate_film
+    from ..validate.build import Builder
+    from ..validate.checks import check_film
+
+    try:
+        return validate_film(doc, allow_outside=allow_outside), []
+    except FilmError as e:
+        if any(d.severity == "error" and d.code not in TOLERATED for d in e.diagnostics):
+            raise
+    diags = Collector(doc.display, doc)
+    diags.items.extend(doc.warnings)
+    check_schema(doc.data, load_schema("film"), diags)
+    film = Builder(doc.data, doc.path.absolute(), diags).film()
+    targets = load_targets(film.root)
+    length = check_film(film, targets, diags, allow_outside=allow_outside)
+    warnings = tuple(d for d in diags.items if d.severity != "error")
+    errors = [d for d in diags.items if d.severity == "error"]
+    return Validated(film, targets, warnings, length, doc, allow_outside), errors
+
+
+def _production(edit: FilmEdit, allow_outside: bool) -> tuple[Production, list[Diagnostic]]:
+    """The film as validate sees it, from the very text the edit will change (and the problems it may fix)."""
     from ..load import paused_gc
     from ..resolve import resolve_production
-    from ..validate import validate_film
 
     with paused_gc():
-        return resolve_production(validate_film(edit.doc, allow_outside=allow_outside))
+        validated, errors = _validated(edit.doc, allow_outside)
+        return resolve_production(validated), errors
 
 
-def _check_result(edit: FilmEdit, display: str, prod: Production) -> list[Diagnostic]:
-    """The drafted film.yaml must validate; FilmError (D718, with validate's problems) if not. The warnings it
-    has that the film did not have before."""
+def _check_result(edit: FilmEdit, display: str, prod: Production, errors_before: list[Diagnostic],
+                  allow_outside: bool) -> list[Diagnostic]:
+    """The drafted film.yaml must validate, but for the problems it had before (a section still without shots);
+    FilmError (D718, with validate's problems) if not. The warnings it has that the film did not have before."""
     from ..load import load_film
-    from ..validate import validate_film
 
     shown = f"{display} (as drafted)"
+    old = {(d.code, d.message) for d in errors_before}
     try:
         doc = load_film(edit.path, display=shown, text=edit.after)
-        v = validate_film(doc)
+        v, errors = _validated(doc, allow_outside)
+        new_errors = [d for d in errors if (d.code, d.message) not in old]
+        if new_errors:
+            raise FilmError(new_errors, {shown: doc.lines})
     except FilmError as e:
-        errors = [d for d in e.diagnostics if d.severity == "error"]
+        errors = [d for d in e.diagnostics if d.severity == "error" and (d.code, d.message) not in old]
         head = Diagnostic("D718", "error", f"the draft would make {display} invalid ({len(errors)} problem"
                           f"{'s' if len(errors) != 1 else ''} below); nothing was written", display,
                           hint="see .filmc/drafts/ for the answer; run the draft again or edit by hand")
@@ -102,7 +137,7 @@ def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool
     path = film_path(film)
     display = str(film if not Path(film).is_dir() else path)
     edit = FilmEdit.open(path, display=display)
-    prod = _production(edit, allow_outside)
+    prod, errors_before = _production(edit, allow_outside)
     req, twin = kind.request(prod, options)
     req.schema = to_gemini(twin, req.extra.get("enums"))
     gemini = Gemini(model or DEFAULT_MODEL, env, say=say)
@@ -123,7 +158,7 @@ def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool
     merged = kind.merge(parsed, prod, edit, options)
     warnings = list(merged.warnings)
     if edit.changed:
-        warnings += _check_result(edit, display, prod)
+        warnings += _check_result(edit, display, prod, errors_before, allow_outside)
     result = edit.commit(dry_run=not write)
     return DraftResult(kind.KIND, answer.model, answer.usage, cost, result.diff, result.written, shown,
                        tuple(merged.notes), tuple(warnings), merged.shown)
