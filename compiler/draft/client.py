@@ -185,7 +185,7 @@ class Gemini:
             self.sleep(1.0)
             waited += 1.0
             name = f.name
-            f = self._call("check of the uploaded song", lambda: self.client.files.get(name=name))
+            f = self._call("check of the uploaded song", lambda name=name: self.client.files.get(name=name))
         state = str(getattr(f.state, "value", f.state) or "ACTIVE").upper()
         if state != "ACTIVE":
             raise _fail("D717", f"the uploaded song is not usable by Gemini (state {state})",

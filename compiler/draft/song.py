@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..resolve import Production

@@ -149,7 +149,7 @@ class FakeGemini(FakeServer):
             meta = {"displayName": raw.get("displayName") or raw.get("display_name") or "",
                     "mimeType": raw.get("mimeType") or raw.get("mime_type")
                     or req.header("x-goog-upload-header-content-type"),
-                    "size": int(req.header("x-goog-upload-header-content-length") or meta.get("sizeBytes") or 0)}
+                    "size": int(req.header("x-goog-upload-header-content-length") or raw.get("sizeBytes") or raw.get("size_bytes") or 0)}
             uid = uuid.uuid4().hex
             self.uploads[uid] = {"meta": meta, "data": bytearray()}
             url = f"{self.origin}/upload/{req.params['version']}/files?upload_id={uid}&upload_protocol=resumable"
