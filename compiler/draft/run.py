@@ -99,8 +99,9 @@ def _production(edit: FilmEdit, allow_outside: bool) -> tuple[Production, list[D
 
 
 def _check_result(edit: FilmEdit, display: str, prod: Production, errors_before: list[Diagnostic],
-                  allow_outside: bool) -> list[Diagnostic]:
-    """The drafted film.yaml must validate, but for the problems it had before (a section still without shots);
+                  allow_outside: bool, new_sections: bool) -> list[Diagnostic]:
+    """The drafted film.yaml must validate, but for the problems it had before (a section still without shots)
+    and, for a draft that adds sections (new_sections), those sections' want of shots (shown as warnings);
     FilmError (D718, with validate's problems) if not. The warnings it has that the film did not have before."""
     from ..load import load_film
 
@@ -110,6 +111,8 @@ def _check_result(edit: FilmEdit, display: str, prod: Production, errors_before:
         doc = load_film(edit.path, display=shown, text=edit.after)
         v, errors = _validated(doc, allow_outside)
         new_errors = [d for d in errors if (d.code, d.message) not in old]
+        unfilled = [d for d in new_errors if new_sections and d.code in TOLERATED]
+        new_errors = [d for d in new_errors if d not in unfilled]
         if new_errors:
             raise FilmError(new_errors, {shown: doc.lines})
     except FilmError as e:
@@ -119,7 +122,8 @@ def _check_result(edit: FilmEdit, display: str, prod: Production, errors_before:
                           hint="see .filmc/drafts/ for the answer; run the draft again or edit by hand")
         raise FilmError([head, *errors], {**e.sources}) from None
     before = {(d.code, d.message) for d in prod.warnings}
-    return [d for d in v.warnings if (d.code, d.message) not in before]
+    return [Diagnostic(d.code, "warning", d.message, d.file, d.line, d.col, d.pointer, d.hint) for d in unfilled] + [
+        d for d in v.warnings if (d.code, d.message) not in before]
 
 
 def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool = False,
@@ -158,7 +162,8 @@ def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool
     merged = kind.merge(parsed, prod, edit, options)
     warnings = list(merged.warnings)
     if edit.changed:
-        warnings += _check_result(edit, display, prod, errors_before, allow_outside)
+        warnings += _check_result(edit, display, prod, errors_before, allow_outside,
+                                  bool(getattr(kind, "ADDS_SECTIONS", False)))
     result = edit.commit(dry_run=not write)
     return DraftResult(kind.KIND, answer.model, answer.usage, cost, result.diff, result.written, shown,
                        tuple(merged.notes), tuple(warnings), merged.shown)

@@ -16,6 +16,7 @@ from .run import Merged, refuse
 from .schema import array, definition, obj, only
 
 KIND = "song"
+ADDS_SECTIONS = True  # sections it adds have no shots yet: a warning, not a reason to refuse
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 

@@ -30,6 +30,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from .base import FakeServer, Request, Response
@@ -48,6 +49,8 @@ class FakeGemini(FakeServer):
         self.files: dict[str, dict[str, Any]] = {}  # id -> {meta, data}
         self.uploads: dict[str, dict[str, Any]] = {}  # upload id -> {meta, data}
         self.file_state = "ACTIVE"  # what a finished upload reports (PROCESSING, then ACTIVE on the next get)
+        self.received: dict[str, bytes] = {}  # every file uploaded, by id (kept after a delete)
+        self.before_answer: Callable[[dict[str, Any]], None] | None = None  # runs while the "model thinks"
         self.route("POST", r"/(?P<version>v1|v1beta|v1alpha)/models/(?P<model>[^/:]+):generateContent",
                    "generate", self._generate)
         self.route("POST", r"/upload/(?P<version>v1|v1beta|v1alpha)/files", "upload", self._upload)
@@ -108,7 +111,9 @@ class FakeGemini(FakeServer):
                 audio_tokens += len(self.files[fid]["data"]) // 1000
             inline = p.get("inlineData") or p.get("inline_data")
             if inline:
-                audio_tokens += len(base64.b64decode(inline.get("data", ""))) // 1000
+                audio_tokens += len(b64decode(inline.get("data", ""))) // 1000
+        if self.before_answer is not None:
+            self.before_answer(body)
         if self.queue:
             spec = self.queue.pop(0)
         else:
@@ -167,6 +172,7 @@ class FakeGemini(FakeServer):
             return Response(200, b"", {"x-goog-upload-status": "active"})
         fid = re.sub(r"[^a-z0-9]", "", uid)[:12]
         self.files[fid] = {"meta": up["meta"], "data": bytes(up["data"]), "state": self.file_state}
+        self.received[fid] = bytes(up["data"])
         return Response.json(200, {"file": self._file(fid)}, headers={"x-goog-upload-status": "final"})
 
     def _get_file(self, req: Request) -> Response:
@@ -182,6 +188,12 @@ class FakeGemini(FakeServer):
         if self.files.pop(fid, None) is None:
             return self.error(404, f"File {fid} not found")
         return Response.json(200, {})
+
+
+def b64decode(data: str) -> bytes:
+    """Bytes fields in the API's JSON: standard or URL-safe base64 (google-genai sends the URL-safe form)."""
+    data = data.replace("-", "+").replace("_", "/")
+    return base64.b64decode(data + "=" * (-len(data) % 4))
 
 
 # ---------------------------------------------------------------- drafting without a script (hand trials)
