@@ -313,3 +313,15 @@ def test_model_option_reaches_the_request(small: Path, gemini: FakeGemini) -> No
     res = draft(gemini, "lyrics", str(small), "--model", "gemini-2.5-flash")
     assert res.exit_code == 0, res.stderr
     assert gemini.calls("generate")[0].path.endswith("/models/gemini-2.5-flash:generateContent")
+
+
+def test_filmc_starts_without_loading_google_genai() -> None:
+    """The SDK is imported by the draft commands only: `filmc --help` stays lean."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from compiler.cli import main; "
+            "CliRunner().invoke(main, ['--help']); CliRunner().invoke(main, ['draft', '--help']); "
+            "print([m for m in sys.modules if m.startswith('google')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
