@@ -53,7 +53,7 @@ def parse(answer: Answer, path: Path, shown: str, text: str, schema: dict[str, A
     from ..schemacheck import check_schema
 
     lines = text.splitlines()
-    if answer.blocked or (answer.finish not in ("STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED") and not text.strip()):
+    if answer.blocked or answer.finish not in ("STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED", ""):
         why = answer.blocked or answer.finish
         raise FilmError([Diagnostic("D709", "error", f"Gemini gave no answer ({why}); nothing was drafted", shown,
                                     hint="rephrase the story or lyrics the filter objected to, or try again")])

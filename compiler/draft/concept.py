@@ -59,7 +59,9 @@ def merge(parsed: Parsed, prod: Production, edit: FilmEdit, options: Mapping[str
         edit.set(("concept",), value, after=("story", "song"))
     else:
         for k, v in fields.items():
-            edit.set(("concept", k), v, after=("style", "palette", "lighting", "avoid"))
+            if edit.get(("concept", k)) != v and not (isinstance(v, list) and edit.get(("concept", k)) == v[0]
+                                                      and len(v) == 1):
+                edit.set(("concept", k), v, after=("style", "palette", "lighting", "avoid"))
         if worlds:
             if not isinstance(edit.get(("concept", "worlds")), dict):
                 edit.set(("concept", "worlds"), worlds, after=("avoid", "lighting", "palette", "style"))
@@ -70,9 +72,12 @@ def merge(parsed: Parsed, prod: Production, edit: FilmEdit, options: Mapping[str
                         out.notes.append(f"world {wid}: new")
                     else:
                         for k, v in w.items():
-                            edit.set(("concept", "worlds", wid, k), v, after=("style", "palette", "lighting"))
+                            if edit.get(("concept", "worlds", wid, k)) != v:
+                                edit.set(("concept", "worlds", wid, k), v, after=("style", "palette", "lighting"))
     for ch in data.get("characters") or ():
-        edit.set(("characters", ch["id"], "description"), ch["description"].strip(), after=("name",))
+        text = " ".join(ch["description"].split())
+        if text != " ".join(chars[ch["id"]].description.split()):
+            edit.set(("characters", ch["id"], "description"), text, after=("name",))
     missing = [c for c in chars if c not in {ch["id"] for ch in data.get("characters") or ()}]
     if missing:
         out.notes.append("no description drafted for: " + ", ".join(missing))

@@ -47,8 +47,9 @@ def merge(parsed: Parsed, prod: Production, edit: FilmEdit, options: Mapping[str
     for d in drafted:
         i = sections[d["id"]]
         sec = prod.film.song.sections[i]
-        if d.get("tag"):
-            edit.set(("song", "sections", i, "tag"), d["tag"].strip("[] "), after=("start",))
+        tag = (d.get("tag") or "").strip("[] ")
+        if tag and tag != sec.tag:
+            edit.set(("song", "sections", i, "tag"), tag, after=("id",))
         text = d.get("lyrics", "").strip("\n")
         if sec.timed:
             out.notes.append(f"{sec.id}: has timed lines; its lyrics were left as they are")
@@ -57,7 +58,8 @@ def merge(parsed: Parsed, prod: Production, edit: FilmEdit, options: Mapping[str
             if sec.lines:
                 out.notes.append(f"{sec.id}: the draft has no lyrics here (instrumental); the old ones were kept")
             continue
-        edit.set(("song", "sections", i, "lyrics"), text + "\n", after=("world", "start", "tag"))
+        if text != "\n".join(ln.text for ln in sec.lines):
+            edit.set(("song", "sections", i, "lyrics"), text + "\n", after=("world", "start", "tag"))
     missing = [s.id for s in prod.film.song.sections if s.id not in {d["id"] for d in drafted}]
     if missing:
         out.notes.append("no lyrics drafted for: " + ", ".join(missing))
