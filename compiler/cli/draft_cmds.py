@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from ..draft.client import DEFAULT_MODEL
 from . import film_arg, load_options, main, report
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def draft_options(f):  # type: ignore[no-untyped-def]
+
+def draft_options(f: F) -> F:
     f = click.option("--write", is_flag=True, help="Write the draft into film.yaml (default: only show the diff).")(f)
     f = click.option("--model", metavar="NAME", default=DEFAULT_MODEL, show_default=True, help="The Gemini model.")(f)
     return load_options(f)

@@ -10,6 +10,7 @@ tokens of the failed try, which Gemini does not bill for an error answer.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import os
 import re
@@ -137,8 +138,7 @@ class Gemini:
         except ImportError:  # pragma: no cover - a dependency of filmc
             raise _fail("D702", "google-genai is not installed", hint="pip install google-genai") from None
         self.types = types
-        opts = types.HttpOptions(api_version=API_VERSION, timeout=TIMEOUT_S * 1000,
-                                 **({"base_url": self.base_url} if self.base_url else {}))
+        opts = types.HttpOptions(api_version=API_VERSION, timeout=TIMEOUT_S * 1000, base_url=self.base_url)
         self.client = genai.Client(api_key=self.key, http_options=opts)
 
     # -- retries ---------------------------------------------------------------------------------------------------
@@ -184,8 +184,7 @@ class Gemini:
         while str(getattr(f.state, "value", f.state) or "ACTIVE").upper() == "PROCESSING" and waited < FILE_WAIT_S:
             self.sleep(1.0)
             waited += 1.0
-            name = f.name
-            f = self._call("check of the uploaded song", lambda name=name: self.client.files.get(name=name))
+            f = self._call("check of the uploaded song", functools.partial(self.client.files.get, name=f.name))
         state = str(getattr(f.state, "value", f.state) or "ACTIVE").upper()
         if state != "ACTIVE":
             raise _fail("D717", f"the uploaded song is not usable by Gemini (state {state})",

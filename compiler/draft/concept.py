@@ -44,16 +44,16 @@ def merge(parsed: Parsed, prod: Production, edit: FilmEdit, options: Mapping[str
     out = Merged()
     data = parsed.data
     chars = prod.film.characters
-    for k, ch in enumerate(data.get("characters") or ()):
+    for n, ch in enumerate(data.get("characters") or ()):
         if ch["id"] not in chars:
             raise parsed.refuse("D708", f"the answer describes a character '{ch['id']}' the film does not have",
-                                f"/characters/{k}/id", hint=("characters: " + ", ".join(chars)) if chars else
+                                f"/characters/{n}/id", hint=("characters: " + ", ".join(chars)) if chars else
                                 "the film has no characters yet: add them (id and a first description) first")
     has_concept = isinstance(edit.get(("concept",)), dict)
     fields = {k: data[k] for k in ("style", "palette", "lighting", "avoid", "motifs") if data.get(k)}
     worlds = {w["id"]: {k: v for k, v in w.items() if k != "id" and v} for w in data.get("worlds") or ()}
     if not has_concept:
-        value = dict(fields)
+        value: dict[str, Any] = dict(fields)
         if worlds:
             value["worlds"] = worlds
         edit.set(("concept",), value, after=("story", "song"))

@@ -122,7 +122,7 @@ def _clean(shot: dict[str, Any]) -> dict[str, Any]:
     """The shot in film.yaml's form and key order, empty values left out."""
     out: dict[str, Any] = {}
     for k in FIELDS:
-        v = shot.get(k)
+        v: Any = shot.get(k)
         if v in (None, "", [], {}):
             continue
         if k == "duration":
