@@ -62,7 +62,7 @@ def _run(ctx: click.Context, kind: str, film: str, model: str | None, write: boo
     for note in res.notes:
         click.echo(f"note: {note}", err=True)
     if res.written:
-        click.echo(f"wrote {film}; the answer is in {res.answer_file}", err=True)
+        click.echo(f"wrote {res.film}; the answer is in {res.answer_file}", err=True)
     elif res.diff:
         click.echo(f"nothing written: run again with --write to apply this draft (the answer is in "
                    f"{res.answer_file})", err=True)

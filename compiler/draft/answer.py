@@ -60,7 +60,7 @@ def parse(answer: Answer, path: Path, shown: str, text: str, schema: dict[str, A
     if answer.finish == "MAX_TOKENS":
         raise FilmError([Diagnostic("D705", "error", "the answer was cut short (Gemini's output limit, "
                                     "finishReason MAX_TOKENS); nothing was written", shown, len(lines) or 1, 1,
-                                    hint="draft fewer sections at a time (--section)")], {shown: lines})
+                                    hint="run it again; a storyboard: fewer sections at a time (--section)")], {shown: lines})
     try:
         data = json.loads(answer.text)
     except ValueError as e:

@@ -36,6 +36,7 @@ class DraftResult:
     diff: str
     written: bool
     answer_file: str
+    film: str  # film.yaml as shown
     notes: tuple[str, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
     shown: str = ""
@@ -165,7 +166,7 @@ def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool
         warnings += _check_result(edit, display, prod, errors_before, allow_outside,
                                   bool(getattr(kind, "ADDS_SECTIONS", False)))
     result = edit.commit(dry_run=not write)
-    return DraftResult(kind.KIND, answer.model, answer.usage, cost, result.diff, result.written, shown,
+    return DraftResult(kind.KIND, answer.model, answer.usage, cost, result.diff, result.written, shown, display,
                        tuple(merged.notes), tuple(warnings), merged.shown)
 
 
