@@ -325,3 +325,22 @@ def test_filmc_starts_without_loading_google_genai() -> None:
             "print([m for m in sys.modules if m.startswith('google')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_a_filtered_answer_and_a_missing_story(small: Path, gemini: FakeGemini) -> None:
+    gemini.reply("", finish="SAFETY")
+    res = draft(gemini, "lyrics", str(small), "--write")
+    assert res.exit_code == 1 and codes(res.stderr) == ["D709"]
+    film = small / "film.yaml"
+    film.write_text(film.read_text(encoding="utf-8").replace(
+        "story: |\n  A woman waits on a pier for the boat that comes at dawn.\n", ""), encoding="utf-8")
+    res = draft(gemini, "lyrics", str(small))
+    assert res.exit_code == 1 and codes(res.stderr) == ["D710"] and len(gemini.generates()) == 1
+
+
+def test_an_upload_still_processing_is_waited_for(lighthouse: Path, gemini: FakeGemini) -> None:
+    gemini.file_state = "PROCESSING"
+    gemini.reply({"sections": [{"id": "intro", "tag": "Intro", "start": 0}]})
+    res = draft(gemini, "song", str(lighthouse))
+    assert res.exit_code == 0, res.stderr
+    assert len(gemini.calls("file")) == 2 and len(gemini.generates()) == 1  # PROCESSING, then ACTIVE
