@@ -344,3 +344,15 @@ def test_an_upload_still_processing_is_waited_for(lighthouse: Path, gemini: Fake
     res = draft(gemini, "song", str(lighthouse))
     assert res.exit_code == 0, res.stderr
     assert len(gemini.calls("file")) == 2 and len(gemini.generates()) == 1  # PROCESSING, then ACTIVE
+
+
+def test_the_fake_answers_on_v1_as_on_v1beta(gemini: FakeGemini) -> None:
+    """google-genai 3.x calls /v1/ unless pinned (filmc pins v1beta): the fake answers both, in the real format."""
+    from google import genai
+    from google.genai import types
+
+    client = genai.Client(api_key=gemini.key, http_options=types.HttpOptions(base_url=gemini.origin))
+    gemini.reply({"ok": True})
+    resp = client.models.generate_content(model="gemini-3.8-flash", contents="hi")
+    assert resp.text == '{"ok": true}' and resp.usage_metadata.total_token_count > 0
+    assert gemini.calls("generate")[0].path == "/v1/models/gemini-3.8-flash:generateContent"
