@@ -230,6 +230,45 @@ CODES: dict[str, tuple[str, str]] = {
              "the film through it."),
     "B807": ("bad request to the board", "A \"use this take\" request is a small JSON object naming the shot, the "
              "take and the hash of film.yaml the page was built from."),
+    # D7xx: drafting with Gemini (`filmc draft`)
+    "D701": ("no Gemini API key", "`filmc draft` needs a Gemini API key in GEMINI_API_KEY (or GOOGLE_API_KEY). Get one at "
+             "https://aistudio.google.com/apikey. FILMC_GEMINI_BASE_URL points the drafts at another server."),
+    "D702": ("google-genai missing", "The drafts talk to Gemini through the google-genai package, a dependency of filmc: "
+             "reinstall filmc, or pip install google-genai."),
+    "D703": ("Gemini refused the request", "Gemini answered with an error that trying again will not change: a key "
+             "that is not valid (400/403), a model that does not exist (404; see --model), a request it cannot take. "
+             "The message is Gemini's, with any key masked."),
+    "D704": ("Gemini unavailable", "Gemini answered 429 (quota or rate) or a server error (5xx), or could not be "
+             "reached, on every try. filmc tries 4 times, waiting what Gemini asks (or 1, 2, 4 s). Try again later, "
+             "or another --model."),
+    "D705": ("answer cut short", "The answer stopped at Gemini's output limit (finishReason MAX_TOKENS), so its JSON is "
+             "incomplete. Nothing was written. Draft less at a time (storyboard: one --section)."),
+    "D706": ("answer not JSON", "The answer should be JSON in the schema filmc sent, and is not. Nothing was written; "
+             "the answer is kept in .filmc/drafts/<draft>.json. Run the draft again."),
+    "D707": ("answer breaks its schema", "The answer has a value the film schema does not allow there (a shot size not "
+             "in the vocabulary, an unknown key, a start past the end of the song). The error points into the kept "
+             "answer, .filmc/drafts/<draft>.json. Nothing was written."),
+    "D708": ("unknown reference in the answer", "The answer names a section, character, location or world the film "
+             "does not have, or gives a new shot an id already used. The offending value is named; nothing was "
+             "written. Run the draft again, or add what it names to film.yaml first."),
+    "D709": ("no answer", "Gemini gave no answer: the request or the answer was blocked by its safety filter, or it "
+             "stopped for another reason. Nothing was written."),
+    "D710": ("nothing to draft from", "The draft needs something the film does not have yet: a story (or lyrics) for "
+             "lyrics and concept, an audio file for the song."),
+    "D711": ("unknown section", "`filmc draft storyboard --section ID` names a section the song does not have."),
+    "D712": ("no time left to storyboard", "The sections asked for are already filled by their shots (a shot without "
+             "a duration takes all the time its section has left), or every section has shots and none was named. "
+             "Free some time, or name sections with --section."),
+    "D713": ("unknown shot", "`filmc draft prompt FILM SHOT` names a shot the film does not have."),
+    "D714": ("not one of the film's targets", "`filmc draft prompt --target T` takes one of the film's targets "
+             "(targets.image, targets.video): the polished prompt is written as that target's override."),
+    "D715": ("song audio unusable", "`filmc draft song` listens to song.audio: it must be a regular file in the film's "
+             "folder."),
+    "D717": ("uploaded song not usable", "The song was uploaded through the Files API but Gemini did not make it "
+             "ready (its state is not ACTIVE). Try again; converting the song to mp3 or wav may help."),
+    "D718": ("draft would make the film invalid", "The draft, merged into film.yaml, would fail `filmc validate` with "
+             "problems the film did not have (listed below it). Nothing was written; run the draft again or edit by "
+             "hand."),
 }
 
 

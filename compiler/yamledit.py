@@ -270,11 +270,12 @@ def _shown(path: PathLike) -> str:
 
 @dataclass
 class _Op:
-    kind: str  # "set" | "delete" | "append"
+    kind: str  # "set" | "delete" | "append" | "insert"
     path: tuple[Key, ...]
     value: Any = None
     after: tuple[str, ...] = ()
-    index: int = -1  # "append": the new item's index
+    index: int = -1  # "append", "insert": the new item's index
+    anchor: int = -1  # "insert": the original item it follows (-1: it goes first)
 
 
 class FilmEdit:
@@ -301,6 +302,7 @@ class FilmEdit:
         self.data: dict[str, Any] = self.doc.data  # what the file means now (do not mutate: use set/delete/append)
         self._expected = copy.deepcopy(self.doc.data)
         self._ops: list[_Op] = []
+        self._layouts: dict[tuple[Key, ...], list[int | None]] = {}  # per list: original item numbers, None if added
         self._result: str | None = None
 
     @staticmethod
@@ -346,7 +348,7 @@ class FilmEdit:
             parent[last] = copy.deepcopy(value)
         else:
             self._refuse("Y606", path[:-1], f"{_shown(path)}: there is no mapping or list item to set this in")
-        earlier = [o for o in self._ops if o.path == path and o.kind != "append"]
+        earlier = [o for o in self._ops if o.path == path and o.kind not in ("append", "insert")]
         self._ops = [o for o in self._ops if o not in earlier]  # the last change of a value wins
         after = tuple(after) or next((o.after for o in earlier if o.after), ())
         self._ops.append(_Op("set", path, copy.deepcopy(value), tuple(after)))
@@ -368,9 +370,33 @@ class FilmEdit:
         seq = self.get(path)
         if not isinstance(seq, list):
             self._refuse("Y606", path, f"{_shown(path)}: not a list to append to")
+        self._layout(path, len(seq)).append(None)
         seq.append(copy.deepcopy(value))
         self._ops.append(_Op("append", path, copy.deepcopy(value), index=len(seq) - 1))
         self._result = None
+
+    def insert(self, path: PathLike, index: int, value: Any) -> None:
+        """Insert a list item before item `index` of the list as edited so far (index == its length appends).
+        The new item is written just after the item it follows, before any comment that heads the next one."""
+        path = tuple(path)
+        seq = self.get(path)
+        if not isinstance(seq, list) or not 0 <= index <= len(seq):
+            self._refuse("Y606", path, f"{_shown(path)}: not a list with an item {index} to insert before")
+        if index == len(seq):
+            self.append(path, value)
+            return
+        layout = self._layout(path, len(seq))
+        anchor = max((n for n in layout[:index] if n is not None), default=-1)
+        layout.insert(index, None)
+        for o in self._ops:
+            if o.path == path and o.kind in ("append", "insert") and o.index >= index:
+                o.index += 1
+        seq.insert(index, copy.deepcopy(value))
+        self._ops.append(_Op("insert", path, copy.deepcopy(value), index=index, anchor=anchor))
+        self._result = None
+
+    def _layout(self, path: tuple[Key, ...], length: int) -> list[int | None]:
+        return self._layouts.setdefault(path, list(range(length)))
 
     @staticmethod
     def _node_in(data: Any, path: PathLike) -> bool:
@@ -513,13 +539,15 @@ class FilmEdit:
                                  hint="edit it by hand", at=(t.line(inside[0].start) + 1, t.col(inside[0].start) + 1))
 
     def _plan(self, op: _Op, idx: _Index, t: _Text, allowed: set[int]) -> list[tuple[int, int, str]]:
-        if op.kind == "append":
+        if op.kind in ("append", "insert"):
             seq, chain = self._locate(idx, op.path, op.path)
             if seq.kind == "alias":
                 self._alias_refusal(idx, seq, op.path, op.path)
             self._shared(idx, chain, op.path, None)
             if seq.kind != "seq":
                 self._refuse("Y606", op.path, f"{_shown(op.path)}: not a list to append to")
+            if op.kind == "insert":
+                return self._insert_item(seq, op, t)
             return self._append(seq, op.value, t, allowed)
         parent, chain = self._locate(idx, op.path[:-1], op.path)
         if parent.kind == "alias":
@@ -645,6 +673,16 @@ class FilmEdit:
         text = _item(value, indent, nl) + nl
         return [(at, at, text)]
 
+    def _insert_item(self, seq: _Node, op: _Op, t: _Text) -> list[tuple[int, int, str]]:
+        if seq.flow:
+            self._refuse("Y606", op.path, f"{_shown(op.path)}: filmc inserts only into block lists ('- item' lines)",
+                         hint="edit film.yaml by hand")
+        dash = self.text.rfind("-", t.starts[t.line(seq.items[0].start)], seq.items[0].start + 1)
+        indent = t.col(dash) if dash >= 0 else t.col(seq.start)
+        at = (t.line_end(t.last_line(seq.items[op.anchor])) if op.anchor >= 0
+              else t.starts[t.line(dash if dash >= 0 else seq.items[0].start)])
+        return [(at, at, _item(op.value, indent, t.nl) + t.nl)]
+
     def _check(self, new: str, allowed_old: set[int]) -> None:
         """The edit means what was asked and leaves every other line byte-identical; refuse otherwise."""
         from .load import load_film
@@ -665,7 +703,7 @@ class FilmEdit:
                 if parent is not None and parent.flow:
                     allowed_new.update(range(t.line(parent.start), t.line(max(parent.end - 1, parent.start)) + 1))
                 continue
-            path = (*op.path, op.index) if op.kind == "append" else op.path
+            path = (*op.path, op.index) if op.kind in ("append", "insert") else op.path
             parent = self._node_at(idx, path[:-1])
             node = self._node_at(idx, path)
             if parent is None or node is None:

@@ -132,6 +132,7 @@ from . import (  # noqa: E402,F401
     board_cmds,
     build_cmds,
     commands,
+    draft_cmds,  # noqa: E402,F401
     jobs_cmds,
     render_cmds,  # noqa: E402,F401
     run_cmds,  # noqa: E402,F401

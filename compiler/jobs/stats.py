@@ -5,7 +5,8 @@ damaged lines and events, the same refusals). An attempt that downloaded a file 
 failed, unknown or cancelled, or is still open. A take is *kept* when a shot's `take:` in film.yaml points at it,
 and the keep rate is kept / produced. Spend is the sum of the attempts' costs (per currency; an attempt's
 provider-reported cost replaces its estimate). Generation time runs from `submitted` to `result`, queue time from
-`intent` to the first `running` status.
+`intent` to the first `running` status. Drafting (`filmc draft`, one `draft` event per request to Gemini) is
+counted apart, per model: requests, tokens and spend, which the total spend includes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..diagnostics import Diagnostic
 from ..store.attempts import clean_path, read_attempts
 from ..store.ledger import Attempt
 
-__all__ = ["Stats", "TargetRow", "Timing", "film_stats", "selected_takes", "stats_for"]
+__all__ = ["DraftRow", "Stats", "TargetRow", "Timing", "draft_rows", "film_stats", "selected_takes", "stats_for"]
 
 NO_TARGET = "?"  # the row of attempts whose intent is missing or unreadable
 
@@ -56,12 +57,45 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class DraftRow:
+    model: str
+    drafts: int  # requests to Gemini
+    tokens_in: int
+    tokens_out: int  # thinking included
+    spend: dict[str, float]
+
+
+def draft_rows(events: list[dict[str, Any]]) -> tuple[DraftRow, ...]:
+    """Drafting per model, from the ledger's `draft` events (odd fields count as nothing)."""
+    from ..store.ledger import DRAFT
+
+    def n(x: Any) -> int:
+        return int(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else 0
+
+    acc: dict[str, list[Any]] = {}
+    for e in events:
+        if e.get("ev") != DRAFT:
+            continue
+        model = e["model"] if isinstance(e.get("model"), str) else "?"
+        row = acc.setdefault(model, [0, 0, 0, {}])
+        row[0] += 1
+        row[1] += n(e.get("tokens_in"))
+        row[2] += n(e.get("tokens_out")) + n(e.get("tokens_thoughts"))
+        amount = e.get("amount")
+        if isinstance(amount, (int, float)) and not isinstance(amount, bool):
+            cur = e.get("currency") if isinstance(e.get("currency"), str) and e.get("currency") else "USD"
+            row[3][cur] = row[3].get(cur, 0.0) + float(amount)
+    return tuple(DraftRow(m, *v) for m, v in sorted(acc.items()))
+
+
+@dataclass(frozen=True)
 class Stats:
     rows: tuple[TargetRow, ...]
     timings: tuple[Timing, ...]
     failures: tuple[tuple[str, int], ...]  # reason, attempts; most frequent first
     spend: dict[str, float]  # currency -> amount
     skipped: tuple[Diagnostic, ...] = ()
+    drafting: tuple[DraftRow, ...] = ()
 
     def total(self, attr: str) -> int:
         return sum(getattr(r, attr) for r in self.rows)
@@ -88,6 +122,8 @@ class Stats:
             "times": [t.as_dict() for t in self.timings],
             "failures": [{"reason": r, "count": n} for r, n in self.failures],
             "skipped_lines": [d.line for d in self.skipped],
+            "drafting": [{**r.__dict__, "spend": {c: round(a, 6) for c, a in sorted(r.spend.items())}}
+                         for r in self.drafting],
         }
 
 
@@ -110,7 +146,7 @@ def _reason(a: Attempt) -> str:
 
 
 def stats_for(attempts: Mapping[str, Attempt], selected: set[str], kinds: Mapping[str, str],
-              skipped: list[Diagnostic] | None = None) -> Stats:
+              skipped: list[Diagnostic] | None = None, drafting: tuple[DraftRow, ...] = ()) -> Stats:
     """Aggregate the replayed attempts; `kinds` maps target names to image|video."""
     groups: dict[tuple[str, str | None], list[Attempt]] = {}
     for a in attempts.values():
@@ -137,22 +173,24 @@ def stats_for(attempts: Mapping[str, Attempt], selected: set[str], kinds: Mappin
         timings.append(Timing(target, gen, queue))
     reasons = Counter(_reason(a) for a in attempts.values() if a.state == "failed")
     total: dict[str, float] = {}
-    for r in rows:
-        for cur, v in r.spend.items():
+    for spend in [r.spend for r in rows] + [d.spend for d in drafting]:
+        for cur, v in spend.items():
             total[cur] = total.get(cur, 0.0) + v
     return Stats(tuple(rows), tuple(timings), tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
-                 total, tuple(skipped or ()))
+                 total, tuple(skipped or ()), drafting)
 
 
 def film_stats(film_file: Path) -> Stats:
     """Stats of the film whose film.yaml is `film_file`, from the ledger beside it."""
     from ..errors import FilmError
+    from ..store.ledger import LEDGER, read_lines
     from ..targets import builtin_targets, load_targets
 
     root = film_file.parent
     attempts, skipped = read_attempts(root)
+    drafting = draft_rows([e for _, e in read_lines(root / LEDGER, str(root / LEDGER))[0]])
     try:
         defs = load_targets(root)
     except FilmError:  # a broken target of the film's own does not hide what was spent
         defs = builtin_targets()
-    return stats_for(attempts, selected_takes(film_file), {n: t.kind for n, t in defs.items()}, skipped)
+    return stats_for(attempts, selected_takes(film_file), {n: t.kind for n, t in defs.items()}, skipped, drafting)

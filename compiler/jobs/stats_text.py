@@ -27,6 +27,8 @@ def headline(st: Stats) -> str:
     text = (" + ".join(parts) or "0") + (" generation" if st.total("produced") == 1 else " generations")
     rate = st.keep_rate
     text += f", {rate * 100:.0f} % kept" if rate is not None else ""
+    drafts = sum(d.drafts for d in st.drafting)
+    text += f", {drafts} draft{'s' if drafts != 1 else ''} with Gemini" if drafts else ""
     return text + (f", {money(st.spend)}" if st.spend else "")
 
 
@@ -52,12 +54,23 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
 
 
+DRAFT_HEAD = ("drafting model", "drafts", "tokens in", "tokens out", "spend")
+
+
+def _draft_rows(st: Stats) -> list[tuple[str, ...]]:
+    return [(d.model, str(d.drafts), f"{d.tokens_in:,}", f"{d.tokens_out:,}", money(d.spend) if d.spend else "-")
+            for d in st.drafting]
+
+
 def render_text(st: Stats, name: str = "") -> str:
-    if not st.rows:
+    if not st.rows and not st.drafting:
         return f"{name + ': ' if name else ''}no generations recorded yet (.filmc/ledger.jsonl is empty or absent)\n"
     lines = [(f"{name}: " if name else "") + headline(st), ""]
-    lines += _table([ROW_HEAD, *_rows(st)])
-    lines += ["", *_table([TIME_HEAD, *(_timing_cells(t) for t in st.timings)])]
+    if st.rows:
+        lines += _table([ROW_HEAD, *_rows(st)])
+        lines += ["", *_table([TIME_HEAD, *(_timing_cells(t) for t in st.timings)])]
+    if st.drafting:
+        lines += (["", *_table([DRAFT_HEAD, *_draft_rows(st)])] if st.rows else _table([DRAFT_HEAD, *_draft_rows(st)]))
     if st.failures:
         lines += ["", "failures"] + [f"  {n:>4}  {reason}" for reason, n in st.failures]
     rejected = st.total("qc_rejected")
@@ -77,11 +90,14 @@ def _md_table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int
 
 def render_md(st: Stats, name: str = "") -> str:
     lines = [f"## Making of{' ' + name if name else ''}", ""]
-    if not st.rows:
+    if not st.rows and not st.drafting:
         return "\n".join([*lines, "No generations recorded yet.", ""])
     lines += [headline(st) + ".", ""]
-    lines += _md_table(ROW_HEAD, _rows(st), {2, 3, 4, 5, 6, 7})
-    lines += ["", *_md_table(TIME_HEAD, [_timing_cells(t) for t in st.timings], {1, 2, 3, 4})]
+    if st.rows:
+        lines += _md_table(ROW_HEAD, _rows(st), {2, 3, 4, 5, 6, 7})
+        lines += ["", *_md_table(TIME_HEAD, [_timing_cells(t) for t in st.timings], {1, 2, 3, 4})]
+    if st.drafting:
+        lines += ([""] if st.rows else []) + _md_table(DRAFT_HEAD, _draft_rows(st), {1, 2, 3, 4})
     if st.failures:
         lines += ["", *_md_table(("failure", "count"), [(r, str(n)) for r, n in st.failures], {1})]
     return "\n".join(lines) + "\n"

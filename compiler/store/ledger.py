@@ -3,6 +3,9 @@
 One JSON object per line, fsync'd after each line. An *attempt* is one create request for one job. The runner
 writes `intent` before the request leaves and `submitted` (the provider's task id) as soon as the answer is read,
 before any polling; a run that stops anywhere is resumed from these records and never sends a create twice.
+
+`filmc draft` appends one `draft` event per request to Gemini (tokens and estimated cost, no attempt of a job):
+replay skips it, `filmc stats` counts it (see `append_event`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ FINAL = ("downloaded", "failed", "unknown", "cancelled")
 # The event kinds this version replays; any other kind (from a newer filmc) is skipped without a word.
 KINDS = frozenset({"intent", "submitted", "status", "result", "downloaded", "qc", "failed", "unknown", "cancelled",
                    "cost", "resolved"})
+DRAFT = "draft"  # a request to Gemini by `filmc draft`: spend only, never an attempt
 
 
 class LedgerBusy(Exception):
@@ -236,6 +240,33 @@ def _scrub(value: Any, redact: Callable[[str], str]) -> Any:
     if isinstance(value, (list, tuple)):
         return [_scrub(v, redact) for v in value]
     return value
+
+
+def append_event(root: Path, ev: str, *, redact: Callable[[str], str] = lambda s: s,
+                 clock: Callable[[], float] = time.time, **fields: Any) -> dict[str, Any]:
+    """Append one event without taking the run's lock (a draft may be made while `filmc run` works): one line in
+    one write to a file opened for appending, started on a line of its own if a crash left the last one open."""
+    path = root / LEDGER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    event = {"v": VERSION, "ev": ev, "t": round(clock(), 3), "attempt": new_attempt(),
+             **{k: v if k in _IDS else _scrub(v, redact) for k, v in fields.items()}}
+    line = json.dumps(event, ensure_ascii=False, sort_keys=True, default=str) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o644)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        size = os.fstat(fd).st_size
+        if size:
+            with open(path, "rb") as f:
+                f.seek(size - 1)
+                if f.read(1) != b"\n":
+                    line = "\n" + line
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    stored: dict[str, Any] = json.loads(line)
+    return stored
 
 
 class Ledger:

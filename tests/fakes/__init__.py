@@ -32,6 +32,7 @@ from .bfl import FakeBFL
 from .comfyui import FakeComfyUI
 from .fal import FakeFal
 from .freepik import FakeFreepik
+from .gemini import FakeGemini
 from .kling import FakeKling, jwt_hs256
 from .luma import FakeLuma
 from .minimax import FakeMiniMax
@@ -39,8 +40,9 @@ from .replicate import FakeReplicate
 from .runway import FakeRunway
 
 FAKES: dict[str, type[FakeServer]] = {cls.provider: cls for cls in (
-    FakeFreepik, FakeBFL, FakeKling, FakeRunway, FakeLuma, FakeMiniMax, FakeComfyUI, FakeFal, FakeReplicate)}
+    FakeFreepik, FakeBFL, FakeKling, FakeRunway, FakeLuma, FakeMiniMax, FakeComfyUI, FakeFal, FakeReplicate,
+    FakeGemini)}
 
-__all__ = ["FAKES", "FakeBFL", "FakeComfyUI", "FakeFal", "FakeFreepik", "FakeKling", "FakeLuma", "FakeMiniMax",
+__all__ = ["FAKES", "FakeBFL", "FakeComfyUI", "FakeFal", "FakeFreepik", "FakeGemini", "FakeKling", "FakeLuma", "FakeMiniMax",
            "FakeReplicate", "FakeRunway", "FakeServer", "Fault", "Recorded", "Request", "Response", "Task",
            "body_hash", "jwt_hs256"]

@@ -42,7 +42,7 @@ from . import media
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST_SCHEMAS = ROOT / "schema" / "requests"
-SECRET_HEADERS = frozenset({"authorization", "x-key", "x-freepik-api-key", "x-magnific-api-key", "x-api-key",
+SECRET_HEADERS = frozenset({"authorization", "x-key", "x-goog-api-key", "x-freepik-api-key", "x-magnific-api-key", "x-api-key",
                             "cookie", "proxy-authorization"})
 PLACEHOLDER = re.compile(r"^@(job|last-frame):")
 DEFAULT_TIMEOUT_DELAY = 60.0

@@ -49,3 +49,26 @@ def test_kling_by_hand_prints_both_keys():
     assert base.startswith("http://127.0.0.1:")
     assert exports == [f"export FILMC_KLING_BASE_URL={base}", "export KLING_ACCESS_KEY=ak",
                        "export KLING_SECRET_KEY=sk"]
+
+
+def test_gemini_by_hand_answers_drafts(tmp_path: Path) -> None:
+    """`python -m tests.fakes gemini`: filmc draft works against it as against Gemini (it drafts from the facts)."""
+    import os
+    import shutil
+
+    proc, base, exports = serve("gemini", "--key", "gk-hand-key")
+    try:
+        assert exports == [f"export FILMC_GEMINI_BASE_URL={base}", "export GEMINI_API_KEY=gk-hand-key"]
+        film = tmp_path / "film"
+        shutil.copytree(ROOT / "specs" / "lighthouse-keeper", film)
+        env = {**os.environ, "FILMC_GEMINI_BASE_URL": base, "GEMINI_API_KEY": "gk-hand-key", "NO_COLOR": "1"}
+        env.pop("GOOGLE_API_KEY", None)
+        filmc = Path(sys.executable).parent / "filmc"
+        res = subprocess.run([str(filmc), "draft", "concept", str(film)], env=env, capture_output=True, text=True,
+                             timeout=120)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("--- ") and "+  motifs:" not in res.stdout and "gk-hand-key" not in res.stdout + res.stderr

@@ -9,7 +9,7 @@ from compiler.codes import all_codes
 from tests.conftest import run_cli
 
 PACKAGE = Path(__file__).resolve().parents[2] / "compiler"
-CODE = re.compile(r"""["']([LVTPRYCB][0-9]{3})["']""")
+CODE = re.compile(r"""["']([LVTPRYCBD][0-9]{3})["']""")
 
 
 def codes_in_source() -> set[str]:

@@ -263,6 +263,38 @@ def test_list_items_appends_and_deletes_for_later_commands(tmp_path: Path) -> No
     assert "takes/s2" not in film.read_text() and load_film(film).data["shots"][1] == {"id": "s2", "section": "a"}
 
 
+def test_insert_puts_items_between_others_under_their_comments(tmp_path: Path) -> None:
+    """`draft storyboard` adds shots in the middle of the list: after the shot they follow, before the comment
+    that heads the next section's shots; every other line stays as it was."""
+    film = tmp_path / "film.yaml"
+    text = ("version: 1\nfilm: {title: x}\nsong: {duration: 10, sections: [{id: a, start: 0}, {id: b, start: 5}]}\n"
+            "shots:\n  # --- a\n  - id: s1\n    section: a   # first\n\n  # --- b\n  - id: s2\n    section: b\n")
+    film.write_text(text)
+
+    def change(e: FilmEdit) -> None:
+        e.insert(("shots",), 1, {"id": "n1", "section": "a"})
+        e.insert(("shots",), 2, {"id": "n2", "section": "a", "mood": ["calm"]})
+        e.insert(("shots",), 0, {"id": "n0", "section": "a"})
+        e.insert(("shots",), 5, {"id": "n3", "section": "b"})  # the end: an append
+
+    edit_film(film, change)
+    assert film.read_text() == (
+        "version: 1\nfilm: {title: x}\nsong: {duration: 10, sections: [{id: a, start: 0}, {id: b, start: 5}]}\n"
+        "shots:\n  # --- a\n  - id: n0\n    section: a\n  - id: s1\n    section: a   # first\n"
+        "  - id: n1\n    section: a\n  - id: n2\n    section: a\n    mood:\n      - calm\n"
+        "\n  # --- b\n  - id: s2\n    section: b\n  - id: n3\n    section: b\n")
+    assert [s["id"] for s in load_film(film).data["shots"]] == ["n0", "s1", "n1", "n2", "s2", "n3"]
+
+
+def test_insert_into_a_flow_list_is_refused(tmp_path: Path) -> None:
+    film = tmp_path / "film.yaml"
+    film.write_text("version: 1\nfilm: {title: x}\nsong: {duration: 10, sections: [{id: a, start: 0}]}\n"
+                    "shots: [{id: s1, section: a}]\n")
+    with pytest.raises(YamlEditError) as e:
+        edit_film(film, lambda e: e.insert(("shots",), 0, {"id": "n0", "section": "a"}))
+    assert e.value.diagnostics[0].code == "Y606"
+
+
 def test_strings_that_yaml_would_read_otherwise_are_quoted(tmp_path: Path) -> None:
     film = tmp_path / "film.yaml"
     film.write_text(FILM)
