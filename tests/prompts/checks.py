@@ -273,7 +273,9 @@ def shared_pronoun(text: str, pronouns: Mapping[str, str], quoted: Iterable[str]
     Blind spot: a pronoun written into an action or motion by the creator counts too.
     """
     for q in sorted(quoted, key=len, reverse=True):
-        for phrase in sorted(re.split(r"[;,]", q), key=len, reverse=True):
+        phrases = re.split(r"[;,]", q)
+        phrases += [p.split(" with ")[0] for p in phrases]  # a brief scene quotes the head: "a man in his sixties"
+        for phrase in sorted(phrases, key=len, reverse=True):
             if phrase.strip():
                 text = re.sub(re.escape(" ".join(phrase.split())), " ", " ".join(text.split()), flags=re.IGNORECASE)
     counts: dict[str, list[str]] = {}
