@@ -130,6 +130,8 @@ def test_targets_commands(tmp_path: Path) -> None:
     r = run_cli(["targets", "list"])
     assert r.exit_code == 0 and "kling" in r.stdout and "midjourney" in r.stdout
     r = run_cli(["targets", "show", "hailuo"])
+    assert r.exit_code == 0 and "[bracketed] commands" in r.stdout and "reads about 120 words" in r.stdout
+    r = run_cli(["targets", "show", "hailuo", "--full"])
     assert r.exit_code == 0 and "[Push in]" in r.stdout
     r = run_cli(["targets", "show", "klin"])
     assert r.exit_code == 2 and "did you mean 'kling'" in r.stderr
