@@ -193,11 +193,14 @@ def _clip_chunks(phrases: Any, tokens: int = clip_tokens.WINDOW, chunks: int = 2
     return out
 
 
-def _fit_words(phrases: Any, words: int) -> list[str]:
-    """Phrases kept, in order, within a word budget (clip_tokens.fit_words); the others are left out."""
+def _fit_words(phrases: Any, words: int, extra: Any = None) -> list[str]:
+    """Phrases kept, in order, within a word budget (clip_tokens.fit_words); the others are left out. Then the
+    `extra` phrases (detail that is welcome but not needed) fill what room is left; those left out go unreported."""
     kept, dropped = clip_tokens.fit_words([str(p) for p in phrases or [] if p], int(words))
     LEFT_OUT.extend(dropped)
-    return kept
+    room = int(words) - sum(len(p.split()) for p in kept)
+    more, _ = clip_tokens.fit_words([str(p) for p in extra or [] if p], room)
+    return kept + more
 
 
 def _capitalize_first(text: Any) -> str:
