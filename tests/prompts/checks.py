@@ -8,7 +8,6 @@ each docstring names what it cannot see.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
