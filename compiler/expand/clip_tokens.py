@@ -102,13 +102,14 @@ def pack(phrases: Iterable[str], tokens: int = WINDOW, chunks: int = 2, sep: str
         if not phrase:
             continue
         pieces = [phrase] if count(phrase) <= tokens else _split_long(phrase, tokens, fine=True)
-        for piece in pieces:
+        for k, piece in enumerate(pieces):
             if count(piece) <= room():
                 out[-1].append(piece)
             elif len(out) < chunks:
                 out.append([piece])
-            else:
-                dropped.append(piece)
+            else:  # the rest of this phrase is left out with it: no fragments
+                dropped.append(", ".join(pieces[k:]))
+                break
     return [sep.join(c) for c in out if c], dropped
 
 

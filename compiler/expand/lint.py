@@ -117,7 +117,9 @@ def _lint_fitting(plan: Plan, c: Collector) -> None:
         left = (plan.contexts.get((p.shot, p.target)) or {}).get("left_out") or {}
         budget = t.budget
         for which, phrases in sorted(left.items()):
-            room = f"{budget[1]} {budget[0]}" if budget else "its budget"
+            windows = t.capabilities.get("prompt_chunks") or 1 if which == "prompt" else 1
+            room = (f"{budget[1]} {budget[0]}" if not budget or budget[0] != "tokens" or windows == 1
+                    else f"{windows} windows of {budget[1]} tokens") if budget else "its budget"
             c.warning("P421", f"{label}: no room in the {which} ({room}) for: " + "; ".join(repr(x) for x in phrases),
                       f"{rs.shot.pointer}/id", hint="the last phrases in priority order go first; shorten the "
                       "descriptions or the look" + (", or raise prompt_chunks" if budget and budget[0] == "tokens"

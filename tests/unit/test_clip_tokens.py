@@ -82,7 +82,7 @@ def test_comfyui_windows_and_request_graph(corpus_plan) -> None:
         if p.target != "comfyui":
             continue
         windows = p.text.split(" BREAK ")
-        assert all(ct.count(w) <= 75 for w in windows) and len(windows) <= 6
+        assert all(ct.count(w) <= 75 for w in windows) and len(windows) <= 8
         assert ct.count(p.negative or "") <= 75
         graph = next(j for j in corpus_plan.jobs if j.shot == p.shot and j.target == "comfyui").body["prompt"]
         texts = {n["_meta"]["title"]: n["inputs"].get("text") for n in graph.values()}
