@@ -58,7 +58,12 @@ def count(text: str) -> int:
 def _split_long(phrase: str, tokens: int, fine: bool = False) -> list[str]:
     """A phrase longer than a whole window, in pieces that each fit: cut after its commas where it can (the
     pieces, joined again with ", ", give the phrase back word for word), else between words."""
-    parts = [p.strip() for p in re.split(r"[,;]\s+", phrase) if p.strip()]
+    parts: list[str] = []
+    for p in (p.strip() for p in re.split(r"[,;]\s+", phrase)):
+        if p and parts and (len(parts[-1].split()) <= 2 or p.startswith(("and ", "or "))):
+            parts[-1] += ", " + p  # "a tall, lean man", "forearms, and a steady gait": one phrase
+        elif p:
+            parts.append(p)
     if len(parts) > 1 and all(count(p) <= tokens for p in parts):
         if fine:  # each comma part on its own: the packer fills the windows with them
             return parts
