@@ -157,6 +157,15 @@ CODES: dict[str, tuple[str, str]] = {
     "P420": ("camera sequence without commands", "A bracket-command target (Hailuo) has no command for a later move "
              "of the shot's camera sequence (an orbit), so the whole sequence is written in words after the motion "
              "instead of as leading [commands]. The model may follow words less exactly."),
+    "P421": ("prompt content left out to fit the budget", "A target with a prompt budget (CLIP windows for "
+             "ComfyUI/SDXL, words for Midjourney) had no room for some phrases of the shot; they are named. The "
+             "phrases come in priority order (framing, who is in frame, action, setting, light, palette, style), "
+             "so the last ones go first: shorten descriptions or the look, or raise prompt_chunks."),
+    "P422": ("workflow without a node per CLIP window", "The prompt fills more than one CLIP window, and the "
+             "creator's ComfyUI workflow has no CLIPTextEncode titled 'positive 2' (3, ...) for the next window: "
+             "the rest is appended to the last prompt node, where ComfyUI splits it at its own 75-token "
+             "boundaries, mid-phrase. Add nodes titled 'positive 2' ... joined to 'positive' by "
+             "ConditioningConcat."),
     "Y601": ("film.yaml changed during an edit", "A command that writes film.yaml (`filmc beats`) found the file "
              "changed on disk after it read it (an editor saved it meanwhile). Nothing was written; run it again."),
     "Y602": ("value shared through an anchor", "The value to change is anchored (&name) and used again as an alias "

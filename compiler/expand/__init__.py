@@ -18,7 +18,7 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
 from .render import TemplateFailure, fresh_templates, render_template, shown_path
-from .sandbox import tidy
+from .sandbox import LEFT_OUT, tidy
 
 __all__ = ["CompiledPrompt", "Job", "Plan", "compile_shot", "expand_production", "select_shots", "target_digest"]
 
@@ -246,7 +246,32 @@ def _inject(prod: Production, t: TargetDef, rs: ResolvedShot, body: dict[str, An
             raise TemplateFailure(c.items[0])
         for n in nodes:
             n.setdefault("inputs", {})["text"] = texts[which]
+        _inject_chunks(graph, title, texts[which])
     return body
+
+
+def _titled(graph: dict[str, Any], title: str) -> list[dict[str, Any]]:
+    return [n for n in graph.values() if isinstance(n, dict) and isinstance(n.get("_meta"), dict)
+            and n["_meta"].get("title") == title and isinstance(n.get("inputs", {}), dict)]
+
+
+def _inject_chunks(graph: dict[str, Any], title: str, text: str) -> None:
+    """A prompt compiled in CLIP windows ("chunk BREAK chunk"): chunk k goes to the nodes titled '<title> k'
+    (k >= 2; the graph concatenates their conditionings), the first to '<title>'. Chunks without a node of their
+    own are joined with ", " to the last chunk that has one: ComfyUI's CLIPTextEncode encodes the surplus in
+    further windows of its own (nothing is lost; lint P422 says the windows no longer follow the phrases)."""
+    from .clip_tokens import BREAK
+
+    chunks = [c.strip() for c in text.split(f" {BREAK} ")]
+    if len(chunks) < 2:
+        return
+    k = 1
+    while k < len(chunks) and _titled(graph, f"{title} {k + 1}"):
+        k += 1
+    head = chunks[:k - 1] + [", ".join(chunks[k - 1:])]
+    for i, chunk in enumerate(head, 1):
+        for n in _titled(graph, title if i == 1 else f"{title} {i}"):
+            n.setdefault("inputs", {})["text"] = chunk
 
 
 def _workflow(prod: Production, t: TargetDef, rs: ResolvedShot, rel: str, ptr: str) -> dict[str, Any]:
@@ -294,10 +319,15 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
     ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, rs), "options": options, "generation": gen}
     text, negative = _override(rs, t)
     overridden = text is not None
+    left_out: dict[str, list[str]] = {}  # what a template's fitting filters left out (lint P421)
     if text is None:
+        LEFT_OUT.clear()
         text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
+        left_out["prompt"] = list(LEFT_OUT)
     if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
+        LEFT_OUT.clear()
         negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
+        left_out["negative"] = list(LEFT_OUT)
     text = text.strip()
     job_fields: list[tuple[Any, ...]] = []
     if t.providers:
@@ -342,5 +372,5 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
             digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
             job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
                                gen["duration"], seg, poll, model))
-    small = {"options": options, "generation": gen}
+    small = {"options": options, "generation": gen, "left_out": {k: v for k, v in left_out.items() if v}}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

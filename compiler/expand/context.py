@@ -225,4 +225,5 @@ def target_context(prod: Production, target: TargetDef) -> dict[str, Any]:
         "negative_prompt": bool(caps.get("negative_prompt")),
         "camera_style": caps.get("camera_style", "words"),
         "camera_max": caps.get("camera_max"),
+        "prompt_budget": caps.get("prompt_budget") or {}, "prompt_chunks": caps.get("prompt_chunks") or 1,
     }

@@ -82,6 +82,7 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                           hint="the model may ignore it; pick a move the target supports (filmc targets show "
                                f"{p.target})")
     lint_video(prod, plan.prompts, c)
+    _lint_fitting(plan, c)
     film = prod.film
     for t in plan.targets:
         aspects = t.capabilities.get("aspects")
@@ -110,3 +111,37 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                       f"{', '.join(repr(a) for a in lost)}", "/concept/avoid",
                       hint="they are left out of its prompts; describe what should be there instead (details)")
     return c.items
+
+
+def _lint_fitting(plan: Plan, c: Collector) -> None:
+    """P421: phrases a template's fitting filters left out; P422: windows a workflow has no prompt node for."""
+    by_shot = {s.id: s for s in plan.prod.shots}
+    jobs = {(j.shot, j.target): j for j in plan.jobs if j.segment == 1}
+    for p in plan.prompts:
+        rs = by_shot[p.shot]
+        t = plan.prod.targets[p.target]
+        label = f"shot '{p.shot}', {p.target}"
+        left = (plan.contexts.get((p.shot, p.target)) or {}).get("left_out") or {}
+        budget = t.budget
+        for which, phrases in sorted(left.items()):
+            windows = t.capabilities.get("prompt_chunks") or 1 if which == "prompt" else 1
+            room = (f"{budget[1]} {budget[0]}" if not budget or budget[0] != "tokens" or windows == 1
+                    else f"{windows} windows of {budget[1]} tokens") if budget else "its budget"
+            c.warning("P421", f"{label}: no room in the {which} ({room}) for: " + "; ".join(repr(x) for x in phrases),
+                      f"{rs.shot.pointer}/id", hint="the last phrases in priority order go first; shorten the "
+                      "descriptions or the look" + (", or raise prompt_chunks" if budget and budget[0] == "tokens"
+                                                     else ""))
+        job = jobs.get((p.shot, p.target))
+        titles = t.capabilities.get("graph_prompts") or {}
+        if job is None or " BREAK " not in p.text or not isinstance(job.body.get("prompt"), dict):
+            continue
+        graph_titles = {n.get("_meta", {}).get("title") for n in job.body["prompt"].values() if isinstance(n, dict)
+                        and isinstance(n.get("_meta"), dict)}
+        windows = p.text.count(" BREAK ") + 1
+        for title, which in titles.items():
+            missing = [f"{title} {k}" for k in range(2, windows + 1) if f"{title} {k}" not in graph_titles]
+            if which == "prompt" and missing:
+                c.warning("P422", f"{label}: the prompt fills {windows} CLIP windows but the workflow has no node "
+                          f"titled {missing[0]!r}; the rest is appended to the last prompt node",
+                          f"{rs.shot.pointer}/id", hint="add CLIPTextEncode nodes titled "
+                          + ", ".join(repr(m) for m in missing) + " joined by ConditioningConcat")

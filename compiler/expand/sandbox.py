@@ -17,6 +17,7 @@ from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, Templat
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from . import clip_tokens
 from .vocab import positive
 
 RENDER_SECONDS = 2.0  # one template for one shot
@@ -182,6 +183,26 @@ def _positive(terms: Any) -> list[str]:
     return out
 
 
+LEFT_OUT: list[str] = []  # phrases the fitting filters left out of the current render (lint P421 reports them)
+
+
+def _clip_chunks(phrases: Any, tokens: int = clip_tokens.WINDOW, chunks: int = 2) -> list[str]:
+    """Keyword phrases packed into CLIP windows, in order (clip_tokens.pack); what fits none is left out."""
+    out, dropped = clip_tokens.pack([str(p) for p in phrases or [] if p], int(tokens), int(chunks))
+    LEFT_OUT.extend(dropped)
+    return out
+
+
+def _fit_words(phrases: Any, words: int, extra: Any = None) -> list[str]:
+    """Phrases kept, in order, within a word budget (clip_tokens.fit_words); the others are left out. Then the
+    `extra` phrases (detail that is welcome but not needed) fill what room is left; those left out go unreported."""
+    kept, dropped = clip_tokens.fit_words([str(p) for p in phrases or [] if p], int(words))
+    LEFT_OUT.extend(dropped)
+    room = int(words) - sum(len(p.split()) for p in kept)
+    more, _ = clip_tokens.fit_words([str(p) for p in extra or [] if p], room)
+    return kept + more
+
+
 def _capitalize_first(text: Any) -> str:
     s = str(text or "")
     return s[:1].upper() + s[1:]
@@ -254,6 +275,7 @@ def environment(folder: Path) -> ImmutableSandboxedEnvironment:
     env.filters.update({
         _LOOP_FILTER: _budget_loop,
         "json": _json, "join_nonempty": _join, "sentence": _sentence, "a": _a, "positive": _positive,
-        "capfirst": _capitalize_first,
+        "capfirst": _capitalize_first, "clip_tokens": lambda text: clip_tokens.count(str(text or "")),
+        "clip_chunks": _clip_chunks, "fit_words": _fit_words,
     })
     return env

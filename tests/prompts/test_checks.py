@@ -122,12 +122,9 @@ def test_over_budget_words_and_tokens() -> None:
     assert checks.over_budget("one two three four", {"words": 4}) == []
     assert checks.over_budget("one two three four five", {"words": 4})
     assert checks.over_budget("a lighthouse at dusk --ar 16:9 --no text, logos, people", {"words": 4}) == []
-    long = ", ".join(["storm"] * 60)
+    long = ", ".join(["rain"] * 60)  # "rain" and "," are one token each: 119 tokens
     assert checks.over_budget(long, {"tokens": 75})
-    assert checks.over_budget(long.replace("storm, storm, storm, storm, storm, storm, storm, storm, storm, storm, "
-                                           "storm, storm, storm, storm, storm, storm, storm, storm, storm, storm, "
-                                           "storm, storm, storm, storm, storm, storm, storm, storm, storm, storm, ",
-                                           "storm BREAK ", 1), {"tokens": 75}) == []
+    assert checks.over_budget(long.replace(", ".join(["rain"] * 30) + ", ", "rain BREAK ", 1), {"tokens": 75}) == []
     assert checks.over_budget("anything", None) == []
 
 
@@ -266,3 +263,25 @@ def test_corpus_covers_the_matrix() -> None:
     assert found["cast"] == {0, 1, 2, 3}
     assert found["world"] == {None, *data["concept"]["worlds"]}
     assert found["mode"] == {"image-to-video", "still", "text-to-video"}
+
+
+def test_description_phrases_mode_still_requires_the_first_phrase() -> None:
+    chars = {"k": {"description": "a tall, lean man in his sixties; thinning white hair, a crooked nose"}}
+    shot = {"size": "MS", "cast": [{"id": "k"}]}
+    short = "a tall, lean man in his sixties, seated at the table --ar 16:9"
+    assert checks.first_phrase(chars["k"]["description"]) == "a tall, lean man in his sixties"
+    assert checks.canonical_description(short, shot, chars)  # verbatim targets need all of it
+    assert checks.canonical_description(short, shot, chars, "phrases") == []
+    assert checks.canonical_description("a man at a table", shot, chars, "phrases")
+    wide = {"size": "WS", "cast": [{"id": "k"}]}
+    whole = "a tall, lean man in his sixties, thinning white hair, a crooked nose"
+    assert checks.canonical_description(whole, wide, chars, "phrases")  # the excluded direction holds
+    # CLIP windows: a description running across " BREAK " still reads verbatim
+    assert checks.canonical_description("a tall, lean man in his sixties, thinning white hair BREAK a crooked nose",
+                                        shot, chars) == []
+
+
+def test_budgets_are_read_from_capabilities() -> None:
+    assert checks.budget_of("comfyui") == {"tokens": 75}
+    assert checks.budget_of("midjourney") == {"words": 60}
+    assert checks.description_mode("midjourney") == "phrases" and checks.description_mode("comfyui") == "verbatim"

@@ -126,9 +126,9 @@ CHECKS: dict[str, Check] = {
     "shared_pronoun": lambda key, t, shot, e: checks.shared_pronoun(e["prompt"], {
         c["id"]: film_data(key)["characters"][c["id"]]["pronoun"] for c in cast_of(shot)
         if film_data(key)["characters"][c["id"]].get("pronoun")}, quoted_texts(key)),
-    "budget": lambda key, t, shot, e: checks.over_budget(e["prompt"], (checks.target_meta(t).get("capabilities") or {}).get("prompt_budget")),
+    "budget": lambda key, t, shot, e: checks.over_budget(e["prompt"], checks.budget_of(t)),
     "canonical_description": lambda key, t, shot, e: (
-        checks.canonical_description(e["prompt"], shot, film_data(key)["characters"])
+        checks.canonical_description(e["prompt"], shot, film_data(key)["characters"], checks.description_mode(t))
         if _kind(t) == "image" else []),
     "hidden_expression": lambda key, t, shot, e: (
         checks.hidden_expression(e["prompt"], shot) if _kind(t) == "image" else []),
@@ -169,8 +169,8 @@ def test_no_two_targets_identical(key: str) -> None:
 
 
 def test_every_builtin_target_declares_a_budget() -> None:
-    missing = [t for t in builtin_names() if not {"words", "tokens"} & set(
-        (checks.target_meta(t).get("capabilities") or {}).get("prompt_budget") or {})]
+    missing = [t for t in builtin_names()
+               if not {"words", "tokens"} & set(checks.budget_of(t) or {})]
     assert missing == []
 
 
