@@ -29,8 +29,17 @@ def words(text: str) -> int:
 
 def budget(c: Collector, t: TargetDef, text: str, where: str, label: str) -> None:
     b = t.budget
-    if b is None or b[0] != "words":
-        return  # token budgets are counted by the CLIP counter of the targets that declare them
+    if b is None:
+        return
+    if b[0] == "tokens":  # per CLIP window (the prompt shows windows as "window BREAK window")
+        from .clip_tokens import count
+
+        worst = max(count(w) for w in text.split(" BREAK "))
+        if worst > b[1]:
+            c.warning("P412", f"{label}: a CLIP window of the prompt has about {worst} tokens, over {t.name}'s "
+                      f"{b[1]}", where, hint="the model reads each window's first 75 tokens; move words to another "
+                      "window (BREAK) or shorten them")
+        return
     n = words(text)
     if n > b[1]:
         c.warning("P412", f"{label}: the prompt has {n} words, over {t.name}'s budget of {b[1]}", where,
