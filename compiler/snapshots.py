@@ -14,10 +14,11 @@ LOCK_FORMAT = 1
 
 
 def prompts_data(plan: Plan) -> dict[str, dict[str, dict[str, Any]]]:
-    """{shot: {target: {"kind", "prompt", "negative"?}}} in screen and target order."""
+    """{shot: {target: {"kind", "prompt", "negative"?}}} in screen and target order. An extended shot's
+    prompt is every segment's prompt, one paragraph each (segment 1 first)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for p in plan.prompts:
-        entry: dict[str, Any] = {"kind": p.kind, "prompt": p.text}
+        entry: dict[str, Any] = {"kind": p.kind, "prompt": "\n\n".join(p.texts)}
         if p.negative:
             entry["negative"] = p.negative
         out.setdefault(p.shot, {})[p.target] = entry
