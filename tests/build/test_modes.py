@@ -248,3 +248,18 @@ def test_a_length_the_target_does_not_offer_is_generated_longer_with_a_warning(t
     assert [(d["severity"], d["line"]) for d in v298] == [("warning", line_of(film, "the wave breaks"))]
     plan = expand_production(resolve_film(film / "film.yaml"), targets=["kling"])
     assert [j.duration for j in plan.jobs] == [5.0, 5.0, 5.0]
+
+
+def test_lock_and_diff_see_each_segment_prompt(tmp_path: Path) -> None:
+    shots = ("  - id: s01\n    section: a\n    subject: a wave\n    background_motion: spray\n"
+             "    extend:\n      - {motion: the wave breaks on the rocks, camera: static}\n")
+    film = make_film(tmp_path, shots, song=14, video="[probe]")
+    add_probe(film)
+    assert run_cli(["lock", str(film)]).exit_code == 0
+    lock = json.loads((film / "prompts.lock").read_text())["prompts"]["s01"]["probe"]
+    assert "wave breaks on the rocks" in lock["segments"][0]["prompt"]
+    text = (film / "film.yaml").read_text().replace("the wave breaks on the rocks", "foam slides back")
+    (film / "film.yaml").write_text(text)
+    res = run_cli(["diff", str(film)])
+    assert "a/s01+2/probe" in res.stdout and "foam slides back" in res.stdout
+    assert "a/s01/probe" not in res.stdout  # segment 1 did not change
