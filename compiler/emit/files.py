@@ -61,7 +61,8 @@ def _sheet(plan: Plan, target: str) -> str:
         if gen["duration"] is not None:
             params["duration"] = " + ".join(f"{x:g} s" for x in lengths) + (" (extend)" if len(lengths) > 1 else "")
         if params:
-            out.append("")
+            if out[-1]:
+                out.append("")
             out.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
         if p.overridden:
             out.append("")
