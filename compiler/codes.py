@@ -115,6 +115,15 @@ CODES: dict[str, tuple[str, str]] = {
              "one shot; the message points at the template line where it was stopped (usually a loop or a recursive "
              "macro that builds a huge text). The target's other shots are then not rendered."),
     "V296": ("bad aspect ratio", "film.aspect is width:height with both sides above 0, e.g. \"16:9\"."),
+    "V297": ("no text-to-video request", "A shot with mode: text-to-video needs every video target to make video "
+             "from text alone, but this target (with its provider and model) only animates an image. The message "
+             "names the providers and models that can; or set mode: image-to-video."),
+    "V298": ("segment length not offered", "An extend segment's duration is longer than the target generates "
+             "(error), or a length it does not offer: the next longer one is generated, and the segments after it "
+             "start later in the shot (warning)."),
+    "V299": ("segments do not cover the shot", "The extend segments of a shot together are shorter than the shot "
+             "needs, or a segment starts after the segments before it already cover the shot. Leave the last "
+             "segment's duration out to have it cover what is left."),
     "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt (usually through a "
              "hand-written override). Generation models get descriptions, never names."),
     "P402": ("reference to another shot", "A prompt says 'previous shot' or similar. Each prompt must stand alone."),

@@ -14,6 +14,11 @@ def prompt_file(target: str, shot: str) -> str:
     return f"prompts/{target}/{shot}.txt"
 
 
+def segment_prompt_file(target: str, shot: str, segment: int, negative: bool = False) -> str:
+    """The prompt of segment `segment` (2, 3, ...) of an extended shot; '+' is never part of an id."""
+    return f"prompts/{target}/{shot}+{segment}" + (".negative" if negative else "") + ".txt"
+
+
 def negative_file(target: str, shot: str) -> str:
     return f"prompts/{target}/{shot}.negative.txt"
 

@@ -13,6 +13,27 @@ from .errors import FilmError
 from .resources import data_dir, load_schema
 
 
+def pick_route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The first of a provider's `routes` whose `when` the options match (a list: any of its values); else the
+    provider's own submit and poll. `generation` (image-to-video | still | text-to-video) is matched like an option."""
+    for route in provider.get("routes") or ():
+        ok = True
+        for k, want in (route.get("when") or {}).items():
+            have = options.get(k)
+            if (have not in want) if isinstance(want, list) else have != want:
+                ok = False
+                break
+        if ok:
+            return route
+    return {"submit": provider.get("submit", {}), "poll": provider.get("poll", {})}
+
+
+def makes_text_to_video(route: dict[str, Any]) -> bool:
+    """A route written for text-to-video (its `when` names `generation: text-to-video`)."""
+    want = (route.get("when") or {}).get("generation")
+    return want == "text-to-video" or (isinstance(want, list) and "text-to-video" in want)
+
+
 @dataclass(frozen=True)
 class TargetDef:
     name: str

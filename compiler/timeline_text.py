@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .model import Shot
 from .resolve import Production
 from .validate.times import format_time
 
@@ -63,4 +64,25 @@ def look_lines(prod: Production, shot_id: str) -> list[str]:
     avoid = list(dict.fromkeys(concept.avoid + (world.avoid if world else ())))
     if avoid:
         out.append(f"  avoid: {', '.join(avoid)}")
+    return out
+
+
+def mode_lines(shot: Shot) -> list[str]:
+    """How a shot is generated, when it is not the default image-to-video single clip: its mode, and for an
+    extended shot each segment's motion and camera (the lengths depend on the target: see each prompt)."""
+    out = []
+    if shot.mode != "image-to-video":
+        out.append(f"mode: {shot.mode}" + {"still": " (an image only: the edit holds it for the shot's length)",
+                                           "text-to-video": " (no image: the video prompt carries the look)"}
+                   .get(shot.mode, ""))
+    if shot.extend:
+        out.append("extend: segments chained from the last frame of the one before")
+        camera = shot.camera_text or "no camera move"
+        out.append(f"  1: the shot's own motion; {camera}")
+        if not shot.segments:
+            out.append("  2...: the same, as many as the shot needs")
+        for n, seg in enumerate(shot.segments, start=2):
+            length = f"{seg.duration:g} s" if seg.duration is not None else "what is left"
+            motion = seg.motion or "the shot's own motion"
+            out.append(f"  {n}: {motion}; {seg.camera or camera}; {length}")
     return out

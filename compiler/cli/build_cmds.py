@@ -195,7 +195,8 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
     if fmt == "json":
         rows = [{"shot": p.shot, "target": p.target, "kind": p.kind, "prompt": p.text, "negative": p.negative,
                  "overridden": p.overridden, "options": plan.contexts[(p.shot, p.target)]["options"],
-                 "generation": plan.contexts[(p.shot, p.target)]["generation"]} for p in plan.prompts]
+                 "generation": plan.contexts[(p.shot, p.target)]["generation"],
+                 "segments": [{"prompt": x, "negative": y} for x, y in p.segments]} for p in plan.prompts]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False, sort_keys=True))
         return
     rs = prod.shot(shot)
@@ -204,14 +205,22 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
 
     for line in look_lines(prod, shot):
         click.echo(line)
+    from ..timeline_text import mode_lines
+
+    for line in mode_lines(rs.shot):
+        click.echo(line)
     for p in plan.prompts:
         gen = plan.contexts[(p.shot, p.target)]["generation"]
-        extra = f", generate {gen['duration']:g} s" if gen["duration"] else ""
+        lengths = [x for x in gen.get("lengths") or [gen["duration"]] if x]
+        extra = f", generate {' + '.join(f'{x:g} s' for x in lengths)}" if lengths else ""
         click.echo("")
         click.echo(click.style(f"[{p.target}] {p.kind}{extra}{' (override)' if p.overridden else ''}", bold=True))
-        click.echo(p.text)
-        if p.negative:
-            click.echo(click.style("negative: ", bold=True) + p.negative)
+        for n, (text, negative) in enumerate(((p.text, p.negative), *p.segments), start=1):
+            if p.segments:
+                click.echo(click.style(f"segment {n} ({lengths[n - 1]:g} s):", bold=True))
+            click.echo(text)
+            if negative:
+                click.echo(click.style("negative: ", bold=True) + negative)
 
 
 @main.command(short_help="Check the compiled prompts (names, motion, lengths, negatives).")

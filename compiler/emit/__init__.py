@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..expand import Plan
-from ..output_names import jobs_file, negative_file, prompt_file, sheet_file
+from ..output_names import jobs_file, negative_file, prompt_file, segment_prompt_file, sheet_file
 from .files import manifest_data, manifest_text, plan_files
 from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, state_bytes, sweep_tmp, write_internal
 
@@ -57,6 +57,8 @@ def partial_outputs(plan: Plan, shots: set[str] | None, targets: set[str] | None
         if p.target in names and (shots is None or p.shot in shots):
             out.add(prompt_file(p.target, p.shot))
             out.add(negative_file(p.target, p.shot))
+            for n in range(2, len(p.segments) + 2):
+                out.update(segment_prompt_file(p.target, p.shot, n, negative) for negative in (False, True))
     for t in names:
         out.add(sheet_file(t))
         out.add(jobs_file(t))

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..expand import Plan
-from ..output_names import jobs_file, negative_file, prompt_file, sheet_file
+from ..output_names import jobs_file, negative_file, prompt_file, segment_prompt_file, sheet_file
 from ..resolve import Production, timeline_data
 from ..validate.times import format_time
 
@@ -46,17 +46,23 @@ def _sheet(plan: Plan, target: str) -> str:
         ctx = plan.contexts[(p.shot, target)]
         out.append(f"## {p.shot}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)")
         out.append("")
-        out.append("```text")
-        out.append(p.text)
-        out.append("```")
-        if p.negative:
-            out += ["", "Negative prompt:", "", "```text", p.negative, "```"]
-        params = {k: v for k, v in sorted(ctx["options"].items())}
         gen = ctx["generation"]
+        lengths = gen.get("lengths") or [gen["duration"]]
+        for n, (text, negative) in enumerate(((p.text, p.negative), *p.segments), start=1):
+            if p.segments:
+                after = f", from the last frame of segment {n - 1}" if n > 1 else ""
+                out += [f"Segment {n} ({lengths[n - 1]:g} s{after}):", ""]
+            out += ["```text", text, "```"]
+            if negative:
+                out += ["", "Negative prompt:", "", "```text", negative, "```"]
+            if p.segments:
+                out.append("")
+        params = {k: v for k, v in sorted(ctx["options"].items())}
         if gen["duration"] is not None:
-            params["duration"] = f"{gen['duration']:g} s" + (f" x {gen['segments']} (extend)" if gen["segments"] > 1 else "")
+            params["duration"] = " + ".join(f"{x:g} s" for x in lengths) + (" (extend)" if len(lengths) > 1 else "")
         if params:
-            out.append("")
+            if out[-1]:
+                out.append("")
             out.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
         if p.overridden:
             out.append("")
@@ -88,6 +94,10 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes]) -> dict[str, str | 
         files[prompt_file(p.target, p.shot)] = p.text + "\n"
         if p.negative:
             files[negative_file(p.target, p.shot)] = p.negative + "\n"
+        for n, (text, negative) in enumerate(p.segments, start=2):
+            files[segment_prompt_file(p.target, p.shot, n)] = text + "\n"
+            if negative:
+                files[segment_prompt_file(p.target, p.shot, n, negative=True)] = negative + "\n"
     for t in plan.targets:
         files[sheet_file(t.name)] = _sheet(plan, t.name)
         rows = [j.as_dict() for j in plan.jobs if j.target == t.name]

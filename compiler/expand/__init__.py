@@ -6,7 +6,7 @@ import fnmatch
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,13 @@ from ..errors import FilmError
 from ..output_names import job_id
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
+from ..targets import pick_route as _route
 from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
 from .render import TemplateFailure, fresh_templates, render_template, shown_path
 from .sandbox import LEFT_OUT, tidy
 
-__all__ = ["CompiledPrompt", "Job", "Plan", "compile_shot", "expand_production", "select_shots", "target_digest"]
+__all__ = ["CompiledPrompt", "Job", "Plan", "compile_shot", "expand_production", "segment_shot", "select_shots", "skipped",
+           "target_digest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,12 @@ class CompiledPrompt:
     text: str
     negative: str | None = None
     overridden: bool = False
+    segments: tuple[tuple[str, str | None], ...] = ()  # an extended shot's later segments: (prompt, negative)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Every segment's prompt, the shot's own first."""
+        return (self.text, *(t for t, _ in self.segments))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +108,6 @@ def target_digest(folder: Path) -> str:
             if p.is_file() and "__pycache__" not in p.parts:
                 h.update((prefix + p.relative_to(root).as_posix()).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-def _route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    for route in provider.get("routes") or ():
-        ok = True
-        for k, want in (route.get("when") or {}).items():
-            have = options.get(k)
-            if (have not in want) if isinstance(want, list) else have != want:
-                ok = False
-                break
-        if ok:
-            return route
-    return {"submit": provider.get("submit", {}), "poll": provider.get("poll", {})}
 
 
 def _fill(template: str, values: dict[str, Any]) -> str:
@@ -202,6 +197,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             done += 1
             if progress is not None and (done % 16 == 0 or done == total):
                 progress(done, total)
+            if skipped(t.kind, rs.shot.mode):
+                continue
             key = f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None
             hit = old.get(key) if key else None
             if hit is None:
@@ -215,7 +212,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             if key:
                 new_cache[key] = hit
             prompt_fields, job_fields, small = hit
-            prompts.append(CompiledPrompt(*prompt_fields))
+            segs = tuple((x["prompt"], x["negative"]) for x in small.get("segments") or ())
+            prompts.append(CompiledPrompt(*prompt_fields, segments=segs))
             jobs.extend(Job(*f[:7], tuple(f[7]), *f[8:]) for f in job_fields)
             contexts[(rs.id, t.name)] = small
     if failures:
@@ -308,38 +306,92 @@ def compile_shot(prod: Production, target: str, shot: str, *, provider: str | No
     return _compile(prod, t, rs, fctx, tctx, target_digest(t.folder), first_image, provider, options)
 
 
+def skipped(kind: str, mode: str) -> bool:
+    """A target kind a generation mode makes nothing for: a still shot has no video, a text-to-video shot no image."""
+    return (kind == "video" and mode == "still") or (kind == "image" and mode == "text-to-video")
+
+
+def segment_shot(rs: ResolvedShot, n: int) -> ResolvedShot:
+    """Segment `n` of an extended shot as a shot of its own. From segment 2 on it starts from the last frame of
+    the segment before (image-to-video whatever the shot's mode), and a listed segment's motion replaces what the
+    characters and the subject do (a lone character's motion becomes the segment's, so its pronoun finds its
+    character); the background moves on. A listed camera replaces the shot's."""
+    if n == 1:
+        return rs
+    shot = rs.shot
+    changes: dict[str, Any] = {"mode": "image-to-video"} if shot.mode == "text-to-video" else {}
+    seg = shot.segments[n - 2] if n - 2 < len(shot.segments) else None
+    if seg is not None and seg.motion:
+        if len(shot.cast) == 1:
+            changes["cast"] = (replace(shot.cast[0], motion=seg.motion),)
+            changes["subject_motion"] = None
+        else:
+            changes["cast"] = tuple(replace(m, motion=None, action=None) for m in shot.cast)
+            changes["subject_motion"] = seg.motion
+    if seg is not None and seg.camera is not None:
+        changes["moves"] = (seg.camera,)
+    if not changes:
+        return rs
+    new = replace(shot, **changes)
+    cast = tuple(replace(f, member=m) for f, m in zip(rs.cast, new.cast)) if "cast" in changes else rs.cast
+    return replace(rs, shot=new, cast=cast)
+
+
+def _segment_context(rs: ResolvedShot, gen: dict[str, Any], n: int) -> dict[str, Any]:
+    """What a template knows of the segment it writes: `segment.index` (1 is the shot's own), `count`,
+    `duration` (seconds generated), `motion` and `camera` as listed (None: the shot's own), `continuation`."""
+    seg = rs.shot.segments[n - 2] if n > 1 and n - 2 < len(rs.shot.segments) else None
+    lengths = gen.get("lengths") or [gen.get("duration")]
+    return {"index": n, "count": gen["segments"], "continuation": n > 1,
+            "duration": lengths[n - 1] if n - 1 < len(lengths) else gen.get("duration"),
+            "motion": seg.motion if seg else None, "camera": str(seg.camera) if seg and seg.camera else None}
+
+
 def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
              digest: str, first_image: str | None, provider_name: str | None = None,
              options_override: dict[str, Any] | None = None) -> CacheEntry:
-    """One shot for one target: its prompt(s) and generation jobs, as plain (cacheable) tuples."""
+    """One shot for one target: its prompt(s) and generation jobs, as plain (cacheable) tuples. An extended
+    shot has one prompt per segment (prompt.j2 rendered with `segment` in the context), each for its own job."""
     options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
     if provider_name:
         options["provider"] = provider_name
+    mode = rs.shot.mode
     gen = generation(t, rs, prod.film.targets.options.get(t.name))
-    ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, rs), "options": options, "generation": gen}
-    text, negative = _override(rs, t)
-    overridden = text is not None
+    over_text, over_negative = _override(rs, t)
+    overridden = over_text is not None
+    texts: list[tuple[str, str | None]] = []
+    ctxs: list[dict[str, Any]] = []
     left_out: dict[str, list[str]] = {}  # what a template's fitting filters left out (lint P421)
-    if text is None:
-        LEFT_OUT.clear()
-        text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
-        left_out["prompt"] = list(LEFT_OUT)
-    if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
-        LEFT_OUT.clear()
-        negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
-        left_out["negative"] = list(LEFT_OUT)
-    text = text.strip()
+    for n in range(1, gen["segments"] + 1):
+        srs = segment_shot(rs, n)
+        ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, srs), "options": options,
+               "generation": gen, "segment": _segment_context(rs, gen, n)}
+        text, negative = over_text, over_negative
+        if text is None:
+            LEFT_OUT.clear()
+            text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
+            if n == 1:
+                left_out["prompt"] = list(LEFT_OUT)
+        if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
+            LEFT_OUT.clear()
+            negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
+            if n == 1:
+                left_out["negative"] = list(LEFT_OUT)
+        texts.append((text.strip(), negative))
+        ctxs.append(ctx)
+    text, negative = texts[0]
     job_fields: list[tuple[Any, ...]] = []
     if t.providers:
         pname = options.get("provider") or next(iter(t.providers))
         provider = t.providers[pname]
-        route = _route(provider, options)
         values = {**options, "task_id": "{task_id}"}
-        url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
-        poll_path = route.get("poll", {}).get("path")
-        poll = _fill(provider.get("base_url", ""), values) + _fill(poll_path, values) if poll_path else None
         model = options.get("model") if isinstance(options.get("model"), str) else None
         for seg in range(1, gen["segments"] + 1):
+            # the request shape follows the generation: text-to-video only where no frame starts the clip
+            route = _route(provider, {**options, "generation": mode if seg == 1 else "image-to-video"})
+            url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
+            poll_path = route.get("poll", {}).get("path")
+            poll = _fill(provider.get("base_url", ""), values) + _fill(poll_path, values) if poll_path else None
             job = job_id(rs.id, t.name, seg)
             depends: tuple[str, ...] = ()
             first_frame = None
@@ -347,12 +399,14 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
                 if seg > 1:
                     depends = (job_id(rs.id, t.name, seg - 1),)
                     first_frame = f"@last-frame:{depends[0]}"
-                elif first_image:
+                elif first_image and mode != "text-to-video":
                     depends = (job_id(rs.id, first_image),)
                     first_frame = f"@job:{depends[0]}"
-            rctx = dict(ctx, prompt={"text": text, "negative": negative}, first_frame=first_frame,
+            seg_text, seg_negative = texts[seg - 1]
+            length = gen["lengths"][seg - 1] if gen.get("lengths") else gen["duration"]
+            rctx = dict(ctxs[seg - 1], prompt={"text": seg_text, "negative": seg_negative}, first_frame=first_frame,
                         provider=pname, route=route,
-                        duration=typed_duration(gen["duration"], provider.get("duration_type")))
+                        duration=typed_duration(length, provider.get("duration_type")))
             name = f"request.{pname}.json.j2"
             raw = render_template(t, name, rctx, rs.id)
             try:
@@ -363,7 +417,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
                     shown_path(t, name), 0, 0, "", "use the json filter for every value: {{ prompt.text | json }}",
                 )) from None
             if t.capabilities.get("graph_prompts"):
-                body = _inject(prod, t, rs, body, options, {"prompt": text, "negative": negative or ""})
+                body = _inject(prod, t, rs, body, options, {"prompt": seg_text, "negative": seg_negative or ""})
             method = route.get("submit", {}).get("method", "POST")
             # The job's identity is the request it makes: an edit of the target folder that leaves the request as
             # it was (a provider's status words, a price) makes no new job, so no take is paid for again.
@@ -371,6 +425,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
                        "body": body, "depends_on": list(depends)}
             digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
             job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
-                               gen["duration"], seg, poll, model))
-    small = {"options": options, "generation": gen, "left_out": {k: v for k, v in left_out.items() if v}}
+                               length, seg, poll, model))
+    small = {"options": options, "generation": gen, "left_out": {k: v for k, v in left_out.items() if v},
+             "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

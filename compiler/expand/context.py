@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..model import Camera
@@ -32,19 +31,17 @@ def merged_options(prod: Production, target: TargetDef, rs: ResolvedShot) -> dic
 
 def generation(target: TargetDef, rs: ResolvedShot, film_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """How long to generate: the shot's (or the film's) asked length, else the smallest the target allows
-    covering the shot (plus trim)."""
+    covering the shot (plus trim); an extended shot has one length per segment (`lengths`), the last the
+    smallest that covers what is left."""
+    from ..segments import segment_lengths
+
     need = rs.duration * rs.shot.speed + rs.shot.trim_in
     asked = rs.shot.generate.get(target.name, {}).get("duration", (film_options or {}).get("duration"))
-    if target.kind != "video" or not target.durations:
-        return {"duration": None, "segments": 1, "needed": round(need, 3)}
-    if asked is not None:
-        length = float(asked)
-    else:
-        length = target.generation_duration(need) or target.durations[-1]
-    segments = 1
-    if rs.shot.extend and need > length + 1e-6:
-        segments = math.ceil(need / length - 1e-9)
-    return {"duration": length, "segments": segments, "needed": round(need, 3)}
+    if target.kind != "video" or not target.durations or rs.shot.mode == "still":
+        return {"duration": None, "segments": 1, "needed": round(need, 3), "lengths": [None]}
+    lengths, _ = segment_lengths(target.durations, need, rs.shot, target.name,
+                                 float(asked) if asked is not None else None)
+    return {"duration": lengths[0], "segments": len(lengths), "needed": round(need, 3), "lengths": lengths}
 
 
 def typed_duration(value: float | None, kind: str | None) -> Any:

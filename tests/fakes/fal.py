@@ -18,7 +18,8 @@ Guesses (chosen to be strict): status answers 202 while queued or running and 20
 202 `{"status": "CANCELLATION_REQUESTED"}` or 400 `{"status": "ALREADY_COMPLETED"}`; a result asked for early
 answers 400; out of credits is 403 "User is locked. Reason: Exhausted balance..."; the error_type words
 (`content_policy_violation`, `runner_error`); the app kind (video when the app id says "video", else image).
-No request body schema exists for fal apps: bodies only have to be JSON objects without filmc placeholders.
+No request body schema exists for fal apps: bodies only have to be JSON objects without filmc placeholders; a
+text-to-video app (`.../text-to-video`, `fal-ai/luma-dream-machine/ray-2[-flash]`) refuses image fields.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from typing import Any
 
 from . import media
 from .base import FakeServer, Request, Response, Task
+
+IMAGE_FIELDS = ("image_url", "start_image_url", "first_frame_image", "end_image_url", "tail_image_url")
 
 NAMESPACES = ("workflows", "comfy")
 STATUS = {"queued": "IN_QUEUE", "running": "IN_PROGRESS"}
@@ -88,9 +91,15 @@ class FakeFal(FakeServer):
         problems = self.invalid_body(req, None)
         if not problems and not isinstance(req.json, dict):
             problems = [("body", "the input must be a JSON object")]
+        path = app + "/" + (sub or "")
+        text_video = path.endswith("/text-to-video") or (app.endswith("/luma-dream-machine") and "image" not in path)
+        if not problems and text_video:  # a text-to-video app takes a prompt and no image
+            problems = [(f, "a text-to-video app takes no image") for f in IMAGE_FIELDS if f in req.json]
+            if not req.json.get("prompt"):
+                problems.append(("prompt", "field required"))
         if problems:
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
-        kind = self.kind or ("video" if "video" in (app + "/" + (sub or "")) else "image")
+        kind = self.kind or ("video" if "video" in path or "dream-machine" in path else "image")
         task = self.new_task(req, task_id=str(uuid.uuid4()), kind=kind, app=app, subpath=sub)
         body = {"status": "IN_QUEUE", "request_id": task.id, **self._urls(app, task.id),
                 "queue_position": 0, "gateway_request_id": task.id}

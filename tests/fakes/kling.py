@@ -44,7 +44,7 @@ ERRORS = {"auth": (401, 1000, "Authentication failed"), "credits": (429, 1102, "
           "server": (500, 5000, "Internal server error"), "unavailable": (503, 5001, "Service temporarily unavailable"),
           "not_found": (404, 1203, "The requested resource does not exist")}
 BY_STATUS = {400: 1200, 401: 1000, 402: 1102, 403: 1103, 404: 1203, 429: 1302, 500: 5000, 503: 5001, 504: 5002}
-FAMILIES = {"videos/image2video": ("video", "kling.kling"), "videos/text2video": ("video", None),
+FAMILIES = {"videos/image2video": ("video", "kling.kling"), "videos/text2video": ("video", "kling.kling"),
             "images/generations": ("image", None)}
 
 
@@ -166,6 +166,13 @@ class FakeKling(FakeServer):
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
         body = req.json if isinstance(req.json, dict) else {}
         prefixed = [f for f in ("image", "image_tail") if str(body.get(f, "")).startswith("data:")]
+        if family == "videos/text2video":
+            wrong = [f for f in ("image", "image_tail") if f in body]
+            if wrong or body.get("model_name") in ("kling-v1-5", "kling-v2-1"):
+                return self.error("invalid", f"{wrong[0]}: text2video takes no image" if wrong else
+                                  f"model_name {body.get('model_name')} does not make video from text")
+        elif "aspect_ratio" in body:
+            return self.error("invalid", "aspect_ratio: image2video follows the image; no aspect_ratio field")
         if prefixed:
             return self.error("invalid", f"{prefixed[0]}: send the Base64 string itself, without a data: prefix")
         external = body.get("external_task_id")

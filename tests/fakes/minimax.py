@@ -82,6 +82,11 @@ class FakeMiniMax(FakeServer):
         body = req.json if isinstance(req.json, dict) else {}
         problems += [(f, "a public URL or a data URL") for f in ("first_frame_image", "last_frame_image")
                      if isinstance(body.get(f), str) and not IMAGE.match(body[f]) and not body[f].startswith("@")]
+        if "first_frame_image" not in body:  # text-to-video: a prompt, and a model that makes video from text
+            if str(body.get("model", "")).startswith("I2V") or body.get("model") == "MiniMax-Hailuo-2.3-Fast":
+                problems.append(("model", f"{body.get('model')} needs first_frame_image"))
+            if not body.get("prompt"):
+                problems.append(("prompt", "required for text-to-video"))
         if problems:
             return self.error("invalid", "invalid params, " + "; ".join(f"{w}: {m}" for w, m in problems))
         task = self.new_task(req, task_id=self._id(), kind="video")

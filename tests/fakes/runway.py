@@ -27,7 +27,7 @@ import re
 from .base import FakeServer, Request, Response, Task
 
 VERSIONS = ("2024-11-06",)
-CREATES = {"image_to_video": ("video", "runway.runway"), "text_to_video": ("video", None),
+CREATES = {"image_to_video": ("video", "runway.runway"), "text_to_video": ("video", "runway.runway"),
            "text_to_image": ("image", None), "video_to_video": ("video", None)}
 STATUS = {"queued": "PENDING", "running": "RUNNING", "done": "SUCCEEDED", "failed": "FAILED",
           "cancelled": "CANCELLED"}
@@ -89,9 +89,27 @@ class FakeRunway(FakeServer):
                 bad.append((where, "Only HTTPS URLs on a domain, or data URIs, are allowed."))
         return bad
 
+    @staticmethod
+    def _text_to_video(body: object) -> list[tuple[str, str]]:
+        """POST /v1/text_to_video: gen4.5 (or Veo), promptText required, no image, ratio 1280:720 | 720:1280."""
+        if not isinstance(body, dict):
+            return []
+        bad = []
+        if "promptImage" in body:
+            bad.append(("promptImage", "text_to_video takes no image (use image_to_video)"))
+        if not body.get("promptText"):
+            bad.append(("promptText", "required"))
+        if body.get("model") not in ("gen4.5", "veo3", "veo3.1", "veo3.1_fast"):
+            bad.append(("model", f"{body.get('model')!r} does not make video from text"))
+        if body.get("ratio") not in ("1280:720", "720:1280"):
+            bad.append(("ratio", "1280:720 or 720:1280"))
+        return bad
+
     def _create(self, req: Request) -> Response:
         kind, schema = CREATES[req.params["what"]]
         problems = self.invalid_body(req, schema) + self._assets(req.json)
+        if req.params["what"] == "text_to_video":
+            problems += self._text_to_video(req.json)
         if problems:
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
         task = self.new_task(req, kind=kind)

@@ -386,7 +386,7 @@ def test_kling_wants_base64_without_data_prefix_and_other_paths():
 def test_kling_failure_message():
     with FakeKling(steps=0) as fake, new_client(headers=_kling_headers(fake)) as c:
         fake.outcome, fake.reason = "moderated", "risk control"
-        tid = c.post(fake.url("/v1/videos/text2video"), json={"prompt": "x"}).json()["data"]["task_id"]
+        tid = c.post(fake.url("/v1/videos/text2video"), json={"model_name": "kling-v1-6", "prompt": "x"}).json()["data"]["task_id"]
         got = c.get(fake.url(f"/v1/videos/text2video/{tid}")).json()["data"]
         assert got["task_status"] == "failed" and got["task_status_msg"] == "risk control"
 

@@ -205,8 +205,8 @@ def test_subject_motion_reaches_every_video_prompt() -> None:
 
 def test_extend_segments_carry_their_motion() -> None:
     shot = shots("corpus")["p36"]
-    texts = _norm(" ".join(e["prompt"] for sid, targets in compiled("corpus").items() if sid.startswith("p36")
-                           for t, e in targets.items() if _kind(t) == "video"))
+    texts = _norm(" ".join(x["prompt"] for sid, targets in compiled("corpus").items() if sid.startswith("p36")
+                           for t, e in targets.items() if _kind(t) == "video" for x in [e, *e.get("segments", [])]))
     assert [seg["motion"] for seg in shot["extend"] if _norm(seg["motion"]) not in texts] == []
 
 

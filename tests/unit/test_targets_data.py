@@ -109,6 +109,11 @@ def test_target_file(path: Path, schema: dict[str, Any]) -> None:
 
     def check_when(when: dict[str, Any], where: str) -> None:
         for key, value in when.items():
+            if key == "generation":  # the shot's generation mode, matched like an option
+                from compiler.model import MODES
+
+                assert set(value if isinstance(value, list) else [value]) <= set(MODES), where
+                continue
             assert key in props, f"{where}: unknown option {key}"
             for v in value if isinstance(value, list) else [value]:
                 errs = [e.message for e in option_validator.iter_errors({key: v})]
