@@ -115,7 +115,7 @@ def _retry_wait(err: Any, n: int) -> float:
         m = re.fullmatch(r"\s*([0-9.]+)s\s*", delay) if isinstance(delay, str) else None
         if m:
             return min(float(m.group(1)), MAX_WAIT)
-    return min(BACKOFF * 2 ** n, MAX_WAIT)
+    return min(float(BACKOFF * 2 ** n), MAX_WAIT)
 
 
 class Gemini:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 # Which branch of an anyOf the answer uses, by the definition that holds the anyOf.
 _BRANCH = {"time": "number", "text_or_list": "array"}
@@ -54,7 +54,7 @@ def _inline(node: Any, defs: Mapping[str, Any], via: str | None = None) -> Any:
 def definition(name: str) -> dict[str, Any]:
     """A film schema definition ($defs/<name>), narrowed to the answer's forms."""
     s = film_schema()
-    return _inline(copy.deepcopy(s["$defs"][name]), s["$defs"], name)
+    return cast(dict[str, Any], _inline(copy.deepcopy(s["$defs"][name]), s["$defs"], name))
 
 
 def prop(*path: str) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def prop(*path: str) -> dict[str, Any]:
     node: Any = s
     for p in path:
         node = node["properties"][p] if "properties" in node else node
-    return _inline(copy.deepcopy(node), s["$defs"])
+    return cast(dict[str, Any], _inline(copy.deepcopy(node), s["$defs"]))
 
 
 def obj(properties: Mapping[str, Any], required: Sequence[str] = (), description: str | None = None

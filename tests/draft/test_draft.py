@@ -262,7 +262,7 @@ def test_prompt_is_linted_and_shown_beside_the_compiled_one(lighthouse: Path, ge
     (body,) = gemini.generates()
     facts = json.loads(texts(body)[0])
     assert facts["draft"]["kind"] == "video" and facts["draft"]["target"] == "kling"
-    assert facts["draft"]["compiled"].startswith("A tall, lean man")
+    assert facts["draft"]["compiled"].startswith("The keeper")  # the compiled kling prompt, beside the draft
     assert res.stdout.index("compiled video prompt for kling") < res.stdout.index("drafted video prompt for kling")
     assert "warning[P401]" in res.stderr and "Aurel Maddox" in res.stderr  # the same lint as compiled prompts
     data = yaml.safe_load((lighthouse / "film.yaml").read_text(encoding="utf-8"))

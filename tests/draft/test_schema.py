@@ -39,7 +39,7 @@ def test_the_storyboard_schema_is_the_film_schemas_shot() -> None:
     film_shot = definition("shot")
     assert shot["properties"]["size"] == film_shot["properties"]["size"]  # the vocabulary, from the film schema
     assert shot["properties"]["cast"]["items"]["properties"].keys() == {"id", "wardrobe", "action", "expression",
-                                                                        "motion"}
+                                                                        "motion", "view"}
     assert shot["properties"]["mood"]["type"] == "array"  # text_or_list asked as a list
     assert shot["additionalProperties"] is False and set(shot["required"]) == {"id", "section", "duration", "size",
                                                                                "angle", "camera"}
