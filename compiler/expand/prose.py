@@ -39,6 +39,7 @@ class Person:
     pronoun: str | None  # usable pronoun (None when another character in frame shares it, or none is set)
     seen: Seen
     intro: str  # the noun phrase that introduces the character in an image prompt
+    appearance: str  # the description's head, for keyword prompts: "the tall, lean man"
     action: g.Phrase | None
     expression: str | None
     motion: str | None
@@ -81,7 +82,8 @@ def people(cast: list[tuple[Character, CastMember, str | None]], size: str | Non
     for (ch, m, wardrobe), ref in zip(cast, refs):
         pron = ch.pronoun if ch.pronoun and pronouns.count(ch.pronoun) == 1 else None
         sn = seen(ch.description, wardrobe, size, m.view)
-        out.append(Person(ch.id, ref, pron, sn, _intro(sn, g.derive_short(ch.description)),
+        head = g.derive_short(ch.description)
+        out.append(Person(ch.id, ref, pron, sn, _intro(sn, head), head,
                           g.parse(m.action) if m.action else None,
                           m.expression if sn.face else None, m.motion))
     return out
@@ -383,7 +385,7 @@ def size_words(size: str | None) -> str | None:
 
 
 def as_dict(p: Person) -> dict[str, Any]:
-    return {"ref": p.ref, "head": _indefinite(p.ref), "pronoun": p.pronoun, "subject": p.subject, "possessive": p.possessive,
+    return {"ref": p.ref, "head": _indefinite(p.ref), "who": g.strip_article(p.appearance), "pronoun": p.pronoun, "subject": p.subject, "possessive": p.possessive,
             "intro": p.intro, "seen": {"description": p.seen.description, "whole": p.seen.whole,
                                        "wardrobe": p.seen.wardrobe, "face": p.seen.face, "view": p.seen.view,
                                        "view_words": p.seen.view_words, "detail": p.seen.detail},
