@@ -96,7 +96,7 @@ def test_comfyui_windows_and_request_graph(corpus_plan) -> None:
 def test_comfyui_leads_with_framing_and_who(corpus_plan) -> None:
     p = corpus_plan.prompt("p03", "comfyui")
     first = p.text.split(" BREAK ")[0]
-    assert first.startswith("(eye-level medium-wide shot:1.2), (glassblower, unlocking")
+    assert first.startswith("(eye-level medium-wide shot:1.2), (wiry woman, unlocking")  # by appearance, not role
 
 
 def test_midjourney_is_short_and_carries_its_parameters(corpus_plan) -> None:
