@@ -20,7 +20,7 @@ DETAIL = ("ECU", "INSERT")
 
 _PARTS = {  # looked up in this order: "large scarred hands" are hands, "a scar through her eyebrow" a face
     "face": ("eye", "eyes", "eyebrow", "eyebrows", "brow", "brows", "nose", "mouth", "lips", "lip", "smile", "grin",
-             "teeth", "jaw", "jawline", "cheek", "cheeks", "cheekbones", "chin", "beard", "moustache", "mustache",
+             "teeth", "tooth", "toothed", "gap-toothed", "jaw", "jawline", "cheek", "cheeks", "cheekbones", "chin", "beard", "moustache", "mustache",
              "stubble", "freckles", "freckled", "face", "forehead", "ear", "ears", "earring", "earrings",
              "complexion", "wrinkles", "wrinkled", "glasses", "spectacles", "makeup", "lipstick", "dimples",
              "dimple", "gaze", "lashes", "eyelashes", "piercing", "nostrils"),

@@ -133,7 +133,9 @@ def person_lines(p: Person) -> dict[str, str]:
     plural = p.plural and subj in (p.pronoun, f"{p.ref}'s {p.part}")
     out = {"doing": "", "predicate": "", "wears": "", "expression": "", "is": ""}
     if p.pronoun and not p.part:  # "She is a wiry woman in her fifties ..." after a short first sentence
-        out["is"] = g.sentence(f"{p.pronoun} {'are' if p.pronoun == 'they' else 'is'} {p.intro}")
+        who = p.intro.removeprefix("the silhouette of ") + (", seen in silhouette" if p.seen.view == "silhouette"
+                                                             else "")
+        out["is"] = g.sentence(f"{p.pronoun} {'are' if p.pronoun == 'they' else 'is'} {who}")
     a = p.action
     if a:
         if a.kind == "unknown":
