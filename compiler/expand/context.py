@@ -9,6 +9,7 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from . import grammar as gr
 from . import prose
+from .framing import DETAIL
 from .vocab import ANGLE_WORDS, MOTION_DEFECTS, SIZE_WORDS
 
 
@@ -123,8 +124,9 @@ def video(target: TargetDef, rs: ResolvedShot, persons: list[prose.Person], moti
         "commands": list(plan.commands),                     # the target's own commands, when it has all of them
         "concepts": list(plan.commands) if len(plan.kept) == 1 else [],  # a concept holds for the whole clip
         "dropped": [str(m) for m in plan.dropped],
-        "defects": prose.defect_terms(MOTION_DEFECTS, f"{shot_text} {camera_text}",
-                                      people_in_frame=any(p.seen.face for p in persons)),  # a face in view
+        "defects": prose.defect_terms(MOTION_DEFECTS, f"{shot_text} {camera_text}",  # a face in view:
+                                      people_in_frame=any(p.seen.face for p in persons)),
+        # (the shot's avoid terms come first in a negative: see shot_context)
         "introductions": prose.introductions(persons, framing),
         "introductions_brief": prose.introductions(
             persons, framing, [prose.brief(p, short_description(f.character.description))
@@ -168,14 +170,17 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
         "framing": prose.framing(shot.size, shot.angle),
         "subjects": subjects,
         "lines": lines,
-        "setting": gr.sentence(f"the setting is {loc.description}") if loc else "",
-        "time": gr.sentence(f"it is {time}") if time else "",
-        "background": gr.sentence(f"the background shows {shot.background}") if shot.background else "",
+        # A detail shot keeps the place out: room cues make a model widen the frame.
+        "setting": gr.sentence(f"the setting is {loc.description}") if loc and shot.size not in DETAIL else "",
+        "time": prose.time_sentence(time) if time else "",
+        "background": prose.background_sentence(shot.background) if shot.background else "",
         "style": looks.get("style", ""), "palette": looks.get("palette", ""), "lighting": looks.get("lighting", ""),
         "mood": looks.get("mood", ""),
         "details": [gr.sentence(d) for d in shot.details],
         "positive": prose.positive_terms(avoid, people_in_frame=people_shown),
     }
+    vid = video(target, rs, persons, motion, f"{_shot_text(rs, lk, time)} {' '.join(lk['style'])}", image["framing"])
+    vid["defects"] = prose.merged_avoid(avoid, vid["defects"])[len(avoid):]  # not "distorted face" twice
     segments = [{"motion": seg.motion, "camera": camera(target, seg.camera),
                  "camera_sentence": prose.camera_sentence((seg.camera,)) if seg.camera else "",
                  "duration": seg.duration} for seg in shot.segments]
@@ -200,8 +205,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
         "lyrics": [ln.text for ln in rs.lines],
         "transition": {"in": shot.transition.into, "out": shot.transition.out, "duration": shot.transition.duration},
         "image": image,
-        "video": video(target, rs, persons, motion, f"{_shot_text(rs, lk, time)} {' '.join(lk['style'])}",
-                       image["framing"]),
+        "video": vid,
         "segments": segments,
     }
 

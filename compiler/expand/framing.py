@@ -24,7 +24,7 @@ _PARTS = {  # looked up in this order: "large scarred hands" are hands, "a scar 
              "stubble", "freckles", "freckled", "face", "forehead", "ear", "ears", "earring", "earrings",
              "complexion", "wrinkles", "wrinkled", "glasses", "spectacles", "makeup", "lipstick", "dimples",
              "dimple", "gaze", "lashes", "eyelashes", "piercing", "nostrils"),
-    "hair": ("hair", "haired", "braid", "braids", "braided", "bun", "ponytail", "curls", "curly", "bald", "balding",
+    "hair": ("hair", "haired", "temples", "braid", "braids", "braided", "bun", "ponytail", "curls", "curly", "bald", "balding",
              "dreadlocks", "locs", "fringe", "bangs", "afro", "mane", "buzz", "crew-cut", "shaved", "plait",
              "plaits", "fur", "whiskers"),
     "hands": ("hand", "hands", "finger", "fingers", "nails", "knuckles", "wrist", "wrists", "forearm", "forearms",
@@ -100,7 +100,9 @@ def _adjectives_joined(parts: list[str]) -> list[str]:
     out: list[str] = []
     for p in parts:
         last = out[-1].split()[-1].lower() if out and out[-1].split() else ""
-        if last and len(p.split()) <= 3 and lemmas(last, "ADJ") and not lemmas(last, "NOUN"):
+        prev = out[-1].split() if out else []
+        dangling = 1 <= len(prev) <= 2 and prev[0].lower() in ("a", "an")  # "a heavy", then "weary face ..."
+        if last and lemmas(last, "ADJ") and (dangling or len(p.split()) <= 3 and not lemmas(last, "NOUN")):
             out[-1] += ", " + p
         else:
             out.append(p)

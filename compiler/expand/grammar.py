@@ -118,7 +118,9 @@ def parse(text: str) -> Phrase:
         return Phrase("finite", t, lemma, rest)
     if w.endswith("ing") and (lemma := is_verb_form(w, "VBG")):
         return Phrase("ing", t, lemma, rest)
-    if lemma := is_verb_form(w, "VBN") or (is_verb_form(w, "VBD") if w.endswith("ed") else None):
+    nxt = rest.split(" ", 1)[0].lower() if rest else ""
+    passive = w.endswith("ed") or nxt in ("by", "with", "in", "on", "only", "from", "against", "under", "through")
+    if lemma := is_verb_form(w, "VBN") or (is_verb_form(w, "VBD") if passive else None):  # "lit only by ..."
         return Phrase("participle", t, lemma, rest)
     if lemma := is_verb_form(w, "VB"):
         if not (can_be_noun(w) and rest.split(" ", 1)[0].lower() not in _VERB_FOLLOWERS):

@@ -18,6 +18,7 @@ _GENDERED = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she"}
 
 # Light and weather words that cannot both hold in one frame: a sunny park in a stormy world.
 _BRIGHT = frozenset("sunny sunlit sunshine sunlight noon midday bright blue-sky cloudless summery".split())
+_GLOOMY_STYLE = frozenset("dark gloomy moody noir bleak grim somber sombre murky".split())
 _DARK = frozenset("storm stormy overcast rain rainy drizzle gale night dark gloomy fog foggy".split())
 
 
@@ -92,6 +93,16 @@ def shot_checks(c: Collector, prod: Production, rs: ResolvedShot) -> None:
                 c.warning("P415", f"shot '{rs.id}': '{m.id}' is {why}, so the expression '{m.expression}' "
                           "cannot be seen and is left out of image prompts", f"{ptr}/expression",
                           hint="remove it, change the view or the size, or say it through posture in the action")
+    concept = prod.film.concept
+    style = [*concept.style, *(rs.world.style if rs.world else ())]
+    own_light = " ".join(x for x in (sh.lighting, sh.palette, sh.time) if x).lower()
+    gloomy = sorted(set(re.findall(r"[a-z-]+", " ".join(style).lower())) & _GLOOMY_STYLE)
+    bright = sorted(set(re.findall(r"[a-z-]+", own_light)) & _BRIGHT)
+    if gloomy and bright:
+        c.warning("P416", f"shot '{rs.id}' is lit '{bright[0]}' but the film's style says '{gloomy[0]}', and the "
+                  "style is in every prompt", f"{sh.pointer}/id",
+                  hint="give the shot a world whose look fits it, or keep words like 'dark' in palette and lighting "
+                       "(which a shot can replace) rather than in style")
     world = rs.world
     if world is None:
         return

@@ -21,8 +21,10 @@ from .vocab import (
     CAMERA_DIRECTIONS,
     CAMERA_WORDS,
     DEFECT_ALIASES,
+    SHOWS_WRITING,
     SIZE_WORDS,
     SPEED_WORDS,
+    TEXT_TERMS,
     positive,
 )
 
@@ -168,14 +170,8 @@ def cast_sentences(persons: list[Person]) -> list[str]:
     introduced in a sentence of its own ('With him is a woman ...') and its lines."""
     out: list[str] = []
     for i, p in enumerate(persons):
-        if i and p.part:
-            out.append(g.sentence(f"also in the frame are {p.intro}"))
-        elif i == 1:
-            first = persons[0]
-            whom = g.PRONOUN_FORMS[first.pronoun][1] if first.pronoun else first.ref
-            out.append(g.sentence(f"with {whom} is {p.intro}"))
-        elif i > 1:
-            out.append(g.sentence(f"also in the frame is {p.intro}"))
+        if i:  # no place is claimed: an over-the-shoulder shot sets them apart, a two-shot together
+            out.append(g.sentence(f"also in the frame {'are' if p.part else 'is'} {p.intro}"))
         out.extend(x for k, x in person_lines(p).items() if x and k not in ("predicate", "is"))
     return out
 
@@ -309,6 +305,41 @@ def defect_terms(terms: tuple[str, ...] | list[str], shot_text: str, *, people_i
     return out
 
 
+def merged_avoid(avoid: list[str], defects: list[str]) -> list[str]:
+    """The avoid terms then the defect terms, without a term twice under two forms ('distorted face(s)')."""
+    out: list[str] = []
+    keys: set[frozenset[str]] = set()
+    for term in [*avoid, *defects]:
+        key = _lemma_set(term)
+        if key not in keys:
+            keys.add(key)
+            out.append(term)
+    return out
+
+
+def time_sentence(time: str) -> str:
+    """'night, rain on the window' -> 'It is night, with rain on the window.'"""
+    from .framing import split_top
+
+    parts = split_top(time, ",;")
+    if len(parts) > 1 and len(parts[0].split()) <= 4:
+        rest = parts[1:]
+        joined = rest[0] if len(rest) == 1 else ", ".join(rest[:-1]) + " and " + rest[-1]
+        return g.sentence(f"it is {parts[0]}, with {joined}")
+    return g.sentence(f"it is {time}")
+
+
+def background_sentence(background: str) -> str:
+    """'a rain-streaked window' -> 'The background shows a rain-streaked window.'; 'dark and out of focus' -> 'The
+    background is dark and out of focus.'"""
+    words = [w.lower().strip(",") for w in background.split()]
+    adjective = bool(words) and (bool(g.lemmas(words[0], "ADJ")) and (len(words) == 1 or words[1] in ("and", "or"))
+                                 or words[0] == "out")
+    if adjective:  # "dark and out of focus", "out of focus"
+        return g.sentence(f"the background is {background}")
+    return g.sentence(f"the background shows {background}")
+
+
 def look_sentences(style: list[str], palette: str | None, lighting: str | None, mood: list[str]) -> dict[str, str]:
     out = {}
     if style:
@@ -316,7 +347,13 @@ def look_sentences(style: list[str], palette: str | None, lighting: str | None, 
     if palette:
         out["palette"] = g.sentence("the palette is " + palette)
     if lighting:
-        out["lighting"] = g.sentence("the lighting is " + lighting)
+        kind = g.parse(lighting).kind
+        if kind == "participle":  # "lit only by the dashboard lights"
+            out["lighting"] = g.sentence("the scene is " + lighting)
+        elif kind == "finite":  # "comes from the stove"
+            out["lighting"] = g.sentence("the light " + lighting)
+        else:
+            out["lighting"] = g.sentence("the lighting is " + lighting)
     if mood:
         items = [m.strip() for m in mood if m.strip()]
         joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -336,8 +373,8 @@ def _lemma_set(text: str) -> frozenset[str]:
 
 
 _PEOPLE = frozenset(
-    "man men woman women person people figure figures child children boy boys girl girls crowd hand hands face faces "
-    "someone somebody couple family keeper sailor fisherman".split())
+    "man men woman women person people figure figures child children boy boys girl girls crowd someone somebody "
+    "couple family keeper sailor fisherman".split())  # not 'face' or 'hand': a clock has both
 
 
 def mentions_people(text: str) -> bool:
@@ -351,11 +388,18 @@ def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hand
     """The avoid list for one shot: terms the shot itself asks for are dropped ('flicker' in a shot whose light
     flickers, 'rain' in a rainy shot), so a negative never contradicts the shot."""
     mine = _lemma_set(shot_text)
-    out = []
+    out: list[str] = []
+    seen_terms: set[frozenset[str]] = set()
     for term in avoid:
         words = _lemma_set(term) - {"a", "an", "the", "of", "and", "extra", "modern", "bad", "distorted"}
         if words and words <= mine:
             continue
+        if term.lower() in TEXT_TERMS and mine & SHOWS_WRITING:
+            continue
+        key = _lemma_set(term)
+        if key in seen_terms:  # "distorted face" and "distorted faces"
+            continue
+        seen_terms.add(key)
         if not people_in_frame and term.lower() in ("distorted hands", "deformed hands", "bad hands", "extra fingers",
                                                     "distorted faces", "distorted face", "extra limbs"):
             continue
@@ -375,6 +419,10 @@ def positive_terms(avoid: list[str], *, people_in_frame: bool) -> list[str]:
             p = positive(term) or ""
         if p and p not in out:
             out.append(p)
+    pair = ("clean surfaces without lettering", "a clean, unbranded frame")
+    if all(x in out for x in pair):  # text and watermark/logos: one phrase
+        out[out.index(pair[0])] = "a clean frame without lettering or logos"
+        out.remove(pair[1])
     return out
 
 

@@ -36,8 +36,15 @@ CAMERA_DIRECTIONS = {
 # one (Kling), dropped from a shot that asks for them (a bulb that flickers on purpose gets no "flicker").
 MOTION_DEFECTS = ("blurry", "distorted faces", "morphing", "flicker", "jitter")
 # Words of a shot that ask for a defect term under another name.
-DEFECT_ALIASES = {"blurry": ("blur", "blurred", "blurry"), "flicker": ("flicker", "flickering", "strobe", "strobing"),
+DEFECT_ALIASES = {"blurry": ("blur", "blurred", "blurry", "focus", "bokeh", "defocused"), "flicker": ("flicker", "flickering", "strobe", "strobing"),
                   "jitter": ("jitter", "jittery", "shake", "shaky", "handheld"), "morphing": ("morph", "morphs")}
+
+# Words of a shot that show writing: an avoid term for text would contradict them ("a clock with clear numbers").
+SHOWS_WRITING = frozenset(("number", "numbers", "numeral", "numerals", "letter", "letters", "lettering", "sign",
+                           "signs", "signpost", "writing", "written", "word", "words", "page", "pages", "label",
+                           "labels", "newspaper", "poster", "posters", "neon", "headline", "inscription",
+                           "inscribed", "handwriting", "note", "notes", "logbook", "book", "letterbox", "graffiti"))
+TEXT_TERMS = frozenset(("text", "lettering", "letters", "writing", "words", "captions", "subtitles"))
 
 # `concept.avoid` for targets without negative prompts: what to ask for instead (Flux, Runway:
 # "describe what you want"). Terms not listed here are reported by lint instead of negated.
