@@ -49,7 +49,11 @@ concept:
 characters:
   hero:
     name: Mara            # for humans only: never written into prompts
-    description: a woman in her thirties with short dark curly hair and a freckled face
+    short: walker         # prompts say "the walker" after introducing her
+    pronoun: she
+    # phrases separated by ';' or ',': who first, then face, hair, build. Each shot takes the phrases its
+    # framing shows (a wide shot no freckles, a view from behind no face).
+    description: a woman in her thirties, slight and long-limbed; short dark curly hair, a freckled face, grey-green eyes
     wardrobe:
       default: a faded green raincoat over a grey sweater
       dream: a flowing white linen dress   # picked automatically in the dream world

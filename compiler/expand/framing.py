@@ -101,8 +101,10 @@ def _adjectives_joined(parts: list[str]) -> list[str]:
     for p in parts:
         last = out[-1].split()[-1].lower() if out and out[-1].split() else ""
         prev = out[-1].split() if out else []
-        dangling = 1 <= len(prev) <= 2 and prev[0].lower() in ("a", "an")  # "a heavy", then "weary face ..."
-        if last and lemmas(last, "ADJ") and (dangling or len(p.split()) <= 3 and not lemmas(last, "NOUN")):
+        # "a heavy", then "weary face ..."; "long legs and a rolling", then "bow-legged stride"
+        dangling = 1 <= len(prev) <= 2 and prev[0].lower() in ("a", "an") or \
+            len(prev) >= 2 and prev[-2].lower() in ("a", "an", "the") and not lemmas(last, "NOUN")
+        if last and (dangling or lemmas(last, "ADJ") and len(p.split()) <= 3 and not lemmas(last, "NOUN")):
             out[-1] += ", " + p
         else:
             out.append(p)
@@ -114,11 +116,20 @@ def _phrases(description: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for gi, g in enumerate(x.strip() for x in description.split(";") if x.strip()):
         parts = _adjectives_joined(split_top(g, ","))
-        if gi == 0:
+        if not parts:
+            continue
+        if gi == 0 and not out:
             head = parts.pop(0)
             while parts and len(head.split()) <= 2:  # "a tall, lean man": adjectives joined by a comma
                 head += ", " + parts.pop(0)
-            out.append((head, "identity"))
+            who, sep, features = head.partition(" with ")
+            kinds = [part_of(f) for f in re.split(r" and |, ", features)] if sep else []
+            if sep and any(k in ("face", "hair", "hands") for k in kinds):
+                # "a woman in her thirties with short dark curly hair and a freckled face": who, then features
+                out.append((who, "identity"))
+                out.extend((f, f"with:{part_of(f)}") for f in re.split(r" and |, ", features) if f.strip())
+            else:
+                out.append((head, "identity"))
         out.extend((ph, part_of(ph)) for ph in parts)
     return out
 
@@ -153,11 +164,19 @@ def seen(description: str, wardrobe: str | None, size: str | None, view: str | N
         face = size == "ECU"
     else:
         keep = set()  # every part: the description verbatim
-    whole = not keep or all(part in keep for _, part in phrases)
+    whole = not keep or all(part.removeprefix("with:") in keep for _, part in phrases)
     if whole:  # verbatim; its ';' (which ends the short reference) reads as ',' in a sentence
         text = " ".join(description.split()).replace(";", ",")
     else:
-        kept = [ph for ph, part in phrases if part in keep]
+        features = [ph for ph, part in phrases if part.startswith("with:") and part[5:] in keep]
+        kept = []
+        for ph, part in phrases:
+            if part == "identity" and "identity" in keep:
+                kept.append(ph + (" with " + " and ".join(features) if features else ""))
+            elif not part.startswith("with:") and part in keep:
+                kept.append(ph)
+        if "identity" not in keep:
+            kept = features + kept
         if detail:  # the detail itself first: "strong forearms, short nails, dark brown skin"
             kept.sort(key=lambda ph: part_of(ph) == "skin")
         text = ", ".join(kept)

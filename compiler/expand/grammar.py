@@ -27,6 +27,10 @@ _VERB_FOLLOWERS = {
     "back", "over", "out", "off", "to", "with", "him", "them", "it", "around", "across", "through", "in", "on",
     "forward", "aside", "slowly", "quickly", "again", "still", "",
 }
+# A phrase starting with one of these and a verb is the body part doing it: "shoulders shake", "eyes closing".
+BODY_PARTS = frozenset(
+    "hand hands eye eyes shoulder shoulders head face lips lip cheeks cheek fingers finger feet foot tears hair arms "
+    "arm legs leg jaw chest breath knees knee brow brows mouth chin fists fist heart back body".split())
 _HEAD_CUTS = (" in ", " with ", " of ", " wearing ", " who ", " whose ", " from ", " dressed ", " holding ", " carrying ")
 
 
@@ -87,7 +91,8 @@ def _match_case(new: str, old: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """An action or motion, parsed: `kind` is finite (polishes), base (polish), ing (polishing), participle
-    (hunched), be (is hunched), place (at the window), clause (her hand trembles: its own subject) or unknown."""
+    (hunched), be (is hunched), place (at the window), clause (her hand trembles: its own subject), absolute (a body
+    part and what it does: hands clasped behind her back) or unknown."""
 
     kind: str
     text: str  # the phrase as written, trimmed, no final full stop
@@ -114,6 +119,14 @@ def parse(text: str) -> Phrase:
         return Phrase("clause", t)
     if w in PREPOSITIONS:
         return Phrase("place", t)
+    nxt_word = rest.split(" ", 1)[0].lower().strip(",") if rest else ""
+    body = w in BODY_PARTS
+    if (body or can_be_noun(w) and not lemmas(w, "ADJ")) and nxt_word and nxt_word not in PREPOSITIONS \
+            and nxt_word not in _VERB_FOLLOWERS:
+        if is_verb_form(nxt_word, "VBG") or is_verb_form(nxt_word, "VBN") or is_verb_form(nxt_word, "VBD"):
+            return Phrase("absolute", t)  # "hands clasped behind her back", "tears streaming down her face"
+        if body and (is_verb_form(nxt_word, "VBP") or is_verb_form(nxt_word, "VBZ")):
+            return Phrase("bodyclause", t)  # "shoulders shake as she sobs"
     if lemma := is_verb_form(w, "VBZ"):
         return Phrase("finite", t, lemma, rest)
     if w.endswith("ing") and (lemma := is_verb_form(w, "VBG")):
@@ -161,13 +174,17 @@ def predicate(p: Phrase, *, plural: bool = False) -> str:
         return f"{verb[first.lower()]} {rest}".strip()
     if p.kind in ("ing", "participle", "place"):
         return f"{be} {p.text}"
-    return p.text
+    if p.kind == "absolute":
+        return f"{be} seen with {p.text}"
+    return p.text  # bodyclause, clause, unknown: their own subject
 
 
 def participle(p: Phrase) -> str:
     """The phrase as a modifier after a noun: 'polishing the lens', 'hunched over the dial', 'at the window'."""
     if p.kind in ("finite", "base") and p.lemma:
         return " ".join(x for x in (inflect(p.lemma, "VBG"), _coordinated(p.rest, "VBG")) if x)
+    if p.kind == "absolute":
+        return f"with {p.text}"
     if p.kind == "be":
         return _words(p.text)[1]
     return p.text
@@ -180,6 +197,8 @@ def continuing(p: Phrase, *, plural: bool = False) -> str:
         return f"{'keep' if plural else 'keeps'} {p.text}"
     if p.kind in ("participle", "place"):
         return f"{'stay' if plural else 'stays'} {p.text}"
+    if p.kind == "absolute":
+        return f"{'stay' if plural else 'stays'} still, {p.text}"
     return predicate(p, plural=plural)
 
 
@@ -188,6 +207,18 @@ def continuing(p: Phrase, *, plural: bool = False) -> str:
 def strip_article(text: str) -> str:
     first, rest = _words(text)
     return rest if first.lower() in ARTICLES and rest else text
+
+
+_AN_EXCEPTIONS = ("one", "once", "uni", "use", "usu", "eu", "ewe", "ur")
+_AN_SILENT_H = ("hour", "honest", "honour", "honor", "heir")
+
+
+def indefinite(text: str) -> str:
+    """'a' or 'an' before a noun phrase, by its sound: 'an old man', 'a one-eyed sailor', 'an hour'."""
+    body = " ".join(text.split())
+    low = body.lower()
+    vowel = low[:1] in "aeiou" and not low.startswith(_AN_EXCEPTIONS) or low.startswith(_AN_SILENT_H)
+    return ("an " if vowel else "a ") + body
 
 
 def definite(text: str) -> str:
@@ -216,14 +247,21 @@ def derive_short(description: str) -> str:
             break
         kept += "," + part
     words = kept.split()
+    for i, w in enumerate(words[1:], 1):  # "man standing alone on the shore" -> "man"
+        if w.endswith("ing") and is_verb_form(w.lower(), "VBG") and can_be_noun(words[i - 1].strip(",")):
+            words = words[:i]
+            break
     if len(words) > 5:
-        words = words[-3:]
-    return "the " + " ".join(words).strip(" ,")
+        words = words[:3]
+    head = " ".join(words).strip(" ,")
+    return "the " + (head or "person")
 
 
 def fix_subject(text: str, old_pronoun: str | None, subject: str, *, plural: bool) -> str:
     """A sentence-like motion ('she turns the dial') with its subject replaced: 'The woman turns the dial'."""
     p = parse(text)
+    if p.kind in ("absolute", "bodyclause"):  # "shoulders shake as she sobs" -> "The woman's shoulders shake ..."
+        return f"{subject}'s {p.text}"
     if p.kind == "unknown":  # its own clause ("together the two hands press the switch"): name the character in it
         return name_in(p.text, old_pronoun, subject)
     if p.kind != "clause":

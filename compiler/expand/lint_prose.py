@@ -51,7 +51,9 @@ def budget(c: Collector, t: TargetDef, text: str, where: str, label: str) -> Non
 def person_words(prod: Production) -> frozenset[str]:
     out = set(_PERSON_NOUNS)
     for ch in prod.film.characters.values():
-        ref = g.definite(ch.short) if ch.short else g.derive_short(ch.description)
+        from .prose import reference
+
+        ref = reference(ch)
         out.update(w.lower() for w in re.findall(r"[A-Za-z-]+", ref))
     return frozenset(out - {"the", "a", "an"})
 
@@ -60,7 +62,7 @@ def pronoun_without_antecedent(text: str, persons: frozenset[str]) -> str | None
     """The first he/she/him/his/her that comes before any word naming a person, if any."""
     for w in re.findall(r"[A-Za-z'-]+", text):
         lw = w.lower()
-        if lw in persons or lw.rstrip("'s") in persons:
+        if lw in persons or lw.removesuffix("'s") in persons:
             return None
         if lw in _GENDERED:
             return w
@@ -88,8 +90,9 @@ def shot_checks(c: Collector, prod: Production, rs: ResolvedShot) -> None:
         if m.expression:
             sn = seen(f.character.description, f.wardrobe, sh.size, m.view)
             if not sn.face:
-                why = f"seen {m.view}" if m.view and m.view not in ("back", "silhouette") else \
-                    {"back": "seen from behind", "silhouette": "in silhouette"}.get(m.view or "", f"in a {sh.size}")
+                why = {"back": "seen from behind", "silhouette": "in silhouette", "hands": "seen only by the hands",
+                       "feet": "seen only by the feet", "partial": "only partly in frame"}.get(
+                    m.view or "", f"in a shot of size {sh.size}")
                 c.warning("P415", f"shot '{rs.id}': '{m.id}' is {why}, so the expression '{m.expression}' "
                           "cannot be seen and is left out of image prompts", f"{ptr}/expression",
                           hint="remove it, change the view or the size, or say it through posture in the action")

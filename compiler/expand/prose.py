@@ -28,9 +28,6 @@ from .vocab import (
     positive,
 )
 
-# Sizes whose subject is a detail: the shot "shows" it rather than framing a person.
-_INDEFINITE = ("a", "an")
-
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -67,17 +64,25 @@ class Person:
 
 
 def _indefinite(ref: str) -> str:
-    body = g.strip_article(ref)
-    return ("an " if body[:1].lower() in "aeiou" else "a ") + body
+    return g.indefinite(g.strip_article(ref))
+
+
+_ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+def reference(ch: Character) -> str:
+    """How prompts name a character after introducing it: its `short`, else its description's head."""
+    return g.definite(ch.short) if ch.short else g.derive_short(ch.description)
 
 
 def people(cast: list[tuple[Character, CastMember, str | None]], size: str | None) -> list[Person]:
     """The cast of a shot as Persons: references made unique, pronouns kept only where unambiguous."""
     refs: list[str] = []
     for ch, _m, _w in cast:
-        ref = g.definite(ch.short) if ch.short else g.derive_short(ch.description)
-        if ref in refs:
-            ref = "the other " + g.strip_article(ref)
+        ref = reference(ch)
+        if ref in refs:  # "the man", "the second man", "the third man"
+            nth = sum(1 for r in refs if g.strip_article(r).endswith(g.strip_article(ref))) + 1
+            ref = f"the {_ORDINALS.get(nth, str(nth) + 'th')} {g.strip_article(ref)}"
         refs.append(ref)
     pronouns = [ch.pronoun for ch, _m, _w in cast]
     out = []
@@ -115,7 +120,7 @@ def framing(size: str | None, angle: str | None) -> str:
         return ""
     if not SIZE_WORDS.get(size or ""):
         words += " shot"
-    return ("an " if words[0].lower() in "aeiou" else "a ") + words
+    return g.indefinite(words)
 
 
 def listed(text: str) -> str:
@@ -146,6 +151,11 @@ def person_lines(p: Person) -> dict[str, str]:
             out["predicate"] = f"appears {pred}"
         elif a.kind == "clause":
             out["doing"] = g.sentence(g.fix_subject(a.text, p.pronoun, subj, plural=plural))
+        elif a.kind in ("absolute", "bodyclause"):
+            whose = g.PRONOUN_FORMS[p.pronoun][2] + " " if p.pronoun and subj == p.pronoun else ""
+            out["doing"] = g.sentence(f"{p.possessive} {a.text}" if a.kind == "bodyclause" else
+                                      f"{subj} {'are' if plural else 'is'} seen with {whose}{a.text}")
+            out["predicate"] = "" if a.kind == "bodyclause" else f"is seen with {a.text}"
         else:
             out["doing"] = g.sentence(f"{subj} {g.predicate(a, plural=plural)}")
             out["predicate"] = g.predicate(a, plural=p.part is not None)
@@ -160,6 +170,13 @@ def person_lines(p: Person) -> dict[str, str]:
         e = g.parse(p.expression)
         if e.kind in ("ing", "finite"):  # "holding his breath": a doing, not a noun
             out["expression"] = g.sentence(f"{subj} {g.predicate(e, plural=plural)}")
+        elif e.kind == "participle":  # "lost in thought"
+            out["expression"] = g.sentence(f"{subj} {'look' if plural else 'looks'} {e.text}")
+        elif e.kind in ("absolute", "bodyclause"):  # "eyes closing, lost in thought"
+            whose = p.possessive + " "
+            out["expression"] = g.sentence(f"{whose}{e.text}" if e.kind == "bodyclause" else
+                                           f"{subj} {'are' if plural else 'is'} seen with "
+                                           f"{g.PRONOUN_FORMS[p.pronoun][2] + ' ' if p.pronoun else ''}{e.text}")
         else:
             out["expression"] = g.sentence(f"{p.possessive} expression is {p.expression}")
     return out
@@ -208,8 +225,8 @@ def motion_sentences(persons: list[Person], *, mentioned: set[str] | None = None
     seen_ids = set(mentioned or ())
     out = []
     for p in persons:
-        subj = p.subject if p.id in seen_ids else p.ref
-        plural = p.plural and subj == p.pronoun
+        subj = p.subject if p.id in seen_ids or p.part else p.ref
+        plural = p.plural and subj in (p.pronoun, f"{p.ref}'s {p.part}")
         if p.motion:
             parts = g.sentences(p.motion)
             pron = p.pronoun or _written_pronoun(p.motion)

@@ -42,6 +42,9 @@ def fresh_templates() -> None:
     """Forget looked-up templates, so a template edited since the last build is read again; a new time budget."""
     _template.cache_clear()
     BUDGET.reset()
+    from . import target_digest  # a long-lived process (filmc board --serve) sees a template edited since
+
+    target_digest.cache_clear()
 
 
 def _template_place(exc: BaseException, target: TargetDef, fallback: str) -> tuple[str, int]:

@@ -168,10 +168,10 @@ def _sentence(text: Any) -> str:
 
 def _a(text: Any) -> str:
     """'a'/'an' before a noun phrase."""
+    from .grammar import indefinite
+
     s = str(text or "").strip()
-    if not s:
-        return ""
-    return ("an " if s[0].lower() in "aeiou" else "a ") + s
+    return indefinite(s) if s else ""
 
 
 def _positive(terms: Any) -> list[str]:

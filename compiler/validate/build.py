@@ -196,6 +196,10 @@ class Builder:
             parts = [(p, ptr) for p in pieces if p]
         else:
             return ()
+        if len(parts) > 4:
+            self.diags.error("V107", f"{ptr}: a camera sequence of {len(parts)} moves; at most 4", ptr,
+                             hint="a clip has time for a move or two: split the shot, or keep the moves that matter")
+            return ()
         out = [self.camera(x, p) for x, p in parts]
         return tuple(c for c in out if c is not None)
 
@@ -247,6 +251,11 @@ class Builder:
                 Segment(_s(x.get("motion")), self.camera(x.get("camera"), f"{ptr}/extend/{j}/camera"),
                         self.time(x.get("duration"), f"{ptr}/extend/{j}/duration"))
                 for j, x in enumerate(ext if isinstance(ext, list) else ()) if isinstance(x, dict))
+            for j, seg in enumerate(segments):
+                if seg.duration is not None and seg.duration <= 0:
+                    self.diags.error("V105", f"{ptr}/extend/{j}/duration: a segment of {seg.duration:g} s",
+                                     f"{ptr}/extend/{j}/duration", hint="give it a length greater than 0, or leave "
+                                     "`duration` out for the smallest length that covers what is left")
             trim = _map(s.get("trim"))
             out.append(Shot(
                 id=s["id"], section=s["section"], index=i, duration=dur,

@@ -31,11 +31,35 @@ WARDROBE = "a navy sweater over a cream shirt, brown corduroy trousers, black ru
     ("sets down the mug and plates of food", "finite", "sets down the mug and plates of food",
      "setting down the mug and plates of food", "sets down the mug and plates of food"),
     ("is asleep on the couch", "be", "is asleep on the couch", "asleep on the couch", "is asleep on the couch"),
+    ("hands clasped behind her back", "absolute", "is seen with hands clasped behind her back",
+     "with hands clasped behind her back", "stays still, hands clasped behind her back"),
+    ("hands the cup to him", "finite", "hands the cup to him", "handing the cup to him", "hands the cup to him"),
+    ("lit only by the dashboard", "participle", "is lit only by the dashboard", "lit only by the dashboard",
+     "stays lit only by the dashboard"),
 ])
 def test_actions_come_out_grammatical_in_every_form(action: str, kind: str, predicate: str, participle: str,
                                                     continuing: str) -> None:
     p = g.parse(action)
     assert (p.kind, g.predicate(p), g.participle(p), g.continuing(p)) == (kind, predicate, participle, continuing)
+
+
+def test_a_body_part_doing_something_keeps_its_owner() -> None:
+    assert g.parse("shoulders shake as she sobs").kind == "bodyclause"
+    assert g.fix_subject("shoulders shake as she sobs", "she", "The woman", plural=False) == \
+        "The woman's shoulders shake as she sobs"
+    assert g.parse("steam curls off the kettle").kind != "bodyclause"
+
+
+@pytest.mark.parametrize(("phrase", "out"), [("one-eyed sailor", "a one-eyed sailor"), ("unicorn", "a unicorn"),
+                                             ("hour-long wait", "an hour-long wait"), ("old man", "an old man")])
+def test_a_or_an_by_sound(phrase: str, out: str) -> None:
+    assert g.indefinite(phrase) == out
+
+
+def test_odd_descriptions_still_compile_to_a_reference() -> None:
+    assert g.derive_short("a man standing alone on the shore for hours at night") == "the man"
+    assert g.derive_short(";,") == "the person"
+    assert seen(",", None, "MS", None).description == ","  # nothing to split: no crash
 
 
 def test_they_agrees_with_its_verb() -> None:
@@ -188,7 +212,7 @@ def test_lint_says_what_templates_cannot_fix(tmp_path: Path, cli) -> None:  # ty
             section: a
             size: OTS
             cast:
-              - {id: keeper, view: back, action: head bowed, expression: sad}
+              - {id: keeper, view: back, action: nowhere to be seen, expression: sad}
             prompt: {runway: "He lowers his head."}
           - id: s2
             section: a
