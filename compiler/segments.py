@@ -63,10 +63,11 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
         fixed.append(made)
     lengths: list[float] = []
     for n, length in enumerate(fixed, start=1):
-        if length is None:
+        if length is None:  # what is left is shared among the segments that name no length, this one and those after
             after = sum(x for x in fixed[n:] if x is not None)
+            open_ = 1 + sum(1 for x in fixed[n:] if x is None)
             left = need - sum(lengths) - after
-            length = _offered(durations, left) or longest if left > EPS else durations[0]
+            length = _offered(durations, left / open_) or longest if left > EPS else durations[0]
         lengths.append(length)
     covered = 0.0
     for n, length in enumerate(lengths, start=1):

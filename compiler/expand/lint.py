@@ -31,13 +31,18 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
         caps = t.capabilities
         where = f"{rs.shot.pointer}/prompt/{p.target}" if p.overridden else f"{rs.shot.pointer}/id"
         label = f"shot '{p.shot}', {p.target}"
+        texts = [(p.text, "prompt"), (p.negative or "", "negative prompt")]
+        for n, (seg_text, seg_negative) in enumerate(p.segments, 2):  # an extended shot's later segments
+            texts += [(seg_text, f"prompt of segment {n}"), (seg_negative or "", f"negative prompt of segment {n}")]
         for rx, name, cid in name_res:
-            for text, what in ((p.text, "prompt"), (p.negative or "", "negative prompt")):
+            for text, what in texts:
                 if rx.search(text):
                     c.warning("P401", f"{label}: the {what} contains the name '{name}'", where,
                               hint=f"names never reach generation models; describe '{cid}' instead")
-        lint_prose.budget(c, t, p.text, where, label)
-        lint_prose.pronouns(c, p.text, persons, where, label)
+        for n, text in enumerate(p.texts, 1):
+            seg_label = label if n == 1 else f"{label}, segment {n}"
+            lint_prose.budget(c, t, text, where, seg_label)
+            lint_prose.pronouns(c, text, persons, where, seg_label)
         if _PREVIOUS.search(p.text):
             c.warning("P402", f"{label}: the prompt refers to another shot ('{_PREVIOUS.search(p.text).group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")

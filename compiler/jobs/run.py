@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -82,8 +83,9 @@ def _names_in_prompts(plan: Any, jobs: list[dict[str, Any]]) -> dict[str, str]:
         if getattr(shots[j["shot"]], "allow_names", False):
             continue
         p = plan.prompt(j["shot"], j["target"])
+        sent = json.dumps(j.get("body"), ensure_ascii=False)  # what leaves: every segment's own prompt included
         for rx, name, cid in rxs:
-            if rx.search(p.text) or (p.negative and rx.search(p.negative)):
+            if rx.search(p.text) or (p.negative and rx.search(p.negative)) or rx.search(sent):
                 held[j["job"]] = (f"the prompt contains the name '{name}' (P401): describe '{cid}' instead, or "
                                   "set allow_names: true on the shot")
                 break

@@ -263,3 +263,15 @@ def test_lock_and_diff_see_each_segment_prompt(tmp_path: Path) -> None:
     res = run_cli(["diff", str(film)])
     assert "a/s01+2/probe" in res.stdout and "foam slides back" in res.stdout
     assert "a/s01/probe" not in res.stdout  # segment 1 did not change
+
+
+def test_segments_without_a_length_share_what_is_left() -> None:
+    from compiler.model import Segment, Shot
+    from compiler.segments import segment_lengths
+
+    shot = Shot(id="s", section="a", index=0, extend=True, segments=(Segment("turns"), Segment("sits")))
+    lengths, problems = segment_lengths((5.0, 10.0), 13.3, shot, "kling")
+    assert lengths == [5.0, 5.0, 5.0] and problems == []  # not 10 + never-on-screen segments
+    lengths, problems = segment_lengths((5.0, 10.0), 10.0, Shot(id="s", section="a", index=0, extend=True,
+                                                               segments=(Segment("turns"),)), "kling")
+    assert lengths == [5.0, 5.0] and problems == []

@@ -196,6 +196,18 @@ def test_names_never_reach_a_model(tmp_path: Path, freepik: FakeFreepik) -> None
     assert all("s01" not in str(c.body) and "boat" not in str(c.body) for c in freepik.calls("create"))
 
 
+def test_a_name_in_a_later_extend_segment_is_not_sent(tmp_path: Path, freepik: FakeFreepik) -> None:
+    shots = ("shots:\n"
+             "  - id: s01\n    section: a\n    duration: 10\n    cast: [{id: mara, action: walks, motion: walks on}]\n"
+             "    extend: [{motion: Mara turns to the sea}]\n")
+    root = film(tmp_path, shots=shots)
+    lint = run_cli(["lint", str(root)])
+    assert "segment 2 contains the name 'Mara'" in lint.stderr + lint.stdout
+    res = run_cli(["run", str(root), "--yes", "--target", "kling", "--dry-run"])
+    assert "not sent" in res.stderr and "'Mara'" in res.stderr, res.stderr
+    assert freepik.create_count == 0
+
+
 def test_runway_takes_the_first_frame_and_its_throttled_queue(tmp_path: Path, freepik: FakeFreepik,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = film(tmp_path, extra="")
