@@ -156,6 +156,9 @@ CODES: dict[str, tuple[str, str]] = {
     "P416": ("shot look against its world", "A shot's own words (time, subject, mood) say sunny while its world's "
              "lighting or palette says storm, or the reverse. Give the shot its own `lighting:` or `palette:`: "
              "shot > world > concept."),
+    "P417": ("text-to-video without a video target", "A shot says `mode: text-to-video` (no first frame), but "
+             "the film lists no video target, so nothing at all is generated for it. Add a video target or make "
+             "the shot `still`."),
     "P418": ("camera sequence longer than the target can say", "A shot's camera sequence has more moves than the "
              "target expresses in one prompt (`camera_max` in its target.yaml: Hailuo combines 3 bracket commands, "
              "the prose models say a move or two joined by 'then'). The moves past it are dropped; the warning names "

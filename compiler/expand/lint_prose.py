@@ -96,6 +96,9 @@ def shot_checks(c: Collector, prod: Production, rs: ResolvedShot) -> None:
                 c.warning("P415", f"shot '{rs.id}': '{m.id}' is {why}, so the expression '{m.expression}' "
                           "cannot be seen and is left out of image prompts", f"{ptr}/expression",
                           hint="remove it, change the view or the size, or say it through posture in the action")
+    if sh.mode == "text-to-video" and not prod.film.targets.video:
+        c.warning("P417", f"shot '{rs.id}' is text-to-video, but the film has no video target: nothing is generated "
+                  "for it", f"{sh.pointer}/mode", hint="add a video target (targets.video), or make the shot `still`")
     concept = prod.film.concept
     style = [*concept.style, *(rs.world.style if rs.world else ())]
     own_light = " ".join(x for x in (sh.lighting, sh.palette, sh.time) if x).lower()

@@ -225,3 +225,13 @@ def test_lint_says_what_templates_cannot_fix(tmp_path: Path, cli) -> None:  # ty
     r = cli(["lint", str(tmp_path)])
     codes = set(re.findall(r"\[(P4\d\d)\]", r.stdout + r.stderr))
     assert {"P413", "P414", "P415", "P416"} <= codes, r.stdout + r.stderr
+
+
+def test_text_to_video_without_a_video_target_is_said(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    film = _film(tmp_path, """\
+          - {id: s1, section: a, subject: waves, mode: text-to-video}
+        """)
+    film.write_text(film.read_text().replace("video: [kling, runway]", "video: []"))
+    r = cli(["lint", str(tmp_path)])
+    assert "[P417]" in r.stdout + r.stderr
+
