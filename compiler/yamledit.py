@@ -428,6 +428,11 @@ class FilmEdit:
         return self._result
 
     @property
+    def digest(self) -> bytes:
+        """The sha256 of film.yaml as read (the bytes the edit starts from)."""
+        return self._digest
+
+    @property
     def changed(self) -> bool:
         return self.after != self.text
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +16,7 @@ from ..diagnostics import Diagnostic
 from ..errors import FilmError
 from ..resolve import Production
 from ..yamledit import FilmEdit
-from .answer import Parsed
+from .answer import DRAFTS, Parsed
 from .client import DEFAULT_MODEL, Request, Usage
 
 
@@ -145,19 +147,26 @@ def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool
     prod, errors_before = _production(edit, allow_outside)
     req, twin = kind.request(prod, options)
     req.schema = to_gemini(twin, req.extra.get("enums"))
-    gemini = Gemini(model or DEFAULT_MODEL, env, say=say)
-    answer = gemini.generate(req)
-    cost = estimate(answer.model, answer.usage, dt.datetime.now(dt.UTC).date())
     root = prod.film.root
-    fields: dict[str, Any] = {"draft": kind.KIND, "model": answer.model, "tokens_in": answer.usage.prompt,
-                              "tokens_audio": answer.usage.audio, "tokens_out": answer.usage.output,
-                              "tokens_thoughts": answer.usage.thoughts, "tokens": answer.usage.total,
-                              "finish": answer.finish}
-    if cost is not None:
-        fields.update(amount=round(cost, 6), currency="USD", source="estimate")
-    append_event(root, DRAFT, redact=gemini.redact, **fields)
-    usage = (answer.model, answer.usage, cost)
-    say(spend_line(*usage))
+    key = request_key(kind.KIND, model or DEFAULT_MODEL, req, edit.digest)
+    reused = reviewed_answer(root, kind.KIND, key) if write else None
+    if reused is not None:  # --write after a look at the diff: the answer shown, not a new (paid) one
+        answer, cost = reused, None
+        say(f"applying the draft shown before ({DRAFTS}/{kind.KIND}.json): film.yaml and the request are unchanged")
+    else:
+        gemini = Gemini(model or DEFAULT_MODEL, env, say=say)
+        answer = gemini.generate(req)
+        cost = estimate(answer.model, answer.usage, dt.datetime.now(dt.UTC).date())
+        fields: dict[str, Any] = {"draft": kind.KIND, "model": answer.model, "tokens_in": answer.usage.prompt,
+                                  "tokens_audio": answer.usage.audio, "tokens_out": answer.usage.output,
+                                  "tokens_thoughts": answer.usage.thoughts, "tokens": answer.usage.total,
+                                  "finish": answer.finish}
+        if cost is not None:
+            fields.update(amount=round(cost, 6), currency="USD", source="estimate")
+        append_event(root, DRAFT, redact=gemini.redact, **fields)
+        say(spend_line(answer.model, answer.usage, cost))
+    if reused is None:
+        forget(root, kind.KIND)  # a new answer replaces the kept one: until it is checked, nothing is reusable
     saved, shown, text = save(root, kind.KIND, answer, str(Path(display).parent))
     parsed = parse(answer, saved, shown, text, twin)
     merged = kind.merge(parsed, prod, edit, options)
@@ -165,9 +174,51 @@ def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool
     if edit.changed:
         warnings += _check_result(edit, display, prod, errors_before, allow_outside,
                                   bool(getattr(kind, "ADDS_SECTIONS", False)))
+    if reused is None:
+        remember(root, kind.KIND, key, answer)  # checked and merged: a --write right after applies this answer
     result = edit.commit(dry_run=not write)
     return DraftResult(kind.KIND, answer.model, answer.usage, cost, result.diff, result.written, shown, display,
                        tuple(merged.notes), tuple(warnings), merged.shown)
+
+
+def request_key(kind: str, model: str, req: Any, film_digest: bytes) -> str:
+    """What a draft's answer depends on: the kind, the model, everything sent, and film.yaml's bytes."""
+    audio = None
+    if req.audio is not None:
+        st = Path(req.audio.path).stat()
+        audio = [str(req.audio.path), st.st_size, st.st_mtime_ns]
+    blob = json.dumps([kind, model, req.system, req.parts, req.schema, audio, film_digest.hex()], sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def remember(root: Path, kind: str, key: str, answer: Any) -> None:
+    """Beside the kept answer: what it answered, so `--write` right after a look applies that very answer."""
+    from ..fsutil import write_atomic
+
+    write_atomic(root / DRAFTS / f"{kind}.request.json",
+                 json.dumps({"key": key, "model": answer.model, "finish": answer.finish}, sort_keys=True) + "\n")
+
+
+def forget(root: Path, kind: str) -> None:
+    try:
+        (root / DRAFTS / f"{kind}.request.json").unlink()
+    except FileNotFoundError:
+        pass
+
+
+def reviewed_answer(root: Path, kind: str, key: str) -> Any:
+    """The kept answer when it answered this very request on this very film.yaml; else None."""
+    from .client import Answer, Usage
+
+    try:
+        meta = json.loads((root / DRAFTS / f"{kind}.request.json").read_text(encoding="utf-8"))
+        text = (root / DRAFTS / f"{kind}.json").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("key") != key or meta.get("finish") != "STOP":
+        return None
+    return Answer(text=text, finish="STOP", usage=Usage(), model=str(meta.get("model") or ""))
 
 
 def spend_line(model: str, usage: Usage, cost: float | None) -> str:

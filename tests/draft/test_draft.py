@@ -68,6 +68,22 @@ def test_lyrics_write_changes_only_the_drafted_values(lighthouse: Path, gemini: 
     assert run_cli(["validate", str(lighthouse)]).exit_code == 0
 
 
+def test_write_after_a_look_applies_the_answer_shown(lighthouse: Path, gemini: FakeGemini) -> None:
+    film = lighthouse / "film.yaml"
+    gemini.reply({"sections": [{"id": "bridge", "tag": "Bridge", "lyrics": "Salt on the glass"}]})
+    shown = draft(gemini, "lyrics", str(lighthouse))
+    assert shown.exit_code == 0 and "Salt on the glass" in shown.stdout
+    gemini.reply({"sections": [{"id": "bridge", "tag": "Bridge", "lyrics": "A different answer"}]})
+    res = draft(gemini, "lyrics", str(lighthouse), "--write")
+    assert res.exit_code == 0, res.stderr
+    assert len(gemini.generates()) == 1  # no second (paid) call
+    assert "Salt on the glass" in film.read_text(encoding="utf-8") and "A different" not in film.read_text()
+    film.write_text(film.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")  # film.yaml changed:
+    res = draft(gemini, "lyrics", str(lighthouse), "--write")  # a new request, so a new answer
+    assert res.exit_code == 0, res.stderr
+    assert len(gemini.generates()) == 2 and "A different answer" in film.read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------- the song's audio
 
 
