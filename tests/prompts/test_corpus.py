@@ -2,16 +2,14 @@
 target: every prompt passes the property checks of checks.py and matches its reviewed snapshot.
 
 The corpus uses the character, cast and shot fields of the prompt layer (pronoun, short, view,
-per-shot palette/lighting, subject_motion, camera sequences, mode, extend segments). While the
-film schema does not have them this module is skipped; FILMC_PROMPT_CORPUS=1 runs it anyway
-(it then fails on the corpus's diagnostics). Once they are in, a film that does not validate
-fails here, loudly. The first run writes the snapshots: `pytest tests/prompts/test_corpus.py
---snapshot-update`, then read tests/prompts/__snapshots__/test_corpus.ambr as a prompt engineer.
+per-shot palette/lighting, subject_motion, camera sequences, mode, extend segments); a film that
+does not validate fails here, loudly. A change of prompts shows as a snapshot diff: `pytest
+tests/prompts/test_corpus.py --snapshot-update`, then read tests/prompts/__snapshots__/test_corpus.ambr
+as a prompt engineer.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from functools import cache
@@ -26,26 +24,6 @@ from . import checks
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 FILMS = {"corpus": HERE / "film.yaml", "example": ROOT / "specs" / "lighthouse-keeper" / "film.yaml"}
-
-
-# The fields the corpus needs, as (schema definition, property): while the installed schema
-# lacks any of them the corpus cannot validate, and the module is skipped.
-NEEDED_FIELDS = (("character", "pronoun"), ("character", "short"), ("cast_member", "view"),
-                 ("shot", "palette"), ("shot", "lighting"), ("shot", "subject_motion"), ("shot", "mode"))
-
-
-def _missing_fields() -> list[str]:
-    from compiler.resources import load_schema
-
-    defs = load_schema("film")["$defs"]
-    return [f"{d}.{p}" for d, p in NEEDED_FIELDS if p not in defs.get(d, {}).get("properties", {})]
-
-
-_MISSING = [] if os.environ.get("FILMC_PROMPT_CORPUS") == "1" else _missing_fields()
-pytestmark = pytest.mark.skipif(
-    bool(_MISSING),
-    reason=f"the film schema lacks {', '.join(_MISSING)}: tests/prompts/film.yaml cannot validate yet "
-           "(FILMC_PROMPT_CORPUS=1 runs it anyway)")
 
 
 Prompts = dict[str, dict[str, dict[str, Any]]]
