@@ -10,10 +10,8 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from . import grammar as g
 from .framing import seen
+from .vocab import PERSON_NOUNS
 
-_PERSON_NOUNS = frozenset(
-    "man woman boy girl person figure child kid men women people boys girls children lady gentleman mother father "
-    "sister brother wife husband son daughter friend stranger couple family subject".split())
 _GENDERED = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she"}
 
 # Light and weather words that cannot both hold in one frame: a sunny park in a stormy world.
@@ -49,7 +47,7 @@ def budget(c: Collector, t: TargetDef, text: str, where: str, label: str) -> Non
 
 
 def person_words(prod: Production) -> frozenset[str]:
-    out = set(_PERSON_NOUNS)
+    out = set(PERSON_NOUNS)
     for ch in prod.film.characters.values():
         from .prose import reference
 

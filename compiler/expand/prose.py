@@ -21,6 +21,7 @@ from .vocab import (
     CAMERA_DIRECTIONS,
     CAMERA_WORDS,
     DEFECT_ALIASES,
+    PERSON_NOUNS,
     SHOWS_WRITING,
     SIZE_WORDS,
     SPEED_WORDS,
@@ -389,16 +390,11 @@ def _lemma_set(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-_PEOPLE = frozenset(
-    "man men woman women person people figure figures child children boy boys girl girls crowd someone somebody "
-    "couple family keeper sailor fisherman".split())  # not 'face' or 'hand': a clock has both
-
-
 def mentions_people(text: str) -> bool:
     """Whether a subject or background shows people ('a tiny figure on the gallery', 'two pairs of hands')."""
     import re
 
-    return bool(set(re.findall(r"[a-z]+", text.lower())) & _PEOPLE)
+    return bool(set(re.findall(r"[a-z]+", text.lower())) & (PERSON_NOUNS - {"subject"}))
 
 
 def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hands_in_view: bool) -> list[str]:

@@ -92,3 +92,11 @@ POSITIVE = {
 
 def positive(term: str) -> str | None:
     return POSITIVE.get(term.strip().lower())
+
+
+# Words that name a person: an antecedent for 'he'/'she' (lint), people in a subject ('a tiny figure on the
+# gallery'). Not 'face' or 'hand': a clock has both.
+PERSON_NOUNS = frozenset(
+    "man woman boy girl person figure child kid men women people boys girls children lady gentleman mother father "
+    "sister brother wife husband son daughter friend stranger couple family crowd someone somebody figures subject "
+    "keeper sailor fisherman".split())
