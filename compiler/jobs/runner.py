@@ -276,10 +276,34 @@ class Runner(TaskSteps):
                  and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
         if not cands:
             raise FrameError(f"no last frame: the segment {dep} has no take")
-        pick = max(cands, key=lambda x: (x.t_final or 0, x.take))
+        pick = self._continued(dep, cands)
         assert pick.path is not None  # every candidate has one
         self.chained[job] = pick.attempt
         return self.root / pick.path
+
+    def _continued(self, dep: str, cands: list[Attempt]) -> Attempt:
+        """Which take of segment job `dep` the next segment starts from: the one the edit plays. Segment 1: the shot's
+        `take:` when it is one of them; a later segment: the take made from the one its own segment started from
+        (the chain the edit follows); else the newest."""
+        from ..output_names import job_id
+        from ..store.attempts import clean_path
+        from ..store.segment_takes import segment_of
+
+        def newest(xs: list[Attempt]) -> Attempt:
+            return max(xs, key=lambda x: (x.t_final or 0, x.take))
+
+        first = cands[0]
+        n = segment_of(first)
+        if n == 1:
+            chosen = clean_path(self.selected.get(first.shot))
+            return next((a for a in cands if clean_path(a.path) == chosen), None) or newest(cands)
+        before = self.chained.get(dep)
+        if before is None and n > 1:  # made by an earlier run: follow the chain from segment 1
+            prev = job_id(first.shot, first.target, n - 1)
+            prev_cands = [a for a in self.ledger.attempts.values() if a.job == prev and a.good and a.path
+                          and (self.root / a.path).is_file()]
+            before = self._continued(prev, prev_cands).attempt if prev_cands else None
+        return newest([a for a in cands if before and a.chained_from == before] or cands)
 
     # -- one attempt ----------------------------------------------------------------------------------------------------
     async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,

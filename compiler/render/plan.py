@@ -222,7 +222,7 @@ def _later_segments(prod: Production, s: ResolvedShot, take: str, c: Collector) 
     """The takes of an extended shot's later segments that follow its segment-1 `take:`, with a warning (R106) when
     one of them has no take yet."""
     from ..expand.context import generation
-    from .extended import chain_for
+    from ..store.segment_takes import chain_for
 
     counts = {}
     for name in prod.film.targets.video:

@@ -4,6 +4,7 @@ later segments as parts of the shot, not as takes to choose."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,47 @@ def test_render_sh_joins_the_segments_too(long_film: Path) -> None:
     assert "concat=n=2:v=1:a=0[c1j]" in graph
     script = (root / "build/edit/render.sh").read_text()
     assert "takes/s01/kling/1.mp4" in script and "takes/s01/kling/2.mp4" in script
+
+
+def test_takes_lists_a_later_segment_as_part_of_the_shot(long_film: Path) -> None:
+    root = long_film
+    before = run_cli(["takes", str(root), "--format", "json"])
+    assert before.exit_code == 0, before.stderr
+    kling = next(g for g in json.loads(before.stdout)["shots"][0]["targets"] if g["target"] == "kling")
+    seg = {t["ref"]: (t["segment"], t["segments"], t["follows"]) for t in kling["takes"]}
+    assert seg == {"kling/1": (1, 2, False), "kling/2": (2, 2, False)}
+    assert run_cli(["select", str(root), "s01", "kling/1"]).exit_code == 0
+    text = run_cli(["takes", str(root)])
+    assert text.exit_code == 0, text.stderr
+    assert "2 takes of 1 shot (and 1 take of later segments)" in text.stdout
+    row = next(ln for ln in text.stdout.splitlines() if "kling/2" in ln)
+    assert row.split()[0] == "+" and "segment 2 of 2, plays after the shot's take" in row
+    first = next(ln for ln in text.stdout.splitlines() if "kling/1 " in ln)
+    assert first.split()[0] == "*" and "segment 1 of 2" in first
+
+
+def test_select_refuses_a_later_segment_and_names_segment_1(long_film: Path) -> None:
+    root = long_film
+    before = (root / "film.yaml").read_bytes()
+    for ref in ("kling/2", "takes/s01/kling/2.mp4"):
+        res = run_cli(["select", str(root), "s01", ref])
+        assert res.exit_code == 1
+        head = res.stderr.splitlines()[0]
+        assert "error[R107]" in head and "segment 2 of 2" in head
+        assert head.split(": error")[0].endswith(f"film.yaml:{FILM.splitlines().index('  - id: s01') + 1}:9")  # the id
+        assert "select segment 1's take (kling/1)" in res.stderr
+        assert "Traceback" not in res.stderr
+    assert (root / "film.yaml").read_bytes() == before
+    assert run_cli(["explain", "R107"]).exit_code == 0
+
+
+def test_a_run_continues_the_selected_segment_1_take(long_film: Path) -> None:
+    """With take 1 selected, a run that makes more takes (a new segment 1, take 3) starts the new segment 2 from the
+    selected take's last frame, not from the newest segment 1."""
+    root = long_film
+    assert run_cli(["select", str(root), "s01", "kling/1"]).exit_code == 0
+    res = run_cli(["run", str(root), "--yes", "--takes", "2", "--target", "kling"])
+    assert res.exit_code == 0, res.stderr
+    by_path = {a.path: a for a in attempts(root).values() if a.path}
+    assert by_path["takes/s01/kling/3.mp4"].job == "s01.kling" and by_path["takes/s01/kling/4.mp4"].job == "s01.kling.2"
+    assert by_path["takes/s01/kling/4.mp4"].chained_from == by_path["takes/s01/kling/1.mp4"].attempt
