@@ -189,3 +189,19 @@ def test_a_run_continues_the_selected_segment_1_take(long_film: Path) -> None:
     by_path = {a.path: a for a in attempts(root).values() if a.path}
     assert by_path["takes/s01/kling/3.mp4"].job == "s01.kling" and by_path["takes/s01/kling/4.mp4"].job == "s01.kling.2"
     assert by_path["takes/s01/kling/4.mp4"].chained_from == by_path["takes/s01/kling/1.mp4"].attempt
+
+
+def test_export_places_the_segments_as_consecutive_clips(long_film: Path) -> None:
+    import opentimelineio as otio
+
+    root = long_film
+    assert run_cli(["select", str(root), "s01", "kling/1"]).exit_code == 0
+    res = run_cli(["export", str(root)])
+    assert res.exit_code == 0, res.stderr
+    tl = otio.adapters.read_from_file(str(root / "build" / "film.otio"))
+    clips = list(tl.tracks[0].find_clips())
+    assert [c.name for c in clips] == ["s01", "s01 segment 2"]
+    assert [c.media_reference.target_url.rsplit("/", 2)[-2:] for c in clips] == [["kling", "1.mp4"],
+                                                                                  ["kling", "2.mp4"]]
+    assert [(c.source_range.start_time.value, c.source_range.duration.value) for c in clips] == [(0, 120), (0, 24)]
+    assert tl.duration().to_seconds() == pytest.approx(12.0)
