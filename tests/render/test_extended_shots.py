@@ -205,3 +205,19 @@ def test_export_places_the_segments_as_consecutive_clips(long_film: Path) -> Non
                                                                                   ["kling", "2.mp4"]]
     assert [(c.source_range.start_time.value, c.source_range.duration.value) for c in clips] == [(0, 120), (0, 24)]
     assert tl.duration().to_seconds() == pytest.approx(12.0)
+
+
+def test_build_follows_a_segment_take_removed_or_put_back(long_film: Path) -> None:
+    """build/edit/ is cached: a later segment's take appearing or going away makes it again."""
+    root = long_film
+    assert run_cli(["select", str(root), "s01", "kling/1"]).exit_code == 0
+    assert run_cli(["build", str(root)]).exit_code == 0
+    assert "takes/s01/kling/2.mp4" in (root / "build/edit/render.sh").read_text()
+    seg2 = root / "takes/s01/kling/2.mp4"
+    kept = root / "kept.mp4"
+    seg2.replace(kept)
+    assert run_cli(["build", str(root)]).exit_code == 0
+    assert "takes/s01/kling/2.mp4" not in (root / "build/edit/render.sh").read_text()
+    kept.replace(seg2)
+    assert run_cli(["build", str(root)]).exit_code == 0
+    assert "takes/s01/kling/2.mp4" in (root / "build/edit/render.sh").read_text()
