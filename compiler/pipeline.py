@@ -75,9 +75,28 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
                 st = entry.stat(follow_symlinks=False)
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
         h.update(image_takes_stamp(prod.film.root).encode())  # filmc run's takes/<shot>/<target>/<n>.<ext>
+        h.update(_segments_stamp(prod).encode())
     for src in sorted((Path(__file__).parent / "render").glob("*.py")):
         h.update(src.read_bytes())
     return "edit:" + h.hexdigest()
+
+
+def _segments_stamp(prod: Production) -> str:
+    """What the later segments an extended shot plays depend on: the ledger, and its takes' folders."""
+    from .store.ledger import LEDGER
+
+    root = prod.film.root
+    parts: list[str] = []
+    for s in prod.shots:
+        if not (s.shot.extend or s.shot.segments):
+            continue
+        for path in [root / LEDGER, *((root / "takes" / s.id / t) for t in prod.film.targets.video)]:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            parts.append(f"{path}|{st.st_size}|{st.st_mtime_ns}")
+    return "\n".join(parts)
 
 
 def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:

@@ -26,7 +26,9 @@ def takes(ctx: click.Context, film: str, shot: str | None, fmt: str, check: bool
     checks, when), media files dropped into takes/<shot>/ (takes/<shot>/<target>/ for a
     target), and the names takes/<shot>.<ext> and takes/<shot>.<target>.<ext>. Marked: the
     shot's take: (*), the first-frame image render uses, takes made from an older prompt,
-    takes whose file is gone. Failed and unknown generations are counted per job.
+    takes whose file is gone. An extended shot's takes are marked with their segment ("segment
+    2 of 2"); the later segments render plays after the shot's take are marked (+). Failed
+    and unknown generations are counted per job.
 
     \b
     Examples:

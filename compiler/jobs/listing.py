@@ -19,13 +19,14 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..store.attempts import clean_path, qc_findings, read_attempts
 from ..store.ledger import Attempt
+from ..store.segment_takes import segment_of
 from ..store.takes import IMAGE_EXTS, VIDEO_EXTS
 
 # What a take may be: the runner's formats and every picture render reads.
@@ -71,6 +72,15 @@ class Take:
     selected: bool = False
     first_frame: bool = False  # the image render starts the shot with (no video take selected)
     qc: QC | None = None
+    segment: int | None = None  # an extended shot's take: which segment of the shot its job makes (1, 2, ...)
+    segments: int | None = None  # ... of how many
+    chained_from: str | None = None  # a later segment: the attempt whose take's last frame it started from
+    follows: bool = False  # a later segment render plays after the shot's take
+
+    @property
+    def later(self) -> bool:
+        """A take of segment 2, 3, ... of an extended shot: part of the shot, never a take of its own."""
+        return (self.segment or 1) > 1
 
     @property
     def ref(self) -> str:
@@ -90,6 +100,7 @@ class Take:
             "first_frame": self.first_frame, "stale": self.stale, "provider": self.provider, "model": self.model,
             "job": self.job, "hash": self.hash, "attempt": self.attempt,
             "time": _iso(self.time), "qc": self.qc.as_dict() if self.qc else None,
+            "segment": self.segment, "segments": self.segments, "follows": self.follows,
         }
 
 
@@ -190,6 +201,7 @@ class ShotInfo:
     duration: float | None = None
     take: str | None = None
     need: float | None = None  # seconds of video the edit needs (trim and speed included)
+    segments: Mapping[str, int] = field(default_factory=dict)  # video target -> segments the shot is made in
 
 
 def _num(x: object) -> float | None:
@@ -277,6 +289,7 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
                 take.stale = hashes.get(a.job) != a.hash
             if a.qc_ok is not None:
                 take.qc = QC(a.qc_ok, qc_findings(a.qc_findings))
+            take.segment, take.chained_from = segment_of(a) or None, a.chained_from
             earlier = known.get(path)
             if earlier is not None:  # downloaded again to the same file: the later attempt made what is there
                 for g in by_shot.get(a.shot, {}).values():
@@ -292,6 +305,7 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
     for (shot, job_target, _), ja in sorted(jobs.items()):
         if not ja.empty:
             group(shot, job_target).jobs.append(ja)
+    _number_segments(by_shot, infos, attempts)
     # 2. The disk: files under takes/<shot>/ the ledger does not know.
     all_shots = list(dict.fromkeys([*ids, *by_shot]))
     base = root / "takes"
@@ -326,6 +340,8 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
             known[path] = picked
             group(sid, None).takes.append(picked)
         picked.selected = True
+        if picked.source == "runner" and picked.segment == 1 and (picked.segments or 1) > 1 and picked.attempt:
+            _mark_following(root, sid, picked, attempts, known)
     out: list[ShotTakes] = []
     for sid in all_shots:
         info = infos.get(sid)
@@ -345,6 +361,44 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
 
 def _take_order(t: Take) -> tuple[Any, ...]:
     return (t.number is None, t.number or 0, t.path)
+
+
+def _number_segments(by_shot: Mapping[str, Mapping[str | None, TargetTakes]], infos: Mapping[str, ShotInfo],
+                     attempts: Mapping[str, Attempt]) -> None:
+    """How many segments each extended shot has per target (the film's count, else the most the ledger knows):
+    its runner takes are marked segment n of that many; a shot made in one piece keeps no segment marks."""
+    seen: dict[tuple[str, str], int] = {}
+    for a in attempts.values():
+        n = segment_of(a)
+        if n:
+            seen[(a.shot, a.target)] = max(seen.get((a.shot, a.target), 1), n)
+    for sid, groups in by_shot.items():
+        info = infos.get(sid)
+        for target, g in groups.items():
+            if target is None:
+                continue
+            count = max(info.segments.get(target, 1) if info else 1, seen.get((sid, target), 1))
+            for t in g.takes:
+                if t.source != "runner":
+                    continue
+                if count > 1 and t.segment:
+                    t.segments = count
+                else:
+                    t.segment = None
+
+
+def _mark_following(root: Path, shot: str, chosen: Take, attempts: Mapping[str, Attempt],
+                    known: Mapping[str, Take]) -> None:
+    """The later segments render plays after the shot's segment-1 take."""
+    from ..store.segment_takes import follow
+
+    a = attempts.get(chosen.attempt or "")
+    if a is None or not chosen.target or not chosen.segments:
+        return
+    for path in follow(root, shot, chosen.target, chosen.segments, a, dict(attempts)).takes:
+        t = known.get(path)
+        if t is not None:
+            t.follows = True
 
 
 def _relative_inside(root: Path, path: Path) -> str | None:
@@ -423,7 +477,12 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
     for a in attempts.values():  # targets the film no longer knows keep their takes' folder
         if isinstance(a.target, str) and a.target and a.target not in kinds:
             kinds[a.target] = None
-    shots, more = collect(root, [shot_info(s) for s in chosen], film_targets=film_targets, kinds=kinds,
+    counts: dict[str, dict[str, int]] = {}
+    for j in plan.jobs:
+        per = counts.setdefault(j.shot, {})
+        per[j.target] = max(per.get(j.target, 1), j.segment)
+    infos = [replace(shot_info(s), segments=counts.get(s.id, {})) for s in chosen]
+    shots, more = collect(root, infos, film_targets=film_targets, kinds=kinds,
                           attempts=attempts, hashes=hashes, orphans=not select)
     warnings += more
     resolved = {s.id: s for s in prod.shots}

@@ -86,6 +86,7 @@ class Runner(TaskSteps):
         self.first_frames = first_frames  # "<target>/<provider>" -> accepted forms
         self.result_ttl = result_ttl  # "<target>/<provider>" -> seconds a result URL stays valid
         self.selected = selected  # shot -> the film's `take:` (relative path) or None
+        self.chained: dict[str, str] = {}  # a later segment's job -> the attempt whose take it continues
         self.price = price
         self.ffmpeg = ffmpeg
         self.finished: dict[str, asyncio.Event] = {}
@@ -230,7 +231,7 @@ class Runner(TaskSteps):
                 path, url = await self._image_for(job, dep)
                 values[mark] = encode(path, forms, url)
             elif mark.startswith(LAST_FRAME):
-                video = await self._take_of(dep)
+                video = await self._take_of(dep, str(job["job"]))
                 png = await asyncio.to_thread(last_frame, video, self.ffmpeg())
                 try:
                     values[mark] = encode(png, [f for f in forms if f != "url"] or forms, None)
@@ -268,15 +269,41 @@ class Runner(TaskSteps):
             url = a.urls[0] if a.urls[0].startswith("https://") else None
         return self.root / a.path, url
 
-    async def _take_of(self, dep: str) -> Path:
+    async def _take_of(self, dep: str, job: str) -> Path:
+        """The take of segment `dep` that segment `job` continues (noted, so the ledger records it)."""
         dep_job = await self._wait(dep)
         cands = [a for a in self.ledger.attempts.values() if a.job == dep and a.good and a.path
                  and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
         if not cands:
             raise FrameError(f"no last frame: the segment {dep} has no take")
-        path = max(cands, key=lambda x: (x.t_final or 0, x.take)).path
-        assert path is not None  # every candidate has one
-        return self.root / path
+        pick = self._continued(dep, cands)
+        assert pick.path is not None  # every candidate has one
+        self.chained[job] = pick.attempt
+        return self.root / pick.path
+
+    def _continued(self, dep: str, cands: list[Attempt]) -> Attempt:
+        """Which take of segment job `dep` the next segment starts from: the one the edit plays. Segment 1: the shot's
+        `take:` when it is one of them; a later segment: the take made from the one its own segment started from
+        (the chain the edit follows); else the newest."""
+        from ..output_names import job_id
+        from ..store.attempts import clean_path
+        from ..store.segment_takes import segment_of
+
+        def newest(xs: list[Attempt]) -> Attempt:
+            return max(xs, key=lambda x: (x.t_final or 0, x.take))
+
+        first = cands[0]
+        n = segment_of(first)
+        if n == 1:
+            chosen = clean_path(self.selected.get(first.shot))
+            return next((a for a in cands if clean_path(a.path) == chosen), None) or newest(cands)
+        before = self.chained.get(dep)
+        if before is None and n > 1:  # made by an earlier run: follow the chain from segment 1
+            prev = job_id(first.shot, first.target, n - 1)
+            prev_cands = [a for a in self.ledger.attempts.values() if a.job == prev and a.good and a.path
+                          and (self.root / a.path).is_file()]
+            before = self._continued(prev, prev_cands).attempt if prev_cands else None
+        return newest([a for a in cands if before and a.chained_from == before] or cands)
 
     # -- one attempt ----------------------------------------------------------------------------------------------------
     async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
@@ -308,7 +335,8 @@ class Runner(TaskSteps):
                 self.ledger.record("intent", attempt, job=job["job"], shot=job["shot"], target=job["target"],
                                    provider=job["provider"], hash=job["hash"], model=job.get("model"), take=n,
                                    estimate=estimate, currency=price.currency if price else None,
-                                   prompt=_prompt_text(job["body"]), params=_elide(body), sync=False)
+                                   prompt=_prompt_text(job["body"]), params=_elide(body), sync=False,
+                                   **({"chained_from": self.chained[job["job"]]} if job["job"] in self.chained else {}))
                 if price is not None:
                     self.in_flight[attempt] = (price.currency, price.amount)
                 self.creates += 1

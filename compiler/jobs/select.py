@@ -68,6 +68,13 @@ def select_take(film: str | Path, shot: str, ref: str | None, *, clear: bool = F
         [st], _ = collect(root, [shot_info(rs)], film_targets=[*prod.film.targets.image, *prod.film.targets.video],
                           kinds=kinds, attempts=attempts, orphans=False)
         chosen = _find(ref, st, root, cwd or Path.cwd(), kinds, allow_outside, c, where, prod.sources())
+        if chosen.later:
+            first = _segment_one(chosen, st)
+            c.error("R107", f"shot '{shot}': take {chosen.ref} is segment {chosen.segment} of {chosen.segments} of the "
+                    "extended shot, not a take of its own", where,
+                    hint=f"select segment 1's take{f' ({first})' if first else ''}: render plays the later segments "
+                    "after it")
+            raise FilmError(c.items, prod.sources())
         if chosen.qc is None:  # not checked by the run: check it now
             from .qc import check_take
 
@@ -101,6 +108,15 @@ def select_take(film: str | Path, shot: str, ref: str | None, *, clear: bool = F
         edit.set(("shots", index, "take"), after, after=AFTER)
     result = edit.commit(dry_run=dry_run)
     return Selection(shot, before, after, chosen, result.diff, result.written, notes)
+
+
+def _segment_one(later: Take, st: ShotTakes) -> str | None:
+    """The segment-1 take a later segment was made from (following the chain back), when the ledger says so."""
+    by_attempt = {t.attempt: t for t in st.takes if t.attempt}
+    t: Take | None = later
+    while t is not None and t.later:
+        t = by_attempt.get(t.chained_from or "")
+    return t.ref if t is not None and t.segment == 1 else None
 
 
 def _index(data: Any, shot: str) -> int | None:

@@ -14,9 +14,11 @@ def _plural(n: int, word: str) -> str:
 
 
 def headline(listing: Listing) -> str:
-    takes = listing.takes
+    takes = [t for t in listing.takes if not t.later]
+    later = len(listing.takes) - len(takes)
     with_takes = [s for s in listing.shots if s.takes]
-    parts = [f"{_plural(len(takes), 'take')} of {_plural(len(with_takes), 'shot')}",
+    parts = [f"{_plural(len(takes), 'take')} of {_plural(len(with_takes), 'shot')}"
+             + (f" (and {_plural(later, 'take')} of later segments)" if later else ""),
              f"{sum(1 for s in listing.shots if s.take)} selected"]
     stale = sum(1 for t in takes if t.stale)
     missing = sum(1 for t in takes if not t.exists)
@@ -59,6 +61,8 @@ def _qc(t: Take) -> str:
 
 def _note(t: Take, g: TargetTakes) -> str:
     notes = []
+    if t.segment and t.segments:
+        notes.append(f"segment {t.segment} of {t.segments}" + (", plays after the shot's take" if t.follows else ""))
     if not t.exists:
         notes.append("missing" if t.source != "selected" else "not found")
     if t.stale:
@@ -83,7 +87,8 @@ def rows(st: ShotTakes) -> list[tuple[tuple[str, ...], Take]]:
     out: list[tuple[tuple[str, ...], Take]] = []
     for g in st.groups:
         for t in g.takes:
-            out.append((("*" if t.selected else "", label(t, st.shot), _origin(t), _qc(t), _when(t.time),
+            mark = "*" if t.selected else "+" if t.follows else ""
+            out.append(((mark, label(t, st.shot), _origin(t), _qc(t), _when(t.time),
                          _note(t, g)), t))
     return out
 
@@ -157,7 +162,10 @@ def footer(listing: Listing, film: str) -> str:
     if not listing.takes:
         return (f"filmc run {film} generates takes; files dropped into takes/<shot>/ are takes too. "
                 f"filmc select {film} SHOT TAKE picks one.")
-    return f"* the shot's take: (render uses it). Choose one: filmc select {film} SHOT TAKE"
+    tail = ("; a later segment of an extended shot is not a take of its own: select segment 1's take, "
+            "and render plays the later ones" + (" (+)" if any(t.follows for t in listing.takes) else "")
+            + " after it") if any(t.later for t in listing.takes) else ""
+    return f"* the shot's take: (render uses it). Choose one: filmc select {film} SHOT TAKE{tail}"
 
 
 def print_rich(listing: Listing, *, film: str = "FILM", single: bool = False) -> None:

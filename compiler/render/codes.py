@@ -13,6 +13,13 @@ RENDER_CODES: dict[str, tuple[str, str]] = {
              "the file (scaled down if it is huge), or remove `take:` so the shot uses a slate."),
     "R105": ("render failed on a take or image", "ffmpeg stopped while decoding the shot's take or image (the file "
              "changed, or is damaged past the part the pre-render check decodes). Re-export or re-generate it."),
+    "R106": ("segment of an extended shot without a take", "The shot's take is segment 1 of an extended shot (made by "
+             "`filmc run`), and a later segment has no good take yet: the edit plays the segments that exist, end to "
+             "end, and holds the last frame. A warning. `filmc run` makes the missing segment (from the last frame of "
+             "the one before)."),
+    "R107": ("a later segment selected", "`filmc select` was given a take of segment 2, 3, ... of an extended shot. "
+             "Such a take is part of the shot, not a take of its own: select segment 1's take, and `filmc render` "
+             "plays the later segments after it (the ones `filmc run` made from it, else the newest)."),
     "R110": ("shot shorter than a frame", "At the render's frame rate the shot lasts less than one frame. "
              "Lengthen it, or render at a higher --fps."),
     "R111": ("dissolves overlap", "The dissolve into a shot and the dissolve out of it together last longer than "

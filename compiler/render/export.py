@@ -74,7 +74,44 @@ def _stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
     return out
 
 
-def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path]) -> Any:
+def _meta(clip: Clip, fps: float) -> dict[str, Any]:
+    meta: dict[str, Any] = {"source": clip.source, "kind": clip.kind}
+    if clip.kind == "shot":
+        meta.update(section=clip.section, number=clip.number, song_start=clip.song_start, song_end=clip.song_end)
+    else:
+        meta["text"] = clip.text
+    if clip.fade_in:
+        meta["fade_in"] = round(clip.fade_in / fps, 6)
+    if clip.fade_out:
+        meta["fade_out"] = round(clip.fade_out / fps, 6)
+    return meta
+
+
+def _pieces(clip: Clip, fps: float, frames: list[int] | None) -> list[tuple[Path, int, int, int]]:
+    """An extended shot at normal speed as consecutive pieces of its segments' takes: (file, first frame used in
+    it, frames on the timeline, frames the file offers, handles included). Empty: one clip, as for any shot."""
+    if not clip.segments or clip.media is None or clip.speed != 1.0 or clip.reverse or not frames:
+        return []
+    files = [clip.media, *clip.segments]
+    lo = round(clip.trim_in * fps) + clip.pre  # the shot's first frame on screen, in the segments joined
+    hi = lo + clip.nominal
+    out: list[tuple[Path, int, int, int]] = []
+    at = 0
+    for k, (path, n) in enumerate(zip(files, frames)):
+        end = at + n if k < len(files) - 1 else max(at + n, hi)  # the last one's last frame is held past its end
+        first, last = max(lo, at), min(hi, end)
+        if last > first:
+            out.append((path, first - at, last - first, max(n, last - at)))
+        at = end
+    if out:  # the dissolve out of the shot shows `post` frames after the last piece
+        path, start, length, avail = out[-1]
+        out[-1] = (path, start, length, max(avail, start + length + clip.post + 1))
+    return out
+
+
+def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path],
+                   segment_frames: dict[str, list[int]] | None = None) -> Any:
+    """The timeline; `segment_frames`: per extended shot, the frames of each segment's take (segment 1 first)."""
     import opentimelineio as otio
 
     fps = plan.fps
@@ -95,6 +132,17 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path]) ->
             video.append(otio.schema.Transition(
                 name=f"dissolve {prev.id} > {clip.id}", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
                 in_offset=rt(clip.pre), out_offset=rt(prev.post)))
+        pieces = _pieces(clip, fps, segment_frames.get(clip.id) if segment_frames else None)
+        if pieces:  # an extended shot: its segments' takes one after another, a clip each
+            for k, (path, offset, length, avail) in enumerate(pieces):
+                ref = otio.schema.ExternalReference(target_url=Path(os.path.abspath(path)).as_uri(),
+                                                    available_range=rng(0, avail))
+                ref.name = path.name
+                item = otio.schema.Clip(name=clip.id if k == 0 else f"{clip.id} segment {k + 1}",
+                                        media_reference=ref, source_range=rng(offset, length))
+                item.metadata["filmc"] = _meta(clip, fps) | {"segment": k + 1}
+                video.append(item)
+            continue
         if clip.source in ("take", "image") and clip.media is not None:
             path = clip.media
             start = round(clip.trim_in * fps) if clip.source == "take" else 0
@@ -107,15 +155,9 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path]) ->
                                             available_range=rng(0, avail))
         ref.name = path.name
         item = otio.schema.Clip(name=clip.id, media_reference=ref, source_range=rng(start + clip.pre, clip.nominal))
-        meta: dict[str, Any] = {"source": clip.source, "kind": clip.kind}
-        if clip.kind == "shot":
-            meta.update(section=clip.section, number=clip.number, song_start=clip.song_start, song_end=clip.song_end)
-        else:
-            meta["text"] = clip.text
-        if clip.fade_in:
-            meta["fade_in"] = round(clip.fade_in / fps, 6)
-        if clip.fade_out:
-            meta["fade_out"] = round(clip.fade_out / fps, 6)
+        meta = _meta(clip, fps)
+        if clip.segments:  # played reversed or at another speed: the segments are listed, not laid out
+            meta["segments"] = list(clip.segments_rel)
         if clip.source == "take" and (clip.speed != 1.0 or clip.reverse):
             meta.update(speed=clip.speed, reverse=clip.reverse)
             item.effects.append(otio.schema.LinearTimeWarp(name="speed", time_scalar=-clip.speed if clip.reverse
@@ -158,6 +200,19 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path]) ->
     return tl
 
 
+def _segment_frames(plan: EditPlan) -> dict[str, list[int]]:
+    """The frames of each segment's take of the extended shots (from the files' headers)."""
+    from .media import probe_media
+
+    out: dict[str, list[int]] = {}
+    for clip in plan.clips:
+        if clip.segments and clip.media is not None:
+            lengths = [probe_media(p).duration for p in (clip.media, *clip.segments)]
+            if all(d is not None for d in lengths):
+                out[clip.id] = [round((d or 0.0) * plan.fps) for d in lengths]
+    return out
+
+
 def export_timeline(prod: Production, plan: EditPlan, output: Path, fmt: str) -> int:
     """Write the timeline as `fmt` (otio | fcp7) to `output`, stills into slates/ beside it; returns clip count."""
     try:
@@ -166,7 +221,7 @@ def export_timeline(prod: Production, plan: EditPlan, output: Path, fmt: str) ->
         raise ExportError("exporting timelines needs opentimelineio: pip install opentimelineio") from None
     needs_still = [c for c in plan.clips if c.source in ("slate", "card")]
     stills = _stills(plan, needs_still, output.parent / "slates")
-    tl = build_timeline(prod, plan, stills)
+    tl = build_timeline(prod, plan, stills, _segment_frames(plan))
     if fmt == "fcp7":
         if "fcp_xml" not in otio.adapters.available_adapter_names():
             raise ExportError("FCP7 XML needs the adapter: pip install otio-fcp-adapter")

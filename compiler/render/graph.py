@@ -119,8 +119,13 @@ def _length(frames: int) -> list[str]:
     return ["tpad=stop_mode=clone:stop=-1", f"trim=end_frame={frames}", "setpts=PTS-STARTPTS"]
 
 
-def _take_chain(plan: EditPlan, clip: Clip, idx: int) -> list[str]:
-    chain = [f"[{idx}:v:0]setpts=PTS-STARTPTS"]
+def _take_chain(plan: EditPlan, clip: Clip, idx: int, joined: str | None = None) -> list[str]:
+    """A take's chain; `joined`: the label of an extended shot's segments played end to end (trimmed here)."""
+    if joined is None:
+        chain = [f"[{idx}:v:0]setpts=PTS-STARTPTS"]
+    else:
+        chain = [f"[{joined}]" + (f"trim=start={_f(clip.trim_in)}" if clip.trim_in > 0 else "null"),
+                 "setpts=PTS-STARTPTS"]
     if clip.reverse:
         chain += ["reverse", "setpts=PTS-STARTPTS"]
     if clip.speed != 1.0:
@@ -154,10 +159,20 @@ def _fades(clip: Clip) -> list[str]:
     return out
 
 
+def _segments(plan: EditPlan, label: str, idxs: list[int]) -> list[str]:
+    """Graph lines playing the inputs `idxs` (an extended shot's segments) end to end, as [label]."""
+    lines = [f"[{i}:v:0]setpts=PTS-STARTPTS,fps={plan.rate},{','.join(_fit(plan))}[{label}s{k + 1}]"
+             for k, i in enumerate(idxs)]
+    lines.append("".join(f"[{label}s{k + 1}]" for k in range(len(idxs))) + f"concat=n={len(idxs)}:v=1:a=0[{label}j]")
+    return lines
+
+
 def input_args(clip: Clip, plan: EditPlan, paths: Paths) -> list[str]:
     assert clip.media is not None
     if clip.source == "image":
         return ["-f", "image2", "-pattern_type", "none", "-i", "file:" + paths.media(clip.media)]
+    if clip.segments:  # the segments are joined first, then trimmed: each is read whole
+        return ["-i", "file:" + paths.media(clip.media)]
     need = (clip.frames + 2) / plan.fps * clip.speed
     args = ["-ss", _f(clip.trim_in)] if clip.trim_in > 0 else []
     return [*args, "-t", _f(need), "-i", "file:" + paths.media(clip.media)]
@@ -179,7 +194,16 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
             g.inputs.append(input_args(clip, plan, paths))
             g.sources.append(clip)
             idx = len(g.inputs) - 1
-            chain = _take_chain(plan, clip, idx) if clip.source == "take" else _image_chain(plan, clip, idx)
+            joined = None
+            if clip.source == "take" and clip.segments:
+                idxs = [idx]
+                for seg in clip.segments:
+                    g.inputs.append(["-i", "file:" + paths.media(seg)])
+                    g.sources.append(clip)
+                    idxs.append(len(g.inputs) - 1)
+                lines += _segments(plan, f"c{i + 1}", idxs)
+                joined = f"c{i + 1}j"
+            chain = _take_chain(plan, clip, idx, joined) if clip.source == "take" else _image_chain(plan, clip, idx)
             lut = paths.media(clip.lut) if clip.lut else None
             chain += _grade(clip.grade, lut)
         elif clip.source == "card":

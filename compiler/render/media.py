@@ -189,9 +189,19 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
         if cl.source != "take":
             continue
         need = cl.frames / plan.fps * cl.speed  # seconds of the take, from trim_in
-        if info.duration is not None and info.duration + 0.5 / plan.fps < cl.trim_in + need:
-            c.warning("R202", f"{ptr}: shot '{cl.id}' needs {cl.trim_in + need:.2f} s of '{cl.media_rel}' "
-                      f"(trim, speed and dissolves included), but it lasts {info.duration:.2f} s: its last "
+        length = info.duration
+        for seg, seg_rel in zip(cl.segments, cl.segments_rel):  # an extended shot's later segments follow it
+            seg_info = probe_media(seg)
+            if not seg_info.ok or not seg_info.video:
+                c.error("R101", f"{ptr}: shot '{cl.id}': cannot read segment take '{seg_rel}': "
+                        f"{seg_info.reason or 'no picture'}", ptr, hint="re-generate it (filmc run)")
+                length = None
+            elif length is not None:
+                length = length + seg_info.duration if seg_info.duration is not None else None
+        if length is not None and length + 0.5 / plan.fps < cl.trim_in + need:
+            names = "' + '".join((cl.media_rel or "", *cl.segments_rel))
+            c.warning("R202", f"{ptr}: shot '{cl.id}' needs {cl.trim_in + need:.2f} s of '{names}' "
+                      f"(trim, speed and dissolves included), but it lasts {length:.2f} s: its last "
                       "frame is held", ptr)
         elif decoded is not None and decoded.checked and info.fps:
             got = decoded.frames / info.fps

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..diagnostics import Collector, Diagnostic
 from ..errors import FilmError, UsageError
 from ..model import Camera, Grade
+from ..output_names import job_id
 from ..paths import inside_film, special_file
 from ..resolve import Production, ResolvedShot
 from ..validate.times import format_time
@@ -64,6 +65,8 @@ class Clip:
     song_end: float | None = None
     number: int = 0
     section: str = ""
+    segments: tuple[Path, ...] = ()  # an extended shot's later segments, played after `media` (in order)
+    segments_rel: tuple[str, ...] = ()  # ... relative to the film's folder
 
     @property
     def frames(self) -> int:
@@ -215,6 +218,29 @@ def _takes(root: Path) -> frozenset[str]:
         return frozenset()
 
 
+def _later_segments(prod: Production, s: ResolvedShot, take: str, c: Collector) -> tuple[str, ...]:
+    """The takes of an extended shot's later segments that follow its segment-1 `take:`, with a warning (R106) when
+    one of them has no take yet."""
+    from ..expand.context import generation
+    from ..store.segment_takes import chain_for
+
+    counts = {}
+    for name in prod.film.targets.video:
+        t = prod.targets.get(name)
+        if t is not None and t.kind == "video":
+            counts[name] = int(generation(t, s, prod.film.targets.options.get(name))["segments"])
+    chain = chain_for(prod.film.root, s.id, take, counts)
+    if chain is None:
+        return ()
+    if chain.missing:
+        shown = "segment 1" if chain.missing == 2 else f"segments 1-{chain.missing - 1}"
+        c.warning("R106", f"{s.shot.pointer}: extended shot '{s.id}': segment {chain.missing} of {chain.count} "
+                  f"({job_id(s.id, chain.target, chain.missing)}) has no take yet: the edit plays {shown} and holds "
+                  "the last frame", f"{s.shot.pointer}/extend",
+                  hint=f"filmc run makes it (filmc run FILM --select {s.id})")
+    return chain.takes
+
+
 def _merge_grade(base: Grade | None, over: Grade | None) -> Grade | None:
     if base is None:
         return over
@@ -333,6 +359,9 @@ def plan_edit(prod: Production, *, animatic: bool = False, select: str | None = 
             elif take and take.lower().endswith(IMAGE_EXTS) and not (root / take).is_file():
                 c.warning("R201", f"{shot.pointer}/take: shot '{shot.id}': image '{take}' not found; using a slate",
                           f"{shot.pointer}/take")
+        segments: tuple[str, ...] = ()
+        if source == "take" and rel is not None and (s.shot.extend or s.shot.segments):
+            segments = _later_segments(prod, s, rel, c)
         grade = _merge_grade(film.edit.grade, s.world.grade if s.world else None) if source != "slate" else None
         lut = (root / grade.lut) if grade and grade.lut else None
         a, b = song_frame(s, s.start), song_frame(s, s.end)
@@ -340,7 +369,8 @@ def plan_edit(prod: Production, *, animatic: bool = False, select: str | None = 
             "shot", shot.id, source, a, b, PALETTE[section_index[s.section.id] % len(PALETTE)], media, rel,
             shot.pointer, trim_in=shot.trim_in, reverse=shot.reverse, speed=shot.speed, camera=shot.camera,
             grade=grade, lut=lut, slate=_slate_text(prod, s), song_start=s.start, song_end=s.end,
-            number=s.number, section=s.section.id))
+            number=s.number, section=s.section.id, segments=tuple(root / p for p in segments),
+            segments_rel=segments))
     # Title cards after the song.
     t = prod.preroll + prod.song_duration
     t = add_cards(end_cards, t)

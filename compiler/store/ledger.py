@@ -74,6 +74,7 @@ class Attempt:
     currency: str = "USD"  # the estimate's
     costs: dict[str, dict[str, float]] = field(default_factory=dict)  # cost events: source -> currency -> amount
     prompt: str = ""
+    chained_from: str | None = None  # a later segment: the attempt whose take's last frame it started from
     t_intent: float | None = None
     t_submitted: float | None = None
     t_running: float | None = None
@@ -113,6 +114,7 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
         a.take = int(e.get("take") or 0)
         a.estimate = e.get("estimate") if isinstance(e.get("estimate"), (int, float)) else None
         a.currency = str(e.get("currency") or a.currency)
+        a.chained_from = e["chained_from"] if isinstance(e.get("chained_from"), str) else None
         a.t_intent = t
     elif ev == "submitted":
         a.state, a.task_id, a.t_submitted = "submitted", str(e.get("task_id")), t
@@ -228,7 +230,7 @@ def _feed(attempts: dict[str, Attempt], e: dict[str, Any]) -> None:
     _apply(a, e)
 
 
-_IDS = frozenset({"task_id", "hash", "sha256", "job", "shot", "target", "provider", "path", "model", "take"})
+_IDS = frozenset({"chained_from", "task_id", "hash", "sha256", "job", "shot", "target", "provider", "path", "model", "take"})
 
 
 def _scrub(value: Any, redact: Callable[[str], str]) -> Any:
