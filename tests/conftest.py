@@ -41,3 +41,16 @@ def run_cli(args: list[str], cwd: Path | None = None, env: dict[str, str] | None
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def freepik(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The fake Freepik on 127.0.0.1, one poll per task, its base URL and key in the environment."""
+    from tests.fakes.freepik import FakeFreepik
+
+    with FakeFreepik(steps=1) as fake:
+        for k, v in fake.env().items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setenv("FILMC_POLL_INTERVAL", "0.01")
+        yield fake
+

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,6 @@ def film(tmp_path: Path, video: str, shots: str, options: str = "") -> Path:
         f"targets: {{image: [mystic], video: [{video}]{options}}}\n"
         "shots:\n" + shots, encoding="utf-8")
     return d
-
-
-@pytest.fixture
-def freepik(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFreepik]:
-    with FakeFreepik(steps=1) as fake:
-        for k, v in fake.env().items():
-            monkeypatch.setenv(k, v)
-        monkeypatch.setenv("FILMC_POLL_INTERVAL", "0.01")
-        yield fake
 
 
 def serve(fake: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,6 @@ later segments as parts of the shot, not as takes to choose."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,15 +32,6 @@ shots:
     background_motion: spray drifts
     extend: true
 """
-
-
-@pytest.fixture
-def freepik(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFreepik]:
-    with FakeFreepik(steps=1) as fake:
-        for k, v in fake.env().items():
-            monkeypatch.setenv(k, v)
-        monkeypatch.setenv("FILMC_POLL_INTERVAL", "0.01")
-        yield fake
 
 
 @pytest.fixture
