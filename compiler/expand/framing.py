@@ -91,6 +91,7 @@ class Seen:
     view: str  # front, side, back, silhouette, hands, feet, partial
     view_words: str  # "seen from behind", ""
     detail: bool  # only a detail (hands, feet, face) is in view
+    phrases: tuple[str, ...] = ()  # the same, phrase by phrase (for prompts that list phrases: Midjourney)
 
 
 def _adjectives_joined(parts: list[str]) -> list[str]:
@@ -165,22 +166,22 @@ def seen(description: str, wardrobe: str | None, size: str | None, view: str | N
     else:
         keep = set()  # every part: the description verbatim
     whole = not keep or all(part.removeprefix("with:") in keep for _, part in phrases)
-    if whole:  # verbatim; its ';' (which ends the short reference) reads as ',' in a sentence
-        text = " ".join(description.split()).replace(";", ",")
-    else:
-        features = [ph for ph, part in phrases if part.startswith("with:") and part[5:] in keep]
-        kept = []
-        for ph, part in phrases:
-            if part == "identity" and "identity" in keep:
-                kept.append(ph + (" with " + " and ".join(features) if features else ""))
-            elif not part.startswith("with:") and part in keep:
-                kept.append(ph)
-        if "identity" not in keep:
-            kept = features + kept
-        if detail:  # the detail itself first: "strong forearms, short nails, dark brown skin"
-            kept.sort(key=lambda ph: part_of(ph) == "skin")
-        text = ", ".join(kept)
-    return Seen(text, whole, _wardrobe(wardrobe, size, view), face, view, VIEW_WORDS.get(view, ""), detail)
+    shown = keep if not whole else {part.removeprefix("with:") for _, part in phrases}
+    features = [ph for ph, part in phrases if part.startswith("with:") and part[5:] in shown]
+    kept = []
+    for ph, part in phrases:
+        if part == "identity" and "identity" in shown:
+            kept.append(ph + (" with " + " and ".join(features) if features else ""))
+        elif not part.startswith("with:") and part in shown:
+            kept.append(ph)
+    if "identity" not in shown:
+        kept = features + kept
+    if detail:  # the detail itself first: "strong forearms, short nails, dark brown skin"
+        kept.sort(key=lambda ph: part_of(ph) == "skin")
+    # verbatim; a whole description's ';' (which ends the short reference) reads as ',' in a sentence
+    text = " ".join(description.split()).replace(";", ",") if whole else ", ".join(kept)
+    return Seen(text, whole, _wardrobe(wardrobe, size, view), face, view, VIEW_WORDS.get(view, ""), detail,
+                tuple(kept))
 
 
 def _wardrobe(wardrobe: str | None, size: str, view: str) -> str | None:

@@ -451,6 +451,7 @@ def as_dict(p: Person) -> dict[str, Any]:
     return {"ref": p.ref, "head": _indefinite(p.ref), "who": g.strip_article(p.appearance), "pronoun": p.pronoun, "subject": p.subject, "possessive": p.possessive,
             "intro": p.intro, "seen": {"description": p.seen.description, "whole": p.seen.whole,
                                        "wardrobe": p.seen.wardrobe, "face": p.seen.face, "view": p.seen.view,
+                                       "phrases": list(p.seen.phrases),
                                        "view_words": p.seen.view_words, "detail": p.seen.detail},
             "participle": g.participle(p.action) if p.action else None, "lines": person_lines(p),
             "action_kind": p.action.kind if p.action else None}
