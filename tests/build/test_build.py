@@ -120,7 +120,7 @@ def test_lock_and_diff(film: Path) -> None:
     assert r.exit_code == 1
     assert "-The setting is a small curved room at the base of the tower, whitewashed walls" in r.stdout
     assert "+The setting is a small curved room at the base of the tower, blue-painted walls" in r.stdout
-    assert "--- a/s05/mystic" in r.stdout
+    assert "--- a/s06/mystic" in r.stdout  # s05, an insert, shows no room: no setting sentence to change
 
 
 def test_diff_without_lock_is_a_usage_error(film: Path) -> None:
@@ -177,12 +177,12 @@ def test_partial_builds_keep_the_rest(film: Path) -> None:
     assert r.exit_code == 0 and "removed 0" in r.stdout
     assert tree(film / "build") == before
     text = (film / "film.yaml").read_text()
-    (film / "film.yaml").write_text(text.replace("id: s05", "id: s05.b").replace("whitewashed walls", "blue walls"))
-    assert run_cli(["build", str(film), "--select", "s05.b"]).exit_code == 0
-    assert "blue walls" in (film / "build" / "prompts" / "mystic" / "s05.b.txt").read_text()
+    (film / "film.yaml").write_text(text.replace("id: s06", "id: s06.b").replace("whitewashed walls", "blue walls"))
+    assert run_cli(["build", str(film), "--select", "s06.b"]).exit_code == 0
+    assert "blue walls" in (film / "build" / "prompts" / "mystic" / "s06.b.txt").read_text()
     assert run_cli(["build", str(film)]).exit_code == 0
     assert "blue walls" in (film / "build" / "prompts" / "mystic" / "s07.txt").read_text()
-    assert not (film / "build" / "prompts" / "mystic" / "s05.txt").exists()
+    assert not (film / "build" / "prompts" / "mystic" / "s06.txt").exists()
 
 
 def test_never_deletes_through_links(film: Path, tmp_path: Path) -> None:
