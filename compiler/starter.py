@@ -57,6 +57,8 @@ characters:
     wardrobe:
       default: a faded green raincoat over a grey sweater
       dream: a flowing white linen dress   # picked automatically in the dream world
+    # refs: [refs/mara_face.png, refs/mara_full.png]   # reference images: each model that takes them gets them
+    #                                                  # in its own field (`filmc targets list` shows which)
 
 locations:
   shore: {{slug: EXT. SHORE - DAWN, description: a wide empty beach of dark sand under low clouds}}
@@ -107,6 +109,7 @@ shots:                    # the storyboard, in screen order
     camera: slow push-in
     location: shore
     cast: [{{id: hero, action: laughing with her eyes closed, expression: free, motion: her hair lifts in the wind}}]
+    # end_frame: next     # end the clip on the next shot's first frame (video targets that take one)
 
 edit:
   cards:

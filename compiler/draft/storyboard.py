@@ -25,6 +25,7 @@ ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 def answer_schema() -> dict[str, Any]:
     shot = only(definition("shot"), FIELDS, REQUIRED)
+    shot["properties"]["cast"]["items"]["properties"].pop("refs", None)  # images are the creator's to pick
     shot["properties"]["duration"] = {"type": "number", "exclusiveMinimum": 0,
                                       "description": "Seconds the shot plays in the edit."}
     return obj({"shots": array(shot, "The new shots, section by section, in screen order.", 1)}, ["shots"])
