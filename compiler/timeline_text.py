@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .model import Shot
 from .resolve import Production
 from .validate.times import format_time
@@ -85,4 +87,23 @@ def mode_lines(shot: Shot) -> list[str]:
             length = f"{seg.duration:g} s" if seg.duration is not None else "what is left"
             motion = seg.motion or "the shot's own motion"
             out.append(f"  {n}: {motion}; {seg.camera or camera}; {length}")
+    return out
+
+
+def refs_lines(small: dict[str, Any]) -> list[str]:
+    """What a shot sends a target besides its prompt: "refs: image 1 refs/keeper.png (the keeper), …", what the
+    model left out and why, and the end frame."""
+    out = []
+    refs = small.get("refs") or []
+    if refs:
+        out.append("refs: " + ", ".join(f"{r['cite'] or r['n']}: {r['path']} ({r['label']})" for r in refs))
+    left = small.get("refs_left_out") or []
+    whys = {why for _, why in left}
+    if left and not refs and len(whys) == 1:
+        out.append(f"refs: none sent (this model {next(iter(whys))})")
+    elif left:
+        out.append("refs left out: " + "; ".join(f"{path} ({why})" for path, why in left))
+    if small.get("end_frame"):
+        end = small["end_frame"]
+        out.append("end frame: " + ("the next shot's first frame" if end == "next" else end))
     return out

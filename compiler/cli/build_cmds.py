@@ -201,7 +201,7 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
         return
     rs = prod.shot(shot)
     click.echo(f"{shot}  {rs.section.id}  {format_time(rs.start)}-{format_time(rs.end)}  ({rs.duration:.3f} s)")
-    from ..timeline_text import look_lines
+    from ..timeline_text import look_lines, refs_lines
 
     for line in look_lines(prod, shot):
         click.echo(line)
@@ -215,6 +215,8 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
         extra = f", generate {' + '.join(f'{x:g} s' for x in lengths)}" if lengths else ""
         click.echo("")
         click.echo(click.style(f"[{p.target}] {p.kind}{extra}{' (override)' if p.overridden else ''}", bold=True))
+        for line in refs_lines(plan.contexts[(p.shot, p.target)]):
+            click.echo(line)
         for n, (text, negative) in enumerate(((p.text, p.negative), *p.segments), start=1):
             if p.segments:
                 click.echo(click.style(f"segment {n} ({lengths[n - 1]:g} s):", bold=True))

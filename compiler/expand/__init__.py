@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic
 from ..errors import FilmError
 from ..model import NEXT_FRAME
 from ..output_names import job_id
-from ..refs import candidates, file_digest, file_mark, next_shot
+from ..refs import candidates, file_digest, file_mark, next_shot, why
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from ..targets import pick_route as _route
@@ -446,6 +446,10 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
             digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
             job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
                                length, seg, poll, model))
+    p1 = plans[0]
     small = {"options": options, "generation": gen, "left_out": {k: v for k, v in left_out.items() if v},
+             "refs": [{k: r[k] for k in ("n", "path", "kind", "label", "cite")} for r in ctxs[0]["shot"]["refs"]],
+             "refs_left_out": [[r.path, why(reason, r, p1.caps)] for r, reason in p1.left_out],
+             "end_frame": plans[-1].end_frame,
              "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

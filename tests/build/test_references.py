@@ -274,3 +274,15 @@ def test_an_end_frame_no_video_target_takes_is_a_warning(tmp_path: Path) -> None
     film = make_film(tmp_path, "  - {id: s01, section: a, subject: a door, end_frame: refs/last.png, "
                                "generate: {clip: {model: old}}}\n")
     assert ("V278", "warning", line_of(film, "end_frame")) in codes(film)
+
+
+def test_show_says_what_each_target_sends_and_leaves_out(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, location: lamp, cast: [keeper, mara], end_frame: "
+                               "refs/last.png}\n")
+    res = run_cli(["show", str(film), "s01"])
+    assert res.exit_code == 0, res.stderr
+    out = res.stdout
+    assert "refs: image 1: refs/keeper_face.png (the old keeper), image 2: refs/mara_face.png" in out
+    assert "refs left out: refs/storm_look.png (takes at most 3 reference(s))" in out
+    assert "refs: none sent (this model takes no reference images with a first frame)" in out
+    assert "end frame: refs/last.png" in out
