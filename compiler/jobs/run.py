@@ -150,6 +150,22 @@ class Summary:
         return "\n".join(lines)
 
 
+def images_sent(body: Any) -> str:
+    """What images a request carries besides its prompt: " + first frame, 2 refs, end frame"."""
+    from .frames import END_FILE, END_JOB, JOB, LAST_FRAME, REF, placeholders
+
+    marks = set(placeholders(body))
+    parts = []
+    if any(m.startswith((JOB, LAST_FRAME)) for m in marks):
+        parts.append("first frame")
+    refs = sum(1 for m in marks if m.startswith(REF))
+    if refs:
+        parts.append(plural(refs, "ref"))
+    if any(m.startswith((END_JOB, END_FILE)) for m in marks):
+        parts.append("end frame")
+    return " + " + ", ".join(parts) if parts else ""
+
+
 def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], Charge | None],
               resubmit_unknown: bool) -> Summary:
     """Count, job by job, what the ledger already holds and what this run would send."""
@@ -176,7 +192,7 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
             continue
         c = charge(j)
         out.creates.append((str(j["job"]), f"{j['provider']} {httpx_path(str(j['url']))}"
-                            + (f" ({j['model']})" if j.get("model") else ""), c, need))
+                            + (f" ({j['model']})" if j.get("model") else "") + images_sent(j["body"]), c, need))
         if c is None:
             out.unpriced += need
         else:

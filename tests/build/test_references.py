@@ -286,3 +286,13 @@ def test_show_says_what_each_target_sends_and_leaves_out(tmp_path: Path) -> None
     assert "refs left out: refs/storm_look.png (takes at most 3 reference(s))" in out
     assert "refs: none sent (this model takes no reference images with a first frame)" in out
     assert "end frame: refs/last.png" in out
+
+
+def test_a_dry_run_lists_the_images_each_request_carries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, location: lamp, cast: [keeper, mara], end_frame: "
+                               "refs/last.png}\n")
+    monkeypatch.setenv("ACME_KEY", "k")
+    res = run_cli(["run", str(film), "--dry-run"])
+    assert res.exit_code == 0, res.stderr
+    assert "s01.sheet  acme /v1/make (full) + 3 refs" in res.stderr
+    assert "s01.clip  acme /v1/make (new) + first frame, end frame" in res.stderr
