@@ -257,7 +257,7 @@ def test_a_damaged_ledger_does_not_stop_a_run(tmp_path: Path, freepik: FakeFreep
 def test_a_cap_never_lets_an_unpriced_job_through(tmp_path: Path, freepik: FakeFreepik) -> None:
     root = film(tmp_path)  # kling through Freepik has no known price
     dry = run_cli(["run", str(root), "--dry-run", "--max-cost", "5"])
-    assert "s01.kling  freepik /v1/ai/image-to-video/kling-std (kling-v1-6)  price unknown  (not sent under " \
+    assert "s01.kling  freepik /v1/ai/image-to-video/kling-std (kling-v1-6) + first frame  price unknown  (not sent under " \
            "--max-cost" in dry.stderr
     assert "s01.mystic  freepik /v1/ai/mystic (realism)  0.10 EUR" in dry.stderr
     res = run_cli(["run", str(root), "--yes", "--max-cost", "5"])
