@@ -4,8 +4,12 @@ comes back as a video take."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
+
+import imageio_ffmpeg
+import pytest
 
 from tests.fakes import FakeComfyUI
 from tests.fakes.comfyui import NODES
@@ -70,3 +74,54 @@ def test_a_second_take_uploads_nothing_new(tmp_path: Path, fakes: Any) -> None: 
     names = {n["inputs"]["image"] for c in comfy.calls("create") for n in c.body["prompt"].values()
              if n["class_type"] == "LoadImage"}
     assert len(names) == 1 and len(comfy.uploads) == 1
+
+
+def end_frame_film(tmp_path: Path, end: str) -> Path:
+    """Two 4 s shots on comfyui + wan; s01 ends on `end` (a file of the film, or next)."""
+    d = tmp_path / "film"
+    (d / "frames").mkdir(parents=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64",
+                    "-frames:v", "1", "-y", str(d / "frames" / "last.png")], check=True, capture_output=True,
+                   timeout=60)
+    (d / "film.yaml").write_text(
+        "version: 1\n"
+        "film: {title: Test, aspect: \"16:9\"}\n"
+        "song:\n  duration: 8\n  sections: [{id: a, start: 0}]\n"
+        "targets: {image: [comfyui], video: [wan]}\n"
+        "shots:\n"
+        f"  - {{id: s01, section: a, size: WS, subject: waves on black sand, background_motion: spray drifts,"
+        f" end_frame: {end}}}\n"
+        "  - {id: s02, section: a, size: WS, subject: a lighthouse in fog, background_motion: fog rolls}\n",
+        encoding="utf-8")
+    return d
+
+
+def frames_of(comfy: FakeComfyUI, graph: dict[str, Any]) -> tuple[str, dict[str, Any], bytes | None, bytes | None]:
+    """(the Wan node's class, its inputs, the bytes uploaded for its start image and for its end image)."""
+    node = next(n for n in graph.values() if n["class_type"].startswith("Wan"))
+    inputs = node["inputs"]
+
+    def image(name: str) -> bytes | None:
+        link = inputs.get(name)
+        return comfy.uploads[graph[link[0]]["inputs"]["image"]] if link else None
+
+    return node["class_type"], inputs, image("start_image"), image("end_image")
+
+
+@pytest.mark.parametrize("end", ["frames/last.png", "next"])
+def test_wan_takes_an_end_frame_between_the_first_and_last_images(tmp_path: Path, fakes: Any,  # noqa: F811
+                                                                   end: str) -> None:
+    (comfy,) = fakes(FakeComfyUI(steps=1))
+    root = end_frame_film(tmp_path, end)
+    res = run(root, "--concurrency", "1")
+    assert res.exit_code == 0, res.stderr
+    done = served_whole(root, comfy)
+    creates = {c.body["prompt_id"]: c.body["prompt"] for c in comfy.calls("create")}
+    cls, inputs, start, last = frames_of(comfy, creates[done["s01.wan"].task_id])
+    assert cls == "WanFirstLastFrameToVideo" and links_ok(creates[done["s01.wan"].task_id]) == []
+    assert start == (root / done["s01.comfyui"].path).read_bytes()
+    want = (root / "frames/last.png") if end != "next" else (root / done["s02.comfyui"].path)
+    assert last == want.read_bytes() and last != start
+    assert inputs["length"] == 4 * 16 + 1
+    cls2, _, start2, last2 = frames_of(comfy, creates[done["s02.wan"].task_id])  # s02 has no end frame
+    assert cls2 == "WanImageToVideo" and last2 is None and start2 == (root / done["s02.comfyui"].path).read_bytes()
