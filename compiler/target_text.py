@@ -32,6 +32,119 @@ def _limit(n: object) -> str:
     return f"up to {n} characters" if n else "no length limit"
 
 
+# -- what a creator picks a model by: references, end frames, durations, price -------------------------------------
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+_UNITS = {"second": "s", "image": "image", "generation": "clip"}
+_CITES = {"image": 'cited as "image 1"', "tag": 'cited as "@tag"', "none": "not cited in the prompt"}
+
+
+def models(t: TargetDef) -> list[str]:
+    """The values of the target's `model` option (the default first), and any model its capabilities name."""
+    enum = [str(m) for m in ((t.options or {}).get("properties", {}).get("model") or {}).get("enum") or ()]
+    named = [str(m) for m in (t.capabilities.get("models") or {}) if str(m) not in enum]
+    default = t.defaults.get("model")
+    out = [*enum, *named]
+    return sorted(out, key=lambda m: m != default) if default in out else out
+
+
+def references_of(t: TargetDef, model: str | None = None) -> dict[str, Any] | None:
+    """What reference images `model` takes (None: the target's default model), as plain data; None: none."""
+    caps = t.references(model)
+    if caps is None or caps.max <= 0:
+        return None
+    return {"max": caps.max, "kinds": list(caps.kinds), "per_kind": dict(caps.per_kind), "cite": caps.cite,
+            "with_first_frame": caps.with_first_frame, "with_end_frame": caps.with_end_frame}
+
+
+def cheapest(t: TargetDef) -> list[dict[str, Any]]:
+    """The cheapest price of each unit (and currency) the target's prices use, cheapest first, with its date."""
+    best: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in t.prices:
+        if not isinstance(p.get("amount"), int | float):
+            continue
+        key = (str(p.get("unit", "generation")), str(p.get("currency", "")))
+        if key not in best or p["amount"] < best[key]["amount"]:
+            best[key] = p
+    out = []
+    for (unit, currency), p in sorted(best.items(), key=lambda kv: (kv[1]["amount"], kv[0])):
+        out.append({"amount": p["amount"], "currency": currency, "unit": unit, "provider": p.get("provider"),
+                    "date": p.get("date") or "undated", "when": dict(p.get("when") or {}),
+                    "text": _money(float(p["amount"]), currency) + "/" + _UNITS.get(unit, unit)})
+    return out
+
+
+def _money(amount: float, currency: str) -> str:
+    n = f"{amount:.3f}"
+    n = n[:-1] if n.endswith("0") else n  # 0.10, 0.056, 1.25
+    sym = _SYMBOLS.get(currency)
+    return f"{sym}{n}" if sym else f"{n} {currency}"
+
+
+def local_only(t: TargetDef) -> bool:
+    """Every provider is the creator's own server (no key, nothing charged per generation)."""
+    return bool(t.providers) and all((p.get("auth") or {}).get("scheme") == "none" for p in t.providers.values())
+
+
+def choice_facts(t: TargetDef) -> dict[str, Any]:
+    """References, end frame, durations and price, per model where they vary (`targets list --format json`)."""
+    names = models(t)
+    default = t.defaults.get("model") if t.defaults.get("model") in names else None
+    per_model = {m: {"references": references_of(t, m), "end_frame": t.takes_end_frame(m)} for m in names}
+    return {
+        "models": names,
+        "default_model": default,
+        "references": references_of(t),
+        "end_frame": t.takes_end_frame() if t.kind == "video" else False,
+        "durations": list(t.durations),
+        "per_model": per_model,
+        "price": cheapest(t),
+        "local": local_only(t),
+    }
+
+
+def references_text(t: TargetDef) -> str:
+    """'up to 3 (style 1), cited as "image 1"; mini: 1 character; plain: none'."""
+    def one(r: dict[str, Any] | None, full: bool) -> str:
+        if r is None:
+            return "none"
+        kinds = "" if set(r["kinds"]) == {"character", "location", "style", "object"} else " " + "/".join(r["kinds"])
+        caps = {k: v for k, v in r["per_kind"].items() if v < r["max"] and k in r["kinds"]}
+        if caps and set(caps) == set(r["kinds"]) and len(set(caps.values())) == 1:
+            per = f"each at most {next(iter(caps.values()))}"
+        else:
+            per = ", ".join(f"{k} at most {v}" for k, v in caps.items())
+        text = f"up to {r['max']}{kinds}" + (f" ({per})" if per else "")
+        if full:
+            text += ", " + _CITES.get(r["cite"], r["cite"])
+            if not r["with_first_frame"]:
+                text += ", not with a first frame"
+            if not r["with_end_frame"]:
+                text += ", not with an end frame"
+        return text
+
+    base = references_of(t)
+    others = [f"{m}: {one(r, False)}" for m in models(t)
+              if m != t.defaults.get("model") and (r := references_of(t, m)) != base]
+    return "; ".join([one(base, True), *others])
+
+
+def end_frame_text(t: TargetDef) -> str:
+    """'yes', 'no', or 'yes (old: no)'."""
+    base = t.takes_end_frame()
+    others = [f"{m}: {'yes' if v else 'no'}" for m in models(t)
+              if m != t.defaults.get("model") and (v := t.takes_end_frame(m)) != base]
+    return ("yes" if base else "no") + (f" ({'; '.join(others)})" if others else "")
+
+
+def price_text(t: TargetDef) -> str:
+    """'from $0.056/s (undated)', 'free: your own server', or 'not known'."""
+    got = cheapest(t)
+    if got:
+        return "from " + ", ".join(f"{p['text']} ({p['date']})" for p in got)
+    return "free: your own server" if local_only(t) else "not known"
+
+
 def summary(t: TargetDef) -> str:
     """Kind, models, durations, aspects, prompt limits, negatives, references, camera, providers, prices, options."""
     caps = t.capabilities
@@ -53,7 +166,9 @@ def summary(t: TargetDef) -> str:
     neg = caps.get("negative_prompt")
     rows.append(("negatives", f"yes, {_limit(caps.get('negative_max_chars'))}" if neg
                  else "no (what to avoid becomes what to show instead, where filmc has a phrasing for it)"))
-    rows.append(("references", "accepted" if caps.get("reference_images") else "no reference images"))
+    rows.append(("references", references_text(t)))
+    if t.kind == "video":
+        rows.append(("end frame", end_frame_text(t)))
     style = str(caps.get("camera_style", "none"))
     moves = caps.get("camera") or {}
     rows.append(("camera", _CAMERA_STYLES.get(style, style) + (f" ({len(moves)} moves)" if moves else "")
@@ -63,7 +178,7 @@ def summary(t: TargetDef) -> str:
                                         for i, n in enumerate(names)) if names
                  else "none: copy the prompts into its own app"))
     prices = [_price(p) for p in t.prices]
-    rows.append(("prices", prices[0] if prices else "not known"))
+    rows.append(("prices", prices[0] if prices else price_text(t)))
     rows.extend(("", p) for p in prices[1:])
     rows.append(("options", ", ".join([*props, *(["provider"] if names and "provider" not in props else [])]) or "none"))
     rows.append(("templates", ", ".join(sorted(p.name for p in t.folder.glob("*.j2")))))

@@ -302,24 +302,30 @@ def targets() -> None:
 @click.argument("film", required=False, type=click.Path(dir_okay=True, path_type=str))
 @format_option
 def targets_list(film: str | None, fmt: str) -> None:
-    """Built-in targets, plus those in targets/ beside FILM."""
+    """Built-in targets, plus those in targets/ beside FILM: what each takes (references, an end frame), the
+    durations it makes and its cheapest known price, to choose a model for a shot (`targets show NAME`: more)."""
     from ..pipeline import film_path
+    from ..target_text import choice_facts, end_frame_text, price_text, references_text
     from ..targets import load_targets
 
     defs = load_targets(film_path(film).parent if film else None)
     if fmt == "json":
         click.echo(json.dumps([{"name": t.name, "kind": t.kind, "builtin": t.builtin, "providers": list(t.providers),
-                                "durations": list(t.durations)} for t in defs.values()], indent=2))
+                                **choice_facts(t)} for t in defs.values()], indent=2, ensure_ascii=False))
         return
     for t in sorted(defs.values(), key=lambda t: (t.kind, t.name)):
         caps = t.capabilities
         bits = [t.kind, "providers: " + (", ".join(t.providers) or "none (prompt only)")]
         if t.durations:
             bits.append("durations: " + "/".join(f"{d:g}" for d in t.durations) + " s")
+        bits.append("references: " + references_text(t))
+        if t.kind == "video":
+            bits.append("end frame: " + end_frame_text(t))
+        bits.append("price: " + price_text(t))
         bits.append("negative prompt" if caps.get("negative_prompt") else "no negative prompt")
         if not t.builtin:
             bits.append(f"from {t.folder}")
-        click.echo(f"{t.name:<11} " + "; ".join(bits))
+        click.echo(f"{t.name:<12} " + "; ".join(bits))
 
 
 @targets.command("show")

@@ -20,13 +20,20 @@ stored docs.freepik.com pages; "[V]" there = vendor text):
 - `GET /v1/ai/mystic` "Get the status of all Mystic tasks" (likewise per family) [endpoint list of a Freepik
   client, V-3p]; its answer `{"data": [{"task_id", "status"}]}` is a guess.
 - request bodies are checked against schema/requests/{mystic,flux,kling,hailuo}.freepik.json.
+- Mystic `structure_reference` / `style_reference` are base64 images [§1.2, V]: a data URL or a URL there is
+  refused, and so (stricter than the API, which ignores them) are `structure_strength` without a structure
+  reference and `adherence` / `hdr` without a style reference, which act only with it [§1.2, V].
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from .base import FakeServer, Request, Response
+
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF")
 
 KLING_POLL = {"kling-std": "kling", "kling-pro": "kling", "kling-v2": "kling-v2", "kling-v2-1-std": "kling-v2-1",
               "kling-v2-1-pro": "kling-v2-1", "kling-v2-1-master": "kling-v2-1-master",
@@ -100,6 +107,15 @@ class FakeFreepik(FakeServer):
         return Response.json(200, body, task_id=task.id)
 
     def _create_mystic(self, req: Request) -> Response:
+        body = req.json if isinstance(req.json, dict) else {}
+        problems = [(f, "must be a base64 image") for f in ("structure_reference", "style_reference")
+                    if f in body and not _base64_image(body[f])]
+        problems += [(f, f"acts only with {ref}") for f, ref in (("structure_strength", "structure_reference"),
+                                                                  ("adherence", "style_reference"),
+                                                                  ("hdr", "style_reference"))
+                     if f in body and ref not in body]
+        if problems:
+            return self.error("invalid", invalid=problems)
         return self._create(req, schema="mystic.freepik", poll="/v1/ai/mystic", kind="image")
 
     def _create_t2i(self, req: Request) -> Response:
@@ -139,3 +155,14 @@ class FakeFreepik(FakeServer):
                            key=lambda t: t.seq, reverse=True)
             items = [{"task_id": t.id, "status": STATUS[t.state]} for t in tasks]
         return Response.json(200, {"data": items})
+
+
+def _base64_image(value: Any) -> bool:
+    """Plain base64 (no data: prefix) of a PNG, JPEG or WebP."""
+    if not isinstance(value, str) or value.startswith(("data:", "http")):
+        return False
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return data.startswith(IMAGE_MAGIC)

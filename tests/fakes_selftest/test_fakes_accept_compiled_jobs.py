@@ -33,7 +33,16 @@ IMAGE_FOR = {  # how each provider takes a first frame (see each fake's docstrin
     "runway": f"data:image/png;base64,{PNG64}",  # HTTPS URL or data URI
     "minimax": f"data:image/png;base64,{PNG64}",  # URL or data URL
     "luma": "https://example.com/frames/first.png",  # a hosted URL only
+    "comfyui": "filmc-first.png",  # LoadImage names a file uploaded first (POST /upload/image, as the provider does)
 }
+
+
+def uploaded(fake: FakeServer, client) -> None:
+    """ComfyUI: the first frame in the server's input folder, under the name the bodies are filled with."""
+    if fake.provider == "comfyui":
+        r = client.post(fake.origin + "/upload/image", files={"image": (IMAGE_FOR["comfyui"], media.png(), "image/png")},
+                        data={"type": "input", "overwrite": "true"})
+        assert r.json()["name"] == IMAGE_FOR["comfyui"]
 
 
 def headers(fake: FakeServer) -> dict[str, str]:
@@ -90,6 +99,7 @@ def test_every_built_job_is_accepted(built):
     for provider in sorted({j["provider"] for j in built}):
         mine = [j for j in built if j["provider"] == provider]
         with FAKES[provider](steps=0) as fake, new_client(headers=headers(fake)) as c:
+            uploaded(fake, c)
             for job in mine:
                 body = fill(job["body"], IMAGE_FOR.get(provider, PNG64))
                 r = send(fake, c, job["method"], job["url"], body)
@@ -113,6 +123,7 @@ def test_unfilled_placeholders_are_refused(built):
 @pytest.mark.parametrize(("target", "provider"), PROVIDERS, ids=[f"{t}.{p}" for t, p in PROVIDERS])
 def test_every_provider_body_is_accepted(plan, target: str, provider: str):
     with FAKES[provider](steps=0) as fake, new_client(headers=headers(fake)) as c:
+        uploaded(fake, c)
         n = 0
         for shot in plan.shots:
             _, jobs, _ = compile_shot(plan.prod, target, shot.id, provider=provider,

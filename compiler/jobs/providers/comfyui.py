@@ -7,6 +7,12 @@ the attempt id, so a create whose answer was lost is found again); `GET /history
 ends; `GET /queue` lists `queue_running` and `queue_pending` as `[number, prompt_id, ...]`; `GET /view` serves
 the files. No authentication.
 
+Images a graph loads (a video's first and last frames): the runner puts them in the body as data URLs (target.yaml
+`first_frame: [data_url]`); before a create, each `LoadImage.image` that holds one is uploaded to the server the
+prompt goes to (`POST /upload/image`, multipart `image` + `type=input` + `overwrite=true`, answered `{name,
+subfolder, type}` [comfyanonymous/ComfyUI server.py image_upload, V]) under a name made of its bytes' sha256, and
+the node gets the uploaded name. A prompt sent again to another server uploads its images there.
+
 A pool: each prompt goes to the server with the shortest queue (running + pending, plus prompts this run is
 sending there). A prompt whose server refuses connections is gone with that server's process (ComfyUI keeps its
 queue in memory), and so is one that an answering server no longer knows (in neither its history nor its queue:
@@ -19,7 +25,10 @@ not answer may still be working: its prompt is polled again, never resent.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import errno
+import hashlib
 import re
 import time
 from collections.abc import Mapping
@@ -35,6 +44,9 @@ POOL_ENV = "COMFYUI_URL"
 QUEUE_TIMEOUT = httpx.Timeout(10.0)  # a local server answers its queue at once; one that does not is skipped
 MAX_RESENDS = 2  # a prompt lost more often than this may be what brings its servers down: it fails instead
 _URL = re.compile(r"^https?://[^/\s]+")
+_DATA_URL = re.compile(r"^data:(image/[A-Za-z0-9.+-]+);base64,(.*)\Z", re.S)
+_EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+UPLOAD_PATH = "/upload/image"
 
 
 class ComfyUIProvider(HttpProvider):
@@ -111,7 +123,8 @@ class ComfyUIProvider(HttpProvider):
                 if attempt:
                     self.sent_to[attempt] = server
                 try:
-                    sub = await self.create(client, "POST", server + self.submit_path, body)
+                    sent = await self._uploaded(client, server, body)
+                    sub = await self.create(client, "POST", server + self.submit_path, sent)
                 except ProviderError as e:
                     if e.created == CREATED_NO and e.transient and server != order[-1]:
                         last = e  # nothing was made there: the next server
@@ -124,6 +137,53 @@ class ComfyUIProvider(HttpProvider):
         finally:
             if reserved is not None:
                 self.sending[reserved] -= 1
+
+    async def _uploaded(self, client: httpx.AsyncClient, server: str, body: Any) -> Any:
+        """The body with each image a LoadImage node holds inline (a data URL) uploaded to `server` and named there."""
+        graph = body.get("prompt") if isinstance(body, Mapping) else None
+        if not isinstance(graph, Mapping):
+            return body
+        names: dict[str, str] = {}
+        nodes = dict(graph)
+        for nid, node in graph.items():
+            if not isinstance(node, Mapping) or not isinstance(node.get("inputs"), Mapping):
+                continue
+            inputs = node["inputs"]
+            value = inputs.get("image")
+            if not (isinstance(value, str) and value.startswith("data:")):
+                continue
+            if value not in names:
+                names[value] = await self._upload(client, server, value)
+            nodes[nid] = {**node, "inputs": {**inputs, "image": names[value]}}
+        return {**body, "prompt": nodes} if names else body
+
+    async def _upload(self, client: httpx.AsyncClient, server: str, data_url: str) -> str:
+        """One image into the server's input folder; the name to load it by."""
+        m = _DATA_URL.match(data_url)
+        try:
+            data = base64.b64decode(m.group(2), validate=True) if m else b""
+        except (binascii.Error, ValueError):
+            data = b""
+        if not m or not data:
+            raise ProviderError("an image for a LoadImage node is not a base64 data URL", created=CREATED_NO)
+        name = f"filmc-{hashlib.sha256(data).hexdigest()[:16]}{_EXT.get(m.group(1), '.png')}"
+        try:
+            resp = await client.post(server + UPLOAD_PATH, files={"image": (name, data, m.group(1))},
+                                     data={"type": "input", "overwrite": "true"}, timeout=timeout("create", self.env))
+        except httpx.HTTPError as e:
+            raise ProviderError(f"uploading {name} to {server}: {type(e).__name__}", created=CREATED_NO,
+                                transient=True) from None
+        if resp.status_code >= 400:
+            raise ProviderError(f"{server} refused the upload of {name} (HTTP {resp.status_code})",
+                                created=CREATED_NO, transient=resp.status_code >= 500, status=resp.status_code)
+        try:
+            answer = resp.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, Mapping) or not isinstance(answer.get("name"), str) or not answer["name"]:
+            raise ProviderError(f"{server} answered the upload of {name} without a file name", created=CREATED_NO)
+        sub = answer.get("subfolder") or ""
+        return f"{sub}/{answer['name']}" if isinstance(sub, str) and sub else str(answer["name"])
 
     # -- create ----------------------------------------------------------------------------------------------------
     async def submit(self, client: httpx.AsyncClient, job: Mapping[str, Any], body: Mapping[str, Any],
