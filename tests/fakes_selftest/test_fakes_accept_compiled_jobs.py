@@ -33,6 +33,8 @@ IMAGE_FOR = {  # how each provider takes a first frame (see each fake's docstrin
     "runway": f"data:image/png;base64,{PNG64}",  # HTTPS URL or data URI
     "minimax": f"data:image/png;base64,{PNG64}",  # URL or data URL
     "luma": "https://example.com/frames/first.png",  # a hosted URL only
+    "fal": f"data:image/png;base64,{PNG64}",  # URL or data URI (checked on Seedance apps)
+    "replicate": f"data:image/png;base64,{PNG64}",  # URL or data URI (checked on Seedance models)
 }
 
 
