@@ -24,7 +24,11 @@ def _price(p: dict[str, Any]) -> str:
 
 def _auth(provider: dict[str, Any]) -> str:
     auth = provider.get("auth") or {}
-    env = [auth[k] for k in ("env", "secret_env") if auth.get(k)]
+    env = []
+    for k in ("env", "secret_env"):
+        names = auth.get(k)
+        if names:  # a list names alternatives (Runway: RUNWAYML_API_SECRET or RUNWAY_API_KEY)
+            env.append(" or ".join(names) if isinstance(names, list) else str(names))
     return " + ".join(env) if env else "no key"
 
 

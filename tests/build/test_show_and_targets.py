@@ -42,3 +42,15 @@ def test_targets_show_an_app_only_target() -> None:
     res = run_cli(["targets", "show", "midjourney"])
     assert "none: copy the prompts into its own app" in res.stdout
     assert "durations" not in res.stdout  # an image model
+
+
+def test_targets_show_a_key_named_two_ways() -> None:
+    """Runway's key may be set under either of two names (a list in target.yaml): both are shown, as alternatives."""
+    for name in ("runway", "runway-image", "seedance"):
+        res = run_cli(["targets", "show", name])
+        assert res.exit_code == 0, (name, res.stderr)
+        rows = {line.split()[0]: line.split(None, 1)[1] for line in res.stdout.splitlines()[3:] if line.strip()}
+        assert "runway (RUNWAYML_API_SECRET or RUNWAY_API_KEY)" in rows["providers"], name
+    rows = {line.split()[0]: line.split(None, 1)[1]
+            for line in run_cli(["targets", "show", "seedance"]).stdout.splitlines()[3:] if line.strip()}
+    assert rows["durations"] == "4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 s"

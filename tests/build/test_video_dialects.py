@@ -1,4 +1,4 @@
-"""The video dialects (kling, runway, hailuo, luma): camera sequences within what each target can say, negatives
+"""The video dialects (kling, runway, hailuo, luma, seedance): camera sequences within what each target can say, negatives
 that never contradict the shot, no edit instructions; lint P418-P420 located at the field that causes them."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ..conftest import CASES, run_cli
 from ..prompts import checks
 
 BASE = (CASES / "base.yaml").read_text()
-VIDEO = ["kling", "runway", "hailuo", "luma"]
+VIDEO = ["kling", "runway", "hailuo", "luma", "seedance"]
 
 
 def write(tmp_path: Path, edit: Any = None) -> Path:

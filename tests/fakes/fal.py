@@ -20,6 +20,12 @@ answers 400; out of credits is 403 "User is locked. Reason: Exhausted balance...
 (`content_policy_violation`, `runner_error`); the app kind (video when the app id says "video", else image).
 No request body schema exists for fal apps: bodies only have to be JSON objects without filmc placeholders; a
 text-to-video app (`.../text-to-video`, `fal-ai/luma-dream-machine/ray-2[-flash]`) refuses image fields.
+Seedance 2.0 apps (`bytedance/seedance-2.0[/fast|/mini]/...`) are checked field by field [fal-ai/fal-js
+libs/client/src/types/endpoints.ts at 381105e, Seedance2I2V*Input / Seedance2R2V*Input / Seedance2T2V*Input, V]:
+image-to-video needs `image_url` (a URL or a data URI) and takes `end_image_url`, never `image_urls`;
+reference-to-video takes `image_urls` (at most 9), never a first or last frame; `duration` is a string, "auto" or
+"4".."15"; `resolution` 480p | 720p (1080p and 4k on the standard tier); unknown fields are refused (a guess: the
+real apps may ignore them).
 """
 
 from __future__ import annotations
@@ -31,6 +37,48 @@ from . import media
 from .base import FakeServer, Request, Response, Task
 
 IMAGE_FIELDS = ("image_url", "start_image_url", "first_frame_image", "end_image_url", "tail_image_url")
+SEEDANCE_APP = "bytedance/seedance-2.0"
+SEEDANCE_FIELDS = {"prompt", "aspect_ratio", "duration", "resolution", "generate_audio", "end_user_id", "bitrate_mode"}
+SEEDANCE_ASPECTS = ("auto", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16")
+
+
+def _image(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://", "data:image/"))
+
+
+def seedance_problems(sub: str, body: dict) -> list[tuple[str, str]]:
+    """A Seedance 2.0 app's input, field by field (see the module docstring)."""
+    tier, _, mode = sub.rpartition("/")
+    if tier not in ("", "fast", "mini") or mode not in ("image-to-video", "reference-to-video", "text-to-video"):
+        return [("path", f"no Seedance 2.0 app {SEEDANCE_APP}/{sub}")]
+    allowed = set(SEEDANCE_FIELDS)
+    if tier == "mini":
+        allowed.discard("bitrate_mode")
+    allowed |= {"image-to-video": {"image_url", "end_image_url"}, "reference-to-video": {"image_urls", "video_urls",
+                                                                                          "audio_urls"},
+                "text-to-video": set()}[mode]
+    bad = [(k, f"not a field of {SEEDANCE_APP}/{sub}") for k in sorted(set(body) - allowed)]
+    if not isinstance(body.get("prompt"), str) or not body["prompt"]:
+        bad.append(("prompt", "field required"))
+    if mode == "image-to-video":
+        if not _image(body.get("image_url")):
+            bad.append(("image_url", "field required: a URL or a data URI"))
+        if "end_image_url" in body and not _image(body["end_image_url"]):
+            bad.append(("end_image_url", "a URL or a data URI"))
+    if "image_urls" in body:
+        urls = body["image_urls"]
+        if not isinstance(urls, list) or not 1 <= len(urls) <= 9 or not all(_image(u) for u in urls):
+            bad.append(("image_urls", "1 to 9 image URLs or data URIs"))
+    if "duration" in body and body["duration"] not in ("auto", *(str(d) for d in range(4, 16))):
+        bad.append(("duration", "a string: auto or 4 to 15"))
+    sizes = ("480p", "720p") if tier else ("480p", "720p", "1080p", "4k")
+    if "resolution" in body and body["resolution"] not in sizes:
+        bad.append(("resolution", f"one of {', '.join(sizes)}"))
+    if "aspect_ratio" in body and body["aspect_ratio"] not in SEEDANCE_ASPECTS:
+        bad.append(("aspect_ratio", f"one of {', '.join(SEEDANCE_ASPECTS)}"))
+    if "generate_audio" in body and not isinstance(body["generate_audio"], bool):
+        bad.append(("generate_audio", "a boolean"))
+    return bad
 
 NAMESPACES = ("workflows", "comfy")
 STATUS = {"queued": "IN_QUEUE", "running": "IN_PROGRESS"}
@@ -97,6 +145,8 @@ class FakeFal(FakeServer):
             problems = [(f, "a text-to-video app takes no image") for f in IMAGE_FIELDS if f in req.json]
             if not req.json.get("prompt"):
                 problems.append(("prompt", "field required"))
+        if not problems and app == SEEDANCE_APP:
+            problems = seedance_problems(sub or "", req.json)
         if problems:
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
         kind = self.kind or ("video" if "video" in path or "dream-machine" in path else "image")

@@ -20,6 +20,11 @@ Guesses: Prefer: wait finishing the prediction at once (fake.sync_wait=False ans
 out), 402 / 422 / 429 problem texts, `cursor` pagination by offset, output as a list of URLs for image models and a
 single URL for video models (model-specific on the real service), the moderation error text, `Token` auth still
 accepted. There is no request schema: bodies need an `input` object (and a `version` on /v1/predictions).
+bytedance/seedance-2.0 and bytedance/seedance-2.0-fast inputs are checked field by field [replicate.com model API
+pages, versions d456b64a / 90388a62, V]: image (first frame), last_frame_image ("only works if a first frame image
+is also provided"), reference_images (up to 9, "cannot be used together with first/last frame images"), duration an
+integer (-1, or 4 to 15), resolution 480p | 720p | 1080p, generate_audio a boolean, seed an integer; images are
+URLs or data URIs; unknown inputs refused (a guess: Cog rejects inputs a model does not declare).
 """
 
 from __future__ import annotations
@@ -36,6 +41,37 @@ from .base import FakeServer, Request, Response, Task
 STATUS = {"queued": "starting", "running": "processing", "done": "succeeded", "failed": "failed",
           "cancelled": "canceled"}
 VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
+SEEDANCE = ("bytedance/seedance-2.0", "bytedance/seedance-2.0-fast")
+SEEDANCE_INPUTS = {"prompt", "image", "last_frame_image", "reference_images", "reference_videos", "reference_audios",
+                   "duration", "resolution", "aspect_ratio", "generate_audio", "seed"}
+
+
+def _image(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://", "data:image/"))
+
+
+def seedance_problems(inp: dict) -> list[tuple[str, str]]:
+    """A Seedance 2.0 prediction's input (see the module docstring)."""
+    bad = [(f"input.{k}", "not an input of this model") for k in sorted(set(inp) - SEEDANCE_INPUTS)]
+    for k in ("image", "last_frame_image"):
+        if k in inp and not _image(inp[k]):
+            bad.append((f"input.{k}", "a URL or a data URI"))
+    if "last_frame_image" in inp and "image" not in inp:
+        bad.append(("input.last_frame_image", "only works if a first frame image is also provided"))
+    refs = inp.get("reference_images")
+    if refs:
+        if not isinstance(refs, list) or len(refs) > 9 or not all(_image(r) for r in refs):
+            bad.append(("input.reference_images", "up to 9 image URLs or data URIs"))
+        if "image" in inp or "last_frame_image" in inp:
+            bad.append(("input.reference_images", "cannot be used together with first/last frame images"))
+    d = inp.get("duration")
+    if d is not None and (not isinstance(d, int) or isinstance(d, bool) or not (d == -1 or 4 <= d <= 15)):
+        bad.append(("input.duration", "an integer: -1 or 4 to 15"))
+    if "resolution" in inp and inp["resolution"] not in ("480p", "720p", "1080p"):
+        bad.append(("input.resolution", "480p, 720p or 1080p"))
+    if "generate_audio" in inp and not isinstance(inp["generate_audio"], bool):
+        bad.append(("input.generate_audio", "a boolean"))
+    return bad
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -145,7 +181,11 @@ class FakeReplicate(FakeServer):
                 model, version = "unknown/model", ref
             else:  # an official model named "owner/name"
                 model, version = ref, "hidden"
-        kind = self.kind or ("video" if "video" in model else "image")
+        if model in SEEDANCE:
+            problems = seedance_problems(body["input"])
+            if problems:
+                return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
+        kind = self.kind or ("video" if "video" in model or "seedance" in model else "image")
         rid = base64.b32encode(uuid.uuid4().bytes).decode("ascii").lower().rstrip("=")[:26]
         task = self.new_task(req, task_id=rid, kind=kind, model=model, version=version)
         prefer = (req.header("prefer") or "").strip()

@@ -13,8 +13,18 @@ Wire facts and their sources:
 - errors: 400 with a JSON `error` member naming the field, 401, 404, 405, 429 (limits reached; retry),
   502/503 load shedding, 504 overloaded [docs.dev.runwayml.com/api-details/errors, V]; assets must be HTTPS URLs
   or data URIs ("Only HTTPS URLs are allowed") [docs.dev.runwayml.com/errors/troubleshooting, V].
-- image_to_video bodies are checked against schema/requests/runway.runway.json.
-Guesses: the 400 text for a missing or unknown X-Runway-Version, out of credits as 400 `{"error": "You do not
+- image_to_video bodies are checked against schema/requests/runway.runway.json (seedance2* models:
+  seedance.runway.json), text_to_image bodies against runway-image.runway.json.
+- promptImage positions per model [sdk types/image_to_video_create_params.py at c604e0e, V; gen3a_turbo at 7e9cf73
+  (2025-11-04), V]: gen4_turbo, gen4.5, happyhorse_1_0, gemini_omni_flash, veo3 take `first` only; veo3.1 and
+  veo3.1_fast take `first` and `last`, and a `last` needs a `first`; gen3a_turbo takes both; seedance2,
+  seedance2_fast, seedance2_mini take `first`/`last` (keyframes) or no position (reference images) — "the two
+  modes cannot be mixed". text_to_video: seedance2* take `references: [{uri}]` (up to 9).
+- text_to_image gen4_image / gen4_image_turbo: referenceImages [{uri, tag}] (gen4_image up to 3, gen4_image_turbo
+  1 to 3); a tag is 3-16 characters, a letter first, then letters, digits and underscores [sdk
+  types/text_to_image_create_params.py, V].
+Guesses: the 400 text for a missing or unknown X-Runway-Version, a seedance2 last frame without a first frame
+refused (as fal and Replicate refuse it), two reference images with one tag refused, out of credits as 400 `{"error": "You do not
 have enough credits..."}` (the official error matrix has no 402), the exact INTERNAL.BAD_OUTPUT.CODE01 code,
 the create answering 200, DELETE answering 204.
 """
@@ -28,7 +38,10 @@ from .base import FakeServer, Request, Response, Task
 
 VERSIONS = ("2024-11-06",)
 CREATES = {"image_to_video": ("video", "runway.runway"), "text_to_video": ("video", "runway.runway"),
-           "text_to_image": ("image", None), "video_to_video": ("video", None)}
+           "text_to_image": ("image", "runway-image.runway"), "video_to_video": ("video", None)}
+SEEDANCE = ("seedance2", "seedance2_fast", "seedance2_mini")
+FIRST_ONLY = ("gen4_turbo", "gen4.5", "happyhorse_1_0", "gemini_omni_flash", "veo3")
+NEEDS_FIRST = ("veo3.1", "veo3.1_fast")
 STATUS = {"queued": "PENDING", "running": "RUNNING", "done": "SUCCEEDED", "failed": "FAILED",
           "cancelled": "CANCELLED"}
 ASSET = re.compile(r"^(https://[^/\d][^/]*|data:[a-z]+/[a-z0-9.+-]+;base64,)", re.IGNORECASE)
@@ -84,6 +97,9 @@ class FakeRunway(FakeServer):
         image = body.get("promptImage")
         items = [(f"promptImage.{i}.uri", p.get("uri")) for i, p in enumerate(image) if isinstance(p, dict)] \
             if isinstance(image, list) else [("promptImage", image)]
+        for field in ("references", "referenceImages"):
+            items += [(f"{field}.{i}.uri", r.get("uri")) for i, r in enumerate(body.get(field) or ())
+                      if isinstance(r, dict)]
         for where, value in items + [("videoUri", body.get("videoUri"))]:
             if isinstance(value, str) and not value.startswith("@") and not ASSET.match(value):
                 bad.append((where, "Only HTTPS URLs on a domain, or data URIs, are allowed."))
@@ -99,15 +115,59 @@ class FakeRunway(FakeServer):
             bad.append(("promptImage", "text_to_video takes no image (use image_to_video)"))
         if not body.get("promptText"):
             bad.append(("promptText", "required"))
-        if body.get("model") not in ("gen4.5", "veo3", "veo3.1", "veo3.1_fast"):
+        if body.get("model") not in ("gen4.5", "veo3", "veo3.1", "veo3.1_fast", *SEEDANCE):
             bad.append(("model", f"{body.get('model')!r} does not make video from text"))
-        if body.get("ratio") not in ("1280:720", "720:1280"):
+        if body.get("model") not in SEEDANCE and body.get("ratio") not in ("1280:720", "720:1280"):
             bad.append(("ratio", "1280:720 or 720:1280"))
+        return bad
+
+    @staticmethod
+    def _positions(body: object) -> list[tuple[str, str]]:
+        """promptImage as a list: the positions the model takes, keyframes and references never mixed."""
+        if not isinstance(body, dict) or not isinstance(body.get("promptImage"), list):
+            return []
+        model, items = body.get("model"), [p for p in body["promptImage"] if isinstance(p, dict)]
+        positions = [p.get("position") for p in items]
+        bad = []
+        if model in SEEDANCE:
+            if any(positions) and not all(positions):
+                return [("promptImage", "keyframes (position first/last) and reference images (no position) "
+                                        "cannot be mixed")]
+            if all(positions):
+                if positions.count("first") > 1 or positions.count("last") > 1:
+                    bad.append(("promptImage", "at most one first and one last frame"))
+                if "last" in positions and "first" not in positions:
+                    bad.append(("promptImage", "a last frame needs a first frame"))
+            elif len(items) > 9:
+                bad.append(("promptImage", "at most 9 reference images"))
+            return bad
+        if None in positions:
+            bad.append(("promptImage", f"{model} takes no reference images: every image needs a position"))
+        if model in FIRST_ONLY and "last" in positions:
+            bad.append(("promptImage", f"{model} takes a first frame only"))
+        if model in NEEDS_FIRST and "last" in positions and "first" not in positions:
+            bad.append(("promptImage", f"{model} needs a first frame with a last frame"))
+        return bad
+
+    @staticmethod
+    def _references(body: object) -> list[tuple[str, str]]:
+        """text_to_image referenceImages: tags unique (guess); text_to_video references only on seedance2*."""
+        if not isinstance(body, dict):
+            return []
+        bad = []
+        tags = [r.get("tag") for r in body.get("referenceImages") or () if isinstance(r, dict) and r.get("tag")]
+        if len(tags) != len(set(tags)):
+            bad.append(("referenceImages", "each reference image needs its own tag"))
+        if "references" in body and body.get("model") not in SEEDANCE:
+            bad.append(("references", f"{body.get('model')} takes no references"))
         return bad
 
     def _create(self, req: Request) -> Response:
         kind, schema = CREATES[req.params["what"]]
-        problems = self.invalid_body(req, schema) + self._assets(req.json)
+        if isinstance(req.json, dict) and req.json.get("model") in SEEDANCE:
+            schema = "seedance.runway"
+        problems = self.invalid_body(req, schema) + self._assets(req.json) + self._positions(req.json) \
+            + self._references(req.json)
         if req.params["what"] == "text_to_video":
             problems += self._text_to_video(req.json)
         if problems:

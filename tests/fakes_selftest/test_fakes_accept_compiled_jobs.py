@@ -34,6 +34,8 @@ IMAGE_FOR = {  # how each provider takes a first frame (see each fake's docstrin
     "minimax": f"data:image/png;base64,{PNG64}",  # URL or data URL
     "luma": "https://example.com/frames/first.png",  # a hosted URL only
     "comfyui": "filmc-first.png",  # LoadImage names a file uploaded first (POST /upload/image, as the provider does)
+    "fal": f"data:image/png;base64,{PNG64}",  # URL or data URI (checked on Seedance apps)
+    "replicate": f"data:image/png;base64,{PNG64}",  # URL or data URI (checked on Seedance models)
 }
 
 

@@ -15,12 +15,13 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from compiler.errors import FilmError
 from compiler.expand import Plan, compile_shot, expand_production
 from compiler.pipeline import resolve_film
+from compiler.targets import builtin_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schema" / "requests"
 EXAMPLE = ROOT / "specs" / "lighthouse-keeper"
 BASE = ROOT / "tests" / "cases" / "base.yaml"
-ALL = ["mystic", "flux", "midjourney", "comfyui", "kling", "runway", "luma", "hailuo", "wan"]
+ALL = [t.name for t in sorted(builtin_targets().values(), key=lambda t: (t.kind != "image", t.name))]
 TARGET_FILES = sorted((ROOT / "targets").glob("*/target.yaml"))
 PROVIDERS = [(p.parent.name, name) for p in TARGET_FILES
              for name in (yaml.safe_load(p.read_text(encoding="utf-8")).get("providers") or {})]
