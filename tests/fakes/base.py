@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUEST_SCHEMAS = ROOT / "schema" / "requests"
 SECRET_HEADERS = frozenset({"authorization", "x-key", "x-goog-api-key", "x-freepik-api-key", "x-magnific-api-key", "x-api-key",
                             "cookie", "proxy-authorization"})
-PLACEHOLDER = re.compile(r"^@(job|last-frame):")
+PLACEHOLDER = re.compile(r"^@(job|last-frame|end-frame|end-file|ref):")
 DEFAULT_TIMEOUT_DELAY = 60.0
 BASE_KINDS = ("create", "poll", "download")
 NAMED_ERRORS = ("auth", "credits", "rate_limit", "invalid", "server", "unavailable", "moderated", "not_found")

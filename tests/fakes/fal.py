@@ -19,11 +19,14 @@ Guesses (chosen to be strict): status answers 202 while queued or running and 20
 answers 400; out of credits is 403 "User is locked. Reason: Exhausted balance..."; the error_type words
 (`content_policy_violation`, `runner_error`); the app kind (video when the app id says "video", else image).
 No request body schema exists for fal apps: bodies only have to be JSON objects without filmc placeholders; a
-text-to-video app (`.../text-to-video`, `fal-ai/luma-dream-machine/ray-2[-flash]`) refuses image fields.
+text-to-video app (`.../text-to-video`, `fal-ai/luma-dream-machine/ray-2[-flash]`) refuses image fields; the Kling,
+Luma and MiniMax apps take an end frame (`tail_image_url` or `end_image_url`) and references (`image_urls`) only where
+their input type in fal-js endpoints.ts (381105e) has the field [V].
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -31,6 +34,37 @@ from . import media
 from .base import FakeServer, Request, Response, Task
 
 IMAGE_FIELDS = ("image_url", "start_image_url", "first_frame_image", "end_image_url", "tail_image_url")
+
+# Which apps take an end frame or reference images, and in which field (fal-js endpoints.ts input types, V); only
+# the app families listed are checked, others take any field.
+FRAME_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "fal-ai/kling-video": (
+        ("tail_image_url", r"(v1/standard|v1\.5/pro|v1\.6/pro|v2\.1/pro|v2\.5-turbo/pro)/image-to-video"),
+        ("end_image_url", r"(v2\.6/pro|v3/(standard|pro|4k))/image-to-video|o3/(standard|pro|4k)/(image|reference)-to-video"),
+        ("start_image_url", r"(v2\.6/pro|v3/(standard|pro|4k))/image-to-video|o3/(standard|pro|4k)/(image|reference)-to-video"),
+        ("image_url", r"(v1|v1\.5|v1\.6|v2|v2\.1|v2\.5-turbo)/(standard|pro|master)/image-to-video"),
+        ("image_urls", r"o[13]/((standard|pro|4k)/)?reference-to-video"),
+    ),
+    "fal-ai/luma-dream-machine": (("end_image_url", r"ray-2(-flash)?/image-to-video"),),
+    "fal-ai/minimax": (("end_image_url", r"hailuo-02/(standard|pro)/image-to-video"),),
+}
+
+
+def frame_problems(path: str, body: dict) -> list[tuple[str, str]]:
+    """Frame and reference fields an app does not take."""
+    out: list[tuple[str, str]] = []
+    for family, fields in FRAME_FIELDS.items():
+        if not path.startswith(family + "/"):
+            continue
+        sub = path[len(family) + 1:]
+        for field, apps in fields:
+            if field in body and not re.fullmatch(apps, sub):
+                out.append((field, f"not an input of {path}"))
+    refs = body.get("image_urls")
+    if refs is not None and not (isinstance(refs, list) and refs and all(isinstance(v, str) and v for v in refs)):
+        out.append(("image_urls", "a list of image URLs"))
+    return out
+
 
 NAMESPACES = ("workflows", "comfy")
 STATUS = {"queued": "IN_QUEUE", "running": "IN_PROGRESS"}
@@ -97,6 +131,8 @@ class FakeFal(FakeServer):
             problems = [(f, "a text-to-video app takes no image") for f in IMAGE_FIELDS if f in req.json]
             if not req.json.get("prompt"):
                 problems.append(("prompt", "field required"))
+        if not problems:
+            problems = frame_problems(path.rstrip("/"), req.json)
         if problems:
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
         kind = self.kind or ("video" if "video" in path or "dream-machine" in path else "image")
