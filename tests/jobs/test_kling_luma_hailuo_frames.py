@@ -15,7 +15,7 @@ import imageio_ffmpeg
 import pytest
 
 from tests.conftest import run_cli
-from tests.fakes import FakeBFL, FakeFal, FakeKling, FakeLuma, FakeMiniMax
+from tests.fakes import FakeBFL, FakeFal, FakeKling, FakeLuma, FakeMiniMax, FakeReplicate
 from tests.jobs.test_providers import HttpsBFL, data_url, run, served_whole
 from tests.jobs.test_providers import fakes as fakes  # noqa: F401 (the fixture)
 from tests.jobs.test_providers import tls as tls  # noqa: F401 (the fixture)
@@ -288,3 +288,28 @@ def test_hailuo_2_3_takes_no_end_frame_so_validate_warns_and_sends_none(tmp_path
     assert res.exit_code == 0, res.stderr
     bodies = [json.loads(x)["body"] for x in (root / "build/jobs/hailuo.jsonl").read_text().splitlines()]
     assert bodies and not any("last_frame_image" in b for b in bodies)
+
+
+# ---------------------------------------------------------------- Kling through Freepik and Replicate
+
+def test_freepik_kling_pro_takes_image_tail(tmp_path: Path, freepik: Any) -> None:
+    root = film(tmp_path, "kling", "flux: {provider: freepik}, kling: {provider: freepik, model: kling-v2-1, mode: pro}",
+                end_frame="refs/last.png")
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    done = served_whole(root, freepik)
+    create = create_of(freepik, done, "s01.kling")
+    assert create.path == "/v1/ai/image-to-video/kling-v2-1-pro"
+    assert base64.b64decode(create.body["image_tail"]) == (root / "refs/last.png").read_bytes()
+
+
+def test_replicate_kling_v2_1_pro_takes_end_image(tmp_path: Path, fakes: Any) -> None:
+    bfl, rep = fakes(FakeBFL(steps=1), FakeReplicate(steps=1, kind="video"))
+    root = film(tmp_path, "kling", "flux: {provider: bfl}, kling: {provider: replicate, model: kling-v2-1, mode: pro}")
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    done = served_whole(root, bfl, rep)
+    create = create_of(rep, done, "s01.kling")
+    assert create.path == "/v1/models/kwaivgi/kling-v2.1/predictions"
+    assert create.body["input"]["mode"] == "pro"
+    assert create.body["input"]["end_image"] == data_png(take(root, done, "s02.flux"))
