@@ -313,3 +313,11 @@ def test_replicate_kling_v2_1_pro_takes_end_image(tmp_path: Path, fakes: Any) ->
     assert create.path == "/v1/models/kwaivgi/kling-v2.1/predictions"
     assert create.body["input"]["mode"] == "pro"
     assert create.body["input"]["end_image"] == data_png(take(root, done, "s02.flux"))
+
+
+def test_luma_end_frame_file_stops_the_build_with_the_way_out(tmp_path: Path) -> None:
+    root = film(tmp_path, "luma", "flux: {provider: bfl}, luma: {provider: luma}", end_frame="refs/last.png",
+                seconds=9)
+    res = run_cli(["build", str(root)])
+    assert res.exit_code == 1 and "Traceback" not in res.stderr
+    assert "takes an end frame only as a URL" in res.stderr and "provider fal" in res.stderr
