@@ -26,10 +26,13 @@ image-to-video needs `image_url` (a URL or a data URI) and takes `end_image_url`
 reference-to-video takes `image_urls` (at most 9), never a first or last frame; `duration` is a string, "auto" or
 "4".."15"; `resolution` 480p | 720p (1080p and 4k on the standard tier); unknown fields are refused (a guess: the
 real apps may ignore them).
+The Kling, Luma and MiniMax apps take an end frame (`tail_image_url` or `end_image_url`) and references (`image_urls`)
+only where their input type in fal-js endpoints.ts (381105e) has the field [V].
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -79,6 +82,37 @@ def seedance_problems(sub: str, body: dict) -> list[tuple[str, str]]:
     if "generate_audio" in body and not isinstance(body["generate_audio"], bool):
         bad.append(("generate_audio", "a boolean"))
     return bad
+
+# Which apps take an end frame or reference images, and in which field (fal-js endpoints.ts input types, V); only
+# the app families listed are checked, others take any field.
+FRAME_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "fal-ai/kling-video": (
+        ("tail_image_url", r"(v1/standard|v1\.5/pro|v1\.6/pro|v2\.1/pro|v2\.5-turbo/pro)/image-to-video"),
+        ("end_image_url", r"(v2\.6/pro|v3/(standard|pro|4k))/image-to-video|o3/(standard|pro|4k)/(image|reference)-to-video"),
+        ("start_image_url", r"(v2\.6/pro|v3/(standard|pro|4k))/image-to-video|o3/(standard|pro|4k)/(image|reference)-to-video"),
+        ("image_url", r"(v1|v1\.5|v1\.6|v2|v2\.1|v2\.5-turbo)/(standard|pro|master)/image-to-video"),
+        ("image_urls", r"o[13]/((standard|pro|4k)/)?reference-to-video"),
+    ),
+    "fal-ai/luma-dream-machine": (("end_image_url", r"ray-2(-flash)?/image-to-video"),),
+    "fal-ai/minimax": (("end_image_url", r"hailuo-02/(standard|pro)/image-to-video"),),
+}
+
+
+def frame_problems(path: str, body: dict) -> list[tuple[str, str]]:
+    """Frame and reference fields an app does not take."""
+    out: list[tuple[str, str]] = []
+    for family, fields in FRAME_FIELDS.items():
+        if not path.startswith(family + "/"):
+            continue
+        sub = path[len(family) + 1:]
+        for field, apps in fields:
+            if field in body and not re.fullmatch(apps, sub):
+                out.append((field, f"not an input of {path}"))
+    refs = body.get("image_urls")
+    if refs is not None and not (isinstance(refs, list) and refs and all(isinstance(v, str) and v for v in refs)):
+        out.append(("image_urls", "a list of image URLs"))
+    return out
+
 
 NAMESPACES = ("workflows", "comfy")
 STATUS = {"queued": "IN_QUEUE", "running": "IN_PROGRESS"}
@@ -147,6 +181,8 @@ class FakeFal(FakeServer):
                 problems.append(("prompt", "field required"))
         if not problems and app == SEEDANCE_APP:
             problems = seedance_problems(sub or "", req.json)
+        elif not problems:
+            problems = frame_problems(path.rstrip("/"), req.json)
         if problems:
             return self.error("invalid", "; ".join(f"{w}: {m}" for w, m in problems))
         kind = self.kind or ("video" if "video" in path or "dream-machine" in path else "image")

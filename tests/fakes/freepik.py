@@ -8,7 +8,8 @@ stored docs.freepik.com pages; "[V]" there = vendor text):
   rule, as targets/flux/target.yaml notes]; Kling `POST /v1/ai/image-to-video/kling-std|kling-pro` polled at
   `.../kling/{id}`, kling-v2 at `.../kling-v2/{id}`, kling-v2-1-std|pro at `.../kling-v2-1/{id}`, kling-v2-1-master
   at its own path, kling-elements-* at `.../kling-elements/{id}` [§1.4, V]; kling-v2-5-pro / v2-6-pro poll paths are
-  undocumented: polled here at their submit path [guess]; Hailuo `POST .../minimax-hailuo-02-768p|1080p`, poll
+  undocumented: polled here at their submit path [guess]; Kling `image_tail` (the end frame) "Not compatible with
+  standard mode", refused here on the std and master paths [§1.4, V; masters: capability map, V-3p]; Hailuo `POST .../minimax-hailuo-02-768p|1080p`, poll
   `.../{same}/{id}`, 1080p takes duration 6 only [§1.5, V].
 - answers `{"data": {"task_id", "status", "generated": [urls]}}`, status CREATED / IN_PROGRESS / COMPLETED /
   FAILED [§1.1, V]; one docs version answers the create unwrapped `{"task_id", "task_status"}` (create_shape="flat").
@@ -42,6 +43,7 @@ KLING_POLL = {"kling-std": "kling", "kling-pro": "kling", "kling-v2": "kling-v2"
 HAILUO = ("minimax-hailuo-02-768p", "minimax-hailuo-02-1080p")
 TEXT_TO_IMAGE = {"flux-dev": "flux.freepik", "flux-pro-v1-1": "flux.freepik", "hyperflux": None}
 KLING_SCHEMA = {"kling-std", "kling-pro", "kling-v2", "kling-v2-1-std", "kling-v2-1-pro", "kling-v2-1-master"}
+KLING_TAIL = {"kling-pro", "kling-v2-1-pro"}  # image_tail "Not compatible with standard mode" [§1.4, V]; none on masters [V-3p]
 STATUS = {"queued": "CREATED", "running": "IN_PROGRESS", "done": "COMPLETED", "failed": "FAILED",
           "cancelled": "FAILED"}
 
@@ -128,6 +130,8 @@ class FakeFreepik(FakeServer):
         model = req.params["model"]
         if model in KLING_POLL:
             schema = "kling.freepik" if model in KLING_SCHEMA else None
+            if isinstance(req.json, dict) and "image_tail" in req.json and model not in KLING_TAIL:
+                return self.error("invalid", invalid=[("image_tail", "Not compatible with standard mode")])
             return self._create(req, schema=schema, poll=f"/v1/ai/image-to-video/{KLING_POLL[model]}", kind="video")
         if model in HAILUO:
             if model.endswith("1080p") and isinstance(req.json, dict) and req.json.get("duration", 6) != 6:

@@ -18,6 +18,12 @@ Wire facts and their sources:
   `task_result.images[{index, url}]` [apis.md §4.2 / WHQ25 copies, V-3p].
 - `image` / `image_tail` are a URL or Base64 "without any prefix such as data:image/png;base64" [same copy, V-3p].
 - image2video bodies are checked against schema/requests/kling.kling.json.
+- `image_tail` (the end frame): none on the master models, pro mode only on kling-v1-5, v1-6, v2-1, v2-5-turbo and
+  v2-6, 5 s only on kling-v1 [WHQ25/rawgenai docs/research/kling/capability-map.md, V-3p].
+- `POST /v1/videos/omni-video` (kling-video-o1; kling-v3-omni the same [apis-2026.md §1f, M]): `image_list`
+  [{image_url, type first_frame|end_frame}] (references without a type), at most 7 images, no end frame with more
+  than 2 images, aspect_ratio required without a first frame and refused with one; polled at
+  `/v1/videos/omni-video/{id}` [ComfyUI comfy_api_nodes/apis/kling.py, V; WHQ25/rawgenai omni-video-o1.md, V-3p].
 Guesses: message "SUCCEED" on success, the duplicate external_task_id answer (400/1201), the moderation text,
 the list answer's `data` being a plain array of tasks, 404/1203 for an unknown task.
 """
@@ -45,7 +51,41 @@ ERRORS = {"auth": (401, 1000, "Authentication failed"), "credits": (429, 1102, "
           "not_found": (404, 1203, "The requested resource does not exist")}
 BY_STATUS = {400: 1200, 401: 1000, 402: 1102, 403: 1103, 404: 1203, 429: 1302, 500: 5000, 503: 5001, 504: 5002}
 FAMILIES = {"videos/image2video": ("video", "kling.kling"), "videos/text2video": ("video", "kling.kling"),
-            "images/generations": ("image", None)}
+            "videos/omni-video": ("video", "kling.kling"), "images/generations": ("image", None)}
+OMNI = ("kling-v3-omni", "kling-video-o1")
+NO_TAIL = ("kling-v2-master", "kling-v2-1-master")
+TAIL_PRO_ONLY = ("kling-v1-5", "kling-v1-6", "kling-v2-1", "kling-v2-5-turbo", "kling-v2-6")
+
+
+def frame_problems(family: str, body: dict) -> list[str]:
+    """What the capability map and the omni-video page refuse in a body's frames and images."""
+    model, mode = body.get("model_name", "kling-v1"), body.get("mode", "pro" if family == "videos/omni-video" else "std")
+    if family == "videos/omni-video":
+        if model not in OMNI:
+            return [f"model_name {model} is not an Omni model"]
+        images = body.get("image_list") or []
+        kinds = [i.get("type") for i in images if isinstance(i, dict)]
+        out = [f"image_list: more than one {k}" for k in ("first_frame", "end_frame") if kinds.count(k) > 1]
+        if "end_frame" in kinds and len(images) > 2:
+            out.append("image_list: no end frame with more than 2 images")
+        if "first_frame" in kinds and "aspect_ratio" in body:
+            out.append("aspect_ratio: not with a first frame (the video follows it)")
+        if "first_frame" not in kinds and "aspect_ratio" not in body:
+            out.append("aspect_ratio: required without a first frame")
+        out += [f"image_list.{n}.image_url: send the Base64 string itself, without a data: prefix"
+                for n, i in enumerate(images) if str((i or {}).get("image_url", "")).startswith("data:")]
+        return out
+    if model in OMNI:
+        return [f"model_name {model}: use /v1/videos/omni-video"]
+    if "image_tail" not in body:
+        return []
+    if model in NO_TAIL:
+        return [f"image_tail: {model} has no start and end frame"]
+    if model in TAIL_PRO_ONLY and mode != "pro":
+        return [f"image_tail: {model} takes an end frame in pro mode only"]
+    if model == "kling-v1" and str(body.get("duration", "5")) != "5":
+        return ["image_tail: kling-v1 takes an end frame in 5 s clips only"]
+    return []
 
 
 def _unb64(part: str) -> bytes:
@@ -87,7 +127,7 @@ class FakeKling(FakeServer):
         return jwt_hs256(self.key, self.secret_key, now, ttl)
 
     def setup(self) -> None:
-        fam = r"(?P<family>videos/image2video|videos/text2video|images/generations)"
+        fam = r"(?P<family>videos/image2video|videos/text2video|videos/omni-video|images/generations)"
         self.route("POST", rf"/v1/{fam}", "create", self._create)
         self.route("GET", rf"/v1/{fam}/(?P<id>[^/]+)", "poll", self._poll)
         self.route("GET", rf"/v1/{fam}", "list", self._list)
@@ -171,10 +211,14 @@ class FakeKling(FakeServer):
             if wrong or body.get("model_name") in ("kling-v1-5", "kling-v2-1"):
                 return self.error("invalid", f"{wrong[0]}: text2video takes no image" if wrong else
                                   f"model_name {body.get('model_name')} does not make video from text")
-        elif "aspect_ratio" in body:
+        elif "aspect_ratio" in body and family == "videos/image2video":
             return self.error("invalid", "aspect_ratio: image2video follows the image; no aspect_ratio field")
         if prefixed:
             return self.error("invalid", f"{prefixed[0]}: send the Base64 string itself, without a data: prefix")
+        if family != "images/generations":
+            wrong = frame_problems(family, body)
+            if wrong:
+                return self.error("invalid", "; ".join(wrong))
         external = body.get("external_task_id")
         if external is not None:
             with self.lock:

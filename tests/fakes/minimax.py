@@ -11,11 +11,12 @@ Wire facts and their sources:
 - `video_width`, `video_height` in the query answer; codes 1000 unknown, 1002 rate limit, 1004 auth, 1008
   insufficient balance, 1024 internal, 1026 input sensitive, 1027 output sensitive, 1033 system, 2013 invalid
   params, 2049 invalid api key [platform docs copy in petehsu/LLM-Docs, V-3p; apis.md §7].
-- `first_frame_image` is a public URL or a data URL [MiniMax-MCP server.py docstring, V; apis.md §7].
+- `first_frame_image` is a public URL or a data URL [MiniMax-MCP server.py docstring, V; apis.md §7];
+  `last_frame_image`, the same, is MiniMax-Hailuo-02's first-and-last-frame mode [apis.md §7, V-3p].
 - create bodies are checked against schema/requests/hailuo.minimax.json.
 Guesses: which of 1004 / 2049 a missing or wrong key gets, an empty task_id on a refused create, 2013 for an
 unknown task or file id, a failed task keeping base_resp 0 while a moderated one carries 1027, HTTP 500 with
-base_resp 1000 for a planned 5xx status, numeric-string ids.
+base_resp 1000 for a planned 5xx status, numeric-string ids, last_frame_image refused (2013) on other models.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class FakeMiniMax(FakeServer):
         body = req.json if isinstance(req.json, dict) else {}
         problems += [(f, "a public URL or a data URL") for f in ("first_frame_image", "last_frame_image")
                      if isinstance(body.get(f), str) and not IMAGE.match(body[f]) and not body[f].startswith("@")]
+        if "last_frame_image" in body and body.get("model") != "MiniMax-Hailuo-02":
+            problems.append(("last_frame_image", f"{body.get('model')} has no first-and-last-frame mode"))
         if "first_frame_image" not in body:  # text-to-video: a prompt, and a model that makes video from text
             if str(body.get("model", "")).startswith("I2V") or body.get("model") == "MiniMax-Hailuo-2.3-Fast":
                 problems.append(("model", f"{body.get('model')} needs first_frame_image"))

@@ -26,7 +26,7 @@ TARGET_FILES = sorted((ROOT / "targets").glob("*/target.yaml"))
 PROVIDERS = [(p.parent.name, name) for p in TARGET_FILES
              for name in (yaml.safe_load(p.read_text(encoding="utf-8")).get("providers") or {})]
 SCHEMA_FILES = sorted(SCHEMAS.glob("*.json"))
-PLACEHOLDER = re.compile(r"^@(job|last-frame):")
+PLACEHOLDER = re.compile(r"^@(job|last-frame|end-frame|end-file|ref):")
 
 
 # ---------------------------------------------------------------- helpers
