@@ -146,7 +146,7 @@ class FakeVeo(FakeGemini):
             task = next((t for t in self.tasks.values() if t.id.endswith("/" + req.params["id"])), None)
         if task is None or task.state != "done":
             return self.error(404, f"File {req.params['id']} not found")
-        return Response(302, b"", {"Location": self.result_url(task)}, task_id=task.id)
+        return Response(302, b"", {"Location": self.result_url(task, name=f"{req.params['id']}.mp4")}, task_id=task.id)
 
     def result_bytes(self, task: Task) -> bytes:
         if self.result is not None:

@@ -70,8 +70,29 @@ def wire_body(call: Mapping[str, Any]) -> dict[str, Any]:
     return {"instances": [instance], "parameters": parameters}
 
 
+def retry_delay(resp: httpx.Response) -> float | None:
+    """The wait a Google API error asks for: google.rpc.RetryInfo `retryDelay` ("13s") in `error.details`."""
+    try:
+        details = lookup(resp.json(), "error.details")
+    except ValueError:
+        return None
+    for d in details if isinstance(details, list) else ():
+        m = re.fullmatch(r"\s*([0-9.]+)s\s*", str(d.get("retryDelay", ""))) if isinstance(d, Mapping) else None
+        if m:
+            return float(m.group(1))
+    return None
+
+
 class GenaiVideoProvider(HttpProvider):
     """Veo through `predictLongRunning`; the operation's name is the task id."""
+
+    def refused(self, resp: httpx.Response, *, create: bool) -> ProviderError:
+        err = super().refused(resp, create=create)
+        if resp.status_code == 429 and "retry-after" not in resp.headers:
+            delay = retry_delay(resp)
+            if delay is not None:
+                err.retry_after = delay
+        return err
 
     async def submit(self, client: httpx.AsyncClient, job: Mapping[str, Any], body: Mapping[str, Any],
                      attempt: str | None = None) -> Submitted:
