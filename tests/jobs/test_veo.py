@@ -217,3 +217,96 @@ def test_google_genai_reads_the_fake_operations_as_veo_answers() -> None:
         assert filtered.done and not filtered.response.generated_videos
         assert filtered.response.rai_media_filtered_count == 1
         assert filtered.response.rai_media_filtered_reasons == ["sensitive words"]
+
+
+# ---------------------------------------------------------------- references and last frames
+
+def png(path: Path, color: str) -> bytes:
+    import imageio_ffmpeg
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"color=c={color}:s=64x64",
+                    "-frames:v", "1", "-y", str(path)], check=True, capture_output=True)
+    return path.read_bytes()
+
+
+def refs_film(tmp_path: Path, shots: str, *, image: str = "[]", options: str = "") -> Path:
+    d = tmp_path / "film"
+    d.mkdir()
+    for name, color in (("keeper_face", "red"), ("keeper_full", "orange"), ("lamp_room", "green"),
+                        ("storm_look", "gray"), ("last", "black")):
+        png(d / "refs" / f"{name}.png", color)
+    (d / "film.yaml").write_text(
+        "version: 1\n"
+        "film: {title: Refs, aspect: \"16:9\"}\n"
+        f"song:\n  duration: {8 * shots.count('- {id:')}\n  sections: [{{id: a, start: 0, world: storm}}]\n"
+        "concept:\n  style: [35mm film]\n  worlds:\n    storm: {style: [rain-lashed], refs: [refs/storm_look.png]}\n"
+        "characters:\n"
+        "  keeper: {description: an old man with a white beard, short: old keeper, pronoun: he,\n"
+        "           refs: [refs/keeper_face.png, refs/keeper_full.png]}\n"
+        "locations:\n  lamp: {description: a cramped circular lamp room, refs: [refs/lamp_room.png]}\n"
+        f"targets: {{image: {image}, video: [veo]{', options: {' + options + '}' if options else ''}}}\n"
+        "shots:\n" + shots, encoding="utf-8")
+    return d
+
+
+def test_veo_text_to_video_shot_sends_its_references_inline(tmp_path: Path, fakes: Any) -> None:
+    (veo,) = fakes(FakeVeo(steps=1))
+    root = refs_film(tmp_path, "  - {id: s01, section: a, size: MS, mode: text-to-video, location: lamp,\n"
+                               "     cast: [{id: keeper, action: trims the wick}], background_motion: rain streaks}\n"
+                               "  - {id: s02, section: a, size: WS, mode: text-to-video, location: lamp, refs: [],\n"
+                               "     cast: [{id: keeper, action: climbs the stair, refs: [refs/keeper_full.png]}],\n"
+                               "     background_motion: rain streaks}\n",
+                     options="veo: {model: veo-3.1-generate-preview}")
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    assert len(veo.calls("create")) == 2 and veo.create_count == 2
+    by_shot = {}
+    for c in veo.calls("create"):
+        inst = c.body["instances"][0]
+        assert "image" not in inst and "lastFrame" not in inst  # references never go with a frame on Veo 3.1
+        assert all(r["referenceType"] == "ASSET" and r["image"]["mimeType"] == "image/png"
+                   for r in inst["referenceImages"])
+        sent = [base64.b64decode(r["image"]["bytesBase64Encoded"]) for r in inst["referenceImages"]]
+        by_shot["s02" if len(sent) == 1 else "s01"] = (sent, inst["prompt"])
+    # the default: the character's refs, then the place's (the style ref is not a kind Veo takes), at most 3
+    refs = root / "refs"
+    assert by_shot["s01"][0] == [(refs / n).read_bytes() for n in ("keeper_face.png", "keeper_full.png",
+                                                                   "lamp_room.png")]
+    assert by_shot["s02"][0] == [(refs / "keeper_full.png").read_bytes()]  # what the shot picked, nothing else
+    for _, prompt in by_shot.values():
+        assert "image 1" not in prompt.lower()  # cite: none, the words describe the subjects
+
+
+def test_veo_lite_sends_no_references(tmp_path: Path, fakes: Any) -> None:
+    (veo,) = fakes(FakeVeo(steps=1))
+    root = refs_film(tmp_path, "  - {id: s01, section: a, size: MS, mode: text-to-video, location: lamp,\n"
+                               "     cast: [{id: keeper, action: trims the wick}], background_motion: rain streaks}\n",
+                     options="veo: {model: veo-3.1-lite-generate-preview}")
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    (create,) = veo.calls("create")
+    assert set(create.body["instances"][0]) == {"prompt"}
+
+
+def test_veo_last_frame_from_a_file_and_from_the_next_shot(tmp_path: Path, fakes: Any) -> None:
+    bfl, veo = fakes(FakeBFL(steps=1), FakeVeo(steps=1))
+    root = refs_film(tmp_path, "  - {id: s01, section: a, size: MS, location: lamp, end_frame: next,\n"
+                               "     cast: [{id: keeper, action: trims the wick}], background_motion: rain streaks}\n"
+                               "  - {id: s02, section: a, size: WS, location: lamp, end_frame: refs/last.png,\n"
+                               "     cast: [{id: keeper, action: climbs the stair}], background_motion: rain}\n",
+                     image="[flux]", options="flux: {provider: bfl}")
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    done = served_whole(root, bfl, veo)
+    take = {shot: (root / done[f"{shot}.flux"].path).read_bytes() for shot in ("s01", "s02")}
+    sent = {}
+    for c in veo.calls("create"):
+        inst = c.body["instances"][0]
+        assert "referenceImages" not in inst  # a first frame goes: the references stay out
+        first = base64.b64decode(inst["image"]["bytesBase64Encoded"])
+        shot = next(s for s, b in take.items() if b == first)  # each clip starts on its own shot's image
+        assert inst["lastFrame"]["mimeType"] == "image/png"
+        sent[shot] = base64.b64decode(inst["lastFrame"]["bytesBase64Encoded"])
+    assert sent == {"s01": take["s02"],  # `next`: the next shot's first frame, for a seamless cut
+                    "s02": (root / "refs" / "last.png").read_bytes()}
