@@ -18,12 +18,14 @@ Wire facts and their sources:
 Guesses: the operation ids, progressPercent, the error code for a failed operation (13 INTERNAL), the text of RAI
 reasons, the redirect's target.
 
+`fake.inline = True` sends the video in the operation (`encodedVideo`, base64) instead of a uri.
 Outcomes: `fake.outcome = "failed"` ends the operation with an `error`; "moderated" ends it done with no sample and
 raiMediaFilteredCount 1 (the reason from `fake.reason`). Faults by kind: create, poll, download (and FakeGemini's).
 """
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -38,6 +40,7 @@ MODELS = ("veo-3.1-generate-preview", "veo-3.1-fast-generate-preview", "veo-3.1-
 
 class FakeVeo(FakeGemini):
     default_kind = "video"
+    inline = False  # True: a finished operation carries its video as encodedVideo (base64) instead of a uri
 
     def setup(self) -> None:
         v = r"/(?P<version>v1beta)"
@@ -121,6 +124,9 @@ class FakeVeo(FakeGemini):
             answer["raiMediaFilteredCount"] = 1
             answer["raiMediaFilteredReasons"] = [task.reason or "The video could not be generated because it may "
                                                  "violate the usage guidelines."]
+        elif self.inline:
+            answer["generatedSamples"] = [{"video": {"encodedVideo": base64.b64encode(self.result_bytes(task)).decode(
+                "ascii"), "encoding": "video/mp4"}}]
         else:
             fid = task.id.rsplit("/", 1)[-1]
             answer["generatedSamples"] = [{"video": {"uri": self.url(f"/v1beta/files/{fid}:download?alt=media")}}]

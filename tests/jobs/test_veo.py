@@ -75,6 +75,17 @@ def test_veo_sends_the_first_frame_inline_and_downloads_the_video(tmp_path: Path
     no_secret_anywhere(root, res, SENTINEL)
 
 
+def test_veo_video_sent_inline_in_the_operation_is_taken_from_it(tmp_path: Path, fakes: Any) -> None:
+    bfl, veo = fakes(FakeBFL(steps=1), FakeVeo(steps=1))
+    veo.inline = True
+    root = veo_film(tmp_path)
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    assert takes(root) == ["takes/s01/flux/1.png", "takes/s01/veo/1.mp4"]
+    served_whole(root, bfl, veo)  # the very bytes the operation carried
+    assert veo.create_count == 1 and veo.calls("download") == []
+
+
 def test_veo_text_to_video_sends_no_image(tmp_path: Path, fakes: Any) -> None:
     (veo,) = fakes(FakeVeo(steps=1))
     root = film(tmp_path, None, "veo", "veo: {model: veo-3.1-generate-preview, duration: 4, resolution: 1080p}",

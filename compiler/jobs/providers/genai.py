@@ -13,7 +13,8 @@ v2.19.0, V]:
 and reads the operation as the SDK does [_operations_converters.py `_GenerateVideosOperation_from_mldev`, 3.6.1, V]:
 `{name, done, error: {code, message}, response: {generateVideoResponse: {generatedSamples: [{video: {uri}}],
 raiMediaFilteredCount, raiMediaFilteredReasons}}}`, polled with `GET {base}/v1beta/{name}`. The video's uri is on
-the API's own host and needs the key (a redirect to storage drops it).
+the API's own host and needs the key (a redirect to storage drops it); a video sent inline (`encodedVideo`, base64,
+as the SDK's Video.video_bytes reads it) is taken from the operation itself.
 
 Why not the SDK's client: google-genai 3.0 and later refuse `generate_videos` in Gemini Developer API mode before
 sending anything ("only supported in Gemini Enterprise Agent Platform mode"), while the API serves Veo on this
@@ -24,16 +25,22 @@ nothing; the operation's name is the task id, on disk before the first poll.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from .base import ProviderError, Status, Submitted, lookup
+from .base import Downloaded, ProviderError, Status, Submitted, lookup
 from .http import HttpProvider
 
+INLINE = "gemini-inline:"  # a result that is the operation's own encodedVideo: "gemini-inline:<operation name>"
 DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)$", re.DOTALL)
 # GenerateVideosConfig field -> parameters field (the Developer API's; the SDK refuses the others there)
 PARAMETERS = {"number_of_videos": "sampleCount", "duration_seconds": "durationSeconds", "aspect_ratio": "aspectRatio",
@@ -131,7 +138,29 @@ class GenaiVideoProvider(HttpProvider):
         if filtered or reasons:
             why = "; ".join(str(r) for r in reasons) if isinstance(reasons, list) and reasons else "no reason given"
             return Status("failed", "filtered", reason=f"filtered by Google's safety filters: {why}", billed=None)
-        if lookup(answer, "generatedSamples.*.video.encodedVideo"):
-            return Status("failed", "done", reason="the video came inline, not as a file to download (not supported)",
-                          billed=True)
+        if lookup(answer, "generatedSamples.*.video.encodedVideo"):  # the bytes in the answer: read again to fetch
+            return Status("done", "done", (INLINE + sub.task_id,))
         return Status("failed", "done", reason="the provider reported success but gave no video", billed=True)
+
+    async def fetch(self, client: httpx.AsyncClient, url: str, dest: Path) -> Downloaded:
+        """A video in the operation itself (`encodedVideo`, base64) is read from a fresh poll; a uri is streamed."""
+        if not url.startswith(INLINE):
+            return await super().fetch(client, url, dest)
+        name = url[len(INLINE):]
+        data = await self._get_json(client, self.url(self.base.rstrip("/") + str(
+            (self.spec.get("poll") or {}).get("path", "/v1beta/{task_id}")).replace("{task_id}", name)))
+        video = lookup(data, "response.generateVideoResponse.generatedSamples.0.video") or {}
+        encoded = video.get("encodedVideo") if isinstance(video, Mapping) else None
+        try:
+            raw = base64.b64decode(str(encoded).replace("-", "+").replace("_", "/") + "=" * (-len(str(encoded)) % 4),
+                                   validate=True) if encoded else b""
+        except (binascii.Error, ValueError):
+            raw = b""
+        if not raw:
+            raise ProviderError("the operation no longer carries its video", transient=True, billed=True, status=404)
+        with open(dest, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        ctype = str(video.get("encoding") or "video/mp4")
+        return Downloaded(len(raw), hashlib.sha256(raw).hexdigest(), ctype)
