@@ -53,7 +53,7 @@ def inline_image(value: Any, where: str) -> dict[str, str]:
     m = DATA_URL.match(value) if isinstance(value, str) else None
     if m is None:
         raise ProviderError(f"{where}: the Gemini API takes images inline only (got {str(value)[:40]!r}); rebuild "
-                            "with this filmc", fatal=False)
+                            "with this filmc")
     return {"bytesBase64Encoded": m.group("data"), "mimeType": m.group("mime")}
 
 
