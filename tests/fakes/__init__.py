@@ -38,11 +38,12 @@ from .luma import FakeLuma
 from .minimax import FakeMiniMax
 from .replicate import FakeReplicate
 from .runway import FakeRunway
+from .veo import FakeVeo
 
 FAKES: dict[str, type[FakeServer]] = {cls.provider: cls for cls in (
     FakeFreepik, FakeBFL, FakeKling, FakeRunway, FakeLuma, FakeMiniMax, FakeComfyUI, FakeFal, FakeReplicate,
-    FakeGemini)}
+    FakeVeo)}  # FakeVeo is FakeGemini (generateContent, files) with Veo's predictLongRunning and operations
 
 __all__ = ["FAKES", "FakeBFL", "FakeComfyUI", "FakeFal", "FakeFreepik", "FakeGemini", "FakeKling", "FakeLuma", "FakeMiniMax",
-           "FakeReplicate", "FakeRunway", "FakeServer", "Fault", "Recorded", "Request", "Response", "Task",
+           "FakeReplicate", "FakeRunway", "FakeServer", "FakeVeo", "Fault", "Recorded", "Request", "Response", "Task",
            "body_hash", "jwt_hs256"]

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from compiler.expand import compile_shot, expand_production
+from compiler.jobs.providers.genai import wire_body
 from compiler.pipeline import resolve_film
 from tests.fakes import FAKES, media
 from tests.fakes.base import FakeServer, placeholders
@@ -36,7 +37,9 @@ IMAGE_FOR = {  # how each provider takes a first frame (see each fake's docstrin
     "comfyui": "filmc-first.png",  # LoadImage names a file uploaded first (POST /upload/image, as the provider does)
     "fal": f"data:image/png;base64,{PNG64}",  # URL or data URI (checked on Seedance apps)
     "replicate": f"data:image/png;base64,{PNG64}",  # URL or data URI (checked on Seedance models)
+    "gemini": f"data:image/png;base64,{PNG64}",  # a data URL, sent inline as {bytesBase64Encoded, mimeType}
 }
+WIRE = {"gemini": wire_body}  # bodies an adapter rewrites before they leave (the generate_videos call -> its request)
 
 
 def uploaded(fake: FakeServer, client) -> None:
@@ -52,6 +55,7 @@ def headers(fake: FakeServer) -> dict[str, str]:
             "kling": {"Authorization": f"Bearer {getattr(fake, 'token', lambda: '')()}"},
             "runway": {"Authorization": f"Bearer {fake.key}", "X-Runway-Version": "2024-11-06"},
             "fal": {"Authorization": f"Key {fake.key}"},
+            "gemini": {"x-goog-api-key": fake.key},
             "comfyui": {}}.get(fake.provider, {"Authorization": f"Bearer {fake.key}"})
 
 
@@ -74,6 +78,8 @@ def accepted(fake: FakeServer, resp) -> bool:
 
 def send(fake: FakeServer, client, method: str, url: str, body: Any):
     parts = urlsplit(url)
+    if fake.provider in WIRE and not placeholders(body):
+        body = WIRE[fake.provider](body)
     return client.request(method, fake.origin + parts.path + (f"?{parts.query}" if parts.query else ""), json=body)
 
 

@@ -34,6 +34,7 @@ from tests.fakes import (
     FakeMiniMax,
     FakeReplicate,
     FakeServer,
+    FakeVeo,
     media,
 )
 from tests.jobs.test_run import attempts, events  # the ledger as the runner's tests read it
@@ -532,6 +533,7 @@ CASES: dict[str, tuple[str, str | None, str, list[type[FakeServer]]]] = {
     "comfyui": ("comfyui", None, "", [FakeComfyUI]),
     "fal": ("flux", "kling", "flux: {provider: fal}, kling: {provider: fal}", [FakeFal]),
     "replicate": ("flux", "kling", "flux: {provider: replicate}, kling: {provider: replicate}", [FakeReplicate]),
+    "gemini": ("flux", "veo", "flux: {provider: bfl}", [FakeBFL, FakeVeo]),
 }
 
 

@@ -24,6 +24,7 @@ BUILT_IN = {
     "runway": "video",
     "luma": "video",
     "hailuo": "video",
+    "veo": "video",
 }
 # film.yaml `shots[].camera` moves (design/film-yaml.md)
 MOVES = (

@@ -13,6 +13,7 @@ from .http import HttpProvider
 ADAPTERS: dict[str, tuple[str, str]] = {
     "comfyui": ("comfyui", "ComfyUIProvider"),  # a pool of the creator's own servers
     "fal": ("fal", "FalProvider"),  # the output is read from the request's response_url
+    "gemini": ("genai", "GenaiVideoProvider"),  # Veo: a long-running operation, polled by its name
     "replicate": ("replicate", "ReplicateProvider"),  # unknown creates found again in the list of predictions
 }
 
