@@ -107,6 +107,18 @@ def api_key(env: Mapping[str, str]) -> str:
                 hint="get a key at https://aistudio.google.com/apikey, then: export GEMINI_API_KEY=...")
 
 
+def make_client(key: str, base_url: str | None, *, timeout_s: float = TIMEOUT_S, attempts: int | None = None) -> Any:
+    """A google-genai client for the Gemini API (v1beta) at `base_url` (None: Google's). `attempts=1`: the SDK never
+    sends a request again on its own (a paid generation is never resent behind the caller's back)."""
+    from google import genai
+    from google.genai import types
+
+    retry = types.HttpRetryOptions(attempts=attempts) if attempts else None
+    opts = types.HttpOptions(api_version=API_VERSION, timeout=int(timeout_s * 1000), base_url=base_url,
+                             retry_options=retry)
+    return genai.Client(api_key=key, http_options=opts)
+
+
 def _retry_wait(err: Any, n: int) -> float:
     """The delay an error answer asks for (google.rpc.RetryInfo), else exponential backoff."""
     for d in (getattr(err, "details", None) or {}).get("error", {}).get("details", ()) if isinstance(
@@ -133,13 +145,11 @@ class Gemini:
 
         self.redact = redactor(env, [self.key])
         try:
-            from google import genai
             from google.genai import types
         except ImportError:  # pragma: no cover - a dependency of filmc
             raise _fail("D702", "google-genai is not installed", hint="pip install google-genai") from None
         self.types = types
-        opts = types.HttpOptions(api_version=API_VERSION, timeout=TIMEOUT_S * 1000, base_url=self.base_url)
-        self.client = genai.Client(api_key=self.key, http_options=opts)
+        self.client = make_client(self.key, self.base_url)
 
     # -- retries ---------------------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:

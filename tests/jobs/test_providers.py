@@ -36,6 +36,7 @@ from tests.fakes import (
     FakeServer,
     media,
 )
+from tests.fakes.gemini_image import FakeGeminiImage
 from tests.jobs.test_run import attempts, events  # the ledger as the runner's tests read it
 
 SENTINEL = "sk-SENTINEL-7f3a9c2e5b81d4406e1f"
@@ -532,6 +533,7 @@ CASES: dict[str, tuple[str, str | None, str, list[type[FakeServer]]]] = {
     "comfyui": ("comfyui", None, "", [FakeComfyUI]),
     "fal": ("flux", "kling", "flux: {provider: fal}, kling: {provider: fal}", [FakeFal]),
     "replicate": ("flux", "kling", "flux: {provider: replicate}, kling: {provider: replicate}", [FakeReplicate]),
+    "gemini-image": ("gemini-image", None, "", [FakeGeminiImage]),
 }
 
 

@@ -12,7 +12,8 @@ from .http import HttpProvider
 # provider name -> (module, class) of the adapter that speaks its wire format
 ADAPTERS: dict[str, tuple[str, str]] = {
     "comfyui": ("comfyui", "ComfyUIProvider"),  # a pool of the creator's own servers
-    "fal": ("fal", "FalProvider"),  # the output is read from the request's response_url
+    "fal": ("fal", "FalProvider"),
+    "gemini-image": ("genai_image", "GenaiImageProvider"),  # google-genai generate_content: the answer is the image  # the output is read from the request's response_url
     "replicate": ("replicate", "ReplicateProvider"),  # unknown creates found again in the list of predictions
 }
 
