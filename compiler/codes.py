@@ -77,6 +77,25 @@ CODES: dict[str, tuple[str, str]] = {
              "block forever; media must be regular files in the film's folder."),
     "V270": ("name in prompt text", "A character's `name` is for humans. Written into prompt text it would reach "
              "the generation model; describe the person instead (the description is injected for you)."),
+    "V271": ("ref not the character's", "`cast[].refs` picks which of a character's `refs` go with the shot; each "
+             "entry must be one of them (add the image to characters.<id>.refs first)."),
+    "V272": ("reference not an image", "References and end frames are still images: .png, .jpg, .jpeg or .webp."),
+    "V273": ("too many references", "The shot picks more references than a target's model takes in one request "
+             "(`capabilities.references.max`, or its per-kind limit). Drop some, or use a target that takes more; "
+             "`filmc targets list` shows each target's limit."),
+    "V274": ("reference not taken", "The shot picks references a target's model cannot take (none at all, or not of "
+             "that kind): that target compiles the character's description only."),
+    "V275": ("references excluded", "A model takes references only without an end frame (Veo 3.1): the shot "
+             "picks refs and an end frame. Drop one, or use another target. (Where a model takes no references "
+             "with a first frame, an image-to-video shot sends the first frame alone: the image already carries "
+             "what the refs show.)"),
+    "V276": ("references left out", "A shot's references (the characters', the location's, the world's) are more "
+             "than a target's model takes: it keeps the first ref of each character, then of the place and the "
+             "look, then the next ones. Pick the ones that matter with `cast[].refs` or the shot's `refs:`."),
+    "V277": ("no next frame", "`end_frame: next` ends the clip on the next shot's first frame: there must be a next "
+             "shot, starting from an image (an image target, and not text-to-video)."),
+    "V278": ("end frame unusable", "A still has no clip to end on a frame; and an end frame no video target's model "
+             "takes is not sent (`filmc targets list` shows which take one)."),
     "V280": ("unknown camera move", "Camera moves: static push-in pull-out zoom-in zoom-out pan-left pan-right "
              "tilt-up tilt-down dolly-in dolly-out truck-left truck-right tracking crane-up crane-down orbit-left "
              "orbit-right handheld, optionally with 'slow ' or 'fast ' first."),

@@ -22,6 +22,8 @@ CAMERA_SPEEDS = ("slow", "fast")
 PRONOUNS = ("he", "she", "they", "it")
 VIEWS = ("front", "side", "back", "silhouette", "hands", "feet", "partial")
 MODES = ("image-to-video", "still", "text-to-video")
+NEXT_FRAME = "next"  # end_frame: the next shot's first frame
+REF_KINDS = ("character", "location", "style", "object")  # what a reference image shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class World:
     avoid: tuple[str, ...] = ()
     grade: Grade | None = None
     pointer: str = ""
+    refs: tuple[str, ...] = ()  # style references: images of the look
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,7 @@ class CastMember:
     expression: str | None = None
     motion: str | None = None
     view: str | None = None  # one of VIEWS; None is seen from the front
+    refs: tuple[str, ...] | None = None  # the character's references in this shot (None: all of them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +191,8 @@ class Shot:
     notes: str | None = None
     pointer: str = ""
     allow_names: bool = False  # prompts may carry a character's name (filmc run sends them)
+    refs: tuple[str, ...] | None = None  # the shot's other references (None: the location's, then the world's)
+    end_frame: str | None = None  # the clip's last frame: an image of the film, or NEXT_FRAME
 
     @property
     def camera(self) -> Camera | None:

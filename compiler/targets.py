@@ -35,6 +35,42 @@ def makes_text_to_video(route: dict[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
+class RefCaps:
+    """What reference images a model takes (target.yaml `capabilities.references`, with its `models:` override)."""
+
+    max: int
+    kinds: tuple[str, ...] = ("character", "location", "style", "object")
+    per_kind: tuple[tuple[str, int], ...] = ()
+    cite: str = "image"  # image | tag | none
+    with_first_frame: bool = True
+    with_end_frame: bool = True
+    tag_pattern: str = r"^[A-Za-z][A-Za-z0-9_]*$"
+    tag_max: int = 16
+
+    def kind_max(self, kind: str) -> int:
+        """How many references of one kind a request may carry (0: that kind is not taken)."""
+        if kind not in self.kinds:
+            return 0
+        return dict(self.per_kind).get(kind, self.max)
+
+
+def _ref_caps(block: Any) -> RefCaps | None:
+    if not isinstance(block, dict) or not isinstance(block.get("max"), int):
+        return None
+    tag = block.get("tag") if isinstance(block.get("tag"), dict) else {}
+    return RefCaps(
+        max=block["max"],
+        kinds=tuple(block.get("kinds") or RefCaps.kinds),
+        per_kind=tuple(sorted((str(k), int(v)) for k, v in (block.get("per_kind") or {}).items())),
+        cite=str(block.get("cite") or "image"),
+        with_first_frame=block.get("with_first_frame", True) is not False,
+        with_end_frame=block.get("with_end_frame", True) is not False,
+        tag_pattern=str(tag.get("pattern") or RefCaps.tag_pattern),
+        tag_max=int(tag.get("max_chars") or RefCaps.tag_max),
+    )
+
+
+@dataclass(frozen=True)
 class TargetDef:
     name: str
     kind: str  # image | video
@@ -60,6 +96,32 @@ class TargetDef:
             if isinstance(b.get(unit), int):
                 return unit, b[unit]
         return None
+
+    def _model_caps(self, model: object) -> dict[str, Any]:
+        per = self.capabilities.get("models") or {}
+        got = per.get(model) if isinstance(model, str) else None
+        return got if isinstance(got, dict) else {}
+
+    def references(self, model: object = None) -> RefCaps | None:
+        """The reference images `model` (the `model` option; None: the target's default) takes; None: none."""
+        if model is None:
+            model = self.defaults.get("model")
+        base = self.capabilities.get("references")
+        over = self._model_caps(model)
+        if "references" in over:
+            if over["references"] is False:
+                return None
+            base = {**(base if isinstance(base, dict) else {}), **over["references"]}
+        return _ref_caps(base)
+
+    def takes_end_frame(self, model: object = None) -> bool:
+        """Whether `model` takes a last frame (`capabilities.end_frame`, with its `models:` override)."""
+        if model is None:
+            model = self.defaults.get("model")
+        over = self._model_caps(model)
+        if "end_frame" in over:
+            return over["end_frame"] is True
+        return self.capabilities.get("end_frame") is True
 
     @property
     def durations(self) -> tuple[float, ...]:

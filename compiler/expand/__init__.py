@@ -13,11 +13,13 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..model import NEXT_FRAME
 from ..output_names import job_id
+from ..refs import candidates, file_digest, file_mark, next_shot
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from ..targets import pick_route as _route
-from .context import film_context, generation, merged_options, shot_context, target_context, typed_duration
+from .context import film_context, generation, merged_options, ref_plan, shot_context, target_context, typed_duration
 from .render import TemplateFailure, fresh_templates, render_template, shown_path
 from .sandbox import LEFT_OUT, tidy
 
@@ -148,7 +150,12 @@ def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
     if doc is None:
         return None
     raw = doc.data["shots"][rs.shot.index]
-    blob = json.dumps([glob, raw, rs.number, rs.start, rs.end, [ln.text for ln in rs.lines]], sort_keys=True,
+    # what the shot's requests carry of other places: its images' contents, and the shot its end frame joins to
+    images = [(r.path, file_digest(prod.film.root / r.path)) for r in candidates(prod.film, rs.shot)]
+    if rs.shot.end_frame:
+        nxt = next_shot(prod.film, rs.shot) if rs.shot.end_frame == NEXT_FRAME else None
+        images.append((rs.shot.end_frame, nxt.id if nxt else file_digest(prod.film.root / rs.shot.end_frame)))
+    blob = json.dumps([glob, raw, rs.number, rs.start, rs.end, [ln.text for ln in rs.lines], images], sort_keys=True,
                       ensure_ascii=False, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()
 
@@ -362,9 +369,11 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
     texts: list[tuple[str, str | None]] = []
     ctxs: list[dict[str, Any]] = []
     left_out: dict[str, list[str]] = {}  # what a template's fitting filters left out (lint P421)
+    plans = []
     for n in range(1, gen["segments"] + 1):
         srs = segment_shot(rs, n)
-        ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, srs), "options": options,
+        plans.append(ref_plan(prod, t, rs, options, segment=n, segments=gen["segments"]))
+        ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, srs, plans[-1]), "options": options,
                "generation": gen, "segment": _segment_context(rs, gen, n)}
         text, negative = over_text, over_negative
         if text is None:
@@ -402,9 +411,20 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
                 elif first_image and mode != "text-to-video":
                     depends = (job_id(rs.id, first_image),)
                     first_frame = f"@job:{depends[0]}"
+            end_frame = None
+            end = plans[seg - 1].end_frame
+            if end and t.kind == "video":
+                if end == NEXT_FRAME:
+                    nxt = next_shot(prod.film, rs.shot)
+                    if nxt is not None and first_image:
+                        end_frame = f"@end-frame:{job_id(nxt.id, first_image)}"
+                        depends = (*depends, job_id(nxt.id, first_image))
+                else:
+                    end_frame = file_mark(prod.film.root, end, "@end-file:")
             seg_text, seg_negative = texts[seg - 1]
             length = gen["lengths"][seg - 1] if gen.get("lengths") else gen["duration"]
             rctx = dict(ctxs[seg - 1], prompt={"text": seg_text, "negative": seg_negative}, first_frame=first_frame,
+                        end_frame=end_frame, refs=ctxs[seg - 1]["shot"]["refs"],
                         provider=pname, route=route,
                         duration=typed_duration(length, provider.get("duration_type")))
             name = f"request.{pname}.json.j2"

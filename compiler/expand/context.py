@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import Camera
+from ..refs import RefPlan, file_mark, plan, shot_options
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from . import grammar as gr
@@ -24,10 +27,57 @@ def short_description(text: str) -> str:
 
 def merged_options(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
     """Target defaults < film options < the shot's `generate` (duration excluded: it is computed)."""
-    opts = dict(target.defaults)
-    opts.update({k: v for k, v in prod.film.targets.options.get(target.name, {}).items() if k != "duration"})
-    opts.update({k: v for k, v in rs.shot.generate.get(target.name, {}).items() if k != "duration"})
-    return opts
+    return shot_options(prod.film, target, rs.shot)
+
+
+def ref_plan(prod: Production, target: TargetDef, rs: ResolvedShot, options: dict[str, Any], *,
+             segment: int = 1, segments: int = 1) -> RefPlan:
+    """What one segment of a shot sends to a target: references, and the end frame on the last segment only.
+    A clip starts from a frame when the film has an image target (or from the segment before)."""
+    first = target.kind == "video" and (segment > 1 or (rs.shot.mode == "image-to-video"
+                                                        and bool(prod.film.targets.image)))
+    p = plan(prod.film, target, rs.shot, first_frame=first, options=options)
+    return p if segment == segments else replace(p, end_frame=None)
+
+
+def reference_sentence(refs: list[dict[str, Any]]) -> str:
+    """What each reference shows, cited the model's way: "Image 1 shows the old keeper, image 2 the lamp room and
+    image 3 the look to match." With tags the characters are named by theirs in the prose itself, so only the
+    others are said: "@rock shows the place." Empty without references or citations."""
+    parts = []
+    for r in refs:
+        if not r["cite"] or (r["cite"].startswith("@") and r["kind"] == "character"):
+            continue
+        what = "the look to match" if r["kind"] == "style" else r["label"]
+        parts.append((r["cite"], what))
+    if not parts:
+        return ""
+    words = [f"{cite} shows {what}" if i == 0 else f"{cite} {what}" for i, (cite, what) in enumerate(parts)]
+    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return gr.sentence(text)
+
+
+def _ref_label(prod: Production, kind: str, owner: str | None, path: str, persons: dict[str, str]) -> str:
+    """A short noun phrase for what a reference shows: "the old keeper", "the lamp room", "the look"."""
+    if kind == "character" and owner in persons:
+        return persons[owner]
+    if kind == "location" and owner in prod.film.locations:
+        return gr.definite(gr.derive_short(prod.film.locations[owner].description))
+    if kind == "style":
+        return "the look"
+    return "the " + PurePosixPath(path).stem.replace("_", " ").replace("-", " ")
+
+
+def refs_context(prod: Production, p: RefPlan, persons: dict[str, str]) -> list[dict[str, Any]]:
+    """The references a request sends, in order: `mark` (the placeholder the runner replaces by the image),
+    `path`, `kind`, `owner`, `label`, `tag`, `n`, `cite` ("image 1", "@keeper" or None)."""
+    cite = p.caps.cite if p.caps else "none"
+    out = []
+    for n, r in enumerate(p.refs, 1):
+        out.append({"mark": file_mark(prod.film.root, r.path), "path": r.path, "kind": r.kind, "owner": r.owner,
+                    "label": _ref_label(prod, r.kind, r.owner, r.path, persons), "tag": r.tag, "n": n,
+                    "cite": f"image {n}" if cite == "image" else f"@{r.tag}" if cite == "tag" else None})
+    return out
 
 
 def generation(target: TargetDef, rs: ResolvedShot, film_options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -134,13 +184,20 @@ def video(target: TargetDef, rs: ResolvedShot, persons: list[prose.Person], moti
     }
 
 
-def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
+def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: RefPlan | None = None) -> dict[str, Any]:
     shot = rs.shot
     size = SIZE_WORDS.get(shot.size or "", None)
     angle = ANGLE_WORDS.get(shot.angle or "", None)
     lk = look(prod, rs)
     time = _time(rs)
     persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
+    if refs is None:
+        refs = ref_plan(prod, target, rs, merged_options(prod, target, rs))
+    shot_refs = refs_context(prod, refs, {p.id: p.ref for p in persons})
+    if refs.caps and refs.caps.cite == "tag":  # the model knows the character by its tag: "@keeper"
+        tags = {r.owner: r.tag for r in refs.refs if r.kind == "character"}
+        persons = [replace(p, ref=f"@{tags[p.id]}", intro=f"@{tags[p.id]}, {p.intro}") if p.id in tags else p
+                   for p in persons]
     cast = []
     for f, person in zip(rs.cast, persons):
         c = f.character
@@ -207,6 +264,8 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot) -> dict[
         "image": image,
         "video": vid,
         "segments": segments,
+        "refs": shot_refs,
+        "reference_sentence": reference_sentence(shot_refs),
     }
 
 

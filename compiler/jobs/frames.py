@@ -1,5 +1,8 @@
-"""First frames for video jobs: the `@job:<shot>.<image target>` and `@last-frame:<job>` placeholders of a
-compiled body become the image itself, in the form the provider takes (a URL still valid, base64, a data URL)."""
+"""Images a job sends: its placeholders become the image itself, in the form the provider takes (a URL still valid,
+base64, a data URL). `@job:<shot>.<image target>` is a first frame (an image job's take), `@last-frame:<job>` the
+last frame of the segment before, `@end-frame:<job>` an end frame from another shot's image job, and
+`@end-file:<path>#<sha>` / `@ref:<path>#<sha>` an end frame or a reference image from the film's folder (the hash
+is the file's when the film was built)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 JOB, LAST_FRAME = "@job:", "@last-frame:"
+END_JOB, END_FILE, REF = "@end-frame:", "@end-file:", "@ref:"  # an end frame from an image job or a file; a reference
+MARKS = (JOB, LAST_FRAME, END_JOB, END_FILE, REF)
 MAX_INLINE_BYTES = 5 * 1024 * 1024  # the strictest documented inline limit (Runway data URIs); larger goes as a URL
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
@@ -24,7 +29,7 @@ def placeholders(body: Any) -> list[str]:
     out: list[str] = []
 
     def walk(v: Any) -> None:
-        if isinstance(v, str) and v.startswith((JOB, LAST_FRAME)):
+        if isinstance(v, str) and v.startswith(MARKS):
             out.append(v)
         elif isinstance(v, dict):
             for x in v.values():
@@ -40,12 +45,19 @@ def placeholders(body: Any) -> list[str]:
 def substitute(body: Any, value_of: Callable[[str], str]) -> Any:
     """A copy of body with each placeholder replaced by value_of(placeholder)."""
     if isinstance(body, str):
-        return value_of(body) if body.startswith((JOB, LAST_FRAME)) else body
+        return value_of(body) if body.startswith(MARKS) else body
     if isinstance(body, dict):
         return {k: substitute(v, value_of) for k, v in body.items()}
     if isinstance(body, list):
         return [substitute(v, value_of) for v in body]
     return body
+
+
+def file_of(mark: str) -> tuple[str, str]:
+    """(path, sha256 prefix) of an `@end-file:` or `@ref:` placeholder."""
+    body = mark.split(":", 1)[1]
+    path, _, digest = body.rpartition("#")
+    return path, digest
 
 
 def encode(path: Path, forms: list[str], url: str | None) -> str:

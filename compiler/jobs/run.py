@@ -30,6 +30,8 @@ class Prepared:
     result_ttl: dict[str, float | None]
     selected: dict[str, str | None]
     missing: dict[str, list[str]] = field(default_factory=dict)  # provider -> variables to set
+    ref_forms: dict[str, list[str]] = field(default_factory=dict)  # "<target>/<provider>" -> forms of a reference
+    end_forms: dict[str, list[str]] = field(default_factory=dict)  # "<target>/<provider>" -> forms of an end frame
     held: dict[str, str] = field(default_factory=dict)  # job -> why it is not sent (a name in its prompt)
     no_api: list[str] = field(default_factory=list)  # targets without an API (Midjourney)
     plan: Any = None
@@ -52,6 +54,8 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
     jobs = [j.as_dict() for j in plan.jobs if j.shot in chosen]
     providers: dict[str, HttpProvider] = {}
     first_frames: dict[str, list[str]] = {}
+    ref_forms: dict[str, list[str]] = {}
+    end_forms: dict[str, list[str]] = {}
     ttl: dict[str, float | None] = {}
     missing: dict[str, list[str]] = {}
     for j in jobs:
@@ -61,13 +65,17 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
         spec = prod.targets[j["target"]].providers[j["provider"]]
         p = providers[key] = make_provider(j["provider"], spec, env)
         first_frames[key] = list(spec.get("first_frame") or ["url", "data_url"])
+        if spec.get("references"):
+            ref_forms[key] = list(spec["references"])
+        if spec.get("end_frame"):
+            end_forms[key] = list(spec["end_frame"])
         ttl[key] = float(spec["result_ttl"]) if spec.get("result_ttl") else None
         if p.missing_env():
             missing[j["provider"]] = p.missing_env()
     held = _names_in_prompts(plan, jobs)
     no_api = sorted({t.name for t in plan.targets if not t.providers})
     return Prepared(prod.film.root, jobs, providers, {t.name: t.kind for t in plan.targets}, first_frames, ttl,
-                    {s.id: s.shot.take for s in prod.shots}, missing, held, no_api, plan)
+                    {s.id: s.shot.take for s in prod.shots}, missing, ref_forms, end_forms, held, no_api, plan)
 
 
 def _names_in_prompts(plan: Any, jobs: list[dict[str, Any]]) -> dict[str, str]:
@@ -217,6 +225,7 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
     with ledger:
         runner = Runner(prep.root, prep.sendable, prep.providers, ledger, options, reporter, kinds=prep.kinds,
                         first_frames=prep.first_frames, result_ttl=prep.result_ttl, selected=prep.selected,
+                        ref_forms=prep.ref_forms, end_forms=prep.end_forms,
                         price=price, ffmpeg=ffmpeg_exe)
         runner.t0 = time.time()
         try:

@@ -19,9 +19,22 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..refs import file_digest
 from ..store.ledger import Attempt, Ledger, new_attempt
 from ..store.takes import is_image, next_number, rel
-from .frames import JOB, LAST_FRAME, FrameError, encode, last_frame, placeholders, substitute
+from .frames import (
+    END_FILE,
+    END_JOB,
+    JOB,
+    LAST_FRAME,
+    REF,
+    FrameError,
+    encode,
+    file_of,
+    last_frame,
+    placeholders,
+    substitute,
+)
 from .providers.base import Submitted
 from .providers.http import HttpProvider
 from .task import Stop, TaskSteps, sweep_parts
@@ -75,7 +88,8 @@ class Runner(TaskSteps):
                  ledger: Ledger, options: RunOptions, reporter: Reporter, *,
                  kinds: Mapping[str, str], first_frames: Mapping[str, list[str]],
                  result_ttl: Mapping[str, float | None], selected: Mapping[str, str | None],
-                 price: Callable[[Mapping[str, Any]], Charge | None], ffmpeg: Callable[[], str]):
+                 price: Callable[[Mapping[str, Any]], Charge | None], ffmpeg: Callable[[], str],
+                 ref_forms: Mapping[str, list[str]] | None = None, end_forms: Mapping[str, list[str]] | None = None):
         self.root = root
         self.jobs = {str(j["job"]): j for j in jobs}
         self.providers = providers  # "<target>/<provider>" -> adapter
@@ -84,6 +98,8 @@ class Runner(TaskSteps):
         self.ui = reporter
         self.kinds = kinds  # target -> image | video
         self.first_frames = first_frames  # "<target>/<provider>" -> accepted forms
+        self.ref_forms = ref_forms or {}  # "<target>/<provider>" -> forms of a reference image
+        self.end_forms = end_forms or {}  # "<target>/<provider>" -> forms of an end frame
         self.result_ttl = result_ttl  # "<target>/<provider>" -> seconds a result URL stays valid
         self.selected = selected  # shot -> the film's `take:` (relative path) or None
         self.chained: dict[str, str] = {}  # a later segment's job -> the attempt whose take it continues
@@ -222,14 +238,27 @@ class Runner(TaskSteps):
             return job["body"]
         key = f"{job['target']}/{job['provider']}"
         forms = self.first_frames.get(key) or ["url", "data_url"]
+        end_forms = self.end_forms.get(key) or forms
+        ref_forms = self.ref_forms.get(key) or [f for f in forms if f != "url"] or ["data_url"]
         values: dict[str, str] = {}
         for mark in marks:
             if mark in values:
                 continue
             dep = mark.split(":", 1)[1]
-            if mark.startswith(JOB):
-                path, url = await self._image_for(job, dep)
-                values[mark] = encode(path, forms, url)
+            if mark.startswith((JOB, END_JOB)):
+                path, url = await self._image_for(job, dep, end=mark.startswith(END_JOB))
+                values[mark] = encode(path, end_forms if mark.startswith(END_JOB) else forms, url)
+            elif mark.startswith((REF, END_FILE)):
+                rel, digest = file_of(mark)
+                file = self.root / rel
+                what = "reference image" if mark.startswith(REF) else "end frame"
+                if not file.is_file():
+                    raise FrameError(f"the {what} {rel} is missing")
+                if file_digest(file) != digest:
+                    raise FrameError(f"the {what} {rel} changed after the build: run filmc build (or filmc run, "
+                                     "which builds first) so the request carries the new image")
+                values[mark] = encode(file, [f for f in (ref_forms if mark.startswith(REF) else end_forms)
+                                             if f != "url"] or ["data_url"], None)
             elif mark.startswith(LAST_FRAME):
                 video = await self._take_of(dep, str(job["job"]))
                 png = await asyncio.to_thread(last_frame, video, self.ffmpeg())
@@ -249,9 +278,11 @@ class Runner(TaskSteps):
             return self.jobs[dep]
         return None
 
-    async def _image_for(self, job: Mapping[str, Any], dep: str) -> tuple[Path, str | None]:
-        """The shot's chosen image (`take:`), else the newest good take of the image job's current prompt."""
-        chosen = self.selected.get(str(job["shot"]))
+    async def _image_for(self, job: Mapping[str, Any], dep: str, end: bool = False) -> tuple[Path, str | None]:
+        """The shot's chosen image (`take:`), else the newest good take of the image job's current prompt. `end`:
+        the image job is another shot's (an end frame joining to the next shot's first frame)."""
+        shot = str(self.jobs[dep]["shot"]) if dep in self.jobs else dep.rsplit(".", 1)[0] if end else str(job["shot"])
+        chosen = self.selected.get(shot)
         if chosen and is_image(chosen) and (self.root / chosen).is_file():
             return self.root / chosen, None
         dep_job = await self._wait(dep)
@@ -260,7 +291,7 @@ class Runner(TaskSteps):
         if not cands:
             why = self.outcomes.get(dep)
             detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
-            raise FrameError(f"no first frame: the image job {dep} has no take{detail}")
+            raise FrameError(f"no {'end' if end else 'first'} frame: the image job {dep} has no take{detail}")
         a = max(cands, key=lambda x: (x.t_final or 0, x.take))
         assert a.path is not None  # every candidate has one
         url = None

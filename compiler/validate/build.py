@@ -57,6 +57,13 @@ def _texts(v: object) -> tuple[str, ...]:
     return ()
 
 
+def _paths(v: object) -> tuple[str, ...] | None:
+    """A `refs:` pick: None when not written (the default applies), () for `[]` (none)."""
+    if v is None:
+        return None
+    return _texts(v)
+
+
 def _map(v: object) -> dict[str, Any]:
     return v if isinstance(v, dict) else {}
 
@@ -159,7 +166,8 @@ class Builder:
         for wid, w in _map(c.get("worlds")).items():
             w = _map(w)
             worlds[wid] = World(wid, _texts(w.get("style")), _s(w.get("palette")), _s(w.get("lighting")),
-                                _texts(w.get("avoid")), self.grade(w.get("grade")), f"/concept/worlds/{wid}")
+                                _texts(w.get("avoid")), self.grade(w.get("grade")), f"/concept/worlds/{wid}",
+                                _texts(w.get("refs")))
         return Concept(_texts(c.get("style")), _s(c.get("palette")), _s(c.get("lighting")),
                        _texts(c.get("avoid")), worlds, _texts(c.get("motifs")))
 
@@ -229,7 +237,8 @@ class Builder:
                 elif isinstance(c, dict) and isinstance(c.get("id"), str):
                     cast.append(CastMember(c["id"], _s(c.get("wardrobe")), _s(c.get("action")),
                                            _s(c.get("expression")), _s(c.get("motion")),
-                                           c.get("view") if c.get("view") in VIEWS else None))
+                                           c.get("view") if c.get("view") in VIEWS else None,
+                                           _paths(c.get("refs"))))
             tr = s.get("transition")
             if isinstance(tr, str) and tr in ("cut", "fade", "dissolve"):
                 transition = Transition(into=tr)
@@ -274,6 +283,7 @@ class Builder:
                 reverse=s.get("reverse") is True, speed=_num(s.get("speed"), 1.0) or 1.0,
                 extend=ext is True or bool(segments), segments=segments, notes=_s(s.get("notes")), pointer=ptr,
                 allow_names=s.get("allow_names") is True,
+                refs=_paths(s.get("refs")), end_frame=_s(s.get("end_frame")),
             ))
         return tuple(out)
 

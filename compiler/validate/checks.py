@@ -9,12 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..diagnostics import Collector, did_you_mean
-from ..model import Film, Shot
+from ..model import NEXT_FRAME, Film, Shot
 from ..paths import inside_film, special_file
 from ..schemacheck import check_schema
 from ..targets import TargetDef
 from .names import check_output_names
 from .outputs import output_problem
+from .references import check_references
 from .timing import EPS, allocate, beat_grid, shot_bounds
 
 
@@ -25,6 +26,7 @@ def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, a
     check_output_names(film, diags)
     _check_refs(film, diags)
     _check_targets(film, targets, diags)
+    check_references(film, targets, diags)
     song_length, durations = _check_song(film, diags, probe_audio, allow_outside)
     if durations is not None:
         _check_transitions(film, durations, diags)
@@ -396,7 +398,12 @@ def _check_paths(film: Film, diags: Collector, allow_outside: bool) -> None:
         paths += [(f"{c.pointer}/refs/{i}", r, "warning") for i, r in enumerate(c.refs)]
     for loc in film.locations.values():
         paths += [(f"{loc.pointer}/refs/{i}", r, "warning") for i, r in enumerate(loc.refs)]
+    for w in film.concept.worlds.values():
+        paths += [(f"{w.pointer}/refs/{i}", r, "warning") for i, r in enumerate(w.refs)]
     for shot in film.shots:
+        paths += [(f"{shot.pointer}/refs/{i}", r, "warning") for i, r in enumerate(shot.refs or ())]
+        if shot.end_frame and shot.end_frame != NEXT_FRAME:
+            paths.append((f"{shot.pointer}/end_frame", shot.end_frame, "warning"))
         if shot.take:
             paths.append((f"{shot.pointer}/take", shot.take, "warning"))
     if film.edit.grade and film.edit.grade.lut:

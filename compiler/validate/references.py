@@ -1,0 +1,142 @@
+"""Checks of reference images and end frames against what each target's model takes (V271-V278)."""
+
+from __future__ import annotations
+
+from ..diagnostics import Collector, did_you_mean
+from ..model import Film, Shot
+from ..refs import candidates, is_image, is_next, next_shot, plan, shot_options, why
+from ..targets import TargetDef
+
+
+def check_references(film: Film, targets: dict[str, TargetDef], diags: Collector) -> None:
+    _check_images(film, diags)
+    for shot in film.shots:
+        _check_picks(film, shot, diags)
+        _check_limits(film, targets, shot, diags)
+        if shot.end_frame is not None:
+            _check_end_frame(film, targets, shot, diags)
+
+
+def _check_images(film: Film, diags: Collector) -> None:
+    """Every reference is an image file (V272)."""
+    named = [(f"{c.pointer}/refs/{i}", p) for c in film.characters.values() for i, p in enumerate(c.refs)]
+    named += [(f"{loc.pointer}/refs/{i}", p) for loc in film.locations.values() for i, p in enumerate(loc.refs)]
+    named += [(f"{w.pointer}/refs/{i}", p) for w in film.concept.worlds.values() for i, p in enumerate(w.refs)]
+    for shot in film.shots:
+        named += [(f"{shot.pointer}/refs/{i}", p) for i, p in enumerate(shot.refs or ())]
+        if shot.end_frame and not is_next(shot.end_frame):
+            named.append((f"{shot.pointer}/end_frame", shot.end_frame))
+    for ptr, path in named:
+        if not is_image(path):
+            diags.error("V272", f"{ptr}: '{path}' is not an image (.png, .jpg, .jpeg or .webp)", ptr,
+                        hint="references and end frames are still images; export a frame as PNG")
+
+
+def _check_picks(film: Film, shot: Shot, diags: Collector) -> None:
+    """`cast[].refs` picks among the character's own refs (V271)."""
+    for i, member in enumerate(shot.cast):
+        ch = film.characters.get(member.id)
+        if ch is None or member.refs is None:
+            continue
+        for n, path in enumerate(member.refs):
+            if path not in ch.refs:
+                ptr = f"{shot.pointer}/cast/{i}/refs/{n}"
+                hint = did_you_mean(path, ch.refs) or (
+                    f"'{ch.id}' has the refs {', '.join(ch.refs)}" if ch.refs else
+                    f"'{ch.id}' has no refs: add them under characters.{ch.id}.refs")
+                diags.error("V271", f"{ptr}: '{path}' is not one of the refs of '{ch.id}'", ptr, hint=hint)
+
+
+def _first_frame(film: Film, t: TargetDef, shot: Shot) -> bool:
+    return t.kind == "video" and shot.mode == "image-to-video" and bool(film.targets.image)
+
+
+def _takers(film: Film, targets: dict[str, TargetDef], shot: Shot, kind: str, need: int) -> list[str]:
+    """Targets of the same kind whose models take `need` references of `kind` for this shot."""
+    out = []
+    for name, t in sorted(targets.items()):
+        if t.kind != kind:
+            continue
+        caps = t.references(shot_options(film, t, shot).get("model"))
+        if caps and caps.max >= need and (caps.with_first_frame or not _first_frame(film, t, shot)):
+            out.append(f"{name} (up to {caps.max})")
+    return out
+
+
+def _check_limits(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: Collector) -> None:
+    """Picked refs a model cannot take are refused (V273 over its max, V274 a kind or no references at all, V275
+    not with a first or end frame); default refs over its max are left out with a warning (V276)."""
+    if not candidates(film, shot):
+        return
+    for name in film.targets.image + film.targets.video:
+        t = targets.get(name)
+        if t is None or (t.kind == "video" and shot.mode == "still") or (t.kind == "image" and shot.mode == "text-to-video"):
+            continue
+        opts = shot_options(film, t, shot)
+        model = opts.get("model")
+        on = f"'{name}'" + (f" with model {model}" if isinstance(model, str) else "")
+        p = plan(film, t, shot, first_frame=_first_frame(film, t, shot), options=opts)
+        picked = [r for r, _ in p.refused]
+        if picked:
+            ptr = picked[0].pointer
+            reason = p.refused[0][1]
+            text = why(reason, picked[0], p.caps)
+            paths = ", ".join(r.path for r in picked)
+            if p.excluded_by:
+                hint = (f"{on} takes references only without an end frame: drop `end_frame`, set this shot's refs "
+                        "to [], or pick another target: "
+                        + (", ".join(_takers(film, targets, shot, t.kind, len(picked))) or "none takes them"))
+                diags.error("V275", f"{ptr}: shot '{shot.id}' picks {paths}, but {on} {text}", ptr, hint=hint)
+            elif reason in ("none", "kind"):
+                diags.warning("V274", f"{ptr}: shot '{shot.id}' picks {paths}, but {on} {text}: it gets the "
+                              "description only", ptr,
+                              hint="targets that take them: " + (", ".join(
+                                  _takers(film, targets, shot, t.kind, len(picked))) or "none of this kind"))
+            else:
+                asked = len(p.refs) + len(picked)
+                hint = (f"drop {len(picked)} of: " + ", ".join([r.path for r in p.refs if r.picked] + [r.path for r in picked])
+                        + "; or use a target that takes more: "
+                        + (", ".join(_takers(film, targets, shot, t.kind, asked)) or "none"))
+                diags.error("V273", f"{ptr}: shot '{shot.id}' picks {asked} references; {on} {text}", ptr,
+                            hint=hint)
+            continue
+        over = [r for r, reason in p.left_out if not r.picked and reason in ("max", "per_kind")]
+        if over:
+            ptr = f"{shot.pointer}/cast" if shot.cast else shot.pointer
+            diags.warning("V276", f"{ptr}: shot '{shot.id}': {on} {why('max', over[0], p.caps)}; "
+                          f"left out: {', '.join(r.path for r in over)}", ptr,
+                          hint="pick the ones that matter with cast[].refs, or the shot's refs:")
+
+
+def _check_end_frame(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: Collector) -> None:
+    """An end frame needs a clip (V278) and a model that takes one (V278 warning); `next` needs a next shot that
+    starts from an image (V277)."""
+    ptr = f"{shot.pointer}/end_frame"
+    if shot.mode == "still":
+        diags.error("V278", f"{ptr}: shot '{shot.id}' is a still: it has no clip to end on a frame", ptr,
+                    hint="drop end_frame, or make the shot image-to-video")
+        return
+    if is_next(shot.end_frame):
+        nxt = next_shot(film, shot)
+        if nxt is None:
+            diags.error("V277", f"{ptr}: shot '{shot.id}' is the last shot: there is no next shot to end on", ptr,
+                        hint="name an image instead (end_frame: refs/last.png), or drop end_frame")
+            return
+        if not film.targets.image:
+            diags.error("V277", f"{ptr}: `next` is the next shot's first frame, and the film has no image target",
+                        ptr, hint="add an image target (targets.image), or name an image file")
+            return
+        if nxt.mode == "text-to-video":
+            diags.error("V277", f"{ptr}: the next shot '{nxt.id}' is text-to-video: it has no first frame to end on",
+                        ptr, hint=f"make '{nxt.id}' image-to-video or still, or name an image file")
+            return
+    takers = []
+    for name in film.targets.video:
+        t = targets.get(name)
+        if t is not None and t.takes_end_frame(shot_options(film, t, shot).get("model")):
+            takers.append(name)
+    if film.targets.video and not takers:
+        can = [n for n, t in sorted(targets.items()) if t.kind == "video" and t.takes_end_frame()]
+        diags.warning("V278", f"{ptr}: none of this film's video targets ({', '.join(film.targets.video)}) takes an "
+                      "end frame with its model: the clips end where the model takes them", ptr,
+                      hint="targets that take one: " + (", ".join(can) or "none"))

@@ -1,0 +1,276 @@
+"""Reference images and end frames, compiled: which refs reach which target, in the order and number its model
+takes, how prompts cite them, and what validate refuses (V271-V278)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+from compiler.expand import expand_production
+from compiler.pipeline import resolve_film
+from tests.conftest import run_cli
+
+MOVES = ", ".join(f"{m}: {m.replace('-', ' ')}" for m in (
+    "static push-in pull-out zoom-in zoom-out pan-left pan-right tilt-up tilt-down dolly-in dolly-out truck-left "
+    "truck-right tracking crane-up crane-down orbit-left orbit-right handheld").split())
+
+PROVIDER = """providers:
+  acme:
+    base_url: https://acme.example
+    submit: {method: POST, path: /v1/make}
+    poll: {method: GET, path: "/v1/tasks/{task_id}"}
+    auth: {scheme: header, header: x-key, env: ACME_KEY}
+    task_id: {path: id}
+    status: {path: status, done: [done], failed: [failed]}
+    result: {path: url}
+"""
+PRICES = "prices: []\n"
+
+# An image model taking 3 references (1 style), cited "image N"; its "mini" model takes 1 and no style.
+SHEET = """name: sheet
+kind: image
+title: Sheet
+description: an image target of this film that takes references
+capabilities:
+  aspects: {"16:9": "16:9"}
+  prompt_max_chars: null
+  negative_prompt: false
+  camera_style: none
+  references: {max: 3, per_kind: {style: 1}, cite: image}
+  models:
+    mini: {references: {max: 1, kinds: [character]}}
+    plain: {references: false}
+options:
+  type: object
+  additionalProperties: false
+  properties:
+    model: {type: string, enum: [full, mini, plain], default: full, description: the model}
+defaults: {model: full}
+""" + PROVIDER + PRICES
+
+# A video model with an end frame whose references cannot go with a first frame (as Veo 3.1's), cited by tag.
+CLIP = """name: clip
+kind: video
+title: Clip
+description: a video target of this film with end frames
+capabilities:
+  durations: [5, 10]
+  aspects: {"16:9": "16:9"}
+  prompt_max_chars: null
+  negative_prompt: false
+  camera_style: words
+  camera: {""" + MOVES + """}
+  references: {max: 2, cite: tag, with_first_frame: false}
+  end_frame: true
+  models:
+    old: {end_frame: false}
+options:
+  type: object
+  additionalProperties: false
+  properties:
+    model: {type: string, enum: [new, old], default: new, description: the model}
+defaults: {model: new}
+""" + PROVIDER + """    duration_type: integer
+    routes:
+      - when: {generation: text-to-video}
+        submit: {method: POST, path: /v1/t2v}
+        poll: {method: GET, path: "/v1/tasks/{task_id}"}
+      - when: {}
+        submit: {method: POST, path: /v1/make}
+        poll: {method: GET, path: "/v1/tasks/{task_id}"}
+""" + PRICES
+
+SHEET_PROMPT = "{{ prose.reference_sentence(shot) }} {{ prose.subject_sentences(shot) }}"
+REQUEST = ('{"prompt": {{ prompt.text | json }}, "refs": [{% for r in refs %}{{ r.mark | json }}{% if not loop.last %}, '
+           '{% endif %}{% endfor %}], "labels": [{% for r in refs %}{{ (r.kind ~ ":" ~ r.label) | json }}'
+           '{% if not loop.last %}, {% endif %}{% endfor %}]{% if first_frame %}, "image": {{ first_frame | json }}'
+           '{% endif %}{% if end_frame %}, "end": {{ end_frame | json }}{% endif %}}')
+
+
+def png(path: Path, color: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"color=c={color}:s=32x32",
+                    "-frames:v", "1", "-y", str(path)], check=True, capture_output=True)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def make_film(tmp_path: Path, shots: str, *, image: str = "[sheet]", video: str = "[clip]") -> Path:
+    d = tmp_path / "film"
+    d.mkdir()
+    for name, color in (("keeper_face", "red"), ("keeper_full", "orange"), ("mara_face", "blue"),
+                        ("lamp_room", "green"), ("storm_look", "gray"), ("radio", "white"), ("last", "black")):
+        png(d / "refs" / f"{name}.png", color)
+    (d / "film.yaml").write_text(
+        "version: 1\n"
+        "film: {title: Refs, aspect: \"16:9\"}\n"
+        "song:\n  duration: 10\n  sections: [{id: a, start: 0, world: storm}]\n"
+        "concept:\n  style: [35mm film]\n  worlds:\n    storm: {style: [rain-lashed], refs: [refs/storm_look.png]}\n"
+        "characters:\n"
+        "  keeper: {description: an old man with a white beard, short: old keeper, pronoun: he,\n"
+        "           refs: [refs/keeper_face.png, refs/keeper_full.png]}\n"
+        "  mara: {description: a young woman in a yellow raincoat, pronoun: she, refs: [refs/mara_face.png]}\n"
+        "locations:\n  lamp: {description: a cramped circular lamp room, refs: [refs/lamp_room.png]}\n"
+        f"targets: {{image: {image}, video: {video}}}\n"
+        "shots:\n" + shots, encoding="utf-8")
+    for name, body in (("sheet", SHEET), ("clip", CLIP)):
+        t = d / "targets" / name
+        t.mkdir(parents=True)
+        (t / "target.yaml").write_text(body)
+        (t / "prompt.j2").write_text('{% import "_common/prose.j2" as prose %}' + SHEET_PROMPT)
+        (t / "request.acme.json.j2").write_text(REQUEST)
+    return d
+
+
+def jobs(film: Path) -> dict[str, dict]:
+    plan = expand_production(resolve_film(film / "film.yaml"))
+    return {j.job: j.as_dict() for j in plan.jobs}
+
+
+def codes(film: Path) -> list[tuple[str, str, int]]:
+    res = run_cli(["validate", str(film), "--format", "json"])
+    return [(d["code"], d["severity"], d["line"]) for d in json.loads(res.stdout)["diagnostics"]]
+
+
+def line_of(film: Path, needle: str) -> int:
+    return next(i for i, ln in enumerate((film / "film.yaml").read_text().splitlines(), 1) if needle in ln)
+
+
+def mark(film: Path, rel: str, prefix: str = "@ref:") -> str:
+    return f"{prefix}{rel}#{hashlib.sha256((film / rel).read_bytes()).hexdigest()[:16]}"
+
+
+def test_default_refs_go_in_order_within_the_model_limits(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, location: lamp, size: MS,\n"
+                               "     cast: [keeper, mara]}\n")
+    j = jobs(film)["s01.sheet"]
+    # 5 candidates (keeper x2, mara, lamp, storm); max 3: the first of each character, then the place; sent in
+    # the order cast, place, look
+    assert j["body"]["refs"] == [mark(film, "refs/keeper_face.png"), mark(film, "refs/mara_face.png"),
+                                 mark(film, "refs/lamp_room.png")]
+    assert j["body"]["labels"] == ["character:the old keeper", "character:the young woman",
+                                   "location:the cramped circular lamp room"]
+    assert j["body"]["prompt"].startswith("Image 1 shows the old keeper, image 2 the young woman and image 3 the "
+                                          "cramped circular lamp room.")
+    warned = [c for c in codes(film) if c[0] == "V276"]
+    assert warned and warned[0][1] == "warning"
+
+
+def test_picked_refs_replace_the_default_and_are_never_trimmed(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n    location: lamp\n"
+                               "    cast: [{id: keeper, refs: [refs/keeper_full.png]}]\n"
+                               "    refs: [refs/radio.png]\n")
+    j = jobs(film)["s01.sheet"]
+    assert j["body"]["refs"] == [mark(film, "refs/keeper_full.png"), mark(film, "refs/radio.png")]
+    assert j["body"]["labels"][1] == "object:the radio"
+    assert not [c for c in codes(film) if c[0].startswith("V27")]
+
+
+def test_a_changed_reference_image_makes_a_new_job(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, cast: [keeper]}\n")
+    before = jobs(film)["s01.sheet"]["hash"]
+    assert run_cli(["build", str(film)]).exit_code == 0
+    png(film / "refs/keeper_face.png", "purple")
+    res = run_cli(["build", str(film)])
+    assert res.exit_code == 0, res.stderr
+    after = [json.loads(x) for x in (film / "build/jobs/sheet.jsonl").read_text().splitlines()]
+    assert after[0]["hash"] != before
+    assert after[0]["body"]["refs"][0] == mark(film, "refs/keeper_face.png")
+
+
+def test_per_model_limits_and_targets_without_references(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, location: lamp, cast: [keeper, mara], generate: {sheet: "
+                               "{model: mini}}}\n  - {id: s02, section: a, cast: [keeper], generate: {sheet: "
+                               "{model: plain}}}\n")
+    j = jobs(film)
+    assert j["s01.sheet"]["body"]["refs"] == [mark(film, "refs/keeper_face.png")]
+    assert j["s02.sheet"]["body"]["refs"] == []
+    assert not j["s02.sheet"]["body"]["prompt"].startswith("Image")
+
+
+def test_too_many_picked_refs_are_refused_with_a_located_error(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n"
+                               "    cast: [{id: keeper, refs: [refs/keeper_face.png, refs/keeper_full.png]}]\n"
+                               "    refs: [refs/radio.png, refs/lamp_room.png]\n")
+    res = run_cli(["validate", str(film)])
+    assert res.exit_code == 1
+    assert "error[V273]" in res.stderr and "takes at most 3" in res.stderr
+    assert "drop 1 of" in res.stderr
+    assert ("V273", "error", line_of(film, "refs: [refs/radio.png")) in codes(film)
+
+
+def test_a_ref_that_is_not_the_characters_own(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n    cast: [{id: keeper, refs: [refs/mara_face.png]}]\n")
+    res = run_cli(["validate", str(film)])
+    assert res.exit_code == 1 and "error[V271]" in res.stderr and "refs/keeper_face.png" in res.stderr
+
+
+def test_a_reference_must_be_an_image(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, refs: [notes.txt]}\n")
+    assert ("V272", "error", line_of(film, "notes.txt")) in codes(film)
+
+
+def test_tags_name_the_character_and_references_stay_out_with_a_first_frame(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, cast: [keeper], mode: text-to-video}\n"
+                               "  - {id: s02, section: a, cast: [keeper]}\n")
+    j = jobs(film)
+    t2v = j["s01.clip"]["body"]
+    # max 2: the character's first ref, then the world's look before the character's second angle
+    assert t2v["refs"] == [mark(film, "refs/keeper_face.png"), mark(film, "refs/storm_look.png")]
+    assert "@keeper" in t2v["prompt"] and "image 1" not in t2v["prompt"].lower()
+    i2v = j["s02.clip"]["body"]
+    assert i2v["refs"] == [] and i2v["image"] == "@job:s02.sheet" and "@keeper" not in i2v["prompt"]
+
+
+def test_picked_refs_and_an_end_frame_are_refused_where_the_model_excludes_them(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n    mode: text-to-video\n    end_frame: refs/last.png\n"
+                               "    cast: [{id: keeper, refs: [refs/keeper_face.png]}]\n")
+    text = (film / "targets/clip/target.yaml").read_text().replace("with_first_frame: false", "with_end_frame: false")
+    (film / "targets/clip/target.yaml").write_text(text)
+    res = run_cli(["validate", str(film)])
+    assert res.exit_code == 1 and "error[V275]" in res.stderr and "drop `end_frame`" in res.stderr
+    assert ("V275", "error", line_of(film, "refs: [refs/keeper_face.png]")) in codes(film)
+
+
+def test_picked_refs_on_an_image_to_video_shot_go_to_the_image_only(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n    cast: [{id: keeper, refs: [refs/keeper_full.png]}]\n")
+    assert run_cli(["validate", str(film)]).exit_code == 0
+    j = jobs(film)
+    assert j["s01.sheet"]["body"]["refs"] == [mark(film, "refs/keeper_full.png"), mark(film, "refs/storm_look.png")]
+    assert j["s01.clip"]["body"]["refs"] == [] and j["s01.clip"]["body"]["image"] == "@job:s01.sheet"
+
+
+def test_end_frames_from_a_file_and_from_the_next_shot(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, subject: a door, end_frame: next}\n"
+                               "  - {id: s02, section: a, subject: a hall, end_frame: refs/last.png}\n"
+                               "  - {id: s03, section: a, subject: a lamp, generate: {clip: {model: old}},"
+                               " end_frame: refs/last.png}\n")
+    j = jobs(film)
+    assert j["s01.clip"]["body"]["end"] == "@end-frame:s02.sheet"
+    assert "s02.sheet" in j["s01.clip"]["depends_on"]
+    assert j["s02.clip"]["body"]["end"] == mark(film, "refs/last.png", "@end-file:")
+    assert "end" not in j["s03.clip"]["body"]  # the old model takes no end frame
+
+
+@pytest.mark.parametrize(("shots", "code"), [
+    ("  - {id: s01, section: a, subject: a door}\n  - {id: s02, section: a, subject: a hall, end_frame: next}\n",
+     "V277"),
+    ("  - {id: s01, section: a, subject: a door, end_frame: next}\n"
+     "  - {id: s02, section: a, subject: a hall, mode: text-to-video}\n", "V277"),
+    ("  - {id: s01, section: a, subject: a door, mode: still, end_frame: refs/last.png}\n", "V278"),
+])
+def test_unusable_end_frames_are_refused(tmp_path: Path, shots: str, code: str) -> None:
+    film = make_film(tmp_path, shots)
+    res = run_cli(["validate", str(film)])
+    assert res.exit_code == 1 and f"error[{code}]" in res.stderr
+    assert (code, "error", line_of(film, "end_frame")) in codes(film)
+
+
+def test_an_end_frame_no_video_target_takes_is_a_warning(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, subject: a door, end_frame: refs/last.png, "
+                               "generate: {clip: {model: old}}}\n")
+    assert ("V278", "warning", line_of(film, "end_frame")) in codes(film)
