@@ -8,6 +8,7 @@ Wire facts and their sources (python-genai google/genai/types.py and models.py a
   finishReason: "STOP", index: 0}], usageMetadata: {promptTokenCount, candidatesTokenCount, totalTokenCount},
   modelVersion, responseId}`; a refused image ends with finishReason IMAGE_SAFETY (or IMAGE_PROHIBITED_CONTENT,
   NO_IMAGE ...) and no image part; a blocked prompt has no candidate and `promptFeedback: {blockReason}`.
+- bytes fields are base64, standard or URL-safe (google-genai sends URL-safe) [read, tested].
 - errors as the text fake (tests/fakes/gemini.py): `{"error": {code, message, status, details}}`, a 429 with RetryInfo.
 Guesses: 1290 output tokens per image (Google's figure for 2.5 Flash Image), a quarter of the characters as input.
 
@@ -25,8 +26,8 @@ import uuid
 from typing import Any
 
 from . import media
-from .base import Request, Response
-from .gemini import FakeGemini
+from .base import Request, Response, Task
+from .gemini import FakeGemini, b64decode
 
 
 class FakeGeminiImage(FakeGemini):
@@ -58,8 +59,17 @@ class FakeGeminiImage(FakeGemini):
         for p in FakeGeminiImage.parts_of(body):
             inline = p.get("inlineData") or p.get("inline_data")
             if inline:
-                out.append(base64.b64decode(inline.get("data", "")))
+                out.append(b64decode(inline.get("data", "")))
         return out
+
+    def result_bytes(self, task: Task) -> bytes:
+        """The test's bytes when given, else a PNG in the aspect ratio asked (16:9 by default), tagged per task."""
+        if self.result is not None:
+            return super().result_bytes(task)
+        aspect = ((task.body or {}).get("generationConfig") or {}).get("imageConfig", {}).get("aspectRatio", "16:9")
+        w, h = (int(x) for x in str(aspect).split(":"))
+        size = (640, round(640 * h / w / 2) * 2) if w >= h else (round(640 * w / h / 2) * 2, 640)
+        return media.tag(media.png(size), task.id)
 
     def _create(self, req: Request) -> Response:
         body = req.json if isinstance(req.json, dict) else None
@@ -73,7 +83,7 @@ class FakeGeminiImage(FakeGemini):
             inline = p.get("inlineData") or p.get("inline_data")
             if inline is not None:
                 try:
-                    data = base64.b64decode(inline.get("data", ""), validate=True)
+                    data = b64decode(inline.get("data", ""))  # standard or URL-safe, as the API reads it
                 except (binascii.Error, ValueError):
                     return self.error(400, "Invalid value at 'contents[0].parts': invalid base64")
                 if not (inline.get("mimeType") or inline.get("mime_type", "")).startswith("image/") or not data:

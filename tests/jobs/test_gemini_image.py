@@ -126,3 +126,68 @@ def test_a_refused_image_fails_the_job_with_its_reason(tmp_path: Path, fakes: An
     assert takes(root) == [] and g.create_count == 1
     res = run(root)  # failed by the model, not by filmc: a new run makes a new attempt
     assert g.create_count == 2
+
+
+def png(path: Path, color: str) -> bytes:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"color=c={color}:s=64x64",
+                    "-frames:v", "1", "-y", str(path)], check=True, capture_output=True, timeout=60)
+    return path.read_bytes()
+
+
+def refs_film(tmp_path: Path, model: str) -> tuple[Path, dict[str, bytes]]:
+    d = tmp_path / "film"
+    d.mkdir()
+    files = {name: png(d / "refs" / f"{name}.png", color)
+             for name, color in (("keeper_face", "red"), ("keeper_full", "orange"), ("lamp_room", "green"),
+                                 ("storm_look", "gray"))}
+    (d / "film.yaml").write_text(
+        "version: 1\n"
+        "film: {title: Refs, aspect: \"9:16\"}\n"
+        "song:\n  duration: 6\n  sections: [{id: a, start: 0, world: storm}]\n"
+        "concept:\n  style: [35mm film]\n  worlds:\n    storm: {style: [rain-lashed], refs: [refs/storm_look.png]}\n"
+        "characters:\n"
+        "  keeper: {description: an old man with a white beard, short: old keeper, pronoun: he,\n"
+        "           refs: [refs/keeper_face.png, refs/keeper_full.png]}\n"
+        "locations:\n  lamp: {description: a cramped circular lamp room, refs: [refs/lamp_room.png]}\n"
+        f"targets: {{image: [gemini-image], video: [], options: {{gemini-image: {{model: {model}}}}}}}\n"
+        "shots:\n  - {id: s01, section: a, size: MS, location: lamp, cast: [{id: keeper, action: trims the wick}]}\n",
+        encoding="utf-8")
+    return d, files
+
+
+def test_references_go_as_image_parts_with_the_files_bytes_and_the_prompt_cites_them(tmp_path: Path,
+                                                                                   fakes: Any) -> None:
+    (g,) = fakes(FakeGeminiImage())
+    root, files = refs_film(tmp_path, "gemini-3-pro-image-preview")
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    assert takes(root) == ["takes/s01/gemini-image/1.png"]
+    (create,) = g.calls("create")
+    parts = create.body["contents"][0]["parts"]
+    assert list(parts[0]) == ["text"] and all(list(p) == ["inlineData"] for p in parts[1:])
+    # the character's refs first, then the place, then the look, each the file's own bytes, as PNG
+    assert g.inline_images(create.body) == [files["keeper_face"], files["keeper_full"], files["lamp_room"],
+                                            files["storm_look"]]
+    # the mime type as google-genai spells it (mime_type; the API reads mimeType too)
+    assert {p["inlineData"].get("mimeType") or p["inlineData"].get("mime_type") for p in parts[1:]} == {"image/png"}
+    text = parts[0]["text"]
+    assert text == prompt_of(root)
+    for n in range(1, 5):
+        assert f"image {n}" in text.lower()
+    assert text.lower().index("image 1") < text.lower().index("old keeper")  # the citations open the paragraph
+    assert create.body["generationConfig"]["imageConfig"] == {"aspectRatio": "9:16"}  # no size asked: 1K
+
+
+def test_flash_image_takes_three_references(tmp_path: Path, fakes: Any) -> None:
+    (g,) = fakes(FakeGeminiImage())
+    root, files = refs_film(tmp_path, "gemini-2.5-flash-image")
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    (create,) = g.calls("create")
+    # four candidates, three taken: every face first, then the place, then the look (trimmed with a warning)
+    assert g.inline_images(create.body) == [files["keeper_face"], files["lamp_room"], files["storm_look"]]
