@@ -43,9 +43,10 @@ from .base import (
     classify_create,
     first_env,
 )
-from .http import READ_TIMEOUTS, HttpProvider
+from .http import HttpProvider
 
 INLINE = "inline:"
+CREATE_TIMEOUT_S = 300.0  # the answer comes when the image is made (a 4K image of 3 Pro takes a minute or more)
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)$", re.S)
 
 
@@ -81,8 +82,7 @@ class GenaiImageProvider(HttpProvider):
         config = types.GenerateContentConfig(
             response_modalities=list(cfg.get("response_modalities") or ["IMAGE"]),
             image_config=types.ImageConfig(**image) if image else None)
-        gen = make_client(key, self.base_url(), timeout_s=float(self.env.get("FILMC_HTTP_TIMEOUT") or
-                                                                READ_TIMEOUTS["create"]), attempts=1)
+        gen = make_client(key, self.base_url(), timeout_s=_timeout(self.env), attempts=1)
         try:
             return gen.models.generate_content(model=str(body["model"]),
                                                contents=[types.Content(role="user", parts=parts)], config=config)
@@ -157,6 +157,14 @@ class GenaiImageProvider(HttpProvider):
 
     async def reconcile(self, client: httpx.AsyncClient, job: Mapping[str, Any], attempt: str) -> Submitted | None:
         return None  # the API cannot look an answer up: an unknown create stays unknown
+
+
+def _timeout(env: Mapping[str, str]) -> float:
+    """Seconds to wait for the answer; FILMC_HTTP_TIMEOUT overrides, as for every provider."""
+    try:
+        return float(env.get("FILMC_HTTP_TIMEOUT") or CREATE_TIMEOUT_S)
+    except ValueError:
+        return CREATE_TIMEOUT_S
 
 
 def _part(types: Any, part: Any) -> Any:
