@@ -22,11 +22,11 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..gemini_client import make_client
 
 DEFAULT_MODEL = "gemini-3.8-flash"  # the current Flash model: the one place that names it
 BASE_URL_ENV = "FILMC_GEMINI_BASE_URL"
 KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-API_VERSION = "v1beta"  # structured output and the Files API live here
 ATTEMPTS = 4
 BACKOFF = 1.0
 MAX_WAIT = 30.0
@@ -107,18 +107,6 @@ def api_key(env: Mapping[str, str]) -> str:
                 hint="get a key at https://aistudio.google.com/apikey, then: export GEMINI_API_KEY=...")
 
 
-def make_client(key: str, base_url: str | None, *, timeout_s: float = TIMEOUT_S, attempts: int | None = None) -> Any:
-    """A google-genai client for the Gemini API (v1beta) at `base_url` (None: Google's). `attempts=1`: the SDK never
-    sends a request again on its own (a paid generation is never resent behind the caller's back)."""
-    from google import genai
-    from google.genai import types
-
-    retry = types.HttpRetryOptions(attempts=attempts) if attempts else None
-    opts = types.HttpOptions(api_version=API_VERSION, timeout=int(timeout_s * 1000), base_url=base_url,
-                             retry_options=retry)
-    return genai.Client(api_key=key, http_options=opts)
-
-
 def _retry_wait(err: Any, n: int) -> float:
     """The delay an error answer asks for (google.rpc.RetryInfo), else exponential backoff."""
     for d in (getattr(err, "details", None) or {}).get("error", {}).get("details", ()) if isinstance(
@@ -149,7 +137,7 @@ class Gemini:
         except ImportError:  # pragma: no cover - a dependency of filmc
             raise _fail("D702", "google-genai is not installed", hint="pip install google-genai") from None
         self.types = types
-        self.client = make_client(self.key, self.base_url)
+        self.client = make_client(self.key, self.base_url, timeout_s=TIMEOUT_S)
 
     # -- retries ---------------------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:

@@ -2,7 +2,7 @@
 
 The compiled body is data (targets/gemini-image/request.gemini-image.json.j2): `{model, parts: [{text} | {image:
 data URL}], config: {response_modalities, aspect_ratio, image_size, person_generation}}`; this adapter makes the call
-with the real google-genai client (compiler/draft/client.py make_client, imported lazily), its retries off
+with the real google-genai client (compiler/gemini_client.py, shared with `filmc draft`, imported lazily), its retries off
 (HttpRetryOptions attempts=1): only filmc decides what is sent again.
 
 Outcomes, for money (base.py): a refused connection, a 4xx or a 429 made nothing (429 waits its RetryInfo delay); a
@@ -74,7 +74,7 @@ class GenaiImageProvider(HttpProvider):
     def _call(self, key: str, body: Mapping[str, Any]) -> Any:
         from google.genai import errors, types
 
-        from ...draft.client import make_client
+        from ...gemini_client import make_client
 
         parts = [_part(types, p) for p in body.get("parts") or ()]
         cfg = dict(body.get("config") or {})
