@@ -89,3 +89,39 @@ def test_flux1_sends_no_references_and_cites_none(tmp_path: Path, fakes: Any, mo
     assert not [k for k in create.body if k.startswith("input_image")]
     assert "image 1" not in create.body["prompt"].lower()
     assert "white beard" in create.body["prompt"]  # the verbatim description only
+
+
+@pytest.mark.parametrize("options, where", [
+    ("{model: flux-2-pro}", "model"),  # the first provider, Freepik, serves FLUX.1 only
+    ("{provider: fal, model: flux-2-klein-4b}", "model"),
+    ("{provider: freepik, model: flux-pro-1.1-ultra}", "model"),
+])
+def test_a_model_its_provider_does_not_serve_is_refused_where_it_is_chosen(tmp_path: Path, options: str,
+                                                                         where: str) -> None:
+    from tests.conftest import run_cli
+
+    root, _ = refs_film(tmp_path, "flux-dev")
+    text = (root / "film.yaml").read_text(encoding="utf-8").replace("{provider: bfl, model: flux-dev}", options)
+    (root / "film.yaml").write_text(text, encoding="utf-8")
+    res = run_cli(["validate", str(root)])
+    assert res.exit_code == 1
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines, 1) if "targets:" in line)
+    col = lines[row - 1].index("model:", lines[row - 1].index("flux:")) + len("model: ") + 1  # at the value
+    assert f"film.yaml:{row}:{col}: error[C535]" in res.stderr, res.stderr
+    if "flux-2" in options:
+        assert "provider: bfl" in res.stderr  # the hint names the provider that serves it
+
+
+def test_a_shot_may_pick_a_served_model_and_provider(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    root, _ = refs_film(tmp_path, "flux-dev")
+    text = (root / "film.yaml").read_text(encoding="utf-8").replace("{provider: bfl, model: flux-dev}", "{}")
+    text = text.replace("location: lamp,", "location: lamp, generate: {flux: {provider: bfl, model: flux-2-max}},")
+    (root / "film.yaml").write_text(text, encoding="utf-8")
+    assert run_cli(["validate", str(root)]).exit_code == 0
+    text = text.replace("provider: bfl, model: flux-2-max", "model: flux-2-max")
+    (root / "film.yaml").write_text(text, encoding="utf-8")
+    res = run_cli(["validate", str(root)])
+    assert res.exit_code == 1 and "error[C535] /shots/0/generate/flux/model" in res.stderr  # where it was chosen
