@@ -24,7 +24,8 @@ def _price(p: dict[str, Any]) -> str:
 
 def _auth(provider: dict[str, Any]) -> str:
     auth = provider.get("auth") or {}
-    env = [auth[k] for k in ("env", "secret_env") if auth.get(k)]
+    env = [" or ".join(map(str, v)) if isinstance(v, list) else str(v)  # a list: any one of these variables
+           for k in ("env", "secret_env") if (v := auth.get(k))]
     return " + ".join(env) if env else "no key"
 
 

@@ -42,3 +42,14 @@ def test_targets_show_an_app_only_target() -> None:
     res = run_cli(["targets", "show", "midjourney"])
     assert "none: copy the prompts into its own app" in res.stdout
     assert "durations" not in res.stdout  # an image model
+
+
+def test_targets_show_every_built_in_target_names_its_keys() -> None:
+    from compiler.targets import builtin_targets
+
+    for name in builtin_targets():
+        res = run_cli(["targets", "show", name])
+        assert res.exit_code == 0, (name, res.stderr)
+    res = run_cli(["targets", "show", "gemini-image"])  # a key of several names: any one of them
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in res.stdout.splitlines()[3:] if line.strip()}
+    assert "gemini-image (GEMINI_API_KEY or GOOGLE_API_KEY) default" in rows["providers"]
