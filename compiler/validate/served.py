@@ -15,11 +15,14 @@ from ..targets import TargetDef
 
 
 def _models(provider: dict[str, Any]) -> set[str] | None:
-    """The models a provider's routes name; None when no route names one (the provider takes every model)."""
+    """The models a provider's routes name; None when it takes every model (no route names one, or a route names
+    none: it serves whatever model the others do not)."""
     out: set[str] = set()
     for route in provider.get("routes") or ():
         m = (route.get("when") or {}).get("model")
-        out.update(m if isinstance(m, list) else [m] if isinstance(m, str) else [])
+        if m is None:
+            return None
+        out.update(m if isinstance(m, list) else [m])
     return out or None
 
 
