@@ -211,6 +211,10 @@ CODES: dict[str, tuple[str, str]] = {
     "Y606": ("no place for the value", "The value has no mapping or list to go in, or sits in a form filmc does "
              "not edit (an explicit '? key', the first key of a list item). Edit film.yaml by hand."),
     # C5xx: generation jobs (cost estimates, quality checks of takes, the ledger)
+    "C535": ("model not served by the provider", "The target's provider (targets.options.<target>.provider, else the "
+             "first in its target.yaml) has a request for each model it serves, and not for this one: the request "
+             "would go to another model's endpoint. Pick a provider that serves the model (the hint names one), or "
+             "another model."),
     "C501": ("no known price", "`filmc cost` found no `prices:` entry of the job's target for its provider whose `when:` "
              "holds for the job's options (model, mode, resolution, duration...). The job is listed as unknown and "
              "every total is a lower bound. Add a price to a target of your own (targets/<name>/target.yaml)."),

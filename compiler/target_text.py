@@ -24,11 +24,8 @@ def _price(p: dict[str, Any]) -> str:
 
 def _auth(provider: dict[str, Any]) -> str:
     auth = provider.get("auth") or {}
-    env = []
-    for k in ("env", "secret_env"):
-        names = auth.get(k)
-        if names:  # a list names alternatives (Runway: RUNWAYML_API_SECRET or RUNWAY_API_KEY)
-            env.append(" or ".join(names) if isinstance(names, list) else str(names))
+    env = [" or ".join(map(str, v)) if isinstance(v, list) else str(v)  # a list: any one of these variables
+           for k in ("env", "secret_env") if (v := auth.get(k))]
     return " + ".join(env) if env else "no key"
 
 

@@ -22,11 +22,11 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..gemini_client import make_client
 
 DEFAULT_MODEL = "gemini-3.8-flash"  # the current Flash model: the one place that names it
 BASE_URL_ENV = "FILMC_GEMINI_BASE_URL"
 KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-API_VERSION = "v1beta"  # structured output and the Files API live here
 ATTEMPTS = 4
 BACKOFF = 1.0
 MAX_WAIT = 30.0
@@ -133,13 +133,11 @@ class Gemini:
 
         self.redact = redactor(env, [self.key])
         try:
-            from google import genai
             from google.genai import types
         except ImportError:  # pragma: no cover - a dependency of filmc
             raise _fail("D702", "google-genai is not installed", hint="pip install google-genai") from None
         self.types = types
-        opts = types.HttpOptions(api_version=API_VERSION, timeout=TIMEOUT_S * 1000, base_url=self.base_url)
-        self.client = genai.Client(api_key=self.key, http_options=opts)
+        self.client = make_client(self.key, self.base_url, timeout_s=TIMEOUT_S)
 
     # -- retries ---------------------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:

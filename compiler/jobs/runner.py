@@ -419,7 +419,8 @@ def _prompt_text(body: Any) -> str:
     for k in ("prompt", "promptText", "text"):
         if isinstance(body, dict) and isinstance(body.get(k), str):
             return str(body[k])
-    return ""
+    parts = body.get("parts") if isinstance(body, dict) else None  # a Gemini call: the first text part
+    return next((str(p["text"]) for p in parts or () if isinstance(p, dict) and isinstance(p.get("text"), str)), "")
 
 
 def _elide(body: Any) -> Any:

@@ -16,6 +16,7 @@ from ..targets import TargetDef
 from .names import check_output_names
 from .outputs import output_problem
 from .references import check_references
+from .served import check_served_models
 from .timing import EPS, allocate, beat_grid, shot_bounds
 
 
@@ -26,6 +27,7 @@ def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, a
     check_output_names(film, diags)
     _check_refs(film, diags)
     _check_targets(film, targets, diags)
+    check_served_models(film, targets, diags)
     check_references(film, targets, diags)
     song_length, durations = _check_song(film, diags, probe_audio, allow_outside)
     if durations is not None:

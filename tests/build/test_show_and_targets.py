@@ -54,3 +54,14 @@ def test_targets_show_a_key_named_two_ways() -> None:
     rows = {line.split()[0]: line.split(None, 1)[1]
             for line in run_cli(["targets", "show", "seedance"]).stdout.splitlines()[3:] if line.strip()}
     assert rows["durations"] == "4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 s"
+
+
+def test_targets_show_every_built_in_target_names_its_keys() -> None:
+    from compiler.targets import builtin_targets
+
+    for name in builtin_targets():
+        res = run_cli(["targets", "show", name])
+        assert res.exit_code == 0, (name, res.stderr)
+    res = run_cli(["targets", "show", "gemini-image"])  # a key of several names: any one of them
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in res.stdout.splitlines()[3:] if line.strip()}
+    assert "gemini-image (GEMINI_API_KEY or GOOGLE_API_KEY) default" in rows["providers"]

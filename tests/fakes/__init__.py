@@ -33,6 +33,7 @@ from .comfyui import FakeComfyUI
 from .fal import FakeFal
 from .freepik import FakeFreepik
 from .gemini import FakeGemini
+from .gemini_image import FakeGeminiImage
 from .kling import FakeKling, jwt_hs256
 from .luma import FakeLuma
 from .minimax import FakeMiniMax
@@ -42,8 +43,9 @@ from .veo import FakeVeo
 
 FAKES: dict[str, type[FakeServer]] = {cls.provider: cls for cls in (
     FakeFreepik, FakeBFL, FakeKling, FakeRunway, FakeLuma, FakeMiniMax, FakeComfyUI, FakeFal, FakeReplicate,
-    FakeVeo)}  # FakeVeo is FakeGemini (generateContent, files) with Veo's predictLongRunning and operations
+    FakeVeo, FakeGeminiImage)}  # FakeVeo is FakeGemini (generateContent, files) with Veo's predictLongRunning and operations
 
-__all__ = ["FAKES", "FakeBFL", "FakeComfyUI", "FakeFal", "FakeFreepik", "FakeGemini", "FakeKling", "FakeLuma", "FakeMiniMax",
-           "FakeReplicate", "FakeRunway", "FakeServer", "FakeVeo", "Fault", "Recorded", "Request", "Response", "Task",
+__all__ = ["FAKES", "FakeBFL", "FakeComfyUI", "FakeFal", "FakeFreepik", "FakeGemini", "FakeGeminiImage", "FakeKling",
+           "FakeLuma", "FakeMiniMax", "FakeReplicate", "FakeRunway", "FakeServer", "FakeVeo", "Fault", "Recorded", "Request",
+           "Response", "Task",
            "body_hash", "jwt_hs256"]

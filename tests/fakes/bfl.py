@@ -12,7 +12,10 @@ Wire facts and their sources:
   FastAPI's `{"detail": [{"loc", "msg", "type"}]}` [BFL OpenAPI via tryAGI/BlackForestLabs, apis.md §2, V-3p].
 - model paths flux-dev, flux-pro-1.1, flux-pro-1.1-ultra, flux-kontext-pro|max, flux-pro-1.0-fill|expand,
   flux-2-pro|max|flex|klein-4b|klein-9b [apis.md §2 + official skills].
-- bodies are checked against schema/requests/flux.bfl.json for the three FLUX.1 models filmc compiles.
+- bodies are checked against schema/requests/flux.bfl.json for the models filmc compiles (FLUX.1 and FLUX.2).
+- FLUX.2 reference images: input_image, input_image_2 ... input_image_8 (klein: 4), base64 or a URL
+  [apis-2026.md §1e, H; BFL flux-2-pro reference as transcribed by UCloud modelverse, V-3p]; the fake takes them
+  in order only (input_image_3 without input_image_2 is refused) and decodes each (`fake.references(task)`).
 Guesses: 401 body `{"detail": "Not authenticated"}` (the skills page names the text, not the body), 402 body
 `{"detail": "Insufficient credits"}`, 5xx bodies `{"detail": ...}`, an unknown id answered 200 with status
 "Task not found", the credit figures in `cost`, `details` on failures.
@@ -21,6 +24,8 @@ A test that wants proof the client follows `polling_url` instead of building the
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from .base import FakeServer, Request, Response
@@ -28,7 +33,10 @@ from .base import FakeServer, Request, Response
 MODELS = {"flux-dev": 2.5, "flux-pro-1.1": 4.0, "flux-pro-1.1-ultra": 6.0, "flux-pro-1.1-raw": 6.0,
           "flux-kontext-pro": 4.0, "flux-kontext-max": 8.0, "flux-pro-1.0-fill": 5.0, "flux-pro-1.0-expand": 5.0,
           "flux-2-pro": 3.0, "flux-2-max": 7.0, "flux-2-flex": 5.0, "flux-2-klein-4b": 1.4, "flux-2-klein-9b": 1.5}
-SCHEMA = {"flux-dev", "flux-pro-1.1", "flux-pro-1.1-ultra"}
+SCHEMA = {"flux-dev", "flux-pro-1.1", "flux-pro-1.1-ultra", "flux-2-pro", "flux-2-max", "flux-2-flex", "flux-2-klein-4b",
+          "flux-2-klein-9b"}
+REFERENCES = {"flux-2-pro": 8, "flux-2-max": 8, "flux-2-flex": 8, "flux-2-klein-4b": 4, "flux-2-klein-9b": 4}
+REF_FIELDS = ["input_image"] + [f"input_image_{n}" for n in range(2, 9)]
 STATUS = {"queued": "Pending", "running": "Pending", "done": "Ready", "cancelled": "Error"}
 
 
@@ -78,10 +86,42 @@ class FakeBFL(FakeServer):
         if problems:
             return Response.json(422, {"detail": [{"loc": ["body", *where.split(".")], "msg": msg,
                                                    "type": "value_error"} for where, msg in problems]})
-        task = self.new_task(req, kind="image", model=model)
+        refs, problem = self._references(model, req.json if isinstance(req.json, dict) else {})
+        if problem:
+            return Response.json(422, {"detail": [{"loc": ["body"], "msg": problem, "type": "value_error"}]})
+        task = self.new_task(req, kind="image", model=model, references=refs)
         body = {"id": task.id, "polling_url": self.url(f"{self.polling_path}?id={task.id}"),
-                "cost": MODELS[model], "input_mp": 0.0, "output_mp": 1.0}
+                "cost": MODELS[model], "input_mp": float(len(refs)), "output_mp": 1.0}
         return Response.json(200, body, task_id=task.id)
+
+    def references(self, task: Any) -> list[bytes]:
+        """The reference images a task was made with, decoded, in field order."""
+        return list(task.extra.get("references", []))
+
+    @staticmethod
+    def _references(model: str, body: dict[str, Any]) -> tuple[list[bytes], str | None]:
+        given = [f for f in REF_FIELDS if f in body]
+        if not given:
+            return [], None
+        if model not in REFERENCES:
+            return [], f"{model} takes no input_image"
+        if given != REF_FIELDS[:len(given)]:
+            return [], f"reference images must fill input_image, input_image_2 ... in order, got {given}"
+        if len(given) > REFERENCES[model]:
+            return [], f"{model} takes at most {REFERENCES[model]} reference images, got {len(given)}"
+        out = []
+        for f in given:
+            value = body[f]
+            if not isinstance(value, str) or value.startswith(("@", "data:")):
+                return [], f"{f}: not base64 image data or a URL"
+            if value.startswith(("http://", "https://")):
+                out.append(value.encode())
+                continue
+            try:
+                out.append(base64.b64decode(value, validate=True))
+            except (binascii.Error, ValueError):
+                return [], f"{f}: invalid base64"
+        return out, None
 
     def _poll(self, req: Request) -> Response:
         tid = req.query.get("id", "")

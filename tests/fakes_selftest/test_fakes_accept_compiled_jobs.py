@@ -4,6 +4,7 @@ takes images; the same bodies with the placeholders still in are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import shutil
@@ -76,6 +77,23 @@ def accepted(fake: FakeServer, resp) -> bool:
     return not (isinstance(body, dict) and (body.get("base_resp") or {}).get("status_code", 0) != 0)
 
 
+CALLED_BY_ADAPTER = {"gemini-image"}  # the body is the call's data; the adapter's SDK client speaks the wire format
+
+
+def through_adapter(fake: FakeServer, target: str, body: Any) -> bool:
+    """Send a body the way `filmc run` does: the provider's real adapter (and its SDK client) against the fake."""
+    from compiler.jobs.providers import make_provider
+    from compiler.jobs.providers.base import ProviderError
+    from compiler.targets import builtin_targets
+
+    spec = builtin_targets()[target].providers[fake.provider]
+    try:
+        asyncio.run(make_provider(fake.provider, spec, fake.env()).create(None, "POST", "", body))  # type: ignore[arg-type]
+    except ProviderError:
+        return False
+    return True
+
+
 def send(fake: FakeServer, client, method: str, url: str, body: Any):
     parts = urlsplit(url)
     if fake.provider in WIRE and not placeholders(body):
@@ -138,6 +156,10 @@ def test_every_provider_body_is_accepted(plan, target: str, provider: str):
                                       options=plan.contexts[(shot.id, target)]["options"])
             for job in jobs:
                 method, url, body = job[4], job[5], fill(job[6], IMAGE_FOR.get(provider, PNG64))
+                if provider in CALLED_BY_ADAPTER:
+                    assert through_adapter(fake, target, body), job[0]
+                    n += 1
+                    continue
                 r = send(fake, c, method, url, body)
                 assert accepted(fake, r), (job[0], r.status_code, r.text[:500])
                 n += 1

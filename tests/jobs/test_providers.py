@@ -37,6 +37,7 @@ from tests.fakes import (
     FakeVeo,
     media,
 )
+from tests.fakes.gemini_image import FakeGeminiImage
 from tests.jobs.test_run import attempts, events  # the ledger as the runner's tests read it
 
 SENTINEL = "sk-SENTINEL-7f3a9c2e5b81d4406e1f"
@@ -534,6 +535,7 @@ CASES: dict[str, tuple[str, str | None, str, list[type[FakeServer]]]] = {
     "fal": ("flux", "kling", "flux: {provider: fal}, kling: {provider: fal}", [FakeFal]),
     "replicate": ("flux", "kling", "flux: {provider: replicate}, kling: {provider: replicate}", [FakeReplicate]),
     "gemini": ("flux", "veo", "flux: {provider: bfl}", [FakeBFL, FakeVeo]),
+    "gemini-image": ("gemini-image", None, "", [FakeGeminiImage]),
 }
 
 

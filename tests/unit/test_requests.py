@@ -278,7 +278,9 @@ def test_flux_endpoint_fields(tmp_path: Path) -> None:
 def test_flux_ultra_is_not_sent_to_freepik(tmp_path: Path) -> None:
     with pytest.raises(FilmError) as e:
         film(tmp_path, image=["flux"], video=[], options={"flux": {"model": "flux-pro-1.1-ultra"}})
-    assert "flux-pro-1.1-ultra is not served by provider freepik" in e.value.diagnostics[0].message
+    (d,) = e.value.diagnostics  # refused where the model is chosen, before any template runs
+    assert (d.code, d.pointer) == ("C535", "/targets/options/flux/model")
+    assert "flux-pro-1.1-ultra" in d.message and "freepik" in d.message and "provider: bfl" in (d.hint or "")
 
 
 def test_luma_concepts(tmp_path: Path) -> None:

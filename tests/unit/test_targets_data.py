@@ -18,6 +18,7 @@ TARGET_FILES = sorted((ROOT / "targets").glob("*/target.yaml"))
 BUILT_IN = {
     "mystic": "image",
     "flux": "image",
+    "gemini-image": "image",
     "midjourney": "image",
     "comfyui": "image",
     "kling": "video",

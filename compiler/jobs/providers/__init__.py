@@ -14,6 +14,7 @@ ADAPTERS: dict[str, tuple[str, str]] = {
     "comfyui": ("comfyui", "ComfyUIProvider"),  # a pool of the creator's own servers
     "fal": ("fal", "FalProvider"),  # the output is read from the request's response_url
     "gemini": ("genai", "GenaiVideoProvider"),  # Veo: a long-running operation, polled by its name
+    "gemini-image": ("genai_image", "GenaiImageProvider"),  # google-genai generate_content: the answer is the image
     "replicate": ("replicate", "ReplicateProvider"),  # unknown creates found again in the list of predictions
 }
 
