@@ -136,7 +136,7 @@ def plan(film: Film, target: TargetDef, shot: Shot, *, first_frame: bool,
     `first_frame`: the request starts from an image (an image-to-video shot of a film with an image target)."""
     opts = options if options is not None else shot_options(film, target, shot)
     model = opts.get("model")
-    end = shot.end_frame if target.kind == "video" and shot.mode != "still" and target.takes_end_frame(model) \
+    end = shot.end_frame if target.kind == "video" and shot.mode != "still" and target.takes_end_frame(model, opts) \
         else None
     caps = target.references(model)
     cands = candidates(film, shot)

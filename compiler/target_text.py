@@ -91,12 +91,12 @@ def choice_facts(t: TargetDef) -> dict[str, Any]:
     """References, end frame, durations and price, per model where they vary (`targets list --format json`)."""
     names = models(t)
     default = t.defaults.get("model") if t.defaults.get("model") in names else None
-    per_model = {m: {"references": references_of(t, m), "end_frame": t.takes_end_frame(m)} for m in names}
+    per_model = {m: {"references": references_of(t, m), "end_frame": t.end_frame_when(m)} for m in names}
     return {
         "models": names,
         "default_model": default,
         "references": references_of(t),
-        "end_frame": t.takes_end_frame() if t.kind == "video" else False,
+        "end_frame": t.end_frame_when() if t.kind == "video" else False,
         "durations": list(t.durations),
         "per_model": per_model,
         "price": cheapest(t),
@@ -131,11 +131,16 @@ def references_text(t: TargetDef) -> str:
 
 
 def end_frame_text(t: TargetDef) -> str:
-    """'yes', 'no', or 'yes (old: no)'."""
-    base = t.takes_end_frame()
-    others = [f"{m}: {'yes' if v else 'no'}" for m in models(t)
-              if m != t.defaults.get("model") and (v := t.takes_end_frame(m)) != base]
-    return ("yes" if base else "no") + (f" ({'; '.join(others)})" if others else "")
+    """'yes', 'no', 'with mode pro', or 'yes (old: no)' (the default model first, then the models that differ)."""
+    def say(when: dict[str, list[Any]] | bool) -> str:
+        if isinstance(when, dict):
+            return "with " + ", ".join(f"{k} {' or '.join(map(str, v))}" for k, v in when.items())
+        return "yes" if when else "no"
+
+    base = t.end_frame_when()
+    others = [f"{m}: {say(v)}" for m in models(t)
+              if m != t.defaults.get("model") and (v := t.end_frame_when(m)) != base]
+    return say(base) + (f" ({'; '.join(others)})" if others else "")
 
 
 def price_text(t: TargetDef) -> str:

@@ -114,14 +114,24 @@ class TargetDef:
             base = {**(base if isinstance(base, dict) else {}), **over["references"]}
         return _ref_caps(base)
 
-    def takes_end_frame(self, model: object = None) -> bool:
-        """Whether `model` takes a last frame (`capabilities.end_frame`, with its `models:` override)."""
+    def end_frame_when(self, model: object = None) -> dict[str, list[Any]] | bool:
+        """Whether `model` takes a last frame: True, False, or the option values it needs (`{mode: [pro]}`)
+        (`capabilities.end_frame`, with its `models:` override)."""
         if model is None:
             model = self.defaults.get("model")
         over = self._model_caps(model)
-        if "end_frame" in over:
-            return over["end_frame"] is True
-        return self.capabilities.get("end_frame") is True
+        value = over["end_frame"] if "end_frame" in over else self.capabilities.get("end_frame")
+        if isinstance(value, dict):
+            return {str(k): list(v) if isinstance(v, list) else [v] for k, v in value.items()}
+        return value is True
+
+    def takes_end_frame(self, model: object = None, options: dict[str, Any] | None = None) -> bool:
+        """Whether `model`, with these options (the defaults when None), takes a last frame."""
+        when = self.end_frame_when(model)
+        if isinstance(when, bool):
+            return when
+        opts = {**self.defaults, **(options or {})}
+        return all(opts.get(k) in v for k, v in when.items())
 
     @property
     def durations(self) -> tuple[float, ...]:

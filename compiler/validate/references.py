@@ -130,13 +130,32 @@ def _check_end_frame(film: Film, targets: dict[str, TargetDef], shot: Shot, diag
             diags.error("V277", f"{ptr}: the next shot '{nxt.id}' is text-to-video: it has no first frame to end on",
                         ptr, hint=f"make '{nxt.id}' image-to-video or still, or name an image file")
             return
-    takers = []
     for name in film.targets.video:
         t = targets.get(name)
-        if t is not None and t.takes_end_frame(shot_options(film, t, shot).get("model")):
-            takers.append(name)
-    if film.targets.video and not takers:
-        can = [n for n, t in sorted(targets.items()) if t.kind == "video" and t.takes_end_frame()]
-        diags.warning("V278", f"{ptr}: none of this film's video targets ({', '.join(film.targets.video)}) takes an "
-                      "end frame with its model: the clips end where the model takes them", ptr,
-                      hint="targets that take one: " + (", ".join(can) or "none"))
+        if t is None:
+            continue
+        opts = shot_options(film, t, shot)
+        model = opts.get("model")
+        if t.takes_end_frame(model, opts):
+            continue
+        when = t.end_frame_when(model)
+        on = f"'{name}'" + (f" with model {model}" if isinstance(model, str) else "")
+        if isinstance(when, dict):
+            need = ", ".join(f"{k}: {' or '.join(map(str, v))}" for k, v in when.items())
+            hint = f"set {need} in targets.options.{name} (or this shot's generate.{name})"
+        else:
+            can = [m for m in _models(t) if t.end_frame_when(m) is not False]
+            others = [n for n, d in sorted(targets.items()) if d.kind == "video" and n != name and
+                      any(d.end_frame_when(m) is not False for m in _models(d))]
+            hint = (f"models of '{name}' that take one: {', '.join(can)}; " if can else "") + \
+                "targets that take one: " + (", ".join(others) or "none")
+        diags.warning("V278", f"{ptr}: {on} takes no end frame" + (f" unless {need}" if isinstance(when, dict) else "")
+                      + ": its clip ends where the model takes it", ptr, hint=hint)
+
+
+def _models(t: TargetDef) -> list[str]:
+    """The values of a target's `model` option (its default alone when it has no list)."""
+    prop = (t.options.get("properties") or {}).get("model") or {}
+    names = [str(m) for m in prop.get("enum") or ()]
+    default = t.defaults.get("model")
+    return names or ([str(default)] if default else [])

@@ -118,10 +118,9 @@ def test_models_without_references_get_none_and_no_citation(prod: Any) -> None:
         assert "image_list" not in body and "<<<" not in body["prompt"]
 
 
-def test_a_std_mode_end_frame_stops_the_build_on_a_pro_only_model(prod: Any) -> None:
-    with pytest.raises(TemplateFailure) as e:
-        fields(prod, "kling", "s01", model="kling-v2-1", mode="std")
-    assert "takes an end frame only with mode pro" in e.value.diagnostic.message
-    with pytest.raises(TemplateFailure) as e:
-        fields(prod, "fal", "s01", model="kling-v2-1", mode="std")
-    assert "takes no end frame" in e.value.diagnostic.message
+def test_a_std_mode_end_frame_is_not_sent_on_a_pro_only_model(prod: Any) -> None:
+    """kling-v2-1 takes image_tail in pro mode only (capabilities.models: {end_frame: {mode: [pro]}}): in std mode
+    the request carries none (validate warns, V278, saying to set mode pro)."""
+    assert "image_tail" not in fields(prod, "kling", "s01", model="kling-v2-1", mode="std")
+    assert "tail_image_url" not in fields(prod, "fal", "s01", model="kling-v2-1", mode="std")
+    assert fields(prod, "kling", "s01", model="kling-v2-1", mode="pro")["image_tail"].startswith("@end-frame:")

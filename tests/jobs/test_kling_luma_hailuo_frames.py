@@ -139,13 +139,14 @@ def test_kling_omni_end_frame_goes_without_references(tmp_path: Path, fakes: Any
     assert "<<<image_" not in create.body["prompt"]
 
 
-def test_kling_end_frame_in_std_mode_stops_the_build_with_what_to_set(tmp_path: Path) -> None:
+def test_kling_end_frame_in_std_mode_is_a_warning_saying_what_to_set(tmp_path: Path) -> None:
     root = film(tmp_path, "kling", "flux: {provider: bfl}, kling: {provider: kling, model: kling-v2-5-turbo}")
     res = run_cli(["build", str(root)])
-    assert res.exit_code == 1
-    assert "Traceback" not in res.stderr
-    assert "kling-v2-5-turbo takes an end frame only with mode pro" in res.stderr
-    assert not (root / "build" / "jobs").exists() or not list((root / "build" / "jobs").glob("kling*"))
+    assert res.exit_code == 0, res.stderr
+    assert "warning[V278]" in res.stderr and "kling-v2-5-turbo takes no end frame unless mode: pro" in res.stderr
+    assert "set mode: pro in targets.options.kling" in res.stderr
+    jobs = [json.loads(x) for x in (root / "build" / "jobs" / "kling.jsonl").read_text().splitlines()]
+    assert all("image_tail" not in j["body"] for j in jobs)
 
 
 def test_the_kling_fake_refuses_an_end_frame_the_model_cannot_take(tmp_path: Path) -> None:
