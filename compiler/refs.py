@@ -100,14 +100,21 @@ def candidates(film: Film, shot: Shot) -> list[Ref]:
     return _tagged(unique)
 
 
+TAG_MAX = 16  # Runway's limit, the strictest known: 3-16 letters, digits or _, a letter first
+
+
 def _tagged(refs: list[Ref]) -> list[Ref]:
-    """Each ref with a tag unique in the shot: the owner's id, else the file's name ("keeper", "keeper_2")."""
-    used: dict[str, int] = {}
+    """Each ref with a tag unique in the shot, at most TAG_MAX characters: the owner's id, else the file's name
+    ("keeper", then "keeper_2", "keeper_3" ...)."""
+    used: set[str] = set()
     out = []
     for r in refs:
-        base = _tag(r.owner or PurePosixPath(r.path).stem)[:14]
-        used[base] = used.get(base, 0) + 1
-        tag = base if used[base] == 1 else f"{base}_{used[base]}"
+        base = _tag(r.owner or PurePosixPath(r.path).stem)[:TAG_MAX]
+        tag, n = base, 1
+        while tag in used:
+            n += 1
+            tag = f"{base[:TAG_MAX - len(str(n)) - 1]}_{n}"
+        used.add(tag)
         out.append(Ref(r.path, r.kind, r.owner, r.rank, r.picked, r.pointer, tag))
     return out
 
@@ -137,7 +144,7 @@ def plan(film: Film, target: TargetDef, shot: Shot, *, first_frame: bool,
     opts = options if options is not None else shot_options(film, target, shot)
     model = opts.get("model")
     end = shot.end_frame if target.kind == "video" and shot.mode != "still" and target.takes_end_frame(model, opts) \
-        else None
+        and (first_frame or target.capabilities.get("end_frame_alone") is True) else None
     caps = target.references(model)
     cands = candidates(film, shot)
     whole = None

@@ -195,7 +195,10 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
         refs = ref_plan(prod, target, rs, merged_options(prod, target, rs))
     shot_refs = refs_context(prod, refs, {p.id: p.ref for p in persons})
     if refs.caps and refs.caps.cite == "tag":  # the model knows the character by its tag: "@keeper"
-        tags = {r.owner: r.tag for r in refs.refs if r.kind == "character"}
+        tags: dict[str | None, str] = {}
+        for r in refs.refs:
+            if r.kind == "character":
+                tags.setdefault(r.owner, r.tag)  # a character's first ref names it
         persons = [replace(p, ref=f"@{tags[p.id]}", intro=f"@{tags[p.id]}, {p.intro}") if p.id in tags else p
                    for p in persons]
     cast = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..diagnostics import Collector, did_you_mean
 from ..model import Film, Shot
-from ..refs import candidates, is_image, is_next, next_shot, plan, shot_options, why
+from ..refs import Ref, candidates, is_image, is_next, next_shot, plan, shot_options, why
 from ..targets import TargetDef
 
 
@@ -51,21 +51,34 @@ def _first_frame(film: Film, t: TargetDef, shot: Shot) -> bool:
     return t.kind == "video" and shot.mode == "image-to-video" and bool(film.targets.image)
 
 
-def _takers(film: Film, targets: dict[str, TargetDef], shot: Shot, kind: str, need: int) -> list[str]:
-    """Targets of the same kind whose models take `need` references of `kind` for this shot."""
+def _takers(film: Film, targets: dict[str, TargetDef], shot: Shot, kind: str, picked: list[Ref],
+            not_name: str) -> list[str]:
+    """Other targets of the same kind whose models (as this shot sets them) would send all of `picked`."""
     out = []
     for name, t in sorted(targets.items()):
-        if t.kind != kind:
+        if t.kind != kind or name == not_name:
             continue
-        caps = t.references(shot_options(film, t, shot).get("model"))
-        if caps and caps.max >= need and (caps.with_first_frame or not _first_frame(film, t, shot)):
+        opts = shot_options(film, t, shot)
+        p = plan(film, t, shot, first_frame=_first_frame(film, t, shot), options=opts)
+        caps = p.caps
+        if caps is None or p.excluded_by or len(picked) > caps.max:
+            continue
+        kinds = {r.kind for r in picked}
+        if all(sum(1 for r in picked if r.kind == k) <= caps.kind_max(k) for k in kinds):
             out.append(f"{name} (up to {caps.max})")
     return out
 
 
+def _field(ref: Ref) -> str:
+    """Where a pick is written, for a hint: "cast[0].refs" or "refs"."""
+    parts = ref.pointer.split("/")
+    return f"cast[{parts[4]}].refs" if len(parts) > 4 and parts[3] == "cast" else "refs"
+
+
 def _check_limits(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: Collector) -> None:
-    """Picked refs a model cannot take are refused (V273 over its max, V274 a kind or no references at all, V275
-    not with a first or end frame); default refs over its max are left out with a warning (V276)."""
+    """Picked refs a model cannot take are refused (V273 over its max or a per-kind limit, V275 not with an end
+    frame) or said to reach it not at all (V274: a kind, or no references); default refs over its max are left
+    out with a warning (V276)."""
     if not candidates(film, shot):
         return
     for name in film.targets.image + film.targets.video:
@@ -76,34 +89,35 @@ def _check_limits(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: 
         model = opts.get("model")
         on = f"'{name}'" + (f" with model {model}" if isinstance(model, str) else "")
         p = plan(film, t, shot, first_frame=_first_frame(film, t, shot), options=opts)
-        picked = [r for r, _ in p.refused]
-        if picked:
+        by_reason: dict[str, list[Ref]] = {}
+        for r, reason in p.refused:
+            by_reason.setdefault(reason, []).append(r)
+        for reason, picked in by_reason.items():
             ptr = picked[0].pointer
-            reason = p.refused[0][1]
-            text = why(reason, picked[0], p.caps)
             paths = ", ".join(r.path for r in picked)
-            if p.excluded_by:
-                hint = (f"{on} takes references only without an end frame: drop `end_frame`, set this shot's refs "
-                        "to [], or pick another target: "
-                        + (", ".join(_takers(film, targets, shot, t.kind, len(picked))) or "none takes them"))
-                diags.error("V275", f"{ptr}: shot '{shot.id}' picks {paths}, but {on} {text}", ptr, hint=hint)
-            elif reason in ("none", "kind"):
-                diags.warning("V274", f"{ptr}: shot '{shot.id}' picks {paths}, but {on} {text}: it gets the "
-                              "description only", ptr,
-                              hint="targets that take them: " + (", ".join(
-                                  _takers(film, targets, shot, t.kind, len(picked))) or "none of this kind"))
+            text = why(reason, picked[0], p.caps)
+            others = ", ".join(_takers(film, targets, shot, t.kind, [r for r, _ in p.refused] + [
+                r for r in p.refs if r.picked], name)) or "none"
+            if reason == "end_frame":
+                diags.error("V275", f"{ptr}: shot '{shot.id}' picks {paths}, but {on} {text}", ptr,
+                            hint=f"drop `end_frame`, or the picks ({_field(picked[0])}: []), or use a target "
+                                 f"that takes both: {others}")
+            elif reason in ("max", "per_kind"):
+                limit = (p.caps.kind_max(picked[0].kind) if reason == "per_kind" else p.caps.max) if p.caps else 0
+                same = [r for r in p.refs if r.picked and (reason == "max" or r.kind == picked[0].kind)] + picked
+                what = f"{picked[0].kind} references" if reason == "per_kind" else "references"
+                diags.error("V273", f"{ptr}: shot '{shot.id}' picks {len(same)} {what}; {on} {text}", ptr,
+                            hint=f"drop {len(same) - limit} of: {', '.join(r.path for r in same)}; or use a target "
+                                 f"that takes them: {others}")
             else:
-                asked = len(p.refs) + len(picked)
-                hint = (f"drop {len(picked)} of: " + ", ".join([r.path for r in p.refs if r.picked] + [r.path for r in picked])
-                        + "; or use a target that takes more: "
-                        + (", ".join(_takers(film, targets, shot, t.kind, asked)) or "none"))
-                diags.error("V273", f"{ptr}: shot '{shot.id}' picks {asked} references; {on} {text}", ptr,
-                            hint=hint)
-            continue
+                diags.warning("V274", f"{ptr}: shot '{shot.id}' picks {paths}, but {on} {text}: it gets the "
+                              "description only", ptr, hint=f"targets that take them: {others}")
         over = [r for r, reason in p.left_out if not r.picked and reason in ("max", "per_kind")]
         if over:
             ptr = f"{shot.pointer}/cast" if shot.cast else shot.pointer
-            diags.warning("V276", f"{ptr}: shot '{shot.id}': {on} {why('max', over[0], p.caps)}; "
+            reasons = sorted({why(reason, r, p.caps) for r, reason in p.left_out
+                              if not r.picked and reason in ("max", "per_kind")})
+            diags.warning("V276", f"{ptr}: shot '{shot.id}': {on} {' and '.join(reasons)}; "
                           f"left out: {', '.join(r.path for r in over)}", ptr,
                           hint="pick the ones that matter with cast[].refs, or the shot's refs:")
 
@@ -137,6 +151,11 @@ def _check_end_frame(film: Film, targets: dict[str, TargetDef], shot: Shot, diag
         opts = shot_options(film, t, shot)
         model = opts.get("model")
         if t.takes_end_frame(model, opts):
+            if not _first_frame(film, t, shot) and t.capabilities.get("end_frame_alone") is not True:
+                why_not = "text-to-video" if shot.mode == "text-to-video" else "without an image target"
+                diags.warning("V278", f"{ptr}: '{name}' takes an end frame only after a first frame, and shot "
+                              f"'{shot.id}' starts from none ({why_not}): the end frame is not sent", ptr,
+                              hint="make the shot image-to-video (with an image target), or drop end_frame")
             continue
         when = t.end_frame_when(model)
         on = f"'{name}'" + (f" with model {model}" if isinstance(model, str) else "")

@@ -229,7 +229,8 @@ def test_tags_name_the_character_and_references_stay_out_with_a_first_frame(tmp_
 def test_picked_refs_and_an_end_frame_are_refused_where_the_model_excludes_them(tmp_path: Path) -> None:
     film = make_film(tmp_path, "  - id: s01\n    section: a\n    mode: text-to-video\n    end_frame: refs/last.png\n"
                                "    cast: [{id: keeper, refs: [refs/keeper_face.png]}]\n")
-    text = (film / "targets/clip/target.yaml").read_text().replace("with_first_frame: false", "with_end_frame: false")
+    text = (film / "targets/clip/target.yaml").read_text().replace("with_first_frame: false", "with_end_frame: false") \
+        .replace("  end_frame: true\n", "  end_frame: true\n  end_frame_alone: true\n")
     (film / "targets/clip/target.yaml").write_text(text)
     res = run_cli(["validate", str(film)])
     assert res.exit_code == 1 and "error[V275]" in res.stderr and "drop `end_frame`" in res.stderr
@@ -296,3 +297,43 @@ def test_a_dry_run_lists_the_images_each_request_carries(tmp_path: Path, monkeyp
     assert res.exit_code == 0, res.stderr
     assert "s01.sheet  acme /v1/make (full) + 3 refs" in res.stderr
     assert "s01.clip  acme /v1/make (new) + first frame, end frame" in res.stderr
+
+
+def test_an_end_frame_on_a_text_to_video_shot_needs_a_model_that_ends_without_a_first_frame(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, subject: a door, mode: text-to-video, "
+                               "end_frame: refs/last.png}\n")
+    assert ("V278", "warning", line_of(film, "end_frame")) in codes(film)
+    assert "end" not in jobs(film)["s01.clip"]["body"]
+
+
+def test_refusals_are_said_per_reason(tmp_path: Path) -> None:
+    """The mini model takes 1 character ref and no style: two character picks are refused (V273, an error), the
+    style pick is said not to reach it (V274, a warning), each listing its own refs."""
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n    generate: {sheet: {model: mini}}\n"
+                               "    cast: [{id: keeper, refs: [refs/keeper_face.png, refs/keeper_full.png]}]\n"
+                               "    refs: [refs/storm_look.png]\n")
+    res = run_cli(["validate", str(film)])
+    assert res.exit_code == 1
+    v273 = next(ln for ln in res.stderr.splitlines() if "error[V273]" in ln)
+    assert "picks 2 character references" in v273 and "storm_look" not in v273
+    v274 = next(ln for ln in res.stderr.splitlines() if "warning[V274]" in ln)
+    assert "refs/storm_look.png" in v274 and "keeper" not in v274
+
+
+def test_tags_stay_unique_and_within_sixteen_characters(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n    mode: text-to-video\n    cast: [keeper]\n"
+                               "    refs: [refs/radio.png]\n")
+    text = (film / "film.yaml").read_text().replace("keeper:", "a_very_long_keeper_name:").replace(
+        "cast: [keeper]", "cast: [a_very_long_keeper_name]").replace("refs: [refs/radio.png]",
+                                                                    "refs: [refs/a_very_long_keeper_name.png]")
+    png(film / "refs/a_very_long_keeper_name.png", "yellow")
+    (film / "film.yaml").write_text(text)
+    from compiler.refs import candidates
+    from compiler.validate import validate_film
+    from compiler.load import load_film
+
+    film_model = validate_film(load_film(film / "film.yaml")).film
+    tags = [r.tag for r in candidates(film_model, film_model.shots[0])]
+    assert len(set(tags)) == len(tags) == 3 and all(3 <= len(t) <= 16 for t in tags)
+    prompt = jobs(film)["s01.clip"]["body"]["prompt"]
+    assert f"@{tags[0]}," in prompt  # the character is named by its first ref's tag
