@@ -60,16 +60,39 @@ def file_of(mark: str) -> tuple[str, str]:
     return path, digest
 
 
+def file_image(root: Path, mark: str, forms: list[str]) -> str:
+    """An `@ref:` or `@end-file:` image of the film's folder, inline in one of `forms`: read once, and refused when
+    its bytes are no longer those the build hashed into the request (the job would send what it was not made of)."""
+    import hashlib
+
+    rel, digest = file_of(mark)
+    what = "reference image" if mark.startswith(REF) else "end frame"
+    try:
+        data = (root / rel).read_bytes()
+    except OSError:
+        raise FrameError(f"the {what} {rel} is missing") from None
+    if hashlib.sha256(data).hexdigest()[:16] != digest:
+        raise FrameError(f"the {what} {rel} changed after the build: run filmc build (or filmc run, which builds "
+                         "first) so the request carries the new image")
+    return _inline(data, Path(rel), [f for f in forms if f != "url"], what)
+
+
 def encode(path: Path, forms: list[str], url: str | None) -> str:
     """The image as the provider takes it: its URL (when one is valid and accepted), else inline bytes."""
     if url and "url" in forms:
         return url
-    inline = [f for f in forms if f in ("base64", "data_url")]
-    if not inline:
+    if not [f for f in forms if f in ("base64", "data_url")]:
         raise FrameError(f"the provider takes the first frame only as a URL it can fetch, and {path.name} has none: "
                          "its provider gave no https URL, or that URL has expired (generate the image again shortly "
                          "before, or pick a provider that takes the image inline)")
-    data = path.read_bytes()
+    return _inline(path.read_bytes(), path, forms, "image")
+
+
+def _inline(data: bytes, path: Path, forms: list[str], what: str) -> str:
+    inline = [f for f in forms if f in ("base64", "data_url")]
+    if not inline:
+        raise FrameError(f"the provider takes the {what} {path.name} only as a URL it can fetch, and a file of the "
+                         "film has none: pick a provider that takes images inline")
     if len(data) > MAX_INLINE_BYTES:
         raise FrameError(f"{path.name} is {len(data) // 1024} KiB; inline images are limited to "
                          f"{MAX_INLINE_BYTES // (1024 * 1024)} MiB (use a smaller image)")

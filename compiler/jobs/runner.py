@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 import httpx
 
-from ..refs import file_digest
 from ..store.ledger import Attempt, Ledger, new_attempt
 from ..store.takes import is_image, next_number, rel
 from .frames import (
@@ -30,7 +29,7 @@ from .frames import (
     REF,
     FrameError,
     encode,
-    file_of,
+    file_image,
     last_frame,
     placeholders,
     substitute,
@@ -239,7 +238,7 @@ class Runner(TaskSteps):
         key = f"{job['target']}/{job['provider']}"
         forms = self.first_frames.get(key) or ["url", "data_url"]
         end_forms = self.end_forms.get(key) or forms
-        ref_forms = self.ref_forms.get(key) or [f for f in forms if f != "url"] or ["data_url"]
+        ref_forms = self.ref_forms.get(key) or [f for f in forms if f != "url"]
         values: dict[str, str] = {}
         for mark in marks:
             if mark in values:
@@ -249,16 +248,7 @@ class Runner(TaskSteps):
                 path, url = await self._image_for(job, dep, end=mark.startswith(END_JOB))
                 values[mark] = encode(path, end_forms if mark.startswith(END_JOB) else forms, url)
             elif mark.startswith((REF, END_FILE)):
-                rel, digest = file_of(mark)
-                file = self.root / rel
-                what = "reference image" if mark.startswith(REF) else "end frame"
-                if not file.is_file():
-                    raise FrameError(f"the {what} {rel} is missing")
-                if file_digest(file) != digest:
-                    raise FrameError(f"the {what} {rel} changed after the build: run filmc build (or filmc run, "
-                                     "which builds first) so the request carries the new image")
-                values[mark] = encode(file, [f for f in (ref_forms if mark.startswith(REF) else end_forms)
-                                             if f != "url"] or ["data_url"], None)
+                values[mark] = file_image(self.root, mark, ref_forms if mark.startswith(REF) else end_forms)
             elif mark.startswith(LAST_FRAME):
                 video = await self._take_of(dep, str(job["job"]))
                 png = await asyncio.to_thread(last_frame, video, self.ffmpeg())

@@ -328,9 +328,9 @@ def test_tags_stay_unique_and_within_sixteen_characters(tmp_path: Path) -> None:
                                                                     "refs: [refs/a_very_long_keeper_name.png]")
     png(film / "refs/a_very_long_keeper_name.png", "yellow")
     (film / "film.yaml").write_text(text)
+    from compiler.load import load_film
     from compiler.refs import candidates
     from compiler.validate import validate_film
-    from compiler.load import load_film
 
     film_model = validate_film(load_film(film / "film.yaml")).film
     tags = [r.tag for r in candidates(film_model, film_model.shots[0])]

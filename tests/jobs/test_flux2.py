@@ -125,3 +125,25 @@ def test_a_shot_may_pick_a_served_model_and_provider(tmp_path: Path) -> None:
     (root / "film.yaml").write_text(text, encoding="utf-8")
     res = run_cli(["validate", str(root)])
     assert res.exit_code == 1 and "error[C535] /shots/0/generate/flux/model" in res.stderr  # where it was chosen
+
+
+def test_a_reference_changed_after_the_build_is_not_sent(tmp_path: Path, fakes: Any) -> None:
+    """The request carries each reference's content hash: an image rewritten between the compile and the send is
+    refused for that job (it would be paid for as the request it was not), and the next run sends the new one."""
+    import io
+
+    from compiler.jobs.progress import PlainReporter
+    from compiler.jobs.run import prepare_run, pricing, run_prepared
+    from compiler.jobs.runner import RunOptions
+
+    (bfl,) = fakes(FakeBFL(steps=1))
+    root, _ = refs_film(tmp_path, "flux-2-pro")
+    prep = prepare_run(root)
+    new = png(root / "refs" / "keeper_face.png", "purple")  # rewritten after the compile
+    result = run_prepared(prep, RunOptions(takes=1), PlainReporter(io.StringIO()), price=pricing(prep))
+    assert bfl.create_count == 0
+    (outcome,) = result.outcomes.values()
+    assert outcome.state == "skipped" and "refs/keeper_face.png changed after the build" in (outcome.reason or "")
+    res = run(root)  # builds again: the new bytes go
+    assert res.exit_code == 0, res.stderr
+    assert bfl.references(bfl.task())[0] == new
