@@ -43,7 +43,7 @@ def local_film(tmp_path: Path) -> Path:
 
 def test_builtins_show_references_end_frame_durations_and_price() -> None:
     rows = lines(run_cli(["targets", "list"]).stdout)
-    assert "references: up to 2 location/style (each at most 1), not cited in the prompt" in rows["mystic"]
+    assert "references: up to 1 style, not cited in the prompt" in rows["mystic"]
     assert "price: from €0.10/image (undated)" in rows["mystic"]
     assert "end frame: yes" in rows["wan"] and "durations: 1/2/3/4/5 s" in rows["wan"]
     assert "price: free: your own server" in rows["wan"] and "references: none" in rows["wan"]
@@ -55,13 +55,12 @@ def test_builtins_as_json() -> None:
     got = entries(run_cli(["targets", "list", "--format", "json"]))
     for e in got.values():
         assert {"references", "end_frame", "durations", "price", "models", "per_model", "local"} <= set(e)
-    assert got["mystic"]["references"] == {"max": 2, "kinds": ["location", "style"],
-                                           "per_kind": {"location": 1, "style": 1}, "cite": "none",
+    assert got["mystic"]["references"] == {"max": 1, "kinds": ["style"], "per_kind": {}, "cite": "none",
                                            "with_first_frame": True, "with_end_frame": True}
     assert got["mystic"]["price"][0] | {"when": None} == {"amount": 0.1, "currency": "EUR", "unit": "image",
                                                           "provider": "freepik", "date": "undated", "when": None,
                                                           "text": "€0.10/image"}
-    assert got["mystic"]["per_model"]["fluid"]["references"]["max"] == 2
+    assert got["mystic"]["per_model"]["fluid"]["references"]["max"] == 1
     assert got["wan"]["end_frame"] is True and got["wan"]["durations"] == [1, 2, 3, 4, 5]
     assert got["wan"]["price"] == [] and got["wan"]["local"] is True
     assert got["comfyui"]["references"] is None and got["comfyui"]["end_frame"] is False

@@ -79,7 +79,7 @@ def test_a_server_error_leaves_the_create_unknown_and_never_sends_it_again(tmp_p
 
 def test_a_create_without_an_answer_in_time_is_unknown(tmp_path: Path, fakes: Any,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FILMC_HTTP_TIMEOUT", "1")
+    monkeypatch.setenv("FILMC_GEMINI_IMAGE_TIMEOUT", "1")
     (g,) = fakes(FakeGeminiImage())
     g.fault("create", timeout=True, delay=3.0)  # made, its answer after the client gave up
     root = film(tmp_path, "gemini-image", None)
@@ -191,3 +191,11 @@ def test_flash_image_takes_three_references(tmp_path: Path, fakes: Any) -> None:
     (create,) = g.calls("create")
     # four candidates, three taken: every face first, then the place, then the look (trimmed with a warning)
     assert g.inline_images(create.body) == [files["keeper_face"], files["lamp_room"], files["storm_look"]]
+
+
+def test_the_general_time_out_never_cuts_an_image_short() -> None:
+    from compiler.jobs.providers.genai_image import CREATE_TIMEOUT_S, _timeout
+
+    assert _timeout({"FILMC_HTTP_TIMEOUT": "30"}) == CREATE_TIMEOUT_S
+    assert _timeout({"FILMC_HTTP_TIMEOUT": "900"}) == 900
+    assert _timeout({"FILMC_GEMINI_IMAGE_TIMEOUT": "20", "FILMC_HTTP_TIMEOUT": "900"}) == 20

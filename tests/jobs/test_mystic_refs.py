@@ -56,11 +56,12 @@ def test_a_worlds_style_ref_reaches_style_reference_as_the_files_bytes(tmp_path:
     assert "keeper" not in str({k: v for k, v in body.items() if k != "prompt"})  # characters: no Mystic field
 
 
-def test_a_locations_ref_reaches_structure_reference(tmp_path: Path, freepik: Any) -> None:
+def test_a_locations_ref_never_becomes_a_structure_reference(tmp_path: Path, freepik: Any) -> None:
+    """structure_reference imposes its composition: a location's photo would lay out every shot there alike."""
     root = film(tmp_path, location_refs=True, options="structure_strength: 30, hdr: 40")
     res = run_cli(["run", str(root), "--yes"])
     assert res.exit_code == 0, res.stderr
     body = created(freepik)
-    assert base64.b64decode(body["structure_reference"]) == (root / "refs/room.png").read_bytes()
+    assert "structure_reference" not in body and "structure_strength" not in body
     assert base64.b64decode(body["style_reference"]) == (root / "refs/look.png").read_bytes()
-    assert (body["structure_strength"], body["hdr"]) == (30, 40)
+    assert body["hdr"] == 40

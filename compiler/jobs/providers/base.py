@@ -86,6 +86,26 @@ def lookup(data: Any, path: str) -> Any:
     return cur[0] if cur else None
 
 
+DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)\Z", re.DOTALL)
+
+
+def data_url_parts(value: object) -> tuple[str, str] | None:
+    """(mime type, base64 text) of a data URL (`data:image/png;base64,...`), else None."""
+    m = DATA_URL.match(value) if isinstance(value, str) else None
+    return (m.group("mime"), m.group("data")) if m else None
+
+
+def retry_info_delay(error: object) -> float | None:
+    """The wait a Google API error asks for: google.rpc.RetryInfo `retryDelay` ("13s") among the `details` of
+    its `error` object (a parsed JSON answer, or google-genai's APIError.details)."""
+    details = lookup(error, "error.details") if isinstance(error, Mapping) else None
+    for d in details if isinstance(details, list) else ():
+        m = re.fullmatch(r"\s*([0-9.]+)s\s*", str(d.get("retryDelay", ""))) if isinstance(d, Mapping) else None
+        if m:
+            return float(m.group(1))
+    return None
+
+
 def retry_after(resp: httpx.Response, default: float = 5.0) -> float:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date), else a JSON `retry_after`, else default."""
     value = resp.headers.get("retry-after")

@@ -37,14 +37,13 @@ from typing import Any
 import httpx
 
 from ..frames import placeholders
-from .base import CREATED_NO, MissingKey, ProviderError, Status, Submitted
+from .base import CREATED_NO, MissingKey, ProviderError, Status, Submitted, data_url_parts
 from .http import HttpProvider, timeout
 
 POOL_ENV = "COMFYUI_URL"
 QUEUE_TIMEOUT = httpx.Timeout(10.0)  # a local server answers its queue at once; one that does not is skipped
 MAX_RESENDS = 2  # a prompt lost more often than this may be what brings its servers down: it fails instead
 _URL = re.compile(r"^https?://[^/\s]+")
-_DATA_URL = re.compile(r"^data:(image/[A-Za-z0-9.+-]+);base64,(.*)\Z", re.S)
 _EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 UPLOAD_PATH = "/upload/image"
 
@@ -159,16 +158,17 @@ class ComfyUIProvider(HttpProvider):
 
     async def _upload(self, client: httpx.AsyncClient, server: str, data_url: str) -> str:
         """One image into the server's input folder; the name to load it by."""
-        m = _DATA_URL.match(data_url)
+        got = data_url_parts(data_url)
         try:
-            data = base64.b64decode(m.group(2), validate=True) if m else b""
+            data = base64.b64decode(got[1], validate=True) if got and got[0].startswith("image/") else b""
         except (binascii.Error, ValueError):
             data = b""
-        if not m or not data:
+        if not got or not data:
             raise ProviderError("an image for a LoadImage node is not a base64 data URL", created=CREATED_NO)
-        name = f"filmc-{hashlib.sha256(data).hexdigest()[:16]}{_EXT.get(m.group(1), '.png')}"
+        mime = got[0]
+        name = f"filmc-{hashlib.sha256(data).hexdigest()[:16]}{_EXT.get(mime, '.png')}"
         try:
-            resp = await client.post(server + UPLOAD_PATH, files={"image": (name, data, m.group(1))},
+            resp = await client.post(server + UPLOAD_PATH, files={"image": (name, data, mime)},
                                      data={"type": "input", "overwrite": "true"}, timeout=timeout("create", self.env))
         except httpx.HTTPError as e:
             raise ProviderError(f"uploading {name} to {server}: {type(e).__name__}", created=CREATED_NO,

@@ -30,18 +30,16 @@ import binascii
 import hashlib
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from .base import Downloaded, ProviderError, Status, Submitted, lookup
+from .base import Downloaded, ProviderError, Status, Submitted, data_url_parts, lookup, retry_info_delay
 from .http import HttpProvider
 
 INLINE = "gemini-inline:"  # a result that is the operation's own encodedVideo: "gemini-inline:<operation name>"
-DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)$", re.DOTALL)
 # GenerateVideosConfig field -> parameters field (the Developer API's; the SDK refuses the others there)
 PARAMETERS = {"number_of_videos": "sampleCount", "duration_seconds": "durationSeconds", "aspect_ratio": "aspectRatio",
               "resolution": "resolution", "person_generation": "personGeneration",
@@ -50,11 +48,11 @@ PARAMETERS = {"number_of_videos": "sampleCount", "duration_seconds": "durationSe
 
 def inline_image(value: Any, where: str) -> dict[str, str]:
     """A data URL as the API's Image: {bytesBase64Encoded, mimeType}."""
-    m = DATA_URL.match(value) if isinstance(value, str) else None
-    if m is None:
+    parts = data_url_parts(value)
+    if parts is None:
         raise ProviderError(f"{where}: the Gemini API takes images inline only (got {str(value)[:40]!r}); rebuild "
                             "with this filmc")
-    return {"bytesBase64Encoded": m.group("data"), "mimeType": m.group("mime")}
+    return {"bytesBase64Encoded": parts[1], "mimeType": parts[0]}
 
 
 def wire_body(call: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,16 +76,11 @@ def wire_body(call: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def retry_delay(resp: httpx.Response) -> float | None:
-    """The wait a Google API error asks for: google.rpc.RetryInfo `retryDelay` ("13s") in `error.details`."""
+    """The wait a Google API error answer asks for (RetryInfo)."""
     try:
-        details = lookup(resp.json(), "error.details")
+        return retry_info_delay(resp.json())
     except ValueError:
         return None
-    for d in details if isinstance(details, list) else ():
-        m = re.fullmatch(r"\s*([0-9.]+)s\s*", str(d.get("retryDelay", ""))) if isinstance(d, Mapping) else None
-        if m:
-            return float(m.group(1))
-    return None
 
 
 class GenaiVideoProvider(HttpProvider):

@@ -24,7 +24,6 @@ import base64
 import binascii
 import hashlib
 import os
-import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,13 +40,14 @@ from .base import (
     Submitted,
     base_url_env,
     classify_create,
+    data_url_parts,
     first_env,
+    retry_info_delay,
 )
 from .http import HttpProvider
 
 INLINE = "inline:"
 CREATE_TIMEOUT_S = 300.0  # the answer comes when the image is made (a 4K image of 3 Pro takes a minute or more)
-_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)$", re.S)
 
 
 class GenaiImageProvider(HttpProvider):
@@ -160,9 +160,12 @@ class GenaiImageProvider(HttpProvider):
 
 
 def _timeout(env: Mapping[str, str]) -> float:
-    """Seconds to wait for the answer; FILMC_HTTP_TIMEOUT overrides, as for every provider."""
+    """Seconds to wait for the answer: FILMC_GEMINI_IMAGE_TIMEOUT, else FILMC_HTTP_TIMEOUT when that is longer than
+    CREATE_TIMEOUT_S (the general time-out never cuts an image short: a create cut short is paid for and unknown)."""
     try:
-        return float(env.get("FILMC_HTTP_TIMEOUT") or CREATE_TIMEOUT_S)
+        if env.get("FILMC_GEMINI_IMAGE_TIMEOUT"):
+            return float(env["FILMC_GEMINI_IMAGE_TIMEOUT"])
+        return max(float(env.get("FILMC_HTTP_TIMEOUT") or CREATE_TIMEOUT_S), CREATE_TIMEOUT_S)
     except ValueError:
         return CREATE_TIMEOUT_S
 
@@ -171,14 +174,14 @@ def _part(types: Any, part: Any) -> Any:
     if isinstance(part, Mapping) and isinstance(part.get("text"), str):
         return types.Part.from_text(text=part["text"])
     if isinstance(part, Mapping) and isinstance(part.get("image"), str):
-        m = _DATA_URL.match(part["image"])
-        if m is None:
+        got = data_url_parts(part["image"])
+        if got is None:
             raise ProviderError("an image part is not inline image data (data:image/...;base64,...)")
         try:
-            data = base64.b64decode(m.group("data"), validate=True)
+            data = base64.b64decode(got[1], validate=True)
         except (binascii.Error, ValueError):
             raise ProviderError("an image part's base64 is not valid") from None
-        return types.Part.from_bytes(data=data, mime_type=m.group("mime"))
+        return types.Part.from_bytes(data=data, mime_type=got[0])
     raise ProviderError(f"a part of the body is neither text nor an image: {str(part)[:80]}")
 
 
@@ -202,11 +205,4 @@ def _refused(e: Any) -> ProviderError:
 
 def _retry_delay(e: Any) -> float | None:
     """The delay a 429 asks for (google.rpc.RetryInfo retryDelay "13s")."""
-    details = getattr(e, "details", None)
-    err = details.get("error") if isinstance(details, dict) else None
-    for d in (err or {}).get("details", ()) if isinstance(err, dict) else ():
-        delay = d.get("retryDelay") if isinstance(d, dict) else None
-        m = re.fullmatch(r"\s*([0-9.]+)s\s*", delay) if isinstance(delay, str) else None
-        if m:
-            return float(m.group(1))
-    return None
+    return retry_info_delay(getattr(e, "details", None))
