@@ -21,6 +21,17 @@ from .model import NEXT_FRAME, Film, Shot
 from .targets import RefCaps, TargetDef
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG; WebP is RIFF....WEBP
+
+
+def looks_like_image(path: Path) -> bool:
+    """The file starts as a PNG, JPEG or WebP does (True when it cannot be read: a missing file is said elsewhere)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return True
+    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 KIND_ORDER = {"character": 0, "location": 1, "style": 2, "object": 3}
 
 
@@ -120,6 +131,7 @@ def _tagged(refs: list[Ref]) -> list[Ref]:
 
 
 WHY = {
+    "missing": "cannot send it: the file is missing",
     "none": "takes no reference images",
     "first_frame": "takes no reference images with a first frame",
     "end_frame": "takes no reference images with an end frame",
@@ -145,6 +157,8 @@ def plan(film: Film, target: TargetDef, shot: Shot, *, first_frame: bool,
     model = opts.get("model")
     end = shot.end_frame if target.kind == "video" and shot.mode != "still" and target.takes_end_frame(model, opts) \
         and (first_frame or target.capabilities.get("end_frame_alone") is True) else None
+    if end and not is_next(end) and not (film.root / end).is_file():
+        end = None  # validate warns (V261)
     caps = target.references(model)
     cands = candidates(film, shot)
     whole = None
@@ -164,6 +178,8 @@ def plan(film: Film, target: TargetDef, shot: Shot, *, first_frame: bool,
     for r in cands:
         if caps.kind_max(r.kind) == 0:
             left_out.append((r, "kind"))
+        elif not (film.root / r.path).is_file():  # validate warns (V261); a request never names a missing image
+            left_out.append((r, "missing"))
         else:
             usable.append(r)
     # what the creator picked goes first; the rest by rank (every owner's first ref before any second one)
@@ -179,7 +195,8 @@ def plan(film: Film, target: TargetDef, shot: Shot, *, first_frame: bool,
             kept.add(r.path)
             per[r.kind] = per.get(r.kind, 0) + 1
     refs = tuple(r for r in usable if r.path in kept)  # in the order sent: cast, then place, look, objects
-    return RefPlan(refs, caps, tuple(left_out), None, end, tuple(x for x in left_out if x[0].picked))
+    return RefPlan(refs, caps, tuple(left_out), None, end,
+                   tuple(x for x in left_out if x[0].picked and x[1] != "missing"))
 
 
 def next_shot(film: Film, shot: Shot) -> Shot | None:

@@ -102,6 +102,7 @@ shots:                    # the storyboard, in screen order
     location: shore
     cast: [{{id: hero, action: spinning with arms open, expression: joyful, motion: she turns in a slow circle}}]
     background_motion: golden dust hangs in the air
+    # end_frame: next     # end the clip on the next shot's first frame (video targets that take one)
   - id: s05
     section: chorus1
     size: CU
@@ -109,7 +110,6 @@ shots:                    # the storyboard, in screen order
     camera: slow push-in
     location: shore
     cast: [{{id: hero, action: laughing with her eyes closed, expression: free, motion: her hair lifts in the wind}}]
-    # end_frame: next     # end the clip on the next shot's first frame (video targets that take one)
 
 edit:
   cards:

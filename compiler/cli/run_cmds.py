@@ -51,7 +51,8 @@ def run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | N
     and the provider's task id as soon as it answers: stop at any point (Ctrl-C) and run
     again to resume; nothing is paid twice. Keys come from the environment
     (FREEPIK_API_KEY, BFL_API_KEY, KLING_ACCESS_KEY + KLING_SECRET_KEY, RUNWAYML_API_SECRET,
-    LUMAAI_API_KEY, MINIMAX_API_KEY, FAL_KEY, REPLICATE_API_TOKEN); COMFYUI_URL lists ComfyUI
+    LUMAAI_API_KEY, MINIMAX_API_KEY, FAL_KEY, REPLICATE_API_TOKEN, GEMINI_API_KEY or GOOGLE_API_KEY);
+    COMFYUI_URL lists ComfyUI
     servers; FILMC_<PROVIDER>_BASE_URL points a provider elsewhere.
 
     \b

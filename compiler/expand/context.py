@@ -73,9 +73,14 @@ def refs_context(prod: Production, p: RefPlan, persons: dict[str, str]) -> list[
     `path`, `kind`, `owner`, `label`, `tag`, `n`, `cite` ("image 1", "@keeper" or None)."""
     cite = p.caps.cite if p.caps else "none"
     out = []
+    seen: set[tuple[str, str | None]] = set()
     for n, r in enumerate(p.refs, 1):
+        label = _ref_label(prod, r.kind, r.owner, r.path, persons)
+        if r.owner and (r.kind, r.owner) in seen:  # a second image of the same character or place
+            label += " from another angle"
+        seen.add((r.kind, r.owner))
         out.append({"mark": file_mark(prod.film.root, r.path), "path": r.path, "kind": r.kind, "owner": r.owner,
-                    "label": _ref_label(prod, r.kind, r.owner, r.path, persons), "tag": r.tag, "n": n,
+                    "label": label, "tag": r.tag, "n": n,
                     "cite": f"image {n}" if cite == "image" else f"@{r.tag}" if cite == "tag" else None})
     return out
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Collector, did_you_mean
+from ..diagnostics import Collector
 from ..model import Film, Shot
-from ..refs import Ref, candidates, is_image, is_next, next_shot, plan, shot_options, why
+from ..paths import inside_film
+from ..refs import Ref, candidates, is_image, is_next, looks_like_image, next_shot, plan, shot_options, why
 from ..targets import TargetDef
 
 
@@ -30,6 +31,9 @@ def _check_images(film: Film, diags: Collector) -> None:
         if not is_image(path):
             diags.error("V272", f"{ptr}: '{path}' is not an image (.png, .jpg, .jpeg or .webp)", ptr,
                         hint="references and end frames are still images; export a frame as PNG")
+        elif inside_film(film.root, path) is not None and not looks_like_image(film.root / path):
+            diags.error("V272", f"{ptr}: '{path}' is not a PNG, JPEG or WebP image (its content is something else)",
+                        ptr, hint="export the image again as PNG or JPEG")
 
 
 def _check_picks(film: Film, shot: Shot, diags: Collector) -> None:
@@ -41,9 +45,8 @@ def _check_picks(film: Film, shot: Shot, diags: Collector) -> None:
         for n, path in enumerate(member.refs):
             if path not in ch.refs:
                 ptr = f"{shot.pointer}/cast/{i}/refs/{n}"
-                hint = did_you_mean(path, ch.refs) or (
-                    f"'{ch.id}' has the refs {', '.join(ch.refs)}" if ch.refs else
-                    f"'{ch.id}' has no refs: add them under characters.{ch.id}.refs")
+                hint = (f"the refs of '{ch.id}': {', '.join(ch.refs)}" if ch.refs else
+                        f"'{ch.id}' has no refs: add them under characters.{ch.id}.refs")
                 diags.error("V271", f"{ptr}: '{path}' is not one of the refs of '{ch.id}'", ptr, hint=hint)
 
 

@@ -337,3 +337,25 @@ def test_tags_stay_unique_and_within_sixteen_characters(tmp_path: Path) -> None:
     assert len(set(tags)) == len(tags) == 3 and all(3 <= len(t) <= 16 for t in tags)
     prompt = jobs(film)["s01.clip"]["body"]["prompt"]
     assert f"@{tags[0]}," in prompt  # the character is named by its first ref's tag
+
+
+def test_a_file_named_png_that_is_no_image_is_refused(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, refs: [refs/notes.png]}\n")
+    (film / "refs/notes.png").write_text("not an image")
+    res = run_cli(["validate", str(film)])
+    assert res.exit_code == 1 and "error[V272]" in res.stderr and "its content is something else" in res.stderr
+
+
+def test_a_missing_reference_is_never_named_in_a_request(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, cast: [keeper], refs: [refs/nope.png], "
+                               "end_frame: refs/gone.png}\n")
+    assert ("V261", "warning", line_of(film, "refs/nope.png")) in codes(film)
+    j = jobs(film)
+    assert j["s01.sheet"]["body"]["refs"] == [mark(film, "refs/keeper_face.png"), mark(film, "refs/keeper_full.png")]
+    assert "nope" not in j["s01.sheet"]["body"]["prompt"] and "end" not in j["s01.clip"]["body"]
+
+
+def test_a_second_image_of_a_character_is_cited_as_another_angle(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, cast: [keeper], refs: []}\n")
+    prompt = jobs(film)["s01.sheet"]["body"]["prompt"]
+    assert prompt.startswith("Image 1 shows the old keeper and image 2 the old keeper from another angle.")

@@ -118,7 +118,7 @@ def test_kling_omni_sends_references_and_the_first_frame_in_image_list(tmp_path:
     assert [base64.b64decode(i["image_url"]) for i in images] == [
         (root / "refs/keeper_face.png").read_bytes(), (root / "refs/keeper_full.png").read_bytes(),
         (root / "refs/lamp_room.png").read_bytes(), take(root, done, "s01.flux")]
-    assert create.body["prompt"].startswith("<<<image_1>>> shows the old keeper, <<<image_2>>> the old keeper and "
+    assert create.body["prompt"].startswith("<<<image_1>>> shows the old keeper, <<<image_2>>> the old keeper from another angle and "
                                             "<<<image_3>>> the cramped circular lamp room.")
     assert not {"image", "image_tail", "negative_prompt", "cfg_scale", "aspect_ratio"} & set(create.body)
     assert all(p.path.startswith("/v1/videos/omni-video/") for p in kling.calls("poll")
@@ -207,7 +207,7 @@ def test_fal_kling_v3_omni_references_are_image_urls_cited_at_image_n(tmp_path: 
     assert create.body["image_urls"] == [data_png((root / f"refs/{n}.png").read_bytes())
                                          for n in ("keeper_face", "keeper_full", "lamp_room")]
     assert create.body["start_image_url"] == data_png(take(root, done, "s01.flux"))
-    assert create.body["prompt"].startswith("@Image1 shows the old keeper, @Image2 the old keeper and @Image3 ")
+    assert create.body["prompt"].startswith("@Image1 shows the old keeper, @Image2 the old keeper from another angle and @Image3 ")
     assert "<<<" not in create.body["prompt"] and "negative_prompt" not in create.body
 
 

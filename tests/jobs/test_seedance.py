@@ -98,7 +98,7 @@ def test_fal_sends_references_to_reference_to_video(tmp_path: Path, fakes: Any) 
     assert [decoded(u) for u in create.body["image_urls"]] == [
         (root / f"refs/{n}.png").read_bytes() for n in ("keeper_face", "keeper_full", "rock")]
     assert not {"image_url", "end_image_url"} & set(create.body)
-    assert create.body["prompt"].startswith("Image 1 shows the old keeper, image 2 the old keeper and image 3 ")
+    assert create.body["prompt"].startswith("Image 1 shows the old keeper, image 2 the old keeper from another angle and image 3 ")
 
 
 def test_replicate_sends_references_without_frames_and_frames_without_references(tmp_path: Path,
