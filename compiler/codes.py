@@ -96,6 +96,9 @@ CODES: dict[str, tuple[str, str]] = {
              "shot, starting from an image (an image target, and not text-to-video)."),
     "V278": ("end frame unusable", "A still has no clip to end on a frame; and an end frame no video target's model "
              "takes is not sent (`filmc targets list` shows which take one)."),
+    "V279": ("end frame cut off", "The target generates a clip longer than the shot plays (its lengths are fixed, "
+             "e.g. 5 or 10 s), and the edit keeps the clip's start: the end frame, at the clip's end, never reaches "
+             "the cut. Give the shot the generated length, or trim the take's start (trim: {in: s}) so it ends on it."),
     "V280": ("unknown camera move", "Camera moves: static push-in pull-out zoom-in zoom-out pan-left pan-right "
              "tilt-up tilt-down dolly-in dolly-out truck-left truck-right tracking crane-up crane-down orbit-left "
              "orbit-right handheld, optionally with 'slow ' or 'fast ' first."),

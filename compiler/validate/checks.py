@@ -15,7 +15,7 @@ from ..schemacheck import check_schema
 from ..targets import TargetDef
 from .names import check_output_names
 from .outputs import output_problem
-from .references import check_references
+from .references import check_end_frame_length, check_references
 from .served import check_served_models
 from .timing import EPS, allocate, beat_grid, shot_bounds
 
@@ -329,6 +329,8 @@ def _check_generation(film: Film, targets: dict[str, TargetDef], durations: dict
                 diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, longer than "
                             f"'{name}' generates ({t.durations[-1]:g} s at most)", f"{shot.pointer}/id",
                             hint="split the shot, or set 'extend: true' to chain generations")
+            elif shot.end_frame:
+                check_end_frame_length(film, t, shot, need, diags)
 
 
 def _check_segments(shot: Shot, t: TargetDef, need: float, first: float | None, diags: Collector) -> None:

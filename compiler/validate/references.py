@@ -181,3 +181,18 @@ def _models(t: TargetDef) -> list[str]:
     names = [str(m) for m in prop.get("enum") or ()]
     default = t.defaults.get("model")
     return names or ([str(default)] if default else [])
+
+
+def check_end_frame_length(film: Film, t: TargetDef, shot: Shot, need: float, diags: Collector) -> None:
+    """A clip generated longer than its shot is cut before its end frame (V279): the seam is lost."""
+    opts = shot_options(film, t, shot)
+    gen = t.generation_duration(need)
+    p = plan(film, t, shot, first_frame=_first_frame(film, t, shot), options=opts)
+    if gen is None or p.end_frame is None or gen - need < 0.05:
+        return
+    ptr = f"{shot.pointer}/end_frame"
+    late = gen - need
+    diags.warning("V279", f"{ptr}: '{t.name}' generates {gen:g} s for shot '{shot.id}', which plays {need:.3f} s: "
+                  f"the end frame comes {late:.3f} s after the cut", ptr,
+                  hint=f"give the shot {gen:g} s (duration: {gen:g}), or start the take later so it ends on its "
+                       f"end frame (trim: {{in: {late:.3f}}})")

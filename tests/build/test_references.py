@@ -359,3 +359,14 @@ def test_a_second_image_of_a_character_is_cited_as_another_angle(tmp_path: Path)
     film = make_film(tmp_path, "  - {id: s01, section: a, cast: [keeper], refs: []}\n")
     prompt = jobs(film)["s01.sheet"]["body"]["prompt"]
     assert prompt.startswith("Image 1 shows the old keeper and image 2 the old keeper from another angle.")
+
+
+def test_an_end_frame_the_edit_would_cut_off_is_warned_with_the_trim_that_keeps_it(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, subject: a door, duration: 7.5, end_frame: next}\n"
+                               "  - {id: s02, section: a, subject: a hall}\n")
+    res = run_cli(["validate", str(film)])
+    assert "warning[V279]" in res.stderr and "the end frame comes 2.500 s after the cut" in res.stderr
+    assert "trim: {in: 2.500}" in res.stderr
+    fixed = (film / "film.yaml").read_text().replace("end_frame: next}", "end_frame: next, trim: {in: 2.5}}")
+    (film / "film.yaml").write_text(fixed)
+    assert "V279" not in run_cli(["validate", str(film)]).stderr
