@@ -103,6 +103,8 @@ def refs_lines(small: dict[str, Any]) -> list[str]:
         out.append(f"refs: none sent (this model {next(iter(whys))})")
     elif left:
         out.append("refs left out: " + "; ".join(f"{path} ({why})" for path, why in left))
+    if small.get("end_frame_dropped"):
+        out.append("end frame: not sent (validate says why: V278)")
     if small.get("end_frame"):
         end = small["end_frame"]
         out.append("end frame: " + ("the next shot's first frame" if end == "next" else end))

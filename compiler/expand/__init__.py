@@ -451,5 +451,6 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
              "refs": [{k: r[k] for k in ("n", "path", "kind", "label", "cite")} for r in ctxs[0]["shot"]["refs"]],
              "refs_left_out": [[r.path, why(reason, r, p1.caps)] for r, reason in p1.left_out],
              "end_frame": plans[-1].end_frame,
+             "end_frame_dropped": rs.shot.end_frame if t.kind == "video" and not plans[-1].end_frame else None,
              "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

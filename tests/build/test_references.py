@@ -287,6 +287,11 @@ def test_show_says_what_each_target_sends_and_leaves_out(tmp_path: Path) -> None
     assert "refs left out: refs/storm_look.png (takes at most 3 reference(s))" in out
     assert "refs: none sent (this model takes no reference images with a first frame)" in out
     assert "end frame: refs/last.png" in out
+    res = run_cli(["show", str(film), "s01", "-t", "clip"])
+    text = (film / "film.yaml").read_text().replace("cast: [keeper, mara], end_frame:", "generate: {clip: {model: "
+                                                    "old}}, cast: [keeper, mara], end_frame:")
+    (film / "film.yaml").write_text(text)
+    assert "end frame: not sent" in run_cli(["show", str(film), "s01", "-t", "clip"]).stdout
 
 
 def test_a_dry_run_lists_the_images_each_request_carries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
