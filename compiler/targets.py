@@ -57,7 +57,8 @@ class RefCaps:
 def _ref_caps(block: Any) -> RefCaps | None:
     if not isinstance(block, dict) or not isinstance(block.get("max"), int):
         return None
-    tag = block.get("tag") if isinstance(block.get("tag"), dict) else {}
+    raw_tag = block.get("tag")
+    tag: dict[str, Any] = raw_tag if isinstance(raw_tag, dict) else {}
     return RefCaps(
         max=block["max"],
         kinds=tuple(block.get("kinds") or RefCaps.kinds),
