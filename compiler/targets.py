@@ -44,8 +44,6 @@ class RefCaps:
     cite: str = "image"  # image | tag | none
     with_first_frame: bool = True
     with_end_frame: bool = True
-    tag_pattern: str = r"^[A-Za-z][A-Za-z0-9_]*$"
-    tag_max: int = 16
 
     def kind_max(self, kind: str) -> int:
         """How many references of one kind a request may carry (0: that kind is not taken)."""
@@ -57,8 +55,6 @@ class RefCaps:
 def _ref_caps(block: Any) -> RefCaps | None:
     if not isinstance(block, dict) or not isinstance(block.get("max"), int):
         return None
-    raw_tag = block.get("tag")
-    tag: dict[str, Any] = raw_tag if isinstance(raw_tag, dict) else {}
     return RefCaps(
         max=block["max"],
         kinds=tuple(block.get("kinds") or RefCaps.kinds),
@@ -66,8 +62,6 @@ def _ref_caps(block: Any) -> RefCaps | None:
         cite=str(block.get("cite") or "image"),
         with_first_frame=block.get("with_first_frame", True) is not False,
         with_end_frame=block.get("with_end_frame", True) is not False,
-        tag_pattern=str(tag.get("pattern") or RefCaps.tag_pattern),
-        tag_max=int(tag.get("max_chars") or RefCaps.tag_max),
     )
 
 
