@@ -78,8 +78,10 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _micros(t: float) -> int:
-    """A time as whole microseconds: the precision of the API's timestamps, used for every comparison."""
-    return round(t * 1_000_000)
+    """A time as whole microseconds: the precision of the API's timestamps, used for every comparison. Rounded as
+    datetime.fromtimestamp rounds (its fraction of a second, half to even), so a timestamp the fake printed compares
+    equal to the time it was printed from (round(t * 1e6) differs by a microsecond now and then)."""
+    return (dt.datetime.fromtimestamp(t, dt.UTC) - EPOCH) // dt.timedelta(microseconds=1)
 
 
 def _iso(t: float | None) -> str | None:
