@@ -42,8 +42,8 @@ CODES: dict[str, tuple[str, str]] = {
     "V215": ("character listed twice", "The same character appears twice in one shot's cast."),
     "V216": ("shots out of song order", "The song is the clock: the shots of a section must be listed together, "
              "and sections' shots in the order of song.sections."),
-    "V217": ("unknown target", "A target name that is neither built in (mystic, flux, midjourney, comfyui, "
-             "kling, runway, luma, hailuo) nor a folder targets/<name>/ beside film.yaml. `filmc targets list`."),
+    "V217": ("unknown target", "A target name that is neither built in nor a folder targets/<name>/ beside "
+             "film.yaml: `filmc targets list` names them all, with what each takes."),
     "V218": ("target of the wrong kind", "An image target listed under targets.video, or the other way round."),
     "V219": ("override for an unused target", "A shot's prompt override names a target the film does not compile for."),
     "V221": ("target name mismatch", "A target.yaml's `name` must equal its folder's name."),
