@@ -18,9 +18,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .model import NEXT_FRAME, Film, Shot
+from .store.takes import IMAGE_EXTS
 from .targets import RefCaps, TargetDef
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG; WebP is RIFF....WEBP
 
 
@@ -211,7 +211,7 @@ def is_next(end_frame: str | None) -> bool:
 
 
 def is_image(path: str) -> bool:
-    return PurePosixPath(path).suffix.lower() in IMAGE_SUFFIXES
+    return PurePosixPath(path).suffix.lower() in IMAGE_EXTS
 
 
 _DIGESTS: dict[tuple[str, int, int], str] = {}

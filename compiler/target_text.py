@@ -40,15 +40,6 @@ _UNITS = {"second": "s", "image": "image", "generation": "clip"}
 _CITES = {"image": 'cited as "image 1"', "tag": 'cited as "@tag"', "none": "not cited in the prompt"}
 
 
-def models(t: TargetDef) -> list[str]:
-    """The values of the target's `model` option (the default first), and any model its capabilities name."""
-    enum = [str(m) for m in ((t.options or {}).get("properties", {}).get("model") or {}).get("enum") or ()]
-    named = [str(m) for m in (t.capabilities.get("models") or {}) if str(m) not in enum]
-    default = t.defaults.get("model")
-    out = [*enum, *named]
-    return sorted(out, key=lambda m: m != default) if default in out else out
-
-
 def references_of(t: TargetDef, model: str | None = None) -> dict[str, Any] | None:
     """What reference images `model` takes (None: the target's default model), as plain data; None: none."""
     caps = t.references(model)
@@ -89,7 +80,7 @@ def local_only(t: TargetDef) -> bool:
 
 def choice_facts(t: TargetDef) -> dict[str, Any]:
     """References, end frame, durations and price, per model where they vary (`targets list --format json`)."""
-    names = models(t)
+    names = t.model_names
     default = t.defaults.get("model") if t.defaults.get("model") in names else None
     per_model = {m: {"references": references_of(t, m), "end_frame": t.end_frame_when(m)} for m in names}
     return {
@@ -125,7 +116,7 @@ def references_text(t: TargetDef) -> str:
         return text
 
     base = references_of(t)
-    others = [f"{m}: {one(r, False)}" for m in models(t)
+    others = [f"{m}: {one(r, False)}" for m in t.model_names
               if m != t.defaults.get("model") and (r := references_of(t, m)) != base]
     return "; ".join([one(base, True), *others])
 
@@ -138,7 +129,7 @@ def end_frame_text(t: TargetDef) -> str:
         return "yes" if when else "no"
 
     base = t.end_frame_when()
-    others = [f"{m}: {say(v)}" for m in models(t)
+    others = [f"{m}: {say(v)}" for m in t.model_names
               if m != t.defaults.get("model") and (v := t.end_frame_when(m)) != base]
     return say(base) + (f" ({'; '.join(others)})" if others else "")
 

@@ -97,6 +97,16 @@ class TargetDef:
         got = per.get(model) if isinstance(model, str) else None
         return got if isinstance(got, dict) else {}
 
+    @property
+    def model_names(self) -> list[str]:
+        """The values of the `model` option (the default first), and any model the capabilities name."""
+        prop = ((self.options or {}).get("properties", {}).get("model") or {})
+        enum = [str(m) for m in prop.get("enum") or ()]
+        named = [str(m) for m in (self.capabilities.get("models") or {}) if str(m) not in enum]
+        default = self.defaults.get("model")
+        out = [*enum, *named]
+        return sorted(out, key=lambda m: m != default) if default in out else out
+
     def references(self, model: object = None) -> RefCaps | None:
         """The reference images `model` (the `model` option; None: the target's default) takes; None: none."""
         if model is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..diagnostics import Collector, did_you_mean
 from ..model import NEXT_FRAME, Film, Shot
 from ..paths import inside_film, special_file
+from ..refs import shot_options
 from ..schemacheck import check_schema
 from ..targets import TargetDef
 from .names import check_output_names
@@ -374,7 +375,7 @@ def _check_text_to_video(film: Film, targets: dict[str, TargetDef], shot: Shot, 
         t = targets.get(name)
         if t is None or t.kind != "video" or not t.providers:
             continue
-        options = {**t.defaults, **film.targets.options.get(name, {}), **shot.generate.get(name, {})}
+        options = shot_options(film, t, shot)
         pname = options.get("provider") or next(iter(t.providers))
         provider = t.providers.get(pname)
         if provider is None or makes_text_to_video(pick_route(provider, {**options, "generation": "text-to-video"})):

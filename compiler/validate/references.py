@@ -166,21 +166,13 @@ def _check_end_frame(film: Film, targets: dict[str, TargetDef], shot: Shot, diag
             need = ", ".join(f"{k}: {' or '.join(map(str, v))}" for k, v in when.items())
             hint = f"set {need} in targets.options.{name} (or this shot's generate.{name})"
         else:
-            can = [m for m in _models(t) if t.end_frame_when(m) is not False]
+            can = [m for m in t.model_names if t.end_frame_when(m) is not False]
             others = [n for n, d in sorted(targets.items()) if d.kind == "video" and n != name and
-                      any(d.end_frame_when(m) is not False for m in _models(d))]
+                      any(d.end_frame_when(m) is not False for m in d.model_names)]
             hint = (f"models of '{name}' that take one: {', '.join(can)}; " if can else "") + \
                 "targets that take one: " + (", ".join(others) or "none")
         diags.warning("V278", f"{ptr}: {on} takes no end frame" + (f" unless {need}" if isinstance(when, dict) else "")
                       + ": its clip ends where the model takes it", ptr, hint=hint)
-
-
-def _models(t: TargetDef) -> list[str]:
-    """The values of a target's `model` option (its default alone when it has no list)."""
-    prop = (t.options.get("properties") or {}).get("model") or {}
-    names = [str(m) for m in prop.get("enum") or ()]
-    default = t.defaults.get("model")
-    return names or ([str(default)] if default else [])
 
 
 def check_end_frame_length(film: Film, t: TargetDef, shot: Shot, need: float, diags: Collector) -> None:
