@@ -58,6 +58,11 @@ class RefPlan:
     refused: tuple[tuple[Ref, str], ...] = ()  # picked refs the model cannot take (validate's errors)
 
 
+def starts_from_frame(film: Film, target: TargetDef, shot: Shot) -> bool:
+    """A video request of this shot starts from an image: an image-to-video shot of a film with an image target."""
+    return target.kind == "video" and shot.mode == "image-to-video" and bool(film.targets.image)
+
+
 def shot_options(film: Film, target: TargetDef, shot: Shot) -> dict[str, Any]:
     """Target defaults < the film's `targets.options` < the shot's `generate` (duration excluded: it is computed)."""
     opts = dict(target.defaults)

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import Camera
-from ..refs import RefPlan, file_mark, plan, shot_options
+from ..refs import RefPlan, file_mark, plan, shot_options, starts_from_frame
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from . import grammar as gr
@@ -34,8 +34,7 @@ def ref_plan(prod: Production, target: TargetDef, rs: ResolvedShot, options: dic
              segment: int = 1, segments: int = 1) -> RefPlan:
     """What one segment of a shot sends to a target: references, and the end frame on the last segment only.
     A clip starts from a frame when the film has an image target (or from the segment before)."""
-    first = target.kind == "video" and (segment > 1 or (rs.shot.mode == "image-to-video"
-                                                        and bool(prod.film.targets.image)))
+    first = target.kind == "video" and (segment > 1 or starts_from_frame(prod.film, target, rs.shot))
     p = plan(prod.film, target, rs.shot, first_frame=first, options=options)
     return p if segment == segments else replace(p, end_frame=None)
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from ..diagnostics import Collector
 from ..model import Film, Shot
 from ..paths import inside_film
-from ..refs import Ref, candidates, is_image, is_next, looks_like_image, next_shot, plan, shot_options, why
+from ..refs import (
+    Ref,
+    candidates,
+    is_image,
+    is_next,
+    looks_like_image,
+    next_shot,
+    plan,
+    shot_options,
+    starts_from_frame,
+    why,
+)
 from ..targets import TargetDef
 
 
@@ -50,10 +61,6 @@ def _check_picks(film: Film, shot: Shot, diags: Collector) -> None:
                 diags.error("V271", f"{ptr}: '{path}' is not one of the refs of '{ch.id}'", ptr, hint=hint)
 
 
-def _first_frame(film: Film, t: TargetDef, shot: Shot) -> bool:
-    return t.kind == "video" and shot.mode == "image-to-video" and bool(film.targets.image)
-
-
 def _takers(film: Film, targets: dict[str, TargetDef], shot: Shot, kind: str, picked: list[Ref],
             not_name: str) -> list[str]:
     """Other targets of the same kind whose models (as this shot sets them) would send all of `picked`."""
@@ -62,7 +69,7 @@ def _takers(film: Film, targets: dict[str, TargetDef], shot: Shot, kind: str, pi
         if t.kind != kind or name == not_name:
             continue
         opts = shot_options(film, t, shot)
-        p = plan(film, t, shot, first_frame=_first_frame(film, t, shot), options=opts)
+        p = plan(film, t, shot, first_frame=starts_from_frame(film, t, shot), options=opts)
         caps = p.caps
         if caps is None or p.excluded_by or len(picked) > caps.max:
             continue
@@ -91,7 +98,7 @@ def _check_limits(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: 
         opts = shot_options(film, t, shot)
         model = opts.get("model")
         on = f"'{name}'" + (f" with model {model}" if isinstance(model, str) else "")
-        p = plan(film, t, shot, first_frame=_first_frame(film, t, shot), options=opts)
+        p = plan(film, t, shot, first_frame=starts_from_frame(film, t, shot), options=opts)
         by_reason: dict[str, list[Ref]] = {}
         for r, reason in p.refused:
             by_reason.setdefault(reason, []).append(r)
@@ -154,7 +161,7 @@ def _check_end_frame(film: Film, targets: dict[str, TargetDef], shot: Shot, diag
         opts = shot_options(film, t, shot)
         model = opts.get("model")
         if t.takes_end_frame(model, opts):
-            if not _first_frame(film, t, shot) and t.capabilities.get("end_frame_alone") is not True:
+            if not starts_from_frame(film, t, shot) and t.capabilities.get("end_frame_alone") is not True:
                 why_not = "text-to-video" if shot.mode == "text-to-video" else "without an image target"
                 diags.warning("V278", f"{ptr}: '{name}' takes an end frame only after a first frame, and shot "
                               f"'{shot.id}' starts from none ({why_not}): the end frame is not sent", ptr,
@@ -179,7 +186,7 @@ def check_end_frame_length(film: Film, t: TargetDef, shot: Shot, need: float, di
     """A clip generated longer than its shot is cut before its end frame (V279): the seam is lost."""
     opts = shot_options(film, t, shot)
     gen = t.generation_duration(need)
-    p = plan(film, t, shot, first_frame=_first_frame(film, t, shot), options=opts)
+    p = plan(film, t, shot, first_frame=starts_from_frame(film, t, shot), options=opts)
     if gen is None or p.end_frame is None or gen - need < 0.05:
         return
     ptr = f"{shot.pointer}/end_frame"
