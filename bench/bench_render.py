@@ -86,7 +86,7 @@ def main() -> None:
                     str(tmp / "song.wav")], check=True)
     (tmp / "film.yaml").write_text(synth_film(args.shots, args.seconds, (w, h), args.fps))
 
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
     from compiler.render import plan_edit, render_plan
     from compiler.render.graph import Paths, build_graph
 

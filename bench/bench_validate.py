@@ -47,7 +47,7 @@ def main() -> None:
 
     floor = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader), args.repeat)
 
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
 
     in_process = best(lambda: resolve_film(film), args.repeat)
     noop = best(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), args.repeat)

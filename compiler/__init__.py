@@ -9,7 +9,7 @@ __all__ = ["__version__", "resolve_film", "FilmError"]
 
 def __getattr__(name: str) -> object:  # lazy: keep `import compiler` (and the CLI's start-up) light
     if name == "resolve_film":
-        from .pipeline import resolve_film
+        from .loading import resolve_film
 
         return resolve_film
     if name == "FilmError":

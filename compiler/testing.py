@@ -24,7 +24,7 @@ def compiled_prompts(film: str | Path, *, targets: list[str] | None = None,
     Raises compiler.errors.FilmError (with located diagnostics) when the film is invalid.
     """
     from .expand import expand_production
-    from .pipeline import resolve_film
+    from .loading import resolve_film
     from .snapshots import prompts_data
 
     prod = resolve_film(film)

@@ -37,7 +37,7 @@ class BoardResult:
 
 
 def board_folder(film: str | Path, out_dir: Path | None = None) -> Path:
-    from ..pipeline import film_path
+    from ..loading import film_path
 
     return out_dir if out_dir is not None else film_path(film).parent / "build" / "board"
 

@@ -153,12 +153,13 @@ def file_hash(path: Path) -> str:
 
 def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
     """Resolve, compile and list `film` into a Board; FilmError (located) when film.yaml is not valid."""
+    from ..compiling import read_cache
     from ..expand import expand_production
     from ..expand.lint import lint_plan
     from ..jobs.cost import estimate
     from ..jobs.listing import collect, shot_info
     from ..jobs.stats import stats_for
-    from ..pipeline import film_path, read_cache, resolve_film
+    from ..loading import film_path, resolve_film
     from ..render.plan import find_image
     from ..store.attempts import clean_path, read_attempts
 

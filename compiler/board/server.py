@@ -54,7 +54,7 @@ class BoardServer:
 
     def __init__(self, film: str | Path, *, out_dir: Path | None = None, allow_outside: bool = False,
                  port: int = 0, log: Callable[[str], None] | None = None) -> None:
-        from ..pipeline import film_path
+        from ..loading import film_path
 
         self.film = film
         self.film_file = film_path(film)

@@ -50,9 +50,10 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
       filmc build specs/lighthouse-keeper
       filmc build film.yaml --target kling --select section:chorus1 --dry-run
     """
+    from ..compiling import compile_film, write_cache
     from ..emit import emit_build, partial_outputs
     from ..errors import UsageError
-    from ..pipeline import compile_film, film_path, write_cache
+    from ..loading import film_path
 
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0
@@ -182,7 +183,7 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
     """
     from ..diagnostics import did_you_mean
     from ..expand import expand_production
-    from ..pipeline import resolve_film
+    from ..loading import resolve_film
     from ..validate.times import format_time
 
     ctx.meta["filmc.format"] = fmt
@@ -237,7 +238,7 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allo
 
     Exits 1 when anything is found.
     """
-    from ..pipeline import compile_film
+    from ..compiling import compile_film
 
     ctx.meta["filmc.format"] = fmt
     plan, warnings, _ = compile_film(film, targets=list(targets) or None, allow_outside=allow_outside_paths)
@@ -256,8 +257,9 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allo
 @click.pass_context
 def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_paths: bool) -> None:
     """Write prompts.lock: every compiled prompt, to review changes with `filmc diff`."""
+    from ..compiling import compile_film
     from ..fsutil import write_atomic
-    from ..pipeline import compile_film, film_path
+    from ..loading import film_path
     from ..snapshots import lock_text
 
     plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
@@ -275,8 +277,9 @@ def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_pa
 @click.pass_context
 def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool, allow_outside_paths: bool) -> None:
     """Show how the compiled prompts differ from prompts.lock, as a unified diff per shot and target."""
+    from ..compiling import compile_film
     from ..errors import UsageError
-    from ..pipeline import compile_film, film_path
+    from ..loading import film_path
     from ..snapshots import diff_lock
 
     plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
@@ -304,7 +307,7 @@ def targets() -> None:
 def targets_list(film: str | None, fmt: str) -> None:
     """Built-in targets, plus those in targets/ beside FILM: what each takes (references, an end frame), the
     durations it makes and its cheapest known price, to choose a model for a shot (`targets show NAME`: more)."""
-    from ..pipeline import film_path
+    from ..loading import film_path
     from ..target_text import choice_facts, end_frame_text, price_text, references_text
     from ..targets import load_targets
 
@@ -342,7 +345,7 @@ def targets_show(name: str, film: str | None, full: bool) -> None:
       filmc targets show mine my-film        # a target in targets/ beside the film
     """
     from ..diagnostics import did_you_mean
-    from ..pipeline import film_path
+    from ..loading import film_path
     from ..target_text import summary
     from ..targets import load_targets
 

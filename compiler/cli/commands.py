@@ -47,7 +47,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
       filmc validate film.yaml --format json | jq .diagnostics
     """
     from ..errors import FilmError, UsageError
-    from ..pipeline import resolve_film
+    from ..loading import resolve_film
 
     ctx.meta["filmc.format"] = fmt
     paths = list(dict.fromkeys(films)) or ["film.yaml"]
@@ -94,7 +94,7 @@ def timeline(ctx: click.Context, film: str, allow_outside_paths: bool, fmt: str)
       filmc timeline film.yaml
       filmc timeline film.yaml --format json
     """
-    from ..pipeline import resolve_film
+    from ..loading import resolve_film
     from ..resolve import timeline_data
 
     ctx.meta["filmc.format"] = fmt

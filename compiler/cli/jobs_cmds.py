@@ -37,10 +37,11 @@ def cost(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
       filmc cost film.yaml --target runway --select section:chorus1 --takes 2
       filmc cost film.yaml --rate EUR:USD=1.08 --format json
     """
+    from ..compiling import read_cache
     from ..errors import UsageError
     from ..expand import expand_production, select_shots
     from ..jobs.cost import estimate, parse_rate
-    from ..pipeline import film_path, read_cache, resolve_film
+    from ..loading import film_path, resolve_film
 
     ctx.meta["filmc.format"] = fmt
     conv: dict[str, tuple[str, float]] = {}
@@ -91,7 +92,7 @@ def stats(ctx: click.Context, film: str, fmt: str) -> None:
       filmc stats my-film --format md >> MAKING-OF.md
     """
     from ..jobs.stats import film_stats
-    from ..pipeline import film_path
+    from ..loading import film_path
     from . import report
 
     ctx.meta["filmc.format"] = "json" if fmt == "json" else "text"

@@ -72,7 +72,7 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
       filmc render film.yaml --select section:chorus1 --size 640x360
       FFMPEG=/usr/bin/ffmpeg filmc render film.yaml
     """
-    from ..pipeline import resolve_film
+    from ..loading import resolve_film
     from ..render import RenderError, default_output, edit_warnings, plan_edit, render_plan
     from ..render.edit import render_failure
     from ..render.graph import MUXERS
@@ -169,7 +169,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
       filmc beats film.yaml --write --dry-run        # what --write would change
       filmc beats film.yaml --write && filmc timeline film.yaml
     """
-    from ..pipeline import film_path
+    from ..loading import film_path
     from ..render.beats import BeatsError, detect_beats, plan_beats, song_file, validated_song
     from ..yamledit import FilmEdit
 
@@ -248,7 +248,7 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
       filmc export specs/lighthouse-keeper                 # build/film.otio
       filmc export film.yaml --format fcp7 -o cut.xml
     """
-    from ..pipeline import resolve_film
+    from ..loading import resolve_film
     from ..render import RenderError, edit_warnings, plan_edit
     from ..render.export import ExportError, export_timeline
     from ..render.interrupt import Interrupted

@@ -132,7 +132,7 @@ def _check_result(edit: FilmEdit, display: str, prod: Production, errors_before:
 def draft(kind: Kind, film: str | Path, *, model: str | None = None, write: bool = False,
           options: Mapping[str, Any] | None = None, allow_outside: bool = False,
           say: Callable[[str], None] = lambda s: None, env: Mapping[str, str] | None = None) -> DraftResult:
-    from ..pipeline import film_path
+    from ..loading import film_path
     from ..store.ledger import DRAFT, append_event
     from .answer import parse, save
     from .client import Gemini

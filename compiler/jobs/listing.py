@@ -462,8 +462,9 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
                workers: int = 4) -> Listing:
     """Compile the film (as `filmc build`, writing nothing) and list its takes; with `check`, QC every take
     the ledger has no result for."""
+    from ..compiling import read_cache
     from ..expand import expand_production
-    from ..pipeline import film_path, read_cache, resolve_film
+    from ..loading import film_path, resolve_film
     from ..render.plan import find_image, select_shots  # a term matching no shot: UsageError, did-you-mean
 
     prod = resolve_film(film, allow_outside=allow_outside)

@@ -44,8 +44,8 @@ class Prepared:
 def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: str | None = None,
                 allow_outside: bool = False, env: Mapping[str, str] | None = None) -> Prepared:
     """Compile the film as `build` does and bind each job to its provider; nothing is sent."""
+    from ..compiling import compile_film
     from ..expand import select_shots
-    from ..pipeline import compile_film
 
     env = os.environ if env is None else env
     plan, _, _ = compile_film(film, targets=targets, allow_outside=allow_outside)

@@ -41,7 +41,7 @@ def select_take(film: str | Path, shot: str, ref: str | None, *, clear: bool = F
                 dry_run: bool = False, allow_outside: bool = False, cwd: Path | None = None,
                 check_timeout: float = 300.0) -> Selection:
     """Set (or with `clear` remove) `shot`'s `take:`; FilmError (C52x, located at the shot) when refused."""
-    from ..pipeline import film_path, resolve_film
+    from ..loading import film_path, resolve_film
     from ..store.attempts import read_attempts
     from ..yamledit import FilmEdit
 

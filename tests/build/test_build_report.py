@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from compiler.expand import select_shots
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 
 from ..conftest import CASES, ROOT, run_cli
 

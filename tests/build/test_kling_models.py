@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from compiler.expand import compile_shot
 from compiler.expand.render import TemplateFailure
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from compiler.targets import builtin_targets
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from compiler.expand import expand_production
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from tests.conftest import run_cli
 
 # A film-local video target whose prompt shows what a segment's context holds.

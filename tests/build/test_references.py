@@ -12,7 +12,7 @@ import imageio_ffmpeg
 import pytest
 
 from compiler.expand import expand_production
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from tests.conftest import run_cli
 
 MOVES = ", ".join(f"{m}: {m.replace('-', ' ')}" for m in (

@@ -17,7 +17,7 @@ import yaml
 
 from compiler.expand import compile_shot, expand_production
 from compiler.jobs.providers.genai import wire_body
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from tests.fakes import FAKES, media
 from tests.fakes.base import FakeServer, placeholders
 from tests.fakes_selftest import new_client

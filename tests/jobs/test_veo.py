@@ -34,7 +34,7 @@ def veo_film(tmp_path: Path, options: str = "", seconds: int = 8, shots: int = 1
 def compiled(root: Path, shot: str, target: str) -> Any:
     """The compiled prompt of one shot for one target (compiled in-process, as `filmc build` does)."""
     from compiler.expand import expand_production
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
 
     plan = expand_production(resolve_film(root), targets=[target])
     return plan.prompt(shot, target)

@@ -182,7 +182,7 @@ def test_example_song(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     changed = _changed(original, film.read_text())
     assert len(changed) <= 2 and all("beat_offset" in ln for ln in changed), changed
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
 
     song = resolve_film(root).film.song
     assert song.bpm == 96 and abs(song.beat_offset - 0.5) <= 0.010

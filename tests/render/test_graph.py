@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler.loading import resolve_film
 from compiler.model import CAMERA_MOVES, Camera
-from compiler.pipeline import resolve_film
 from compiler.render import edit_outputs, plan_edit
 from compiler.render.graph import camera_exprs
 from compiler.render.plan import frame_rate

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from compiler.probe import ffmpeg_exe
 from compiler.render import RenderError, plan_edit, render_plan
 from compiler.render.edit import render_failure

@@ -106,7 +106,7 @@ HOSTILE = ("It's \"quoted\": 100% {curly} %{pts} \\back\\slash\\ ; [label] , com
 def test_hostile_text_is_literal(tiny: Path) -> None:
     import yaml
 
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
     from compiler.render import edit_outputs
 
     data = yaml.safe_load((tiny / "film.yaml").read_text())
@@ -250,7 +250,7 @@ def test_interrupted_render_leaves_no_file(tiny: Path) -> None:
 
 
 def test_render_sh_gives_the_same_film(tiny: Path) -> None:
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
     from compiler.render import edit_outputs
 
     make_image(tiny / "takes" / "s2.png", "0x336699")
@@ -283,7 +283,7 @@ def test_render_sh_gives_the_same_film(tiny: Path) -> None:
 
 def test_example_film_animatic_plans(tmp_path: Path) -> None:
     """The example film plans cleanly (no render: the full animatic is the benchmark's job)."""
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
     from compiler.render import plan_edit
 
     root = Path(__file__).resolve().parents[2] / "specs" / "lighthouse-keeper"

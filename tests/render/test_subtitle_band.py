@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from compiler.render import plan_edit
 from compiler.render.graph import Paths, build_graph
 from compiler.render.slates import subtitle_band_top

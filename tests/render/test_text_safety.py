@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from compiler.probe import ffmpeg_exe
 from compiler.render import edit_outputs, plan_edit, render_plan
 from compiler.render.script import render_script

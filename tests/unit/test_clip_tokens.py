@@ -70,7 +70,7 @@ def test_fit_words() -> None:
 @pytest.fixture(scope="module")
 def corpus_plan():
     from compiler.expand import expand_production
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
 
     return expand_production(resolve_film(CORPUS), targets=["comfyui", "midjourney"])
 
@@ -126,7 +126,7 @@ def test_a_workflow_without_window_nodes_gets_the_rest_appended_and_a_warning(tm
 
     from compiler.expand import expand_production
     from compiler.expand.lint import lint_plan
-    from compiler.pipeline import resolve_film
+    from compiler.loading import resolve_film
 
     film = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
     film["targets"]["options"] = {"comfyui": {"workflow": "wf.json"}}

@@ -9,8 +9,8 @@ import pytest
 from compiler.errors import FilmError
 from compiler.expand import expand_production
 from compiler.load import load_film
+from compiler.loading import resolve_film
 from compiler.output_names import MAX_ID_LENGTH, MAX_NAME_BYTES, negative_file, prompt_file, shot_names
-from compiler.pipeline import resolve_film
 from compiler.validate import validate_film
 
 from ..conftest import CASES, run_cli

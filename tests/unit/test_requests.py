@@ -14,7 +14,7 @@ from jsonschema import Draft7Validator, Draft202012Validator
 
 from compiler.errors import FilmError
 from compiler.expand import Plan, compile_shot, expand_production
-from compiler.pipeline import resolve_film
+from compiler.loading import resolve_film
 from compiler.targets import builtin_targets
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,5 @@
-"""The one place that knows the order of the stages."""
+"""The build stage as the commands share it: compile a film (reusing the last build's compiled shots), the edit's
+files and the cache between builds."""
 
 from __future__ import annotations
 
@@ -6,26 +7,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .load import load_film, paused_gc
-from .resolve import Production, resolve_production
-from .validate import validate_film
-
-
-def film_path(path: str | Path) -> Path:
-    """A film.yaml path from what the user typed (the file, or the folder holding film.yaml)."""
-    p = Path(path)
-    if p.is_dir():
-        return p / "film.yaml"
-    return p
-
-
-def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production:
-    """load -> validate -> resolve; FilmError carries every problem of the first failing stage."""
-    p = film_path(path)
-    with paused_gc():
-        doc = load_film(p, display=str(path if not Path(path).is_dir() else p))
-        validated = validate_film(doc, allow_outside=allow_outside)
-        return resolve_production(validated)
+from .load import paused_gc
+from .loading import film_path, resolve_film
+from .resolve import Production
 
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,

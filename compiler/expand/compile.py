@@ -1,0 +1,381 @@
+"""The compiler core: each selected shot x target -> its prompt and request payloads. Pure: writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic
+from ..errors import FilmError
+from ..model import NEXT_FRAME
+from ..output_names import job_id
+from ..refs import candidates, file_digest, file_mark, next_shot, why
+from ..resolve import Production, ResolvedShot
+from ..targets import TargetDef
+from ..targets import pick_route as _route
+from .context import film_context, generation, merged_options, ref_plan, shot_context, target_context, typed_duration
+from .plan import CompiledPrompt, Job, Plan, select_shots
+from .render import TemplateFailure, fresh_templates, render_template, shown_path
+from .sandbox import LEFT_OUT, tidy
+
+
+@cache
+def target_digest(folder: Path) -> str:
+    """A hash of every file of a target folder: a template change changes every job's hash."""
+    from .sandbox import COMMON, common_folder
+
+    h = hashlib.sha256()
+    for root, prefix in ((folder, ""), (common_folder(), COMMON + "/")):
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update((prefix + p.relative_to(root).as_posix()).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    out = template
+    for k, v in values.items():
+        out = out.replace("{" + k + "}", str(v))
+    return out
+
+
+def _override(rs: ResolvedShot, target: TargetDef) -> tuple[str | None, str | None]:
+    o = rs.shot.prompt.get(target.name)
+    if o is None:
+        return None, None
+    text = o.text if o.text is not None else (o.image if target.kind == "image" else o.video)
+    return text, o.negative
+
+
+def _global_key(prod: Production, tdefs: tuple[TargetDef, ...]) -> str:
+    """Everything but the shots that can change a compiled shot: film-level data, targets, the clock."""
+    doc = prod.doc
+    data = {k: v for k, v in (doc.data.items() if doc else ()) if k not in ("shots", "story")}
+    workflows = sorted({str(o["workflow"]) for o in [*prod.film.targets.options.values(),
+                                                     *(g for sh in prod.film.shots for g in sh.generate.values())]
+                        if isinstance(o, dict) and o.get("workflow")})
+    files = []
+    for rel in workflows:  # a creator's workflow graph goes into the jobs: its content is part of the key
+        try:
+            files.append(hashlib.sha256((prod.film.root / rel).read_bytes()).hexdigest())
+        except OSError:
+            files.append("missing")
+    blob = json.dumps([data, files, [(t.name, target_digest(t.folder)) for t in tdefs], list(prod.resolution),
+                       prod.song_duration, prod.film.targets.image[:1]], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
+    doc = prod.doc
+    if doc is None:
+        return None
+    raw = doc.data["shots"][rs.shot.index]
+    # what the shot's requests carry of other places: its images' contents, and the shot its end frame joins to
+    images = [(r.path, file_digest(prod.film.root / r.path)) for r in candidates(prod.film, rs.shot)]
+    if rs.shot.end_frame:
+        nxt = next_shot(prod.film, rs.shot) if rs.shot.end_frame == NEXT_FRAME else None
+        images.append((rs.shot.end_frame, nxt.id if nxt else file_digest(prod.film.root / rs.shot.end_frame)))
+    blob = json.dumps([glob, raw, rs.number, rs.start, rs.end, [ln.text for ln in rs.lines], images], sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()
+
+
+CacheEntry = tuple[Any, ...]  # (prompt fields, [job fields], {"options", "generation"})
+
+
+def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
+                      select: str | Iterable[str] | None = None,
+                      cache: dict[str, CacheEntry] | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Compile prompts and job payloads for every selected shot and target; FilmError on template errors.
+
+    `cache` (from the previous build) maps a shot-and-target key to what it compiled to; an entry
+    whose key still matches is reused instead of rendered. The plan's `cache` holds the new entries.
+    `progress(done, total)` hears of the shot-and-target pairs compiled.
+    """
+    fresh_templates()
+    film = prod.film
+    names = list(dict.fromkeys(film.targets.image + film.targets.video))
+    if targets:
+        wanted = list(dict.fromkeys(targets))
+        unknown = [t for t in wanted if t not in prod.targets]
+        if unknown:
+            from ..errors import UsageError
+
+            raise UsageError(f"unknown target '{unknown[0]}' (known: {', '.join(sorted(prod.targets))})")
+        names = wanted
+    tdefs = tuple(prod.targets[n] for n in names)
+    shots = select_shots(prod, select)
+    first_image = film.targets.image[0] if film.targets.image else None
+    fctx = film_context(prod)
+    prompts: list[CompiledPrompt] = []
+    jobs: list[Job] = []
+    contexts: dict[tuple[str, str], dict[str, Any]] = {}
+    failures: list[Diagnostic] = []
+    old = cache or {}
+    new_cache: dict[str, CacheEntry] = {}
+    glob = _global_key(prod, tdefs)
+    keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}
+    total, done = len(tdefs) * len(shots), 0
+    for t in tdefs:
+        tctx = target_context(prod, t)
+        digest = target_digest(t.folder)
+        for rs in shots:
+            done += 1
+            if progress is not None and (done % 16 == 0 or done == total):
+                progress(done, total)
+            if skipped(t.kind, rs.shot.mode):
+                continue
+            key = f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None
+            hit = old.get(key) if key else None
+            if hit is None:
+                try:
+                    hit = _compile(prod, t, rs, fctx, tctx, digest, first_image)
+                except TemplateFailure as e:
+                    failures.append(e.diagnostic)
+                    if e.diagnostic.code in ("T305", "T306"):
+                        break  # out of time or memory: this target's other shots would do the same
+                    continue
+            if key:
+                new_cache[key] = hit
+            prompt_fields, job_fields, small = hit
+            segs = tuple((x["prompt"], x["negative"]) for x in small.get("segments") or ())
+            prompts.append(CompiledPrompt(*prompt_fields, segments=segs))
+            jobs.extend(Job(*f[:7], tuple(f[7]), *f[8:]) for f in job_fields)
+            contexts[(rs.id, t.name)] = small
+    if failures:
+        raise FilmError(failures, prod.sources())
+    return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)
+
+
+def _inject(prod: Production, t: TargetDef, rs: ResolvedShot, body: dict[str, Any], options: dict[str, Any],
+            texts: dict[str, str]) -> dict[str, Any]:
+    """Workflow graphs (ComfyUI): put the compiled texts into the nodes named by title; a missing title fails."""
+    path = f"{rs.shot.pointer}/generate/{t.name}/workflow" if "workflow" in rs.shot.generate.get(t.name, {}) else \
+        f"/targets/options/{t.name}/workflow"
+    if options.get("workflow"):
+        graph = _workflow(prod, t, rs, str(options["workflow"]), path)
+        body = dict(body, prompt=graph)
+    graph = body.get("prompt")
+    if not isinstance(graph, dict):
+        raise TemplateFailure(Diagnostic("T304", "error", f"the request of '{t.name}' has no workflow graph under "
+                                         "'prompt'", shown_path(t, "target.yaml"), 0, 0, ""))
+    for title, which in t.capabilities["graph_prompts"].items():
+        nodes = [n for n in graph.values() if isinstance(n, dict) and isinstance(n.get("_meta"), dict)
+                 and n["_meta"].get("title") == title and isinstance(n.get("inputs", {}), dict)]
+        if not nodes:
+            c = prod.collector()
+            c.error("T304", f"the workflow graph for shot '{rs.id}' has no node titled '{title}' to receive the "
+                    f"{which}", path if options.get("workflow") else rs.shot.pointer + "/id",
+                    hint=f"in ComfyUI, set the title of the CLIPTextEncode node for the {which} to '{title}'")
+            raise TemplateFailure(c.items[0])
+        for n in nodes:
+            n.setdefault("inputs", {})["text"] = texts[which]
+        _inject_chunks(graph, title, texts[which])
+    return body
+
+
+def _titled(graph: dict[str, Any], title: str) -> list[dict[str, Any]]:
+    return [n for n in graph.values() if isinstance(n, dict) and isinstance(n.get("_meta"), dict)
+            and n["_meta"].get("title") == title and isinstance(n.get("inputs", {}), dict)]
+
+
+def _inject_chunks(graph: dict[str, Any], title: str, text: str) -> None:
+    """A prompt compiled in CLIP windows ("chunk BREAK chunk"): chunk k goes to the nodes titled '<title> k'
+    (k >= 2; the graph concatenates their conditionings), the first to '<title>'. Chunks without a node of their
+    own are joined with ", " to the last chunk that has one: ComfyUI's CLIPTextEncode encodes the surplus in
+    further windows of its own (nothing is lost; lint P422 says the windows no longer follow the phrases)."""
+    from .clip_tokens import BREAK
+
+    chunks = [c.strip() for c in text.split(f" {BREAK} ")]
+    if len(chunks) < 2:
+        return
+    k = 1
+    while k < len(chunks) and _titled(graph, f"{title} {k + 1}"):
+        k += 1
+    head = chunks[:k - 1] + [", ".join(chunks[k - 1:])]
+    for i, chunk in enumerate(head, 1):
+        for n in _titled(graph, title if i == 1 else f"{title} {i}"):
+            n.setdefault("inputs", {})["text"] = chunk
+
+
+def _workflow(prod: Production, t: TargetDef, rs: ResolvedShot, rel: str, ptr: str) -> dict[str, Any]:
+    root = prod.film.root.resolve()
+    file = (root / rel).resolve()
+    c = prod.collector()
+    if not file.is_relative_to(root):
+        c.error("V260", f"{ptr}: the path '{rel}' leads outside the film's folder", ptr)
+    elif not file.is_file():
+        c.error("V261", f"{ptr}: file not found: '{rel}'", ptr, hint="export it from ComfyUI with Save (API Format)")
+    else:
+        try:
+            graph = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(graph, dict) and isinstance(graph.get("prompt"), dict):
+                graph = graph["prompt"]
+            if isinstance(graph, dict) and all(isinstance(n, dict) and "class_type" in n for n in graph.values()):
+                return graph
+            c.error("T304", f"{ptr}: '{rel}' is not a ComfyUI workflow in API format", ptr,
+                    hint="in ComfyUI use Save (API Format), not Save: the API format maps node ids to class_type/inputs")
+        except (OSError, ValueError) as e:
+            c.error("T304", f"{ptr}: cannot read '{rel}' as JSON: {e}", ptr)
+    raise TemplateFailure(c.items[0])
+
+
+def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,
+                 options: dict[str, Any] | None = None) -> CacheEntry:
+    """One shot for one target outside a build (tests, tools): ((shot, target, kind, prompt, negative,
+    overridden), [job fields], {options, generation}); `provider` picks a provider other than the first,
+    `options` replaces the merged options."""
+    t = prod.targets[target]
+    rs = prod.shot(shot)
+    fctx, tctx = film_context(prod), target_context(prod, t)
+    first_image = prod.film.targets.image[0] if prod.film.targets.image else None
+    return _compile(prod, t, rs, fctx, tctx, target_digest(t.folder), first_image, provider, options)
+
+
+def skipped(kind: str, mode: str) -> bool:
+    """A target kind a generation mode makes nothing for: a still shot has no video, a text-to-video shot no image."""
+    return (kind == "video" and mode == "still") or (kind == "image" and mode == "text-to-video")
+
+
+def segment_shot(rs: ResolvedShot, n: int) -> ResolvedShot:
+    """Segment `n` of an extended shot as a shot of its own. From segment 2 on it starts from the last frame of
+    the segment before (image-to-video whatever the shot's mode), and a listed segment's motion replaces what the
+    characters and the subject do (a lone character's motion becomes the segment's, so its pronoun finds its
+    character); the background moves on. A listed camera replaces the shot's."""
+    if n == 1:
+        return rs
+    shot = rs.shot
+    changes: dict[str, Any] = {"mode": "image-to-video"} if shot.mode == "text-to-video" else {}
+    seg = shot.segments[n - 2] if n - 2 < len(shot.segments) else None
+    if seg is not None and seg.motion:
+        if len(shot.cast) == 1:
+            changes["cast"] = (replace(shot.cast[0], motion=seg.motion),)
+            changes["subject_motion"] = None
+        else:
+            changes["cast"] = tuple(replace(m, motion=None, action=None) for m in shot.cast)
+            changes["subject_motion"] = seg.motion
+    if seg is not None and seg.camera is not None:
+        changes["moves"] = (seg.camera,)
+    if not changes:
+        return rs
+    new = replace(shot, **changes)
+    cast = tuple(replace(f, member=m) for f, m in zip(rs.cast, new.cast)) if "cast" in changes else rs.cast
+    return replace(rs, shot=new, cast=cast)
+
+
+def _segment_context(rs: ResolvedShot, gen: dict[str, Any], n: int) -> dict[str, Any]:
+    """What a template knows of the segment it writes: `segment.index` (1 is the shot's own), `count`,
+    `duration` (seconds generated), `motion` and `camera` as listed (None: the shot's own), `continuation`."""
+    seg = rs.shot.segments[n - 2] if n > 1 and n - 2 < len(rs.shot.segments) else None
+    lengths = gen.get("lengths") or [gen.get("duration")]
+    return {"index": n, "count": gen["segments"], "continuation": n > 1,
+            "duration": lengths[n - 1] if n - 1 < len(lengths) else gen.get("duration"),
+            "motion": seg.motion if seg else None, "camera": str(seg.camera) if seg and seg.camera else None}
+
+
+def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
+             digest: str, first_image: str | None, provider_name: str | None = None,
+             options_override: dict[str, Any] | None = None) -> CacheEntry:
+    """One shot for one target: its prompt(s) and generation jobs, as plain (cacheable) tuples. An extended
+    shot has one prompt per segment (prompt.j2 rendered with `segment` in the context), each for its own job."""
+    options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
+    if provider_name:
+        options["provider"] = provider_name
+    mode = rs.shot.mode
+    gen = generation(t, rs, prod.film.targets.options.get(t.name))
+    over_text, over_negative = _override(rs, t)
+    overridden = over_text is not None
+    texts: list[tuple[str, str | None]] = []
+    ctxs: list[dict[str, Any]] = []
+    left_out: dict[str, list[str]] = {}  # what a template's fitting filters left out (lint P421)
+    plans = []
+    for n in range(1, gen["segments"] + 1):
+        srs = segment_shot(rs, n)
+        plans.append(ref_plan(prod, t, rs, options, segment=n, segments=gen["segments"]))
+        ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, srs, plans[-1]), "options": options,
+               "generation": gen, "segment": _segment_context(rs, gen, n)}
+        text, negative = over_text, over_negative
+        if text is None:
+            LEFT_OUT.clear()
+            text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
+            if n == 1:
+                left_out["prompt"] = list(LEFT_OUT)
+        if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
+            LEFT_OUT.clear()
+            negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
+            if n == 1:
+                left_out["negative"] = list(LEFT_OUT)
+        texts.append((text.strip(), negative))
+        ctxs.append(ctx)
+    text, negative = texts[0]
+    job_fields: list[tuple[Any, ...]] = []
+    if t.providers:
+        pname = options.get("provider") or next(iter(t.providers))
+        provider = t.providers[pname]
+        values = {**options, "task_id": "{task_id}"}
+        model = options.get("model") if isinstance(options.get("model"), str) else None
+        for seg in range(1, gen["segments"] + 1):
+            # the request shape follows the generation: text-to-video only where no frame starts the clip
+            route = _route(provider, {**options, "generation": mode if seg == 1 else "image-to-video"})
+            url = _fill(provider.get("base_url", ""), values) + _fill(route.get("submit", {}).get("path", ""), values)
+            poll_path = route.get("poll", {}).get("path")
+            poll = _fill(provider.get("base_url", ""), values) + _fill(poll_path, values) if poll_path else None
+            job = job_id(rs.id, t.name, seg)
+            depends: tuple[str, ...] = ()
+            first_frame = None
+            if t.kind == "video":
+                if seg > 1:
+                    depends = (job_id(rs.id, t.name, seg - 1),)
+                    first_frame = f"@last-frame:{depends[0]}"
+                elif first_image and mode != "text-to-video":
+                    depends = (job_id(rs.id, first_image),)
+                    first_frame = f"@job:{depends[0]}"
+            end_frame = None
+            end = plans[seg - 1].end_frame
+            if end and t.kind == "video":
+                if end == NEXT_FRAME:
+                    nxt = next_shot(prod.film, rs.shot)
+                    if nxt is not None and first_image:
+                        end_frame = f"@end-frame:{job_id(nxt.id, first_image)}"
+                        depends = (*depends, job_id(nxt.id, first_image))
+                else:
+                    end_frame = file_mark(prod.film.root, end, "@end-file:")
+            seg_text, seg_negative = texts[seg - 1]
+            length = gen["lengths"][seg - 1] if gen.get("lengths") else gen["duration"]
+            rctx = dict(ctxs[seg - 1], prompt={"text": seg_text, "negative": seg_negative}, first_frame=first_frame,
+                        end_frame=end_frame, refs=ctxs[seg - 1]["shot"]["refs"],
+                        provider=pname, route=route,
+                        duration=typed_duration(length, provider.get("duration_type")))
+            name = f"request.{pname}.json.j2"
+            raw = render_template(t, name, rctx, rs.id)
+            try:
+                body = json.loads(raw)
+            except json.JSONDecodeError as e:
+                raise TemplateFailure(Diagnostic(
+                    "T302", "error", f"{name} produced invalid JSON for shot '{rs.id}': {e.msg}",
+                    shown_path(t, name), 0, 0, "", "use the json filter for every value: {{ prompt.text | json }}",
+                )) from None
+            if t.capabilities.get("graph_prompts"):
+                body = _inject(prod, t, rs, body, options, {"prompt": seg_text, "negative": seg_negative or ""})
+            method = route.get("submit", {}).get("method", "POST")
+            # The job's identity is the request it makes: an edit of the target folder that leaves the request as
+            # it was (a provider's status words, a price) makes no new job, so no take is paid for again.
+            payload = {"job": job, "target": t.name, "provider": pname, "method": method, "url": url,
+                       "body": body, "depends_on": list(depends)}
+            digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
+                               length, seg, poll, model))
+    p1 = plans[0]
+    small = {"options": options, "generation": gen, "left_out": {k: v for k, v in left_out.items() if v},
+             "refs": [{k: r[k] for k in ("n", "path", "kind", "label", "cite")} for r in ctxs[0]["shot"]["refs"]],
+             "refs_left_out": [[r.path, why(reason, r, p1.caps)] for r, reason in p1.left_out],
+             "end_frame": plans[-1].end_frame,
+             "end_frame_dropped": rs.shot.end_frame if t.kind == "video" and not plans[-1].end_frame else None,
+             "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
+    return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

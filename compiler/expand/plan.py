@@ -1,0 +1,83 @@
+"""What expand produces: compiled prompts, jobs and the plan that holds them; which shots a selection picks."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..resolve import Production, ResolvedShot
+from ..targets import TargetDef
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPrompt:
+    shot: str
+    target: str
+    kind: str  # image | video
+    text: str
+    negative: str | None = None
+    overridden: bool = False
+    segments: tuple[tuple[str, str | None], ...] = ()  # an extended shot's later segments: (prompt, negative)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Every segment's prompt, the shot's own first."""
+        return (self.text, *(t for t, _ in self.segments))
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    job: str
+    shot: str
+    target: str
+    provider: str
+    method: str
+    url: str
+    body: dict[str, Any]
+    depends_on: tuple[str, ...]
+    hash: str
+    duration: float | None = None  # seconds generated (video)
+    segment: int = 1
+    poll: str | None = None  # the URL that reports the task's state, with {task_id} to fill in
+    model: str | None = None  # the model option the job asks for (for the ledger and cost)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job, "shot": self.shot, "target": self.target, "provider": self.provider,
+            "method": self.method, "url": self.url, "body": self.body, "depends_on": list(self.depends_on),
+            "hash": self.hash, "duration": self.duration, "segment": self.segment, "poll": self.poll,
+            "model": self.model,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    prod: Production
+    targets: tuple[TargetDef, ...]  # in film order: image targets, then video targets
+    shots: tuple[ResolvedShot, ...]  # the selected shots
+    prompts: tuple[CompiledPrompt, ...]
+    jobs: tuple[Job, ...]
+    contexts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> options, generation
+    cache: dict[str, Any] = field(default_factory=dict)  # for the next build (see expand_production)
+
+    def prompt(self, shot: str, target: str) -> CompiledPrompt:
+        for p in self.prompts:
+            if p.shot == shot and p.target == target:
+                return p
+        raise KeyError((shot, target))
+
+
+def select_shots(prod: Production, select: str | Iterable[str] | None) -> tuple[ResolvedShot, ...]:
+    """Shots matching a selection: ids, globs (`s0*`) or `section:<id>`, comma-separated."""
+    if not select:
+        return prod.shots
+    terms = [t.strip() for t in (select.split(",") if isinstance(select, str) else select) if t.strip()]
+    out = []
+    for s in prod.shots:
+        for t in terms:
+            if t.startswith("section:") and s.section.id == t[8:] or fnmatch.fnmatchcase(s.id, t):
+                out.append(s)
+                break
+    return tuple(out)

@@ -1,0 +1,26 @@
+"""Loading a film as every command does: the path the user typed -> load -> validate -> resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .load import load_film, paused_gc
+from .resolve import Production, resolve_production
+from .validate import validate_film
+
+
+def film_path(path: str | Path) -> Path:
+    """A film.yaml path from what the user typed (the file, or the folder holding film.yaml)."""
+    p = Path(path)
+    if p.is_dir():
+        return p / "film.yaml"
+    return p
+
+
+def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production:
+    """load -> validate -> resolve; FilmError carries every problem of the first failing stage."""
+    p = film_path(path)
+    with paused_gc():
+        doc = load_film(p, display=str(path if not Path(path).is_dir() else p))
+        validated = validate_film(doc, allow_outside=allow_outside)
+        return resolve_production(validated)
