@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -26,7 +26,7 @@ def _color() -> bool:
     return "NO_COLOR" not in os.environ and sys.stderr.isatty()
 
 
-def report(diags: Sequence[Any], sources: dict[str, Sequence[str]] | None, fmt: str = "text") -> None:
+def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fmt: str = "text") -> None:
     """Print diagnostics: text on stderr, or JSON on stdout."""
     from ..diagnostics import render_json, render_text, sort_key, summary
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..pipeline.options import Loading
 from . import State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
-    from ..board import BoardResult
+    from ..pipeline.board import BoardResult
 
 DEFAULT_PORT = 8765
 
@@ -48,12 +49,12 @@ def board(ctx: click.Context, film: str, out_dir: Path | None, serve: bool, port
       filmc board my-film --serve
       filmc board my-film -o ~/boards/my-film
     """
-    from ..board import build_board
+    from ..pipeline.board import write_board
 
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0
     if not serve:
-        result = build_board(film, out_dir=out_dir, allow_outside=allow_outside_paths)
+        result = write_board(Loading(film, allow_outside_paths), out_dir=out_dir)
         if verbose >= 0:
             report(result.warnings, result.board.sources)
             _summary(result)
@@ -74,19 +75,19 @@ def _serve(film: str, out_dir: Path | None, allow_outside: bool, port: int, verb
     import signal
     import sys
 
-    from ..board.server import BoardServer
+    from ..pipeline.board import board_server
 
     def log(msg: str) -> None:
         if verbose >= 0:
             click.echo(msg, err=True)
 
     try:
-        server = BoardServer(film, out_dir=out_dir, allow_outside=allow_outside, port=port, log=log)
+        server = board_server(Loading(film, allow_outside), out_dir=out_dir, port=port, log=log)
     except OSError as e:
         if e.errno != errno.EADDRINUSE or port == 0:
             raise
         log(f"port {port} is busy: using a free one")
-        server = BoardServer(film, out_dir=out_dir, allow_outside=allow_outside, port=0, log=log)
+        server = board_server(Loading(film, allow_outside), out_dir=out_dir, port=0, log=log)
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 

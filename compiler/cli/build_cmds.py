@@ -10,16 +10,17 @@ from typing import Any
 
 import click
 
-from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report
+from ..pipeline.options import Loading
+from . import EXIT_INPUT, F, State, film_arg, format_option, load_options, main, report
 
 
-def _target_opt(f):  # type: ignore[no-untyped-def]
+def _target_opt(f: F) -> F:
     return click.option("--target", "-t", "targets", multiple=True,
                         help="Only this target (repeatable; default: the film's targets).")(f)
 
 
-def _lines_of(prod) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    return prod.sources()
+def _lines_of(prod: Any) -> dict[str, list[str]]:
+    return dict(prod.sources())
 
 
 @main.command(short_help="Compile prompts, jobs, the shot list and the edit into build/.")
@@ -181,49 +182,15 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
       filmc show film.yaml s04
       filmc show film.yaml s04 -t kling --format json
     """
-    from ..diagnostics import did_you_mean
-    from ..expand import expand_production
-    from ..loading import resolve_film
-    from ..validate.times import format_time
+    from ..pipeline.prompts import show_shot
 
     ctx.meta["filmc.format"] = fmt
-    prod = resolve_film(film, allow_outside=allow_outside_paths)
-    ids = [s.id for s in prod.shots]
-    if shot not in ids:
-        hint = did_you_mean(shot, ids)
-        raise click.UsageError(f"no shot '{shot}' in {film}" + (f" ({hint})" if hint else ""))
-    plan = expand_production(prod, targets=list(targets) or None, select=[shot])
+    view = show_shot(Loading(film, allow_outside_paths), shot, targets=targets)
     if fmt == "json":
-        rows = [{"shot": p.shot, "target": p.target, "kind": p.kind, "prompt": p.text, "negative": p.negative,
-                 "overridden": p.overridden, "options": plan.contexts[(p.shot, p.target)]["options"],
-                 "generation": plan.contexts[(p.shot, p.target)]["generation"],
-                 "segments": [{"prompt": x, "negative": y} for x, y in p.segments]} for p in plan.prompts]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, sort_keys=True))
+        click.echo(json.dumps(view.as_dict(), indent=2, ensure_ascii=False, sort_keys=True))
         return
-    rs = prod.shot(shot)
-    click.echo(f"{shot}  {rs.section.id}  {format_time(rs.start)}-{format_time(rs.end)}  ({rs.duration:.3f} s)")
-    from ..timeline_text import look_lines, refs_lines
-
-    for line in look_lines(prod, shot):
-        click.echo(line)
-    from ..timeline_text import mode_lines
-
-    for line in mode_lines(rs.shot):
-        click.echo(line)
-    for p in plan.prompts:
-        gen = plan.contexts[(p.shot, p.target)]["generation"]
-        lengths = [x for x in gen.get("lengths") or [gen["duration"]] if x]
-        extra = f", generate {' + '.join(f'{x:g} s' for x in lengths)}" if lengths else ""
-        click.echo("")
-        click.echo(click.style(f"[{p.target}] {p.kind}{extra}{' (override)' if p.overridden else ''}", bold=True))
-        for line in refs_lines(plan.contexts[(p.shot, p.target)]):
-            click.echo(line)
-        for n, (text, negative) in enumerate(((p.text, p.negative), *p.segments), start=1):
-            if p.segments:
-                click.echo(click.style(f"segment {n} ({lengths[n - 1]:g} s):", bold=True))
-            click.echo(text)
-            if negative:
-                click.echo(click.style("negative: ", bold=True) + negative)
+    for bold, rest in view.lines():
+        click.echo((click.style(bold, bold=True) if bold else "") + rest)
 
 
 @main.command(short_help="Check the compiled prompts (names, motion, lengths, negatives).")
@@ -238,15 +205,15 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allo
 
     Exits 1 when anything is found.
     """
-    from ..compiling import compile_film
+    from ..pipeline.prompts import lint_film
 
     ctx.meta["filmc.format"] = fmt
-    plan, warnings, _ = compile_film(film, targets=list(targets) or None, allow_outside=allow_outside_paths)
-    report(warnings, _lines_of(plan.prod), fmt)
-    if warnings:
+    result = lint_film(Loading(film, allow_outside_paths), targets=targets)
+    report(result.findings, result.sources, fmt)
+    if result.findings:
         ctx.exit(EXIT_INPUT)
     if fmt == "text":
-        click.echo(f"{film}: {len(plan.prompts)} prompts, no findings")
+        click.echo(f"{film}: {result.prompts} prompts, no findings")
 
 
 @main.command(short_help="Snapshot every compiled prompt into prompts.lock.")
@@ -257,15 +224,10 @@ def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allo
 @click.pass_context
 def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_paths: bool) -> None:
     """Write prompts.lock: every compiled prompt, to review changes with `filmc diff`."""
-    from ..compiling import compile_film
-    from ..fsutil import write_atomic
-    from ..loading import film_path
-    from ..snapshots import lock_text
+    from ..pipeline.prompts import lock_film
 
-    plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
-    path = lock_path or film_path(film).parent / "prompts.lock"
-    changed = write_atomic(path, lock_text(plan))
-    click.echo(f"{'wrote' if changed else 'unchanged'} {path} ({len(plan.prompts)} prompts)")
+    result = lock_film(Loading(film, allow_outside_paths), lock_path=lock_path)
+    click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path} ({result.prompts} prompts)")
 
 
 @main.command(short_help="Show how the compiled prompts differ from prompts.lock.")
@@ -277,19 +239,12 @@ def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_pa
 @click.pass_context
 def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool, allow_outside_paths: bool) -> None:
     """Show how the compiled prompts differ from prompts.lock, as a unified diff per shot and target."""
-    from ..compiling import compile_film
-    from ..errors import UsageError
-    from ..loading import film_path
-    from ..snapshots import diff_lock
+    from ..pipeline.prompts import diff_film
 
-    plan, _, _ = compile_film(film, allow_outside=allow_outside_paths)
-    path = lock_path or film_path(film).parent / "prompts.lock"
-    if not path.is_file():
-        raise UsageError(f"no lock file at {path}; run 'filmc lock {film}' first")
-    text, changes = diff_lock(plan, path)
-    click.echo(text, nl=False)
-    if changes:
-        click.echo(f"{changes} prompt{'s' if changes != 1 else ''} changed", err=True)
+    result = diff_film(Loading(film, allow_outside_paths), lock_path=lock_path)
+    click.echo(result.text, nl=False)
+    if result.changes:
+        click.echo(f"{result.changes} prompt{'s' if result.changes != 1 else ''} changed", err=True)
         if check:
             ctx.exit(EXIT_INPUT)
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..pipeline.options import Loading
 from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report
 
 
@@ -47,7 +48,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
       filmc validate film.yaml --format json | jq .diagnostics
     """
     from ..errors import FilmError, UsageError
-    from ..loading import resolve_film
+    from ..pipeline.check import check_film
 
     ctx.meta["filmc.format"] = fmt
     paths = list(dict.fromkeys(films)) or ["film.yaml"]
@@ -57,24 +58,19 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
     quiet = state is not None and state.verbosity < 0
     failed = False
     for film in paths:
-        if len(paths) == 1:  # errors go through the group's handler, as for every command
-            prod = resolve_film(film, allow_outside=allow_outside_paths)
-        else:
-            try:
-                prod = resolve_film(film, allow_outside=allow_outside_paths)
-            except FilmError as e:
-                shown = [d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics
-                report(shown, e.sources, fmt)
-                failed = True
-                continue
+        try:
+            checked = check_film(Loading(film, allow_outside_paths))
+        except FilmError as e:
+            if len(paths) == 1:  # through the group's handler, as for every command
+                raise
+            report([d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics, e.sources, fmt)
+            failed = True
+            continue
         if fmt == "json" or strict or not quiet:  # -q silences warnings, unless --strict makes them fail the run
-            report(prod.warnings, prod.sources() if prod.warnings else {}, fmt)
-        failed = failed or bool(strict and prod.warnings)
+            report(checked.warnings, checked.sources, fmt)
+        failed = failed or bool(strict and checked.warnings)
         if fmt == "text" and not quiet:
-            from ..validate.times import format_time
-
-            click.echo(f"{film}: ok ({len(prod.shots)} shots, {len(prod.sections)} sections, "
-                       f"{format_time(prod.song_duration)})")
+            click.echo(checked.ok_line())
     if failed:
         ctx.exit(EXIT_INPUT)
 
@@ -94,17 +90,14 @@ def timeline(ctx: click.Context, film: str, allow_outside_paths: bool, fmt: str)
       filmc timeline film.yaml
       filmc timeline film.yaml --format json
     """
-    from ..loading import resolve_film
-    from ..resolve import timeline_data
+    from ..pipeline.check import film_timeline
 
     ctx.meta["filmc.format"] = fmt
-    prod = resolve_film(film, allow_outside=allow_outside_paths)
+    view = film_timeline(Loading(film, allow_outside_paths))
     if fmt == "json":
-        click.echo(json.dumps(timeline_data(prod), indent=2, ensure_ascii=False))
-        return
-    from ..timeline_text import render_timeline
-
-    click.echo(render_timeline(prod), nl=False)
+        click.echo(json.dumps(view.as_data(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(view.text(), nl=False)
 
 
 @main.command(short_help="Print the JSON Schema of film.yaml (or of target.yaml).")

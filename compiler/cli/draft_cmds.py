@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..draft.client import DEFAULT_MODEL
+from ..pipeline.draft import DEFAULT_MODEL
 from . import film_arg, load_options, main, report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,14 +43,11 @@ def draft() -> None:
 
 def _run(ctx: click.Context, kind: str, film: str, model: str | None, write: bool, allow_outside_paths: bool,
          **options: object) -> None:
-    import importlib
+    from ..pipeline.draft import draft_film
+    from ..pipeline.options import Loading
 
-    from ..draft.run import draft as run_draft
-
-    module = importlib.import_module(f"..draft.{kind}", __package__)
     say = lambda s: click.echo(f"filmc: {s}", err=True)  # noqa: E731
-    res = run_draft(module, film, model=model or DEFAULT_MODEL, write=write, options=options,
-                    allow_outside=allow_outside_paths, say=say)
+    res = draft_film(kind, Loading(film, allow_outside_paths), model=model, write=write, options=options, say=say)
     if res.shown:
         click.echo(res.shown)
     if res.diff:

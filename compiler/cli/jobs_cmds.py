@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..pipeline.options import Loading
 from . import film_arg, load_options, main
 
 
@@ -37,37 +38,17 @@ def cost(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
       filmc cost film.yaml --target runway --select section:chorus1 --takes 2
       filmc cost film.yaml --rate EUR:USD=1.08 --format json
     """
-    from ..compiling import read_cache
-    from ..errors import UsageError
-    from ..expand import expand_production, select_shots
-    from ..jobs.cost import estimate, parse_rate
-    from ..loading import film_path, resolve_film
+    from ..pipeline.spend import estimate_cost
 
     ctx.meta["filmc.format"] = fmt
-    conv: dict[str, tuple[str, float]] = {}
-    for text in rates:
-        try:
-            src, dst, value = parse_rate(text)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-        conv[src] = (dst, value)
-    if len({dst for dst, _ in conv.values()}) > 1:
-        raise UsageError("every --rate must convert to the same currency")
-    prod = resolve_film(film, allow_outside=allow_outside_paths)
-    if select and not select_shots(prod, select):
-        raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
-    # The last build's compiled shots make this fast; nothing is written.
-    plan = expand_production(prod, targets=list(targets) or None, select=select,
-                             cache=read_cache(film_path(film).parent / "build"))
-    est = estimate([j.as_dict() for j in plan.jobs], prod.targets, takes=takes, keep_rate=prod.film.info.keep_rate,
-                   options={k: v["options"] for k, v in plan.contexts.items()},
-                   sections={s.id: s.section.id for s in plan.shots}, rates=conv)
+    result = estimate_cost(Loading(film, allow_outside_paths), targets=targets, select=select, takes=takes,
+                           rates=rates)
+    est, name = result.estimate, result.title
     if fmt == "json":
         click.echo(json.dumps(est.as_dict(), indent=2, ensure_ascii=False))
         return
     from ..jobs.cost_text import print_rich, render_plain
 
-    name = prod.film.info.title
     if sys.stdout.isatty():
         print_rich(est, name)
     else:
@@ -91,13 +72,11 @@ def stats(ctx: click.Context, film: str, fmt: str) -> None:
       filmc stats my-film
       filmc stats my-film --format md >> MAKING-OF.md
     """
-    from ..jobs.stats import film_stats
-    from ..loading import film_path
+    from ..pipeline.spend import film_stats
     from . import report
 
     ctx.meta["filmc.format"] = "json" if fmt == "json" else "text"
-    path = film_path(film)
-    st = film_stats(path)
+    st = film_stats(Loading(film))
     if fmt == "json":
         data = st.as_dict()
         data["warnings"] = [d.as_dict() for d in st.skipped]

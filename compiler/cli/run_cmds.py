@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..pipeline.options import Loading
 from . import EXIT_INPUT, State, film_arg, load_options, main
 
 
@@ -84,30 +85,23 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
          max_cost: float | None, concurrency: int | None, dry_run: bool, yes: bool, resubmit_unknown: bool,
          allow_outside_paths: bool) -> None:
     from ..errors import UsageError
-    from ..jobs.progress import make_reporter
-    from ..jobs.run import prepare_run, pricing, quality_check, run_prepared, summarize
-    from ..jobs.runner import RunOptions
+    from ..pipeline.run import make_reporter, plan_run, run_jobs
     from ..secrets import redactor
 
-    prep = prepare_run(film, targets=list(targets) or None, select=select, allow_outside=allow_outside_paths)
-    quiet = _quiet(ctx)
-    if select and not prep.jobs and not prep.no_api:
-        raise UsageError(f"--select '{select}' matches no job")
-    for t in prep.no_api:
+    plan = plan_run(Loading(film, allow_outside_paths), targets=targets, select=select, takes=takes,
+                    resubmit_unknown=resubmit_unknown)
+    for t in plan.no_api:
         click.echo(f"{t}: no API; its prompts are in build/prompts/{t}.md for its own app", err=True)
-    for job, why in sorted(prep.held.items()):
+    for job, why in sorted(plan.held.items()):
         click.echo(f"not sent: {job}: {why}", err=True)
-    used = {j["provider"] for j in prep.sendable}
-    missing = {p: v for p, v in prep.missing.items() if p in used}
-    if missing:
-        for p, names in sorted(missing.items()):
+    if plan.missing:
+        for p, names in sorted(plan.missing.items()):
             click.echo(f"filmc: {'warning' if dry_run else 'error'}: {p} needs {', '.join(names)} in the environment",
                        err=True)
         if not dry_run:
             click.echo("nothing was sent", err=True)
             ctx.exit(EXIT_INPUT)
-    charge = pricing(prep)
-    summary = summarize(prep, takes, charge, resubmit_unknown)
+    summary = plan.summary
     click.echo(summary.text(listing=dry_run or _verbose(ctx), capped=max_cost is not None), err=True)
     if dry_run or not summary.sends and not summary.resume:
         if not dry_run and summary.blocked:
@@ -125,23 +119,18 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
             click.echo("nothing was sent", err=True)
             return
     redact = redactor(os.environ)
-    totals: dict[str, int] = {}
-    for j in prep.sendable:
-        totals[j["target"]] = totals.get(j["target"], 0) + 1
-    reporter = make_reporter(totals, redact, quiet=quiet)
-    opts = RunOptions(takes=takes, max_cost=max_cost, concurrency=concurrency, resubmit_unknown=resubmit_unknown,
-                      qc=quality_check(prep), max_creates=summary.sends)
+    reporter = make_reporter(plan, redact, quiet=_quiet(ctx))
     try:
-        result = run_prepared(prep, opts, reporter, price=charge, redact=redact)
+        result = run_jobs(plan, reporter, max_cost=max_cost, concurrency=concurrency, redact=redact)
     except KeyboardInterrupt:
         reporter.close()
         click.echo("stopped: tasks already sent are in .filmc/ledger.jsonl; run again to collect them", err=True)
         ctx.exit(EXIT_INPUT)
     reporter.close()
-    _report(ctx, prep, result, film)
+    _report(ctx, result, film)
 
 
-def _report(ctx: click.Context, prep: Any, result: Any, film: str) -> None:
+def _report(ctx: click.Context, result: Any, film: str) -> None:
     from ..secrets import redactor
 
     redact = redactor(os.environ)  # a provider may quote a key back in its reasons

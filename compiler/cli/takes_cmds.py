@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..pipeline.options import Loading
 from . import film_arg, load_options, main, report
 
 
@@ -36,10 +37,10 @@ def takes(ctx: click.Context, film: str, shot: str | None, fmt: str, check: bool
       filmc takes my-film s03 --check
       filmc takes my-film --format json
     """
-    from ..jobs.listing import film_takes
+    from ..pipeline.takes import list_takes
 
     ctx.meta["filmc.format"] = fmt
-    listing = film_takes(film, select=shot, check=check, allow_outside=allow_outside_paths)
+    listing = list_takes(Loading(film, allow_outside_paths), shot=shot, check=check)
     if fmt == "json":
         click.echo(json.dumps(listing.as_dict(), indent=2, ensure_ascii=False, sort_keys=True))
         return
@@ -77,12 +78,9 @@ def select(film: str, shot: str, take: str | None, clear: bool, force: bool, dry
       filmc select my-film s03 takes/s03/from-the-web.mp4
       filmc select my-film s03 --clear
     """
-    from ..errors import UsageError
-    from ..jobs.select import select_take
+    from ..pipeline.takes import choose_take
 
-    if clear == bool(take):
-        raise UsageError("give a TAKE to select, or --clear to remove the shot's take (not both)")
-    sel = select_take(film, shot, take, clear=clear, force=force, dry_run=dry_run, allow_outside=allow_outside_paths)
+    sel = choose_take(Loading(film, allow_outside_paths), shot, take, clear=clear, force=force, dry_run=dry_run)
     for note in sel.notes:
         click.echo(f"note: {note}", err=True)
     if not sel.diff:
