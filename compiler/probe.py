@@ -35,7 +35,7 @@ def ffmpeg_exe() -> str:
     try:
         import imageio_ffmpeg
 
-        return imageio_ffmpeg.get_ffmpeg_exe()
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
     except Exception as e:  # noqa: BLE001 - any failure means: no bundled ffmpeg
         raise ProbeError(f"no ffmpeg found ({e}); install imageio-ffmpeg or set FFMPEG") from None
 

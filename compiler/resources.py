@@ -25,4 +25,5 @@ def schema_path(name: str = "film") -> Path:
 
 @cache
 def load_schema(name: str = "film") -> dict[str, Any]:
-    return json.loads(schema_path(name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    return data

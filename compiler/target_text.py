@@ -185,3 +185,28 @@ def summary(t: TargetDef) -> str:
     width = max(len(k) for k, _ in rows)
     body = "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
     return head + ("\n" + desc if desc else "") + "\n\n" + body + "\n"
+
+
+def list_line(t: TargetDef) -> str:
+    """One target on a line of `filmc targets list`."""
+    caps = t.capabilities
+    bits = [t.kind, "providers: " + (", ".join(t.providers) or "none (prompt only)")]
+    if t.durations:
+        bits.append("durations: " + "/".join(f"{d:g}" for d in t.durations) + " s")
+    bits.append("references: " + references_text(t))
+    if t.kind == "video":
+        bits.append("end frame: " + end_frame_text(t))
+    bits.append("price: " + price_text(t))
+    bits.append("negative prompt" if caps.get("negative_prompt") else "no negative prompt")
+    if not t.builtin:
+        bits.append(f"from {t.folder}")
+    return f"{t.name:<12} " + "; ".join(bits)
+
+
+def definition_yaml(t: TargetDef) -> str:
+    """The whole definition (capabilities, options, defaults, providers, prices) as YAML."""
+    import yaml
+
+    return str(yaml.safe_dump({"capabilities": t.capabilities, "options": t.options.get("properties", {}),
+                               "defaults": t.defaults, "providers": t.providers, "prices": list(t.prices)},
+                              sort_keys=False, allow_unicode=True, width=100))

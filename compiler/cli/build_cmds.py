@@ -262,28 +262,14 @@ def targets() -> None:
 def targets_list(film: str | None, fmt: str) -> None:
     """Built-in targets, plus those in targets/ beside FILM: what each takes (references, an end frame), the
     durations it makes and its cheapest known price, to choose a model for a shot (`targets show NAME`: more)."""
-    from ..loading import film_path
-    from ..target_text import choice_facts, end_frame_text, price_text, references_text
-    from ..targets import load_targets
+    from ..pipeline.targets import list_targets
 
-    defs = load_targets(film_path(film).parent if film else None)
+    listed = list_targets(film)
     if fmt == "json":
-        click.echo(json.dumps([{"name": t.name, "kind": t.kind, "builtin": t.builtin, "providers": list(t.providers),
-                                **choice_facts(t)} for t in defs.values()], indent=2, ensure_ascii=False))
+        click.echo(json.dumps(listed.as_data(), indent=2, ensure_ascii=False))
         return
-    for t in sorted(defs.values(), key=lambda t: (t.kind, t.name)):
-        caps = t.capabilities
-        bits = [t.kind, "providers: " + (", ".join(t.providers) or "none (prompt only)")]
-        if t.durations:
-            bits.append("durations: " + "/".join(f"{d:g}" for d in t.durations) + " s")
-        bits.append("references: " + references_text(t))
-        if t.kind == "video":
-            bits.append("end frame: " + end_frame_text(t))
-        bits.append("price: " + price_text(t))
-        bits.append("negative prompt" if caps.get("negative_prompt") else "no negative prompt")
-        if not t.builtin:
-            bits.append(f"from {t.folder}")
-        click.echo(f"{t.name:<12} " + "; ".join(bits))
+    for line in listed.lines():
+        click.echo(line)
 
 
 @targets.command("show")
@@ -299,21 +285,6 @@ def targets_show(name: str, film: str | None, full: bool) -> None:
       filmc targets show kling --full        # and the whole definition as YAML
       filmc targets show mine my-film        # a target in targets/ beside the film
     """
-    from ..diagnostics import did_you_mean
-    from ..loading import film_path
-    from ..target_text import summary
-    from ..targets import load_targets
+    from ..pipeline.targets import show_target
 
-    defs = load_targets(film_path(film).parent if film else None)
-    if name not in defs:
-        hint = did_you_mean(name, defs)
-        raise click.UsageError(f"unknown target '{name}'" + (f" ({hint})" if hint else ""))
-    t = defs[name]
-    click.echo(summary(t), nl=False)
-    if full:
-        import yaml
-
-        click.echo("")
-        click.echo(yaml.safe_dump({"capabilities": t.capabilities, "options": t.options.get("properties", {}),
-                                   "defaults": t.defaults, "providers": t.providers, "prices": list(t.prices)},
-                                  sort_keys=False, allow_unicode=True, width=100), nl=False)
+    click.echo(show_target(name, film, full=full), nl=False)
