@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypedDict, overload
+from typing import Any, overload
 
 from ..targets import TargetDef
 
@@ -196,18 +196,6 @@ def match_price(target: TargetDef, provider: str, options: Mapping[str, Any]) ->
     return best[1] if best else None
 
 
-class _JobFields(TypedDict):
-    """The fields of a JobCost that do not depend on its price."""
-
-    job: str
-    shot: str
-    section: str | None
-    target: str
-    provider: str
-    duration: float | None
-    generations: float
-
-
 def job_cost(job: Mapping[str, Any], target: TargetDef | None, *, takes: int = 1,
              keep_rate: float = DEFAULT_KEEP_RATE, options: Mapping[str, Any] | None = None,
              section: str | None = None) -> JobCost:
@@ -220,24 +208,24 @@ def job_cost(job: Mapping[str, Any], target: TargetDef | None, *, takes: int = 1
     provider = str(job.get("provider") or "")
     duration = job.get("duration")
     duration = float(duration) if isinstance(duration, int | float) and not isinstance(duration, bool) else None
-    base = _JobFields(job=str(job.get("job", "")), shot=str(job.get("shot", "")), section=section,
-                      target=str(job.get("target", "")), provider=provider, duration=duration, generations=gens)
+    unpriced = JobCost(job=str(job.get("job", "")), shot=str(job.get("shot", "")), section=section,
+                       target=str(job.get("target", "")), provider=provider, duration=duration, generations=gens,
+                       price=None, per_generation=None, expected=None)
     if target is None:
-        return JobCost(**base, price=None, per_generation=None, expected=None, reason="unknown target")
+        return replace(unpriced, reason="unknown target")
     price = match_price(target, provider, effective_options(job, target, options))
     if price is None:
         why = "no price for this provider" if not any(
             isinstance(p, dict) and p.get("provider") == provider for p in target.prices) \
             else "no entry matches the options"
-        return JobCost(**base, price=None, per_generation=None, expected=None, reason=why)
+        return replace(unpriced, reason=why)
     if price.unit == "second":
         if duration is None:
-            return JobCost(**base, price=None, per_generation=None, expected=None,
-                           reason="priced per second, the job has no length")
+            return replace(unpriced, reason="priced per second, the job has no length")
         per = price.amount * duration
     else:
         per = price.amount
-    return JobCost(**base, price=price, per_generation=per, expected=gens * per)
+    return replace(unpriced, price=price, per_generation=per, expected=gens * per)
 
 
 def generation_price(job: Mapping[str, Any], target: TargetDef | None,
