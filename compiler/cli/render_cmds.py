@@ -12,7 +12,7 @@ from ..errors import UsageError
 from . import EXIT_INPUT, State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
-    from ..render.interrupt import Interrupted
+    from ..edit.interrupt import Interrupted
     from ..resolve import Production
 
 
@@ -72,13 +72,13 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
       filmc render film.yaml --select section:chorus1 --size 640x360
       FFMPEG=/usr/bin/ffmpeg filmc render film.yaml
     """
+    from ..edit import RenderError, default_output, edit_warnings, plan_edit, render_plan
+    from ..edit.graph import MUXERS
+    from ..edit.interrupt import Interrupted, interruptible
+    from ..edit.media import check_media
+    from ..edit.render import render_failure
     from ..loading import resolve_film
-    from ..render import RenderError, default_output, edit_warnings, plan_edit, render_plan
-    from ..render.edit import render_failure
-    from ..render.graph import MUXERS
-    from ..render.interrupt import Interrupted, interruptible
-    from ..render.media import check_media
-    from ..render.run import make_progress
+    from ..progress import make_progress
 
     dims = _size(size)
     if output is not None and output.suffix.lower() not in MUXERS:
@@ -169,8 +169,10 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
       filmc beats film.yaml --write --dry-run        # what --write would change
       filmc beats film.yaml --write && filmc timeline film.yaml
     """
+    from ..beats.detect import BeatsError, detect_beats
+    from ..beats.plan import plan_beats
+    from ..beats.song import song_file, validated_song
     from ..loading import film_path
-    from ..render.beats import BeatsError, detect_beats, plan_beats, song_file, validated_song
     from ..yamledit import FilmEdit
 
     verbosity = _verbosity(ctx)
@@ -248,10 +250,10 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
       filmc export specs/lighthouse-keeper                 # build/film.otio
       filmc export film.yaml --format fcp7 -o cut.xml
     """
+    from ..edit import RenderError, edit_warnings, plan_edit
+    from ..edit.interrupt import Interrupted
     from ..loading import resolve_film
-    from ..render import RenderError, edit_warnings, plan_edit
-    from ..render.export import ExportError, export_timeline
-    from ..render.interrupt import Interrupted
+    from ..timelines.export import ExportError, export_timeline
     from ..validate.outputs import input_at
 
     prod = resolve_film(film, allow_outside=allow_outside_paths)

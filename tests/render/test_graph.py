@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from compiler.edit import edit_outputs, plan_edit
+from compiler.edit.graph import camera_exprs
+from compiler.edit.plan import frame_rate
+from compiler.edit.script import sh_quote
+from compiler.edit.srt import render_srt, srt_time
+from compiler.edit.text import escape_value, wrap
 from compiler.loading import resolve_film
 from compiler.model import CAMERA_MOVES, Camera
-from compiler.render import edit_outputs, plan_edit
-from compiler.render.graph import camera_exprs
-from compiler.render.plan import frame_rate
-from compiler.render.script import sh_quote
-from compiler.render.srt import render_srt, srt_time
-from compiler.render.text import escape_value, wrap
 
 from .conftest import TINY, ff, make_audio, make_image
 
@@ -30,7 +30,7 @@ def test_escape_value_two_levels() -> None:
 
 def test_escaped_paths_reach_ffmpeg_intact(tmp_path: Path) -> None:
     """A text file whose path has every special character is read by drawtext."""
-    from compiler.render.text import font_file
+    from compiler.edit.text import font_file
 
     odd = tmp_path / "it's a [weird], dir; 50% : x"
     odd.mkdir()
@@ -63,7 +63,7 @@ def test_sh_quote() -> None:
 
 
 def test_srt() -> None:
-    from compiler.render.plan import Cue
+    from compiler.edit.plan import Cue
 
     assert srt_time(3723.4567) == "01:02:03,457"
     text = render_srt([Cue(1.0, 2.5, "a\n\nb"), Cue(3.0, 3.0, "empty"), Cue(4.0, 5.0, "c")])

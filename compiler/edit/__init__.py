@@ -3,8 +3,8 @@ plus build/edit/ (render.sh, the graph, lyrics.srt) and editor timelines (OTIO, 
 
 from __future__ import annotations
 
-from .edit import Rendered, default_output, edit_outputs, edit_warnings, render_plan
 from .plan import EditPlan, plan_edit
+from .render import Rendered, default_output, edit_outputs, edit_warnings, render_plan
 from .run import RenderError
 
 __all__ = ["EditPlan", "RenderError", "Rendered", "default_output", "edit_outputs", "edit_warnings", "plan_edit",

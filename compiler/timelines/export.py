@@ -15,14 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..edit.interrupt import interruptible
+from ..edit.plan import Clip, EditPlan
+from ..edit.slates import card_chain, slate_chain
+from ..edit.stale import sweep, temp_prefix
+from ..edit.text import FontMissing, font_file
 from ..fsutil import write_atomic
 from ..probe import ProbeError, ffmpeg_exe
 from ..resolve import Production
-from .interrupt import interruptible
-from .plan import Clip, EditPlan
-from .slates import card_chain, slate_chain
-from .stale import sweep, temp_prefix
-from .text import FontMissing, font_file
 
 MARKER_COLORS = ("BLUE", "PURPLE", "GREEN", "ORANGE", "CYAN", "RED", "MAGENTA", "YELLOW")
 
@@ -202,7 +202,7 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path],
 
 def _segment_frames(plan: EditPlan) -> dict[str, list[int]]:
     """The frames of each segment's take of the extended shots (from the files' headers)."""
-    from .media import probe_media
+    from ..edit.media import probe_media
 
     out: dict[str, list[int]] = {}
     for clip in plan.clips:
