@@ -15,8 +15,15 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..probe import ProbeError, ffmpeg_exe
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Floats = NDArray[Any]  # float arrays (numpy is imported only when detecting)
+    Bools = NDArray[Any]
 
 SAMPLE_RATE = 22050
 HOP = 64  # onset envelope hop: 2.9 ms at 22050 Hz
@@ -63,7 +70,7 @@ class Detection:
         return abs(60.0 / bpm - 60.0 / self.raw_bpm) * beats
 
 
-def _decode(audio: Path):  # type: ignore[no-untyped-def]
+def _decode(audio: Path) -> Floats:
     import numpy as np
 
     try:
@@ -122,7 +129,7 @@ def round_bpm(bpm: float) -> float:
     return float(whole) if abs(bpm - whole) < WHOLE else round(bpm, 2)
 
 
-def _search(times, weights, estimate: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _search(times: Floats, weights: Floats, estimate: float) -> tuple[float, float]:
     """(bpm, phase) within SEARCH of the estimate, in 0.01 BPM steps, whose grid collects the most onset
     strength: the onsets folded onto one beat, in 3 ms bins."""
     import numpy as np
@@ -136,7 +143,7 @@ def _search(times, weights, estimate: float) -> tuple[float, float]:  # type: ig
     return best[1], best[2]
 
 
-def _fold(times, weights, period: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _fold(times: Floats, weights: Floats, period: float) -> tuple[float, float]:
     """(score, phase): the onsets folded onto one beat of this period, in ~3 ms bins; the strongest bin."""
     import numpy as np
 
@@ -148,7 +155,7 @@ def _fold(times, weights, period: float) -> tuple[float, float]:  # type: ignore
     return float(hist[i]), (i + 0.5) / bins * period
 
 
-def _inliers(times, period: float, phase: float):  # type: ignore[no-untyped-def]
+def _inliers(times: Floats, period: float, phase: float) -> tuple[Floats, Bools]:
     import numpy as np
 
     k = np.round((times - phase) / period)
@@ -156,7 +163,7 @@ def _inliers(times, period: float, phase: float):  # type: ignore[no-untyped-def
     return k, np.abs(resid) < 0.15 * period
 
 
-def fit_grid(times: Sequence[float], period: float, phase: float) -> tuple[float, float]:
+def fit_grid(times: Floats | Sequence[float], period: float, phase: float) -> tuple[float, float]:
     """(period, phase) of the evenly spaced grid that best fits the onset times near a first guess: least
     squares of the onset times against their beat index, over the onsets within 15% of a beat of the grid."""
     import numpy as np
@@ -171,7 +178,7 @@ def fit_grid(times: Sequence[float], period: float, phase: float) -> tuple[float
     return float(period), float(phase)
 
 
-def _fit_phase(times, period: float, phase: float) -> float:  # type: ignore[no-untyped-def]
+def _fit_phase(times: Floats | Sequence[float], period: float, phase: float) -> float:
     """The least-squares phase of a grid whose period is fixed."""
     import numpy as np
 
@@ -193,7 +200,7 @@ def _offset(phase: float, period: float) -> float:
     return 0.0 if off >= round(period, 3) else off
 
 
-def _confidence(times, period: float, offset: float, duration: float) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def _confidence(times: Floats | Sequence[float], period: float, offset: float, duration: float) -> tuple[float, int]:
     import numpy as np
 
     t = np.asarray(times, dtype=float)

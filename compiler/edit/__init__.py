@@ -1,10 +1,12 @@
-"""render: the edit. Production -> EditPlan -> one ffmpeg filter graph -> film.mp4 (or an animatic),
-plus build/edit/ (render.sh, the graph, lyrics.srt) and editor timelines (OTIO, FCP7 XML)."""
+"""edit: the cut. Production -> EditPlan -> one ffmpeg filter graph -> film.mp4 (or an animatic), and
+build/edit/ (render.sh, the graph, the texts it draws, lyrics.srt) for a render without filmc."""
 
 from __future__ import annotations
 
-from .plan import EditPlan, plan_edit
-from .render import Rendered, default_output, edit_outputs, edit_warnings, render_plan
+from .clips import EditPlan
+from .outputs import edit_outputs
+from .plan import plan_edit
+from .render import Rendered, default_output, edit_warnings, render_plan
 from .run import RenderError
 
 __all__ = ["EditPlan", "RenderError", "Rendered", "default_output", "edit_outputs", "edit_warnings", "plan_edit",

@@ -23,7 +23,7 @@ from .interrupt import child_options, interruptible, stop_group, watched_group
 from .stale import part_prefix
 
 if TYPE_CHECKING:
-    from .plan import Clip
+    from .clips import ShotClip
 
 
 class RenderError(Exception):
@@ -32,7 +32,7 @@ class RenderError(Exception):
     def __init__(self, message: str, log: Sequence[str] = ()):
         super().__init__(message)
         self.log = list(log)
-        self.failed: list[Clip] = []  # the clips whose take or image the log blames
+        self.failed: list[ShotClip] = []  # the clips whose take or image the log blames
 
 
 _TIME = re.compile(r"^out_time_(?:us|ms)=(\d+)$")
@@ -74,7 +74,7 @@ def run_ffmpeg(exe: str, args: Sequence[str], output: Path, *, total: float,
             try:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, errors="replace", bufsize=1,
-                                        **child_options())  # type: ignore[call-overload]
+                                        **child_options())  # type: ignore[call-overload]  # options as a dict: Popen's overloads cannot match it
             except OSError as e:
                 raise RenderError(f"cannot run ffmpeg ({exe}): {e.strerror or e}") from None
             with watched_group(proc.pid):

@@ -108,11 +108,8 @@ def font_file(bold: bool = False) -> Path:
             "SourceSansPro-Bold.ttf" if bold else "SourceSansPro-Regular.ttf")
         if p.is_file():
             return p
-    for p in _SYSTEM_FONTS_BOLD if bold else ():
-        if Path(p).is_file():
-            return Path(p)
-    for p in _SYSTEM_FONTS:
-        if Path(p).is_file():
-            return Path(p)
+    for name in (*(_SYSTEM_FONTS_BOLD if bold else ()), *_SYSTEM_FONTS):
+        if Path(name).is_file():
+            return Path(name)
     raise FontMissing("no font for title cards and slates: pip install font-source-sans-pro, or set FILMC_FONT "
                       "to a .ttf file")

@@ -63,7 +63,7 @@ def test_sh_quote() -> None:
 
 
 def test_srt() -> None:
-    from compiler.edit.plan import Cue
+    from compiler.edit.clips import Cue
 
     assert srt_time(3723.4567) == "01:02:03,457"
     text = render_srt([Cue(1.0, 2.5, "a\n\nb"), Cue(3.0, 3.0, "empty"), Cue(4.0, 5.0, "c")])

@@ -107,6 +107,7 @@ def test_hostile_text_is_literal(tiny: Path) -> None:
     import yaml
 
     from compiler.edit import edit_outputs
+    from compiler.edit.outputs import unpack_texts
     from compiler.loading import resolve_film
 
     data = yaml.safe_load((tiny / "film.yaml").read_text())
@@ -119,7 +120,7 @@ def test_hostile_text_is_literal(tiny: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert probe(tiny / "out.mp4").frames == 72
     outputs = edit_outputs(resolve_film(tiny))
-    texts = {k: v for k, v in outputs.items() if k.startswith("text/")}
+    texts = unpack_texts(str(outputs["texts.txt"]))
 
     def squash(s: str) -> str:
         return "".join(s.split())
