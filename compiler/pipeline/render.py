@@ -14,7 +14,7 @@ from ..diagnostics import Diagnostic
 from ..edit.interrupt import Interrupted
 from ..edit.run import RenderError
 from ..errors import UsageError
-from ..timelines.export import ExportError
+from ..timelines.errors import ExportError
 
 if TYPE_CHECKING:
     from ..edit.clips import EditPlan

@@ -9,69 +9,16 @@ opentimelineio (and the FCP7 adapter, otio-fcp-adapter) are imported only here.
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..edit.clips import CardClip, Clip, EditPlan, ShotClip
-from ..edit.interrupt import interruptible
-from ..edit.slates import card_chain, slate_chain
-from ..edit.stale import sweep, temp_prefix
-from ..edit.text import FontMissing, font_file
+from ..edit.clips import Clip, EditPlan, ShotClip
 from ..fsutil import write_atomic
-from ..probe import ProbeError, ffmpeg_exe
 from ..resolve import Production
+from .errors import ExportError
+from .stills import stills as draw_stills
 
 MARKER_COLORS = ("BLUE", "PURPLE", "GREEN", "ORANGE", "CYAN", "RED", "MAGENTA", "YELLOW")
-
-
-class ExportError(Exception):
-    def __init__(self, message: str, log: list[str] | None = None):
-        super().__init__(message)
-        self.log = log or []
-
-
-def _stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
-    """PNG stills of slates and cards, in one ffmpeg run."""
-    if not clips:
-        return {}
-    try:
-        font, bold = str(font_file()), str(font_file(bold=True))
-        exe = ffmpeg_exe()
-    except (FontMissing, ProbeError) as e:
-        raise ExportError(str(e)) from None
-    folder.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Path] = {}
-    sweep()
-    with interruptible(), tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as work:
-        wdir = Path(work)
-        (wdir / "text").mkdir()
-
-        def sink(key: str, text: str) -> str:
-            p = wdir / "text" / f"{key}.txt"
-            p.write_text(text, encoding="utf-8", newline="\n")
-            return str(p)
-
-        lines, args = [], []
-        for i, clip in enumerate(clips):
-            one = replace(clip, start=0, end=1, pre=0, post=0, fade_in=0, fade_out=0)
-            key = f"{i + 1:03d}"
-            chain = (card_chain(plan, one, sink, font, key) if isinstance(one, CardClip)
-                     else slate_chain(plan, one, sink, font, bold, key))
-            lines.append(",".join([*chain, "format=rgb24"]) + f"[s{i + 1}]")
-            path = folder / f"{clip.id}.png"
-            args += ["-map", f"[s{i + 1}]", "-frames:v", "1", "-update", "1", "file:" + str(path)]
-            out[clip.id] = path
-        graph = wdir / "stills.txt"
-        graph.write_text(";\n".join(lines) + "\n", encoding="utf-8")
-        proc = subprocess.run([exe, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-                               "-/filter_complex", str(graph), *args], capture_output=True, text=True, errors="replace")
-        if proc.returncode != 0:
-            log = proc.stderr.splitlines()
-            raise ExportError(f"ffmpeg could not draw the slates: {log[-1] if log else 'no message'}", log)
-    return out
 
 
 def _meta(clip: Clip, fps: float) -> dict[str, Any]:
@@ -221,7 +168,7 @@ def export_timeline(prod: Production, plan: EditPlan, output: Path, fmt: str) ->
     except ImportError:
         raise ExportError("exporting timelines needs opentimelineio: pip install opentimelineio") from None
     needs_still = [c for c in plan.clips if c.source in ("slate", "card")]
-    stills = _stills(plan, needs_still, output.parent / "slates")
+    stills = draw_stills(plan, needs_still, output.parent / "slates")
     tl = build_timeline(prod, plan, stills, _segment_frames(plan))
     if fmt == "fcp7":
         if "fcp_xml" not in otio.adapters.available_adapter_names():
