@@ -16,7 +16,7 @@ from ..model import Card
 from ..resolve import Production, ResolvedShot
 from .clips import AudioPlan, CardClip, Clip, Cue, EditPlan, Overlay, Run, ShotClip, ShotSource
 from .joins import check_joins, join
-from .shots import IMAGE_EXTS, find_image, later_segments, merge_grade, select_shots, slate_text
+from .shots import IMAGE_EXTS, find_image, later_segments, merge_grade, select_shots, slate_text, takes_names
 
 # Slate colours, one per section in song order (then repeating): dark enough for white text.
 PALETTE = ("0x2e4a62", "0x6b3a5b", "0x2f6b55", "0x7a4a23", "0x4a3f7a", "0x6b2f2f", "0x2f5f6b", "0x5a5a2a")
@@ -89,7 +89,8 @@ def _cards(cards: Sequence[Card], t: float, frame: _Frames, clips: list[Clip]) -
     return t
 
 
-def _shot(prod: Production, s: ResolvedShot, color: str, frame: _Frames, animatic: bool, c: Collector) -> ShotClip:
+def _shot(prod: Production, s: ResolvedShot, color: str, frame: _Frames, animatic: bool, c: Collector,
+          present: frozenset[str]) -> ShotClip:
     """A shot's clip: its take (not in an animatic), else its first-frame image, else a slate."""
     film, shot = prod.film, s.shot
     root = film.root
@@ -103,7 +104,7 @@ def _shot(prod: Production, s: ResolvedShot, color: str, frame: _Frames, animati
             c.warning("R201", f"{shot.pointer}/take: shot '{shot.id}': take '{take}' not found; "
                       "using its first-frame image or a slate", f"{shot.pointer}/take")
     if source == "slate":
-        img = find_image(prod, s, c)
+        img = find_image(prod, s, c, present=present)
         if img:
             source, media, rel = "image", img[0], img[1]
         elif take and take.lower().endswith(IMAGE_EXTS) and not (root / take).is_file():
@@ -137,8 +138,10 @@ def plan_edit(prod: Production, *, animatic: bool = False, select: str | None = 
     clips: list[Clip] = []
     _cards(() if selected else prod.cards("start"), 0.0, frame, clips)  # title cards before the song
     section_index = {sec.section.id: i for i, sec in enumerate(prod.sections)}
+    present = takes_names(film.root)
     for s in shots:
-        clips.append(_shot(prod, s, PALETTE[section_index[s.section.id] % len(PALETTE)], frame, animatic, c))
+        color = PALETTE[section_index[s.section.id] % len(PALETTE)]
+        clips.append(_shot(prod, s, color, frame, animatic, c, present))
     # title cards after the song
     t = _cards(() if selected else prod.cards("end"), prod.preroll + prod.song_duration, frame, clips)
     total = frame(t) if not selected else frame(runs[-1].out + runs[-1].end - runs[-1].start) if runs else 0

@@ -40,17 +40,20 @@ def select_shots(prod: Production, select: str | None) -> tuple[ResolvedShot, ..
     return tuple(s for s in prod.shots if s.id in chosen)
 
 
-def find_image(prod: Production, shot: ResolvedShot, c: Collector | None = None) -> tuple[Path, str] | None:
+def find_image(prod: Production, shot: ResolvedShot, c: Collector | None = None, *,
+               present: frozenset[str] | None = None) -> tuple[Path, str] | None:
     """A shot's first-frame image: its take when that is an image, else takes/<id>.<ext> or
     takes/<id>.<image target>.<ext> (how the generation stage names image results).
 
     The film's path policy holds for these too: a link to a file outside the film's folder (without
-    --allow-outside-paths) or a pipe, socket or device is ignored, with a warning on `c`."""
+    --allow-outside-paths) or a pipe, socket or device is ignored, with a warning on `c`. `present`: the names
+    in takes/ (takes_names), when the caller looks for many shots."""
     root = prod.film.root
     take = shot.shot.take
     if take and take.lower().endswith(IMAGE_EXTS) and (root / take).is_file():
         return root / take, take
-    present = _takes(root)
+    if present is None:
+        present = takes_names(root)
     if not present:
         return None
     stems = [shot.id] + [f"{shot.id}.{t}" for t in prod.film.targets.image]
@@ -78,7 +81,7 @@ def find_image(prod: Production, shot: ResolvedShot, c: Collector | None = None)
     return (root / found, found) if found else None
 
 
-def _takes(root: Path) -> frozenset[str]:
+def takes_names(root: Path) -> frozenset[str]:
     """The names in takes/ (one directory read, not one stat per shot and extension)."""
     try:
         return frozenset(os.listdir(root / "takes"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler.edit import edit_outputs, plan_edit
 from compiler.edit.graph import camera_exprs
@@ -125,3 +127,25 @@ def test_edit_outputs_snapshot(tmp_path: Path, snapshot) -> None:
     assert all(str(tmp_path) not in v for v in text.values())  # no absolute paths
     assert edit_outputs(resolve_film(root)) == out  # deterministic
     assert text == snapshot
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "b", " ", "\t", "\n", "\u3000", "\u00a0", "\x0b", "-", "\u2028", "é"]),
+               max_size=40), st.integers(min_value=0, max_value=30))
+def test_wrap_is_textwrap(text: str, width: int) -> None:
+    """wrap() takes a short cut for paragraphs that fit: it gives what textwrap gives."""
+    import textwrap
+
+    from compiler.edit.text import clean_text
+
+    w = max(width, 4)
+    lines: list[str] = []
+    for para in clean_text(text).split("\n"):
+        lines += [""] if not para.strip() else textwrap.wrap(
+            para, w, break_long_words=True, break_on_hyphens=False, drop_whitespace=True,
+            replace_whitespace=False) or [""]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    assert wrap(text, width) == ("\n".join(lines) if lines else " ")
