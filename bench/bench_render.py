@@ -86,9 +86,9 @@ def main() -> None:
                     str(tmp / "song.wav")], check=True)
     (tmp / "film.yaml").write_text(synth_film(args.shots, args.seconds, (w, h), args.fps))
 
+    from compiler.edit import plan_edit, render_plan
+    from compiler.edit.graph import Paths, build_graph
     from compiler.loading import resolve_film
-    from compiler.render import plan_edit, render_plan
-    from compiler.render.graph import Paths, build_graph
 
     prod = resolve_film(tmp)
     plan = plan_edit(prod, animatic=True)
@@ -126,7 +126,7 @@ def moviepy_animatic(plan, song: Path, out: Path) -> None:  # type: ignore[no-un
     """The same animatic with MoviePy 2: a colour clip and text per slate and card, fades, crossfades, the song."""
     from moviepy import AudioFileClip, ColorClip, CompositeVideoClip, TextClip, concatenate_videoclips, vfx
 
-    from compiler.render.text import font_file
+    from compiler.edit.text import font_file
 
     font = str(font_file())
     w, h = plan.width, plan.height

@@ -320,10 +320,11 @@ CODES: dict[str, tuple[str, str]] = {
 
 
 def all_codes() -> dict[str, tuple[str, str]]:
-    """Every stage's codes: these plus the edit's (kept beside the render code that raises them)."""
-    from .render.codes import RENDER_CODES
+    """Every stage's codes: these plus the edit's and beat detection's (kept beside the code that raises them)."""
+    from .beats.codes import BEATS_CODES
+    from .edit.codes import RENDER_CODES
 
-    return {**CODES, **RENDER_CODES}
+    return {**CODES, **RENDER_CODES, **BEATS_CODES}
 
 
 def explain(code: str) -> str | None:

@@ -44,7 +44,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     import hashlib
     import json
 
-    from .render.text import font_file
+    from .edit.text import font_file
     from .store.takes import image_takes_stamp
 
     h = hashlib.sha256()
@@ -60,7 +60,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
         h.update(image_takes_stamp(prod.film.root).encode())  # filmc run's takes/<shot>/<target>/<n>.<ext>
         h.update(_segments_stamp(prod).encode())
-    for src in sorted((Path(__file__).parent / "render").glob("*.py")):
+    for src in sorted((Path(__file__).parent / "edit").glob("*.py")):
         h.update(src.read_bytes())
     return "edit:" + h.hexdigest()
 
@@ -87,7 +87,7 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
     """Cached edit outputs keep text only; the font files are read again (they are large and never change)."""
     if any(k.startswith("edit/font/") for k in edit):
         return edit
-    from .render.text import font_file
+    from .edit.text import font_file
 
     out = dict(edit)
     for bold, name in ((False, "regular"), (True, "bold")):
@@ -126,6 +126,6 @@ def write_cache(build_dir: Path, entries: dict) -> None:
 
 def edit_files(prod: Production, edit_dir: Path) -> dict[str, str | bytes]:
     """build/edit/: the standalone render script, its filter graph, text files and font, the subtitles."""
-    from .render import edit_outputs
+    from .edit import edit_outputs
 
     return {f"edit/{rel}": content for rel, content in edit_outputs(prod, edit_dir=edit_dir).items()}

@@ -154,13 +154,13 @@ def file_hash(path: Path) -> str:
 def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
     """Resolve, compile and list `film` into a Board; FilmError (located) when film.yaml is not valid."""
     from ..compiling import read_cache
+    from ..edit.shots import find_image
     from ..expand import expand_production
     from ..expand.lint import lint_plan
     from ..jobs.cost import estimate
     from ..jobs.listing import collect, shot_info
     from ..jobs.stats import stats_for
     from ..loading import film_path, resolve_film
-    from ..render.plan import find_image
     from ..store.attempts import clean_path, read_attempts
 
     path = film_path(film)
@@ -256,7 +256,7 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
 
 def _cuts(prod: Any, film_file: Path) -> list[Cut]:
     """The rendered cuts beside the film (final first), each marked when older than film.yaml."""
-    from ..render.edit import default_output
+    from ..edit.render import default_output
 
     try:
         changed = os.stat(film_file).st_mtime_ns

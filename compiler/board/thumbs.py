@@ -47,8 +47,8 @@ def content_hash(path: Path) -> str:
 
 def _frame(src: Path, out: Path, *, video: bool) -> str | None:
     """Write one frame of `src` to `out` (atomically); ffmpeg's last error line when it could not."""
+    from ..edit.interrupt import run_child
     from ..probe import ffmpeg_exe
-    from ..render.interrupt import run_child
 
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.{id(out)}.tmp.jpg")
     base = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y"]

@@ -128,7 +128,7 @@ class _BuildProgress:
             if label == "compiling":
                 self.big = total > PROGRESS_PAIRS
             if self.big and total > 0:
-                from ..render.run import make_progress
+                from ..progress import make_progress
 
                 self.bar = make_progress(total, label, unit=unit)
         if self.bar is not None:

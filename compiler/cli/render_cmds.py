@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import UsageError
 from . import EXIT_INPUT, State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
-    from ..render.interrupt import Interrupted
-    from ..resolve import Production
-
+    from ..diagnostics import Diagnostic
+    from ..pipeline.render import Interrupted, RenderStart
 
 
 def _verbosity(ctx: click.Context) -> int:
@@ -72,46 +71,38 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
       filmc render film.yaml --select section:chorus1 --size 640x360
       FFMPEG=/usr/bin/ffmpeg filmc render film.yaml
     """
-    from ..loading import resolve_film
-    from ..render import RenderError, default_output, edit_warnings, plan_edit, render_plan
-    from ..render.edit import render_failure
-    from ..render.graph import MUXERS
-    from ..render.interrupt import Interrupted, interruptible
-    from ..render.media import check_media
-    from ..render.run import make_progress
+    from ..pipeline.render import Interrupted, OutputRefused, RenderError, render_film
+    from ..progress import make_progress
+
+    verbosity = _verbosity(ctx)
+
+    def started(start: RenderStart) -> None:
+        if start.warnings and verbosity >= 0:
+            report(start.warnings, dict(start.sources))
+        if verbosity >= 0:
+            click.echo(f"rendering {start.output} ({start.width}x{start.height}, {start.fps:g} fps, "
+                       f"{start.seconds:.2f} s): {start.takes} takes, {start.images} images, {start.slates} slates",
+                       err=True)
 
     dims = _size(size)
-    if output is not None and output.suffix.lower() not in MUXERS:
-        raise click.BadParameter(f"'{output.name}': write a {', '.join(sorted(MUXERS))} file", param_hint="-o/--output")
     try:
-        with interruptible():
-            prod = resolve_film(film, allow_outside=allow_outside_paths)
-            out = output or default_output(prod, animatic)
-            _check_output(prod, out, "-o/--output" if output is not None else None)
-            plan = plan_edit(prod, animatic=animatic, select=select, size=dims, fps=fps, subtitles=subtitles)
-            media = check_media(plan, prod)
-            warnings = edit_warnings(prod.warnings, plan.warnings, media.items)
-            verbosity = _verbosity(ctx)
-            if warnings and verbosity >= 0:
-                report(warnings, prod.sources())
-            kinds = {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
-            if verbosity >= 0:
-                click.echo(f"rendering {out} ({plan.width}x{plan.height}, {plan.fps:g} fps, {plan.duration:.2f} s): "
-                           f"{kinds['take']} takes, {kinds['image']} images, {kinds['slate']} slates", err=True)
-            try:
-                done = render_plan(plan, out, progress=make_progress(plan.duration, "render", quiet=verbosity < 0))
-            except RenderError as e:
-                located = render_failure(e, prod, plan)
-                if located is not None:
-                    raise located from None
-                _fail(ctx, str(e), e.log)
-                return
+        done = render_film(film, output=output, animatic=animatic, select=select, size=dims, fps=fps,
+                           subtitles=subtitles, allow_outside=allow_outside_paths, on_start=started,
+                           progress=lambda total: make_progress(total, "render", quiet=verbosity < 0))
+    except OutputRefused as e:
+        if e.option:
+            raise click.BadParameter(str(e), param_hint=e.option) from None
+        raise
+    except RenderError as e:
+        _fail(ctx, str(e), e.log)
+        return
     except Interrupted as e:
         _stopped(ctx, e)
         return
     if verbosity >= 0:
         click.echo(f"wrote {done.output}" + (f" and {done.srt}" if done.srt else ""))
-        click.echo(_next_step(film, kinds, animatic), err=True)
+        click.echo(_next_step(film, {"take": done.takes, "image": done.images, "slate": done.slates}, animatic),
+                   err=True)
 
 
 def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
@@ -132,20 +123,6 @@ def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
 def _stopped(ctx: click.Context, e: Interrupted) -> None:
     click.echo(f"filmc: stopped ({e}): nothing written", err=True)
     ctx.exit(128 + e.signum)
-
-
-def _check_output(prod: Production, out: Path, option: str | None) -> None:
-    """Refuse an output over a file the film reads, or not a video file (edit.output.file was checked by
-    validate, located; -o and the default output are checked here)."""
-    from ..validate.outputs import output_problem
-
-    problem = output_problem(prod.film, out, str(out))
-    if problem is None:
-        return
-    code, message, hint = problem
-    if option:
-        raise click.BadParameter(f"{message} ({hint})", param_hint=option)
-    raise UsageError(f"[{code}] {message} ({hint})")
 
 
 @main.command(short_help="Detect the song's tempo and first beat; fill in or check song.bpm.")
@@ -169,62 +146,33 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
       filmc beats film.yaml --write --dry-run        # what --write would change
       filmc beats film.yaml --write && filmc timeline film.yaml
     """
-    from ..loading import film_path
-    from ..render.beats import BeatsError, detect_beats, plan_beats, song_file, validated_song
-    from ..yamledit import FilmEdit
+    from ..pipeline.render import BeatsError, beats_film
 
     verbosity = _verbosity(ctx)
-    path = film_path(film)
-    edit = FilmEdit.open(path, display=str(film if not Path(film).is_dir() else path))
-    song_film, warnings, unusable = validated_song(edit.doc, allow_outside=allow_outside_paths)
-    if warnings and verbosity > 0:
-        report(warnings, {edit.display: edit.doc.lines})
-    audio = song_file(song_film, edit.doc)
-    song = edit.data.get("song") if isinstance(edit.data.get("song"), dict) else {}
 
-    def setting(key: str, value: float | None) -> float | str | None:
-        """None: not set; text: set to something validate refuses; else the value (times read as seconds)."""
-        if song.get(key) is None:
-            return None
-        return str(song[key]) if f"/song/{key}" in unusable or value is None else value
+    def warn(warnings: Sequence[Diagnostic], sources: Mapping[str, Sequence[str]]) -> None:
+        if verbosity > 0:
+            report(warnings, dict(sources))
 
-    set_bpm = setting("bpm", song_film.song.bpm)
-    set_offset = setting("beat_offset", song_film.song.beat_offset)
     try:
-        det = detect_beats(audio, hint=set_bpm if isinstance(set_bpm, float | int) else None)
-    except BeatsError as e:
-        if e.code == "R303" and "librosa" in str(e):
-            _fail(ctx, str(e))
-            return
-        from ..diagnostics import Collector
-        from ..errors import FilmError
-
-        c = Collector(edit.display, edit.doc)
-        c.error(e.code, f"/song/audio: {e}", "/song/audio",
-                hint="use an audio file ffmpeg reads" if e.code == "R303" else "set song.bpm and beat_offset by hand")
-        raise FilmError(c.items, {edit.display: edit.doc.lines}) from None
-    plan = plan_beats(det, set_bpm, set_offset, replace=write)
-    for key in ("bpm", "beat_offset"):
-        if key in plan.write:
-            edit.set(("song", key), plan.write[key], after=("bpm", "duration", "audio") if key == "beat_offset"
-                     else ("duration", "audio"))
-    shown = song_film.song.audio
+        done = beats_film(film, write=write, dry_run=dry_run, allow_outside=allow_outside_paths, warn=warn)
+    except BeatsError as e:  # librosa is not installed
+        _fail(ctx, str(e))
+        return
     if verbosity >= 0:
-        click.echo(f"{shown}: {det.bpm:g} BPM, first beat at {det.beat_offset:g} s "
-                   f"(confidence {det.confidence:.2f}: {det.beats} beats)")
-        for line in plan.lines:
+        click.echo(f"{done.audio}: {done.bpm:g} BPM, first beat at {done.beat_offset:g} s "
+                   f"(confidence {done.confidence:.2f}: {done.beats} beats)")
+        for line in done.lines:
             click.echo("  " + line)
-    result = edit.commit(dry_run=dry_run)
-    if verbosity >= 0:
-        if result.changed:
-            click.echo(result.diff, nl=False)
-        if result.written:
-            click.echo(f"wrote {edit.display}")
-        elif result.changed:
-            click.echo(f"dry run: {edit.display} not changed")
+        if done.changed:
+            click.echo(done.diff, nl=False)
+        if done.written:
+            click.echo(f"wrote {done.display}")
+        elif done.changed:
+            click.echo(f"dry run: {done.display} not changed")
         else:
-            click.echo(f"{edit.display} unchanged")
-    if song.get("beats"):
+            click.echo(f"{done.display} unchanged")
+    if done.explicit_beats:
         click.echo("note: song.beats (an explicit list) is set and wins over bpm; remove it to use this grid",
                    err=True)
 
@@ -248,28 +196,23 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
       filmc export specs/lighthouse-keeper                 # build/film.otio
       filmc export film.yaml --format fcp7 -o cut.xml
     """
-    from ..loading import resolve_film
-    from ..render import RenderError, edit_warnings, plan_edit
-    from ..render.export import ExportError, export_timeline
-    from ..render.interrupt import Interrupted
-    from ..validate.outputs import input_at
+    from ..pipeline.render import ExportError, Interrupted, OutputRefused, RenderError, export_film
 
-    prod = resolve_film(film, allow_outside=allow_outside_paths)
-    out = output or prod.film.root / "build" / ("film.otio" if fmt == "otio" else "film.xml")
-    what = input_at(prod.film, out)
-    if what:
-        raise click.BadParameter(f"'{out}' is {what}: the export would replace it", param_hint="-o/--output")
-    plan = plan_edit(prod)
-    warnings = edit_warnings(plan.warnings)
-    if warnings and _verbosity(ctx) >= 0:
-        report(warnings, prod.sources())
+    verbosity = _verbosity(ctx)
+
+    def warn(warnings: Sequence[Diagnostic], sources: Mapping[str, Sequence[str]]) -> None:
+        if verbosity >= 0:
+            report(warnings, dict(sources))
+
     try:
-        n = export_timeline(prod, plan, out, fmt)
+        done = export_film(film, fmt=fmt, output=output, allow_outside=allow_outside_paths, warn=warn)
+    except OutputRefused as e:
+        raise click.BadParameter(str(e), param_hint=e.option) from None
     except (ExportError, RenderError) as e:
         _fail(ctx, str(e), getattr(e, "log", None))
         return
     except Interrupted as e:
         _stopped(ctx, e)
         return
-    if _verbosity(ctx) >= 0:
-        click.echo(f"wrote {out} ({n} clips)")
+    if verbosity >= 0:
+        click.echo(f"wrote {done.output} ({done.clips} clips)")

@@ -463,9 +463,9 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
     """Compile the film (as `filmc build`, writing nothing) and list its takes; with `check`, QC every take
     the ledger has no result for."""
     from ..compiling import read_cache
+    from ..edit.shots import find_image, select_shots  # a term matching no shot: UsageError, did-you-mean
     from ..expand import expand_production
     from ..loading import film_path, resolve_film
-    from ..render.plan import find_image, select_shots  # a term matching no shot: UsageError, did-you-mean
 
     prod = resolve_film(film, allow_outside=allow_outside)
     root = prod.film.root

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.render.beats import fit_grid, round_bpm
+from compiler.beats.detect import fit_grid, round_bpm
 from compiler.yamledit import set_song_fields
 
 from ..conftest import ROOT, run_cli
@@ -64,7 +64,7 @@ def click_film(root: Path, song: str, extra: str = "", audio: str = "song.wav") 
                                                     (87.5, 0.37, ".ogg")])
 def test_click_track_tempo_and_first_beat(tmp_path: Path, bpm: float, offset: float, ext: str) -> None:
     pytest.importorskip("librosa")
-    from compiler.render.beats import detect_beats
+    from compiler.beats.detect import detect_beats
 
     det = detect_beats(click_track(tmp_path / f"clicks{ext}", bpm, offset))
     assert abs(det.bpm - bpm) <= 0.1, det

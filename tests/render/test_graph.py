@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from compiler.edit import edit_outputs, plan_edit
+from compiler.edit.graph import camera_exprs
+from compiler.edit.plan import frame_rate
+from compiler.edit.script import sh_quote
+from compiler.edit.srt import render_srt, srt_time
+from compiler.edit.text import escape_value, wrap
 from compiler.loading import resolve_film
 from compiler.model import CAMERA_MOVES, Camera
-from compiler.render import edit_outputs, plan_edit
-from compiler.render.graph import camera_exprs
-from compiler.render.plan import frame_rate
-from compiler.render.script import sh_quote
-from compiler.render.srt import render_srt, srt_time
-from compiler.render.text import escape_value, wrap
 
 from .conftest import TINY, ff, make_audio, make_image
 
@@ -30,7 +32,7 @@ def test_escape_value_two_levels() -> None:
 
 def test_escaped_paths_reach_ffmpeg_intact(tmp_path: Path) -> None:
     """A text file whose path has every special character is read by drawtext."""
-    from compiler.render.text import font_file
+    from compiler.edit.text import font_file
 
     odd = tmp_path / "it's a [weird], dir; 50% : x"
     odd.mkdir()
@@ -63,7 +65,7 @@ def test_sh_quote() -> None:
 
 
 def test_srt() -> None:
-    from compiler.render.plan import Cue
+    from compiler.edit.clips import Cue
 
     assert srt_time(3723.4567) == "01:02:03,457"
     text = render_srt([Cue(1.0, 2.5, "a\n\nb"), Cue(3.0, 3.0, "empty"), Cue(4.0, 5.0, "c")])
@@ -125,3 +127,25 @@ def test_edit_outputs_snapshot(tmp_path: Path, snapshot) -> None:
     assert all(str(tmp_path) not in v for v in text.values())  # no absolute paths
     assert edit_outputs(resolve_film(root)) == out  # deterministic
     assert text == snapshot
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "b", " ", "\t", "\n", "\u3000", "\u00a0", "\x0b", "-", "\u2028", "é"]),
+               max_size=40), st.integers(min_value=0, max_value=30))
+def test_wrap_is_textwrap(text: str, width: int) -> None:
+    """wrap() takes a short cut for paragraphs that fit: it gives what textwrap gives."""
+    import textwrap
+
+    from compiler.edit.text import clean_text
+
+    w = max(width, 4)
+    lines: list[str] = []
+    for para in clean_text(text).split("\n"):
+        lines += [""] if not para.strip() else textwrap.wrap(
+            para, w, break_long_words=True, break_on_hyphens=False, drop_whitespace=True,
+            replace_whitespace=False) or [""]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    assert wrap(text, width) == ("\n".join(lines) if lines else " ")

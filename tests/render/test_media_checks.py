@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from compiler.edit import RenderError, plan_edit, render_plan
+from compiler.edit.plan import PALETTE
+from compiler.edit.render import render_failure
 from compiler.loading import resolve_film
 from compiler.probe import ffmpeg_exe
-from compiler.render import RenderError, plan_edit, render_plan
-from compiler.render.edit import render_failure
-from compiler.render.plan import PALETTE
 
 from ..conftest import run_cli
 from .conftest import close, frame_rgb, hex_rgb, make_image, make_take, mean_rgb, probe

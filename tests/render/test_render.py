@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler.edit.plan import PALETTE
 from compiler.probe import ffmpeg_exe
-from compiler.render.plan import PALETTE
 
 from ..conftest import run_cli
 from .conftest import FPS, H, W, bright_share, close, ff, frame_rgb, hex_rgb, make_image, make_take, mean_rgb, probe
@@ -106,8 +106,9 @@ HOSTILE = ("It's \"quoted\": 100% {curly} %{pts} \\back\\slash\\ ; [label] , com
 def test_hostile_text_is_literal(tiny: Path) -> None:
     import yaml
 
+    from compiler.edit import edit_outputs
+    from compiler.edit.outputs import unpack_texts
     from compiler.loading import resolve_film
-    from compiler.render import edit_outputs
 
     data = yaml.safe_load((tiny / "film.yaml").read_text())
     data["edit"]["cards"][0]["text"] = HOSTILE
@@ -119,7 +120,7 @@ def test_hostile_text_is_literal(tiny: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert probe(tiny / "out.mp4").frames == 72
     outputs = edit_outputs(resolve_film(tiny))
-    texts = {k: v for k, v in outputs.items() if k.startswith("text/")}
+    texts = unpack_texts(str(outputs["texts.txt"]))
 
     def squash(s: str) -> str:
         return "".join(s.split())
@@ -250,8 +251,8 @@ def test_interrupted_render_leaves_no_file(tiny: Path) -> None:
 
 
 def test_render_sh_gives_the_same_film(tiny: Path) -> None:
+    from compiler.edit import edit_outputs
     from compiler.loading import resolve_film
-    from compiler.render import edit_outputs
 
     make_image(tiny / "takes" / "s2.png", "0x336699")
     r = _render(tiny)
@@ -283,8 +284,8 @@ def test_render_sh_gives_the_same_film(tiny: Path) -> None:
 
 def test_example_film_animatic_plans(tmp_path: Path) -> None:
     """The example film plans cleanly (no render: the full animatic is the benchmark's job)."""
+    from compiler.edit import plan_edit
     from compiler.loading import resolve_film
-    from compiler.render import plan_edit
 
     root = Path(__file__).resolve().parents[2] / "specs" / "lighthouse-keeper"
     plan = plan_edit(resolve_film(root), animatic=True)

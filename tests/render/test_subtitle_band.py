@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from compiler.edit import plan_edit
+from compiler.edit.graph import Paths, build_graph
+from compiler.edit.slates import subtitle_band_top
 from compiler.loading import resolve_film
-from compiler.render import plan_edit
-from compiler.render.graph import Paths, build_graph
-from compiler.render.slates import subtitle_band_top
 
 from ..conftest import run_cli
 from .conftest import frame_rgb

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from compiler.edit import edit_outputs, plan_edit, render_plan
+from compiler.edit.script import render_script
 from compiler.loading import resolve_film
 from compiler.probe import ffmpeg_exe
-from compiler.render import edit_outputs, plan_edit, render_plan
-from compiler.render.script import render_script
 
 from ..conftest import run_cli
 

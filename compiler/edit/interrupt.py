@@ -67,7 +67,7 @@ def interruptible() -> Iterator[None]:
         yield
     finally:
         for sig, h in old.items():
-            signal.signal(sig, h)  # type: ignore[arg-type]
+            signal.signal(sig, h)  # type: ignore[arg-type]  # a handler getsignal returned
         _state["depth"] -= 1
 
 
@@ -113,7 +113,7 @@ def run_child(argv: list[str], *, timeout: float) -> subprocess.CompletedProcess
     """subprocess.run for a short ffmpeg job (a probe, a decode check) that a signal to filmc stops too:
     its own process group, forwarded to; killed with its group on a timeout or an interruption."""
     with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          errors="replace", **child_options(die_with_parent=False)) as proc:  # type: ignore[call-overload]
+                          errors="replace", **child_options(die_with_parent=False)) as proc:  # type: ignore[call-overload]  # options as a dict
         with watched_group(proc.pid):
             try:
                 out, err = proc.communicate(timeout=timeout)

@@ -9,74 +9,21 @@ opentimelineio (and the FCP7 adapter, otio-fcp-adapter) are imported only here.
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..edit.clips import Clip, EditPlan, ShotClip
 from ..fsutil import write_atomic
-from ..probe import ProbeError, ffmpeg_exe
 from ..resolve import Production
-from .interrupt import interruptible
-from .plan import Clip, EditPlan
-from .slates import card_chain, slate_chain
-from .stale import sweep, temp_prefix
-from .text import FontMissing, font_file
+from .errors import ExportError
+from .stills import stills as draw_stills
 
 MARKER_COLORS = ("BLUE", "PURPLE", "GREEN", "ORANGE", "CYAN", "RED", "MAGENTA", "YELLOW")
 
 
-class ExportError(Exception):
-    def __init__(self, message: str, log: list[str] | None = None):
-        super().__init__(message)
-        self.log = log or []
-
-
-def _stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
-    """PNG stills of slates and cards, in one ffmpeg run."""
-    if not clips:
-        return {}
-    try:
-        font, bold = str(font_file()), str(font_file(bold=True))
-        exe = ffmpeg_exe()
-    except (FontMissing, ProbeError) as e:
-        raise ExportError(str(e)) from None
-    folder.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Path] = {}
-    sweep()
-    with interruptible(), tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as work:
-        wdir = Path(work)
-        (wdir / "text").mkdir()
-
-        def sink(key: str, text: str) -> str:
-            p = wdir / "text" / f"{key}.txt"
-            p.write_text(text, encoding="utf-8", newline="\n")
-            return str(p)
-
-        lines, args = [], []
-        for i, clip in enumerate(clips):
-            one = replace(clip, start=0, end=1, pre=0, post=0, fade_in=0, fade_out=0)
-            key = f"{i + 1:03d}"
-            chain = (card_chain(plan, one, sink, font, key) if clip.source == "card"
-                     else slate_chain(plan, one, sink, font, bold, key))
-            lines.append(",".join([*chain, "format=rgb24"]) + f"[s{i + 1}]")
-            path = folder / f"{clip.id}.png"
-            args += ["-map", f"[s{i + 1}]", "-frames:v", "1", "-update", "1", "file:" + str(path)]
-            out[clip.id] = path
-        graph = wdir / "stills.txt"
-        graph.write_text(";\n".join(lines) + "\n", encoding="utf-8")
-        proc = subprocess.run([exe, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-                               "-/filter_complex", str(graph), *args], capture_output=True, text=True, errors="replace")
-        if proc.returncode != 0:
-            log = proc.stderr.splitlines()
-            raise ExportError(f"ffmpeg could not draw the slates: {log[-1] if log else 'no message'}", log)
-    return out
-
-
 def _meta(clip: Clip, fps: float) -> dict[str, Any]:
     meta: dict[str, Any] = {"source": clip.source, "kind": clip.kind}
-    if clip.kind == "shot":
+    if isinstance(clip, ShotClip):
         meta.update(section=clip.section, number=clip.number, song_start=clip.song_start, song_end=clip.song_end)
     else:
         meta["text"] = clip.text
@@ -87,7 +34,7 @@ def _meta(clip: Clip, fps: float) -> dict[str, Any]:
     return meta
 
 
-def _pieces(clip: Clip, fps: float, frames: list[int] | None) -> list[tuple[Path, int, int, int]]:
+def _pieces(clip: ShotClip, fps: float, frames: list[int] | None) -> list[tuple[Path, int, int, int]]:
     """An extended shot at normal speed as consecutive pieces of its segments' takes: (file, first frame used in
     it, frames on the timeline, frames the file offers, handles included). Empty: one clip, as for any shot."""
     if not clip.segments or clip.media is None or clip.speed != 1.0 or clip.reverse or not frames:
@@ -132,7 +79,8 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path],
             video.append(otio.schema.Transition(
                 name=f"dissolve {prev.id} > {clip.id}", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
                 in_offset=rt(clip.pre), out_offset=rt(prev.post)))
-        pieces = _pieces(clip, fps, segment_frames.get(clip.id) if segment_frames else None)
+        shot = clip if isinstance(clip, ShotClip) else None
+        pieces = _pieces(shot, fps, segment_frames.get(clip.id) if segment_frames else None) if shot else []
         if pieces:  # an extended shot: its segments' takes one after another, a clip each
             for k, (path, offset, length, avail) in enumerate(pieces):
                 ref = otio.schema.ExternalReference(target_url=Path(os.path.abspath(path)).as_uri(),
@@ -143,9 +91,9 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path],
                 item.metadata["filmc"] = _meta(clip, fps) | {"segment": k + 1}
                 video.append(item)
             continue
-        if clip.source in ("take", "image") and clip.media is not None:
-            path = clip.media
-            start = round(clip.trim_in * fps) if clip.source == "take" else 0
+        if shot is not None and shot.source in ("take", "image") and shot.media is not None:
+            path = shot.media
+            start = round(shot.trim_in * fps) if shot.source == "take" else 0
         else:
             path = stills[clip.id]
             start = 0
@@ -156,12 +104,12 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path],
         ref.name = path.name
         item = otio.schema.Clip(name=clip.id, media_reference=ref, source_range=rng(start + clip.pre, clip.nominal))
         meta = _meta(clip, fps)
-        if clip.segments:  # played reversed or at another speed: the segments are listed, not laid out
-            meta["segments"] = list(clip.segments_rel)
-        if clip.source == "take" and (clip.speed != 1.0 or clip.reverse):
-            meta.update(speed=clip.speed, reverse=clip.reverse)
-            item.effects.append(otio.schema.LinearTimeWarp(name="speed", time_scalar=-clip.speed if clip.reverse
-                                                           else clip.speed))
+        if shot is not None and shot.segments:  # played reversed or at another speed: listed, not laid out
+            meta["segments"] = list(shot.segments_rel)
+        if shot is not None and shot.source == "take" and (shot.speed != 1.0 or shot.reverse):
+            meta.update(speed=shot.speed, reverse=shot.reverse)
+            item.effects.append(otio.schema.LinearTimeWarp(name="speed", time_scalar=-shot.speed if shot.reverse
+                                                           else shot.speed))
         item.metadata["filmc"] = meta
         video.append(item)
     # make the track exactly as long as the film (clips are frame-exact, this only guards rounding)
@@ -202,10 +150,10 @@ def build_timeline(prod: Production, plan: EditPlan, stills: dict[str, Path],
 
 def _segment_frames(plan: EditPlan) -> dict[str, list[int]]:
     """The frames of each segment's take of the extended shots (from the files' headers)."""
-    from .media import probe_media
+    from ..edit.media import probe_media
 
     out: dict[str, list[int]] = {}
-    for clip in plan.clips:
+    for clip in plan.shots():
         if clip.segments and clip.media is not None:
             lengths = [probe_media(p).duration for p in (clip.media, *clip.segments)]
             if all(d is not None for d in lengths):
@@ -220,7 +168,7 @@ def export_timeline(prod: Production, plan: EditPlan, output: Path, fmt: str) ->
     except ImportError:
         raise ExportError("exporting timelines needs opentimelineio: pip install opentimelineio") from None
     needs_still = [c for c in plan.clips if c.source in ("slate", "card")]
-    stills = _stills(plan, needs_still, output.parent / "slates")
+    stills = draw_stills(plan, needs_still, output.parent / "slates")
     tl = build_timeline(prod, plan, stills, _segment_frames(plan))
     if fmt == "fcp7":
         if "fcp_xml" not in otio.adapters.available_adapter_names():

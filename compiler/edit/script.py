@@ -48,8 +48,14 @@ class _Words:
         return f'"${name}"'
 
 
-def render_script(title: str, args: Sequence[str], output: str, srt: str | None) -> str:
-    """The script text. `args` are ffmpeg's arguments without the output; `output` is relative to the script."""
+# Unpacks texts.txt (see outputs.pack_texts): a line '<n> <file>', then the file's n lines, joined without a final LF.
+_UNPACK = ("awk 'NR == 1 { next } left == 0 { left = $1; name = $2; sep = \"\"; next } "
+           "{ printf \"%s%s\", sep, $0 > name; sep = \"\\n\"; if (--left == 0) close(name) }'")
+
+
+def render_script(title: str, args: Sequence[str], output: str, srt: str | None, *, texts: str | None = None) -> str:
+    """The script text. `args` are ffmpeg's arguments without the output; `output` is relative to the script;
+    `texts`: the file holding the texts the graph draws, unpacked into text/ while ffmpeg runs."""
     title_line = " ".join(title.split())
     word = _Words()
     out_word = word(output)
@@ -81,9 +87,14 @@ def render_script(title: str, args: Sequence[str], output: str, srt: str | None)
         "esac",
         'mkdir -p "$(dirname "$OUT")"',
         'TMP="$OUT.part"',
-        "trap 'rm -f \"$TMP\"' EXIT",
-        "trap 'rm -f \"$TMP\"; exit 130' INT TERM",
     ]
+    if texts:
+        clean = 'rm -f "$TMP"; rm -rf text'
+        lines += [f"trap '{clean}' EXIT", f"trap '{clean}; exit 130' INT TERM",
+                  "# drawtext reads each text from a file of its own: the texts are unpacked for this render only.",
+                  "rm -rf text && mkdir text", f"{_UNPACK} {sh_quote(texts)}"]
+    else:
+        lines += ["trap 'rm -f \"$TMP\"' EXIT", "trap 'rm -f \"$TMP\"; exit 130' INT TERM"]
     cmd = '"$FFMPEG" ' + " \\\n  ".join(_group(parts))
     lines.append(cmd)
     lines.append('mv -f "$TMP" "$OUT"')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .plan import Cue
+from .clips import Cue
 from .text import clean_text
 
 

@@ -13,7 +13,7 @@ import os
 import re
 import textwrap
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 # Level 1: an option value inside a filter's arguments (`key=value:key=value`).
@@ -32,6 +32,7 @@ def _escape(s: str, special: str) -> str:
     return _pattern(special).sub(r"\\\1", s)
 
 
+@lru_cache(maxsize=4096)  # the same fonts, positions and expressions come back for every slate
 def escape_value(value: str) -> str:
     """Escape a filter option value (a path, an expression) for a filter-graph script."""
     return _escape(_escape(value, _LEVEL1), _LEVEL2)
@@ -42,6 +43,8 @@ def clean_text(text: str) -> str:
     spaces, no control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.replace("\t", "    ")
+    if all(line.isprintable() for line in text.split("\n")):  # the usual case: nothing to drop
+        return text
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
 
 
@@ -52,6 +55,9 @@ def wrap(text: str, width: int, max_lines: int | None = None) -> str:
     for para in clean_text(text).split("\n"):
         if not para.strip():
             lines.append("")
+            continue
+        if len(para) <= width and not para[-1].isspace():  # fits as it is: what textwrap gives, without its work
+            lines.append(para)
             continue
         lines += textwrap.wrap(para, width, break_long_words=True, break_on_hyphens=False,
                                drop_whitespace=True, replace_whitespace=False) or [""]
@@ -108,11 +114,8 @@ def font_file(bold: bool = False) -> Path:
             "SourceSansPro-Bold.ttf" if bold else "SourceSansPro-Regular.ttf")
         if p.is_file():
             return p
-    for p in _SYSTEM_FONTS_BOLD if bold else ():
-        if Path(p).is_file():
-            return Path(p)
-    for p in _SYSTEM_FONTS:
-        if Path(p).is_file():
-            return Path(p)
+    for name in (*(_SYSTEM_FONTS_BOLD if bold else ()), *_SYSTEM_FONTS):
+        if Path(name).is_file():
+            return Path(name)
     raise FontMissing("no font for title cards and slates: pip install font-source-sans-pro, or set FILMC_FONT "
                       "to a .ttf file")

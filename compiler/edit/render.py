@@ -1,4 +1,4 @@
-"""The edit's two products: a render now (`render_plan`) and build/edit/ for later (`edit_outputs`)."""
+"""A render now: an edit plan through one ffmpeg run into the film (and its sidecar subtitles)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from ..diagnostics import Diagnostic
 from ..errors import FilmError
 from ..fsutil import write_atomic
 from ..probe import ProbeError, ffmpeg_exe
+from ..progress import PlainProgress, RichProgress
 from ..resolve import Production
+from .clips import EditPlan
 from .graph import Paths, build_graph, ffmpeg_args, muxer
 from .interrupt import interruptible
-from .plan import EditPlan, plan_edit
-from .run import PlainProgress, RenderError, RichProgress, run_ffmpeg
-from .script import render_script
+from .run import RenderError, run_ffmpeg
 from .srt import render_srt
 from .stale import sweep, temp_prefix
 from .text import FontMissing, font_file
@@ -128,33 +128,3 @@ def render_failure(e: RenderError, prod: Production, plan: EditPlan) -> FilmErro
                 f"'{clip.media_rel}': {reason}", f"{clip.pointer}/take",
                 hint=fix_hint(clip, prod))
     return FilmError(c.items, prod.sources())
-
-
-def _rel(path: Path, start: Path) -> str:
-    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(start))).as_posix()
-
-
-def edit_outputs(prod: Production, *, edit_dir: Path | None = None) -> dict[str, str | bytes]:
-    """build/edit/ as {relative path: content}: render.sh, filter_graph.txt, lyrics.srt, the drawtext
-    text files (text/*.txt) and the font they use (font/*; bytes). Deterministic: no timestamps, every path
-    relative to build/edit/ (render.sh cds there)."""
-    plan = plan_edit(prod)
-    edit_dir = edit_dir or prod.film.root / "build" / "edit"
-    font, bold = font_file(), font_file(bold=True)
-    font_name, bold_name = "font/regular" + font.suffix.lower(), "font/bold" + bold.suffix.lower()
-    paths = Paths(media=lambda p: _rel(p, edit_dir), text=lambda n: n, font=font_name, bold=bold_name)
-    g = build_graph(plan, paths)
-    output = default_output(prod)
-    args = ffmpeg_args(g, GRAPH_FILE, muxer(output))
-    srt = render_srt(plan.cues)
-    root = os.path.abspath(prod.film.root)
-    inside = os.path.abspath(edit_dir).startswith(root + os.sep) and os.path.abspath(output).startswith(root + os.sep)
-    # A build folder outside the film's folder gets its film there too: no path to this machine's tree.
-    target = _rel(output, edit_dir) if inside else f"../{output.name}"
-    script = render_script(plan.title, args, target,
-                           "lyrics.srt" if plan.subtitles == "sidecar" else None)
-    out: dict[str, str | bytes] = {"render.sh": script, GRAPH_FILE: g.script, "lyrics.srt": srt}
-    out.update(g.texts)
-    out[font_name] = font.read_bytes()
-    out[bold_name] = bold.read_bytes()
-    return dict(sorted(out.items()))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..model import Camera, Grade
 from ..paths import VIDEO_OUTPUTS
-from .plan import Clip, EditPlan
+from .clips import CardClip, EditPlan, ShotClip
 from .slates import card_chain, overlay_filter, slate_chain
 from .text import clean_text, escape_value
 
@@ -49,7 +49,7 @@ class Paths:
 @dataclass
 class Graph:
     inputs: list[list[str]] = field(default_factory=list)  # per input: its options, then -i FILE
-    sources: list[Clip | None] = field(default_factory=list)  # per input: the clip it feeds (None: the song)
+    sources: list[ShotClip | None] = field(default_factory=list)  # per input: the clip it feeds (None: the song)
     script: str = ""
     texts: dict[str, str] = field(default_factory=dict)  # text/<key>.txt -> content
     encode: list[str] = field(default_factory=list)  # -map ... codec options (before the output)
@@ -119,7 +119,7 @@ def _length(frames: int) -> list[str]:
     return ["tpad=stop_mode=clone:stop=-1", f"trim=end_frame={frames}", "setpts=PTS-STARTPTS"]
 
 
-def _take_chain(plan: EditPlan, clip: Clip, idx: int, joined: str | None = None) -> list[str]:
+def _take_chain(plan: EditPlan, clip: ShotClip, idx: int, joined: str | None = None) -> list[str]:
     """A take's chain; `joined`: the label of an extended shot's segments played end to end (trimmed here)."""
     if joined is None:
         chain = [f"[{idx}:v:0]setpts=PTS-STARTPTS"]
@@ -134,7 +134,7 @@ def _take_chain(plan: EditPlan, clip: Clip, idx: int, joined: str | None = None)
     return chain
 
 
-def _image_chain(plan: EditPlan, clip: Clip, idx: int) -> list[str]:
+def _image_chain(plan: EditPlan, clip: ShotClip, idx: int) -> list[str]:
     w, h = plan.width, plan.height
     n = clip.frames
     exprs = camera_exprs(clip.camera, n)
@@ -150,7 +150,7 @@ def _image_chain(plan: EditPlan, clip: Clip, idx: int) -> list[str]:
             "setsar=1", *_length(n)]
 
 
-def _fades(clip: Clip) -> list[str]:
+def _fades(clip: ShotClip | CardClip) -> list[str]:
     out = []
     if clip.fade_in:
         out.append(f"fade=t=in:s=0:n={clip.fade_in}")
@@ -167,7 +167,7 @@ def _segments(plan: EditPlan, label: str, idxs: list[int]) -> list[str]:
     return lines
 
 
-def input_args(clip: Clip, plan: EditPlan, paths: Paths) -> list[str]:
+def input_args(clip: ShotClip, plan: EditPlan, paths: Paths) -> list[str]:
     assert clip.media is not None
     if clip.source == "image":
         return ["-f", "image2", "-pattern_type", "none", "-i", "file:" + paths.media(clip.media)]
@@ -190,7 +190,9 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
     labels: list[str] = []
     for i, clip in enumerate(plan.clips):
         key = f"{i + 1:03d}-{clip.kind}"
-        if clip.source in ("take", "image"):
+        if isinstance(clip, CardClip):
+            chain = card_chain(plan, clip, sink, paths.font, key)
+        elif clip.source in ("take", "image"):
             g.inputs.append(input_args(clip, plan, paths))
             g.sources.append(clip)
             idx = len(g.inputs) - 1
@@ -206,8 +208,6 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
             chain = _take_chain(plan, clip, idx, joined) if clip.source == "take" else _image_chain(plan, clip, idx)
             lut = paths.media(clip.lut) if clip.lut else None
             chain += _grade(clip.grade, lut)
-        elif clip.source == "card":
-            chain = card_chain(plan, clip, sink, paths.font, key)
         else:
             chain = slate_chain(plan, clip, sink, paths.font, paths.bold, key, subtitles=plan.subtitles == "burn")
         chain += _fades(clip)
@@ -263,17 +263,17 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
         g.inputs.append(["-i", "file:" + paths.media(audio.path)])
         g.sources.append(None)
         a = len(g.inputs) - 1
-        head = f"[{a}:a:0]aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
+        song = f"[{a}:a:0]aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
         if len(audio.runs) == 1:
             r = audio.runs[0]
-            lines.append(f"{head},atrim=start={_f(r.start)}:end={_f(r.end)},asetpts=PTS-STARTPTS[a1]")
+            lines.append(f"{song},atrim=start={_f(r.start)}:end={_f(r.end)},asetpts=PTS-STARTPTS[a1]")
             src = "[a1]"
         else:
-            n = len(audio.runs)
-            lines.append(f"{head},asplit={n}" + "".join(f"[as{k + 1}]" for k in range(n)))
+            pieces_n = len(audio.runs)
+            lines.append(f"{song},asplit={pieces_n}" + "".join(f"[as{k + 1}]" for k in range(pieces_n)))
             for k, r in enumerate(audio.runs):
                 lines.append(f"[as{k + 1}]atrim=start={_f(r.start)}:end={_f(r.end)},asetpts=PTS-STARTPTS[ap{k + 1}]")
-            lines.append("".join(f"[ap{k + 1}]" for k in range(n)) + f"concat=n={n}:v=0:a=1[a1]")
+            lines.append("".join(f"[ap{k + 1}]" for k in range(pieces_n)) + f"concat=n={pieces_n}:v=0:a=1[a1]")
             src = "[a1]"
         delay = round(round(audio.delay * plan.fps) / plan.fps * AUDIO_RATE)
         chain = [f"adelay=delays={delay}S:all=1"] if delay else []

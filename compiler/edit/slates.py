@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .plan import Clip, EditPlan, Overlay
+from .clips import CardClip, EditPlan, Overlay, ShotClip
 from .text import escape_value, fit, wrap
 
 # A sink stores one text under a name and returns the path the filter graph uses for it.
@@ -40,7 +40,7 @@ def subtitle_band_top(plan: EditPlan) -> int:
     return h - max(int(h * 0.06), 2) - 3 * size - 2 * max(size // 4, 1) - max(size // 3, 1)
 
 
-def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str, key: str, *,
+def slate_chain(plan: EditPlan, clip: ShotClip, sink: TextSink, font: str, bold: str, key: str, *,
                 subtitles: bool = False) -> list[str]:
     """The filters of a shot's slate: id, section and times, framing, what happens, the lyric.
 
@@ -77,7 +77,7 @@ def slate_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str
     return _still(plan, clip.color, clip.frames, draws)
 
 
-def card_chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, key: str) -> list[str]:
+def card_chain(plan: EditPlan, clip: CardClip, sink: TextSink, font: str, key: str) -> list[str]:
     """A full-frame title card: the text centred on black."""
     w, h = plan.width, plan.height
     text, size = fit(clip.text, int(w * 0.8), max(int(h * 0.06), 5), max_lines=8)

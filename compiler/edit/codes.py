@@ -1,4 +1,4 @@
-"""Diagnostic codes of the edit (R: render), in the form of compiler.codes.CODES (`filmc explain`)."""
+"""Diagnostic codes of the edit (R1xx, R2xx: render), in the form of compiler.codes.CODES (`filmc explain`)."""
 
 from __future__ import annotations
 
@@ -35,11 +35,4 @@ RENDER_CODES: dict[str, tuple[str, str]] = {
              "to a file outside the film's folder: it is not used without --allow-outside-paths. A warning."),
     "R205": ("first-frame image not a regular file", "takes/<shot>.png is a named pipe, socket or device: it is not "
              "used. A warning."),
-    "R301": ("no audio for beat detection", "`filmc beats` needs song.audio."),
-    "R302": ("song audio is not a file", "`filmc beats` reads song.audio only when it is a regular file: a pipe "
-             "(FIFO), socket or device would block the read, a folder has no audio."),
-    "R303": ("cannot decode the song", "ffmpeg could not decode song.audio for beat detection (or librosa, the "
-             "beats extra, is not installed)."),
-    "R304": ("no steady beat", "`filmc beats` found too few onsets, or no tempo whose grid lands on them (silence, "
-             "speech, a free-tempo piece). Set song.bpm and beat_offset by hand, or list song.beats."),
 }

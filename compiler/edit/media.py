@@ -21,8 +21,8 @@ from ..errors import FilmError
 from ..paths import NotRegularFile, open_regular
 from ..probe import ffmpeg_exe
 from ..resolve import Production
+from .clips import EditPlan, ShotClip
 from .interrupt import run_child
-from .plan import Clip, EditPlan
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video:")
@@ -167,7 +167,7 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
 
     Returns the collector holding the warnings (takes shorter than their shots)."""
     c = prod.collector()
-    clips = [cl for cl in plan.clips if cl.media is not None]
+    clips = [cl for cl in plan.shots() if cl.media is not None]
     with ThreadPoolExecutor(max_workers=4) as pool:
         infos = list(pool.map(lambda cl: _inspect(cl, plan), clips))
     for cl, (info, decoded) in zip(clips, infos):
@@ -212,7 +212,7 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
                           + "; its last good frame is held", ptr,
                           hint="re-download or re-generate the take")
     luts = {}
-    for cl in plan.clips:
+    for cl in plan.shots():
         if cl.lut is not None and cl.lut not in luts:
             luts[cl.lut] = cl
     for lut, cl in luts.items():
@@ -226,14 +226,14 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
     return c
 
 
-def fix_hint(cl: Clip, prod: Production) -> str:
+def fix_hint(cl: ShotClip, prod: Production) -> str:
     """What to do about a shot's unusable take or image."""
     if cl.media_rel and cl.media_rel == prod.shot(cl.id).shot.take:
         return "re-download or re-generate the file, or remove `take:` to use a slate"
     return f"replace or delete '{cl.media_rel}' (the shot's first-frame image, found by its name)"
 
 
-def _inspect(cl: Clip, plan: EditPlan) -> tuple[MediaInfo, Decoded | None]:
+def _inspect(cl: ShotClip, plan: EditPlan) -> tuple[MediaInfo, Decoded | None]:
     assert cl.media is not None
     info = probe_media(cl.media)
     if not info.ok or not info.video:

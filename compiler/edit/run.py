@@ -11,20 +11,19 @@ import contextlib
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
+from ..progress import PlainProgress, RichProgress
 from .interrupt import child_options, interruptible, stop_group, watched_group
 from .stale import part_prefix
 
 if TYPE_CHECKING:
-    from .plan import Clip
+    from .clips import ShotClip
 
 
 class RenderError(Exception):
@@ -33,61 +32,7 @@ class RenderError(Exception):
     def __init__(self, message: str, log: Sequence[str] = ()):
         super().__init__(message)
         self.log = list(log)
-        self.failed: list[Clip] = []  # the clips whose take or image the log blames
-
-
-Progress = Callable[[float], None]  # seconds of output done
-
-
-class PlainProgress:
-    """Progress as plain lines (not a terminal): one line per 10 %."""
-
-    def __init__(self, total: float, label: str, stream: IO[str] | None = None, unit: str = "s"):
-        self.total, self.label, self.stream = max(total, 1e-6), label, stream or sys.stderr
-        self.unit = unit
-        self.next = 10
-        self.t0 = time.monotonic()
-
-    def __call__(self, done: float) -> None:
-        pct = int(min(done / self.total, 1.0) * 100)
-        if pct >= self.next:
-            speed = done / max(time.monotonic() - self.t0, 1e-6)
-            print(f"{self.label}: {pct:3d}% ({done:.1f}/{self.total:.1f} s, {speed:.1f}x realtime)" if self.unit == "s"
-                  else f"{self.label}: {pct:3d}% ({done:.0f}/{self.total:.0f} {self.unit})", file=self.stream, flush=True)
-            self.next = (pct // 10 + 1) * 10
-
-    def close(self) -> None:
-        pass
-
-
-class RichProgress:
-    def __init__(self, total: float, label: str, unit: str = "s"):
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-        amount = "{task.completed:.1f}/{task.total:.1f} s" if unit == "s" else \
-            "{task.completed:.0f}/{task.total:.0f} " + unit.replace("[", "\\[")
-        self.p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
-                          TextColumn(amount), TimeRemainingColumn(), transient=True)
-        self.p.start()
-        self.task = self.p.add_task(label, total=total)
-
-    def __call__(self, done: float) -> None:
-        self.p.update(self.task, completed=done)
-
-    def close(self) -> None:
-        self.p.stop()
-
-
-def make_progress(total: float, label: str, quiet: bool = False, unit: str = "s") -> PlainProgress | RichProgress | None:
-    """Progress over `total` seconds of output (or `total` items of `unit`): a bar on a terminal, else lines."""
-    if quiet:
-        return None
-    if sys.stderr.isatty():
-        try:
-            return RichProgress(total, label, unit)
-        except ImportError:
-            pass
-    return PlainProgress(total, label, unit=unit)
+        self.failed: list[ShotClip] = []  # the clips whose take or image the log blames
 
 
 _TIME = re.compile(r"^out_time_(?:us|ms)=(\d+)$")
@@ -129,7 +74,7 @@ def run_ffmpeg(exe: str, args: Sequence[str], output: Path, *, total: float,
             try:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, errors="replace", bufsize=1,
-                                        **child_options())  # type: ignore[call-overload]
+                                        **child_options())  # type: ignore[call-overload]  # options as a dict: Popen's overloads cannot match it
             except OSError as e:
                 raise RenderError(f"cannot run ffmpeg ({exe}): {e.strerror or e}") from None
             with watched_group(proc.pid):

@@ -10,18 +10,20 @@ within 0.05 of a whole number is that number.
 from __future__ import annotations
 
 import math
-import os
-import stat
 import subprocess
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Collector, Diagnostic
-from ..errors import FilmError
 from ..probe import ProbeError, ffmpeg_exe
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Floats = NDArray[Any]  # float arrays (numpy is imported only when detecting)
+    Bools = NDArray[Any]
 
 SAMPLE_RATE = 22050
 HOP = 64  # onset envelope hop: 2.9 ms at 22050 Hz
@@ -68,59 +70,7 @@ class Detection:
         return abs(60.0 / bpm - 60.0 / self.raw_bpm) * beats
 
 
-# ---------------------------------------------------------------- which file, and may it be read
-
-
-def song_file(film: Any, doc: Any) -> Path:
-    """The song's audio file of a validated film (validate has applied the path policy), checked to be a
-    regular file: a FIFO or device is refused without being opened (it would block)."""
-    c = Collector(doc.display, doc)
-    audio = film.song.audio
-    if not audio:
-        c.error("R301", "/song/audio: the song has no audio file to detect beats in", "/song", key=True,
-                hint="add 'audio: audio/song.mp3' under song:")
-        raise FilmError(c.items, {doc.display: doc.lines})
-    raw = os.path.expanduser(audio) if audio.startswith("~") else audio
-    path = Path(raw) if os.path.isabs(raw) else film.root / raw
-    try:
-        st = os.stat(path)
-    except OSError:
-        c.error("V261", f"/song/audio: file not found: '{audio}'", "/song/audio")
-        raise FilmError(c.items, {doc.display: doc.lines}) from None
-    if not stat.S_ISREG(st.st_mode):
-        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, socket or device"
-        c.error("R302", f"/song/audio: '{audio}' is {what}, not an audio file", "/song/audio",
-                hint="point song.audio at a regular audio file (wav, mp3, ogg, flac, m4a)")
-        raise FilmError(c.items, {doc.display: doc.lines})
-    return path
-
-
-def validated_song(doc: Any, *, allow_outside: bool = False) -> tuple[Any, list[Diagnostic], set[str]]:
-    """(Film, warnings, pointers of unusable values) of a film.yaml checked as `validate` checks it. Problems
-    that writing the beat grid fixes (no grid for edit.snap: beats, a bad bpm or beat_offset) do not stop it;
-    any other error does."""
-    from ..validate import validate_film
-    from ..validate.build import Builder
-
-    try:
-        v = validate_film(doc, allow_outside=allow_outside)
-        return v.film, list(v.warnings), set()
-    except FilmError as e:
-        fixed = [d for d in e.diagnostics if d.severity == "error" and _fixed_by_beats(d)]
-        if any(d.severity == "error" and not _fixed_by_beats(d) for d in e.diagnostics):
-            raise
-        film = Builder(doc.data, doc.path.absolute(), Collector(doc.display, doc)).film()
-        return film, [d for d in e.diagnostics if d not in fixed], {d.pointer for d in fixed}
-
-
-def _fixed_by_beats(d: Diagnostic) -> bool:
-    return d.code == "V290" or d.pointer in ("/song/bpm", "/song/beat_offset")
-
-
-# ---------------------------------------------------------------- decoding and detection
-
-
-def _decode(audio: Path):  # type: ignore[no-untyped-def]
+def _decode(audio: Path) -> Floats:
     import numpy as np
 
     try:
@@ -179,7 +129,7 @@ def round_bpm(bpm: float) -> float:
     return float(whole) if abs(bpm - whole) < WHOLE else round(bpm, 2)
 
 
-def _search(times, weights, estimate: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _search(times: Floats, weights: Floats, estimate: float) -> tuple[float, float]:
     """(bpm, phase) within SEARCH of the estimate, in 0.01 BPM steps, whose grid collects the most onset
     strength: the onsets folded onto one beat, in 3 ms bins."""
     import numpy as np
@@ -193,7 +143,7 @@ def _search(times, weights, estimate: float) -> tuple[float, float]:  # type: ig
     return best[1], best[2]
 
 
-def _fold(times, weights, period: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _fold(times: Floats, weights: Floats, period: float) -> tuple[float, float]:
     """(score, phase): the onsets folded onto one beat of this period, in ~3 ms bins; the strongest bin."""
     import numpy as np
 
@@ -205,7 +155,7 @@ def _fold(times, weights, period: float) -> tuple[float, float]:  # type: ignore
     return float(hist[i]), (i + 0.5) / bins * period
 
 
-def _inliers(times, period: float, phase: float):  # type: ignore[no-untyped-def]
+def _inliers(times: Floats, period: float, phase: float) -> tuple[Floats, Bools]:
     import numpy as np
 
     k = np.round((times - phase) / period)
@@ -213,7 +163,7 @@ def _inliers(times, period: float, phase: float):  # type: ignore[no-untyped-def
     return k, np.abs(resid) < 0.15 * period
 
 
-def fit_grid(times: Sequence[float], period: float, phase: float) -> tuple[float, float]:
+def fit_grid(times: Floats | Sequence[float], period: float, phase: float) -> tuple[float, float]:
     """(period, phase) of the evenly spaced grid that best fits the onset times near a first guess: least
     squares of the onset times against their beat index, over the onsets within 15% of a beat of the grid."""
     import numpy as np
@@ -228,7 +178,7 @@ def fit_grid(times: Sequence[float], period: float, phase: float) -> tuple[float
     return float(period), float(phase)
 
 
-def _fit_phase(times, period: float, phase: float) -> float:  # type: ignore[no-untyped-def]
+def _fit_phase(times: Floats | Sequence[float], period: float, phase: float) -> float:
     """The least-squares phase of a grid whose period is fixed."""
     import numpy as np
 
@@ -250,7 +200,7 @@ def _offset(phase: float, period: float) -> float:
     return 0.0 if off >= round(period, 3) else off
 
 
-def _confidence(times, period: float, offset: float, duration: float) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def _confidence(times: Floats | Sequence[float], period: float, offset: float, duration: float) -> tuple[float, int]:
     import numpy as np
 
     t = np.asarray(times, dtype=float)
@@ -261,71 +211,3 @@ def _confidence(times, period: float, offset: float, duration: float) -> tuple[f
     near = np.minimum(np.abs(t[j] - grid), np.abs(t[np.maximum(j - 1, 0)] - grid))
     tol = max(0.025, 0.06 * period)
     return float((near < tol).mean()), int(len(grid))
-
-
-# ---------------------------------------------------------------- what to write
-
-
-@dataclass(frozen=True)
-class BeatsPlan:
-    write: dict[str, float]  # song fields to write: bpm, beat_offset
-    lines: list[str]  # the report: what is set, what was detected, what happens
-
-
-def _fmt(v: float) -> str:
-    return f"{v:g}" if abs(v) < 1e6 else str(v)
-
-
-def plan_beats(det: Detection, set_bpm: float | str | None, set_offset: float | str | None, *,
-               replace: bool) -> BeatsPlan:
-    """Fill in what is not set (None); change what the creator set only when replace (--write) is given and
-    it disagrees with the detection (tempo by more than AGREE_BPM, first beat by more than AGREE_OFFSET).
-    A set value that is not usable (given as text: what validate refuses there) is replaced only with --write."""
-    write: dict[str, float] = {}
-    bpm_line, grid_bpm = _plan_bpm(det, set_bpm, replace, write)
-    return BeatsPlan(write, [bpm_line, _plan_offset(det, grid_bpm, set_offset, replace, write)])
-
-
-def _plan_bpm(det: Detection, set_bpm: float | str | None, replace: bool, write: dict[str, float]) -> tuple[str, float]:
-    """The report line, and the tempo whose grid the first beat is measured on."""
-    detected = f"detected {_fmt(det.bpm)} (confidence {det.confidence:.2f})"
-    if set_bpm is None:
-        write["bpm"] = det.bpm
-        return f"song.bpm: not set, {detected}: written", det.bpm
-    if isinstance(set_bpm, str):
-        if replace:
-            write["bpm"] = det.bpm
-        return f"song.bpm: set {set_bpm}, not a usable tempo; {detected}: {_verb(replace)}", det.bpm
-    if abs(set_bpm - det.bpm) <= AGREE_BPM:
-        return f"song.bpm: set {_fmt(set_bpm)}, {detected}: agrees", set_bpm
-    conf, _ = det.fit(set_bpm, det.offset_for(set_bpm))
-    line = (f"song.bpm: set {_fmt(set_bpm)}, {detected}; the set tempo drifts {det.drift(set_bpm):.2f} s from the "
-            f"beats by the end of the song and fits {conf:.0%} of them: {_verb(replace)}")
-    if replace:
-        write["bpm"] = det.bpm
-        return line, det.bpm
-    return line, set_bpm
-
-
-def _plan_offset(det: Detection, grid_bpm: float, set_offset: float | str | None, replace: bool,
-                 write: dict[str, float]) -> str:
-    offset = det.beat_offset if grid_bpm == det.bpm else det.offset_for(grid_bpm)
-    detected = f"detected {_fmt(offset)} s" + (f" for {_fmt(grid_bpm)} BPM" if grid_bpm != det.bpm else "")
-    if set_offset is None:
-        write["beat_offset"] = offset
-        return f"song.beat_offset: not set, {detected}: written"
-    if isinstance(set_offset, str):
-        if replace:
-            write["beat_offset"] = offset
-        return f"song.beat_offset: set {set_offset}, not a usable time; {detected}: {_verb(replace)}"
-    period = 60.0 / grid_bpm
-    gap = abs(set_offset - offset) % period
-    if min(gap, period - gap) <= AGREE_OFFSET:
-        return f"song.beat_offset: set {_fmt(set_offset)}, {detected}: agrees (within {AGREE_OFFSET * 1000:.0f} ms)"
-    if replace:
-        write["beat_offset"] = offset
-    return f"song.beat_offset: set {_fmt(set_offset)}, {detected}: {_verb(replace)}"
-
-
-def _verb(replace: bool) -> str:
-    return "replaced" if replace else "kept (--write replaces it)"
