@@ -184,7 +184,7 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
     from ..diagnostics import did_you_mean
     from ..expand import expand_production
     from ..loading import resolve_film
-    from ..validate.times import format_time
+    from ..timeline import format_time
 
     ctx.meta["filmc.format"] = fmt
     prod = resolve_film(film, allow_outside=allow_outside_paths)

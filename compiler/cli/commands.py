@@ -71,7 +71,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
             report(prod.warnings, prod.sources() if prod.warnings else {}, fmt)
         failed = failed or bool(strict and prod.warnings)
         if fmt == "text" and not quiet:
-            from ..validate.times import format_time
+            from ..timeline import format_time
 
             click.echo(f"{film}: ok ({len(prod.shots)} shots, {len(prod.sections)} sections, "
                        f"{format_time(prod.song_duration)})")

@@ -19,7 +19,7 @@ from ..model import Camera, Grade
 from ..output_names import job_id
 from ..paths import inside_film, special_file
 from ..resolve import Production, ResolvedShot
-from ..validate.times import format_time
+from ..timeline import format_time
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 # Slate colours, one per section in song order (then repeating): dark enough for white text.

@@ -38,7 +38,7 @@ from ..model import (
     Transition,
     World,
 )
-from .times import TimeError, parse_time
+from ..timeline import TimeError, parse_time
 
 
 def _s(v: object) -> str | None:
