@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +77,8 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str | None:
     options = sorted({str(c) for c in choices})
     if not options:
         return None
+    import difflib
+
     close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
