@@ -53,9 +53,17 @@ def _decode(raw: bytes, diags: Collector) -> str | None:
         return None
 
 
-def load_film(path: str | Path, *, display: str | None = None, text: str | None = None) -> Document:
-    """Read and parse film.yaml; raise FilmError with located diagnostics on any problem."""
+def load_film(path: str | Path, *, display: str | None = None, text: str | None = None,
+              cache: bool = False) -> Document:
+    """Read and parse film.yaml; raise FilmError with located diagnostics on any problem.
+
+    cache: keep the parsed file between runs (compiler.load.cache), for files that seldom change.
+    """
     with paused_gc():
+        if cache and text is None:
+            from .cache import cached_document
+
+            return cached_document(Path(path), display or str(path), lambda: _load(path, display, None))
         return _load(path, display, text)
 
 
