@@ -96,7 +96,7 @@ def render_text(diags: Sequence[Diagnostic], lines_of: dict[str, Sequence[str]] 
     out: list[str] = []
     for d in diags:
         where = f"{d.file}:{d.line}:{d.col}" if d.line else d.file
-        sev = d.severity
+        sev: str = d.severity
         if color:
             sev = ("\x1b[1;31m" if sev == "error" else "\x1b[1;33m") + sev + "\x1b[0m"
         out.append(f"{where}: {sev}[{d.code}] {d.message}")

@@ -88,7 +88,7 @@ class Production:
         return self.preroll + self.song_duration + self.postroll
 
     def shot(self, shot_id: str) -> ResolvedShot:
-        index = self.__dict__.get("_index")
+        index: dict[str, ResolvedShot] | None = self.__dict__.get("_index")
         if index is None:
             index = {s.id: s for s in self.shots}
             object.__setattr__(self, "_index", index)

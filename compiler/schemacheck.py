@@ -212,7 +212,7 @@ def _report(err: Any, diags: Collector, base: str, what: str) -> None:
         return
     if v == "type":
         want = err.validator_value
-        names = " or ".join(_TYPE_NAMES.get(t, t) for t in (want if isinstance(want, list) else [want]))
+        names = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in (want if isinstance(want, list) else [want]))
         diags.error("V103", f"{label}: expected {names}, got {_pyname(inst)}", ptr, hint=_describe(schema))
         return
     if v in ("anyOf", "oneOf"):

@@ -37,10 +37,10 @@ CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u20
 try:
     from yaml.cyaml import CParser as _Parser
 except ImportError:  # PyYAML built without libyaml: the pure-Python parser, same results
-    from yaml import Loader as _Parser  # type: ignore[assignment]
+    from yaml import Loader as _Parser  # type: ignore[assignment,unused-ignore]  # one parser class or the other
 
 
-class Composer(_Parser):  # type: ignore[misc,valid-type]
+class Composer(_Parser):  # type: ignore[misc,valid-type,unused-ignore]  # PyYAML's stubs may not type CParser
     """The C composer with YAML 1.2 core-schema implicit typing."""
 
     def __init__(self, stream: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..diagnostics import Collector, Diagnostic
@@ -37,7 +38,7 @@ def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bo
     """Check a loaded film.yaml; raise FilmError carrying every problem (errors and warnings)."""
     diags = Collector(doc.display, doc)
     diags.items.extend(doc.warnings)
-    sources = {doc.display: doc.lines}
+    sources: dict[str, Sequence[str]] = {doc.display: doc.lines}
     check_schema(doc.data, load_schema("film"), diags)
     film = Builder(doc.data, doc.path.absolute(), diags).film()
     try:
