@@ -111,8 +111,10 @@ def _fingerprint() -> str | None:
 @cache
 def _index() -> sqlite3.Connection | None:
     """The index for the installed lemminflect, made on first use; None where it cannot be (then lemminflect)."""
-    import sqlite3
-
+    try:
+        import sqlite3
+    except ImportError:  # a Python built without SQLite
+        return None
     key = _fingerprint()
     if key is None:
         return None

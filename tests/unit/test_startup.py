@@ -92,3 +92,13 @@ def test_every_command_is_listed_with_its_module() -> None:
     declared = {name: cmd.callback.__module__.rsplit(".", 1)[1] for name, cmd in dict.items(main.commands)
                 if isinstance(cmd, click.Command) and cmd.callback is not None}
     assert declared == COMMAND_MODULES
+
+
+def test_show_without_a_usable_cache(tmp_path: Path) -> None:
+    """Where no cache can be written (XDG_CACHE_HOME is a file), show asks lemminflect itself: the same prompts."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    plain, modules = run_filmc("show", str(EXAMPLE), "s04", cache=blocked)
+    assert loaded(modules, "lemminflect")
+    indexed, _ = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path / "cache")
+    assert plain == indexed
