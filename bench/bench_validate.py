@@ -1,18 +1,28 @@
-"""Benchmark: `filmc validate` on a 2,000-shot film vs just parsing it with PyYAML's C loader.
+"""Benchmark: how fast filmc checks a film, as ratios to floors measured in the same run.
 
-Prints wall times and ratios against the floor measured in the same run:
-    python bench/bench_validate.py [--shots 2000] [--repeat 5]
-Targets: validation within 2x the floor; `filmc validate` of the example within 0.3 s wall.
+    python bench/bench_validate.py [--shots 2000] [--repeat 7] [--example-only]
+
+1. Interactive commands on the example film, each in a fresh interpreter as a creator runs them:
+   `filmc validate specs/lighthouse-keeper` and `filmc show specs/lighthouse-keeper s04`, against
+   `python -c pass` (the interpreter alone) and `python -c "import yaml"` (the least any film.yaml reader loads).
+   Wall time (min of the runs) and CPU time (user + system, min), which a busy machine disturbs less.
+   The caches a first run makes (compiled schemas, parsed built-in targets, the lexicon index) are warmed first,
+   as they are after one use; the goal is 0.15 s wall.
+2. A synthetic 2,000-shot film: load + validate + resolve in process vs parsing it with PyYAML's C loader
+   (goal: within 2x), and `filmc validate` of it from the command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -24,8 +34,10 @@ sys.path.insert(0, str(HERE))
 
 from synth import synth_film  # noqa: E402
 
+EXAMPLE = ROOT / "specs" / "lighthouse-keeper"
 
-def best(fn, repeat: int) -> float:
+
+def best(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -34,34 +46,72 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
+def cold(cmd: Sequence[str], repeat: int) -> tuple[float, float]:
+    """Min wall and min CPU seconds of `cmd` run afresh `repeat` times (its output discarded)."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return min(walls), min(cpus)
+
+
+def interactive(repeat: int) -> None:
+    filmc = [sys.executable, "-c", "import sys; from compiler.cli import main; sys.argv[0] = 'filmc'; main()"]
+    validate = [*filmc, "validate", str(EXAMPLE)]
+    show = [*filmc, "show", str(EXAMPLE), "s04"]
+    for cmd in (validate, show):  # the caches one use makes
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    runs = {
+        "python -c pass": cold([sys.executable, "-c", "pass"], repeat),
+        "python -c 'import yaml'": cold([sys.executable, "-c", "import yaml"], repeat),
+        "filmc validate (example)": cold(validate, repeat),
+        "filmc show (example s04)": cold(show, repeat),
+    }
+    bare, floor = runs["python -c pass"], runs["python -c 'import yaml'"]
+    load = os.getloadavg()[0]
+    print(f"interactive, cold (min of {repeat}; load average {load:.1f} on {os.cpu_count()} cores)")
+    print(f"  {'':26s} {'wall':>9s} {'cpu':>9s}   {'wall / yaml':>11s} {'cpu / yaml':>10s} {'wall / python':>13s}")
+    for name, (wall, cpu) in runs.items():
+        print(f"  {name:26s} {wall * 1000:6.1f} ms {cpu * 1000:6.1f} ms   {wall / floor[0]:10.2f}x {cpu / floor[1]:9.2f}x"
+              f" {wall / bare[0]:12.2f}x")
+    print("  goal: filmc validate and filmc show within 0.15 s wall")
+
+
+def large(shots: int, repeat: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="filmc-bench-"))
+    try:
+        film = tmp / "film.yaml"
+        film.write_text(synth_film(shots))
+        text = film.read_text()
+        floor = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader), repeat)
+
+        from compiler.loading import resolve_film
+
+        in_process = best(lambda: resolve_film(film), repeat)
+        filmc = [sys.executable, "-c", "import sys; from compiler.cli import main; sys.argv[0] = 'filmc'; main()"]
+        cli, _ = cold([*filmc, "-q", "validate", str(film)], repeat)
+        print(f"film: {shots} shots, {len(text) / 1024:.0f} KiB")
+        print(f"  floor  yaml.load(CSafeLoader)          {floor * 1000:8.1f} ms")
+        print(f"  load+validate+resolve (in process)    {in_process * 1000:8.1f} ms   ratio {in_process / floor:5.2f}x"
+              "  (goal <= 2x)")
+        print(f"  filmc validate (CLI, incl. start-up)  {cli * 1000:8.1f} ms   ratio {cli / floor:5.2f}x")
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shots", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--example-only", action="store_true", help="only the interactive commands on the example")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="filmc-bench-"))
-    film = tmp / "film.yaml"
-    film.write_text(synth_film(args.shots))
-    text = film.read_text()
-    filmc = shutil.which("filmc") or "filmc"
-
-    floor = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader), args.repeat)
-
-    from compiler.loading import resolve_film
-
-    in_process = best(lambda: resolve_film(film), args.repeat)
-    noop = best(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), args.repeat)
-    cli = best(lambda: subprocess.run([filmc, "-q", "validate", str(film)], check=True), args.repeat)
-    example = sorted((ROOT / "specs").glob("*/film.yaml"))
-    ex = best(lambda: subprocess.run([filmc, "-q", "validate", str(example[0])], check=True), args.repeat) if example else float("nan")
-
-    print(f"film: {args.shots} shots, {len(text) / 1024:.0f} KiB")
-    print(f"floor  yaml.load(CSafeLoader)          {floor * 1000:8.1f} ms")
-    print(f"load+validate+resolve (in process)    {in_process * 1000:8.1f} ms   ratio {in_process / floor:5.2f}x  (target <= 2x)")
-    print(f"filmc validate (CLI, incl. start-up)  {cli * 1000:8.1f} ms   ratio {cli / floor:5.2f}x   python start-up alone {noop * 1000:.1f} ms")
-    if example:
-        print(f"filmc validate {example[0].relative_to(ROOT)}   {ex * 1000:8.1f} ms   (target <= 300 ms)")
-    shutil.rmtree(tmp)
+    interactive(args.repeat)
+    if not args.example_only:
+        large(args.shots, args.repeat)
 
 
 if __name__ == "__main__":

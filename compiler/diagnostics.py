@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +77,8 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str | None:
     options = sorted({str(c) for c in choices})
     if not options:
         return None
+    import difflib
+
     close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
@@ -95,7 +96,7 @@ def render_text(diags: Sequence[Diagnostic], lines_of: Mapping[str, Sequence[str
     out: list[str] = []
     for d in diags:
         where = f"{d.file}:{d.line}:{d.col}" if d.line else d.file
-        sev = d.severity
+        sev: str = d.severity
         if color:
             sev = ("\x1b[1;31m" if sev == "error" else "\x1b[1;33m") + sev + "\x1b[0m"
         out.append(f"{where}: {sev}[{d.code}] {d.message}")

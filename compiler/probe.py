@@ -7,7 +7,6 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -73,6 +72,8 @@ def media_duration(path: Path) -> float:
 
 
 def _probe_duration(path: Path) -> float:
+    import subprocess
+
     try:
         proc = subprocess.run(
             [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],

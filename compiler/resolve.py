@@ -13,19 +13,14 @@ from .diagnostics import Collector, Diagnostic
 from .load import Document
 from .model import Card, CastMember, Character, Film, Location, Section, Shot, World
 from .targets import TargetDef
+from .timeline import EPS, TimedLine
 from .validate import Validated
-from .validate.timing import EPS, beat_grid, shot_bounds
+
+__all__ = ["InFrame", "Production", "ResolvedSection", "ResolvedShot", "TimedLine", "resolve_production",
+           "timeline_data"]
 
 _ASPECT_720 = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720), "4:3": (960, 720),
                "3:4": (720, 960), "21:9": (1680, 720), "2.39:1": (1720, 720), "4:5": (720, 900)}
-
-
-@dataclass(frozen=True, slots=True)
-class TimedLine:
-    start: float  # song time
-    end: float
-    text: str
-    section: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +88,7 @@ class Production:
         return self.preroll + self.song_duration + self.postroll
 
     def shot(self, shot_id: str) -> ResolvedShot:
-        index = self.__dict__.get("_index")
+        index: dict[str, ResolvedShot] | None = self.__dict__.get("_index")
         if index is None:
             index = {s.id: s for s in self.shots}
             object.__setattr__(self, "_index", index)
@@ -116,22 +111,6 @@ def _resolution(film: Film) -> tuple[int, int]:
     return (720, int(round(720 * h / w / 2)) * 2)
 
 
-def _lines(section: Section, start: float, end: float) -> list[TimedLine]:
-    if not section.lines:
-        return []
-    if section.timed:
-        timed = sorted((ln for ln in section.lines if ln.at is not None), key=lambda ln: ln.at or 0.0)
-        out = []
-        for k, ln in enumerate(timed):
-            at = max(ln.at or 0.0, start)
-            nxt = timed[k + 1].at if k + 1 < len(timed) else end
-            out.append(TimedLine(at, min(nxt or end, end), ln.text, section.id))
-        return [t for t in out if t.end > t.start + EPS]
-    step = (end - start) / len(section.lines)
-    return [TimedLine(start + k * step, start + (k + 1) * step, ln.text, section.id)
-            for k, ln in enumerate(section.lines)]
-
-
 def _wardrobe(member: CastMember, char: Character, world: World | None) -> str | None:
     w = member.wardrobe
     if w:
@@ -141,45 +120,34 @@ def _wardrobe(member: CastMember, char: Character, world: World | None) -> str |
     return char.wardrobe.get("default")
 
 
-def resolve_production(validated: Validated, *, song_duration: float | None = None) -> Production:
-    """Bind references and compute the timeline of a validated film."""
+def resolve_production(validated: Validated) -> Production:
+    """Bind references and place every shot on the validated film's timeline (compiler.timeline's)."""
     film = validated.film
-    duration = song_duration or validated.song_duration or film.song.duration
-    if duration is None:
+    timeline = validated.timeline
+    if timeline is None:
         raise ValueError("the song's length is unknown (validation should have said so)")
-    beats = beat_grid(film.song, duration)
-    secs = film.song.sections
-    ends = [s.start for s in secs[1:]] + [duration]
-    by_section: dict[str, list[Shot]] = {s.id: [] for s in secs}
-    for shot in film.shots:
-        by_section[shot.section].append(shot)
-    snap = film.edit.snap == "beats" and bool(beats)
-    min_gap = 1.0 / film.info.fps
     shots: list[ResolvedShot] = []
     sections: list[ResolvedSection] = []
     all_lines: list[TimedLine] = []
-    for sec, end in zip(secs, ends):
-        members = by_section[sec.id]
-        lines = _lines(sec, sec.start, end)
-        all_lines += lines
-        sections.append(ResolvedSection(sec, sec.start, end, tuple(s.id for s in members)))
-        if not members:
-            continue
-        bounds = shot_bounds(sec.start, end, [s.duration for s in members], beats if snap else (), min_gap)
-        for shot, a, b in zip(members, bounds, bounds[1:]):
+    for span in timeline.sections:
+        sec = span.section
+        all_lines += span.lines
+        sections.append(ResolvedSection(sec, span.start, span.end, tuple(sp.shot.id for sp in span.shots)))
+        for sp in span.shots:
+            shot, a, b = sp.shot, sp.start, sp.end
             world = film.concept.worlds.get(shot.world or sec.world or "")
             cast = tuple(InFrame(m, film.characters[m.id], _wardrobe(m, film.characters[m.id], world))
                          for m in shot.cast if m.id in film.characters)
-            in_shot = tuple(ln for ln in lines if ln.start < b - EPS and ln.end > a + EPS)
+            in_shot = tuple(ln for ln in span.lines if ln.start < b - EPS and ln.end > a + EPS)
             shots.append(ResolvedShot(shot, sec, 0, a, b, world, film.locations.get(shot.location or ""), cast, in_shot))
     ordered = sorted(shots, key=lambda s: s.shot.index)
     ordered = [ResolvedShot(s.shot, s.section, i + 1, s.start, s.end, s.world, s.location, s.cast, s.lines)
                for i, s in enumerate(ordered)]
     pre = sum(c.duration for c in film.edit.cards if c.at == "start")
     post = sum(c.duration for c in film.edit.cards if c.at == "end")
-    return Production(film, validated.targets, tuple(sections), tuple(ordered), tuple(all_lines), beats,
-                      duration, pre, post, _resolution(film), film.info.fps, validated.warnings, validated.doc,
-                      validated.allow_outside)
+    return Production(film, validated.targets, tuple(sections), tuple(ordered), tuple(all_lines), timeline.beats,
+                      timeline.duration, pre, post, _resolution(film), film.info.fps, validated.warnings,
+                      validated.doc, validated.allow_outside)
 
 
 def timeline_data(prod: Production) -> list[dict[str, Any]]:

@@ -61,7 +61,7 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
                 "V298", "warning", n, f"segment {n} asks for {seg.duration:g} s, a length '{target}' does not "
                 f"offer: it generates {made:g} s", "lengths offered: " + ", ".join(f"{d:g} s" for d in durations)))
         fixed.append(made)
-    lengths: list[float] = []
+    lengths = []
     for n, length in enumerate(fixed, start=1):
         if length is None:  # what is left is shared among the segments that name no length, this one and those after
             after = sum(x for x in fixed[n:] if x is not None)

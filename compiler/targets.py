@@ -191,7 +191,7 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
     path = folder / "target.yaml"
     rel = os.path.relpath(path)
     display = f"<filmc>/targets/{folder.name}/target.yaml" if builtin else (rel if not rel.startswith("..") else str(path))
-    doc = load_film(path, display=display)
+    doc = load_film(path, display=display, cache=builtin)
     data = doc.data
     if not builtin:
         from .schemacheck import check_schema

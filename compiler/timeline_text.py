@@ -6,7 +6,7 @@ from typing import Any
 
 from .model import Shot
 from .resolve import Production
-from .validate.times import format_time
+from .timeline import format_time
 
 
 def render_timeline(prod: Production) -> str:

@@ -64,8 +64,44 @@ def _silence_stdout() -> None:
         pass
 
 
+# Which module declares each command: a command's module (and what it imports) loads only when that command runs
+# (or when help lists them all), so `filmc validate` does not pay for render, run or draft.
+COMMAND_MODULES = {
+    "init": "commands", "validate": "commands", "timeline": "commands", "schema": "commands", "explain": "commands",
+    "build": "build_cmds", "show": "build_cmds", "lint": "build_cmds", "lock": "build_cmds", "diff": "build_cmds",
+    "targets": "build_cmds", "render": "render_cmds", "export": "render_cmds", "beats": "render_cmds",
+    "run": "run_cmds", "takes": "takes_cmds", "select": "takes_cmds", "cost": "jobs_cmds", "stats": "jobs_cmds",
+    "board": "board_cmds", "draft": "draft_cmds",
+}
+
+
+class _Commands(dict[str, click.Command]):
+    """The group's commands, each module imported on first use (`main.commands["build"]` loads build_cmds)."""
+
+    def __missing__(self, name: str) -> click.Command:
+        if name not in COMMAND_MODULES:
+            raise KeyError(name)
+        import importlib
+
+        importlib.import_module(f"{__name__}.{COMMAND_MODULES[name]}")
+        return dict.__getitem__(self, name)
+
+
 class FilmcGroup(click.Group):
     """Maps exceptions to exit codes: input problems 1, usage 2, internal errors 3."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self.commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        try:
+            return self.commands[cmd_name]
+        except KeyError:
+            return None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -125,16 +161,3 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
     Exit codes: 0 ok, 1 problems in the input, 2 usage, 3 internal error.
     """
     ctx.obj = State(verbose - quiet, traceback)
-
-
-# Registers the commands (they import main from here, so this comes last).
-from . import (  # noqa: E402,F401
-    board_cmds,
-    build_cmds,
-    commands,
-    draft_cmds,  # noqa: E402,F401
-    jobs_cmds,
-    render_cmds,  # noqa: E402,F401
-    run_cmds,  # noqa: E402,F401
-    takes_cmds,  # noqa: E402,F401
-)

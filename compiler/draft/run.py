@@ -85,10 +85,10 @@ def _validated(doc: Any, allow_outside: bool) -> tuple[Any, list[Diagnostic]]:
     check_schema(doc.data, load_schema("film"), diags)
     film = Builder(doc.data, doc.path.absolute(), diags).film()
     targets = load_targets(film.root)
-    length = check_film(film, targets, diags, allow_outside=allow_outside)
+    timeline = check_film(film, targets, diags, allow_outside=allow_outside)
     warnings = tuple(d for d in diags.items if d.severity != "error")
     errors = [d for d in diags.items if d.severity == "error"]
-    return Validated(film, targets, warnings, length, doc, allow_outside), errors
+    return Validated(film, targets, warnings, timeline, doc, allow_outside), errors
 
 
 def _production(edit: FilmEdit, allow_outside: bool) -> tuple[Production, list[Diagnostic]]:

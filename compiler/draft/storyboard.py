@@ -8,7 +8,7 @@ from typing import Any
 
 from ..model import CAMERA_MOVES, CAMERA_SPEEDS
 from ..resolve import Production
-from ..validate.timing import EPS
+from ..timeline import EPS
 from ..yamledit import FilmEdit
 from .answer import Parsed
 from .client import Request

@@ -13,7 +13,7 @@ from ..model import Grade
 from ..output_names import job_id
 from ..paths import inside_film, special_file
 from ..resolve import Production, ResolvedShot
-from ..validate.times import format_time
+from ..timeline import format_time
 from .clips import SlateText
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")

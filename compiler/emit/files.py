@@ -11,7 +11,7 @@ from typing import Any
 from ..expand import Plan
 from ..output_names import jobs_file, negative_file, prompt_file, segment_prompt_file, sheet_file
 from ..resolve import Production, timeline_data
-from ..validate.times import format_time
+from ..timeline import format_time
 
 
 def _jsonl(rows: list[dict[str, Any]]) -> str:

@@ -1,12 +1,14 @@
-"""English for prompts: verb forms, references to characters, pronouns. Built on lemminflect's lexicon (loaded
-on first use), so "polishes the lens", "polishing the lens" and "hunched over the dial" all come out right."""
+"""English for prompts: verb forms, references to characters, pronouns. Built on lemminflect's lexicon (looked up
+through an index: compiler.expand.lexicon), so "polishes the lens", "polishing the lens" and "hunched over the dial"
+all come out right."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+
+from .lexicon import all_lemmas, inflection
 
 ARTICLES = ("a", "an", "the", "this", "that", "one")
 PRONOUN_FORMS = {  # subject, object, possessive
@@ -35,15 +37,8 @@ _HEAD_CUTS = (" in ", " with ", " of ", " wearing ", " who ", " whose ", " from 
 
 
 @cache
-def _lex() -> Any:
-    import lemminflect  # ~0.4 s of data on first use: only builds that compile prompts pay it
-
-    return lemminflect
-
-
-@cache
 def lemmas(word: str, pos: str | None = None) -> tuple[str, ...]:
-    found = _lex().getAllLemmas(word.lower())
+    found = all_lemmas(word.lower())
     if pos is None:
         return tuple(dict.fromkeys(x for v in found.values() for x in v))
     return tuple(found.get(pos, ()))
@@ -54,7 +49,7 @@ def is_verb_form(word: str, tag: str) -> str | None:
     """The lemma when `word` is the `tag` form (VBZ, VBG, VBN, VBD, VB, VBP) of a verb in the lexicon."""
     w = word.lower()
     for lemma in lemmas(w, "VERB") + lemmas(w, "AUX"):
-        forms = _lex().getInflection(lemma, tag) or ()
+        forms = inflection(lemma, tag)
         if w in forms:
             return lemma
     return None
@@ -64,7 +59,7 @@ def is_verb_form(word: str, tag: str) -> str | None:
 def inflect(lemma: str, tag: str) -> str:
     if lemma == "be":
         return {"VBZ": "is", "VBP": "are", "VBG": "being", "VBN": "been", "VBD": "was", "VB": "be"}[tag]
-    forms = _lex().getInflection(lemma, tag)
+    forms = inflection(lemma, tag)
     return forms[0] if forms else lemma
 
 

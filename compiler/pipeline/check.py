@@ -24,7 +24,7 @@ class Checked:
     sources: dict[str, list[str]]
 
     def ok_line(self) -> str:
-        from ..validate.times import format_time
+        from ..timeline import format_time
 
         return f"{self.film}: ok ({self.shots} shots, {self.sections} sections, {format_time(self.song_duration)})"
 

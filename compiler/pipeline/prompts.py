@@ -54,7 +54,7 @@ class ShotView:
 
     def lines(self) -> Iterator[tuple[str, str]]:
         """The text view, a line at a time: (the part shown bold, the rest)."""
-        from ..validate.times import format_time
+        from ..timeline import format_time
 
         yield "", f"{self.shot}  {self.section}  {format_time(self.start)}-{format_time(self.end)}  " \
                   f"({self.duration:.3f} s)"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from .ledger import Attempt
+if TYPE_CHECKING:  # the ledger (asyncio) loads only where takes are recorded
+    from .ledger import Attempt
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp")
 VIDEO_EXTS = (".mp4", ".mov", ".webm", ".mkv", ".m4v")
@@ -34,6 +35,8 @@ def extension(content_type: str, url: str, kind: str) -> str:
     for ext in (*IMAGE_EXTS, *VIDEO_EXTS):
         if path.endswith(ext):
             return ".jpg" if ext == ".jpeg" else ext
+    import mimetypes
+
     guess = mimetypes.guess_extension(content_type or "") if content_type else None
     if guess in (*IMAGE_EXTS, *VIDEO_EXTS):
         return guess

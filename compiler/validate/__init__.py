@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..diagnostics import Collector, Diagnostic
@@ -11,6 +12,7 @@ from ..model import Film
 from ..resources import load_schema
 from ..schemacheck import check_schema
 from ..targets import TargetDef, load_targets
+from ..timeline import Timeline
 from .build import Builder
 from .checks import check_film
 
@@ -22,16 +24,21 @@ class Validated:
     film: Film
     targets: dict[str, TargetDef]
     warnings: tuple[Diagnostic, ...]
-    song_duration: float | None = None  # from the audio file when there is one
+    timeline: Timeline | None = None  # the song clock (None when the song's length is unknown)
     doc: Document | None = None  # the source, so later stages can still point at lines
     allow_outside: bool = False  # --allow-outside-paths: later stages apply the same path policy
+
+    @property
+    def song_duration(self) -> float | None:
+        """The song's length: the audio file's when there is one."""
+        return self.timeline.duration if self.timeline else None
 
 
 def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bool = True) -> Validated:
     """Check a loaded film.yaml; raise FilmError carrying every problem (errors and warnings)."""
     diags = Collector(doc.display, doc)
     diags.items.extend(doc.warnings)
-    sources = {doc.display: doc.lines}
+    sources: dict[str, Sequence[str]] = {doc.display: doc.lines}
     check_schema(doc.data, load_schema("film"), diags)
     film = Builder(doc.data, doc.path.absolute(), diags).film()
     try:
@@ -40,7 +47,7 @@ def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bo
         diags.items.extend(e.diagnostics)
         sources.update(e.sources)
         raise FilmError(diags.items, sources) from None
-    length = check_film(film, targets, diags, allow_outside=allow_outside, probe_audio=probe_audio)
+    timeline = check_film(film, targets, diags, allow_outside=allow_outside, probe_audio=probe_audio)
     if diags.has_errors:
         raise FilmError(diags.items, sources)
-    return Validated(film, targets, tuple(diags.items), length, doc, allow_outside)
+    return Validated(film, targets, tuple(diags.items), timeline, doc, allow_outside)

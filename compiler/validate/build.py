@@ -38,7 +38,7 @@ from ..model import (
     Transition,
     World,
 )
-from .times import TimeError, parse_time
+from ..timeline import TimeError, parse_time
 
 
 def _s(v: object) -> str | None:
@@ -243,8 +243,8 @@ class Builder:
             if isinstance(tr, str) and tr in ("cut", "fade", "dissolve"):
                 transition = Transition(into=tr)
             elif isinstance(tr, dict):
-                into = tr.get("in") if tr.get("in") in ("cut", "fade", "dissolve") else "cut"
-                out_ = tr.get("out") if tr.get("out") in ("cut", "fade", "dissolve") else "cut"
+                into = str(tr["in"]) if tr.get("in") in ("cut", "fade", "dissolve") else "cut"
+                out_ = str(tr["out"]) if tr.get("out") in ("cut", "fade", "dissolve") else "cut"
                 transition = Transition(into, out_, _num(tr.get("duration"), 1.0) or 1.0)
             else:
                 transition = Transition()
@@ -273,7 +273,7 @@ class Builder:
                 location=_s(s.get("location")), time=_s(s.get("time")), world=_s(s.get("world")),
                 palette=_s(s.get("palette")), lighting=_s(s.get("lighting")),
                 subject_motion=_s(s.get("subject_motion")),
-                mode=s.get("mode") if s.get("mode") in MODES else "image-to-video",
+                mode=str(s["mode"]) if s.get("mode") in MODES else "image-to-video",
                 cast=tuple(cast), subject=_s(s.get("subject")), background=_s(s.get("background")),
                 background_motion=_s(s.get("background_motion")),
                 mood=_texts(s.get("mood")), details=_texts(s.get("details")), transition=transition,
@@ -296,8 +296,9 @@ class Builder:
             at_v: str | float | None = at if at in ("start", "end") else self.time(at, f"/edit/cards/{i}/at")
             if at_v is None:
                 continue
+            fade = _num(c.get("fade"))
             cards.append(Card(c["text"], at_v, _num(c.get("duration"), 3.0) or 3.0,
-                              _num(c.get("fade"), 0.5) if _num(c.get("fade")) is not None else 0.5, f"/edit/cards/{i}"))
+                              fade if fade is not None else 0.5, f"/edit/cards/{i}"))
         o = _map(e.get("output"))
         crf = o.get("crf")
         output = Output(_s(o.get("file")), crf if isinstance(crf, int) and not isinstance(crf, bool) else 20,

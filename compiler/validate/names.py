@@ -32,13 +32,13 @@ def check_output_names(film: Film, diags: Collector) -> None:
                 continue  # the same id twice is V201's to report
             line = diags.source.locate(other[1])[0] if diags.source else 0
             where = f" (line {line})" if line else ""
-            card = other[0].startswith("title card")
+            clash_with_card = other[0].startswith("title card")
             if other[2] == name:
                 msg = f"{ptr}: shot id '{shot.id}' gives the same name as {_what(other[0])}: {name}"
             else:
                 msg = (f"{ptr}: shot id '{shot.id}' and {_what(other[0])} differ only in case: {name} and "
                        f"{other[2]} are one file on case-insensitive disks (macOS, Windows)")
-            if card:
+            if clash_with_card:
                 hint = f"rename this shot: the edit names its title cards {card_clip_id(1)}, {card_clip_id(2)}, ..."
             else:
                 hint = f"rename this shot or {_what(other[0])}{where}"

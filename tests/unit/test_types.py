@@ -1,4 +1,5 @@
-"""The typed packages (pyproject's [tool.mypy]) type-check: the generation jobs, the ledger store and their CLI."""
+"""The typed packages (pyproject's [tool.mypy]) type-check: the generation jobs, the ledger store and their CLI, the
+song clock, loading, validation and resolve."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ["compiler/jobs", "compiler/store", "compiler/secrets.py", "compiler/cli/run_cmds.py",
            "compiler/cli/takes_cmds.py", "compiler/cli/jobs_cmds.py", "compiler/board", "compiler/cli/board_cmds.py",
            "compiler/draft", "compiler/cli/draft_cmds.py"]
+CHECKED += ["compiler/timeline", "compiler/validate", "compiler/load", "compiler/resolve.py", "compiler/schemacheck.py",
+            "compiler/segments.py", "compiler/diagnostics.py", "compiler/timeline_text.py", "compiler/codes.py",
+            "compiler/expand/lexicon.py"]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mypy") is None,

@@ -9,8 +9,8 @@ import pytest
 from compiler.errors import FilmError
 from compiler.load import load_film
 from compiler.resolve import resolve_production
+from compiler.timeline import TimeError, parse_time
 from compiler.validate import validate_film
-from compiler.validate.times import TimeError, parse_time
 
 BASE = (Path(__file__).resolve().parent.parent / "cases" / "base.yaml").read_text()
 

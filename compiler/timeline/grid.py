@@ -1,4 +1,4 @@
-"""How a section's length is shared among its shots (used by validation and the timeline)."""
+"""Cut points on the song clock: how a section's length is shared among its shots, the beat grid, snapping."""
 
 from __future__ import annotations
 

@@ -1,0 +1,35 @@
+"""A loaded film.yaml: its plain data, and where each value and key came from (JSON pointer -> line:col)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic, SourceLike
+
+
+@dataclass
+class Document(SourceLike):
+    """A loaded film.yaml: the data and where each value and key came from."""
+
+    path: Path
+    display: str  # the file name used in diagnostics
+    data: dict[str, Any]
+    values: dict[str, tuple[int, int]]
+    keys: dict[str, tuple[int, int]]
+    lines: list[str]
+    warnings: tuple[Diagnostic, ...] = ()  # found while reading (control characters removed)
+
+    def locate(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
+        """line:col (1-based) of a pointer; the nearest located ancestor otherwise."""
+        table = self.keys if key else self.values
+        p = pointer
+        while True:
+            if p in table:
+                return table[p]
+            if p in self.values:
+                return self.values[p]
+            if not p:
+                return (1, 1)
+            p = p.rsplit("/", 1)[0]

@@ -1,0 +1,100 @@
+"""What each shot asks of the video targets: lengths they generate (V223), extended shots' segments (V298, V299),
+a text-to-video request (V297)."""
+
+from __future__ import annotations
+
+from ..diagnostics import Collector
+from ..model import Film, Shot
+from ..refs import shot_options
+from ..targets import TargetDef
+from ..timeline import EPS
+from .references import check_end_frame_length
+
+
+def check_generation(film: Film, targets: dict[str, TargetDef], durations: dict[str, float], diags: Collector) -> None:
+    for shot in film.shots:
+        if shot.mode == "still":  # no video is generated
+            continue
+        if shot.mode == "text-to-video":
+            _check_text_to_video(film, targets, shot, diags)
+        need = durations.get(shot.id, 0.0) * shot.speed + shot.trim_in
+        for name in film.targets.video:
+            t = targets.get(name)
+            if t is None or not t.durations:
+                continue
+            asked = shot.generate.get(name, {}).get("duration", film.targets.options.get(name, {}).get("duration"))
+            if shot.extend:
+                first = float(asked) if isinstance(asked, (int, float)) and not isinstance(asked, bool) else None
+                _check_segments(shot, t, need, first if first in t.durations else None, diags)
+                continue
+            if isinstance(asked, (int, float)) and not isinstance(asked, bool):
+                if float(asked) not in t.durations:
+                    continue  # the options schema reports a length the target does not offer
+                if asked + EPS < need:
+                    diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, but "
+                                f"'{name}' is asked for {asked:g} s", f"{shot.pointer}/id",
+                                hint="ask for a longer generation, or set 'extend: true' to chain generations")
+                continue
+            if t.generation_duration(need) is None:
+                diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, longer than "
+                            f"'{name}' generates ({t.durations[-1]:g} s at most)", f"{shot.pointer}/id",
+                            hint="split the shot, or set 'extend: true' to chain generations")
+            elif shot.end_frame:
+                check_end_frame_length(film, t, shot, need, diags)
+
+
+def _check_segments(shot: Shot, t: TargetDef, need: float, first: float | None, diags: Collector) -> None:
+    """An extended shot's segments: lengths the target makes (V298), covering the shot and no more (V299)."""
+    from ..segments import segment_lengths
+
+    _, problems = segment_lengths(t.durations, need, shot, t.name, first)
+    for pr in problems:
+        if pr.segment >= 2 and shot.segments:
+            ptr = f"{shot.pointer}/extend/{pr.segment - 2}" + ("/duration" if pr.code == "V298" else "")
+        else:
+            ptr = f"{shot.pointer}/extend"
+        add = diags.error if pr.severity == "error" else diags.warning
+        add(pr.code, f"{ptr}: shot '{shot.id}': {pr.message}", ptr, hint=pr.hint or None)
+
+
+def _t2v_providers(t: TargetDef) -> list[str]:
+    """The providers of a video target with a text-to-video request, each with the models it takes there."""
+    from ..targets import makes_text_to_video
+
+    out = []
+    for pname, provider in t.providers.items():
+        models: list[str] = []
+        found = False
+        for route in provider.get("routes") or ():
+            if makes_text_to_video(route):
+                found = True
+                m = (route.get("when") or {}).get("model")
+                models += m if isinstance(m, list) else [m] if m else []
+        if found:
+            out.append(pname + (f" ({', '.join(dict.fromkeys(models))})" if models else ""))
+    return out
+
+
+def _check_text_to_video(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: Collector) -> None:
+    """A text-to-video shot needs a text-to-video request from each video target, with its provider and model."""
+    from ..targets import makes_text_to_video, pick_route
+
+    ptr = f"{shot.pointer}/mode"
+    for name in film.targets.video:
+        t = targets.get(name)
+        if t is None or t.kind != "video" or not t.providers:
+            continue
+        options = shot_options(film, t, shot)
+        pname = options.get("provider") or next(iter(t.providers))
+        provider = t.providers.get(pname)
+        if provider is None or makes_text_to_video(pick_route(provider, {**options, "generation": "text-to-video"})):
+            continue
+        model = f" with model {options['model']}" if isinstance(options.get("model"), str) else ""
+        can = [f"{n} ({', '.join(p.split(' (')[0] for p in ps)})" for n, d in sorted(targets.items())
+               if n != name and d.kind == "video" and (ps := _t2v_providers(d))]
+        mine = _t2v_providers(t)
+        hint = (f"'{name}' makes video from text through {'; '.join(mine)}: set generate.{name}.provider or "
+                ".model; " if mine else "") + \
+            ("other targets that can: " + ", ".join(can) if can else "no other target makes video from text")
+        diags.error("V297", f"{ptr}: shot '{shot.id}' is text-to-video, but '{name}' through {pname}{model} has "
+                    "no text-to-video request", ptr, hint=hint)

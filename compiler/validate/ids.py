@@ -1,0 +1,75 @@
+"""Ids are unique, and every name a film uses (section, world, location, character, wardrobe) is defined."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..diagnostics import Collector, did_you_mean
+from ..model import Film, Shot
+
+
+def check_ids(film: Film, diags: Collector) -> None:
+    for kind, items in (("section", film.song.sections), ("shot", film.shots)):
+        first: dict[str, str] = {}
+        for it in items:
+            if it.id in first:
+                line = diags.source.locate(first[it.id])[0] if diags.source else 0
+                diags.error("V201", f"duplicate {kind} id '{it.id}' (first used at line {line})", f"{it.pointer}/id",
+                            hint=f"every {kind} needs its own id")
+            else:
+                first[it.id] = f"{it.pointer}/id"
+
+
+def unknown_ref(diags: Collector, code: str, kind: str, value: str, choices: Iterable[str], ptr: str) -> None:
+    choices = list(choices)
+    hint = did_you_mean(value, choices) or (f"no {kind}s are defined" if not choices else None)
+    diags.error(code, f"{ptr}: unknown {kind} '{value}'", ptr, hint=hint)
+
+
+def check_refs(film: Film, diags: Collector) -> None:
+    sections = {s.id for s in film.song.sections}
+    worlds = film.concept.worlds
+    for s in film.song.sections:
+        if s.world and s.world not in worlds:
+            unknown_ref(diags, "V214", "world", s.world, worlds, f"{s.pointer}/world")
+    for shot in film.shots:
+        p = shot.pointer
+        if shot.section not in sections:
+            unknown_ref(diags, "V210", "section", shot.section, sections, f"{p}/section")
+        if shot.location and shot.location not in film.locations:
+            unknown_ref(diags, "V213", "location", shot.location, film.locations, f"{p}/location")
+        if shot.world and shot.world not in worlds:
+            unknown_ref(diags, "V214", "world", shot.world, worlds, f"{p}/world")
+        seen: set[str] = set()
+        for j, member in enumerate(shot.cast):
+            cp = f"{p}/cast/{j}"
+            char = film.characters.get(member.id)
+            if char is None:
+                unknown_ref(diags, "V211", "character", member.id, film.characters, cp + "/id" if _is_obj(diags, cp) else cp)
+                continue
+            if member.id in seen:
+                diags.warning("V215", f"{cp}: character '{member.id}' is listed twice in shot '{shot.id}'", cp)
+            seen.add(member.id)
+            w = member.wardrobe
+            if w and w not in char.wardrobe and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", w):
+                unknown_ref(diags, "V212", f"wardrobe of character '{member.id}'", w, char.wardrobe, f"{cp}/wardrobe")
+    # shots of a section must be contiguous and in song order: the song is the clock
+    order = {s.id: i for i, s in enumerate(film.song.sections)}
+    last = -1
+    last_shot: Shot | None = None
+    for shot in film.shots:
+        idx = order.get(shot.section)
+        if idx is None:
+            continue
+        if idx < last and last_shot is not None:
+            diags.error("V216", f"{shot.pointer}/section: shot '{shot.id}' (section '{shot.section}') comes after shot "
+                        f"'{last_shot.id}' of the later section '{last_shot.section}'", f"{shot.pointer}/section",
+                        hint="list shots in song order: the shots of each section together, sections in the order of song.sections")
+        elif idx >= last:
+            last, last_shot = idx, shot
+
+
+def _is_obj(diags: Collector, ptr: str) -> bool:
+    src = diags.source
+    return bool(src) and f"{ptr}/id" in getattr(src, "values", {})

@@ -1,0 +1,46 @@
+"""Characters' names never reach generation models: a name in prompt text is reported (V270)."""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnostics import Collector
+from ..model import Film
+
+_SHOT_TEXT = ("subject", "background", "background_motion", "time")
+
+
+def check_prompt_names(film: Film, diags: Collector) -> None:
+    names = [(c.name, c.id) for c in film.characters.values() if c.name and c.name.strip()]
+    if not names:
+        return
+    pats = [(re.compile(r"(?<![\w])" + re.escape(n.strip()) + r"(?![\w])"), n, cid) for n, cid in names]
+
+    def scan(text: str | None, ptr: str, where: str) -> None:
+        if not text:
+            return
+        for pat, name, cid in pats:
+            if pat.search(text):
+                diags.warning("V270", f"{ptr}: the name '{name}' appears in {where}; names never reach generation models",
+                              ptr, hint=f"describe the person instead (the description of '{cid}' is injected for you)")
+
+    for shot in film.shots:
+        p = shot.pointer
+        for f in _SHOT_TEXT:
+            scan(getattr(shot, f), f"{p}/{f}", "prompt text")
+        for f in ("mood", "details"):
+            for i, t in enumerate(getattr(shot, f)):
+                scan(t, f"{p}/{f}" + (f"/{i}" if len(getattr(shot, f)) > 1 else ""), "prompt text")
+        for j, m in enumerate(shot.cast):
+            for f in ("action", "expression", "motion"):
+                scan(getattr(m, f), f"{p}/cast/{j}/{f}", "prompt text")
+        for t, o in shot.prompt.items():
+            for f in ("text", "image", "video", "negative"):
+                val = getattr(o, f)
+                scan(val, f"{p}/prompt/{t}" + ("" if f == "text" else f"/{f}"), "a prompt override")
+    for c in film.characters.values():
+        scan(c.description, f"{c.pointer}/description", "a character description")
+        for w, text in c.wardrobe.items():
+            scan(text, f"{c.pointer}/wardrobe" + ("" if len(c.wardrobe) == 1 and w == "default" else f"/{w}"), "a wardrobe")
+    for loc in film.locations.values():
+        scan(loc.description, f"{loc.pointer}/description", "a location description")

@@ -1,0 +1,105 @@
+"""Interactive commands load only what they use: `filmc validate` and `filmc show` in a fresh interpreter."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from compiler.cli import COMMAND_MODULES, main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "specs" / "lighthouse-keeper"
+
+# Run the CLI as `filmc` does, then print which modules it loaded (stdout: the command's own output first).
+WRAPPER = """
+import json, sys
+from compiler.cli import main
+sys.argv = ["filmc", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as e:
+    code = e.code
+print("\\n@@modules@@" + json.dumps(sorted(sys.modules)))
+"""
+
+# Modules no validation needs: templates, prompt grammar, the edit, jobs, HTTP, rich output, the full JSON Schema
+# validator (only an invalid document needs it), the schema compiler (once its validators are cached).
+NOT_FOR_VALIDATE = ("jinja2", "jsonschema", "fastjsonschema", "rich", "httpx", "ruamel", "asyncio", "numpy", "lemminflect",
+                    "opentimelineio", "google", "difflib", "subprocess", "compiler.expand", "compiler.render",
+                    "compiler.emit", "compiler.jobs", "compiler.draft", "compiler.board", "compiler.cli.render_cmds",
+                    "compiler.cli.run_cmds", "compiler.cli.draft_cmds", "compiler.cli.build_cmds")
+
+
+def run_filmc(*args: str, cache: Path | None = None) -> tuple[str, set[str]]:
+    env = dict(os.environ)
+    if cache is not None:
+        env["XDG_CACHE_HOME"] = str(cache)
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out, _, mods = proc.stdout.rpartition("\n@@modules@@")
+    return out, set(json.loads(mods))
+
+
+def loaded(modules: set[str], name: str) -> bool:
+    return any(m == name or m.startswith(name + ".") for m in modules)
+
+
+def test_validate_loads_no_heavy_module(tmp_path: Path) -> None:
+    run_filmc("validate", str(EXAMPLE), cache=tmp_path)  # the first run fills the caches (compiled schemas)
+    out, modules = run_filmc("validate", str(EXAMPLE), cache=tmp_path)
+    assert "ok (22 shots" in out
+    assert [name for name in NOT_FOR_VALIDATE if loaded(modules, name)] == []
+
+
+def test_show_answers_from_the_lexicon_index(tmp_path: Path) -> None:
+    """The first `show` makes the index; the next one reads it and never loads lemminflect (nor numpy), with the
+    same prompts."""
+    first, _ = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path)
+    assert list((tmp_path / "filmc" / "lexicon").glob("*.sqlite"))
+    again, modules = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path)
+    assert again == first
+    heavy = ("lemminflect", "numpy", "jsonschema", "fastjsonschema", "asyncio", "httpx", "rich", "ruamel", "google",
+             "opentimelineio", "compiler.render", "compiler.jobs", "compiler.draft", "compiler.board")
+    assert [name for name in heavy if loaded(modules, name)] == []
+
+
+WORDS = ["polishes", "polishing", "hunched", "lit", "ran", "run", "leaves", "her", "eyes", "closing", "glances",
+         "sat", "Aaron", "Paris", "'d", "xyzzying", "crying", "dial", "lighthouse", "the", "is", "being"]
+
+
+def test_the_index_answers_as_lemminflect_does() -> None:
+    lemminflect = pytest.importorskip("lemminflect")
+    from compiler.expand.lexicon import VERB_TAGS, all_lemmas, inflection
+
+    for word in WORDS:
+        assert all_lemmas(word.lower()) == lemminflect.getAllLemmas(word.lower()), word
+        for lemma in {word, word.lower(), *(x for v in lemminflect.getAllLemmas(word.lower()).values() for x in v)}:
+            for tag in (*VERB_TAGS, "NNS", "JJR"):
+                assert inflection(lemma, tag) == (lemminflect.getInflection(lemma, tag) or ()), (lemma, tag)
+
+
+def test_every_command_is_listed_with_its_module() -> None:
+    """The table that loads a command's module on demand names every command, with the module declaring it."""
+    for module in sorted(set(COMMAND_MODULES.values())):
+        importlib.import_module(f"compiler.cli.{module}")
+    declared = {name: cmd.callback.__module__.rsplit(".", 1)[1] for name, cmd in dict.items(main.commands)
+                if isinstance(cmd, click.Command) and cmd.callback is not None}
+    assert declared == COMMAND_MODULES
+
+
+def test_show_without_a_usable_cache(tmp_path: Path) -> None:
+    """Where no cache can be written (XDG_CACHE_HOME is a file), show asks lemminflect itself: the same prompts."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    plain, modules = run_filmc("show", str(EXAMPLE), "s04", cache=blocked)
+    assert loaded(modules, "lemminflect")
+    indexed, _ = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path / "cache")
+    assert plain == indexed
