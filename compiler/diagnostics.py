@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -90,7 +90,7 @@ def sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.file, d.line or 10**9, d.col, d.code, d.message)
 
 
-def render_text(diags: Sequence[Diagnostic], lines_of: dict[str, Sequence[str]] | None = None, color: bool = False) -> str:
+def render_text(diags: Sequence[Diagnostic], lines_of: Mapping[str, Sequence[str]] | None = None, color: bool = False) -> str:
     """`file:line:col: error[CODE] message`, the source line with a caret, then the hint."""
     out: list[str] = []
     for d in diags:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..errors import FilmcError
 from .build import BoardResult, build_board
 from .data import Board, file_hash
 from .html import csp
@@ -43,7 +44,7 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 @dataclass
-class Refusal(Exception):
+class Refusal(FilmcError):
     status: int
     code: str
     message: str

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report
+from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report, show_error
 
 
 @main.command(short_help="Write a commented starter film.yaml.")
@@ -62,9 +62,8 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
         else:
             try:
                 prod = resolve_film(film, allow_outside=allow_outside_paths)
-            except FilmError as e:
-                shown = [d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics
-                report(shown, e.sources, fmt)
+            except FilmError as e:  # reported as the group reports it; the next film is validated
+                show_error(ctx, e)
                 failed = True
                 continue
         if fmt == "json" or strict or not quiet:  # -q silences warnings, unless --strict makes them fail the run

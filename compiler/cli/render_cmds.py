@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
-from . import EXIT_INPUT, State, film_arg, load_options, main, report
+from . import State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
-    from ..render.interrupt import Interrupted
     from ..resolve import Production
 
 
@@ -32,17 +31,6 @@ def _size(value: str | None) -> tuple[int, int] | None:
     if w % 2 or h % 2:
         raise click.BadParameter(f"{w}x{h} has an odd side; video encoders need even sizes", param_hint="--size")
     return w, h
-
-
-def _fail(ctx: click.Context, message: str, log: list[str] | None = None) -> None:
-    click.echo(f"filmc: error: {message}", err=True)
-    if log and _verbosity(ctx) > 0:
-        click.echo("ffmpeg said:", err=True)
-        for line in log[-25:]:
-            click.echo("  " + line.rstrip(), err=True)
-    elif log:
-        click.echo("  (run with -v to see ffmpeg's log)", err=True)
-    ctx.exit(EXIT_INPUT)
 
 
 @main.command()
@@ -76,39 +64,34 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
     from ..render import RenderError, default_output, edit_warnings, plan_edit, render_plan
     from ..render.edit import render_failure
     from ..render.graph import MUXERS
-    from ..render.interrupt import Interrupted, interruptible
+    from ..render.interrupt import interruptible
     from ..render.media import check_media
     from ..render.run import make_progress
 
     dims = _size(size)
     if output is not None and output.suffix.lower() not in MUXERS:
         raise click.BadParameter(f"'{output.name}': write a {', '.join(sorted(MUXERS))} file", param_hint="-o/--output")
-    try:
-        with interruptible():
-            prod = resolve_film(film, allow_outside=allow_outside_paths)
-            out = output or default_output(prod, animatic)
-            _check_output(prod, out, "-o/--output" if output is not None else None)
-            plan = plan_edit(prod, animatic=animatic, select=select, size=dims, fps=fps, subtitles=subtitles)
-            media = check_media(plan, prod)
-            warnings = edit_warnings(prod.warnings, plan.warnings, media.items)
-            verbosity = _verbosity(ctx)
-            if warnings and verbosity >= 0:
-                report(warnings, prod.sources())
-            kinds = {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
-            if verbosity >= 0:
-                click.echo(f"rendering {out} ({plan.width}x{plan.height}, {plan.fps:g} fps, {plan.duration:.2f} s): "
-                           f"{kinds['take']} takes, {kinds['image']} images, {kinds['slate']} slates", err=True)
-            try:
-                done = render_plan(plan, out, progress=make_progress(plan.duration, "render", quiet=verbosity < 0))
-            except RenderError as e:
-                located = render_failure(e, prod, plan)
-                if located is not None:
-                    raise located from None
-                _fail(ctx, str(e), e.log)
-                return
-    except Interrupted as e:
-        _stopped(ctx, e)
-        return
+    with interruptible():  # a signal: Interrupted, printed by the group (nothing written, exit 128 + signum)
+        prod = resolve_film(film, allow_outside=allow_outside_paths)
+        out = output or default_output(prod, animatic)
+        _check_output(prod, out, "-o/--output" if output is not None else None)
+        plan = plan_edit(prod, animatic=animatic, select=select, size=dims, fps=fps, subtitles=subtitles)
+        media = check_media(plan, prod)
+        warnings = edit_warnings(prod.warnings, plan.warnings, media.items)
+        verbosity = _verbosity(ctx)
+        if warnings and verbosity >= 0:
+            report(warnings, prod.sources())
+        kinds = {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
+        if verbosity >= 0:
+            click.echo(f"rendering {out} ({plan.width}x{plan.height}, {plan.fps:g} fps, {plan.duration:.2f} s): "
+                       f"{kinds['take']} takes, {kinds['image']} images, {kinds['slate']} slates", err=True)
+        try:
+            done = render_plan(plan, out, progress=make_progress(plan.duration, "render", quiet=verbosity < 0))
+        except RenderError as e:
+            located = render_failure(e, prod, plan)
+            if located is not None:
+                raise located from None
+            raise
     if verbosity >= 0:
         click.echo(f"wrote {done.output}" + (f" and {done.srt}" if done.srt else ""))
         click.echo(_next_step(film, kinds, animatic), err=True)
@@ -127,11 +110,6 @@ def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
     if animatic:
         return f"next: every shot has a take; filmc render {film} renders the final cut"
     return f"next: filmc export {film} --format otio (or fcp7) opens the cut in an editor"
-
-
-def _stopped(ctx: click.Context, e: Interrupted) -> None:
-    click.echo(f"filmc: stopped ({e}): nothing written", err=True)
-    ctx.exit(128 + e.signum)
 
 
 def _check_output(prod: Production, out: Path, option: str | None) -> None:
@@ -194,8 +172,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
         det = detect_beats(audio, hint=set_bpm if isinstance(set_bpm, float | int) else None)
     except BeatsError as e:
         if e.code == "R303" and "librosa" in str(e):
-            _fail(ctx, str(e))
-            return
+            raise  # nothing in film.yaml to point at
         from ..diagnostics import Collector
         from ..errors import FilmError
 
@@ -249,9 +226,8 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
       filmc export film.yaml --format fcp7 -o cut.xml
     """
     from ..loading import resolve_film
-    from ..render import RenderError, edit_warnings, plan_edit
-    from ..render.export import ExportError, export_timeline
-    from ..render.interrupt import Interrupted
+    from ..render import edit_warnings, plan_edit
+    from ..render.export import export_timeline
     from ..validate.outputs import input_at
 
     prod = resolve_film(film, allow_outside=allow_outside_paths)
@@ -263,13 +239,6 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
     warnings = edit_warnings(plan.warnings)
     if warnings and _verbosity(ctx) >= 0:
         report(warnings, prod.sources())
-    try:
-        n = export_timeline(prod, plan, out, fmt)
-    except (ExportError, RenderError) as e:
-        _fail(ctx, str(e), getattr(e, "log", None))
-        return
-    except Interrupted as e:
-        _stopped(ctx, e)
-        return
+    n = export_timeline(prod, plan, out, fmt)  # ExportError, RenderError, Interrupted: printed by the group
     if _verbosity(ctx) >= 0:
         click.echo(f"wrote {out} ({n} clips)")

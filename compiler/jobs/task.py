@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ..errors import FilmcError
 from ..fsutil import pid_alive
 from ..store.ledger import Attempt, Ledger
 from ..store.takes import extension, rel, take_dir
@@ -29,7 +30,7 @@ POLL_ERRORS = 30  # consecutive failed polls before a task is left for the next 
 MAX_WAIT = 120.0  # the longest wait a Retry-After may impose; asked for more, the run moves on
 
 
-class Stop(Exception):
+class Stop(FilmcError):
     """Submitting stops (the cost cap, a provider whose key was refused); tasks already sent are still collected."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import FilmcError
 from ..fsutil import write_atomic
 from ..probe import ProbeError, ffmpeg_exe
 from ..resolve import Production
@@ -27,7 +28,7 @@ from .text import FontMissing, font_file
 MARKER_COLORS = ("BLUE", "PURPLE", "GREEN", "ORANGE", "CYAN", "RED", "MAGENTA", "YELLOW")
 
 
-class ExportError(Exception):
+class ExportError(FilmcError):
     def __init__(self, message: str, log: list[str] | None = None):
         super().__init__(message)
         self.log = log or []

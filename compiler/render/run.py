@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from ..errors import FilmcError
 from .interrupt import child_options, interruptible, stop_group, watched_group
 from .stale import part_prefix
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from .plan import Clip
 
 
-class RenderError(Exception):
+class RenderError(FilmcError):
     """ffmpeg failed: a one-line reason, and the tail of its log for -v."""
 
     def __init__(self, message: str, log: Sequence[str] = ()):
