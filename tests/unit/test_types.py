@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ["compiler/jobs", "compiler/store", "compiler/secrets.py", "compiler/cli/run_cmds.py",
            "compiler/cli/takes_cmds.py", "compiler/cli/jobs_cmds.py", "compiler/board", "compiler/cli/board_cmds.py",
-           "compiler/draft", "compiler/cli/draft_cmds.py"]
+           "compiler/draft", "compiler/cli/draft_cmds.py",
+           "compiler/errors.py", "compiler/yamledit"]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
