@@ -222,7 +222,7 @@ class BoardServer:
 
     def file(self, base: Path, rel: str, *, media_only: bool) -> Path:
         """The regular file `rel` names inside `base` (links followed and checked), or a B805 refusal."""
-        from ..jobs.listing import MEDIA_EXTS
+        from ..jobs.takes_model import MEDIA_EXTS
 
         def no(why: str, status: int = HTTPStatus.NOT_FOUND) -> Refusal:
             return Refusal(status, "B805", f"'{rel}' {why}")

@@ -1,6 +1,6 @@
 """One task's life at a provider after the run decided to send it: the create (recorded, retried only when no task
 can have been made), the polling (the task id is on disk first), the download (streamed, checked, renamed into
-place). The run's scheduling, first frames and outcomes are in runner.py."""
+place). The run's scheduling and outcomes are in runner.py, first frames in first_frames.py."""
 
 from __future__ import annotations
 
