@@ -11,6 +11,9 @@ Each take is marked when it is the shot's `take:`, when it is the first frame re
 from an older prompt (its job's hash is not the job's hash now), and when the ledger says it was downloaded
 but the file is gone. Attempts that made no take are counted per job (failed, unknown, cancelled, still open)
 with the last reason given.
+
+Here: a film's listing and the checks of its takes; what is listed is takes_model.py, how takes are found in
+the ledger and on the disk takes_scan.py.
 """
 
 from __future__ import annotations

@@ -22,8 +22,6 @@ from .splice import Op, PathLike, Splice, pointer, shown
 BOM = "\ufeff"
 
 
-
-
 class YamlEditError(FilmError):
     """An edit refused (Y6xx): located, exit 1 like any input problem."""
 
@@ -37,7 +35,6 @@ class EditResult:
     diff: str  # unified diff of the change ('' when unchanged)
     before: str
     after: str
-
 
 
 class FilmEdit:

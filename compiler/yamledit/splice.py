@@ -36,7 +36,6 @@ class Op:
     anchor: int = -1  # "insert": the original item it follows (-1: it goes first)
 
 
-
 class Refuse(Protocol):
     """Raises the located refusal of an edit (YamlEditError)."""
 

@@ -77,8 +77,8 @@ def failing_ffmpeg(tmp_path: Path) -> dict[str, str]:
 
 
 def _filmc(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from compiler.cli import main; main()", *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=120)
+    return subprocess.run([sys.executable, "-c", "from compiler.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
 
 def test_a_failed_ffmpeg_is_one_line_and_its_log_comes_with_v(tmp_path: Path, failing_ffmpeg: dict[str, str]) -> None:
