@@ -143,7 +143,8 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
       filmc validate my-film        # every problem at once, file:line:col
       filmc timeline my-film        # when each shot plays, with its lyrics
 
-    Exit codes: 0 ok, 1 problems in the input, 2 usage, 3 internal error.
+    Exit codes: 0 ok, 1 problems in the input (or ffmpeg or a provider failed), 2 usage,
+    3 internal error, 128+N stopped by signal N.
     """
     ctx.obj = State(verbose - quiet, traceback)
 
