@@ -15,6 +15,8 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from .errors import FilmcError
+
 MAX_PATH = 1024  # characters: longer paths are never usable
 
 # What `filmc render` can write (H.264 + AAC): the output file's extension and ffmpeg's muxer for it.
@@ -70,7 +72,7 @@ def special_file(path: Path) -> str | None:
     return next((what for test, what in _KINDS if test(mode)), "not a regular file")
 
 
-class NotRegularFile(OSError):
+class NotRegularFile(OSError, FilmcError):
     pass
 
 

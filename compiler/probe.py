@@ -10,10 +10,12 @@ import re
 from functools import cache
 from pathlib import Path
 
+from .errors import FilmcError
+
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 
 
-class ProbeError(Exception):
+class ProbeError(FilmcError):
     pass
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import FilmcError
 from ..probe import ProbeError, ffmpeg_exe
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ AGREE_BPM = 0.05  # a set tempo this close to the detected one agrees with it
 AGREE_OFFSET = 0.010  # a set first beat this close (seconds) to the detected one agrees with it
 
 
-class BeatsError(Exception):
+class BeatsError(FilmcError):
     """Beat detection could not run or found no beat (code: R303 decode, R304 no steady beat)."""
 
     def __init__(self, message: str, code: str = "R304") -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from ..jobs.listing import Take
+from ..jobs.takes_model import Take
 
 CUTS = (("final", "the final cut"), ("animatic", "the animatic"))
 
@@ -135,7 +135,7 @@ def _origin(t: Take) -> str:
 
 
 def _inside(root: Path, rel: str) -> bool:
-    from ..jobs.listing import in_folder
+    from ..jobs.takes_scan import in_folder
     from ..paths import inside_film, special_file
 
     if not in_folder(rel):
@@ -158,8 +158,9 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
     from ..expand import expand_production
     from ..expand.lint import lint_plan
     from ..jobs.cost import estimate
-    from ..jobs.listing import collect, shot_info
+    from ..jobs.listing import shot_info
     from ..jobs.stats import stats_for
+    from ..jobs.takes_scan import collect
     from ..loading import film_path, resolve_film
     from ..store.attempts import clean_path, read_attempts
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..errors import FilmcError
 from .build import BoardResult, build_board
 from .data import Board, file_hash
 from .html import csp
@@ -43,7 +44,7 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 @dataclass
-class Refusal(Exception):
+class Refusal(FilmcError):
     status: int
     code: str
     message: str
@@ -221,7 +222,7 @@ class BoardServer:
 
     def file(self, base: Path, rel: str, *, media_only: bool) -> Path:
         """The regular file `rel` names inside `base` (links followed and checked), or a B805 refusal."""
-        from ..jobs.listing import MEDIA_EXTS
+        from ..jobs.takes_model import MEDIA_EXTS
 
         def no(why: str, status: int = HTTPStatus.NOT_FOUND) -> Refusal:
             return Refusal(status, "B805", f"'{rel}' {why}")

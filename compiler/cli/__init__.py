@@ -5,15 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .. import __version__
+from ..errors import EXIT_INPUT as EXIT_INPUT  # the exit codes, one rule (errors.py)
+from ..errors import EXIT_INTERNAL as EXIT_INTERNAL
+from ..errors import EXIT_OK as EXIT_OK
+from ..errors import EXIT_USAGE as EXIT_USAGE
+
+if TYPE_CHECKING:
+    from ..errors import FilmcError
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class State:
@@ -37,6 +42,27 @@ def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fm
     if ordered:
         click.echo(render_text(ordered, sources, color=_color()), err=True, nl=False)
         click.echo(summary(ordered), err=True)
+
+
+def show_error(ctx: click.Context, e: FilmcError) -> None:
+    """Print an error the creator sees: its located diagnostics (text on stderr, or JSON on stdout with
+    --format json; -q keeps only errors), else its line on stderr and, with -v, the tail of its log."""
+    state = ctx.find_object(State)
+    verbosity = state.verbosity if state else 0
+    if e.diagnostics:
+        fmt = ctx.meta.get("filmc.format", "text")
+        quiet = fmt == "text" and verbosity < 0
+        report([d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics, e.sources, fmt)
+        return
+    from ..secrets import redactor
+
+    click.echo(redactor(os.environ)(e.shown), err=True)
+    if e.log and verbosity > 0:
+        click.echo(f"{e.log_name} said:", err=True)
+        for line in e.log[-25:]:
+            click.echo("  " + line.rstrip(), err=True)
+    elif e.log:
+        click.echo(f"  (run with -v to see {e.log_name}'s log)", err=True)
 
 
 def film_arg(f: F) -> F:
@@ -88,7 +114,8 @@ class _Commands(dict[str, click.Command]):
 
 
 class FilmcGroup(click.Group):
-    """Maps exceptions to exit codes: input problems 1, usage 2, internal errors 3."""
+    """Maps exceptions to exit codes: a FilmcError its own (input problems 1, usage 2, a signal 128 + its number),
+    a refusal of the file system 1, any other exception 3 (an internal error)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,17 +136,11 @@ class FilmcGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as e:  # noqa: BLE001
-            from ..errors import FilmError, UsageError
+            from ..errors import FilmcError
 
-            if isinstance(e, FilmError):
-                fmt = ctx.meta.get("filmc.format", "text")
-                state = ctx.find_object(State)
-                quiet = fmt == "text" and state is not None and state.verbosity < 0  # -q: errors only
-                report([d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics, e.sources, fmt)
-                ctx.exit(EXIT_INPUT)
-            if isinstance(e, UsageError):
-                click.echo(f"filmc: error: {e}", err=True)
-                ctx.exit(EXIT_USAGE)
+            if isinstance(e, FilmcError):  # every error a creator sees: printed one way, its own exit code
+                show_error(ctx, e)
+                ctx.exit(e.exit_code)
             if isinstance(e, BrokenPipeError):  # `filmc show ... | head`: the reader has what it wanted
                 _silence_stdout()
                 ctx.exit(EXIT_OK)
@@ -158,6 +179,7 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
       filmc validate my-film        # every problem at once, file:line:col
       filmc timeline my-film        # when each shot plays, with its lyrics
 
-    Exit codes: 0 ok, 1 problems in the input, 2 usage, 3 internal error.
+    Exit codes: 0 ok, 1 problems in the input (or ffmpeg or a provider failed), 2 usage,
+    3 internal error, 128+N stopped by signal N.
     """
     ctx.obj = State(verbose - quiet, traceback)

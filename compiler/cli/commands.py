@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..pipeline.options import Loading
-from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report
+from . import EXIT_INPUT, State, film_arg, format_option, load_options, main, report, show_error
 
 
 @main.command(short_help="Write a commented starter film.yaml.")
@@ -63,7 +63,7 @@ def validate(ctx: click.Context, films: tuple[str, ...], strict: bool, allow_out
         except FilmError as e:
             if len(paths) == 1:  # through the group's handler, as for every command
                 raise
-            report([d for d in e.diagnostics if d.severity == "error"] if quiet else e.diagnostics, e.sources, fmt)
+            show_error(ctx, e)  # reported as the group reports it; the next film is validated
             failed = True
             continue
         if fmt == "json" or strict or not quiet:  # -q silences warnings, unless --strict makes them fail the run

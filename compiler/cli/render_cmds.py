@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EXIT_INPUT, State, film_arg, load_options, main, report
+from . import State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
-    from ..pipeline.render import Interrupted, RenderStart
+    from ..pipeline.render import RenderStart
 
 
 def _verbosity(ctx: click.Context) -> int:
@@ -31,17 +31,6 @@ def _size(value: str | None) -> tuple[int, int] | None:
     if w % 2 or h % 2:
         raise click.BadParameter(f"{w}x{h} has an odd side; video encoders need even sizes", param_hint="--size")
     return w, h
-
-
-def _fail(ctx: click.Context, message: str, log: list[str] | None = None) -> None:
-    click.echo(f"filmc: error: {message}", err=True)
-    if log and _verbosity(ctx) > 0:
-        click.echo("ffmpeg said:", err=True)
-        for line in log[-25:]:
-            click.echo("  " + line.rstrip(), err=True)
-    elif log:
-        click.echo("  (run with -v to see ffmpeg's log)", err=True)
-    ctx.exit(EXIT_INPUT)
 
 
 @main.command()
@@ -71,7 +60,7 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
       filmc render film.yaml --select section:chorus1 --size 640x360
       FFMPEG=/usr/bin/ffmpeg filmc render film.yaml
     """
-    from ..pipeline.render import Interrupted, OutputRefused, RenderError, render_film
+    from ..pipeline.render import OutputRefused, render_film
     from ..progress import make_progress
 
     verbosity = _verbosity(ctx)
@@ -93,12 +82,6 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
         if e.option:
             raise click.BadParameter(str(e), param_hint=e.option) from None
         raise
-    except RenderError as e:
-        _fail(ctx, str(e), e.log)
-        return
-    except Interrupted as e:
-        _stopped(ctx, e)
-        return
     if verbosity >= 0:
         click.echo(f"wrote {done.output}" + (f" and {done.srt}" if done.srt else ""))
         click.echo(_next_step(film, {"take": done.takes, "image": done.images, "slate": done.slates}, animatic),
@@ -118,11 +101,6 @@ def _next_step(film: str, kinds: dict[str, int], animatic: bool) -> str:
     if animatic:
         return f"next: every shot has a take; filmc render {film} renders the final cut"
     return f"next: filmc export {film} --format otio (or fcp7) opens the cut in an editor"
-
-
-def _stopped(ctx: click.Context, e: Interrupted) -> None:
-    click.echo(f"filmc: stopped ({e}): nothing written", err=True)
-    ctx.exit(128 + e.signum)
 
 
 @main.command(short_help="Detect the song's tempo and first beat; fill in or check song.bpm.")
@@ -146,7 +124,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
       filmc beats film.yaml --write --dry-run        # what --write would change
       filmc beats film.yaml --write && filmc timeline film.yaml
     """
-    from ..pipeline.render import BeatsError, beats_film
+    from ..pipeline.render import beats_film
 
     verbosity = _verbosity(ctx)
 
@@ -154,11 +132,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
         if verbosity > 0:
             report(warnings, dict(sources))
 
-    try:
-        done = beats_film(film, write=write, dry_run=dry_run, allow_outside=allow_outside_paths, warn=warn)
-    except BeatsError as e:  # librosa is not installed
-        _fail(ctx, str(e))
-        return
+    done = beats_film(film, write=write, dry_run=dry_run, allow_outside=allow_outside_paths, warn=warn)
     if verbosity >= 0:
         click.echo(f"{done.audio}: {done.bpm:g} BPM, first beat at {done.beat_offset:g} s "
                    f"(confidence {done.confidence:.2f}: {done.beats} beats)")
@@ -196,7 +170,7 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
       filmc export specs/lighthouse-keeper                 # build/film.otio
       filmc export film.yaml --format fcp7 -o cut.xml
     """
-    from ..pipeline.render import ExportError, Interrupted, OutputRefused, RenderError, export_film
+    from ..pipeline.render import OutputRefused, export_film
 
     verbosity = _verbosity(ctx)
 
@@ -208,11 +182,5 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
         done = export_film(film, fmt=fmt, output=output, allow_outside=allow_outside_paths, warn=warn)
     except OutputRefused as e:
         raise click.BadParameter(str(e), param_hint=e.option) from None
-    except (ExportError, RenderError) as e:
-        _fail(ctx, str(e), getattr(e, "log", None))
-        return
-    except Interrupted as e:
-        _stopped(ctx, e)
-        return
     if verbosity >= 0:
         click.echo(f"wrote {done.output} ({done.clips} clips)")

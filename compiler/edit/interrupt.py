@@ -17,14 +17,18 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
+from ..errors import EXIT_SIGNAL, FilmcError
+
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-class Interrupted(Exception):
+class Interrupted(FilmcError):
     """The render was stopped by a signal; exit with 128 + signum."""
 
+    line_format = "filmc: stopped ({message}): nothing written"
+
     def __init__(self, signum: int):
-        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        super().__init__(f"interrupted by {signal.Signals(signum).name}", exit_code=EXIT_SIGNAL + signum)
         self.signum = signum
 
 

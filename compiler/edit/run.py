@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import FilmcError
 from ..progress import PlainProgress, RichProgress
 from .interrupt import child_options, interruptible, stop_group, watched_group
 from .stale import part_prefix
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from .clips import ShotClip
 
 
-class RenderError(Exception):
+class RenderError(FilmcError):
     """ffmpeg failed: a one-line reason, and the tail of its log for -v."""
 
     def __init__(self, message: str, log: Sequence[str] = ()):

@@ -16,6 +16,8 @@ import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
+from ..errors import FilmcError
+
 # Level 1: an option value inside a filter's arguments (`key=value:key=value`).
 _LEVEL1 = "\\':"
 # Level 2: the filter-graph description (filters separated by `,` `;`, labels in `[]`).
@@ -97,7 +99,7 @@ _SYSTEM_FONTS = (
 _SYSTEM_FONTS_BOLD = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf")
 
 
-class FontMissing(Exception):
+class FontMissing(FilmcError):
     pass
 
 

@@ -10,15 +10,16 @@ from jinja2 import Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 
 from ..diagnostics import Diagnostic
+from ..errors import FilmcError
 from ..targets import TargetDef
 from .sandbox import BUDGET, RENDER_MEMORY, RENDER_SECONDS, OutsideFolder, TemplateTimeout, TemplateTooBig, environment
 
 MAX_OUTPUT = 200_000  # characters: far past any model's prompt limit, far short of filling a disk
 
 
-class TemplateFailure(Exception):
+class TemplateFailure(FilmcError):
     def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
+        super().__init__(diagnostic.message, diagnostics=(diagnostic,))
         self.diagnostic = diagnostic
 
 

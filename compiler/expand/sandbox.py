@@ -17,6 +17,7 @@ from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, Templat
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ..errors import FilmcError
 from . import clip_tokens
 from .vocab import positive
 
@@ -26,7 +27,7 @@ TOTAL_SECONDS = 120.0  # every template render of one command together
 _CODEGEN = 3  # bump when the compiled form of templates changes: cached bytecode of older forms is not used
 
 
-class OutsideFolder(SecurityError):
+class OutsideFolder(SecurityError, FilmcError):
     """An include, import or extends (or the template itself) that leads outside the target folder."""
 
     def __init__(self, name: str) -> None:
@@ -34,7 +35,7 @@ class OutsideFolder(SecurityError):
         self.name = name
 
 
-class TemplateTimeout(Exception):
+class TemplateTimeout(FilmcError):
     """A render ran past its time budget."""
 
     def __init__(self, seconds: float, total: bool) -> None:
@@ -43,7 +44,7 @@ class TemplateTimeout(Exception):
         self.total = total
 
 
-class TemplateTooBig(Exception):
+class TemplateTooBig(FilmcError):
     """A render made the process grow by more than RENDER_MEMORY."""
 
 

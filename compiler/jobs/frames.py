@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import FilmcError
+
 JOB, LAST_FRAME = "@job:", "@last-frame:"
 END_JOB, END_FILE, REF = "@end-frame:", "@end-file:", "@ref:"  # an end frame from an image job or a file; a reference
 MARKS = (JOB, LAST_FRAME, END_JOB, END_FILE, REF)
@@ -20,7 +22,7 @@ MAX_INLINE_BYTES = 5 * 1024 * 1024  # the strictest documented inline limit (Run
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
 
-class FrameError(Exception):
+class FrameError(FilmcError):
     """A first frame the job cannot have (yet): the reason says which and why."""
 
 

@@ -19,7 +19,9 @@ from typing import Any
 from ..diagnostics import Collector, did_you_mean
 from ..errors import FilmError
 from ..store.attempts import clean_path
-from .listing import MEDIA_EXTS, QC, ShotTakes, Take, collect, expectation, media_kind, shot_info
+from .listing import expectation, shot_info
+from .takes_model import MEDIA_EXTS, QC, ShotTakes, Take, media_kind
+from .takes_scan import collect
 
 _NUMBER = re.compile(r"^\d+$")
 _TARGET_NUMBER = re.compile(r"^([^/\\]+)/(\d+)$")

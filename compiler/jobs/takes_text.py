@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .listing import Listing, ShotTakes, Take, TargetTakes
+from .takes_model import Listing, ShotTakes, Take, TargetTakes
 
 HEAD = ("", "take", "from", "qc", "made (UTC)", "note")
 

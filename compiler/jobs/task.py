@@ -1,6 +1,6 @@
 """One task's life at a provider after the run decided to send it: the create (recorded, retried only when no task
 can have been made), the polling (the task id is on disk first), the download (streamed, checked, renamed into
-place). The run's scheduling, first frames and outcomes are in runner.py."""
+place). The run's scheduling and outcomes are in runner.py, first frames in first_frames.py."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ..errors import FilmcError
 from ..fsutil import pid_alive
 from ..store.ledger import Attempt, Ledger
 from ..store.takes import extension, rel, take_dir
@@ -29,7 +30,7 @@ POLL_ERRORS = 30  # consecutive failed polls before a task is left for the next 
 MAX_WAIT = 120.0  # the longest wait a Retry-After may impose; asked for more, the run moves on
 
 
-class Stop(Exception):
+class Stop(FilmcError):
     """Submitting stops (the cost cap, a provider whose key was refused); tasks already sent are still collected."""
 
 

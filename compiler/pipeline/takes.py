@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .options import Loading
 
 if TYPE_CHECKING:
-    from ..jobs.listing import Listing
+    from ..jobs.takes_model import Listing
     from ..jobs.select import Selection
 
 

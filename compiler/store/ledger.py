@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..errors import FilmcError
 
 LEDGER = ".filmc/ledger.jsonl"
 LOCK = ".filmc/run.lock"
@@ -36,7 +37,7 @@ KINDS = frozenset({"intent", "submitted", "status", "result", "downloaded", "qc"
 DRAFT = "draft"  # a request to Gemini by `filmc draft`: spend only, never an attempt
 
 
-class LedgerBusy(Exception):
+class LedgerBusy(FilmcError):
     """Another `filmc run` holds this film's ledger."""
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import re
 
+from ..errors import FilmcError
+
 _CLOCK = re.compile(r"\s*(?:(\d+):)?(\d+):(\d+)(\.\d+)?\s*")
 _PLAIN = re.compile(r"\s*\d+(\.\d+)?\s*")
 
 
-class TimeError(ValueError):
+class TimeError(FilmcError, ValueError):
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
         self.hint = hint

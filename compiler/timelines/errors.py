@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import FilmcError
 
-class ExportError(Exception):
+
+class ExportError(FilmcError):
     """An export that cannot be written; `log`: ffmpeg's, when drawing the stills failed."""
 
     def __init__(self, message: str, log: list[str] | None = None):

@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ["compiler/jobs", "compiler/store", "compiler/secrets.py", "compiler/cli/run_cmds.py",
            "compiler/cli/takes_cmds.py", "compiler/cli/jobs_cmds.py", "compiler/board", "compiler/cli/board_cmds.py",
-           "compiler/draft", "compiler/cli/draft_cmds.py"]
+           "compiler/draft", "compiler/cli/draft_cmds.py",
+           "compiler/errors.py", "compiler/yamledit"]
 CHECKED += ["compiler/timeline", "compiler/validate", "compiler/load", "compiler/resolve.py", "compiler/schemacheck.py",
             "compiler/segments.py", "compiler/diagnostics.py", "compiler/timeline_text.py", "compiler/codes.py",
             "compiler/expand/lexicon.py"]

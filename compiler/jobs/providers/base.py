@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from ...errors import FilmcError
+
 CREATED_NO, CREATED_UNKNOWN = "no", "unknown"
 
 
@@ -44,7 +46,7 @@ class Downloaded:
     content_type: str
 
 
-class ProviderError(Exception):
+class ProviderError(FilmcError):
     """A request the provider refused or that failed; `created` says whether a create may have made a task."""
 
     def __init__(self, reason: str, *, created: str = CREATED_NO, retry_after: float | None = None,
@@ -59,7 +61,7 @@ class ProviderError(Exception):
         self.status = status
 
 
-class MissingKey(Exception):
+class MissingKey(FilmcError):
     """A provider's key is not in the environment."""
 
 
