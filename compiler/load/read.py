@@ -16,7 +16,7 @@ from ..diagnostics import Collector
 from ..errors import FilmError
 from ..paths import NotRegularFile, open_regular
 from .document import Document
-from .values import Bomb, Composer, ValueBuilder, expanded_size
+from .values import AliasBomb, Composer, ValueBuilder, expanded_size
 from .yaml_errors import parse_error
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -143,7 +143,7 @@ def _load(path: str | Path, display: str | None, text: str | None) -> Document:
         if "&" in text and "*" in text:  # only documents with anchors can expand
             expanded_size(node)
         data = builder.build(node, "")
-    except Bomb:
+    except AliasBomb:
         diags.items.clear()
         diags.error("L107", "the document expands to too many values through anchors and aliases (&/*)",
                     at=(1, 1), hint="aliases are limited to keep a file's meaning small; write the values out")

@@ -10,6 +10,7 @@ from typing import Any
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from ..diagnostics import Collector
+from ..errors import FilmcError
 
 # Values built from the node graph: bounded so an alias bomb fails fast.
 MAX_EXPANDED_NODES = 1_000_000
@@ -84,7 +85,7 @@ class ValueBuilder:
     def build(self, node: Node, ptr: str) -> Any:
         self.count += 1
         if self.count > MAX_EXPANDED_NODES:
-            raise Bomb()
+            raise AliasBomb()
         mark = node.start_mark
         self.values[ptr] = (mark.line + 1, mark.column + 1)
         if isinstance(node, ScalarNode):
@@ -181,8 +182,9 @@ class ValueBuilder:
         )
 
 
-class Bomb(Exception):
-    pass
+class AliasBomb(FilmcError):
+    """YAML aliases that expand without bound (an alias inside its own anchor, or a billion laughs); read.py
+    turns it into a located error."""
 
 
 def expanded_size(root: Node) -> int:
@@ -195,7 +197,7 @@ def expanded_size(root: Node) -> int:
         if nid in sizes:
             return sizes[nid]
         if nid in active:
-            raise Bomb()  # an alias inside its own anchor: infinite
+            raise AliasBomb()  # an alias inside its own anchor: infinite
         if isinstance(node, ScalarNode):
             return 1
         active.add(nid)
@@ -205,7 +207,7 @@ def expanded_size(root: Node) -> int:
             total = 1 + sum(size(k) + size(v) for k, v in node.value)
         active.discard(nid)
         if total > MAX_EXPANDED_NODES:
-            raise Bomb()
+            raise AliasBomb()
         sizes[nid] = total
         return total
 
