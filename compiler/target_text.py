@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .capabilities import CAMERA_STYLES
 from .targets import TargetDef
-
-_CAMERA_STYLES = {
-    "words": "moves written into the prompt",
-    "brackets": "moves as [bracketed] commands in the prompt",
-    "concepts": "moves sent as the API's camera concepts",
-    "none": "no camera moves (an image model)",
-}
 
 
 def _price(p: dict[str, Any]) -> str:
@@ -45,8 +39,7 @@ def references_of(t: TargetDef, model: str | None = None) -> dict[str, Any] | No
     caps = t.references(model)
     if caps is None or caps.max <= 0:
         return None
-    return {"max": caps.max, "kinds": list(caps.kinds), "per_kind": dict(caps.per_kind), "cite": caps.cite,
-            "with_first_frame": caps.with_first_frame, "with_end_frame": caps.with_end_frame}
+    return caps.as_data()
 
 
 def cheapest(t: TargetDef) -> list[dict[str, Any]]:
@@ -142,6 +135,14 @@ def price_text(t: TargetDef) -> str:
     return "free: your own server" if local_only(t) else "not known"
 
 
+def definition(t: TargetDef) -> dict[str, Any]:
+    """The whole definition as plain data, every capability filled in (its default where target.yaml sets none)."""
+    return {"name": t.name, "kind": t.kind, "title": t.title, "description": t.description, "dialect": t.dialect,
+            "builtin": t.builtin, "folder": str(t.folder), "capabilities": t.capabilities.as_data(),
+            "options": dict(t.options.get("properties", {})), "defaults": dict(t.defaults),
+            "providers": dict(t.providers), "prices": list(t.prices)}
+
+
 def summary(t: TargetDef) -> str:
     """Kind, models, durations, aspects, prompt limits, negatives, references, camera, providers, prices, options."""
     caps = t.capabilities
@@ -152,24 +153,22 @@ def summary(t: TargetDef) -> str:
         default = t.defaults.get("model", model.get("default"))
         rows.append(("models", ", ".join(f"{m} (default)" if m == default else str(m) for m in model["enum"])))
     if t.kind == "video":
-        durations = caps.get("durations") or []
+        durations = caps.durations
         rows.append(("durations", ", ".join(f"{d:g}" for d in durations) + " s" if durations else "any"))
-    aspects = caps.get("aspects") or {}
-    rows.append(("aspects", ", ".join(str(a) for a in aspects) or "any"))
+    rows.append(("aspects", ", ".join(caps.aspects) or "any"))
     budget = t.budget
-    rows.append(("prompt", _limit(caps.get("prompt_max_chars"))
+    rows.append(("prompt", _limit(caps.prompt_max_chars)
                  + (f"; reads about {budget[1]} {budget[0]} well" if budget else "")
                  + (f"; dialect {t.dialect}" if t.dialect != t.name else "")))
-    neg = caps.get("negative_prompt")
-    rows.append(("negatives", f"yes, {_limit(caps.get('negative_max_chars'))}" if neg
+    rows.append(("negatives", f"yes, {_limit(caps.negative_max_chars)}" if caps.negative_prompt
                  else "no (what to avoid becomes what to show instead, where filmc has a phrasing for it)"))
     rows.append(("references", references_text(t)))
     if t.kind == "video":
         rows.append(("end frame", end_frame_text(t)))
-    style = str(caps.get("camera_style", "none"))
-    moves = caps.get("camera") or {}
-    rows.append(("camera", _CAMERA_STYLES.get(style, style) + (f" ({len(moves)} moves)" if moves else "")
-                 + (f", at most {caps['camera_max']} per shot" if caps.get("camera_max") else "")))
+    moves = caps.camera
+    rows.append(("camera", CAMERA_STYLES.get(caps.camera_style, caps.camera_style)
+                 + (f" ({len(moves)} moves)" if moves else "")
+                 + (f", at most {caps.camera_max} per shot" if caps.camera_max else "")))
     names = list(t.providers)
     rows.append(("providers", "; ".join(f"{n} ({_auth(t.providers[n])})" + (" default" if i == 0 else "")
                                         for i, n in enumerate(names)) if names
@@ -180,8 +179,8 @@ def summary(t: TargetDef) -> str:
     rows.append(("options", ", ".join([*props, *(["provider"] if names and "provider" not in props else [])]) or "none"))
     rows.append(("templates", ", ".join(sorted(p.name for p in t.folder.glob("*.j2")))))
     rows.append(("folder", f"{t.folder}{'' if t.builtin else ' (beside the film: overrides a built-in of that name)'}"))
-    head = f"{t.name} ({t.kind}) - {t.raw.get('title', '')}"
-    desc = str(t.raw.get("description", "")).strip()
+    head = f"{t.name} ({t.kind}) - {t.title}"
+    desc = t.description.strip()
     width = max(len(k) for k, _ in rows)
     body = "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
     return head + ("\n" + desc if desc else "") + "\n\n" + body + "\n"

@@ -317,7 +317,6 @@ def targets_list(film: str | None, fmt: str) -> None:
                                 **choice_facts(t)} for t in defs.values()], indent=2, ensure_ascii=False))
         return
     for t in sorted(defs.values(), key=lambda t: (t.kind, t.name)):
-        caps = t.capabilities
         bits = [t.kind, "providers: " + (", ".join(t.providers) or "none (prompt only)")]
         if t.durations:
             bits.append("durations: " + "/".join(f"{d:g}" for d in t.durations) + " s")
@@ -325,7 +324,7 @@ def targets_list(film: str | None, fmt: str) -> None:
         if t.kind == "video":
             bits.append("end frame: " + end_frame_text(t))
         bits.append("price: " + price_text(t))
-        bits.append("negative prompt" if caps.get("negative_prompt") else "no negative prompt")
+        bits.append("negative prompt" if t.capabilities.negative_prompt else "no negative prompt")
         if not t.builtin:
             bits.append(f"from {t.folder}")
         click.echo(f"{t.name:<12} " + "; ".join(bits))
@@ -335,7 +334,8 @@ def targets_list(film: str | None, fmt: str) -> None:
 @click.argument("name")
 @click.argument("film", required=False, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--full", is_flag=True, help="Also print the whole definition (capabilities, options, providers, prices).")
-def targets_show(name: str, film: str | None, full: bool) -> None:
+@format_option
+def targets_show(name: str, film: str | None, full: bool, fmt: str) -> None:
     """Target NAME at a glance: kind, models, durations, aspects, negatives, references, providers, prices.
 
     \b
@@ -343,10 +343,11 @@ def targets_show(name: str, film: str | None, full: bool) -> None:
       filmc targets show kling
       filmc targets show kling --full        # and the whole definition as YAML
       filmc targets show mine my-film        # a target in targets/ beside the film
+      filmc targets show kling --format json # the whole definition, every capability filled in
     """
     from ..diagnostics import did_you_mean
     from ..loading import film_path
-    from ..target_text import summary
+    from ..target_text import definition, summary
     from ..targets import load_targets
 
     defs = load_targets(film_path(film).parent if film else None)
@@ -354,11 +355,14 @@ def targets_show(name: str, film: str | None, full: bool) -> None:
         hint = did_you_mean(name, defs)
         raise click.UsageError(f"unknown target '{name}'" + (f" ({hint})" if hint else ""))
     t = defs[name]
+    if fmt == "json":
+        click.echo(json.dumps(definition(t), indent=2, ensure_ascii=False))
+        return
     click.echo(summary(t), nl=False)
     if full:
         import yaml
 
+        data = {k: v for k, v in definition(t).items() if k in ("capabilities", "options", "defaults", "providers",
+                                                                  "prices")}
         click.echo("")
-        click.echo(yaml.safe_dump({"capabilities": t.capabilities, "options": t.options.get("properties", {}),
-                                   "defaults": t.defaults, "providers": t.providers, "prices": list(t.prices)},
-                                  sort_keys=False, allow_unicode=True, width=100), nl=False)
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), nl=False)

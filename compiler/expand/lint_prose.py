@@ -49,7 +49,7 @@ def budget(c: Collector, t: TargetDef, text: str, where: str, label: str) -> Non
 def person_words(prod: Production) -> frozenset[str]:
     out = set(PERSON_NOUNS)
     for ch in prod.film.characters.values():
-        from .prose import reference
+        from .people import reference
 
         ref = reference(ch)
         out.update(w.lower() for w in re.findall(r"[A-Za-z-]+", ref))

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..diagnostics import Collector
 from ..resolve import Production
-from .prose import camera_plan
+from .camera_words import camera_plan
 
 # What an edit does (a fade, a cut, a dissolve) rather than something in frame.
 EDIT_WORDS = re.compile(
@@ -62,7 +62,7 @@ def lint_video(prod: Production, prompts: list[Any], c: Collector) -> None:
                       f"{shot.pointer}/camera",
                       hint=f"keep at most {len(plan.kept)} moves (camera_max in {p.target}'s target.yaml), or split "
                            "the shot")
-        if caps.get("camera_style") == "brackets":
+        if caps.camera_style == "brackets":
             later = [m for m in plan.missing if m is not plan.kept[0]]
             if later:
                 c.warning("P420", f"{label}: {p.target} has no camera command for "
