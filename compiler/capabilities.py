@@ -84,14 +84,14 @@ class Capabilities:
     negative_max_chars: int | None = setting(None, "longest negative prompt in characters (null: no limit)")
     reference_images: bool = setting(False, "superseded by references; sends nothing by itself")
     camera: dict[str, str | None] = setting({}, "camera move -> the target's phrase, command or concept key")
-    durations: tuple[float, ...] = setting((), "generation lengths in seconds the model allows (video)")
+    durations: tuple[float, ...] = setting((), "generation lengths in seconds the model allows (video: required)")
     camera_style: str = setting("none", "how camera moves reach the model", required=True, choices=CAMERA_STYLES)
     camera_max: int | None = setting(None, "most camera moves one prompt can express (null: every move)")
-    graph_prompts: dict[str, str] = setting({}, "workflow node title -> the text it receives (prompt | negative)")
-    prompt_budget: PromptBudget | None = setting(None, "how long a prompt the model reads well ({words: N} or "
-                                                       "{tokens: N})")
+    graph_prompts: dict[str, str] = setting({}, "workflow node title -> the text it receives: prompt or negative")
+    prompt_budget: PromptBudget | None = setting(None, "how many words (or CLIP tokens) of a prompt the model "
+                                                       "reads well")
     prompt_chunks: int = setting(1, "CLIP windows of prompt_budget.tokens a prompt may fill")
-    description: str = setting("verbatim", "how image prompts carry a canonical description (verbatim | phrases)")
+    description: str = setting("verbatim", "how image prompts carry a canonical description: verbatim or phrases")
     references: RefCaps | None = setting(None, "the reference images the model takes (false: none)")
     end_frame: EndFrame = setting(False, "the model takes the clip's last frame: true, false, or the option "
                                          "values it needs")
@@ -213,3 +213,26 @@ def parse_capabilities(data: Any) -> Capabilities:
         "end_frame_alone": d.get("end_frame_alone") is True,
     }
     return Capabilities(**{k: v for k, v in given.items() if k in d and v is not None})
+
+
+_TYPE_WORDS = {
+    "bool": "boolean", "int": "integer", "int | None": "integer or null", "str": "string",
+    "dict[str, str]": "map", "dict[str, str | None]": "map (move -> text or null)", "tuple[float, ...]": "list of seconds",
+    "PromptBudget | None": "{words: N} or {tokens: N}", "RefCaps | None": "references block, or false",
+    "EndFrame": "boolean, or option -> values", "dict[str, ModelCaps]": "map (model -> references, end_frame)",
+}
+
+
+def settings_table() -> list[str]:
+    """The capabilities as a Markdown table (docs/prompts.md carries it; a test keeps the two equal)."""
+    import json
+
+    defaults = Capabilities().as_data()
+    rows = ["| setting | type | default | meaning |", "|---|---|---|---|"]
+    for f in settings():
+        kind = _TYPE_WORDS.get(str(f.type), str(f.type))
+        if f.metadata["choices"]:
+            kind = " \\| ".join(f"`{c}`" for c in f.metadata["choices"])
+        default = "required" if f.metadata["required"] else f"`{json.dumps(defaults[f.name])}`"
+        rows.append(f"| `{f.name}` | {kind} | {default} | {f.metadata['help']} |")
+    return rows
