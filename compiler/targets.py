@@ -25,7 +25,8 @@ def pick_route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, A
                 ok = False
                 break
         if ok:
-            return route
+            matched: dict[str, Any] = route
+            return matched
     return {"submit": provider.get("submit", {}), "poll": provider.get("poll", {})}
 
 

@@ -43,8 +43,9 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
             seg_label = label if n == 1 else f"{label}, segment {n}"
             lint_prose.budget(c, t, text, where, seg_label)
             lint_prose.pronouns(c, text, persons, where, seg_label)
-        if _PREVIOUS.search(p.text):
-            c.warning("P402", f"{label}: the prompt refers to another shot ('{_PREVIOUS.search(p.text).group(0)}')",
+        previous = _PREVIOUS.search(p.text)
+        if previous:
+            c.warning("P402", f"{label}: the prompt refers to another shot ('{previous.group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")
         if p.kind == "video":
             sh = rs.shot
@@ -100,9 +101,10 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                   key=True, hint="add an image target (targets.image), or generate the first frames elsewhere")
     for rs in prod.shots:
         for name, o in rs.shot.prompt.items():
-            t = prod.targets.get(name)
-            if t is None:
+            named = prod.targets.get(name)
+            if named is None:
                 continue
+            t = named
             wrong = o.video if t.kind == "image" else o.image
             if wrong:
                 other = "video" if t.kind == "image" else "image"

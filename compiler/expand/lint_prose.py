@@ -63,7 +63,7 @@ def pronoun_without_antecedent(text: str, persons: frozenset[str]) -> str | None
         if lw in persons or lw.removesuffix("'s") in persons:
             return None
         if lw in _GENDERED:
-            return w
+            return str(w)
     return None
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from ..diagnostics import Collector
 from ..resolve import Production
 from .camera_words import camera_plan
+from .plan import CompiledPrompt
 
 # What an edit does (a fade, a cut, a dissolve) rather than something in frame.
 EDIT_WORDS = re.compile(
@@ -31,7 +33,7 @@ def _motion_fields(shot: Any) -> list[tuple[str, str]]:
     return out
 
 
-def lint_video(prod: Production, prompts: list[Any], c: Collector) -> None:
+def lint_video(prod: Production, prompts: Sequence[CompiledPrompt], c: Collector) -> None:
     """P418 (moves past camera_max dropped), P419 (an edit instruction in a motion), P420 (a move of a sequence
     without a camera command: the sequence goes in words)."""
     by_shot = {s.id: s for s in prod.shots}

@@ -245,8 +245,8 @@ class Builder:
             if isinstance(tr, str) and tr in TRANSITIONS:
                 transition = Transition(into=tr)
             elif isinstance(tr, dict):
-                into = tr.get("in") if tr.get("in") in TRANSITIONS else default(Transition, "into")
-                out_ = tr.get("out") if tr.get("out") in TRANSITIONS else default(Transition, "out")
+                into = str(tr["in"]) if tr.get("in") in TRANSITIONS else default(Transition, "into")
+                out_ = str(tr["out"]) if tr.get("out") in TRANSITIONS else default(Transition, "out")
                 transition = Transition(into, out_, _num(tr.get("duration")) or default(Transition, "duration"))
             else:
                 transition = Transition()
@@ -275,7 +275,7 @@ class Builder:
                 location=_s(s.get("location")), time=_s(s.get("time")), world=_s(s.get("world")),
                 palette=_s(s.get("palette")), lighting=_s(s.get("lighting")),
                 subject_motion=_s(s.get("subject_motion")),
-                mode=s.get("mode") if s.get("mode") in MODES else default(Shot, "mode"),
+                mode=str(s["mode"]) if s.get("mode") in MODES else default(Shot, "mode"),
                 cast=tuple(cast), subject=_s(s.get("subject")), background=_s(s.get("background")),
                 background_motion=_s(s.get("background_motion")),
                 mood=_texts(s.get("mood")), details=_texts(s.get("details")), transition=transition,
