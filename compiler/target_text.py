@@ -16,13 +16,6 @@ def _price(p: dict[str, Any]) -> str:
             + (f" [{p['confidence']}]" if p.get("confidence") else ""))
 
 
-def _auth(provider: dict[str, Any]) -> str:
-    auth = provider.get("auth") or {}
-    env = [" or ".join(map(str, v)) if isinstance(v, list) else str(v)  # a list: any one of these variables
-           for k in ("env", "secret_env") if (v := auth.get(k))]
-    return " + ".join(env) if env else "no key"
-
-
 def _limit(n: object) -> str:
     return f"up to {n} characters" if n else "no length limit"
 
@@ -68,7 +61,7 @@ def _money(amount: float, currency: str) -> str:
 
 def local_only(t: TargetDef) -> bool:
     """Every provider is the creator's own server (no key, nothing charged per generation)."""
-    return bool(t.providers) and all((p.get("auth") or {}).get("scheme") == "none" for p in t.providers.values())
+    return bool(t.providers) and all(p.local for p in t.providers.values())
 
 
 def choice_facts(t: TargetDef) -> dict[str, Any]:
@@ -140,7 +133,7 @@ def definition(t: TargetDef) -> dict[str, Any]:
     return {"name": t.name, "kind": t.kind, "title": t.title, "description": t.description, "dialect": t.dialect,
             "builtin": t.builtin, "folder": str(t.folder), "capabilities": t.capabilities.as_data(),
             "options": dict(t.options.get("properties", {})), "defaults": dict(t.defaults),
-            "providers": dict(t.providers), "prices": list(t.prices)}
+            "providers": {n: dict(p.spec) for n, p in t.providers.items()}, "prices": list(t.prices)}
 
 
 def summary(t: TargetDef) -> str:
@@ -170,7 +163,7 @@ def summary(t: TargetDef) -> str:
                  + (f" ({len(moves)} moves)" if moves else "")
                  + (f", at most {caps.camera_max} per shot" if caps.camera_max else "")))
     names = list(t.providers)
-    rows.append(("providers", "; ".join(f"{n} ({_auth(t.providers[n])})" + (" default" if i == 0 else "")
+    rows.append(("providers", "; ".join(f"{n} ({t.providers[n].auth.text()})" + (" default" if i == 0 else "")
                                         for i, n in enumerate(names)) if names
                  else "none: copy the prompts into its own app"))
     prices = [_price(p) for p in t.prices]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -12,12 +13,14 @@ from .capabilities import Capabilities, EndFrame, RefCaps, parse_capabilities
 from .diagnostics import Collector
 from .errors import FilmError
 from .resources import data_dir, load_schema
+from .target_providers import Provider, parse_provider
 
 
-def pick_route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def pick_route(provider: Provider | Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
     """The first of a provider's `routes` whose `when` the options match (a list: any of its values); else the
     provider's own submit and poll. `generation` (image-to-video | still | text-to-video) is matched like an option."""
-    for route in provider.get("routes") or ():
+    spec = provider.spec if isinstance(provider, Provider) else provider
+    for route in spec.get("routes") or ():
         ok = True
         for k, want in (route.get("when") or {}).items():
             have = options.get(k)
@@ -27,7 +30,7 @@ def pick_route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, A
         if ok:
             matched: dict[str, Any] = route
             return matched
-    return {"submit": provider.get("submit", {}), "poll": provider.get("poll", {})}
+    return {"submit": spec.get("submit", {}), "poll": spec.get("poll", {})}
 
 
 def makes_text_to_video(route: dict[str, Any]) -> bool:
@@ -45,7 +48,7 @@ class TargetDef:
     capabilities: Capabilities = field(default_factory=Capabilities)
     options: dict[str, Any] = field(default_factory=dict)  # JSON Schema of targets.options.<name>
     defaults: dict[str, Any] = field(default_factory=dict)
-    providers: dict[str, Any] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)  # the first is the default
     prices: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -195,7 +198,7 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
         capabilities=parse_capabilities(data.get("capabilities")),
         options=dict(data.get("options") or {}),
         defaults=dict(data.get("defaults") or {}),
-        providers=dict(data.get("providers") or {}),
+        providers={str(n): parse_provider(str(n), p) for n, p in (data.get("providers") or {}).items()},
         prices=tuple(data.get("prices") or ()),
         raw=data,
     )

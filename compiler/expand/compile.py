@@ -317,7 +317,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
     job_fields: list[tuple[Any, ...]] = []
     if t.providers:
         pname = options.get("provider") or next(iter(t.providers))
-        provider = t.providers[pname]
+        provider = t.providers[pname].spec
         values = {**options, "task_id": "{task_id}"}
         model = options.get("model") if isinstance(options.get("model"), str) else None
         for seg in range(1, gen["segments"] + 1):

@@ -104,3 +104,32 @@ def test_per_model_references_merge_over_the_targets_block() -> None:
     assert caps.models["old"].references == caps.references and caps.models["old"].end_frame is False
     assert caps.models["mini"].end_frame == {"mode": ("pro",)}
     assert caps.prompt_budget == PromptBudget("tokens", 75)
+
+
+def test_provider_settings_defaults_are_the_schemas() -> None:
+    from compiler.capabilities import default_of
+    from compiler.target_providers import runner_settings
+
+    props = SCHEMA["$defs"]["provider"]["properties"]
+    for f in runner_settings():
+        value = default_of(f)
+        if value is None:  # derived from another setting, or unknown: the schema states no default
+            assert "default" not in props[f.name], f.name
+        else:
+            assert _json(props[f.name]["default"]) == _json(value), f.name
+
+
+@pytest.mark.parametrize("name", sorted(builtin_targets()))
+def test_a_built_in_targets_providers_parse_to_what_its_yaml_says(name: str) -> None:
+    from compiler.target_providers import Provider, env_names, runner_settings
+
+    t = builtin_targets()[name]
+    raw = yaml.safe_load((t.folder / "target.yaml").read_text(encoding="utf-8"))["providers"] or {}
+    assert list(t.providers) == list(raw)
+    for pname, block in raw.items():
+        p = t.providers[pname]
+        assert isinstance(p, Provider) and p.name == pname and dict(p.spec) == block
+        assert p.auth.scheme == block["auth"]["scheme"] and p.auth.env == env_names(block["auth"].get("env"))
+        for f in runner_settings():
+            if f.name in block:
+                assert _json(getattr(p, f.name)) == _json(block[f.name]), (pname, f.name)
