@@ -128,23 +128,24 @@ def price_text(t: TargetDef) -> str:
     return "free: your own server" if local_only(t) else "not known"
 
 
-def definition(t: TargetDef) -> dict[str, Any]:
-    """The whole definition as plain data, every capability filled in (its default where target.yaml sets none)."""
+def definition(t: TargetDef, *, schema: bool = False) -> dict[str, Any]:
+    """The whole definition as plain data, every capability filled in (its default where target.yaml sets none);
+    the options typed (name, type, default, help, choices), or with `schema` as their JSON Schema."""
     return {"name": t.name, "kind": t.kind, "title": t.title, "description": t.description, "dialect": t.dialect,
             "builtin": t.builtin, "folder": str(t.folder), "capabilities": t.capabilities.as_data(),
-            "options": dict(t.options.get("properties", {})), "defaults": dict(t.defaults),
+            "options": dict(t.options.get("properties", {})) if schema else [o.as_data() for o in t.option_defs],
+            "defaults": dict(t.defaults),
             "providers": {n: dict(p.spec) for n, p in t.providers.items()}, "prices": list(t.prices)}
 
 
 def summary(t: TargetDef) -> str:
     """Kind, models, durations, aspects, prompt limits, negatives, references, camera, providers, prices, options."""
     caps = t.capabilities
-    props = (t.options or {}).get("properties", {})
     rows: list[tuple[str, str]] = []
-    model = props.get("model") or {}
-    if model.get("enum"):
-        default = t.defaults.get("model", model.get("default"))
-        rows.append(("models", ", ".join(f"{m} (default)" if m == default else str(m) for m in model["enum"])))
+    model = t.option("model")
+    if model and model.choices:
+        rows.append(("models", ", ".join(f"{m} (default)" if model.has_default and m == model.default else str(m)
+                                         for m in model.choices)))
     if t.kind == "video":
         durations = caps.durations
         rows.append(("durations", ", ".join(f"{d:g}" for d in durations) + " s" if durations else "any"))
@@ -169,6 +170,7 @@ def summary(t: TargetDef) -> str:
     prices = [_price(p) for p in t.prices]
     rows.append(("prices", prices[0] if prices else price_text(t)))
     rows.extend(("", p) for p in prices[1:])
+    props = [o.name for o in t.option_defs]
     rows.append(("options", ", ".join([*props, *(["provider"] if names and "provider" not in props else [])]) or "none"))
     rows.append(("templates", ", ".join(sorted(p.name for p in t.folder.glob("*.j2")))))
     rows.append(("folder", f"{t.folder}{'' if t.builtin else ' (beside the film: overrides a built-in of that name)'}"))

@@ -13,6 +13,7 @@ from .capabilities import Capabilities, EndFrame, RefCaps, parse_capabilities
 from .diagnostics import Collector
 from .errors import FilmError
 from .resources import data_dir, load_schema
+from .target_options import Option, parse_options
 from .target_providers import Provider, parse_provider
 
 
@@ -51,6 +52,11 @@ class TargetDef:
     providers: dict[str, Provider] = field(default_factory=dict)  # the first is the default
     prices: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    option_defs: tuple[Option, ...] = ()  # the options, typed (name, type, default, help)
+
+    def option(self, name: str) -> Option | None:
+        """Option `name` (None: the target has no such option)."""
+        return next((o for o in self.option_defs if o.name == name), None)
 
     @property
     def title(self) -> str:
@@ -75,8 +81,8 @@ class TargetDef:
     @property
     def model_names(self) -> list[str]:
         """The values of the `model` option (the default first), and any model the capabilities name."""
-        prop = ((self.options or {}).get("properties", {}).get("model") or {})
-        enum = [str(m) for m in prop.get("enum") or ()]
+        option = self.option("model")
+        enum = [str(m) for m in option.choices] if option else []
         named = [m for m in self.capabilities.models if m not in enum]
         default = self.defaults.get("model")
         out = [*enum, *named]
@@ -190,17 +196,20 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
                                 hint="patterns use Python's regular expression syntax")
         if local.has_errors:
             raise FilmError(local.items, {display: doc.lines})
+    options = dict(data.get("options") or {})
+    defaults = dict(data.get("defaults") or {})
     return TargetDef(
         name=folder.name,
         kind=str(data.get("kind", "image")),
         folder=folder,
         builtin=builtin,
         capabilities=parse_capabilities(data.get("capabilities")),
-        options=dict(data.get("options") or {}),
-        defaults=dict(data.get("defaults") or {}),
+        options=options,
+        defaults=defaults,
         providers={str(n): parse_provider(str(n), p) for n, p in (data.get("providers") or {}).items()},
         prices=tuple(data.get("prices") or ()),
         raw=data,
+        option_defs=parse_options(options, defaults),
     )
 
 

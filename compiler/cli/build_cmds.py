@@ -362,7 +362,7 @@ def targets_show(name: str, film: str | None, full: bool, fmt: str) -> None:
     if full:
         import yaml
 
-        data = {k: v for k, v in definition(t).items() if k in ("capabilities", "options", "defaults", "providers",
+        data = {k: v for k, v in definition(t, schema=True).items() if k in ("capabilities", "options", "defaults", "providers",
                                                                   "prices")}
         click.echo("")
         click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), nl=False)

@@ -133,3 +133,18 @@ def test_a_built_in_targets_providers_parse_to_what_its_yaml_says(name: str) -> 
         for f in runner_settings():
             if f.name in block:
                 assert _json(getattr(p, f.name)) == _json(block[f.name]), (pname, f.name)
+
+
+@pytest.mark.parametrize("name", sorted(builtin_targets()))
+def test_a_built_in_targets_options_are_typed(name: str) -> None:
+    t = builtin_targets()[name]
+    raw = yaml.safe_load((t.folder / "target.yaml").read_text(encoding="utf-8"))
+    props, defaults = raw["options"]["properties"], raw["defaults"] or {}
+    assert [o.name for o in t.option_defs] == list(props)
+    for o in t.option_defs:
+        assert o.has_default == (o.name in defaults or "default" in props[o.name])
+        if o.name in defaults:
+            assert o.default == defaults[o.name]
+        assert o.choices == tuple(props[o.name].get("enum") or ())
+        assert o.help == str(props[o.name].get("description") or "").strip()
+    assert t.option("no such option") is None
