@@ -53,24 +53,15 @@ class TargetDef:
     prices: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
     option_defs: tuple[Option, ...] = ()  # the options, typed (name, type, default, help)
+    title: str = ""
+    description: str = ""  # one line on what the target is
+    # The prompt dialect (default: the target's name): targets compile the same text for a shot only when they
+    # share one.
+    dialect: str = ""
 
     def option(self, name: str) -> Option | None:
         """Option `name` (None: the target has no such option)."""
         return next((o for o in self.option_defs if o.name == name), None)
-
-    @property
-    def title(self) -> str:
-        return str(self.raw.get("title") or "")
-
-    @property
-    def description(self) -> str:
-        """One line on what the target is."""
-        return str(self.raw.get("description") or "")
-
-    @property
-    def dialect(self) -> str:
-        """The prompt dialect: targets compile the same text for a shot only when they share one."""
-        return str(self.raw.get("dialect") or self.name)
 
     @property
     def budget(self) -> tuple[str, int] | None:
@@ -210,6 +201,9 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
         prices=tuple(data.get("prices") or ()),
         raw=data,
         option_defs=parse_options(options, defaults),
+        title=str(data.get("title") or ""),
+        description=str(data.get("description") or ""),
+        dialect=str(data.get("dialect") or folder.name),
     )
 
 
