@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .model import CAMERA_MOVES
+
 CODES: dict[str, tuple[str, str]] = {
     "L100": ("cannot read the file", "The path does not exist, is a folder without film.yaml, or cannot be read."),
     "L101": ("invalid YAML", "The file is not well-formed YAML. The caret shows where the parser stopped; the "
@@ -99,9 +101,8 @@ CODES: dict[str, tuple[str, str]] = {
     "V279": ("end frame cut off", "The target generates a clip longer than the shot plays (its lengths are fixed, "
              "e.g. 5 or 10 s), and the edit keeps the clip's start: the end frame, at the clip's end, never reaches "
              "the cut. Give the shot the generated length, or trim the take's start (trim: {in: s}) so it ends on it."),
-    "V280": ("unknown camera move", "Camera moves: static push-in pull-out zoom-in zoom-out pan-left pan-right "
-             "tilt-up tilt-down dolly-in dolly-out truck-left truck-right tracking crane-up crane-down orbit-left "
-             "orbit-right handheld, optionally with 'slow ' or 'fast ' first."),
+    "V280": ("unknown camera move", f"Camera moves: {' '.join(CAMERA_MOVES)}, optionally with 'slow ' or 'fast ' "
+             "first."),
     "V281": ("lyric line outside its section", "A timed lyric line's `at` lies outside its section."),
     "V282": ("lyrics and lines", "A section has both `lyrics` and timed `lines`; the lines are used."),
     "V283": ("shot ids whose files collide", "Each shot's files are named after its id (prompts/<target>/<id>.txt, "

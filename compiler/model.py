@@ -6,11 +6,12 @@ its JSON pointer so later stages can still point at the line a value came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-TRANSITIONS = ("cut", "fade", "dissolve")
+TRANSITIONS = ("cut", "fade", "dissolve")  # fade: through black; dissolve: a crossfade with the neighbour
 SIZES = ("EWS", "WS", "MWS", "MS", "MCU", "CU", "ECU", "OTS", "POV", "INSERT")
 ANGLES = ("eye-level", "low", "high", "dutch", "overhead")
 CAMERA_MOVES = (
@@ -255,3 +256,17 @@ class Film:
     targets: Targets
     shots: tuple[Shot, ...]
     edit: Edit
+
+
+@cache
+def default(cls: type, name: str) -> Any:
+    """The default of field `name` of dataclass `cls`: the one statement of a film.yaml default, which the builder
+    (validate/build.py) fills in and the film schema's `default`s are checked against."""
+    for f in fields(cls):
+        if f.name == name:
+            if f.default is not MISSING:
+                return f.default
+            if f.default_factory is not MISSING:
+                return f.default_factory()
+            break
+    raise KeyError(f"{cls.__name__}.{name} has no default")

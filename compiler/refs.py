@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .capabilities import RefCaps
 from .model import NEXT_FRAME, Film, Shot
 from .store.takes import IMAGE_EXTS
-from .targets import RefCaps, TargetDef
+from .targets import TargetDef
 
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG; WebP is RIFF....WEBP
 
@@ -161,7 +162,7 @@ def plan(film: Film, target: TargetDef, shot: Shot, *, first_frame: bool,
     opts = options if options is not None else shot_options(film, target, shot)
     model = opts.get("model")
     end = shot.end_frame if target.kind == "video" and shot.mode != "still" and target.takes_end_frame(model, opts) \
-        and (first_frame or target.capabilities.get("end_frame_alone") is True) else None
+        and (first_frame or target.capabilities.end_frame_alone) else None
     if end and not is_next(end) and not (film.root / end).is_file():
         end = None  # validate warns (V261)
     caps = target.references(model)

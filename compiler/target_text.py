@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .capabilities import CAMERA_STYLES
 from .targets import TargetDef
-
-_CAMERA_STYLES = {
-    "words": "moves written into the prompt",
-    "brackets": "moves as [bracketed] commands in the prompt",
-    "concepts": "moves sent as the API's camera concepts",
-    "none": "no camera moves (an image model)",
-}
 
 
 def _price(p: dict[str, Any]) -> str:
@@ -20,13 +14,6 @@ def _price(p: dict[str, Any]) -> str:
     return (f"{p.get('amount')} {p.get('currency', '')} per {p.get('unit', 'job')} on {p.get('provider', '?')}"
             + (f" ({when})" if when else "") + f"; {date}, source: {p.get('source', '?')}"
             + (f" [{p['confidence']}]" if p.get("confidence") else ""))
-
-
-def _auth(provider: dict[str, Any]) -> str:
-    auth = provider.get("auth") or {}
-    env = [" or ".join(map(str, v)) if isinstance(v, list) else str(v)  # a list: any one of these variables
-           for k in ("env", "secret_env") if (v := auth.get(k))]
-    return " + ".join(env) if env else "no key"
 
 
 def _limit(n: object) -> str:
@@ -45,8 +32,7 @@ def references_of(t: TargetDef, model: str | None = None) -> dict[str, Any] | No
     caps = t.references(model)
     if caps is None or caps.max <= 0:
         return None
-    return {"max": caps.max, "kinds": list(caps.kinds), "per_kind": dict(caps.per_kind), "cite": caps.cite,
-            "with_first_frame": caps.with_first_frame, "with_end_frame": caps.with_end_frame}
+    return caps.as_data()
 
 
 def cheapest(t: TargetDef) -> list[dict[str, Any]]:
@@ -75,7 +61,7 @@ def _money(amount: float, currency: str) -> str:
 
 def local_only(t: TargetDef) -> bool:
     """Every provider is the creator's own server (no key, nothing charged per generation)."""
-    return bool(t.providers) and all((p.get("auth") or {}).get("scheme") == "none" for p in t.providers.values())
+    return bool(t.providers) and all(p.local for p in t.providers.values())
 
 
 def choice_facts(t: TargetDef) -> dict[str, Any]:
@@ -142,46 +128,54 @@ def price_text(t: TargetDef) -> str:
     return "free: your own server" if local_only(t) else "not known"
 
 
+def definition(t: TargetDef, *, schema: bool = False) -> dict[str, Any]:
+    """The whole definition as plain data, every capability filled in (its default where target.yaml sets none);
+    the options typed (name, type, default, help, choices), or with `schema` as their JSON Schema."""
+    return {"name": t.name, "kind": t.kind, "title": t.title, "description": t.description, "dialect": t.dialect,
+            "builtin": t.builtin, "folder": str(t.folder), "capabilities": t.capabilities.as_data(),
+            "options": dict(t.options.get("properties", {})) if schema else [o.as_data() for o in t.option_defs],
+            "defaults": dict(t.defaults),
+            "providers": {n: dict(p.spec) for n, p in t.providers.items()}, "prices": list(t.prices)}
+
+
 def summary(t: TargetDef) -> str:
     """Kind, models, durations, aspects, prompt limits, negatives, references, camera, providers, prices, options."""
     caps = t.capabilities
-    props = (t.options or {}).get("properties", {})
     rows: list[tuple[str, str]] = []
-    model = props.get("model") or {}
-    if model.get("enum"):
-        default = t.defaults.get("model", model.get("default"))
-        rows.append(("models", ", ".join(f"{m} (default)" if m == default else str(m) for m in model["enum"])))
+    model = t.option("model")
+    if model and model.choices:
+        rows.append(("models", ", ".join(f"{m} (default)" if model.has_default and m == model.default else str(m)
+                                         for m in model.choices)))
     if t.kind == "video":
-        durations = caps.get("durations") or []
+        durations = caps.durations
         rows.append(("durations", ", ".join(f"{d:g}" for d in durations) + " s" if durations else "any"))
-    aspects = caps.get("aspects") or {}
-    rows.append(("aspects", ", ".join(str(a) for a in aspects) or "any"))
+    rows.append(("aspects", ", ".join(caps.aspects) or "any"))
     budget = t.budget
-    rows.append(("prompt", _limit(caps.get("prompt_max_chars"))
+    rows.append(("prompt", _limit(caps.prompt_max_chars)
                  + (f"; reads about {budget[1]} {budget[0]} well" if budget else "")
                  + (f"; dialect {t.dialect}" if t.dialect != t.name else "")))
-    neg = caps.get("negative_prompt")
-    rows.append(("negatives", f"yes, {_limit(caps.get('negative_max_chars'))}" if neg
+    rows.append(("negatives", f"yes, {_limit(caps.negative_max_chars)}" if caps.negative_prompt
                  else "no (what to avoid becomes what to show instead, where filmc has a phrasing for it)"))
     rows.append(("references", references_text(t)))
     if t.kind == "video":
         rows.append(("end frame", end_frame_text(t)))
-    style = str(caps.get("camera_style", "none"))
-    moves = caps.get("camera") or {}
-    rows.append(("camera", _CAMERA_STYLES.get(style, style) + (f" ({len(moves)} moves)" if moves else "")
-                 + (f", at most {caps['camera_max']} per shot" if caps.get("camera_max") else "")))
+    moves = caps.camera
+    rows.append(("camera", CAMERA_STYLES.get(caps.camera_style, caps.camera_style)
+                 + (f" ({len(moves)} moves)" if moves else "")
+                 + (f", at most {caps.camera_max} per shot" if caps.camera_max else "")))
     names = list(t.providers)
-    rows.append(("providers", "; ".join(f"{n} ({_auth(t.providers[n])})" + (" default" if i == 0 else "")
+    rows.append(("providers", "; ".join(f"{n} ({t.providers[n].auth.text()})" + (" default" if i == 0 else "")
                                         for i, n in enumerate(names)) if names
                  else "none: copy the prompts into its own app"))
     prices = [_price(p) for p in t.prices]
     rows.append(("prices", prices[0] if prices else price_text(t)))
     rows.extend(("", p) for p in prices[1:])
+    props = [o.name for o in t.option_defs]
     rows.append(("options", ", ".join([*props, *(["provider"] if names and "provider" not in props else [])]) or "none"))
     rows.append(("templates", ", ".join(sorted(p.name for p in t.folder.glob("*.j2")))))
     rows.append(("folder", f"{t.folder}{'' if t.builtin else ' (beside the film: overrides a built-in of that name)'}"))
-    head = f"{t.name} ({t.kind}) - {t.raw.get('title', '')}"
-    desc = str(t.raw.get("description", "")).strip()
+    head = f"{t.name} ({t.kind}) - {t.title}"
+    desc = t.description.strip()
     width = max(len(k) for k, _ in rows)
     body = "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
     return head + ("\n" + desc if desc else "") + "\n\n" + body + "\n"
@@ -189,7 +183,6 @@ def summary(t: TargetDef) -> str:
 
 def list_line(t: TargetDef) -> str:
     """One target on a line of `filmc targets list`."""
-    caps = t.capabilities
     bits = [t.kind, "providers: " + (", ".join(t.providers) or "none (prompt only)")]
     if t.durations:
         bits.append("durations: " + "/".join(f"{d:g}" for d in t.durations) + " s")
@@ -197,16 +190,16 @@ def list_line(t: TargetDef) -> str:
     if t.kind == "video":
         bits.append("end frame: " + end_frame_text(t))
     bits.append("price: " + price_text(t))
-    bits.append("negative prompt" if caps.get("negative_prompt") else "no negative prompt")
+    bits.append("negative prompt" if t.capabilities.negative_prompt else "no negative prompt")
     if not t.builtin:
         bits.append(f"from {t.folder}")
     return f"{t.name:<12} " + "; ".join(bits)
 
 
 def definition_yaml(t: TargetDef) -> str:
-    """The whole definition (capabilities, options, defaults, providers, prices) as YAML."""
+    """The whole definition (capabilities, options, defaults, providers, prices) as YAML, every capability filled in."""
     import yaml
 
-    return str(yaml.safe_dump({"capabilities": t.capabilities, "options": t.options.get("properties", {}),
-                               "defaults": t.defaults, "providers": t.providers, "prices": list(t.prices)},
-                              sort_keys=False, allow_unicode=True, width=100))
+    data = {k: v for k, v in definition(t, schema=True).items()
+            if k in ("capabilities", "options", "defaults", "providers", "prices")}
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))

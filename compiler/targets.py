@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .capabilities import Capabilities, EndFrame, RefCaps, parse_capabilities
 from .diagnostics import Collector
 from .errors import FilmError
 from .resources import data_dir, load_schema
+from .target_options import Option, parse_options
+from .target_providers import Provider, parse_provider
 
 
-def pick_route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def pick_route(provider: Provider | Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
     """The first of a provider's `routes` whose `when` the options match (a list: any of its values); else the
     provider's own submit and poll. `generation` (image-to-video | still | text-to-video) is matched like an option."""
-    for route in provider.get("routes") or ():
+    spec = provider.spec if isinstance(provider, Provider) else provider
+    for route in spec.get("routes") or ():
         ok = True
         for k, want in (route.get("when") or {}).items():
             have = options.get(k)
@@ -24,8 +29,9 @@ def pick_route(provider: dict[str, Any], options: dict[str, Any]) -> dict[str, A
                 ok = False
                 break
         if ok:
-            return route
-    return {"submit": provider.get("submit", {}), "poll": provider.get("poll", {})}
+            matched: dict[str, Any] = route
+            return matched
+    return {"submit": spec.get("submit", {}), "poll": spec.get("poll", {})}
 
 
 def makes_text_to_video(route: dict[str, Any]) -> bool:
@@ -35,74 +41,40 @@ def makes_text_to_video(route: dict[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class RefCaps:
-    """What reference images a model takes (target.yaml `capabilities.references`, with its `models:` override)."""
-
-    max: int
-    kinds: tuple[str, ...] = ("character", "location", "style", "object")
-    per_kind: tuple[tuple[str, int], ...] = ()
-    cite: str = "image"  # image | tag | none
-    with_first_frame: bool = True
-    with_end_frame: bool = True
-
-    def kind_max(self, kind: str) -> int:
-        """How many references of one kind a request may carry (0: that kind is not taken)."""
-        if kind not in self.kinds:
-            return 0
-        return dict(self.per_kind).get(kind, self.max)
-
-
-def _ref_caps(block: Any) -> RefCaps | None:
-    if not isinstance(block, dict) or not isinstance(block.get("max"), int):
-        return None
-    return RefCaps(
-        max=block["max"],
-        kinds=tuple(block.get("kinds") or RefCaps.kinds),
-        per_kind=tuple(sorted((str(k), int(v)) for k, v in (block.get("per_kind") or {}).items())),
-        cite=str(block.get("cite") or "image"),
-        with_first_frame=block.get("with_first_frame", True) is not False,
-        with_end_frame=block.get("with_end_frame", True) is not False,
-    )
-
-
-@dataclass(frozen=True)
 class TargetDef:
     name: str
     kind: str  # image | video
     folder: Path
     builtin: bool
-    capabilities: dict[str, Any] = field(default_factory=dict)
+    capabilities: Capabilities = field(default_factory=Capabilities)
     options: dict[str, Any] = field(default_factory=dict)  # JSON Schema of targets.options.<name>
     defaults: dict[str, Any] = field(default_factory=dict)
-    providers: dict[str, Any] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)  # the first is the default
     prices: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    option_defs: tuple[Option, ...] = ()  # the options, typed (name, type, default, help)
+    title: str = ""
+    description: str = ""  # one line on what the target is
+    # The prompt dialect (default: the target's name): targets compile the same text for a shot only when they
+    # share one.
+    dialect: str = ""
 
-    @property
-    def dialect(self) -> str:
-        """The prompt dialect: targets compile the same text for a shot only when they share one."""
-        return str(self.raw.get("dialect") or self.name)
+    def option(self, name: str) -> Option | None:
+        """Option `name` (None: the target has no such option)."""
+        return next((o for o in self.option_defs if o.name == name), None)
 
     @property
     def budget(self) -> tuple[str, int] | None:
         """("words", 120) or ("tokens", 75): how much of a prompt the model reads well."""
-        b = self.capabilities.get("prompt_budget") or {}
-        for unit in ("words", "tokens"):
-            if isinstance(b.get(unit), int):
-                return unit, b[unit]
-        return None
-
-    def _model_caps(self, model: object) -> dict[str, Any]:
-        per = self.capabilities.get("models") or {}
-        got = per.get(model) if isinstance(model, str) else None
-        return got if isinstance(got, dict) else {}
+        b = self.capabilities.prompt_budget
+        return (b.unit, b.amount) if b else None
 
     @property
     def model_names(self) -> list[str]:
         """The values of the `model` option (the default first), and any model the capabilities name."""
-        prop = ((self.options or {}).get("properties", {}).get("model") or {})
-        enum = [str(m) for m in prop.get("enum") or ()]
-        named = [str(m) for m in (self.capabilities.get("models") or {}) if str(m) not in enum]
+        option = self.option("model")
+        enum = [str(m) for m in option.choices] if option else []
+        named = [m for m in self.capabilities.models if m not in enum]
         default = self.defaults.get("model")
         out = [*enum, *named]
         return sorted(out, key=lambda m: m != default) if default in out else out
@@ -111,24 +83,19 @@ class TargetDef:
         """The reference images `model` (the `model` option; None: the target's default) takes; None: none."""
         if model is None:
             model = self.defaults.get("model")
-        base = self.capabilities.get("references")
-        over = self._model_caps(model)
-        if "references" in over:
-            if over["references"] is False:
-                return None
-            base = {**(base if isinstance(base, dict) else {}), **over["references"]}
-        return _ref_caps(base)
+        over = self.capabilities.model(model)
+        return over.references if over else self.capabilities.references
 
     def end_frame_when(self, model: object = None) -> dict[str, list[Any]] | bool:
         """Whether `model` takes a last frame: True, False, or the option values it needs (`{mode: [pro]}`)
         (`capabilities.end_frame`, with its `models:` override)."""
         if model is None:
             model = self.defaults.get("model")
-        over = self._model_caps(model)
-        value = over["end_frame"] if "end_frame" in over else self.capabilities.get("end_frame")
-        if isinstance(value, dict):
-            return {str(k): list(v) if isinstance(v, list) else [v] for k, v in value.items()}
-        return value is True
+        over = self.capabilities.model(model)
+        value: EndFrame = over.end_frame if over else self.capabilities.end_frame
+        if isinstance(value, bool):
+            return value
+        return {k: list(v) for k, v in value.items()}
 
     def takes_end_frame(self, model: object = None, options: dict[str, Any] | None = None) -> bool:
         """Whether `model`, with these options (the defaults when None), takes a last frame."""
@@ -140,7 +107,7 @@ class TargetDef:
 
     @property
     def durations(self) -> tuple[float, ...]:
-        return tuple(float(d) for d in self.capabilities.get("durations") or ())
+        return self.capabilities.durations
 
     def generation_duration(self, needed: float) -> float | None:
         """The smallest allowed generation length covering `needed` seconds (None: too long)."""
@@ -220,17 +187,23 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
                                 hint="patterns use Python's regular expression syntax")
         if local.has_errors:
             raise FilmError(local.items, {display: doc.lines})
+    options = dict(data.get("options") or {})
+    defaults = dict(data.get("defaults") or {})
     return TargetDef(
         name=folder.name,
         kind=str(data.get("kind", "image")),
         folder=folder,
         builtin=builtin,
-        capabilities=dict(data.get("capabilities") or {}),
-        options=dict(data.get("options") or {}),
-        defaults=dict(data.get("defaults") or {}),
-        providers=dict(data.get("providers") or {}),
+        capabilities=parse_capabilities(data.get("capabilities")),
+        options=options,
+        defaults=defaults,
+        providers={str(n): parse_provider(str(n), p) for n, p in (data.get("providers") or {}).items()},
         prices=tuple(data.get("prices") or ()),
         raw=data,
+        option_defs=parse_options(options, defaults),
+        title=str(data.get("title") or ""),
+        description=str(data.get("description") or ""),
+        dialect=str(data.get("dialect") or folder.name),
     )
 
 

@@ -276,15 +276,22 @@ def targets_list(film: str | None, fmt: str) -> None:
 @click.argument("name")
 @click.argument("film", required=False, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--full", is_flag=True, help="Also print the whole definition (capabilities, options, providers, prices).")
-def targets_show(name: str, film: str | None, full: bool) -> None:
+@format_option
+def targets_show(name: str, film: str | None, full: bool, fmt: str) -> None:
     """Target NAME at a glance: kind, models, durations, aspects, negatives, references, providers, prices.
 
     \b
     Examples:
       filmc targets show kling
       filmc targets show kling --full        # and the whole definition as YAML
+      filmc targets show kling --format json # the whole definition, every capability filled in
       filmc targets show mine my-film        # a target in targets/ beside the film
+      filmc targets show kling --format json # the whole definition, every capability filled in
     """
     from ..pipeline.targets import show_target
 
-    click.echo(show_target(name, film, full=full), nl=False)
+    view = show_target(name, film)
+    if fmt == "json":
+        click.echo(json.dumps(view.as_data(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(view.text(full=full), nl=False)

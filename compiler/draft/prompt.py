@@ -52,7 +52,7 @@ def request(prod: Production, options: Mapping[str, Any]) -> tuple[Request, dict
     if tdef.kind == "image":
         draft["descriptions"] = [{"id": f.character.id, "description": f.character.description,
                                   **({"wardrobe": f.wardrobe} if f.wardrobe else {})} for f in rs.cast]
-    limit = tdef.capabilities.get("prompt_max_chars")
+    limit = tdef.capabilities.prompt_max_chars
     if limit:
         draft["max_chars"] = limit
     facts["draft"] = draft

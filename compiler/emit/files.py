@@ -38,7 +38,7 @@ def _sheet(plan: Plan, target: str) -> str:
     prod = plan.prod
     t = prod.targets[target]
     out = [f"# {prod.film.info.title}: {target} ({t.kind})", ""]
-    aspect = (t.capabilities.get("aspects") or {}).get(prod.film.info.aspect)
+    aspect = t.capabilities.aspects.get(prod.film.info.aspect)
     out.append(f"Aspect: {aspect or prod.film.info.aspect}. Prompts are pasted as written; set the parameters by hand.")
     out.append("")
     for p in (p for p in plan.prompts if p.target == target):

@@ -165,7 +165,7 @@ def _inject(prod: Production, t: TargetDef, rs: ResolvedShot, body: dict[str, An
     if not isinstance(graph, dict):
         raise TemplateFailure(Diagnostic("T304", "error", f"the request of '{t.name}' has no workflow graph under "
                                          "'prompt'", shown_path(t, "target.yaml"), 0, 0, ""))
-    for title, which in t.capabilities["graph_prompts"].items():
+    for title, which in t.capabilities.graph_prompts.items():
         nodes = [n for n in graph.values() if isinstance(n, dict) and isinstance(n.get("_meta"), dict)
                  and n["_meta"].get("title") == title and isinstance(n.get("inputs", {}), dict)]
         if not nodes:
@@ -317,7 +317,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
     job_fields: list[tuple[Any, ...]] = []
     if t.providers:
         pname = options.get("provider") or next(iter(t.providers))
-        provider = t.providers[pname]
+        provider = t.providers[pname].spec
         values = {**options, "task_id": "{task_id}"}
         model = options.get("model") if isinstance(options.get("model"), str) else None
         for seg in range(1, gen["segments"] + 1):
@@ -361,7 +361,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
                     "T302", "error", f"{name} produced invalid JSON for shot '{rs.id}': {e.msg}",
                     shown_path(t, name), 0, 0, "", "use the json filter for every value: {{ prompt.text | json }}",
                 )) from None
-            if t.capabilities.get("graph_prompts"):
+            if t.capabilities.graph_prompts:
                 body = _inject(prod, t, rs, body, options, {"prompt": seg_text, "negative": seg_negative or ""})
             method = route.get("submit", {}).get("method", "POST")
             # The job's identity is the request it makes: an edit of the target folder that leaves the request as

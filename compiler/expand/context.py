@@ -114,7 +114,7 @@ def typed_duration(value: float | None, kind: str | None) -> Any:
 def camera(target: TargetDef, cam: Camera | None) -> dict[str, Any] | None:
     if cam is None:
         return None
-    phrases = target.capabilities.get("camera") or {}
+    phrases = target.capabilities.camera
     phrase = phrases.get(cam.move) if phrases else None
     return {
         "move": cam.move, "speed": cam.speed, "text": str(cam), "phrase": phrase,
@@ -284,13 +284,13 @@ def film_context(prod: Production) -> dict[str, Any]:
 
 def target_context(prod: Production, target: TargetDef) -> dict[str, Any]:
     caps = target.capabilities
-    aspects = caps.get("aspects") or {}
     return {
         "name": target.name, "kind": target.kind,
-        "aspect": aspects.get(prod.film.info.aspect),
-        "prompt_max_chars": caps.get("prompt_max_chars"),
-        "negative_prompt": bool(caps.get("negative_prompt")),
-        "camera_style": caps.get("camera_style", "words"),
-        "camera_max": caps.get("camera_max"),
-        "prompt_budget": caps.get("prompt_budget") or {}, "prompt_chunks": caps.get("prompt_chunks") or 1,
+        "aspect": caps.aspects.get(prod.film.info.aspect),
+        "prompt_max_chars": caps.prompt_max_chars,
+        "negative_prompt": caps.negative_prompt,
+        "camera_style": caps.camera_style,
+        "camera_max": caps.camera_max,
+        "prompt_budget": caps.prompt_budget.as_data() if caps.prompt_budget else {},
+        "prompt_chunks": caps.prompt_chunks,
     }

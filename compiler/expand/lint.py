@@ -43,8 +43,9 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
             seg_label = label if n == 1 else f"{label}, segment {n}"
             lint_prose.budget(c, t, text, where, seg_label)
             lint_prose.pronouns(c, text, persons, where, seg_label)
-        if _PREVIOUS.search(p.text):
-            c.warning("P402", f"{label}: the prompt refers to another shot ('{_PREVIOUS.search(p.text).group(0)}')",
+        previous = _PREVIOUS.search(p.text)
+        if previous:
+            c.warning("P402", f"{label}: the prompt refers to another shot ('{previous.group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")
         if p.kind == "video":
             sh = rs.shot
@@ -65,23 +66,23 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                     c.warning("P405", f"{label}: the override drops the canonical description of '{f.character.id}'",
                               where, hint="paste the character's description verbatim (or remove the override) "
                                           "so the character looks the same in every shot")
-        limit = caps.get("prompt_max_chars")
+        limit = caps.prompt_max_chars
         if limit and len(p.text) > limit:
             c.warning("P406", f"{label}: the prompt has {len(p.text)} characters, over {p.target}'s limit of {limit}",
                       where, hint="shorten descriptions or details; the API would reject or cut it")
-        neg_limit = caps.get("negative_max_chars")
+        neg_limit = caps.negative_max_chars
         if p.negative and neg_limit and len(p.negative) > neg_limit:
             c.warning("P406", f"{label}: the negative prompt has {len(p.negative)} characters, over {neg_limit}", where)
         override = rs.shot.prompt.get(p.target)
-        if not caps.get("negative_prompt"):
+        if not caps.negative_prompt:
             if override and override.negative:
                 c.warning("P407", f"{label}: {p.target} takes no negative prompt; the override's negative is dropped",
                           f"{rs.shot.pointer}/prompt/{p.target}/negative",
                           hint="phrase what you want instead (e.g. 'sharp focus' rather than 'no blur')")
         cam = rs.shot.camera
         if cam and t.kind == "video":
-            phrases = caps.get("camera") or {}
-            if phrases and phrases.get(cam.move) is None and caps.get("camera_style") in ("brackets", "concepts"):
+            phrases = caps.camera
+            if phrases and phrases.get(cam.move) is None and caps.camera_style in ("brackets", "concepts"):
                 c.warning("P408", f"{label}: {p.target} has no camera command for '{cam.move}'; it is written as "
                           "a sentence instead", f"{rs.shot.pointer}/camera",
                           hint="the model may ignore it; pick a move the target supports (filmc targets show "
@@ -90,7 +91,7 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
     _lint_fitting(plan, c)
     film = prod.film
     for t in plan.targets:
-        aspects = t.capabilities.get("aspects")
+        aspects = t.capabilities.aspects
         if aspects and film.info.aspect not in aspects:
             c.warning("P409", f"{t.name} has no {film.info.aspect} aspect ratio; its requests leave the aspect to the "
                       "model's default", "/film/aspect",
@@ -100,9 +101,10 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                   key=True, hint="add an image target (targets.image), or generate the first frames elsewhere")
     for rs in prod.shots:
         for name, o in rs.shot.prompt.items():
-            t = prod.targets.get(name)
-            if t is None:
+            named = prod.targets.get(name)
+            if named is None:
                 continue
+            t = named
             wrong = o.video if t.kind == "image" else o.image
             if wrong:
                 other = "video" if t.kind == "image" else "image"
@@ -111,7 +113,7 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
     avoid = list(prod.film.concept.avoid) + [a for w in prod.film.concept.worlds.values() for a in w.avoid]
     lost = list(dict.fromkeys(a for a in avoid if positive(a) is None))
     for t in plan.targets:
-        if lost and t.kind == "image" and not t.capabilities.get("negative_prompt"):
+        if lost and t.kind == "image" and not t.capabilities.negative_prompt:
             c.warning("P407", f"{t.name} takes no negative prompt, and these 'avoid' terms have no positive phrasing: "
                       f"{', '.join(repr(a) for a in lost)}", "/concept/avoid",
                       hint="they are left out of its prompts; describe what should be there instead (details)")
@@ -129,7 +131,7 @@ def _lint_fitting(plan: Plan, c: Collector) -> None:
         left = (plan.contexts.get((p.shot, p.target)) or {}).get("left_out") or {}
         budget = t.budget
         for which, phrases in sorted(left.items()):
-            windows = t.capabilities.get("prompt_chunks") or 1 if which == "prompt" else 1
+            windows = t.capabilities.prompt_chunks if which == "prompt" else 1
             room = (f"{budget[1]} {budget[0]}" if not budget or budget[0] != "tokens" or windows == 1
                     else f"{windows} windows of {budget[1]} tokens") if budget else "its budget"
             c.warning("P421", f"{label}: no room in the {which} ({room}) for: " + "; ".join(repr(x) for x in phrases),
@@ -137,7 +139,7 @@ def _lint_fitting(plan: Plan, c: Collector) -> None:
                       "descriptions or the look" + (", or raise prompt_chunks" if budget and budget[0] == "tokens"
                                                      else ""))
         job = jobs.get((p.shot, p.target))
-        titles = t.capabilities.get("graph_prompts") or {}
+        titles = t.capabilities.graph_prompts
         if job is None or " BREAK " not in p.text or not isinstance(job.body.get("prompt"), dict):
             continue
         graph_titles = {n.get("_meta", {}).get("title") for n in job.body["prompt"].values() if isinstance(n, dict)

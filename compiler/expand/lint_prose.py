@@ -49,7 +49,7 @@ def budget(c: Collector, t: TargetDef, text: str, where: str, label: str) -> Non
 def person_words(prod: Production) -> frozenset[str]:
     out = set(PERSON_NOUNS)
     for ch in prod.film.characters.values():
-        from .prose import reference
+        from .people import reference
 
         ref = reference(ch)
         out.update(w.lower() for w in re.findall(r"[A-Za-z-]+", ref))
@@ -63,7 +63,7 @@ def pronoun_without_antecedent(text: str, persons: frozenset[str]) -> str | None
         if lw in persons or lw.removesuffix("'s") in persons:
             return None
         if lw in _GENDERED:
-            return w
+            return str(w)
     return None
 
 

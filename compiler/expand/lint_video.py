@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from ..diagnostics import Collector
 from ..resolve import Production
-from .prose import camera_plan
+from .camera_words import camera_plan
+from .plan import CompiledPrompt
 
 # What an edit does (a fade, a cut, a dissolve) rather than something in frame.
 EDIT_WORDS = re.compile(
@@ -31,7 +33,7 @@ def _motion_fields(shot: Any) -> list[tuple[str, str]]:
     return out
 
 
-def lint_video(prod: Production, prompts: list[Any], c: Collector) -> None:
+def lint_video(prod: Production, prompts: Sequence[CompiledPrompt], c: Collector) -> None:
     """P418 (moves past camera_max dropped), P419 (an edit instruction in a motion), P420 (a move of a sequence
     without a camera command: the sequence goes in words)."""
     by_shot = {s.id: s for s in prod.shots}
@@ -62,7 +64,7 @@ def lint_video(prod: Production, prompts: list[Any], c: Collector) -> None:
                       f"{shot.pointer}/camera",
                       hint=f"keep at most {len(plan.kept)} moves (camera_max in {p.target}'s target.yaml), or split "
                            "the shot")
-        if caps.get("camera_style") == "brackets":
+        if caps.camera_style == "brackets":
             later = [m for m in plan.missing if m is not plan.kept[0]]
             if later:
                 c.warning("P420", f"{label}: {p.target} has no camera command for "

@@ -162,15 +162,13 @@ def effective_options(job: Mapping[str, Any], target: TargetDef, options: Mappin
     or, without them, the request body's fields that are option names (a job read from build/jobs carries
     only its body); then `provider` and `duration` (the generation length) from the job.
     """
-    props = (target.options or {}).get("properties") or {}
-    out: dict[str, Any] = {k: v["default"] for k, v in props.items() if isinstance(v, dict) and "default" in v}
-    out.update(target.defaults)
+    out: dict[str, Any] = {o.name: o.default for o in target.option_defs if o.has_default}
     if options is not None:
         out.update(options)
     else:
         body = job.get("body")
         if isinstance(body, dict):
-            out.update({k: v for k, v in body.items() if k in props and k != "duration"})
+            out.update({k: v for k, v in body.items() if target.option(k) and k != "duration"})
     out["provider"] = job.get("provider")
     if job.get("duration") is not None:
         out["duration"] = job["duration"]

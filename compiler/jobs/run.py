@@ -63,13 +63,13 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
         if key in providers:
             continue
         spec = prod.targets[j["target"]].providers[j["provider"]]
-        p = providers[key] = make_provider(j["provider"], spec, env)
-        first_frames[key] = list(spec.get("first_frame") or ["url", "data_url"])
-        if spec.get("references"):
-            ref_forms[key] = list(spec["references"])
-        if spec.get("end_frame"):
-            end_forms[key] = list(spec["end_frame"])
-        ttl[key] = float(spec["result_ttl"]) if spec.get("result_ttl") else None
+        p = providers[key] = make_provider(j["provider"], spec.spec, env)
+        first_frames[key] = list(spec.first_frame)
+        if spec.references:
+            ref_forms[key] = list(spec.references)
+        if spec.end_frame:
+            end_forms[key] = list(spec.end_frame)
+        ttl[key] = spec.result_ttl
         if p.missing_env():
             missing[j["provider"]] = p.missing_env()
     held = _names_in_prompts(plan, jobs)

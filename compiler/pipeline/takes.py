@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from .options import Loading
 
 if TYPE_CHECKING:
-    from ..jobs.takes_model import Listing
     from ..jobs.select import Selection
+    from ..jobs.takes_model import Listing
 
 
 def list_takes(loading: Loading, *, shot: str | None = None, check: bool = False) -> Listing:

@@ -40,15 +40,31 @@ def list_targets(film: str | None = None) -> TargetList:
     return TargetList(tuple(_defs(film).values()))
 
 
-def show_target(name: str, film: str | None = None, *, full: bool = False) -> str:
-    """Target NAME at a glance (and with `full`, its whole definition as YAML)."""
+@dataclass(frozen=True, slots=True)
+class TargetView:
+    """`filmc targets show`: one target at a glance, or its whole definition."""
+
+    target: TargetDef
+
+    def as_data(self) -> dict[str, Any]:
+        """The whole definition, every capability filled in."""
+        from ..target_text import definition
+
+        return definition(self.target)
+
+    def text(self, *, full: bool = False) -> str:
+        """At a glance; with `full`, and the whole definition as YAML."""
+        from ..target_text import definition_yaml, summary
+
+        return summary(self.target) + ("\n" + definition_yaml(self.target) if full else "")
+
+
+def show_target(name: str, film: str | None = None) -> TargetView:
     from ..diagnostics import did_you_mean
     from ..errors import UsageError
-    from ..target_text import definition_yaml, summary
 
     defs = _defs(film)
     if name not in defs:
         hint = did_you_mean(name, defs)
         raise UsageError(f"unknown target '{name}'" + (f" ({hint})" if hint else ""))
-    t = defs[name]
-    return summary(t) + ("\n" + definition_yaml(t) if full else "")
+    return TargetView(defs[name])

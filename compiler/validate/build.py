@@ -16,6 +16,7 @@ from ..model import (
     CAMERA_SPEEDS,
     MODES,
     PRONOUNS,
+    TRANSITIONS,
     VIEWS,
     Camera,
     Card,
@@ -37,6 +38,7 @@ from ..model import (
     Targets,
     Transition,
     World,
+    default,
 )
 from ..timeline import TimeError, parse_time
 
@@ -118,10 +120,10 @@ class Builder:
         return FilmInfo(
             title=_s(f.get("title")) or "",
             logline=_s(f.get("logline")),
-            aspect=_s(f.get("aspect")) or "16:9",
+            aspect=_s(f.get("aspect")) or default(FilmInfo, "aspect"),
             resolution=resolution,
-            fps=_num(f.get("fps"), 24.0) or 24.0,
-            keep_rate=_num(f.get("keep_rate"), 0.34) or 0.34,
+            fps=_num(f.get("fps")) or default(FilmInfo, "fps"),
+            keep_rate=_num(f.get("keep_rate")) or default(FilmInfo, "keep_rate"),
         )
 
     def song(self, s: dict[str, Any]) -> Song:
@@ -157,7 +159,7 @@ class Builder:
             audio=_s(s.get("audio")),
             duration=self.time(s.get("duration"), "/song/duration"),
             bpm=_num(s.get("bpm")),
-            beat_offset=self.time(s.get("beat_offset"), "/song/beat_offset", 0.0) or 0.0,
+            beat_offset=self.time(s.get("beat_offset"), "/song/beat_offset") or default(Song, "beat_offset"),
             beats=tuple(beats),
         )
 
@@ -240,12 +242,12 @@ class Builder:
                                            c.get("view") if c.get("view") in VIEWS else None,
                                            _paths(c.get("refs"))))
             tr = s.get("transition")
-            if isinstance(tr, str) and tr in ("cut", "fade", "dissolve"):
+            if isinstance(tr, str) and tr in TRANSITIONS:
                 transition = Transition(into=tr)
             elif isinstance(tr, dict):
-                into = str(tr["in"]) if tr.get("in") in ("cut", "fade", "dissolve") else "cut"
-                out_ = str(tr["out"]) if tr.get("out") in ("cut", "fade", "dissolve") else "cut"
-                transition = Transition(into, out_, _num(tr.get("duration"), 1.0) or 1.0)
+                into = str(tr["in"]) if tr.get("in") in TRANSITIONS else default(Transition, "into")
+                out_ = str(tr["out"]) if tr.get("out") in TRANSITIONS else default(Transition, "out")
+                transition = Transition(into, out_, _num(tr.get("duration")) or default(Transition, "duration"))
             else:
                 transition = Transition()
             prompt = {}
@@ -273,14 +275,14 @@ class Builder:
                 location=_s(s.get("location")), time=_s(s.get("time")), world=_s(s.get("world")),
                 palette=_s(s.get("palette")), lighting=_s(s.get("lighting")),
                 subject_motion=_s(s.get("subject_motion")),
-                mode=str(s["mode"]) if s.get("mode") in MODES else "image-to-video",
+                mode=str(s["mode"]) if s.get("mode") in MODES else default(Shot, "mode"),
                 cast=tuple(cast), subject=_s(s.get("subject")), background=_s(s.get("background")),
                 background_motion=_s(s.get("background_motion")),
                 mood=_texts(s.get("mood")), details=_texts(s.get("details")), transition=transition,
                 generate={k: v for k, v in _map(s.get("generate")).items() if isinstance(v, dict)},
                 prompt=prompt, take=_s(s.get("take")),
-                trim_in=self.time(trim.get("in"), f"{ptr}/trim/in", 0.0) or 0.0,
-                reverse=s.get("reverse") is True, speed=_num(s.get("speed"), 1.0) or 1.0,
+                trim_in=self.time(trim.get("in"), f"{ptr}/trim/in") or default(Shot, "trim_in"),
+                reverse=s.get("reverse") is True, speed=_num(s.get("speed")) or default(Shot, "speed"),
                 extend=ext is True or bool(segments), segments=segments, notes=_s(s.get("notes")), pointer=ptr,
                 allow_names=s.get("allow_names") is True,
                 refs=_paths(s.get("refs")), end_frame=_s(s.get("end_frame")),
@@ -297,11 +299,12 @@ class Builder:
             if at_v is None:
                 continue
             fade = _num(c.get("fade"))
-            cards.append(Card(c["text"], at_v, _num(c.get("duration"), 3.0) or 3.0,
-                              fade if fade is not None else 0.5, f"/edit/cards/{i}"))
+            cards.append(Card(c["text"], at_v, _num(c.get("duration")) or default(Card, "duration"),
+                              default(Card, "fade") if fade is None else fade, f"/edit/cards/{i}"))
         o = _map(e.get("output"))
         crf = o.get("crf")
-        output = Output(_s(o.get("file")), crf if isinstance(crf, int) and not isinstance(crf, bool) else 20,
-                        _s(o.get("preset")) or "medium")
-        return Edit(tuple(cards), _s(e.get("subtitles")) or "none", self.grade(e.get("grade")),
-                    _s(e.get("snap")) or "none", output)
+        output = Output(_s(o.get("file")),
+                        crf if isinstance(crf, int) and not isinstance(crf, bool) else default(Output, "crf"),
+                        _s(o.get("preset")) or default(Output, "preset"))
+        return Edit(tuple(cards), _s(e.get("subtitles")) or default(Edit, "subtitles"), self.grade(e.get("grade")),
+                    _s(e.get("snap")) or default(Edit, "snap"), output)

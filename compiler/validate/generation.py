@@ -65,7 +65,7 @@ def _t2v_providers(t: TargetDef) -> list[str]:
     for pname, provider in t.providers.items():
         models: list[str] = []
         found = False
-        for route in provider.get("routes") or ():
+        for route in provider.routes:
             if makes_text_to_video(route):
                 found = True
                 m = (route.get("when") or {}).get("model")

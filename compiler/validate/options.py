@@ -29,9 +29,9 @@ def _check_patterns(values: dict[str, object], t: TargetDef, diags: Collector, p
                         hint=f"the pattern {_short(pattern)} in {where} backtracks without end (nested repeats such "
                              "as (a+)+); its author should simplify it")
         elif not ok:
-            desc = t.options.get("properties", {}).get(key, {}).get("description")
+            opt = t.option(key)
             diags.error("V106", f"{vp}: {_short(value)} does not match {_short(pattern)}", vp,
-                        hint=desc.strip().split("\n")[0] if isinstance(desc, str) and desc.strip() else None)
+                        hint=opt.help.split("\n")[0] if opt and opt.help else None)
 
 
 def _short(text: str) -> str:

@@ -161,7 +161,7 @@ def _check_end_frame(film: Film, targets: dict[str, TargetDef], shot: Shot, diag
         opts = shot_options(film, t, shot)
         model = opts.get("model")
         if t.takes_end_frame(model, opts):
-            if not starts_from_frame(film, t, shot) and t.capabilities.get("end_frame_alone") is not True:
+            if not starts_from_frame(film, t, shot) and not t.capabilities.end_frame_alone:
                 why_not = "text-to-video" if shot.mode == "text-to-video" else "without an image target"
                 diags.warning("V278", f"{ptr}: '{name}' takes an end frame only after a first frame, and shot "
                               f"'{shot.id}' starts from none ({why_not}): the end frame is not sent", ptr,

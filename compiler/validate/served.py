@@ -7,18 +7,17 @@ picks the model or the provider (the film's `targets.options`, a shot's `generat
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Collector
 from ..model import Film
+from ..target_providers import Provider
 from ..targets import TargetDef
 
 
-def _models(provider: dict[str, Any]) -> set[str] | None:
+def _models(provider: Provider) -> set[str] | None:
     """The models a provider's routes name; None when it takes every model (no route names one, or a route names
     none: it serves whatever model the others do not)."""
     out: set[str] = set()
-    for route in provider.get("routes") or ():
+    for route in provider.routes:
         m = (route.get("when") or {}).get("model")
         if m is None:
             return None
@@ -41,7 +40,7 @@ def check_served_models(film: Film, targets: dict[str, TargetDef], diags: Collec
             pname = options.get("provider") or next(iter(t.providers))
             provider = t.providers.get(pname)
             model = options.get("model")
-            served = _models(provider) if isinstance(provider, dict) else None
+            served = _models(provider) if provider is not None else None
             if not isinstance(model, str) or served is None or model in served:
                 continue
             others = [p for p, spec in t.providers.items() if p != pname and model in (_models(spec) or ())]

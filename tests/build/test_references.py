@@ -13,11 +13,10 @@ import pytest
 
 from compiler.expand import expand_production
 from compiler.loading import resolve_film
+from compiler.model import CAMERA_MOVES
 from tests.conftest import run_cli
 
-MOVES = ", ".join(f"{m}: {m.replace('-', ' ')}" for m in (
-    "static push-in pull-out zoom-in zoom-out pan-left pan-right tilt-up tilt-down dolly-in dolly-out truck-left "
-    "truck-right tracking crane-up crane-down orbit-left orbit-right handheld").split())
+MOVES = ", ".join(f"{m}: {m.replace('-', ' ')}" for m in CAMERA_MOVES)
 
 PROVIDER = """providers:
   acme:

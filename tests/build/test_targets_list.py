@@ -96,3 +96,33 @@ def test_targets_show_says_the_same(tmp_path: Path) -> None:
     assert rows["references"] == 'up to 2, cited as "@tag", not with a first frame'
     show = run_cli(["targets", "show", "wan"])
     assert "free: your own server" in show.stdout and "end frame   yes" in show.stdout
+
+
+def test_targets_show_as_json_fills_in_every_capability() -> None:
+    from compiler.capabilities import settings
+
+    res = run_cli(["targets", "show", "kling", "--format", "json"])
+    assert res.exit_code == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert got["name"] == "kling" and got["kind"] == "video" and got["builtin"] is True
+    assert list(got["capabilities"]) == [f.name for f in settings()]
+    caps = got["capabilities"]
+    assert caps["durations"] == [5, 10] and caps["camera_style"] == "words" and caps["camera_max"] == 2
+    assert caps["prompt_chunks"] == 1 and caps["end_frame_alone"] is False  # not in kling's target.yaml: defaults
+    assert caps["models"]["kling-v2-master"]["end_frame"] is False
+    assert caps["models"]["kling-v3-omni"]["references"]["max"] == 6
+    assert {"options", "defaults", "providers", "prices"} <= set(got)
+
+
+def test_a_films_target_with_a_bad_capability_is_located(tmp_path: Path) -> None:
+    film = local_film(tmp_path)
+    path = film / "targets" / "sheet" / "target.yaml"
+    text = path.read_text(encoding="utf-8").replace("  camera_style: none\n", "  camera_style: none\n"
+                                                    "  prompt_chunks: 0\n")
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  prompt_chunks: 0") + 1
+    for args in (["targets", "show", "sheet", str(film)], ["targets", "list", str(film)]):
+        res = run_cli(args)
+        assert res.exit_code == 1, args
+        assert f"targets/sheet/target.yaml:{line}:18: error[V105]" in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr

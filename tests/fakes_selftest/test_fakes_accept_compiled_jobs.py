@@ -86,7 +86,7 @@ def through_adapter(fake: FakeServer, target: str, body: Any) -> bool:
     from compiler.jobs.providers.base import ProviderError
     from compiler.targets import builtin_targets
 
-    spec = builtin_targets()[target].providers[fake.provider]
+    spec = builtin_targets()[target].providers[fake.provider].spec
     try:
         asyncio.run(make_provider(fake.provider, spec, fake.env()).create(None, "POST", "", body))  # type: ignore[arg-type]
     except ProviderError:

@@ -412,7 +412,7 @@ def test_comfyui_a_server_that_does_not_answer_is_waited_for_not_resent(
         tmp_path: Path, fakes: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = fakes(FakeComfyUI(steps=5), FakeComfyUI(steps=1))
     env = {"COMFYUI_URL": f"{first.base_url},{second.base_url}", "FILMC_HTTP_TIMEOUT": "1"}
-    spec = builtin_targets()["comfyui"].providers["comfyui"]
+    spec = builtin_targets()["comfyui"].providers["comfyui"].spec
     provider = make_provider("comfyui", spec, env)
     job = {"url": "http://127.0.0.1:8188/prompt", "body": {"prompt": {"1": {"class_type": "SaveImage", "inputs": {}}}}}
 

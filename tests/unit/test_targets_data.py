@@ -11,6 +11,8 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator, Draft202012Validator
 
+from compiler.model import CAMERA_MOVES
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "schema" / "target.schema.json"
 TARGET_FILES = sorted((ROOT / "targets").glob("*/target.yaml"))
@@ -27,11 +29,6 @@ BUILT_IN = {
     "hailuo": "video",
     "veo": "video",
 }
-# film.yaml `shots[].camera` moves (design/film-yaml.md)
-MOVES = (
-    "static push-in pull-out zoom-in zoom-out pan-left pan-right tilt-up tilt-down dolly-in dolly-out "
-    "truck-left truck-right tracking crane-up crane-down orbit-left orbit-right handheld"
-).split()
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -92,7 +89,7 @@ def test_target_file(path: Path, schema: dict[str, Any]) -> None:
     if data["kind"] == "video":
         durations = caps["durations"]
         assert durations == sorted(set(durations)), "durations must be ascending and unique"
-        assert set(caps["camera"]) == set(MOVES), "camera must map every film camera move"
+        assert set(caps["camera"]) == set(CAMERA_MOVES), "camera must map every film camera move"
         assert "duration" in props, "shots[].generate.<target>.duration must be accepted"
         assert props["duration"]["enum"] == durations
     else:

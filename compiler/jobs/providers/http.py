@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from ...target_providers import parse_provider
 from .base import (
     CREATED_NO,
     CREATED_UNKNOWN,
@@ -76,14 +77,15 @@ class HttpProvider:
         self.key_names = env_names(auth.get("env"))
         self.secret_names = env_names(auth.get("secret_env"))
         self.base = str(self.spec.get("base_url", ""))
-        self.max_concurrency = int(self.spec.get("concurrency", 2))
+        settings = parse_provider(name, self.spec)  # the runner settings, with their declared defaults
+        self.max_concurrency = settings.concurrency
         interval = env.get("FILMC_POLL_INTERVAL")
-        self.poll_interval = float(interval) if interval else float(self.spec.get("poll_interval", 5.0))
+        self.poll_interval = float(interval) if interval else settings.poll_interval
         err = dict(self.spec.get("error") or {})
         self.error_path, self.error_ok = err.get("path"), list(err.get("ok") or [])
         self.error_retry, self.error_fatal = list(err.get("retry") or []), list(err.get("fatal") or [])
         self.error_not_created = list(err.get("not_created") or [])  # refusals documented as making no task
-        self.not_created = tuple(int(c) for c in self.spec.get("not_created", ()) or ())
+        self.not_created = settings.not_created
         ext = dict(self.spec.get("external_id") or {})
         self.external_field: str | None = ext.get("field")
         self.external_lookup: str | None = (ext.get("lookup") or {}).get("path")
