@@ -46,13 +46,16 @@ def test_every_public_exception_of_the_package_is_a_filmc_error() -> None:
 
 
 def test_exit_codes_follow_one_rule() -> None:
-    from compiler.render.interrupt import Interrupted
+    from compiler.edit.interrupt import Interrupted
 
     assert FilmError([]).exit_code == EXIT_INPUT
     assert UsageError("x").exit_code == EXIT_USAGE
     assert Interrupted(15).exit_code == 128 + 15
     for c in _package_exceptions():
-        if issubclass(c, FilmcError) and c not in (UsageError,) and c.__name__ != "Interrupted":
+        if issubclass(c, UsageError):
+            assert c.exit_code == EXIT_USAGE, c
+    for c in _package_exceptions():
+        if issubclass(c, FilmcError) and not issubclass(c, UsageError) and c.__name__ != "Interrupted":
             assert c.exit_code == EXIT_INPUT, c
 
 

@@ -67,7 +67,7 @@ def test_show_answers_from_the_lexicon_index(tmp_path: Path) -> None:
     again, modules = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path)
     assert again == first
     heavy = ("lemminflect", "numpy", "jsonschema", "fastjsonschema", "asyncio", "httpx", "rich", "ruamel", "google",
-             "opentimelineio", "compiler.render", "compiler.jobs", "compiler.draft", "compiler.board")
+             "opentimelineio", "compiler.edit", "compiler.timelines", "compiler.beats", "compiler.jobs", "compiler.draft", "compiler.board")
     assert [name for name in heavy if loaded(modules, name)] == []
 
 
