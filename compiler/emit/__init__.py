@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..expand import Plan
-from ..output_names import jobs_file, negative_file, prompt_file, segment_prompt_file, sheet_file
+from ..output_names import jobs_file, sheet_file
 from .files import manifest_data, manifest_text, plan_files
 from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, state_bytes, sweep_tmp, write_internal
 
@@ -49,16 +49,11 @@ def _manifest_outputs(out_dir: Path) -> dict[str, str]:
 
 
 def partial_outputs(plan: Plan, shots: set[str] | None, targets: set[str] | None) -> set[str]:
-    """The outputs a partial build (--select / --target) may write: those shots' prompt files for those
-    targets, those targets' sheets and jobs, and the film-wide files (shot list, edit, manifest)."""
+    """The outputs a partial build (--select / --target) may write: those targets' sheets and jobs, and the
+    film-wide files (shot list, edit, manifest). A sheet or jobs file holds every shot of its target (the
+    others as the cache has them), so `shots` does not narrow it."""
     names = {t.name for t in plan.targets} if targets is None else targets
     out = {MANIFEST, "shotlist.csv"}
-    for p in plan.prompts:
-        if p.target in names and (shots is None or p.shot in shots):
-            out.add(prompt_file(p.target, p.shot))
-            out.add(negative_file(p.target, p.shot))
-            for n in range(2, len(p.segments) + 2):
-                out.update(segment_prompt_file(p.target, p.shot, n, negative) for negative in (False, True))
     for t in names:
         out.add(sheet_file(t))
         out.add(jobs_file(t))

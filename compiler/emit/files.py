@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..expand import Plan
-from ..output_names import jobs_file, negative_file, prompt_file, segment_prompt_file, sheet_file
+from ..output_names import jobs_file, sheet_file
 from ..resolve import Production, timeline_data
 from ..validate.times import format_time
 
@@ -89,15 +89,9 @@ def _film_data(prod: Production) -> dict[str, Any]:
 
 def plan_files(plan: Plan, extra: Mapping[str, str | bytes]) -> dict[str, str | bytes]:
     prod = plan.prod
+    """Every output's content by its path in build/: per target, the sheet (every prompt, readable) and the jobs
+    (every request); the shot list; `extra` (the edit's files)."""
     files: dict[str, str | bytes] = {}
-    for p in plan.prompts:
-        files[prompt_file(p.target, p.shot)] = p.text + "\n"
-        if p.negative:
-            files[negative_file(p.target, p.shot)] = p.negative + "\n"
-        for n, (text, negative) in enumerate(p.segments, start=2):
-            files[segment_prompt_file(p.target, p.shot, n)] = text + "\n"
-            if negative:
-                files[segment_prompt_file(p.target, p.shot, n, negative=True)] = negative + "\n"
     for t in plan.targets:
         files[sheet_file(t.name)] = _sheet(plan, t.name)
         rows = [j.as_dict() for j in plan.jobs if j.target == t.name]
