@@ -48,10 +48,9 @@ def _manifest_outputs(out_dir: Path) -> dict[str, str]:
         return {}
 
 
-def partial_outputs(plan: Plan, shots: set[str] | None, targets: set[str] | None) -> set[str]:
-    """The outputs a partial build (--select / --target) may write: those targets' sheets and jobs, and the
-    film-wide files (shot list, edit, manifest). A sheet or jobs file holds every shot of its target (the
-    others as the cache has them), so `shots` does not narrow it."""
+def partial_outputs(plan: Plan, targets: set[str] | None) -> set[str]:
+    """The outputs a partial build (--select / --target) may write: those targets' sheets and jobs (each holds
+    every shot of its target), the shot list and the manifest; the edit is kept as it was."""
     names = {t.name for t in plan.targets} if targets is None else targets
     out = {MANIFEST, "shotlist.csv"}
     for t in names:
