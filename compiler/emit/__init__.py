@@ -16,13 +16,15 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..expand import Plan
 from ..output_names import jobs_file, sheet_file
-from .files import manifest_data, manifest_text, plan_files
 from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, state_bytes, sweep_tmp, write_internal
 
-__all__ = ["BuildResult", "emit_build", "partial_outputs", "plan_files", "write_internal"]
+if TYPE_CHECKING:
+    from ..expand import Plan
+
+__all__ = ["BuildResult", "emit_build", "partial_outputs", "write_internal"]
 
 MANIFEST = "manifest.json"
 
@@ -95,6 +97,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
     (its manifest entries too) and nothing is removed. `progress(done, total)` hears of the files written.
     """
+    from .files import manifest_data, manifest_text, plan_files
+
     files = plan_files(plan, extra or {})
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
     hashes = {rel: _sha(raw) for rel, raw in data.items()}
@@ -116,7 +120,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     result = BuildResult(out_dir)
     new: Entries = {}
     todo: list[str] = []
-    restat = False  # a trusted file's stat changed but not its content (touched, copied): record the new stat
+    restat = False  # a file's stat is not the one recorded (touched, copied, or too new to trust last time) but its
+    # content is as it should be: record the stat (state_bytes leaves out one still too new to trust)
     for rel in sorted(data):
         if not inside(rel):
             raise _refuse(out_dir, rel)
@@ -136,7 +141,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             continue
         if st.st_size == len(raw) and stat.S_ISREG(st.st_mode) and _same(f"{root}/{rel}", raw):
             new[rel] = (sha, key)
-            restat = restat or was_st is not None
+            restat = True
             result.unchanged += 1
             continue
         todo.append(rel)

@@ -24,7 +24,7 @@ class FilmBuild:
     unchanged: int  # outputs already as they should be
     warnings: tuple[Diagnostic, ...]  # every warning of the film
     new_warnings: tuple[Diagnostic, ...]  # those the last build did not already report
-    sources: dict[str, list[str]]  # the film's lines by file, to show the warnings in place
+    sources: dict[str, Sequence[str]]  # the film's lines by file, to show the warnings in place
     shots: int  # compiled for the build's selection ...
     total_shots: int  # ... of all the film's shots
     targets: int
@@ -44,7 +44,7 @@ def build_film(film: str, *, out_dir: Path | None = None, targets: Sequence[str]
     reports the new warnings (the next build then counts them as reported). `compiling` and `writing` hear
     `(done, total)` of the shot-and-target pairs compiled and the files written.
     """
-    from ..loading import film_path
+    from ..paths import film_path
 
     path = film_path(film)
     out = out_dir or path.parent / "build"
@@ -85,7 +85,7 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
         write_cache(out, plan.cache)
         remember(out, key, summary)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
-                     plan.prod.sources(), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
+                     dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
                      summary.jobs, dry_run=dry_run)
 
 
@@ -95,9 +95,9 @@ def _outputs(out: Path) -> int:
     return len(read_state(out).entries)
 
 
-def _sources(film: str, warnings: Sequence[Diagnostic]) -> dict[str, list[str]]:
+def _sources(film: str, warnings: Sequence[Diagnostic]) -> dict[str, Sequence[str]]:
     """The lines of the files the warnings are in (read only when there are warnings to show)."""
-    from ..loading import film_path
+    from ..paths import film_path
 
     if not warnings:
         return {}

@@ -25,7 +25,6 @@ RECORD = ".filmc/unchanged.key"
 STATE = ".filmc/outputs.state"  # emit's (see compiler.emit.state)
 _VERSION = 1
 _SKIP = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
-_RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime's resolution
 _ENV = ("FILMC_FONT", "FILMC_FONT_BOLD", "FFMPEG", "XDG_CACHE_HOME")
 
 
@@ -57,7 +56,9 @@ def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | 
     code = Path(__file__).resolve().parent.parent
     for folder in (root, code, data_dir("targets"), data_dir("schema")):
         newest = max(newest, _walk(h, folder, out))
-    if time.time_ns() - newest < _RACY_NS:
+    from ..emit.state import racy_window
+
+    if time.time_ns() - newest < racy_window(newest):  # it may change again without its stat changing
         return None
     return h.hexdigest()
 
@@ -110,10 +111,14 @@ def unchanged(out_dir: Path, key: str | None) -> Summary | None:
         return None
     root = str(out_dir)
     for rel, (sha, st) in state.entries.items():
-        if sha is None or st is None:
+        if sha is None:
             return None
         try:
-            if stat_key(os.lstat(f"{root}/{rel}")) != st:
+            if st is None:  # written too recently to be trusted by its stat then: its content
+                with open(f"{root}/{rel}", "rb") as f:
+                    if hashlib.sha256(f.read()).hexdigest() != sha:
+                        return None
+            elif stat_key(os.lstat(f"{root}/{rel}")) != st:
                 return None
         except OSError:
             return None
