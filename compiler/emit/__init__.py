@@ -120,8 +120,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     result = BuildResult(out_dir)
     new: Entries = {}
     todo: list[str] = []
-    restat = False  # a file's stat is not the one recorded (touched, copied, or too new to trust last time) but its
-    # content is as it should be: record the stat (state_bytes leaves out one still too new to trust)
+    restat = False  # a trusted file's stat changed but not its content (touched, copied): record the new stat
+    # (a file too new to trust when it was written keeps no stat: compared by content, it costs a read, not a write)
     for rel in sorted(data):
         if not inside(rel):
             raise _refuse(out_dir, rel)
@@ -141,7 +141,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             continue
         if st.st_size == len(raw) and stat.S_ISREG(st.st_mode) and _same(f"{root}/{rel}", raw):
             new[rel] = (sha, key)
-            restat = True
+            restat = restat or was_st is not None
             result.unchanged += 1
             continue
         todo.append(rel)

@@ -25,6 +25,8 @@ RECORD = ".filmc/unchanged.key"
 STATE = ".filmc/outputs.state"  # emit's (see compiler.emit.state)
 _VERSION = 1
 _SKIP = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+_MAX_FILES = 100_000  # files the build reads or could: past this, every build compiles
+_WAIT_NS = 100_000_000  # a build started right after a save waits this long at most to trust what it reads
 _ENV = ("FILMC_FONT", "FILMC_FONT_BOLD", "FFMPEG", "XDG_CACHE_HOME")
 
 
@@ -42,29 +44,35 @@ class Summary:
 
 def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | None:
     """The hash of what a build of `film` into `out_dir` may read; None when it cannot be trusted (a file changed
-    within the last seconds, or the build folder holds the film)."""
+    too recently for its stat to show a further change, or the build folder holds the film)."""
     from .. import __version__
+    from ..emit.state import racy_window
     from ..resources import data_dir
 
     root = film.parent.resolve()
     out = out_dir.resolve()
     if root == out or root.is_relative_to(out):
         return None
-    h = hashlib.sha256(repr((__version__, sys.version, str(film.resolve()), str(out), options,
-                             [os.environ.get(k) for k in _ENV])).encode())
-    newest = 0
-    code = Path(__file__).resolve().parent.parent
-    for folder in (root, code, data_dir("targets"), data_dir("schema")):
-        newest = max(newest, _walk(h, folder, out))
-    from ..emit.state import racy_window
+    folders = (root, Path(__file__).resolve().parent.parent, data_dir("targets"), data_dir("schema"))
+    for _ in range(2):
+        h = hashlib.sha256(repr((__version__, sys.version, str(film.resolve()), str(out), options,
+                                 [os.environ.get(k) for k in _ENV])).encode())
+        budget = [_MAX_FILES]
+        newest = max(_walk(h, folder, out, budget) for folder in folders)
+        if budget[0] < 0:  # a film in a folder holding much else (a home folder): not worth the walk each time
+            return None
+        wait = racy_window(newest) - (time.time_ns() - newest)
+        if wait <= 0:
+            return h.hexdigest()
+        if wait > _WAIT_NS:  # a coarse clock (whole-millisecond mtimes): not worth waiting for
+            return None
+        time.sleep(wait / 1e9)  # a file saved a moment ago: once its stat would show a further change, look again
+    return None
 
-    if time.time_ns() - newest < racy_window(newest):  # it may change again without its stat changing
-        return None
-    return h.hexdigest()
 
-
-def _walk(h: hashlib._Hash, folder: Path, out: Path) -> int:
-    """Feed every file under `folder` (links followed, `out` and tool folders left out) to `h`; the newest mtime."""
+def _walk(h: hashlib._Hash, folder: Path, out: Path, budget: list[int]) -> int:
+    """Feed every file under `folder` (links followed, `out` and tool folders left out) to `h`; the newest mtime.
+    Stops once `budget[0]` files have been seen (leaving it negative)."""
     newest = 0
     seen: set[str] = set()
     todo = [str(folder)]
@@ -84,11 +92,17 @@ def _walk(h: hashlib._Hash, folder: Path, out: Path) -> int:
                 continue
             try:
                 st = e.stat()
-            except OSError:  # a broken link: its own stat
-                st = e.stat(follow_symlinks=False)
+            except OSError:  # a broken link (its own stat), or gone since the folder was read
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
             if stat.S_ISDIR(st.st_mode):
                 todo.append(e.path)
                 continue
+            budget[0] -= 1
+            if budget[0] < 0:
+                return newest
             h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode())
             newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
     return newest

@@ -1,5 +1,5 @@
 """Rebuilds: nothing changed compiles and writes nothing (caches included); a change anywhere the build reads
-compiles again; lint's reused findings stay located; files too new to trust are trusted once they are not."""
+compiles again; lint's reused findings stay located."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from compiler.compiling import compile_film, write_cache
-from compiler.emit.state import read_state
 from compiler.expand.lint import lint_plan
 from compiler.loading import resolve_film
 from compiler.pipeline.build import FilmBuild, build_film
@@ -121,12 +120,3 @@ def test_reused_lint_findings_follow_the_lines_they_are_on(tmp_path: Path) -> No
     fresh = list(plan.prod.warnings) + lint_plan(plan)
     assert sorted(again.warnings, key=repr) == sorted(fresh, key=repr)
     assert resolve_film(film).warnings == plan.prod.warnings
-
-
-def test_files_too_new_to_trust_are_trusted_once_they_are_not(film: Path) -> None:
-    build_film(str(film))
-    untrusted = [rel for rel, (_, st) in read_state(film / "build").entries.items() if st is None]
-    assert untrusted  # written a moment ago: their mtime cannot tell a later change yet
-    time.sleep(0.1)
-    build_film(str(film))
-    assert all(st is not None for _, st in read_state(film / "build").entries.values())
