@@ -105,9 +105,9 @@ CODES: dict[str, tuple[str, str]] = {
              "first."),
     "V281": ("lyric line outside its section", "A timed lyric line's `at` lies outside its section."),
     "V282": ("lyrics and lines", "A section has both `lyrics` and timed `lines`; the lines are used."),
-    "V283": ("shot ids whose files collide", "Each shot's files are named after its id (prompts/<target>/<id>.txt, "
-             "<id>.negative.txt, its job <id>.<target>, takes/<id>.<image target>.png). Two ids must not give the "
-             "same name: 'a.negative' would overwrite shot 'a''s negative prompt, and 's01' and 'S01' are one file on "
+    "V283": ("shot ids whose files collide", "Each shot's files and jobs are named after its id (its job <id>.<target>, "
+             "takes/<id>.<image target>.png, slates/<id>.png). Two ids must not give the same name: shot 'a.mystic' "
+             "would take shot 'a''s image takes/a.mystic.png, and 's01' and 'S01' are one file on "
              "case-insensitive disks (macOS, Windows). Rename one of the shots."),
     "V284": ("id too long for a file name", "Shot ids name files, so they have at most 100 characters (file names "
              "have at most 255 bytes). Keep the id short and put the description in 'subject' or 'notes'."),

@@ -5,23 +5,40 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
 from .resolve import Production
 
+if TYPE_CHECKING:
+    from .expand import Plan
+
+Cache = dict[str, Any]  # key -> a compiled shot-and-target (see expand_production), the edit's files, lint's findings
+
+
+@dataclass(frozen=True)
+class CompiledFilm:
+    """Everything a build writes, before it is written."""
+
+    plan: Plan
+    warnings: list[Diagnostic]  # validate's and lint's
+    edit: dict[str, str | bytes]  # build/edit/'s files by their path in build/
+
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
                  allow_outside: bool = False, cache_dir: Path | None = None, all_targets: bool = False,
-                 progress: Callable[[int, int], None] | None = None):  # -> (Plan, warnings, edit files)
+                 progress: Callable[[int, int], None] | None = None) -> CompiledFilm:
     """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes.
 
-    With cache_dir (the build folder), shots unchanged since the last build are not compiled again;
+    With cache_dir (the build folder), shots unchanged since the last build are not compiled again, and
+    lint's findings and the edit's files are reused while what they depend on is unchanged;
     `progress(done, total)` hears of the shot-and-target pairs compiled.
     """
     from .expand import expand_production
-    from .expand.lint import lint_plan
 
     prod = resolve_film(path, allow_outside=allow_outside)
     if all_targets and targets:  # the film's targets plus any asked for
@@ -29,14 +46,44 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     cache = read_cache(cache_dir) if cache_dir else {}
     with paused_gc():
         plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress)
-    warnings = list(prod.warnings) + lint_plan(plan)
+    warnings = list(prod.warnings) + _lint(plan, cache)
     build_dir = cache_dir or film_path(path).parent / "build"
     key = _edit_key(prod, build_dir / "edit")
     edit = cache.get(key)
     if not isinstance(edit, dict):
         edit = edit_files(prod, build_dir / "edit")
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-    return plan, warnings, _with_fonts(edit)
+    return CompiledFilm(plan, warnings, _with_fonts(edit))
+
+
+def _lint(plan: Plan, cache: Cache) -> list[Diagnostic]:
+    """lint_plan's findings, reused while every compiled shot-and-target is the one they were found in (the cache
+    keys hash what each was compiled from: the shot, the film around it, the targets)."""
+    import hashlib
+
+    from .expand.lint import lint_plan
+
+    keys = sorted(k for k in plan.cache if not k.startswith(("edit:", "lint:")))
+    if len(keys) < len(plan.prompts) or plan.prod.doc is None:  # something compiled without a key: lint again
+        return lint_plan(plan)
+    h = hashlib.sha256("\n".join([*keys, *(s.id for s in plan.shots), *(t.name for t in plan.targets)]).encode())
+    key = "lint:" + h.hexdigest()
+    found = cache.get(key)
+    if not isinstance(found, list):
+        found = [_stored(d, plan.prod) for d in lint_plan(plan)]
+    plan.cache[key] = found
+    # located again: a change elsewhere in film.yaml (a comment, a shot above) moves them without changing them
+    c = plan.prod.collector()
+    for code, severity, message, pointer, hint, on_key in found:
+        c.add(code, message, pointer, severity=severity, hint=hint, key=on_key)
+    return c.items
+
+
+def _stored(d: Diagnostic, prod: Production) -> tuple[str, str, str, str, str | None, bool]:
+    """A finding as plain data, without its place: whether it points at the key or the value of its pointer."""
+    doc = prod.doc
+    on_key = doc is not None and bool(d.line) and doc.locate(d.pointer) != (d.line, d.col)
+    return (d.code, d.severity, d.message, d.pointer, d.hint, on_key)
 
 
 def _edit_key(prod: Production, edit_dir: Path) -> str:
@@ -100,7 +147,7 @@ CACHE_FILE = ".filmc/expand.cache"
 _CACHE_VERSION = 2
 
 
-def read_cache(build_dir: Path) -> dict:
+def read_cache(build_dir: Path) -> Cache:
     """The previous build's compiled shots (marshal: plain data only, nothing executes on load)."""
     import marshal
 
@@ -113,7 +160,7 @@ def read_cache(build_dir: Path) -> dict:
     return entries if version == _CACHE_VERSION and filmc == __version__ and isinstance(entries, dict) else {}
 
 
-def write_cache(build_dir: Path, entries: dict) -> None:
+def write_cache(build_dir: Path, entries: Cache) -> None:
     """After the build's outputs, manifest and state: a stale cache costs time, never correctness
     (its keys are hashes of what each entry was compiled from)."""
     import marshal

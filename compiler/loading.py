@@ -5,16 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .load import load_film, paused_gc
+from .paths import film_path as film_path  # where it lives: commands that only need the path import it from there
 from .resolve import Production, resolve_production
 from .validate import validate_film
-
-
-def film_path(path: str | Path) -> Path:
-    """A film.yaml path from what the user typed (the file, or the folder holding film.yaml)."""
-    p = Path(path)
-    if p.is_dir():
-        return p / "film.yaml"
-    return p
 
 
 def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production:

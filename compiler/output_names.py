@@ -6,24 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-MAX_ID_LENGTH = 100  # characters of a shot id: its longest file name ('<id>.negative.txt') stays far below 255 bytes
+MAX_ID_LENGTH = 100  # characters of a shot id: its longest file name ('<id>.<target>.png') stays far below 255 bytes
 MAX_NAME_BYTES = 255  # a file name (one path component) on every common file system
 
 
-def prompt_file(target: str, shot: str) -> str:
-    return f"prompts/{target}/{shot}.txt"
-
-
-def segment_prompt_file(target: str, shot: str, segment: int, negative: bool = False) -> str:
-    """The prompt of segment `segment` (2, 3, ...) of an extended shot; '+' is never part of an id."""
-    return f"prompts/{target}/{shot}+{segment}" + (".negative" if negative else "") + ".txt"
-
-
-def negative_file(target: str, shot: str) -> str:
-    return f"prompts/{target}/{shot}.negative.txt"
-
-
 def sheet_file(target: str) -> str:
+    """Every prompt of a target, shot by shot, readable and ready to paste (the requests are in its jobs file)."""
     return f"prompts/{target}.md"
 
 
@@ -55,7 +43,7 @@ def shot_names(shot: str, targets: Iterable[str], image_targets: Iterable[str]) 
     """Every name shot `shot` gives a file or a job: two shots must never share one."""
     names: list[str] = []
     for t in targets:
-        names += [prompt_file(t, shot), negative_file(t, shot), f"job {job_id(shot, t)}"]
+        names.append(f"job {job_id(shot, t)}")
     names += [f"{stem}.png" for stem in take_stems(shot, image_targets)]
     names.append(still_file(shot))
     return names

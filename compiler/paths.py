@@ -23,6 +23,14 @@ MAX_PATH = 1024  # characters: longer paths are never usable
 VIDEO_OUTPUTS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
 
+def film_path(path: str | Path) -> Path:
+    """A film.yaml path from what the user typed (the file, or the folder holding film.yaml)."""
+    p = Path(path)
+    if p.is_dir():
+        return p / "film.yaml"
+    return p
+
+
 def usable(path: str) -> bool:
     """False for a path no file system takes: a NUL character, or over MAX_PATH characters."""
     return "\x00" not in path and len(path) <= MAX_PATH

@@ -30,8 +30,9 @@ def test_starter_path_from_an_empty_folder(tmp_path: Path) -> None:
 
     build = filmc("build", "my-film", cwd=tmp_path)
     assert build.returncode == 0, build.stderr
-    prompts = sorted(p.name for p in (film / "build" / "prompts" / "kling").iterdir())
-    assert [p for p in prompts if p.endswith(".txt") and ".negative" not in p] == [f"s0{i}.txt" for i in range(1, 6)]
+    sheet = (film / "build" / "prompts" / "kling.md").read_text()
+    assert [line.split(":")[0] for line in sheet.splitlines() if line.startswith("## ")] == [
+        f"## s0{i}" for i in range(1, 6)]
     assert (film / "build" / "jobs").is_dir() and (film / "build" / "manifest.json").is_file()
 
     render = filmc("render", "my-film", "--animatic", cwd=tmp_path)

@@ -23,80 +23,61 @@ def _lines_of(prod: Any) -> dict[str, list[str]]:
     return dict(prod.sources())
 
 
-@main.command(short_help="Compile prompts, jobs, the shot list and the edit into build/.")
+@main.command(short_help="Compile prompt sheets, jobs, the shot list and the edit into build/.")
 @film_arg
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Build folder (default: build/ beside film.yaml).")
 @_target_opt
-@click.option("--select", help="Only these shots: ids, globs (s0*) or section:<id>, comma-separated.")
+@click.option("--select", help="Only count these shots (ids, globs (s0*) or section:<id>, comma-separated); "
+              "the sheets and jobs files always hold every shot.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
 @load_options
 @click.pass_context
 def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[str, ...], select: str | None,
           dry_run: bool, allow_outside_paths: bool) -> None:
-    """Compile FILM into prompts, job manifests, a shot list and the edit script.
+    """Compile FILM into prompt sheets, job manifests, a shot list and the edit script.
 
     \b
     Writes into build/ beside film.yaml:
-      prompts/<target>/<shot>.txt   the prompt to paste or send (+ .negative.txt)
-      prompts/<target>.md           one readable sheet per target
-      jobs/<target>.jsonl           one API request per generation job
+      prompts/<target>.md           every prompt of a target, shot by shot, to paste
+      jobs/<target>.jsonl           one API request per generation job (its prompt inside)
       shotlist.csv                  the storyboard as a spreadsheet
       edit/                         render.sh, the filter graph, lyrics.srt
       manifest.json                 the resolved film, timeline and output hashes
-    Building twice writes nothing the second time.
+    Building twice writes nothing the second time. `filmc show FILM SHOT` prints one shot's prompts.
 
     \b
     Examples:
       filmc build specs/lighthouse-keeper
-      filmc build film.yaml --target kling --select section:chorus1 --dry-run
+      filmc build film.yaml --target kling --dry-run
     """
-    from ..compiling import compile_film, write_cache
-    from ..emit import emit_build, partial_outputs
-    from ..errors import UsageError
-    from ..loading import film_path
+    from ..pipeline.build import build_film
 
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0
-    out = out_dir or film_path(film).parent / "build"
     bars = _BuildProgress(verbose >= 0 and sys.stderr.isatty())
     try:
-        # A partial build still compiles every shot and the film's targets (cheap from the cache), so the
-        # shared files stay whole; it only limits which outputs are written.
-        plan, warnings, extra = compile_film(film, targets=list(targets) or None, all_targets=True,
-                                             allow_outside=allow_outside_paths, cache_dir=out,
-                                             progress=bars.phase("compiling", "prompts"))
-        bars.close()
-        if verbose >= 0:
-            _report_new(warnings, _lines_of(plan.prod), out, film, remember=not dry_run, everything=verbose > 0)
-        only = chosen = None
-        if select or targets:
-            from ..expand import select_shots
-
-            chosen = {s.id for s in select_shots(plan.prod, select)} if select else None
-            if chosen is not None and not chosen:
-                raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
-            only = partial_outputs(plan, chosen, set(targets) if targets else None)
-        result = emit_build(plan, out, extra=extra, dry_run=dry_run, only=only,
-                            progress=bars.phase("writing", "files"))
+        r = build_film(film, out_dir=out_dir, targets=targets, select=select, dry_run=dry_run,
+                       allow_outside=allow_outside_paths, shown=verbose >= 0,
+                       compiling=bars.phase("compiling", "prompts"), writing=bars.phase("writing", "files"))
     finally:
         bars.close()
-    if not dry_run:
-        write_cache(out, plan.cache)
+    if verbose >= 0:
+        report(r.warnings if verbose > 0 else r.new_warnings, r.sources)
+        repeated = len(r.warnings) - (len(r.warnings) if verbose > 0 else len(r.new_warnings))
+        if repeated:
+            click.echo(f"{repeated} warning{'s' if repeated != 1 else ''} unchanged since the last build "
+                       f"(`filmc lint {film}` lists them)", err=True)
     verb = "would write" if dry_run else "wrote"
     if dry_run or verbose > 0:
-        for rel in result.written:
-            click.echo(f"{verb} {out / rel}")
-        for rel in result.removed:
-            click.echo(f"{'would remove' if dry_run else 'removed'} {out / rel}")
+        for rel in r.written:
+            click.echo(f"{verb} {r.out_dir / rel}")
+        for rel in r.removed:
+            click.echo(f"{'would remove' if dry_run else 'removed'} {r.out_dir / rel}")
     if verbose >= 0:
-        wanted = set(targets) if targets else None
-        n_shots = len(chosen) if chosen is not None else len(plan.shots)
-        n_targets = len(wanted) if wanted is not None else len(plan.targets)
-        jobs = sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted))
-        click.echo(f"{out}: {_of(n_shots, len(plan.shots), 'shot')} x {_of(n_targets, len(plan.targets), 'target')}, "
-                   f"{jobs} job{'s' if jobs != 1 else ''}; "
-                   f"{verb} {len(result.written)}, removed {len(result.removed)}, unchanged {result.unchanged}")
+        click.echo(f"{r.out_dir}: {_of(r.shots, r.total_shots, 'shot')} x {_of(r.targets, r.total_targets, 'target')}, "
+                   f"{r.jobs} job{'s' if r.jobs != 1 else ''}; "
+                   f"{verb} {len(r.written)}, removed {len(r.removed)}, unchanged {r.unchanged}")
 
 
 def _of(n: int, total: int, noun: str) -> str:
@@ -138,33 +119,6 @@ class _BuildProgress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-WARNINGS_SHOWN = ".filmc/warnings.json"
-
-
-def _report_new(warnings: list[Any], lines: dict[str, list[str]], out: Path, film: str, *, remember: bool,
-                everything: bool) -> None:
-    """Print the warnings the last build did not already show (all of them with -v); one line for the rest."""
-    from ..emit import write_internal
-
-    def key(d: Any) -> str:
-        return json.dumps([d.code, d.file, d.pointer, d.message], ensure_ascii=False)
-
-    try:
-        seen = set(json.loads((out / WARNINGS_SHOWN).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        seen = set()
-    new = warnings if everything else [d for d in warnings if key(d) not in seen]
-    report(new, lines)
-    repeated = len(warnings) - len(new)
-    if repeated:
-        click.echo(f"{repeated} warning{'s' if repeated != 1 else ''} unchanged since the last build "
-                   f"(`filmc lint {film}` lists them)", err=True)
-    if remember:
-        keys = sorted({key(d) for d in warnings})
-        if set(keys) != seen or not (out / WARNINGS_SHOWN).exists():
-            write_internal(out, WARNINGS_SHOWN, (json.dumps(keys, ensure_ascii=False, indent=0) + "\n").encode())
 
 
 @main.command()

@@ -16,13 +16,15 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..expand import Plan
-from ..output_names import jobs_file, negative_file, prompt_file, segment_prompt_file, sheet_file
-from .files import manifest_data, manifest_text, plan_files
+from ..output_names import jobs_file, sheet_file
 from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, state_bytes, sweep_tmp, write_internal
 
-__all__ = ["BuildResult", "emit_build", "partial_outputs", "plan_files", "write_internal"]
+if TYPE_CHECKING:
+    from ..expand import Plan
+
+__all__ = ["BuildResult", "emit_build", "partial_outputs", "write_internal"]
 
 MANIFEST = "manifest.json"
 
@@ -48,17 +50,11 @@ def _manifest_outputs(out_dir: Path) -> dict[str, str]:
         return {}
 
 
-def partial_outputs(plan: Plan, shots: set[str] | None, targets: set[str] | None) -> set[str]:
-    """The outputs a partial build (--select / --target) may write: those shots' prompt files for those
-    targets, those targets' sheets and jobs, and the film-wide files (shot list, edit, manifest)."""
+def partial_outputs(plan: Plan, targets: set[str] | None) -> set[str]:
+    """The outputs a partial build (--select / --target) may write: those targets' sheets and jobs (each holds
+    every shot of its target), the shot list and the manifest; the edit is kept as it was."""
     names = {t.name for t in plan.targets} if targets is None else targets
     out = {MANIFEST, "shotlist.csv"}
-    for p in plan.prompts:
-        if p.target in names and (shots is None or p.shot in shots):
-            out.add(prompt_file(p.target, p.shot))
-            out.add(negative_file(p.target, p.shot))
-            for n in range(2, len(p.segments) + 2):
-                out.update(segment_prompt_file(p.target, p.shot, n, negative) for negative in (False, True))
     for t in names:
         out.add(sheet_file(t))
         out.add(jobs_file(t))
@@ -101,6 +97,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
     (its manifest entries too) and nothing is removed. `progress(done, total)` hears of the files written.
     """
+    from .files import manifest_data, manifest_text, plan_files
+
     files = plan_files(plan, extra or {})
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
     hashes = {rel: _sha(raw) for rel, raw in data.items()}
@@ -123,6 +121,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     new: Entries = {}
     todo: list[str] = []
     restat = False  # a trusted file's stat changed but not its content (touched, copied): record the new stat
+    # (a file too new to trust when it was written keeps no stat: compared by content, it costs a read, not a write)
     for rel in sorted(data):
         if not inside(rel):
             raise _refuse(out_dir, rel)

@@ -8,14 +8,23 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..expand import Plan
-from ..output_names import jobs_file, negative_file, prompt_file, segment_prompt_file, sheet_file
+from ..expand import CompiledPrompt, Plan
+from ..output_names import jobs_file, sheet_file
 from ..resolve import Production, timeline_data
 from ..timeline import format_time
 
+_ROW = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_VALUE = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+_STR = json.encoder.encode_basestring  # json's own (C) string quoting, as dumps uses
+
 
 def _jsonl(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n" for r in rows)
+    return "".join(_ROW(r) + "\n" for r in rows)
+
+
+def _json(value: Any) -> str:
+    """json.dumps(value, sort_keys=True, ensure_ascii=False), without making an encoder per value."""
+    return _STR(value) if type(value) is str else _VALUE(value)
 
 
 def _shotlist(prod: Production) -> str:
@@ -34,14 +43,14 @@ def _shotlist(prod: Production) -> str:
     return buf.getvalue()
 
 
-def _sheet(plan: Plan, target: str) -> str:
+def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt]) -> str:
     prod = plan.prod
     t = prod.targets[target]
     out = [f"# {prod.film.info.title}: {target} ({t.kind})", ""]
     aspect = t.capabilities.aspects.get(prod.film.info.aspect)
     out.append(f"Aspect: {aspect or prod.film.info.aspect}. Prompts are pasted as written; set the parameters by hand.")
     out.append("")
-    for p in (p for p in plan.prompts if p.target == target):
+    for p in prompts:
         s = prod.shot(p.shot)
         ctx = plan.contexts[(p.shot, target)]
         out.append(f"## {p.shot}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)")
@@ -89,18 +98,18 @@ def _film_data(prod: Production) -> dict[str, Any]:
 
 def plan_files(plan: Plan, extra: Mapping[str, str | bytes]) -> dict[str, str | bytes]:
     prod = plan.prod
+    """Every output's content by its path in build/: per target, the sheet (every prompt, readable) and the jobs
+    (every request); the shot list; `extra` (the edit's files)."""
     files: dict[str, str | bytes] = {}
+    prompts: dict[str, list[CompiledPrompt]] = {t.name: [] for t in plan.targets}
     for p in plan.prompts:
-        files[prompt_file(p.target, p.shot)] = p.text + "\n"
-        if p.negative:
-            files[negative_file(p.target, p.shot)] = p.negative + "\n"
-        for n, (text, negative) in enumerate(p.segments, start=2):
-            files[segment_prompt_file(p.target, p.shot, n)] = text + "\n"
-            if negative:
-                files[segment_prompt_file(p.target, p.shot, n, negative=True)] = negative + "\n"
+        prompts[p.target].append(p)
+    rows_of: dict[str, list[dict[str, Any]]] = {t.name: [] for t in plan.targets}
+    for j in plan.jobs:
+        rows_of[j.target].append(j.as_dict())
     for t in plan.targets:
-        files[sheet_file(t.name)] = _sheet(plan, t.name)
-        rows = [j.as_dict() for j in plan.jobs if j.target == t.name]
+        files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name])
+        rows = rows_of[t.name]
         if rows:
             files[jobs_file(t.name)] = _jsonl(rows)
     files["shotlist.csv"] = _shotlist(prod)
@@ -129,15 +138,13 @@ def manifest_text(manifest: dict[str, Any]) -> str:
         if isinstance(value, dict) and key in ("jobs", "outputs"):
             items = sorted(value.items())
             out.append(f"  {json.dumps(key)}: {{")
-            out += [f"    {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
-                    + ("," if n < len(items) - 1 else "") for n, (k, v) in enumerate(items)]
+            out += [f"    {_json(k)}: {_json(v)}" + ("," if n < len(items) - 1 else "") for n, (k, v) in enumerate(items)]
             out.append("  }" + comma)
         elif isinstance(value, list):
             out.append(f"  {json.dumps(key)}: [")
-            out += [f"    {json.dumps(v, sort_keys=True, ensure_ascii=False)}" + ("," if n < len(value) - 1 else "")
-                    for n, v in enumerate(value)]
+            out += [f"    {_json(v)}" + ("," if n < len(value) - 1 else "") for n, v in enumerate(value)]
             out.append("  ]" + comma)
         else:
-            out.append(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}{comma}")
+            out.append(f"  {json.dumps(key)}: {_json(value)}{comma}")
     out.append("}")
     return "\n".join(out) + "\n"

@@ -51,7 +51,7 @@ def read_state(out_dir: Path) -> BuildState:
     return BuildState({}, raw)
 
 
-def _racy_window(mtime_ns: int) -> int:
+def racy_window(mtime_ns: int) -> int:
     """How long after a write a change to the file may still get the same mtime: file systems with
     whole-millisecond (or coarser, e.g. FAT's 2 s) timestamps need seconds, the others a clock tick."""
     return 2_000_000_000 if mtime_ns % 1_000_000 == 0 else 50_000_000
@@ -64,7 +64,7 @@ def state_bytes(entries: Entries) -> bytes:
     out: Entries = {}
     for rel in sorted(entries):
         sha, st = entries[rel]
-        if st is not None and now - st[1] < _racy_window(st[1]):
+        if st is not None and now - st[1] < racy_window(st[1]):
             st = None
         out[rel] = (sha, st)
     return marshal.dumps((_VERSION, out))

@@ -19,7 +19,7 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from ..targets import pick_route as _route
 from .context import film_context, generation, merged_options, ref_plan, shot_context, target_context, typed_duration
-from .plan import CompiledPrompt, Job, Plan, select_shots
+from .plan import CacheEntry, CompiledPair, CompiledPrompt, Job, JobFields, Plan, select_shots
 from .render import TemplateFailure, fresh_templates, render_template, shown_path
 from .sandbox import LEFT_OUT, tidy
 
@@ -85,9 +85,6 @@ def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
     return hashlib.sha1(blob.encode()).hexdigest()
 
 
-CacheEntry = tuple[Any, ...]  # (prompt fields, [job fields], {"options", "generation"})
-
-
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                       select: str | Iterable[str] | None = None,
                       cache: dict[str, CacheEntry] | None = None,
@@ -132,22 +129,23 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             if skipped(t.kind, rs.shot.mode):
                 continue
             key = f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None
-            hit = old.get(key) if key else None
-            if hit is None:
+            plain = old.get(key) if key else None
+            if plain is not None:
+                pair = CompiledPair.from_plain(plain)
+            else:
                 try:
-                    hit = _compile(prod, t, rs, fctx, tctx, digest, first_image)
+                    pair = _compile(prod, t, rs, fctx, tctx, digest, first_image)
                 except TemplateFailure as e:
                     failures.append(e.diagnostic)
                     if e.diagnostic.code in ("T305", "T306"):
                         break  # out of time or memory: this target's other shots would do the same
                     continue
+                plain = pair.plain()
             if key:
-                new_cache[key] = hit
-            prompt_fields, job_fields, small = hit
-            segs = tuple((x["prompt"], x["negative"]) for x in small.get("segments") or ())
-            prompts.append(CompiledPrompt(*prompt_fields, segments=segs))
-            jobs.extend(Job(*f[:7], tuple(f[7]), *f[8:]) for f in job_fields)
-            contexts[(rs.id, t.name)] = small
+                new_cache[key] = plain
+            prompts.append(pair.prompt)
+            jobs.extend(pair.jobs)
+            contexts[(rs.id, t.name)] = pair.context
     if failures:
         raise FilmError(failures, prod.sources())
     return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)
@@ -159,8 +157,7 @@ def _inject(prod: Production, t: TargetDef, rs: ResolvedShot, body: dict[str, An
     path = f"{rs.shot.pointer}/generate/{t.name}/workflow" if "workflow" in rs.shot.generate.get(t.name, {}) else \
         f"/targets/options/{t.name}/workflow"
     if options.get("workflow"):
-        graph = _workflow(prod, t, rs, str(options["workflow"]), path)
-        body = dict(body, prompt=graph)
+        body = dict(body, prompt=_workflow(prod, t, rs, str(options["workflow"]), path))
     graph = body.get("prompt")
     if not isinstance(graph, dict):
         raise TemplateFailure(Diagnostic("T304", "error", f"the request of '{t.name}' has no workflow graph under "
@@ -227,10 +224,9 @@ def _workflow(prod: Production, t: TargetDef, rs: ResolvedShot, rel: str, ptr: s
 
 
 def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,
-                 options: dict[str, Any] | None = None) -> CacheEntry:
-    """One shot for one target outside a build (tests, tools): ((shot, target, kind, prompt, negative,
-    overridden), [job fields], {options, generation}); `provider` picks a provider other than the first,
-    `options` replaces the merged options."""
+                 options: dict[str, Any] | None = None) -> CompiledPair:
+    """One shot for one target outside a build (tests, tools); `provider` picks a provider other than the
+    first, `options` replaces the merged options."""
     t = prod.targets[target]
     rs = prod.shot(shot)
     fctx, tctx = film_context(prod), target_context(prod, t)
@@ -281,8 +277,8 @@ def _segment_context(rs: ResolvedShot, gen: dict[str, Any], n: int) -> dict[str,
 
 def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
              digest: str, first_image: str | None, provider_name: str | None = None,
-             options_override: dict[str, Any] | None = None) -> CacheEntry:
-    """One shot for one target: its prompt(s) and generation jobs, as plain (cacheable) tuples. An extended
+             options_override: dict[str, Any] | None = None) -> CompiledPair:
+    """One shot for one target: its prompt(s) and generation jobs. An extended
     shot has one prompt per segment (prompt.j2 rendered with `segment` in the context), each for its own job."""
     options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
     if provider_name:
@@ -314,7 +310,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
         texts.append((text.strip(), negative))
         ctxs.append(ctx)
     text, negative = texts[0]
-    job_fields: list[tuple[Any, ...]] = []
+    job_fields: list[JobFields] = []
     if t.providers:
         pname = options.get("provider") or next(iter(t.providers))
         provider = t.providers[pname].spec
@@ -378,4 +374,4 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
              "end_frame": plans[-1].end_frame,
              "end_frame_dropped": rs.shot.end_frame if t.kind == "video" and not plans[-1].end_frame else None,
              "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
-    return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)
+    return CompiledPair.from_plain(((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small))

@@ -230,8 +230,9 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
         motion.extend(gr.sentence(x) for x in gr.sentences(shot.subject_motion))
     if shot.background_motion:
         motion.extend(gr.sentence(x) for x in gr.sentences(shot.background_motion))
+    framing = prose.framing(shot.size, shot.angle)
     image = {
-        "framing": prose.framing(shot.size, shot.angle),
+        "framing": framing,
         "subjects": subjects,
         "lines": lines,
         # A detail shot keeps the place out: room cues make a model widen the frame.
@@ -243,7 +244,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
         "details": [gr.sentence(d) for d in shot.details],
         "positive": prose.positive_terms(avoid, people_in_frame=people_shown),
     }
-    vid = video(target, rs, persons, motion, f"{_shot_text(rs, lk, time)} {' '.join(lk['style'])}", image["framing"])
+    vid = video(target, rs, persons, motion, f"{_shot_text(rs, lk, time)} {' '.join(lk['style'])}", framing)
     vid["defects"] = prose.merged_avoid(avoid, vid["defects"])[len(avoid):]  # not "distorted face" twice
     segments = [{"motion": seg.motion, "camera": camera(target, seg.camera),
                  "camera_sentence": prose.camera_sentence((seg.camera,)) if seg.camera else "",

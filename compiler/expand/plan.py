@@ -52,6 +52,36 @@ class Job:
         }
 
 
+PromptFields = tuple[str, str, str, str, str | None, bool]  # shot, target, kind, text, negative, overridden
+JobFields = tuple[str, str, str, str, str, str, dict[str, Any], list[str], str, float | None, int, str | None,
+                  str | None]  # Job's fields in order, depends_on as a list
+CacheEntry = tuple[PromptFields, list[JobFields], dict[str, Any]]  # a CompiledPair as plain data (marshal)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPair:
+    """What one shot compiles to for one target: its prompt, its jobs and what the sheet and lint need to know
+    (`context`: options, generation, left_out, refs, refs_left_out, end_frame, end_frame_dropped, segments)."""
+
+    prompt: CompiledPrompt
+    jobs: tuple[Job, ...]
+    context: dict[str, Any]
+
+    def plain(self) -> CacheEntry:
+        p = self.prompt
+        return ((p.shot, p.target, p.kind, p.text, p.negative, p.overridden),
+                [(j.job, j.shot, j.target, j.provider, j.method, j.url, j.body, list(j.depends_on), j.hash,
+                  j.duration, j.segment, j.poll, j.model) for j in self.jobs], self.context)
+
+    @classmethod
+    def from_plain(cls, entry: CacheEntry) -> CompiledPair:
+        (shot, target, kind, text, negative, overridden), job_fields, context = entry
+        segs = tuple((x["prompt"], x["negative"]) for x in context.get("segments") or ())
+        jobs = tuple(Job(f[0], f[1], f[2], f[3], f[4], f[5], f[6], tuple(f[7]), f[8], f[9], f[10], f[11], f[12])
+                     for f in job_fields)
+        return cls(CompiledPrompt(shot, target, kind, text, negative, overridden, segs), jobs, context)
+
+
 @dataclass(frozen=True)
 class Plan:
     prod: Production

@@ -48,7 +48,7 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
     from ..expand import select_shots
 
     env = os.environ if env is None else env
-    plan, _, _ = compile_film(film, targets=targets, allow_outside=allow_outside)
+    plan = compile_film(film, targets=targets, allow_outside=allow_outside).plan
     prod = plan.prod
     chosen = {s.id for s in select_shots(prod, select)}
     jobs = [j.as_dict() for j in plan.jobs if j.shot in chosen]

@@ -111,8 +111,8 @@ def lint_film(loading: Loading, *, targets: Sequence[str] = ()) -> LintResult:
     """load -> validate -> resolve -> expand -> lint (the film's warnings included)."""
     from ..compiling import compile_film
 
-    plan, warnings, _ = compile_film(loading.film, targets=list(targets) or None, allow_outside=loading.allow_outside)
-    return LintResult(len(plan.prompts), tuple(warnings), plan.prod.sources())
+    compiled = compile_film(loading.film, targets=list(targets) or None, allow_outside=loading.allow_outside)
+    return LintResult(len(compiled.plan.prompts), tuple(compiled.warnings), compiled.plan.prod.sources())
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ def lock_film(loading: Loading, *, lock_path: Path | None = None) -> LockResult:
     from ..fsutil import write_atomic
     from ..snapshots import lock_text
 
-    plan, _, _ = compile_film(loading.film, allow_outside=loading.allow_outside)
+    plan = compile_film(loading.film, allow_outside=loading.allow_outside).plan
     path = lock_path or loading.folder / "prompts.lock"
     return LockResult(path, write_atomic(path, lock_text(plan)), len(plan.prompts))
 
@@ -150,7 +150,7 @@ def diff_film(loading: Loading, *, lock_path: Path | None = None) -> DiffResult:
     from ..snapshots import diff_lock
 
     path = lock_path or loading.folder / "prompts.lock"
-    plan, _, _ = compile_film(loading.film, allow_outside=loading.allow_outside)
+    plan = compile_film(loading.film, allow_outside=loading.allow_outside).plan
     if not path.is_file():
         raise UsageError(f"no lock file at {path}; run 'filmc lock {loading.film}' first")
     text, changes = diff_lock(plan, path)

@@ -193,7 +193,9 @@ class Builder:
         return out
 
     def targets(self, t: dict[str, Any]) -> Targets:
-        names = lambda v: tuple(x for x in _list(v) if isinstance(x, str))  # noqa: E731
+        def names(v: object) -> tuple[str, ...]:
+            return tuple(x for x in _list(v) if isinstance(x, str))
+
         options = {k: v for k, v in _map(t.get("options")).items() if isinstance(v, dict)}
         return Targets(names(t.get("image")), names(t.get("video")), options)
 

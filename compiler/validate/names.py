@@ -19,7 +19,7 @@ def check_output_names(film: Film, diags: Collector) -> None:
         if len(shot.id) > MAX_ID_LENGTH:
             diags.error("V284", f"{ptr}: shot id is {len(shot.id)} characters long, over the limit of "
                         f"{MAX_ID_LENGTH}", ptr,
-                        hint="shot ids name the shot's files (prompts/<target>/<id>.txt); use a short id, and put "
+                        hint="shot ids name the shot's files (takes/<id>.<target>.png); use a short id, and put "
                              "the description in 'subject' or 'notes'")
             continue
         for name in shot_names(shot.id, targets, film.targets.image):

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from compiler.errors import FilmError
+from compiler.expand import expand_production
+from compiler.loading import resolve_film
 from compiler.testing import compiled_prompts
 
 from ..conftest import CASES, ROOT, run_cli
@@ -43,7 +45,7 @@ def test_example_build_tree(film: Path, snapshot) -> None:
     out = tree(film / "build")
     for t in ("mystic", "flux", "kling", "runway"):
         assert f"prompts/{t}.md" in out
-        assert f"prompts/{t}/s01.txt" in out
+        assert f"prompts/{t}/s01.txt" not in out
     assert "jobs/kling.jsonl" in out and "shotlist.csv" in out and "manifest.json" in out
     assert out == snapshot
 
@@ -67,8 +69,10 @@ def test_changing_one_shot_rewrites_only_its_outputs(film: Path) -> None:
     r = run_cli(["-v", "build", str(film)])
     assert r.exit_code == 0, r.stderr
     written = {line.split("/build/", 1)[1] for line in r.stdout.splitlines() if line.startswith("wrote ")}
-    per_shot = {w for w in written if w.count("/") == 2}
-    assert per_shot and all("/s05." in w for w in per_shot), written
+    assert {"prompts/kling.md", "prompts/runway.md", "jobs/kling.jsonl", "jobs/runway.jsonl"} <= written
+    assert not {"prompts/mystic.md", "prompts/flux.md", "jobs/mystic.jsonl", "jobs/flux.jsonl"} & written  # stills
+    per_shot = {w for w in written if w.count("/") == 2}  # the edit's text files
+    assert all("/s05-" in w for w in per_shot), written
     assert "manifest.json" in written
 
 
@@ -159,15 +163,28 @@ def test_names_never_reach_prompts(film: Path) -> None:
             assert c["name"] not in prompts
 
 
-def test_select_writes_only_those_shots(film: Path) -> None:
+def test_select_and_target_write_only_that_targets_files(film: Path) -> None:
     r = run_cli(["build", str(film), "--select", "section:chorus1,s0[12]", "--target", "kling"])
     assert r.exit_code == 0, r.stderr
-    written = sorted(p.name for p in (film / "build" / "prompts" / "kling").glob("*.txt") if ".negative" not in p.name)
-    assert written == ["s01.txt", "s02.txt", "s09.txt", "s10.txt", "s11.txt", "s12.txt", "s13.txt"]
+    written = sorted(p.relative_to(film / "build").as_posix() for p in (film / "build").rglob("*")
+                     if p.is_file() and ".filmc" not in p.parts)
+    assert written == ["jobs/kling.jsonl", "manifest.json", "prompts/kling.md", "shotlist.csv"]
     jobs = (film / "build" / "jobs" / "kling.jsonl").read_text().splitlines()
     assert len(jobs) == 22  # shared files stay whole
     r = run_cli(["build", str(film), "--select", "nothing-matches"])
     assert r.exit_code == 2 and "matches no shot" in r.stderr
+
+
+def test_every_prompt_is_in_its_targets_sheet_not_a_file_per_shot(film: Path) -> None:
+    assert run_cli(["build", str(film)]).exit_code == 0
+    plan = expand_production(resolve_film(film))
+    assert sorted(p.name for p in (film / "build" / "prompts").iterdir()) == sorted(
+        f"{t.name}.md" for t in plan.targets)
+    for p in plan.prompts:
+        sheet = (film / "build" / "prompts" / f"{p.target}.md").read_text()
+        assert f"```text\n{p.text}\n```" in sheet
+        if p.negative:
+            assert f"```text\n{p.negative}\n```" in sheet
 
 
 def test_partial_builds_keep_the_rest(film: Path) -> None:
@@ -178,11 +195,12 @@ def test_partial_builds_keep_the_rest(film: Path) -> None:
     assert tree(film / "build") == before
     text = (film / "film.yaml").read_text()
     (film / "film.yaml").write_text(text.replace("id: s06", "id: s06.b").replace("whitewashed walls", "blue walls"))
-    assert run_cli(["build", str(film), "--select", "s06.b"]).exit_code == 0
-    assert "blue walls" in (film / "build" / "prompts" / "mystic" / "s06.b.txt").read_text()
+    assert run_cli(["build", str(film), "--target", "mystic"]).exit_code == 0
+    sheet = (film / "build" / "prompts" / "mystic.md").read_text()
+    assert "## s06.b:" in sheet and "## s06:" not in sheet and "blue walls" in sheet
+    assert "## s06:" in (film / "build" / "prompts" / "flux.md").read_text()  # not rebuilt: kept as it was
     assert run_cli(["build", str(film)]).exit_code == 0
-    assert "blue walls" in (film / "build" / "prompts" / "mystic" / "s07.txt").read_text()
-    assert not (film / "build" / "prompts" / "mystic" / "s06.txt").exists()
+    assert "## s06:" not in (film / "build" / "prompts" / "flux.md").read_text()
 
 
 def test_never_deletes_through_links(film: Path, tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def test_killed_builds_are_repaired(tmp_path: Path) -> None:
 def test_hand_edits_of_the_same_size_are_repaired(tmp_path: Path) -> None:
     (tmp_path / "film.yaml").write_text(synth_film(4))
     assert run_cli(["build", str(tmp_path)]).exit_code == 0
-    prompt = tmp_path / "build" / "prompts" / "kling" / "s00001.txt"
+    prompt = tmp_path / "build" / "jobs" / "kling.jsonl"
     sheet = tmp_path / "build" / "prompts" / "kling.md"
     good, good_sheet = prompt.read_bytes(), sheet.read_bytes()
     st = prompt.stat()
@@ -122,14 +122,14 @@ def test_outputs_of_a_killed_build_are_removed_when_no_longer_made(tmp_path: Pat
                         "targets: {image: [mystic, flux, midjourney], video: [kling, runway]}")
     (tmp_path / "film.yaml").write_text(more)
     proc = subprocess.Popen([*FILMC, "-q", "build", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    mj = tmp_path / "build" / "prompts" / "midjourney"
+    mj = tmp_path / "build" / "prompts" / "midjourney.md"
     end = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < end and not (mj.is_dir() and any(mj.iterdir())):
+    while proc.poll() is None and time.monotonic() < end and not mj.exists():
         time.sleep(0.001)
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
-    assert mj.is_dir()
+    assert mj.is_file()
     (tmp_path / "film.yaml").write_text(text)
     build(tmp_path)
     assert not mj.exists()
@@ -156,7 +156,7 @@ def test_a_damaged_state_file_costs_a_comparison_not_a_wrong_build(tmp_path: Pat
     ref = tree(tmp_path / "build")
     state = tmp_path / "build" / ".filmc" / "outputs.state"
     assert state.is_file()
-    prompt = tmp_path / "build" / "prompts" / "kling" / "s00002.txt"
+    prompt = tmp_path / "build" / "prompts" / "kling.md"
     prompt.write_bytes(b"Z" * len(prompt.read_bytes()))
     state.write_bytes(b"not a state file")
     r = run_cli(["build", str(tmp_path)])

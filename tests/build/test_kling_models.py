@@ -68,12 +68,12 @@ def test_every_model_and_mode_makes_a_valid_body_or_stops_with_a_reason(prod: An
             for shot in ("s01", "s02", "s03", "s04"):
                 options = {**KLING.defaults, "model": model, "mode": mode}
                 try:
-                    _, jobs, _ = compile_shot(prod, "kling", shot, provider=provider, options=options)
+                    jobs = compile_shot(prod, "kling", shot, provider=provider, options=options).jobs
                 except TemplateFailure as e:
                     assert any(s in e.diagnostic.message for s in STOPS), (model, mode, shot, e.diagnostic.message)
                     continue
                 for job in jobs:
-                    body = job[6]
+                    body = job.body
                     errors = [f"{list(e.absolute_path)}: {e.message}" for e in check.iter_errors(body)]
                     assert not errors, (model, mode, shot, errors)
                     made += 1
@@ -81,8 +81,8 @@ def test_every_model_and_mode_makes_a_valid_body_or_stops_with_a_reason(prod: An
 
 
 def fields(prod: Any, provider: str, shot: str, **options: Any) -> dict[str, Any]:
-    _, jobs, _ = compile_shot(prod, "kling", shot, provider=provider, options={**KLING.defaults, **options})
-    return jobs[0][6]
+    jobs = compile_shot(prod, "kling", shot, provider=provider, options={**KLING.defaults, **options}).jobs
+    return jobs[0].body
 
 
 def test_the_end_frame_and_references_land_in_each_providers_own_fields(prod: Any) -> None:

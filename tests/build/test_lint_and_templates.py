@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler.testing import compiled_prompts
+
 from ..conftest import CASES, run_cli
 
 BASE = (CASES / "base.yaml").read_text()
@@ -154,9 +156,9 @@ def test_comfyui_workflow_gets_prompts_by_node_title(tmp_path: Path) -> None:
     r = run_cli(["build", "film.yaml"], cwd=folder)
     assert r.exit_code == 0, r.stderr
     job = json.loads((tmp_path / "build" / "jobs" / "comfyui.jsonl").read_text().splitlines()[0])
-    prompt = (tmp_path / "build" / "prompts" / "comfyui" / "s01.txt").read_text().strip()
-    assert job["body"]["prompt"]["1"]["inputs"]["text"] == prompt
-    assert job["body"]["prompt"]["2"]["inputs"]["text"] == (tmp_path / "build" / "prompts" / "comfyui" / "s01.negative.txt").read_text().strip()
+    compiled = compiled_prompts(tmp_path / "film.yaml", targets=["comfyui"])["s01"]["comfyui"]
+    assert job["body"]["prompt"]["1"]["inputs"]["text"] == compiled["prompt"]
+    assert job["body"]["prompt"]["2"]["inputs"]["text"] == compiled["negative"]
     (tmp_path / "wf.json").write_text("{not json")
     r = run_cli(["build", "film.yaml"], cwd=folder)
     assert r.exit_code == 1 and "error[T304]" in r.stderr

@@ -91,9 +91,9 @@ def test_a_still_shot_has_image_jobs_only(tmp_path: Path) -> None:
     res = run_cli(["build", str(film)])
     assert res.exit_code == 0, res.stderr
     build = film / "build"
-    assert (build / "prompts/mystic/s01.txt").is_file()
-    assert not (build / "prompts/kling/s01.txt").exists()
-    assert (build / "prompts/kling/s02.txt").is_file()
+    assert "## s01:" in (build / "prompts/mystic.md").read_text()
+    kling = (build / "prompts/kling.md").read_text()
+    assert "## s01:" not in kling and "## s02:" in kling
     jobs = [json.loads(x) for x in (build / "jobs/kling.jsonl").read_text().splitlines()]
     assert [j["job"] for j in jobs] == ["s02.kling"]
     cost = run_cli(["cost", str(film), "--format", "json"])
@@ -189,11 +189,11 @@ def test_listed_segments_have_their_own_motion_camera_and_length(tmp_path: Path)
     assert [j.body["prompt"] for j in plan.jobs] == [one, two, three]
     assert [j.body.get("image") for j in plan.jobs] == ["@job:s01.mystic", "@last-frame:s01.probe",
                                                        "@last-frame:s01.probe.2"]
-    # the build writes one prompt file per segment
+    # the target's sheet gives each segment its prompt and length
     assert run_cli(["build", str(film), "--target", "probe"]).exit_code == 0
-    assert (film / "build/prompts/probe/s01.txt").read_text().strip() == one
-    assert (film / "build/prompts/probe/s01+2.txt").read_text().strip() == two
-    assert (film / "build/prompts/probe/s01+3.txt").read_text().strip() == three
+    sheet = (film / "build/prompts/probe.md").read_text()
+    for n, (text, length) in enumerate(((one, 10), (two, 5), (three, 5)), 1):
+        assert f"Segment {n} ({length} s" in sheet and f"```text\n{text}\n```" in sheet
 
 
 def test_show_lists_the_segments_and_their_lengths(tmp_path: Path) -> None:

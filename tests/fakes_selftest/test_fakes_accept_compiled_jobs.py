@@ -152,16 +152,16 @@ def test_every_provider_body_is_accepted(plan, target: str, provider: str):
         uploaded(fake, c)
         n = 0
         for shot in plan.shots:
-            _, jobs, _ = compile_shot(plan.prod, target, shot.id, provider=provider,
-                                      options=plan.contexts[(shot.id, target)]["options"])
+            jobs = compile_shot(plan.prod, target, shot.id, provider=provider,
+                                options=plan.contexts[(shot.id, target)]["options"]).jobs
             for job in jobs:
-                method, url, body = job[4], job[5], fill(job[6], IMAGE_FOR.get(provider, PNG64))
+                method, url, body = job.method, job.url, fill(job.body, IMAGE_FOR.get(provider, PNG64))
                 if provider in CALLED_BY_ADAPTER:
-                    assert through_adapter(fake, target, body), job[0]
+                    assert through_adapter(fake, target, body), job.job
                     n += 1
                     continue
                 r = send(fake, c, method, url, body)
-                assert accepted(fake, r), (job[0], r.status_code, r.text[:500])
+                assert accepted(fake, r), (job.job, r.status_code, r.text[:500])
                 n += 1
         assert n and fake.create_count == n
 

@@ -10,7 +10,7 @@ from compiler.errors import FilmError
 from compiler.expand import expand_production
 from compiler.load import load_film
 from compiler.loading import resolve_film
-from compiler.output_names import MAX_ID_LENGTH, MAX_NAME_BYTES, negative_file, prompt_file, shot_names
+from compiler.output_names import MAX_ID_LENGTH, MAX_NAME_BYTES, jobs_file, sheet_file, shot_names
 from compiler.validate import validate_film
 
 from ..conftest import CASES, run_cli
@@ -26,7 +26,7 @@ def errors(tmp_path: Path, text: str) -> list:
     return [d for d in info.value.diagnostics if d.severity == "error"]
 
 
-@pytest.mark.parametrize(("second", "first"), [("s02.negative", "s02"), ("S02", "s02"), ("s02.mystic", "s02")])
+@pytest.mark.parametrize(("second", "first"), [("S02", "s02"), ("s02.mystic", "s02")])
 def test_colliding_ids_point_at_the_second_and_name_the_first(tmp_path: Path, second: str, first: str) -> None:
     found = errors(tmp_path, BASE.replace("  - id: s03\n", f"  - id: {second}\n"))
     assert [(d.code, d.line, d.col) for d in found] == [("V283", 41, 9)]
@@ -34,10 +34,17 @@ def test_colliding_ids_point_at_the_second_and_name_the_first(tmp_path: Path, se
 
 
 def test_the_second_id_is_located_whichever_comes_first(tmp_path: Path) -> None:
-    text = BASE.replace("  - id: s02\n", "  - id: s03.negative\n")
+    text = BASE.replace("  - id: s02\n", "  - id: S03\n")
     found = errors(tmp_path, text)
     assert [(d.code, d.line) for d in found] == [("V283", 41)]
-    assert "'s03.negative'" in (found[0].hint or "")
+    assert "'S03'" in (found[0].hint or "")
+
+
+def test_an_id_like_another_shots_negative_prompt_is_fine(tmp_path: Path) -> None:
+    """No file is named after a shot and a target's negative prompt: the sheet holds every prompt."""
+    p = tmp_path / "film.yaml"
+    p.write_text(BASE.replace("  - id: s03\n", "  - id: s02.negative\n"))
+    validate_film(load_film(p, display="film.yaml"))
 
 
 def test_an_id_too_long_for_a_file_name(tmp_path: Path) -> None:
@@ -50,7 +57,7 @@ def test_longest_allowed_id_builds(tmp_path: Path) -> None:
     (tmp_path / "film.yaml").write_text(BASE.replace("  - id: s03\n", f"  - id: {long_id}\n"))
     r = run_cli(["build", "film.yaml"], cwd=tmp_path)
     assert r.exit_code == 0, r.stderr
-    assert (tmp_path / "build" / negative_file("kling", long_id)).is_file()
+    assert f"## {long_id}:" in (tmp_path / "build" / sheet_file("kling")).read_text()
     assert all(len(n.rsplit("/", 1)[-1].encode()) < MAX_NAME_BYTES for n in shot_names(long_id, ["midjourney"], []))
 
 
@@ -59,11 +66,12 @@ def test_names_checked_are_the_names_built(tmp_path: Path) -> None:
     (tmp_path / "film.yaml").write_text(BASE)
     assert run_cli(["build", "film.yaml"], cwd=tmp_path).exit_code == 0
     plan = expand_production(resolve_film(tmp_path / "film.yaml"))
-    built = {p.relative_to(tmp_path / "build").as_posix() for p in (tmp_path / "build" / "prompts").rglob("*.txt")}
     named = {n for s in plan.shots for n in shot_names(s.id, [t.name for t in plan.targets], [])}
-    assert built <= named
-    assert {prompt_file(p.target, p.shot) for p in plan.prompts} <= built
     assert {j.job for j in plan.jobs} <= {n[4:] for n in named if n.startswith("job ")}
+    for t in plan.targets:
+        assert (tmp_path / "build" / sheet_file(t.name)).is_file()
+    built = {p.relative_to(tmp_path / "build").as_posix() for p in (tmp_path / "build" / "jobs").rglob("*")}
+    assert built == {jobs_file(t.name) for t in plan.targets if any(j.target == t.name for j in plan.jobs)}
 
 
 def test_a_shot_named_like_a_title_card(tmp_path: Path) -> None:

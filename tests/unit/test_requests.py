@@ -55,9 +55,8 @@ def first_frame(plan: Plan, target: str, shot: str, segment: int = 1) -> str | N
 def render_request(plan: Plan, target: str, provider: str, shot: str, segment: int = 1) -> dict[str, Any]:
     """The request body the compiler makes for `provider` (a build uses the first provider unless the
     film sets targets.options.<target>.provider)."""
-    _, jobs, _ = compile_shot(plan.prod, target, shot, provider=provider,
-                              options=plan.contexts[(shot, target)]["options"])
-    return next(j[6] for j in jobs if j[10] == segment)
+    jobs = compile_shot(plan.prod, target, shot, provider=provider, options=plan.contexts[(shot, target)]["options"]).jobs
+    return next(j.body for j in jobs if j.segment == segment)
 
 
 def film(tmp_path: Path, *, image: list[str], video: list[str], options: dict[str, Any] | None = None,

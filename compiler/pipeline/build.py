@@ -1,0 +1,127 @@
+"""`filmc build`: compile the film and write build/ (prompt sheets, jobs, shot list, the edit, the manifest)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..diagnostics import Diagnostic
+from .unchanged import Summary, inputs_key, remember, unchanged
+
+Progress = Callable[[int, int], None]
+WARNINGS_SHOWN = ".filmc/warnings.json"
+
+
+@dataclass(frozen=True)
+class FilmBuild:
+    """What a build did (or, with dry_run, would do)."""
+
+    out_dir: Path
+    written: tuple[str, ...]  # paths in out_dir
+    removed: tuple[str, ...]
+    unchanged: int  # outputs already as they should be
+    warnings: tuple[Diagnostic, ...]  # every warning of the film
+    new_warnings: tuple[Diagnostic, ...]  # those the last build did not already report
+    sources: dict[str, Sequence[str]]  # the film's lines by file, to show the warnings in place
+    shots: int  # compiled for the build's selection ...
+    total_shots: int  # ... of all the film's shots
+    targets: int
+    total_targets: int
+    jobs: int  # of the selected shots and targets
+    dry_run: bool = False
+    compiled: bool = True  # False: nothing had changed since the last build, so nothing was compiled
+
+
+def build_film(film: str, *, out_dir: Path | None = None, targets: Sequence[str] = (), select: str | None = None,
+               dry_run: bool = False, allow_outside: bool = False, shown: bool = True,
+               compiling: Progress | None = None, writing: Progress | None = None) -> FilmBuild:
+    """load -> validate -> resolve -> expand -> lint -> the edit -> emit -> the cache for the next build.
+
+    A partial build (`targets`, `select`) still compiles every shot and the film's targets (cheap from the
+    cache), so the shared files stay whole; it only limits which outputs are written. `shown`: the caller
+    reports the new warnings (the next build then counts them as reported). `compiling` and `writing` hear
+    `(done, total)` of the shot-and-target pairs compiled and the files written.
+    """
+    from ..paths import film_path
+
+    path = film_path(film)
+    out = out_dir or path.parent / "build"
+    key = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select, shown))
+    same = unchanged(out, key)
+    if same is not None:
+        return FilmBuild(out, (), (), _outputs(out), same.warnings, _new_warnings(out, same.warnings, remember=False),
+                         _sources(film, same.warnings), same.shots, same.total_shots, same.targets,
+                         same.total_targets, same.jobs, dry_run=dry_run, compiled=False)
+    return _build(film, out, key, targets, select, dry_run, allow_outside, shown, compiling, writing)
+
+
+def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
+           allow_outside: bool, shown: bool, compiling: Progress | None, writing: Progress | None) -> FilmBuild:
+    from ..compiling import compile_film, write_cache
+    from ..emit import emit_build, partial_outputs
+    from ..errors import UsageError
+    from ..expand import select_shots
+
+    compiled = compile_film(film, targets=list(targets) or None, all_targets=True, allow_outside=allow_outside,
+                            cache_dir=out, progress=compiling)
+    plan = compiled.plan
+    chosen = None
+    if select:
+        chosen = {s.id for s in select_shots(plan.prod, select)}
+        if not chosen:
+            raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
+    only = partial_outputs(plan, set(targets) if targets else None) if select or targets else None
+    result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing)
+    warnings = tuple(compiled.warnings)
+    new = _new_warnings(out, warnings, remember=shown and not dry_run)
+    wanted = set(targets) if targets else None
+    summary = Summary(
+        warnings, len(chosen) if chosen is not None else len(plan.shots), len(plan.shots),
+        len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
+        sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)))
+    if not dry_run:
+        write_cache(out, plan.cache)
+        remember(out, key, summary)
+    return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
+                     dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
+                     summary.jobs, dry_run=dry_run)
+
+
+def _outputs(out: Path) -> int:
+    from ..emit.state import read_state
+
+    return len(read_state(out).entries)
+
+
+def _sources(film: str, warnings: Sequence[Diagnostic]) -> dict[str, Sequence[str]]:
+    """The lines of the files the warnings are in (read only when there are warnings to show)."""
+    from ..paths import film_path
+
+    if not warnings:
+        return {}
+    try:
+        return {warnings[0].file: film_path(film).read_text(encoding="utf-8").splitlines()}
+    except OSError:
+        return {}
+
+
+def _warning_key(d: Diagnostic) -> str:
+    return json.dumps([d.code, d.file, d.pointer, d.message], ensure_ascii=False)
+
+
+def _new_warnings(out: Path, warnings: Sequence[Diagnostic], *, remember: bool) -> tuple[Diagnostic, ...]:
+    """The warnings the last build did not already report; with `remember`, these are reported now."""
+    from ..emit import write_internal
+
+    try:
+        seen = set(json.loads((out / WARNINGS_SHOWN).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        seen = set()
+    new = tuple(d for d in warnings if _warning_key(d) not in seen)
+    if remember:
+        keys = sorted({_warning_key(d) for d in warnings})
+        if set(keys) != seen or not (out / WARNINGS_SHOWN).exists():
+            write_internal(out, WARNINGS_SHOWN, (json.dumps(keys, ensure_ascii=False, indent=0) + "\n").encode())
+    return new

@@ -1,0 +1,158 @@
+"""A rebuild with nothing changed: recognised from the files' stats alone, so it compiles and writes nothing.
+
+A build records a hash of the stat (size, mtime, inode, ctime) of every file it may read: the film's folder
+(but the build folder), filmc's own code and data, and the options and settings it ran with. The next build
+with the same hash, whose outputs are all as that build left them (build/.filmc/outputs.state), is done
+before it starts. A file changed too recently for its mtime to tell (as in emit's state) records nothing.
+The record names the state file it was made with (its hash), so a later build that changed the outputs, even
+one killed before it could record anything, never leaves them trusted under the old record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import stat
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..diagnostics import Diagnostic
+
+RECORD = ".filmc/unchanged.key"
+STATE = ".filmc/outputs.state"  # emit's (see compiler.emit.state)
+_VERSION = 1
+_SKIP = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+_MAX_FILES = 100_000  # files the build reads or could: past this, every build compiles
+_WAIT_NS = 100_000_000  # a build started right after a save waits this long at most to trust what it reads
+_ENV = ("FILMC_FONT", "FILMC_FONT_BOLD", "FFMPEG", "XDG_CACHE_HOME")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the recorded build reported."""
+
+    warnings: tuple[Diagnostic, ...]
+    shots: int
+    total_shots: int
+    targets: int
+    total_targets: int
+    jobs: int
+
+
+def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | None:
+    """The hash of what a build of `film` into `out_dir` may read; None when it cannot be trusted (a file changed
+    too recently for its stat to show a further change, or the build folder holds the film)."""
+    from .. import __version__
+    from ..emit.state import racy_window
+    from ..resources import data_dir
+
+    root = film.parent.resolve()
+    out = out_dir.resolve()
+    if root == out or root.is_relative_to(out):
+        return None
+    folders = (root, Path(__file__).resolve().parent.parent, data_dir("targets"), data_dir("schema"))
+    for _ in range(2):
+        h = hashlib.sha256(repr((__version__, sys.version, str(film.resolve()), str(out), options,
+                                 [os.environ.get(k) for k in _ENV])).encode())
+        budget = [_MAX_FILES]
+        newest = max(_walk(h, folder, out, budget) for folder in folders)
+        if budget[0] < 0:  # a film in a folder holding much else (a home folder): not worth the walk each time
+            return None
+        wait = racy_window(newest) - (time.time_ns() - newest)
+        if wait <= 0:
+            return h.hexdigest()
+        if wait > _WAIT_NS:  # a coarse clock (whole-millisecond mtimes): not worth waiting for
+            return None
+        time.sleep(wait / 1e9)  # a file saved a moment ago: once its stat would show a further change, look again
+    return None
+
+
+def _walk(h: hashlib._Hash, folder: Path, out: Path, budget: list[int]) -> int:
+    """Feed every file under `folder` (links followed, `out` and tool folders left out) to `h`; the newest mtime.
+    Stops once `budget[0]` files have been seen (leaving it negative)."""
+    newest = 0
+    seen: set[str] = set()
+    todo = [str(folder)]
+    skip = str(out)
+    while todo:
+        top = todo.pop()
+        real = os.path.realpath(top)
+        if real in seen or real == skip:
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(top), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            if e.name in _SKIP:
+                continue
+            try:
+                st = e.stat()
+            except OSError:  # a broken link (its own stat), or gone since the folder was read
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+            if stat.S_ISDIR(st.st_mode):
+                todo.append(e.path)
+                continue
+            budget[0] -= 1
+            if budget[0] < 0:
+                return newest
+            h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}\n".encode())
+            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+    return newest
+
+
+def unchanged(out_dir: Path, key: str | None) -> Summary | None:
+    """The last build's summary when it ran with `key` and left every output as it is now; else None."""
+    from ..emit.state import read_state, stat_key
+
+    if key is None:
+        return None
+    try:
+        version, recorded, state_sha, fields, warnings = marshal.loads((out_dir / RECORD).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if version != _VERSION or recorded != key:
+        return None
+    state = read_state(out_dir)
+    if not state.entries or state.raw is None or hashlib.sha256(state.raw).hexdigest() != state_sha:
+        return None
+    root = str(out_dir)
+    for rel, (sha, st) in state.entries.items():
+        if sha is None:
+            return None
+        try:
+            if st is None:  # written too recently to be trusted by its stat then: its content
+                with open(f"{root}/{rel}", "rb") as f:
+                    if hashlib.sha256(f.read()).hexdigest() != sha:
+                        return None
+            elif stat_key(os.lstat(f"{root}/{rel}")) != st:
+                return None
+        except OSError:
+            return None
+    try:
+        return Summary(tuple(Diagnostic(*d) for d in warnings), *fields)
+    except TypeError:
+        return None
+
+
+def remember(out_dir: Path, key: str | None, summary: Summary) -> None:
+    """After a build: its key, its state file's hash and what it reported (written only when they changed)."""
+    from ..emit import write_internal
+
+    if key is None:
+        (out_dir / RECORD).unlink(missing_ok=True)
+        return
+    try:
+        state_sha = hashlib.sha256((out_dir / STATE).read_bytes()).hexdigest()
+    except OSError:
+        return
+    fields = (summary.shots, summary.total_shots, summary.targets, summary.total_targets, summary.jobs)
+    warnings = [(d.code, d.severity, d.message, d.file, d.line, d.col, d.pointer, d.hint) for d in summary.warnings]
+    write_internal(out_dir, RECORD, marshal.dumps((_VERSION, key, state_sha, fields, warnings)))

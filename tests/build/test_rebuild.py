@@ -1,0 +1,122 @@
+"""Rebuilds: nothing changed compiles and writes nothing (caches included); a change anywhere the build reads
+compiles again; lint's reused findings stay located."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from compiler.compiling import compile_film, write_cache
+from compiler.expand.lint import lint_plan
+from compiler.loading import resolve_film
+from compiler.pipeline.build import FilmBuild, build_film
+
+from ..conftest import ROOT, run_cli
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synth import synth_film  # noqa: E402
+
+EXAMPLE = ROOT / "specs" / "lighthouse-keeper"
+
+
+@pytest.fixture
+def film(tmp_path: Path) -> Path:
+    dest = tmp_path / "film"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("build", "*.py"))
+    return dest
+
+
+def every_file(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file under a folder, filmc's caches included, with what a rewrite would change."""
+    out = {}
+    for p in folder.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            out[p.relative_to(folder).as_posix()] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
+def settled(film: Path) -> FilmBuild:
+    """Build until the build has recorded itself: files written a moment ago are not trusted by their stat."""
+    time.sleep(0.1)
+    build_film(str(film))
+    time.sleep(0.1)
+    return build_film(str(film))
+
+
+def test_nothing_changed_compiles_and_writes_nothing(film: Path) -> None:
+    first = build_film(str(film))
+    assert first.compiled and first.written
+    settled(film)
+    before = every_file(film / "build")
+    again = build_film(str(film))
+    assert not again.compiled
+    assert again.written == () and again.removed == ()
+    assert again.unchanged == len(before) - len(list((film / "build" / ".filmc").rglob("*.*")))
+    assert [d.code for d in again.warnings] == [d.code for d in first.warnings]
+    assert again.jobs == first.jobs and again.total_shots == first.total_shots
+    assert every_file(film / "build") == before  # caches too
+    r = run_cli(["build", str(film)])
+    assert r.exit_code == 0 and "wrote 0, removed 0" in r.stdout
+
+
+@pytest.mark.parametrize("change", ["shot", "template", "takes", "output"])
+def test_a_change_anywhere_the_build_reads_builds_again(film: Path, change: str) -> None:
+    build_film(str(film))
+    settled(film)
+    sheet = film / "build" / "prompts" / "kling.md"
+    good = sheet.read_bytes()
+    if change == "shot":
+        text = (film / "film.yaml").read_text()
+        (film / "film.yaml").write_text(text.replace("whitewashed walls", "blue walls", 1))
+    elif change == "template":  # a target folder of the film's own, next to film.yaml
+        shutil.copytree(ROOT / "targets" / "kling", film / "targets" / "kling")
+        prompt = film / "targets" / "kling" / "prompt.j2"
+        prompt.write_text(prompt.read_text() + "\nCHANGED-TEMPLATE")
+    elif change == "takes":
+        (film / "takes").mkdir(exist_ok=True)
+        (film / "takes" / "notes.txt").write_text("x")
+    else:  # an output edited by hand, in place, its size and mtime kept
+        st = sheet.stat()
+        with open(sheet, "r+b") as f:
+            f.write(b"X" * 3)
+        os.utime(sheet, ns=(st.st_atime_ns, st.st_mtime_ns))
+    time.sleep(0.1)
+    r = build_film(str(film))
+    assert r.compiled
+    if change == "shot":
+        assert "blue walls" in (film / "build" / "prompts" / "mystic.md").read_text()
+    elif change == "template":
+        assert "CHANGED-TEMPLATE" in sheet.read_text()
+    elif change == "output":
+        assert sheet.read_bytes() == good and r.written == ("prompts/kling.md",)
+
+
+def test_other_options_are_another_build(film: Path) -> None:
+    build_film(str(film))
+    settled(film)
+    assert build_film(str(film), dry_run=True).compiled is False
+    r = build_film(str(film), targets=["kling"])
+    assert r.compiled and r.targets == 1
+
+
+def test_reused_lint_findings_follow_the_lines_they_are_on(tmp_path: Path) -> None:
+    film = tmp_path
+    (film / "film.yaml").write_text(synth_film(20))
+    out = film / "build"
+    first = compile_film(film, cache_dir=out)
+    write_cache(out, first.plan.cache)
+    assert first.warnings
+    text = (film / "film.yaml").read_text()
+    (film / "film.yaml").write_text("# a comment that moves every line down\n" + text)
+    again = compile_film(film, cache_dir=out)
+    assert [(d.code, d.line, d.col) for d in again.warnings] == [(d.code, d.line + 1, d.col) for d in first.warnings]
+    plan = again.plan
+    fresh = list(plan.prod.warnings) + lint_plan(plan)
+    assert sorted(again.warnings, key=repr) == sorted(fresh, key=repr)
+    assert resolve_film(film).warnings == plan.prod.warnings
