@@ -31,12 +31,12 @@ class CompiledFilm:
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
                  allow_outside: bool = False, cache_dir: Path | None = None, all_targets: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> CompiledFilm:
+                 progress: Callable[[int, int], None] | None = None, workers: int = 1) -> CompiledFilm:
     """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes.
 
     With cache_dir (the build folder), shots unchanged since the last build are not compiled again, and
     lint's findings and the edit's files are reused while what they depend on is unchanged;
-    `progress(done, total)` hears of the shot-and-target pairs compiled.
+    `progress(done, total)` hears of the shot-and-target pairs compiled; `workers` processes share a cold compile.
     """
     from .expand import expand_production
 
@@ -45,7 +45,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
     cache = read_cache(cache_dir) if cache_dir else {}
     with paused_gc():
-        plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress)
+        plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
+                                 workers=workers)
     warnings = list(prod.warnings) + _lint(plan, cache)
     build_dir = cache_dir or film_path(path).parent / "build"
     key = _edit_key(prod, build_dir / "edit")

@@ -31,10 +31,12 @@ def _lines_of(prod: Any) -> dict[str, list[str]]:
 @click.option("--select", help="Only count these shots (ids, globs (s0*) or section:<id>, comma-separated); "
               "the sheets and jobs files always hold every shot.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
+@click.option("-j", "--jobs", "workers", type=click.IntRange(1, 64), metavar="N",
+              help="Processes that share compiling a big film (default: the cores, at most 4).")
 @load_options
 @click.pass_context
 def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[str, ...], select: str | None,
-          dry_run: bool, allow_outside_paths: bool) -> None:
+          dry_run: bool, workers: int | None, allow_outside_paths: bool) -> None:
     """Compile FILM into prompt sheets, job manifests, a shot list and the edit script.
 
     \b
@@ -59,7 +61,8 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
     try:
         r = build_film(film, out_dir=out_dir, targets=targets, select=select, dry_run=dry_run,
                        allow_outside=allow_outside_paths, shown=verbose >= 0,
-                       compiling=bars.phase("compiling", "prompts"), writing=bars.phase("writing", "files"))
+                       compiling=bars.phase("compiling", "prompts"), writing=bars.phase("writing", "files"),
+                       workers=workers)
     finally:
         bars.close()
     if verbose >= 0:

@@ -18,7 +18,9 @@ from ..refs import candidates, file_digest, file_mark, next_shot, why
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from ..targets import pick_route as _route
+from . import lexicon
 from .context import film_context, generation, merged_options, ref_plan, shot_context, target_context, typed_duration
+from .parallel import PARALLEL_MIN, Result, compile_all
 from .plan import CacheEntry, CompiledPair, CompiledPrompt, Job, JobFields, Plan, select_shots
 from .render import TemplateFailure, fresh_templates, render_template, shown_path
 from .sandbox import LEFT_OUT, tidy
@@ -88,12 +90,13 @@ def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                       select: str | Iterable[str] | None = None,
                       cache: dict[str, CacheEntry] | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> Plan:
+                      progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Plan:
     """Compile prompts and job payloads for every selected shot and target; FilmError on template errors.
 
     `cache` (from the previous build) maps a shot-and-target key to what it compiled to; an entry
     whose key still matches is reused instead of rendered. The plan's `cache` holds the new entries.
-    `progress(done, total)` hears of the shot-and-target pairs compiled.
+    `progress(done, total)` hears of the shot-and-target pairs compiled. With `workers` > 1 a cold compile of many
+    pairs is shared among that many forked processes (the plan is the same).
     """
     fresh_templates()
     film = prod.film
@@ -118,34 +121,51 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     new_cache: dict[str, CacheEntry] = {}
     glob = _global_key(prod, tdefs)
     keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}
-    total, done = len(tdefs) * len(shots), 0
-    for t in tdefs:
-        tctx = target_context(prod, t)
-        digest = target_digest(t.folder)
-        for rs in shots:
-            done += 1
-            if progress is not None and (done % 16 == 0 or done == total):
-                progress(done, total)
-            if skipped(t.kind, rs.shot.mode):
+    tctxs = {t.name: target_context(prod, t) for t in tdefs}
+    digests = {t.name: target_digest(t.folder) for t in tdefs}
+    pairs = [(t, rs) for t in tdefs for rs in shots if not skipped(t.kind, rs.shot.mode)]
+    pair_keys = [f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None for t, rs in pairs]
+    missing = [i for i, key in enumerate(pair_keys) if key is None or key not in old]
+
+    def compile_one(n: int) -> Result:
+        t, rs = pairs[missing[n]]
+        try:
+            pair = _compile(prod, t, rs, fctx, tctxs[t.name], digests[t.name], first_image)
+        except TemplateFailure as e:
+            return ("failed", e.diagnostic)
+        return ("ok", pair.plain())
+
+    total = len(pairs)
+    hits = total - len(missing)
+    if len(missing) >= PARALLEL_MIN and workers > 1:
+        lexicon.ready()  # made once here, not by every worker
+    elif progress is not None and hits:  # (not before a fork: a progress display may start a thread)
+        progress(hits, total)
+    compiled = compile_all(len(missing), compile_one, workers=workers,
+                           progress=(lambda n: progress(hits + n, total)
+                                     if n % 16 == 0 or n == len(missing) else None) if progress else None)
+    fresh = dict(zip(missing, compiled))
+    out_of: set[str] = set()  # targets out of time or memory: their other shots would fail the same way
+    for i, ((t, rs), key) in enumerate(zip(pairs, pair_keys)):
+        if i in fresh:
+            state, value = fresh[i]
+            if state == "failed":
+                if t.name not in out_of:
+                    failures.append(value)
+                    if value.code in ("T305", "T306"):
+                        out_of.add(t.name)
                 continue
-            key = f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None
-            plain = old.get(key) if key else None
-            if plain is not None:
-                pair = CompiledPair.from_plain(plain)
-            else:
-                try:
-                    pair = _compile(prod, t, rs, fctx, tctx, digest, first_image)
-                except TemplateFailure as e:
-                    failures.append(e.diagnostic)
-                    if e.diagnostic.code in ("T305", "T306"):
-                        break  # out of time or memory: this target's other shots would do the same
-                    continue
-                plain = pair.plain()
-            if key:
-                new_cache[key] = plain
-            prompts.append(pair.prompt)
-            jobs.extend(pair.jobs)
-            contexts[(rs.id, t.name)] = pair.context
+            plain = value
+        else:
+            plain = old[key] if key else None
+        if plain is None:
+            continue
+        pair = CompiledPair.from_plain(plain)
+        if key:
+            new_cache[key] = plain
+        prompts.append(pair.prompt)
+        jobs.extend(pair.jobs)
+        contexts[(rs.id, t.name)] = pair.context
     if failures:
         raise FilmError(failures, prod.sources())
     return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)

@@ -130,6 +130,17 @@ def _index() -> sqlite3.Connection | None:
         return None
 
 
+def ready() -> None:
+    """Make the index now (once per installed lemminflect), so processes forked later only open it."""
+    _index()
+
+
+def forget_index() -> None:
+    """After a fork: the next lookup opens the index anew (an SQLite connection must not cross a fork)."""
+    _index.cache_clear()
+    _alternates.cache_clear()
+
+
 def _build(path: Path) -> None:
     """Ask lemminflect about every word of its dictionaries; write the answers to `path` (atomically)."""
     import sqlite3

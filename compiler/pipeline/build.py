@@ -36,13 +36,15 @@ class FilmBuild:
 
 def build_film(film: str, *, out_dir: Path | None = None, targets: Sequence[str] = (), select: str | None = None,
                dry_run: bool = False, allow_outside: bool = False, shown: bool = True,
-               compiling: Progress | None = None, writing: Progress | None = None) -> FilmBuild:
+               compiling: Progress | None = None, writing: Progress | None = None,
+               workers: int | None = None) -> FilmBuild:
     """load -> validate -> resolve -> expand -> lint -> the edit -> emit -> the cache for the next build.
 
     A partial build (`targets`, `select`) still compiles every shot and the film's targets (cheap from the
     cache), so the shared files stay whole; it only limits which outputs are written. `shown`: the caller
     reports the new warnings (the next build then counts them as reported). `compiling` and `writing` hear
-    `(done, total)` of the shot-and-target pairs compiled and the files written.
+    `(done, total)` of the shot-and-target pairs compiled and the files written. `workers`: processes that share a
+    cold compile (default: the cores this process may use, at most 4); the outputs are the same for any number.
     """
     from ..paths import film_path
 
@@ -54,18 +56,23 @@ def build_film(film: str, *, out_dir: Path | None = None, targets: Sequence[str]
         return FilmBuild(out, (), (), _outputs(out), same.warnings, _new_warnings(out, same.warnings, remember=False),
                          _sources(film, same.warnings), same.shots, same.total_shots, same.targets,
                          same.total_targets, same.jobs, dry_run=dry_run, compiled=False)
-    return _build(film, out, key, targets, select, dry_run, allow_outside, shown, compiling, writing)
+    if workers is None:
+        from ..expand.parallel import workers_available
+
+        workers = workers_available()
+    return _build(film, out, key, targets, select, dry_run, allow_outside, shown, compiling, writing, workers)
 
 
 def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
-           allow_outside: bool, shown: bool, compiling: Progress | None, writing: Progress | None) -> FilmBuild:
+           allow_outside: bool, shown: bool, compiling: Progress | None, writing: Progress | None,
+           workers: int) -> FilmBuild:
     from ..compiling import compile_film, write_cache
     from ..emit import emit_build, partial_outputs
     from ..errors import UsageError
     from ..expand import select_shots
 
     compiled = compile_film(film, targets=list(targets) or None, all_targets=True, allow_outside=allow_outside,
-                            cache_dir=out, progress=compiling)
+                            cache_dir=out, progress=compiling, workers=workers)
     plan = compiled.plan
     chosen = None
     if select:

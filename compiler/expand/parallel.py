@@ -1,0 +1,78 @@
+"""Cold compiles on every core: the shot-and-target pairs a build must compile, shared among forked workers.
+
+The workers are forked, so they start with the resolved film in memory (nothing is pickled but the results);
+they hand back plain data in the order the pairs were asked for, so the plan is the same as one process makes.
+Each worker keeps the template sandbox's limits (time per render and for all of them, memory), so a build stays
+bounded in wall time. Where fork is not available, or for a few pairs, everything runs in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+PARALLEL_MIN = 256  # fewer pairs compile faster here than workers take to start
+CHUNK = 32  # pairs per task: small enough to balance the workers, large enough to keep the pipe quiet
+MAX_WORKERS = 4
+
+Result = tuple[str, Any]  # ("ok", plain entry) | ("failed", Diagnostic) | ("again", None): redo it here
+
+_WORK: Callable[[int], Result] | None = None  # what a forked worker compiles (set just before the fork)
+
+
+def workers_available() -> int:
+    """How many processes a cold build may use: the cores this process may run on (at most MAX_WORKERS), one
+    where processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: int,
+                progress: Callable[[int], None] | None = None) -> list[Result]:
+    """compile_one(i) for i in range(count), in that order; on `workers` forked processes when it pays."""
+    if workers <= 1 or count < PARALLEL_MIN:
+        out = []
+        for i in range(count):
+            out.append(compile_one(i))
+            if progress is not None:
+                progress(i + 1)
+        return out
+    global _WORK
+    _WORK = compile_one
+    chunks = [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
+    results: list[Result] = []
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_fresh_worker) as pool:
+            for part in pool.imap(_run_chunk, chunks):
+                results.extend(part)
+                if progress is not None:
+                    progress(len(results))
+    finally:
+        _WORK = None
+    # a pair a worker could not compile for another reason is compiled here, where its error is raised as usual
+    return [compile_one(i) if r[0] == "again" else r for i, r in enumerate(results)]
+
+
+def _fresh_worker() -> None:
+    """A forked worker opens its own lexicon index (an SQLite connection must not cross a fork)."""
+    from . import lexicon
+
+    lexicon.forget_index()
+
+
+def _run_chunk(indices: Sequence[int]) -> list[Result]:
+    assert _WORK is not None  # set before the fork
+    out: list[Result] = []
+    for i in indices:
+        try:
+            out.append(_WORK(i))
+        except Exception:  # noqa: BLE001 - raised again when the parent compiles it
+            out.append(("again", None))
+    return out

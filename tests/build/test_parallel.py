@@ -1,0 +1,89 @@
+"""A cold compile of a big film is shared among forked processes: the build is the same with one or two."""
+
+from __future__ import annotations
+
+import importlib.util
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler.expand import expand_production
+from compiler.expand.parallel import PARALLEL_MIN
+from compiler.loading import resolve_film
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="processes cannot be forked here: builds run in one process")
+
+ROOT = Path(__file__).resolve().parents[2]
+FILMC = [sys.executable, "-c", "from compiler.cli import main; main()"]
+
+
+def _build(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FILMC, "build", *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "NO_COLOR": "1"})
+
+
+def _codes(out: str) -> list[str]:
+    return sorted(line.split("error[")[1].split("]")[0] for line in out.splitlines() if ": error[" in line)
+
+
+def _synth(shots: int) -> str:
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text: str = module.synth_film(shots)
+    return text
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("big")
+    (folder / "film.yaml").write_text(_synth(80), encoding="utf-8")  # 80 shots x 4 targets: more than PARALLEL_MIN
+    return folder
+
+
+def _files(build: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*"))
+            if p.is_file() and ".filmc" not in p.parts}
+
+
+def test_two_processes_build_what_one_builds(big: Path) -> None:
+    one = _build(str(big), "-o", str(big / "one"), "-j", "1")
+    two = _build(str(big), "-o", str(big / "two"), "-j", "2")
+    assert one.returncode == two.returncode == 0, one.stderr + two.stderr
+    a, b = _files(big / "one"), _files(big / "two")
+    assert a.keys() == b.keys() and a == b
+
+
+def test_the_plan_is_the_same_in_the_same_order(big: Path) -> None:
+    prod = resolve_film(big / "film.yaml")
+    serial = expand_production(prod, workers=1)
+    shared = expand_production(prod, workers=2)
+    assert len(serial.prompts) >= PARALLEL_MIN
+    assert serial.prompts == shared.prompts
+    assert serial.jobs == shared.jobs
+    assert serial.contexts == shared.contexts
+    assert serial.cache == shared.cache
+
+
+def test_a_template_failure_in_a_worker_is_located_as_in_one_process(big: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "film"
+    folder.mkdir()
+    text = (big / "film.yaml").read_text(encoding="utf-8")
+    local = folder / "targets" / "kling"
+    local.mkdir(parents=True)
+    for f in (ROOT / "targets" / "kling").iterdir():
+        if f.is_file():
+            (local / f.name).write_bytes(f.read_bytes())
+    (local / "prompt.j2").write_text("{{ shot.no_such_field.deeper }}\n", encoding="utf-8")
+    (folder / "film.yaml").write_text(text, encoding="utf-8")
+    one = _build(str(folder), "-o", str(folder / "one"), "-j", "1")
+    two = _build(str(folder), "-o", str(folder / "two"), "-j", "2")
+    assert one.returncode == two.returncode == 1, one.stderr + two.stderr
+    assert _codes(one.stderr) and _codes(one.stderr) == _codes(two.stderr)
+    assert not (folder / "one").exists() and not (folder / "two").exists()  # nothing half-written
