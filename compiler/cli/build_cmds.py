@@ -59,8 +59,8 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
     verbose = state.verbosity if state else 0
     bars = _BuildProgress(verbose >= 0 and sys.stderr.isatty())
     try:
-        r = build_film(film, out_dir=out_dir, targets=targets, select=select, dry_run=dry_run,
-                       allow_outside=allow_outside_paths, shown=verbose >= 0,
+        r = build_film(Loading(film, allow_outside_paths), out_dir=out_dir, targets=targets, select=select,
+                       dry_run=dry_run, shown=verbose >= 0,
                        compiling=bars.phase("compiling", "prompts"), writing=bars.phase("writing", "files"),
                        workers=workers)
     finally:

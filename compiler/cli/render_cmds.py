@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..pipeline.options import Loading
 from . import State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
 
     dims = _size(size)
     try:
-        done = render_film(film, output=output, animatic=animatic, select=select, size=dims, fps=fps,
-                           subtitles=subtitles, allow_outside=allow_outside_paths, on_start=started,
+        done = render_film(Loading(film, allow_outside_paths), output=output, animatic=animatic, select=select, size=dims, fps=fps,
+                           subtitles=subtitles, on_start=started,
                            progress=lambda total: make_progress(total, "render", quiet=verbosity < 0))
     except OutputRefused as e:
         if e.option:
@@ -132,7 +133,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
         if verbosity > 0:
             report(warnings, dict(sources))
 
-    done = beats_film(film, write=write, dry_run=dry_run, allow_outside=allow_outside_paths, warn=warn)
+    done = beats_film(Loading(film, allow_outside_paths), write=write, dry_run=dry_run, warn=warn)
     if verbosity >= 0:
         click.echo(f"{done.audio}: {done.bpm:g} BPM, first beat at {done.beat_offset:g} s "
                    f"(confidence {done.confidence:.2f}: {done.beats} beats)")
@@ -179,7 +180,7 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
             report(warnings, dict(sources))
 
     try:
-        done = export_film(film, fmt=fmt, output=output, allow_outside=allow_outside_paths, warn=warn)
+        done = export_film(Loading(film, allow_outside_paths), fmt=fmt, output=output, warn=warn)
     except OutputRefused as e:
         raise click.BadParameter(str(e), param_hint=e.option) from None
     if verbosity >= 0:

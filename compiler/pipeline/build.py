@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Diagnostic
+from .options import Loading
 from .unchanged import Summary, inputs_key, remember, unchanged
 
 Progress = Callable[[int, int], None]
@@ -34,8 +35,8 @@ class FilmBuild:
     compiled: bool = True  # False: nothing had changed since the last build, so nothing was compiled
 
 
-def build_film(film: str, *, out_dir: Path | None = None, targets: Sequence[str] = (), select: str | None = None,
-               dry_run: bool = False, allow_outside: bool = False, shown: bool = True,
+def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequence[str] = (),
+               select: str | None = None, dry_run: bool = False, shown: bool = True,
                compiling: Progress | None = None, writing: Progress | None = None,
                workers: int | None = None) -> FilmBuild:
     """load -> validate -> resolve -> expand -> lint -> the edit -> emit -> the cache for the next build.
@@ -46,9 +47,8 @@ def build_film(film: str, *, out_dir: Path | None = None, targets: Sequence[str]
     `(done, total)` of the shot-and-target pairs compiled and the files written. `workers`: processes that share a
     cold compile (default: the cores this process may use, at most 4); the outputs are the same for any number.
     """
-    from ..paths import film_path
-
-    path = film_path(film)
+    film, allow_outside = loading.film, loading.allow_outside
+    path = loading.path
     out = out_dir or path.parent / "build"
     key = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select, shown))
     same = unchanged(out, key)

@@ -15,6 +15,7 @@ from ..edit.interrupt import Interrupted
 from ..edit.run import RenderError
 from ..errors import UsageError
 from ..timelines.errors import ExportError
+from .options import Loading
 
 if TYPE_CHECKING:
     from ..edit.clips import EditPlan
@@ -80,9 +81,9 @@ def _counts(plan: EditPlan) -> dict[str, int]:
     return {k: sum(1 for c in plan.clips if c.source == k) for k in ("take", "image", "slate")}
 
 
-def render_film(film: str | Path, *, output: Path | None = None, animatic: bool = False, select: str | None = None,
+def render_film(loading: Loading, *, output: Path | None = None, animatic: bool = False, select: str | None = None,
                 size: tuple[int, int] | None = None, fps: float | None = None, subtitles: str | None = None,
-                allow_outside: bool = False, on_start: Callable[[RenderStart], None] | None = None,
+                on_start: Callable[[RenderStart], None] | None = None,
                 progress: ProgressFactory | None = None) -> Rendered:
     """Render FILM over its song with one ffmpeg run into `output` (default: edit.output.file, else
     build/film.mp4; build/animatic.mp4 for an animatic).
@@ -95,12 +96,11 @@ def render_film(film: str | Path, *, output: Path | None = None, animatic: bool 
     from ..edit.interrupt import interruptible
     from ..edit.media import check_media
     from ..edit.render import render_failure
-    from ..loading import resolve_film
 
     if output is not None and output.suffix.lower() not in MUXERS:
         raise OutputRefused(f"'{output.name}': write a {', '.join(sorted(MUXERS))} file", "-o/--output")
     with interruptible():
-        prod = resolve_film(film, allow_outside=allow_outside)
+        prod = loading.resolve()
         out = output or default_output(prod, animatic)
         _check_output(prod, out, "-o/--output" if output is not None else None)
         plan = plan_edit(prod, animatic=animatic, select=select, size=size, fps=fps, subtitles=subtitles)
@@ -128,19 +128,18 @@ class Exported:
     sources: Sources
 
 
-def export_film(film: str | Path, *, fmt: str = "otio", output: Path | None = None,
-                allow_outside: bool = False, warn: Warn | None = None) -> Exported:
+def export_film(loading: Loading, *, fmt: str = "otio", output: Path | None = None,
+                warn: Warn | None = None) -> Exported:
     """Write FILM's edit as an editor timeline (`fmt`: otio | fcp7) to `output` (default: build/film.otio or
     build/film.xml), slate and card stills into slates/ beside it.
 
     ExportError (or RenderError) when the timeline or its stills cannot be written (with ffmpeg's log when it
     failed), OutputRefused for an output over a file the film reads."""
     from ..edit import edit_warnings, plan_edit
-    from ..loading import resolve_film
     from ..timelines.export import export_timeline
     from ..validate.outputs import input_at
 
-    prod = resolve_film(film, allow_outside=allow_outside)
+    prod = loading.resolve()
     out = output or prod.film.root / "build" / ("film.otio" if fmt == "otio" else "film.xml")
     what = input_at(prod.film, out)
     if what:
@@ -168,7 +167,7 @@ class BeatsResult:
     explicit_beats: bool  # song.beats is set (and wins over bpm)
 
 
-def beats_film(film: str | Path, *, write: bool = False, dry_run: bool = False, allow_outside: bool = False,
+def beats_film(loading: Loading, *, write: bool = False, dry_run: bool = False,
                warn: Warn | None = None) -> BeatsResult:
     """Detect the song's tempo and first beat; fill in song.bpm and beat_offset where they are not set, and
     replace set values that disagree only with `write`. FilmError (R301-R304) for a song it cannot read or
@@ -176,12 +175,11 @@ def beats_film(film: str | Path, *, write: bool = False, dry_run: bool = False, 
     from ..beats.detect import detect_beats
     from ..beats.plan import plan_beats
     from ..beats.song import song_file, validated_song
-    from ..loading import film_path
     from ..yamledit import FilmEdit
 
-    path = film_path(film)
+    film, path = loading.film, loading.path
     edit = FilmEdit.open(path, display=str(film if not Path(film).is_dir() else path))
-    song_film, warnings, unusable = validated_song(edit.doc, allow_outside=allow_outside)
+    song_film, warnings, unusable = validated_song(edit.doc, allow_outside=loading.allow_outside)
     sources = {edit.display: edit.doc.lines}
     if warnings and warn is not None:
         warn(warnings, sources)

@@ -15,6 +15,7 @@ from compiler.compiling import compile_film, write_cache
 from compiler.expand.lint import lint_plan
 from compiler.loading import resolve_film
 from compiler.pipeline.build import FilmBuild, build_film
+from compiler.pipeline.options import Loading
 
 from ..conftest import ROOT, run_cli
 
@@ -44,17 +45,17 @@ def every_file(folder: Path) -> dict[str, tuple[int, int, int]]:
 def settled(film: Path) -> FilmBuild:
     """Build until the build has recorded itself: files written a moment ago are not trusted by their stat."""
     time.sleep(0.1)
-    build_film(str(film))
+    build_film(Loading(str(film)))
     time.sleep(0.1)
-    return build_film(str(film))
+    return build_film(Loading(str(film)))
 
 
 def test_nothing_changed_compiles_and_writes_nothing(film: Path) -> None:
-    first = build_film(str(film))
+    first = build_film(Loading(str(film)))
     assert first.compiled and first.written
     settled(film)
     before = every_file(film / "build")
-    again = build_film(str(film))
+    again = build_film(Loading(str(film)))
     assert not again.compiled
     assert again.written == () and again.removed == ()
     assert again.unchanged == len(before) - len(list((film / "build" / ".filmc").rglob("*.*")))
@@ -67,7 +68,7 @@ def test_nothing_changed_compiles_and_writes_nothing(film: Path) -> None:
 
 @pytest.mark.parametrize("change", ["shot", "template", "takes", "output"])
 def test_a_change_anywhere_the_build_reads_builds_again(film: Path, change: str) -> None:
-    build_film(str(film))
+    build_film(Loading(str(film)))
     settled(film)
     sheet = film / "build" / "prompts" / "kling.md"
     good = sheet.read_bytes()
@@ -87,7 +88,7 @@ def test_a_change_anywhere_the_build_reads_builds_again(film: Path, change: str)
             f.write(b"X" * 3)
         os.utime(sheet, ns=(st.st_atime_ns, st.st_mtime_ns))
     time.sleep(0.1)
-    r = build_film(str(film))
+    r = build_film(Loading(str(film)))
     assert r.compiled
     if change == "shot":
         assert "blue walls" in (film / "build" / "prompts" / "mystic.md").read_text()
@@ -98,10 +99,10 @@ def test_a_change_anywhere_the_build_reads_builds_again(film: Path, change: str)
 
 
 def test_other_options_are_another_build(film: Path) -> None:
-    build_film(str(film))
+    build_film(Loading(str(film)))
     settled(film)
-    assert build_film(str(film), dry_run=True).compiled is False
-    r = build_film(str(film), targets=["kling"])
+    assert build_film(Loading(str(film)), dry_run=True).compiled is False
+    r = build_film(Loading(str(film)), targets=["kling"])
     assert r.compiled and r.targets == 1
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from compiler.errors import FilmError, UsageError
+from compiler.pipeline.options import Loading
 from compiler.pipeline.render import (
     BeatsResult,
     Exported,
@@ -32,7 +33,7 @@ def test_render_film_tells_what_it_renders_before_ffmpeg_starts(tiny: Path) -> N
         assert not out.exists()  # called before the render
         seen.append(start)
 
-    done = render_film(tiny, output=out, animatic=True, on_start=started)
+    done = render_film(Loading(str(tiny)), output=out, animatic=True, on_start=started)
     assert isinstance(done, Rendered)
     assert (done.output, done.srt, done.takes, done.images, done.slates) == (out, tiny / "cut.srt", 0, 1, 2)
     assert done.seconds == pytest.approx(6.0) and probe(out).frames == 72
@@ -42,10 +43,10 @@ def test_render_film_tells_what_it_renders_before_ffmpeg_starts(tiny: Path) -> N
 
 def test_render_film_refuses_outputs_it_must_not_write(tiny: Path) -> None:
     with pytest.raises(OutputRefused) as e:
-        render_film(tiny, output=tiny / "song.wav")
+        render_film(Loading(str(tiny)), output=tiny / "song.wav")
     assert e.value.option == "-o/--output" and "song" in str(e.value)
     with pytest.raises(OutputRefused) as e:
-        render_film(tiny, output=tiny / "cut.txt")
+        render_film(Loading(str(tiny)), output=tiny / "cut.txt")
     assert e.value.option == "-o/--output"
     assert isinstance(e.value, UsageError)  # exit 2 wherever the CLI does not name the option
     assert not (tiny / "build").exists()
@@ -55,27 +56,27 @@ def test_render_film_missing_take_is_a_warning_it_reports_once(tiny: Path) -> No
     text = (tiny / "film.yaml").read_text().replace("{id: s3, section: b,", "{id: s3, section: b, take: takes/s3.mp4,")
     (tiny / "film.yaml").write_text(text)
     seen: list[RenderStart] = []
-    render_film(tiny, output=tiny / "out.mp4", on_start=seen.append)
+    render_film(Loading(str(tiny)), output=tiny / "out.mp4", on_start=seen.append)
     codes = [d.code for d in seen[0].warnings]
     assert codes.count("R201") == 1 and "V261" not in codes  # the fallback, not the missing file twice
 
 
 def test_export_film_result(tiny: Path) -> None:
-    done = export_film(tiny, fmt="otio")
+    done = export_film(Loading(str(tiny)), fmt="otio")
     assert isinstance(done, Exported)
     assert done.output == tiny / "build" / "film.otio" and done.output.is_file() and done.clips == 5
     with pytest.raises(OutputRefused):
-        export_film(tiny, output=tiny / "song.wav")
+        export_film(Loading(str(tiny)), output=tiny / "song.wav")
 
 
 def test_beats_film_result(tmp_path: Path) -> None:
     pytest.importorskip("librosa")
     film = click_film(tmp_path / "f", "")
     click_track(film.parent / "song.wav", 100, 0.0, seconds=20.0)
-    done = beats_film(film, dry_run=True)
+    done = beats_film(Loading(str(film)), dry_run=True)
     assert isinstance(done, BeatsResult)
     assert (done.bpm, done.changed, done.written) == (100.0, True, False) and done.beat_offset <= 0.010
     assert "+  bpm: 100" in done.diff and len(done.lines) == 2
     with pytest.raises(FilmError) as e:  # no audio file: located
-        beats_film(click_film(tmp_path / "g", "", audio="missing.wav"))
+        beats_film(Loading(str(click_film(tmp_path / "g", "", audio="missing.wav"))))
     assert e.value.diagnostics[0].code == "V261" and e.value.diagnostics[0].line
