@@ -5,7 +5,7 @@ The floor is a fresh `python -c` process loading the same film with PyYAML's C l
 `import yaml`, CSafeLoader load), the fastest of at least 3 runs made in this run; every figure is printed
 as a ratio to it. Goals: full build within 3x the floor, rebuilds within 1.5x (the one with nothing changed
 writing no file, caches included), peak memory under 300 MB and sub-linear in the number of shots
-(`--memory-shots 5000` builds a bigger film to show it), `filmc show` on the example within 0.3 s wall.
+(`--memory-shots 5000` builds a bigger film to show it), `filmc show` on the example within 0.15 s wall (cold: bench_validate.py measures it against python itself).
 
     python bench/bench_build.py [--shots 2000] [--runs 3] [--memory-shots 5000] [--filmc "python -m ..."]
 """
@@ -159,7 +159,7 @@ def main() -> None:
     show = [*filmc_cmd(), "show", str(example), "s04"]
     subprocess.run(show, check=True, stdout=subprocess.DEVNULL)
     print(f"filmc show example s04             {min(timed(show)[0] for _ in range(3)) * 1000:8.1f} ms  "
-          "(goal <= 300 ms)")
+          "(goal <= 150 ms)")
 
 
 if __name__ == "__main__":
