@@ -8,7 +8,6 @@ bounded in wall time. Where fork is not available, or for a few pairs, everythin
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,6 +24,8 @@ _WORK: Callable[[int], Result] | None = None  # what a forked worker compiles (s
 def workers_available() -> int:
     """How many processes a cold build may use: the cores this process may run on (at most MAX_WORKERS), one
     where processes cannot be forked."""
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
@@ -44,6 +45,8 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
             if progress is not None:
                 progress(i + 1)
         return out
+    import multiprocessing
+
     global _WORK
     _WORK = compile_one
     chunks = [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
