@@ -19,7 +19,17 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from ..targets import pick_route as _route
 from . import lexicon
-from .context import film_context, generation, merged_options, ref_plan, shot_context, target_context, typed_duration
+from .context import (
+    film_context,
+    forget_shots,
+    generation,
+    merged_options,
+    ref_plan,
+    remembered_segment,
+    shot_context,
+    target_context,
+    typed_duration,
+)
 from .parallel import PARALLEL_MIN, Result, compile_all
 from .plan import CacheEntry, CompiledPair, CompiledPrompt, Job, JobFields, Plan, select_shots
 from .render import TemplateFailure, fresh_templates, render_template, shown_path
@@ -99,6 +109,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     pairs is shared among that many forked processes (the plan is the same).
     """
     fresh_templates()
+    forget_shots()
     film = prod.film
     names = list(dict.fromkeys(film.targets.image + film.targets.video))
     if targets:
@@ -166,6 +177,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
         prompts.append(pair.prompt)
         jobs.extend(pair.jobs)
         contexts[(rs.id, t.name)] = pair.context
+    forget_shots()  # (what was made once per shot is in the plan now)
     if failures:
         raise FilmError(failures, prod.sources())
     return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)
@@ -247,6 +259,7 @@ def compile_shot(prod: Production, target: str, shot: str, *, provider: str | No
                  options: dict[str, Any] | None = None) -> CompiledPair:
     """One shot for one target outside a build (tests, tools); `provider` picks a provider other than the
     first, `options` replaces the merged options."""
+    forget_shots()
     t = prod.targets[target]
     rs = prod.shot(shot)
     fctx, tctx = film_context(prod), target_context(prod, t)
@@ -312,7 +325,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
     left_out: dict[str, list[str]] = {}  # what a template's fitting filters left out (lint P421)
     plans = []
     for n in range(1, gen["segments"] + 1):
-        srs = segment_shot(rs, n)
+        srs = remembered_segment(rs, n, segment_shot)
         plans.append(ref_plan(prod, t, rs, options, segment=n, segments=gen["segments"]))
         ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, srs, plans[-1]), "options": options,
                "generation": gen, "segment": _segment_context(rs, gen, n)}
