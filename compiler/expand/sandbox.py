@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound, nodes
+from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import FilmcError
@@ -229,6 +231,9 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     return FileSystemBytecodeCache(str(folder))
 
 
+_DICT_ATTRIBUTES = frozenset(dir({}))  # every name getattr finds on a dict (its methods, dunders)
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     """Also bounds `*` and `**`, so a template cannot build a gigantic string or number, and checks the time
     budget on every call (macros too) and loop step: the only ways a template repeats work."""
@@ -250,8 +255,26 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                     raise SecurityError("result too large")
         return super().call_binop(context, operator, left, right)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`x.name` on a plain dict whose type has no attribute `name` is the item, as in the sandbox (whose
+        getattr tries the attribute first and takes the item on its AttributeError), without raising one."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        if type(obj) is TemplateModule and not attribute.startswith("_"):
+            # a macro of an imported template (`prose.place`): the sandbox allows it (no "_" name, not internal,
+            # a module is no mutable container); other values take the sandbox's whole way
+            value = obj.__dict__.get(attribute)
+            if type(value) is Macro:
+                return value
+        return super().getattr(obj, attribute)
+
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         BUDGET.check()
+        if type(obj) is Macro:  # a template's own macro: safely callable (no unsafe_callable, no alters_data)
+            return context.call(obj, *args, **kwargs)
         return super().call(context, obj, *args, **kwargs)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
