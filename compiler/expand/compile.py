@@ -308,6 +308,9 @@ def _segment_context(rs: ResolvedShot, gen: dict[str, Any], n: int) -> dict[str,
             "motion": seg.motion if seg else None, "camera": str(seg.camera) if seg and seg.camera else None}
 
 
+_JOB_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # (json.dumps would make one per job)
+
+
 def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
              digest: str, first_image: str | None, provider_name: str | None = None,
              options_override: dict[str, Any] | None = None) -> CompiledPair:
@@ -397,7 +400,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
             # it was (a provider's status words, a price) makes no new job, so no take is paid for again.
             payload = {"job": job, "target": t.name, "provider": pname, "method": method, "url": url,
                        "body": body, "depends_on": list(depends)}
-            digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            digest_job = hashlib.sha256(_JOB_JSON.encode(payload).encode()).hexdigest()
             job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
                                length, seg, poll, model))
     p1 = plans[0]

@@ -148,9 +148,12 @@ class FolderLoader(BaseLoader):
         return text, str(path), lambda: path.stat().st_mtime == mtime
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # json.dumps with these makes an encoder per call
+
+
 def _json(value: Any) -> str:
     """JSON for request templates (Jinja's tojson HTML-escapes, which would corrupt prompts)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 def _join(values: Any, sep: str = ", ", last: str | None = None) -> str:
@@ -214,10 +217,15 @@ def _capitalize_first(text: Any) -> str:
 def tidy(text: str) -> str:
     """One paragraph: whitespace collapsed, no space before punctuation, no doubled punctuation."""
     out = " ".join(text.split())
-    out = re.sub(r" +([,.;:!?])", r"\1", out)
-    out = re.sub(r"([,.;:])\1+", r"\1", out)
-    out = re.sub(r"\.,|,\.", ".", out)
+    out = _SPACE_BEFORE.sub(r"\1", out)
+    out = _DOUBLED.sub(r"\1", out)
+    out = _STOP_COMMA.sub(".", out)
     return out.strip()
+
+
+_SPACE_BEFORE = re.compile(r" +([,.;:!?])")
+_DOUBLED = re.compile(r"([,.;:])\1+")
+_STOP_COMMA = re.compile(r"\.,|,\.")
 
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
