@@ -295,12 +295,24 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return tree
 
 
+_MADE: list[ImmutableSandboxedEnvironment] = []
+
+
+def forget_loaded() -> None:
+    """Templates are read again at the next look-up (a command's start): one edited since the last is seen. Within
+    a command a template is read once (no file check at every import of every render)."""
+    for env in _MADE:
+        if env.cache is not None:
+            env.cache.clear()
+
+
 @cache
 def environment(folder: Path) -> ImmutableSandboxedEnvironment:
     env = _Sandbox(
         loader=FolderLoader(folder), undefined=StrictUndefined, autoescape=False, bytecode_cache=_bytecode_cache(),
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
     )
+    _MADE.append(env)
     # Output must be deterministic: no random choices, no lorem ipsum.
     env.filters.pop("random", None)
     env.globals.pop("lipsum", None)
