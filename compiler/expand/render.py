@@ -44,11 +44,8 @@ def _template_line(exc: BaseException, filename: str) -> int:
 
 @cache
 def _template(folder: Path, name: str) -> Template:
-    """Templates are looked up once per build (`fresh_templates` starts a build). Their globals (the environment's,
-    set before any template is loaded) become a plain dict: each render copies them, a chain of maps slowly."""
-    template = environment(folder).get_template(name)
-    template.globals = dict(template.globals)
-    return template
+    """Templates are looked up once per build (`fresh_templates` starts a build)."""
+    return environment(folder).get_template(name)
 
 
 def fresh_templates() -> None:

@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -262,6 +262,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > 100_000:
                     raise SecurityError("result too large")
         return super().call_binop(context, operator, left, right)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as a plain dict, not a chain over the environment's: each render and import copies
+        or compares them, a chain slowly. The same names and values (the environment's globals are all set before
+        a template is loaded), and a template's own still never change the environment's."""
+        return {**self.globals, **(d or {})}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`x.name` on a plain dict whose type has no attribute `name` is the item, as in the sandbox (whose
