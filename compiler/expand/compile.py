@@ -141,10 +141,10 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     def compile_one(n: int) -> Result:
         t, rs = pairs[missing[n]]
         try:
-            pair = _compile(prod, t, rs, fctx, tctxs[t.name], digests[t.name], first_image)
+            plain = _compile_plain(prod, t, rs, fctx, tctxs[t.name], digests[t.name], first_image)
         except TemplateFailure as e:
             return ("failed", e.diagnostic)
-        return ("ok", pair.plain())
+        return ("ok", plain)
 
     total = len(pairs)
     hits = total - len(missing)
@@ -316,6 +316,14 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
              options_override: dict[str, Any] | None = None) -> CompiledPair:
     """One shot for one target: its prompt(s) and generation jobs. An extended
     shot has one prompt per segment (prompt.j2 rendered with `segment` in the context), each for its own job."""
+    return CompiledPair.from_plain(_compile_plain(prod, t, rs, fctx, tctx, digest, first_image, provider_name,
+                                                  options_override))
+
+
+def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
+                   digest: str, first_image: str | None, provider_name: str | None = None,
+                   options_override: dict[str, Any] | None = None) -> CacheEntry:
+    """_compile as the build's cache keeps it (and a worker sends it back)."""
     options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
     if provider_name:
         options["provider"] = provider_name
@@ -410,4 +418,4 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
              "end_frame": plans[-1].end_frame,
              "end_frame_dropped": rs.shot.end_frame if t.kind == "video" and not plans[-1].end_frame else None,
              "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
-    return CompiledPair.from_plain(((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small))
+    return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)
