@@ -19,7 +19,17 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from ..targets import pick_route as _route
 from . import lexicon
-from .context import film_context, generation, merged_options, ref_plan, shot_context, target_context, typed_duration
+from .context import (
+    film_context,
+    forget_shots,
+    generation,
+    merged_options,
+    ref_plan,
+    remembered_segment,
+    shot_context,
+    target_context,
+    typed_duration,
+)
 from .parallel import PARALLEL_MIN, Result, compile_all
 from .plan import CacheEntry, CompiledPair, CompiledPrompt, Job, JobFields, Plan, select_shots
 from .render import TemplateFailure, fresh_templates, render_template, shown_path
@@ -99,6 +109,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     pairs is shared among that many forked processes (the plan is the same).
     """
     fresh_templates()
+    forget_shots()
     film = prod.film
     names = list(dict.fromkeys(film.targets.image + film.targets.video))
     if targets:
@@ -130,10 +141,10 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     def compile_one(n: int) -> Result:
         t, rs = pairs[missing[n]]
         try:
-            pair = _compile(prod, t, rs, fctx, tctxs[t.name], digests[t.name], first_image)
+            plain = _compile_plain(prod, t, rs, fctx, tctxs[t.name], digests[t.name], first_image)
         except TemplateFailure as e:
             return ("failed", e.diagnostic)
-        return ("ok", pair.plain())
+        return ("ok", plain)
 
     total = len(pairs)
     hits = total - len(missing)
@@ -166,6 +177,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
         prompts.append(pair.prompt)
         jobs.extend(pair.jobs)
         contexts[(rs.id, t.name)] = pair.context
+    forget_shots()  # (what was made once per shot is in the plan now)
     if failures:
         raise FilmError(failures, prod.sources())
     return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)
@@ -247,6 +259,7 @@ def compile_shot(prod: Production, target: str, shot: str, *, provider: str | No
                  options: dict[str, Any] | None = None) -> CompiledPair:
     """One shot for one target outside a build (tests, tools); `provider` picks a provider other than the
     first, `options` replaces the merged options."""
+    forget_shots()
     t = prod.targets[target]
     rs = prod.shot(shot)
     fctx, tctx = film_context(prod), target_context(prod, t)
@@ -295,11 +308,22 @@ def _segment_context(rs: ResolvedShot, gen: dict[str, Any], n: int) -> dict[str,
             "motion": seg.motion if seg else None, "camera": str(seg.camera) if seg and seg.camera else None}
 
 
+_JOB_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # (json.dumps would make one per job)
+
+
 def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
              digest: str, first_image: str | None, provider_name: str | None = None,
              options_override: dict[str, Any] | None = None) -> CompiledPair:
     """One shot for one target: its prompt(s) and generation jobs. An extended
     shot has one prompt per segment (prompt.j2 rendered with `segment` in the context), each for its own job."""
+    return CompiledPair.from_plain(_compile_plain(prod, t, rs, fctx, tctx, digest, first_image, provider_name,
+                                                  options_override))
+
+
+def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, Any], tctx: dict[str, Any],
+                   digest: str, first_image: str | None, provider_name: str | None = None,
+                   options_override: dict[str, Any] | None = None) -> CacheEntry:
+    """_compile as the build's cache keeps it (and a worker sends it back)."""
     options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
     if provider_name:
         options["provider"] = provider_name
@@ -312,7 +336,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
     left_out: dict[str, list[str]] = {}  # what a template's fitting filters left out (lint P421)
     plans = []
     for n in range(1, gen["segments"] + 1):
-        srs = segment_shot(rs, n)
+        srs = remembered_segment(rs, n, segment_shot)
         plans.append(ref_plan(prod, t, rs, options, segment=n, segments=gen["segments"]))
         ctx = {"film": fctx, "target": tctx, "shot": shot_context(prod, t, srs, plans[-1]), "options": options,
                "generation": gen, "segment": _segment_context(rs, gen, n)}
@@ -384,7 +408,7 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
             # it was (a provider's status words, a price) makes no new job, so no take is paid for again.
             payload = {"job": job, "target": t.name, "provider": pname, "method": method, "url": url,
                        "body": body, "depends_on": list(depends)}
-            digest_job = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            digest_job = hashlib.sha256(_JOB_JSON.encode(payload).encode()).hexdigest()
             job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
                                length, seg, poll, model))
     p1 = plans[0]
@@ -394,4 +418,4 @@ def _compile(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[str, A
              "end_frame": plans[-1].end_frame,
              "end_frame_dropped": rs.shot.end_frame if t.kind == "video" and not plans[-1].end_frame else None,
              "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
-    return CompiledPair.from_plain(((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small))
+    return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -164,23 +165,26 @@ def _shot_text(rs: ResolvedShot, lk: dict[str, Any], time: str | None) -> str:
     return " ".join(b for b in bits if b)
 
 
-def video(target: TargetDef, rs: ResolvedShot, persons: list[prose.Person], motion: list[str], shot_text: str,
-          framing: str) -> dict[str, Any]:
-    """What a video prompt says: what moves, and the camera within what this target can express."""
-    shot = rs.shot
-    # No camera holds still, as in the animatic: every dialect says so in its own way.
-    plan = prose.camera_plan(shot.moves or (Camera("static"),), target.capabilities)
-    camera_text = " ".join(str(m) for m in shot.moves)
+_VIDEO_KEYS = ("motion", "camera", "direction", "commands", "concepts", "dropped", "defects", "introductions",
+               "introductions_brief")
+
+
+def _video_camera(target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
+    """What a video prompt says of the camera, within what this target can express (no camera holds still, as in the animatic: every dialect
+    says so in its own way)."""
+    plan = prose.camera_plan(rs.shot.moves or (Camera("static"),), target.capabilities)
     return {
-        "motion": motion or prose.idle_sentences(persons),
         "camera": prose.camera_sentence(plan.kept),          # "The camera tracks the subject, then pans left."
         "direction": prose.camera_direction(plan.kept),      # "Track the subject, then pan left."
         "commands": list(plan.commands),                     # the target's own commands, when it has all of them
         "concepts": list(plan.commands) if len(plan.kept) == 1 else [],  # a concept holds for the whole clip
         "dropped": [str(m) for m in plan.dropped],
-        "defects": prose.defect_terms(MOTION_DEFECTS, f"{shot_text} {camera_text}",  # a face in view:
-                                      people_in_frame=any(p.seen.face for p in persons)),
-        # (the shot's avoid terms come first in a negative: see shot_context)
+    }
+
+
+def _video_people(rs: ResolvedShot, persons: list[prose.Person], motion: list[str], framing: str) -> dict[str, Any]:
+    return {
+        "motion": motion or prose.idle_sentences(persons),
         "introductions": prose.introductions(persons, framing),
         "introductions_brief": prose.introductions(
             persons, framing, [prose.brief(p, short_description(f.character.description))
@@ -188,23 +192,40 @@ def video(target: TargetDef, rs: ResolvedShot, persons: list[prose.Person], moti
     }
 
 
-def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: RefPlan | None = None) -> dict[str, Any]:
+def _video_defects(rs: ResolvedShot, persons: list[prose.Person], shot_text: str) -> list[str]:
+    """Motion defects worth a negative (the shot's avoid terms come first in a negative: see shot_context)."""
+    camera_text = " ".join(str(m) for m in rs.shot.moves)
+    return prose.defect_terms(MOTION_DEFECTS, f"{shot_text} {camera_text}",  # a face in view:
+                              people_in_frame=any(p.seen.face for p in persons))
+
+
+# What a shot's context holds whatever the target, made once per shot for one compile (expand_production clears
+# it): keyed by the identity of the production and the resolved shot (both kept alive here, so an id is not reused).
+_SHARED: dict[tuple[int, int], tuple[Production, ResolvedShot, dict[str, Any]]] = {}
+_SEGMENTS: dict[tuple[int, int], tuple[ResolvedShot, ResolvedShot]] = {}
+
+
+def forget_shots() -> None:
+    """Start a compile: what was made for the shots of an earlier one is dropped."""
+    _SHARED.clear()
+    _SEGMENTS.clear()
+
+
+def remembered_segment(rs: ResolvedShot, n: int, make: Callable[[ResolvedShot, int], ResolvedShot]) -> ResolvedShot:
+    """Segment `n` of a shot made once per compile (`make(rs, n)`), so its context is shared among targets."""
+    hit = _SEGMENTS.get((id(rs), n))
+    if hit is not None and hit[0] is rs:
+        return hit[1]
+    seg = make(rs, n)
+    _SEGMENTS[(id(rs), n)] = (rs, seg)
+    return seg
+
+
+def _people_part(rs: ResolvedShot, persons: list[prose.Person], subject: str | None,
+                 framing: str) -> dict[str, Any]:
+    """What the characters (as the prose names them) make of the context: it changes when a target cites them
+    by tag."""
     shot = rs.shot
-    size = SIZE_WORDS.get(shot.size or "", None)
-    angle = ANGLE_WORDS.get(shot.angle or "", None)
-    lk = look(prod, rs)
-    time = _time(rs)
-    persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
-    if refs is None:
-        refs = ref_plan(prod, target, rs, merged_options(prod, target, rs))
-    shot_refs = refs_context(prod, refs, {p.id: p.ref for p in persons})
-    if refs.caps and refs.caps.cite == "tag":  # the model knows the character by its tag: "@keeper"
-        tags: dict[str | None, str] = {}
-        for r in refs.refs:
-            if r.kind == "character":
-                tags.setdefault(r.owner, r.tag)  # a character's first ref names it
-        persons = [replace(p, ref=f"@{tags[p.id]}", intro=f"@{tags[p.id]}, {p.intro}") if p.id in tags else p
-                   for p in persons]
     cast = []
     for f, person in zip(rs.cast, persons):
         c = f.character
@@ -214,13 +235,6 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
             "expression": f.member.expression, "motion": f.member.motion, "view": f.member.view or "front",
             "text": text, "short": short_description(c.description), **prose.as_dict(person),
         })
-    hands = any(p.seen.view in ("front", "side", "hands", "partial") for p in persons)
-    people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
-    avoid = prose.avoid_terms(lk["avoid"], _shot_text(rs, lk, time), people_in_frame=people_shown,
-                              hands_in_view=hands if persons else people_shown)
-    subject = prose.describe_subject(shot.subject)
-    loc = rs.location
-    looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))
     subjects = [p.intro for p in persons] + ([subject] if subject and not persons else [])
     lines = prose.cast_sentences(persons)
     if subject and persons:
@@ -230,25 +244,76 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
         motion.extend(gr.sentence(x) for x in gr.sentences(shot.subject_motion))
     if shot.background_motion:
         motion.extend(gr.sentence(x) for x in gr.sentences(shot.background_motion))
+    return {"cast": cast, "subjects": subjects, "lines": lines, "video": _video_people(rs, persons, motion, framing)}
+
+
+def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
+    """The part of a shot's context no target changes (see _SHARED)."""
+    key = (id(prod), id(rs))
+    hit = _SHARED.get(key)
+    if hit is not None and hit[0] is prod and hit[1] is rs:
+        return hit[2]
+    shot = rs.shot
+    lk = look(prod, rs)
+    time = _time(rs)
+    persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
+    hands = any(p.seen.view in ("front", "side", "hands", "partial") for p in persons)
+    people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
+    shot_text = _shot_text(rs, lk, time)
+    avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,
+                              hands_in_view=hands if persons else people_shown)
+    subject = prose.describe_subject(shot.subject)
+    loc = rs.location
+    looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))
     framing = prose.framing(shot.size, shot.angle)
-    image = {
-        "framing": framing,
-        "subjects": subjects,
-        "lines": lines,
-        # A detail shot keeps the place out: room cues make a model widen the frame.
-        "setting": gr.sentence(f"the setting is {loc.description}") if loc and shot.size not in DETAIL else "",
-        "time": prose.time_sentence(time) if time else "",
-        "background": prose.background_sentence(shot.background) if shot.background else "",
-        "style": looks.get("style", ""), "palette": looks.get("palette", ""), "lighting": looks.get("lighting", ""),
-        "mood": looks.get("mood", ""),
-        "details": [gr.sentence(d) for d in shot.details],
-        "positive": prose.positive_terms(avoid, people_in_frame=people_shown),
+    defects = _video_defects(rs, persons, f"{shot_text} {' '.join(lk['style'])}")
+    part = {
+        "lk": lk, "time": time, "persons": persons, "avoid": avoid, "subject": subject, "framing": framing,
+        "people": _people_part(rs, persons, subject, framing),
+        "defects": prose.merged_avoid(avoid, defects)[len(avoid):],  # not "distorted face" twice
+        "image": {
+            # A detail shot keeps the place out: room cues make a model widen the frame.
+            "setting": gr.sentence(f"the setting is {loc.description}") if loc and shot.size not in DETAIL else "",
+            "time": prose.time_sentence(time) if time else "",
+            "background": prose.background_sentence(shot.background) if shot.background else "",
+            "style": looks.get("style", ""), "palette": looks.get("palette", ""),
+            "lighting": looks.get("lighting", ""), "mood": looks.get("mood", ""),
+            "details": [gr.sentence(d) for d in shot.details],
+            "positive": prose.positive_terms(avoid, people_in_frame=people_shown),
+        },
+        "segment_sentences": [prose.camera_sentence((seg.camera,)) if seg.camera else "" for seg in shot.segments],
+        "camera_sentence": prose.camera_sentence(shot.moves),
     }
-    vid = video(target, rs, persons, motion, f"{_shot_text(rs, lk, time)} {' '.join(lk['style'])}", framing)
-    vid["defects"] = prose.merged_avoid(avoid, vid["defects"])[len(avoid):]  # not "distorted face" twice
-    segments = [{"motion": seg.motion, "camera": camera(target, seg.camera),
-                 "camera_sentence": prose.camera_sentence((seg.camera,)) if seg.camera else "",
-                 "duration": seg.duration} for seg in shot.segments]
+    _SHARED[key] = (prod, rs, part)
+    return part
+
+
+def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: RefPlan | None = None) -> dict[str, Any]:
+    """A shot's context for one target: the part no target changes is made once per shot and compile
+    (_shot_part); the camera in the target's words, the references and tag-cited characters per target."""
+    shot = rs.shot
+    part = _shot_part(prod, rs)
+    size = SIZE_WORDS.get(shot.size or "", None)
+    angle = ANGLE_WORDS.get(shot.angle or "", None)
+    lk, time, persons, framing = part["lk"], part["time"], part["persons"], part["framing"]
+    if refs is None:
+        refs = ref_plan(prod, target, rs, merged_options(prod, target, rs))
+    shot_refs = refs_context(prod, refs, {p.id: p.ref for p in persons})
+    people = part["people"]
+    if refs.caps and refs.caps.cite == "tag":  # the model knows the character by its tag: "@keeper"
+        tags: dict[str | None, str] = {}
+        for r in refs.refs:
+            if r.kind == "character":
+                tags.setdefault(r.owner, r.tag)  # a character's first ref names it
+        if any(p.id in tags for p in persons):
+            persons = [replace(p, ref=f"@{tags[p.id]}", intro=f"@{tags[p.id]}, {p.intro}") if p.id in tags else p
+                       for p in persons]
+            people = _people_part(rs, persons, part["subject"], framing)
+    loc = rs.location
+    image = {"framing": framing, "subjects": people["subjects"], "lines": people["lines"], **part["image"]}
+    vid = {**people["video"], **_video_camera(target, rs), "defects": part["defects"]}
+    segments = [{"motion": seg.motion, "camera": camera(target, seg.camera), "camera_sentence": sentence,
+                 "duration": seg.duration} for seg, sentence in zip(shot.segments, part["segment_sentences"])]
     return {
         "id": shot.id, "number": rs.number, "section": rs.section.id, "tag": rs.section.tag,
         "start": round(rs.start, 3), "end": round(rs.end, 3), "duration": round(rs.duration, 3),
@@ -257,24 +322,28 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
         "mode": shot.mode,
         "camera": camera(target, shot.camera),
         "moves": [camera(target, m) for m in shot.moves],
-        "camera_sentence": prose.camera_sentence(shot.moves),
+        "camera_sentence": part["camera_sentence"],
         "location": {"id": loc.id, "slug": loc.slug, "description": loc.description} if loc else None,
         "time": time,
         "world": rs.world.id if rs.world else None,
         "style": lk["style"], "palette": lk["palette"], "lighting": lk["lighting"],
-        "avoid": avoid,
-        "cast": cast,
-        "subject": subject, "subject_motion": shot.subject_motion,
+        "avoid": part["avoid"],
+        "cast": people["cast"],
+        "subject": part["subject"], "subject_motion": shot.subject_motion,
         "background": shot.background, "background_motion": shot.background_motion,
         "mood": list(shot.mood), "details": list(shot.details),
         "lyrics": [ln.text for ln in rs.lines],
         "transition": {"in": shot.transition.into, "out": shot.transition.out, "duration": shot.transition.duration},
-        "image": image,
-        "video": vid,
+        "image": {k: image[k] for k in _IMAGE_KEYS},
+        "video": {k: vid[k] for k in _VIDEO_KEYS},
         "segments": segments,
         "refs": shot_refs,
         "reference_sentence": reference_sentence(shot_refs),
     }
+
+
+_IMAGE_KEYS = ("framing", "subjects", "lines", "setting", "time", "background", "style", "palette", "lighting",
+               "mood", "details", "positive")
 
 
 def film_context(prod: Production) -> dict[str, Any]:

@@ -12,7 +12,16 @@ from jinja2.exceptions import SecurityError
 from ..diagnostics import Diagnostic
 from ..errors import FilmcError
 from ..targets import TargetDef
-from .sandbox import BUDGET, RENDER_MEMORY, RENDER_SECONDS, OutsideFolder, TemplateTimeout, TemplateTooBig, environment
+from .sandbox import (
+    BUDGET,
+    RENDER_MEMORY,
+    RENDER_SECONDS,
+    OutsideFolder,
+    TemplateTimeout,
+    TemplateTooBig,
+    environment,
+    forget_loaded,
+)
 
 MAX_OUTPUT = 200_000  # characters: far past any model's prompt limit, far short of filling a disk
 
@@ -42,6 +51,7 @@ def _template(folder: Path, name: str) -> Template:
 def fresh_templates() -> None:
     """Forget looked-up templates, so a template edited since the last build is read again; a new time budget."""
     _template.cache_clear()
+    forget_loaded()
     BUDGET.reset()
     from . import target_digest  # a long-lived process (filmc board --serve) sees a template edited since
 

@@ -8,13 +8,15 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound, nodes
+from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import FilmcError
@@ -146,9 +148,12 @@ class FolderLoader(BaseLoader):
         return text, str(path), lambda: path.stat().st_mtime == mtime
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # json.dumps with these makes an encoder per call
+
+
 def _json(value: Any) -> str:
     """JSON for request templates (Jinja's tojson HTML-escapes, which would corrupt prompts)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 def _join(values: Any, sep: str = ", ", last: str | None = None) -> str:
@@ -212,10 +217,15 @@ def _capitalize_first(text: Any) -> str:
 def tidy(text: str) -> str:
     """One paragraph: whitespace collapsed, no space before punctuation, no doubled punctuation."""
     out = " ".join(text.split())
-    out = re.sub(r" +([,.;:!?])", r"\1", out)
-    out = re.sub(r"([,.;:])\1+", r"\1", out)
-    out = re.sub(r"\.,|,\.", ".", out)
+    out = _SPACE_BEFORE.sub(r"\1", out)
+    out = _DOUBLED.sub(r"\1", out)
+    out = _STOP_COMMA.sub(".", out)
     return out.strip()
+
+
+_SPACE_BEFORE = re.compile(r" +([,.;:!?])")
+_DOUBLED = re.compile(r"([,.;:])\1+")
+_STOP_COMMA = re.compile(r"\.,|,\.")
 
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
@@ -227,6 +237,9 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     except OSError:
         return None
     return FileSystemBytecodeCache(str(folder))
+
+
+_DICT_ATTRIBUTES = frozenset(dir({}))  # every name getattr finds on a dict (its methods, dunders)
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -250,8 +263,32 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                     raise SecurityError("result too large")
         return super().call_binop(context, operator, left, right)
 
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as a plain dict, not a chain over the environment's: each render and import copies
+        or compares them, a chain slowly. The same names and values (the environment's globals are all set before
+        a template is loaded), and a template's own still never change the environment's."""
+        return {**self.globals, **(d or {})}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`x.name` on a plain dict whose type has no attribute `name` is the item, as in the sandbox (whose
+        getattr tries the attribute first and takes the item on its AttributeError), without raising one."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        if type(obj) is TemplateModule and not attribute.startswith("_"):
+            # a macro of an imported template (`prose.place`): the sandbox allows it (no "_" name, not internal,
+            # a module is no mutable container); other values take the sandbox's whole way
+            value = obj.__dict__.get(attribute)
+            if type(value) is Macro:
+                return value
+        return super().getattr(obj, attribute)
+
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         BUDGET.check()
+        if type(obj) is Macro:  # a template's own macro: safely callable (no unsafe_callable, no alters_data)
+            return context.call(obj, *args, **kwargs)
         return super().call(context, obj, *args, **kwargs)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
@@ -264,12 +301,24 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return tree
 
 
+_MADE: list[ImmutableSandboxedEnvironment] = []
+
+
+def forget_loaded() -> None:
+    """Templates are read again at the next look-up (a command's start): one edited since the last is seen. Within
+    a command a template is read once (no file check at every import of every render)."""
+    for env in _MADE:
+        if env.cache is not None:
+            env.cache.clear()
+
+
 @cache
 def environment(folder: Path) -> ImmutableSandboxedEnvironment:
     env = _Sandbox(
         loader=FolderLoader(folder), undefined=StrictUndefined, autoescape=False, bytecode_cache=_bytecode_cache(),
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
     )
+    _MADE.append(env)
     # Output must be deterministic: no random choices, no lorem ipsum.
     env.filters.pop("random", None)
     env.globals.pop("lipsum", None)
