@@ -32,14 +32,12 @@ from .context import (
 )
 from .parallel import PARALLEL_MIN, Result, compile_all
 from .plan import CacheEntry, CompiledPair, CompiledPrompt, Job, JobFields, Plan, select_shots
-from .render import TemplateFailure, fresh_templates, render_template, shown_path
-from .sandbox import LEFT_OUT, tidy
 
 
 @cache
 def target_digest(folder: Path) -> str:
     """A hash of every file of a target folder: a template change changes every job's hash."""
-    from .sandbox import COMMON, common_folder
+    from .common_templates import COMMON, common_folder
 
     h = hashlib.sha256()
     for root, prefix in ((folder, ""), (common_folder(), COMMON + "/")):
@@ -108,7 +106,6 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     `progress(done, total)` hears of the shot-and-target pairs compiled. With `workers` > 1 a cold compile of many
     pairs is shared among that many forked processes (the plan is the same).
     """
-    fresh_templates()
     forget_shots()
     film = prod.film
     names = list(dict.fromkeys(film.targets.image + film.targets.video))
@@ -137,8 +134,14 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     pairs = [(t, rs) for t in tdefs for rs in shots if not skipped(t.kind, rs.shot.mode)]
     pair_keys = [f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None for t, rs in pairs]
     missing = [i for i, key in enumerate(pair_keys) if key is None or key not in old]
+    if missing:  # Jinja loads only when something is compiled
+        from .render import fresh_templates
+
+        fresh_templates()
 
     def compile_one(n: int) -> Result:
+        from .render import TemplateFailure
+
         t, rs = pairs[missing[n]]
         try:
             plain = _compile_plain(prod, t, rs, fctx, tctxs[t.name], digests[t.name], first_image)
@@ -186,6 +189,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
 def _inject(prod: Production, t: TargetDef, rs: ResolvedShot, body: dict[str, Any], options: dict[str, Any],
             texts: dict[str, str]) -> dict[str, Any]:
     """Workflow graphs (ComfyUI): put the compiled texts into the nodes named by title; a missing title fails."""
+    from .render import TemplateFailure, shown_path
+
     path = f"{rs.shot.pointer}/generate/{t.name}/workflow" if "workflow" in rs.shot.generate.get(t.name, {}) else \
         f"/targets/options/{t.name}/workflow"
     if options.get("workflow"):
@@ -234,6 +239,8 @@ def _inject_chunks(graph: dict[str, Any], title: str, text: str) -> None:
 
 
 def _workflow(prod: Production, t: TargetDef, rs: ResolvedShot, rel: str, ptr: str) -> dict[str, Any]:
+    from .render import TemplateFailure
+
     root = prod.film.root.resolve()
     file = (root / rel).resolve()
     c = prod.collector()
@@ -324,6 +331,9 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
                    digest: str, first_image: str | None, provider_name: str | None = None,
                    options_override: dict[str, Any] | None = None) -> CacheEntry:
     """_compile as the build's cache keeps it (and a worker sends it back)."""
+    from .render import TemplateFailure, render_template, shown_path
+    from .sandbox import LEFT_OUT, tidy
+
     options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
     if provider_name:
         options["provider"] = provider_name

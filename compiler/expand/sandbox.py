@@ -21,6 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import FilmcError
 from . import clip_tokens
+from .common_templates import COMMON, common_folder
 from .vocab import positive
 
 RENDER_SECONDS = 2.0  # one template for one shot
@@ -115,16 +116,6 @@ def _budget_loop(iterable: Iterable[Any]) -> Iterator[Any]:
     for item in iterable:
         check()
         yield item
-
-
-COMMON = "_common"
-
-
-def common_folder() -> Path:
-    """targets/_common: the building blocks of every built-in dialect (`{% import "_common/prose.j2" as p %}`)."""
-    from ..resources import data_dir
-
-    return (data_dir("targets") / COMMON).resolve()
 
 
 class FolderLoader(BaseLoader):

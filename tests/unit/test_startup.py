@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,7 @@ print("\\n@@modules@@" + json.dumps(sorted(sys.modules)))
 # Modules no validation needs: templates, prompt grammar, the edit, jobs, HTTP, rich output, the full JSON Schema
 # validator (only an invalid document needs it), the schema compiler (once its validators are cached).
 NOT_FOR_VALIDATE = ("jinja2", "jsonschema", "fastjsonschema", "rich", "httpx", "ruamel", "asyncio", "numpy", "lemminflect",
-                    "opentimelineio", "google", "difflib", "subprocess", "compiler.expand", "compiler.render",
+                    "opentimelineio", "google", "difflib", "subprocess", "compiler.expand", "compiler.edit", "compiler.timelines", "compiler.beats",
                     "compiler.emit", "compiler.jobs", "compiler.draft", "compiler.board", "compiler.cli.render_cmds",
                     "compiler.cli.run_cmds", "compiler.cli.draft_cmds", "compiler.cli.build_cmds")
 
@@ -62,9 +63,11 @@ def test_validate_loads_no_heavy_module(tmp_path: Path) -> None:
 def test_show_answers_from_the_lexicon_index(tmp_path: Path) -> None:
     """The first `show` makes the index; the next one reads it and never loads lemminflect (nor numpy), with the
     same prompts."""
-    first, _ = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path)
+    film = tmp_path / "film"  # without a build/ folder: show compiles the shot (a build's cache would answer it)
+    shutil.copytree(EXAMPLE, film, ignore=shutil.ignore_patterns("build", "*.py"))
+    first, _ = run_filmc("show", str(film), "s04", cache=tmp_path)
     assert list((tmp_path / "filmc" / "lexicon").glob("*.sqlite"))
-    again, modules = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path)
+    again, modules = run_filmc("show", str(film), "s04", cache=tmp_path)
     assert again == first
     heavy = ("lemminflect", "numpy", "jsonschema", "fastjsonschema", "asyncio", "httpx", "rich", "ruamel", "google",
              "opentimelineio", "compiler.edit", "compiler.timelines", "compiler.beats", "compiler.jobs", "compiler.draft", "compiler.board")
@@ -99,7 +102,20 @@ def test_show_without_a_usable_cache(tmp_path: Path) -> None:
     """Where no cache can be written (XDG_CACHE_HOME is a file), show asks lemminflect itself: the same prompts."""
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
-    plain, modules = run_filmc("show", str(EXAMPLE), "s04", cache=blocked)
+    film = tmp_path / "film"  # without a build/ folder: show compiles the shot
+    shutil.copytree(EXAMPLE, film, ignore=shutil.ignore_patterns("build", "*.py"))
+    plain, modules = run_filmc("show", str(film), "s04", cache=blocked)
     assert loaded(modules, "lemminflect")
-    indexed, _ = run_filmc("show", str(EXAMPLE), "s04", cache=tmp_path / "cache")
+    indexed, _ = run_filmc("show", str(film), "s04", cache=tmp_path / "cache")
     assert plain == indexed
+
+
+def test_show_after_a_build_answers_from_it_without_templates(tmp_path: Path) -> None:
+    """The last build's compiled shots answer `show`: the same text, and Jinja is never loaded."""
+    film = tmp_path / "film"
+    shutil.copytree(EXAMPLE, film, ignore=shutil.ignore_patterns("build", "*.py"))
+    compiled, _ = run_filmc("show", str(film), "s04", cache=tmp_path)
+    run_filmc("build", str(film), cache=tmp_path)
+    cached, modules = run_filmc("show", str(film), "s04", cache=tmp_path)
+    assert cached == compiled
+    assert not loaded(modules, "jinja2")
