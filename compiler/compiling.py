@@ -4,7 +4,7 @@ files and the cache between builds."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
-from .resolve import Production
+from .resolve import Production, ResolvedShot
 
 if TYPE_CHECKING:
     from .expand import Plan
+    from .expand.lint import PromptFindings
+    from .expand.plan import CompiledPrompt
 
 Cache = dict[str, Any]  # key -> a compiled shot-and-target (see expand_production), the edit's files, lint's findings
 
@@ -58,23 +60,53 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
 
 
 def _lint(plan: Plan, cache: Cache) -> list[Diagnostic]:
-    """lint_plan's findings, reused while every compiled shot-and-target is the one they were found in (the cache
-    keys hash what each was compiled from: the shot, the film around it, the targets)."""
+    """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
+    (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
+    compare shots run again over the whole plan."""
     import hashlib
 
-    from .expand.lint import lint_plan
+    from .expand.lint import ShotFindings, ShotLinter, lint_plan
 
-    keys = sorted(k for k in plan.cache if not k.startswith(("edit:", "lint:")))
-    if len(keys) < len(plan.prompts) or plan.prod.doc is None:  # something compiled without a key: lint again
+    prod = plan.prod
+    if prod.doc is None:
         return lint_plan(plan)
-    h = hashlib.sha256("\n".join([*keys, *(s.id for s in plan.shots), *(t.name for t in plan.targets)]).encode())
-    key = "lint:" + h.hexdigest()
-    found = cache.get(key)
-    if not isinstance(found, list):
-        found = [_stored(d, plan.prod) for d in lint_plan(plan)]
-    plan.cache[key] = found
-    # located again: a change elsewhere in film.yaml (a comment, a shot above) moves them without changing them
-    c = plan.prod.collector()
+    pair_keys: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
+    for k, entry in plan.cache.items():
+        if not k.startswith(("edit:", "lint:")):
+            pair_keys.setdefault(entry[0][0], []).append(k)
+
+    def found(linter: ShotLinter, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
+        keys = pair_keys.get(rs.id, [])
+        if not prompts or len(keys) != len(prompts):  # nothing compiled, or compiled without a key: lint it
+            return linter.shot(rs, prompts)
+        key = "lint:" + hashlib.sha1("\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
+        stored = cache.get(key)
+        if isinstance(stored, tuple) and len(stored) == 2:
+            shot_items, by_target = stored
+            out: ShotFindings = (_located(shot_items, prod), {
+                t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
+                for t, a, vk, b, v, f in by_target})
+        else:
+            out = linter.shot(rs, prompts)
+            stored = ([_stored(d, prod) for d in out[0]], [_stored_prompt(t, pf, prod) for t, pf in out[1].items()])
+        plan.cache[key] = stored
+        return out
+
+    return lint_plan(plan, found)
+
+
+def _stored_prompt(target: str, pf: PromptFindings, prod: Production) -> tuple[Any, ...]:
+    """One prompt's findings as plain data (see _stored)."""
+    a, vk, b, v, f = pf
+    return (target, [_stored(d, prod) for d in a], vk, *([_stored(d, prod) for d in x] for x in (b, v, f)))
+
+
+def _located(found: list[Any], prod: Production) -> list[Diagnostic]:
+    """Stored findings located again: a change elsewhere in film.yaml (a comment, a shot above) moves them without
+    changing them."""
+    if not found:
+        return []
+    c = prod.collector()
     for code, severity, message, pointer, hint, on_key in found:
         c.add(code, message, pointer, severity=severity, hint=hint, key=on_key)
     return c.items
