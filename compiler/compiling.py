@@ -29,6 +29,7 @@ class CompiledFilm:
     plan: Plan
     warnings: list[Diagnostic]  # validate's and lint's
     edit: dict[str, str | bytes]  # build/edit/'s files by their path in build/
+    linted: tuple[str, ...] = ()  # the shots lint checked again (the others' findings were the last build's)
 
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
@@ -49,17 +50,18 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     with paused_gc():
         plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                  workers=workers)
-    warnings = list(prod.warnings) + _lint(plan, cache)
+    found, linted = _lint(plan, cache)
+    warnings = list(prod.warnings) + found
     build_dir = cache_dir or film_path(path).parent / "build"
     key = _edit_key(prod, build_dir / "edit")
     edit = cache.get(key)
     if not isinstance(edit, dict):
         edit = edit_files(prod, build_dir / "edit")
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-    return CompiledFilm(plan, warnings, _with_fonts(edit))
+    return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted))
 
 
-def _lint(plan: Plan, cache: Cache) -> list[Diagnostic]:
+def _lint(plan: Plan, cache: Cache) -> tuple[list[Diagnostic], list[str]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
     compare shots run again over the whole plan."""
@@ -69,7 +71,8 @@ def _lint(plan: Plan, cache: Cache) -> list[Diagnostic]:
 
     prod = plan.prod
     if prod.doc is None:
-        return lint_plan(plan)
+        return lint_plan(plan), [rs.id for rs in plan.shots]
+    linted: list[str] = []
     pair_keys: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
     for k, entry in plan.cache.items():
         if not k.startswith(("edit:", "lint:")):
@@ -78,6 +81,7 @@ def _lint(plan: Plan, cache: Cache) -> list[Diagnostic]:
     def found(linter: ShotLinter, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
         keys = pair_keys.get(rs.id, [])
         if not prompts or len(keys) != len(prompts):  # nothing compiled, or compiled without a key: lint it
+            linted.append(rs.id)
             return linter.shot(rs, prompts)
         key = "lint:" + hashlib.sha1("\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
         stored = cache.get(key)
@@ -87,12 +91,13 @@ def _lint(plan: Plan, cache: Cache) -> list[Diagnostic]:
                 t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
                 for t, a, vk, b, v, f in by_target})
         else:
+            linted.append(rs.id)
             out = linter.shot(rs, prompts)
             stored = ([_stored(d, prod) for d in out[0]], [_stored_prompt(t, pf, prod) for t, pf in out[1].items()])
         plan.cache[key] = stored
         return out
 
-    return lint_plan(plan, found)
+    return lint_plan(plan, found), linted
 
 
 def _stored_prompt(target: str, pf: PromptFindings, prod: Production) -> tuple[Any, ...]:
