@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,18 @@ class CompiledFilm:
     warnings: list[Diagnostic]  # validate's and lint's
     edit: dict[str, str | bytes]  # build/edit/'s files by their path in build/
     linted: tuple[str, ...] = ()  # the shots lint checked again (the others' findings were the last build's)
+    # emit's pieces by (shot, target): the last build's for pairs unchanged since; emit adds the ones it makes
+    pieces: dict[tuple[str, str], Any] = field(default_factory=dict)
+    pair_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # each compiled pair's cache key
+
+    def cache_entries(self) -> Cache:
+        """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces."""
+        out = dict(self.plan.cache)
+        for pair, key in self.pair_keys.items():  # in the plan's order, whichever build made them
+            piece = self.pieces.get(pair)
+            if piece is not None:
+                out["emit:" + key] = piece
+        return out
 
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
@@ -50,7 +62,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     with paused_gc():
         plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                  workers=workers)
-    found, linted = _lint(plan, cache)
+    keys = _pair_keys(plan)
+    found, linted = _lint(plan, cache, keys)
     warnings = list(prod.warnings) + found
     build_dir = cache_dir or film_path(path).parent / "build"
     key = _edit_key(prod, build_dir / "edit")
@@ -58,10 +71,20 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     if not isinstance(edit, dict):
         edit = edit_files(prod, build_dir / "edit")
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-    return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted))
+    pieces = {pair: piece for pair, k in keys.items()
+              if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
+    return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys)
 
 
-def _lint(plan: Plan, cache: Cache) -> tuple[list[Diagnostic], list[str]]:
+def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
+    """Each compiled shot-and-target's cache key (the hash of what it was compiled from), by (shot, target)."""
+    return {(entry[0][0], entry[0][1]): k for k, entry in plan.cache.items() if not k.startswith(_NOT_PAIRS)}
+
+
+_NOT_PAIRS = ("edit:", "lint:", "emit:")
+
+
+def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str]) -> tuple[list[Diagnostic], list[str]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
     compare shots run again over the whole plan."""
@@ -73,13 +96,12 @@ def _lint(plan: Plan, cache: Cache) -> tuple[list[Diagnostic], list[str]]:
     if prod.doc is None:
         return lint_plan(plan), [rs.id for rs in plan.shots]
     linted: list[str] = []
-    pair_keys: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
-    for k, entry in plan.cache.items():
-        if not k.startswith(("edit:", "lint:")):
-            pair_keys.setdefault(entry[0][0], []).append(k)
+    keys_of: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
+    for (shot, _), k in pair_keys.items():
+        keys_of.setdefault(shot, []).append(k)
 
     def found(linter: ShotLinter, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
-        keys = pair_keys.get(rs.id, [])
+        keys = keys_of.get(rs.id, [])
         if not prompts or len(keys) != len(prompts):  # nothing compiled, or compiled without a key: lint it
             linted.append(rs.id)
             return linter.shot(rs, prompts)

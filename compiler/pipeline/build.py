@@ -80,7 +80,8 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
         if not chosen:
             raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
     only = partial_outputs(plan, set(targets) if targets else None) if select or targets else None
-    result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing)
+    result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing,
+                        pieces=compiled.pieces)
     warnings = tuple(compiled.warnings)
     new = _new_warnings(out, warnings, remember=shown and not dry_run)
     wanted = set(targets) if targets else None
@@ -89,7 +90,7 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
         len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
         sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)))
     if not dry_run:
-        write_cache(out, plan.cache)
+        write_cache(out, compiled.cache_entries())
         remember(out, key, summary)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
                      dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
