@@ -58,18 +58,18 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     prod = resolve_film(path, allow_outside=allow_outside)
     if all_targets and targets:  # the film's targets plus any asked for
         targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
-    cache = read_cache(cache_dir) if cache_dir else {}
-    with paused_gc():
+    with paused_gc():  # (the cache, the plan, lint's findings and the edit are tens of thousands of acyclic objects)
+        cache = read_cache(cache_dir) if cache_dir else {}
         plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                  workers=workers)
-    keys = _pair_keys(plan)
-    found, linted = _lint(plan, cache, keys)
+        keys = _pair_keys(plan)
+        found, linted = _lint(plan, cache, keys)
+        build_dir = cache_dir or film_path(path).parent / "build"
+        key = _edit_key(prod, build_dir / "edit")
+        edit = cache.get(key)
+        if not isinstance(edit, dict):
+            edit = edit_files(prod, build_dir / "edit")
     warnings = list(prod.warnings) + found
-    build_dir = cache_dir or film_path(path).parent / "build"
-    key = _edit_key(prod, build_dir / "edit")
-    edit = cache.get(key)
-    if not isinstance(edit, dict):
-        edit = edit_files(prod, build_dir / "edit")
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
     pieces = {pair: piece for pair, k in keys.items()
               if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
