@@ -15,6 +15,7 @@ from .loading import film_path, resolve_film
 from .resolve import Production, ResolvedShot
 
 if TYPE_CHECKING:
+    from .edit.graph import Slates
     from .expand import Plan
     from .expand.lint import PromptFindings
     from .expand.plan import CompiledPrompt
@@ -67,10 +68,13 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         build_dir = cache_dir or film_path(path).parent / "build"
         key = _edit_key(prod, build_dir / "edit")
         edit = cache.get(key)
+        slates = cache.get(SLATES)
+        slates = slates if isinstance(slates, dict) else {}
         if not isinstance(edit, dict):
-            edit = edit_files(prod, build_dir / "edit")
+            edit = edit_files(prod, build_dir / "edit", slates)
     warnings = list(prod.warnings) + found
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
+    plan.cache[SLATES] = slates
     pieces = {pair: piece for pair, k in keys.items()
               if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
     return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys)
@@ -81,7 +85,8 @@ def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
     return {(entry[0][0], entry[0][1]): k for k, entry in plan.cache.items() if not k.startswith(_NOT_PAIRS)}
 
 
-_NOT_PAIRS = ("edit:", "lint:", "emit:")
+SLATES = "slates:"  # the edit's slate chains by what they are drawn from (see edit.graph.build_graph)
+_NOT_PAIRS = ("edit:", "lint:", "emit:", SLATES)
 
 
 def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str]) -> tuple[list[Diagnostic], list[str]]:
@@ -231,8 +236,9 @@ def write_cache(build_dir: Path, entries: Cache) -> None:
     write_internal(build_dir, CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
 
 
-def edit_files(prod: Production, edit_dir: Path) -> dict[str, str | bytes]:
-    """build/edit/: the standalone render script, its filter graph, text files and font, the subtitles."""
+def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:
+    """build/edit/: the standalone render script, its filter graph, text files and font, the subtitles
+    (`slates`: the last build's slate chains, replaced by this one's)."""
     from .edit import edit_outputs
 
-    return {f"edit/{rel}": content for rel, content in edit_outputs(prod, edit_dir=edit_dir).items()}
+    return {f"edit/{rel}": content for rel, content in edit_outputs(prod, edit_dir=edit_dir, slates=slates).items()}

@@ -157,3 +157,23 @@ def test_a_one_shot_change_lints_only_that_shot_and_finds_what_a_full_lint_finds
     same = _with_same_video_override(text, ("s00005",))
     found = rebuilt(same)
     assert [f[4] for f in found if f[0] == "P404"] == ["/shots/5/prompt/kling", "/shots/9/prompt/kling"]
+
+
+def test_a_one_shot_change_draws_only_that_shot_slate_again(tmp_path: Path) -> None:
+    from compiler.compiling import SLATES, edit_files
+
+    film = tmp_path
+    text = synth_film(12)
+    (film / "film.yaml").write_text(text)
+    out = film / "build"
+    first = compile_film(film, cache_dir=out)
+    write_cache(out, first.cache_entries())
+    before = dict(first.plan.cache[SLATES])
+    assert len(before) == 12
+    (film / "film.yaml").write_text(text.replace("looking out to sea 5,", "looking out to sea and sky 5,", 1))
+    again = compile_film(film, cache_dir=out)
+    after = again.plan.cache[SLATES]
+    assert len(after) == 12 and len(set(after) - set(before)) == 1  # the other slates were the last build's
+    fresh = edit_files(again.plan.prod, out / "edit")
+    assert {k: v for k, v in again.edit.items()} == fresh
+    assert again.edit != first.edit
