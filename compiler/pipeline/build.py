@@ -66,6 +66,8 @@ def build_film(film: str, *, out_dir: Path | None = None, targets: Sequence[str]
 def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
            allow_outside: bool, shown: bool, compiling: Progress | None, writing: Progress | None,
            workers: int) -> FilmBuild:
+    import gc
+
     from ..compiling import compile_film, write_cache
     from ..emit import emit_build, partial_outputs
     from ..errors import UsageError
@@ -94,6 +96,8 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
         if not dry_run:
             write_cache(out, compiled.cache_entries())
             remember(out, key, summary)
+        gc.freeze()  # what the build made joins the oldest generation unscanned (the GC has not seen it yet:
+        gc.unfreeze()  # once it runs again, it would scan every object of the build at its next allocation)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
                      dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
                      summary.jobs, dry_run=dry_run)
