@@ -4,18 +4,21 @@ files and the cache between builds."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
-from .resolve import Production
+from .resolve import Production, ResolvedShot
 
 if TYPE_CHECKING:
+    from .edit.graph import Slates
     from .expand import Plan
+    from .expand.lint import PromptFindings
+    from .expand.plan import CompiledPrompt
 
 Cache = dict[str, Any]  # key -> a compiled shot-and-target (see expand_production), the edit's files, lint's findings
 
@@ -27,6 +30,19 @@ class CompiledFilm:
     plan: Plan
     warnings: list[Diagnostic]  # validate's and lint's
     edit: dict[str, str | bytes]  # build/edit/'s files by their path in build/
+    linted: tuple[str, ...] = ()  # the shots lint checked again (the others' findings were the last build's)
+    # emit's pieces by (shot, target): the last build's for pairs unchanged since; emit adds the ones it makes
+    pieces: dict[tuple[str, str], Any] = field(default_factory=dict)
+    pair_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # each compiled pair's cache key
+
+    def cache_entries(self) -> Cache:
+        """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces."""
+        out = dict(self.plan.cache)
+        for pair, key in self.pair_keys.items():  # in the plan's order, whichever build made them
+            piece = self.pieces.get(pair)
+            if piece is not None:
+                out["emit:" + key] = piece
+        return out
 
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
@@ -43,38 +59,86 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     prod = resolve_film(path, allow_outside=allow_outside)
     if all_targets and targets:  # the film's targets plus any asked for
         targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
-    cache = read_cache(cache_dir) if cache_dir else {}
-    with paused_gc():
+    with paused_gc():  # (the cache, the plan, lint's findings and the edit are tens of thousands of acyclic objects)
+        cache = read_cache(cache_dir) if cache_dir else {}
         plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                  workers=workers)
-    warnings = list(prod.warnings) + _lint(plan, cache)
-    build_dir = cache_dir or film_path(path).parent / "build"
-    key = _edit_key(prod, build_dir / "edit")
-    edit = cache.get(key)
-    if not isinstance(edit, dict):
-        edit = edit_files(prod, build_dir / "edit")
+        keys = _pair_keys(plan)
+        found, linted = _lint(plan, cache, keys)
+        build_dir = cache_dir or film_path(path).parent / "build"
+        key = _edit_key(prod, build_dir / "edit")
+        edit = cache.get(key)
+        slates = cache.get(SLATES)
+        slates = slates if isinstance(slates, dict) else {}
+        if not isinstance(edit, dict):
+            edit = edit_files(prod, build_dir / "edit", slates)
+    warnings = list(prod.warnings) + found
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-    return CompiledFilm(plan, warnings, _with_fonts(edit))
+    plan.cache[SLATES] = slates
+    pieces = {pair: piece for pair, k in keys.items()
+              if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
+    return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys)
 
 
-def _lint(plan: Plan, cache: Cache) -> list[Diagnostic]:
-    """lint_plan's findings, reused while every compiled shot-and-target is the one they were found in (the cache
-    keys hash what each was compiled from: the shot, the film around it, the targets)."""
+def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
+    """Each compiled shot-and-target's cache key (the hash of what it was compiled from), by (shot, target)."""
+    return {(entry[0][0], entry[0][1]): k for k, entry in plan.cache.items() if not k.startswith(_NOT_PAIRS)}
+
+
+SLATES = "slates:"  # the edit's slate chains by what they are drawn from (see edit.graph.build_graph)
+_NOT_PAIRS = ("edit:", "lint:", "emit:", SLATES)
+
+
+def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str]) -> tuple[list[Diagnostic], list[str]]:
+    """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
+    (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
+    compare shots run again over the whole plan."""
     import hashlib
 
-    from .expand.lint import lint_plan
+    from .expand.lint import ShotFindings, ShotLinter, lint_plan
 
-    keys = sorted(k for k in plan.cache if not k.startswith(("edit:", "lint:")))
-    if len(keys) < len(plan.prompts) or plan.prod.doc is None:  # something compiled without a key: lint again
-        return lint_plan(plan)
-    h = hashlib.sha256("\n".join([*keys, *(s.id for s in plan.shots), *(t.name for t in plan.targets)]).encode())
-    key = "lint:" + h.hexdigest()
-    found = cache.get(key)
-    if not isinstance(found, list):
-        found = [_stored(d, plan.prod) for d in lint_plan(plan)]
-    plan.cache[key] = found
-    # located again: a change elsewhere in film.yaml (a comment, a shot above) moves them without changing them
-    c = plan.prod.collector()
+    prod = plan.prod
+    if prod.doc is None:
+        return lint_plan(plan), [rs.id for rs in plan.shots]
+    linted: list[str] = []
+    keys_of: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
+    for (shot, _), k in pair_keys.items():
+        keys_of.setdefault(shot, []).append(k)
+
+    def found(linter: ShotLinter, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
+        keys = keys_of.get(rs.id, [])
+        if not prompts or len(keys) != len(prompts):  # nothing compiled, or compiled without a key: lint it
+            linted.append(rs.id)
+            return linter.shot(rs, prompts)
+        key = "lint:" + hashlib.sha1("\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
+        stored = cache.get(key)
+        if isinstance(stored, tuple) and len(stored) == 2:
+            shot_items, by_target = stored
+            out: ShotFindings = (_located(shot_items, prod), {
+                t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
+                for t, a, vk, b, v, f in by_target})
+        else:
+            linted.append(rs.id)
+            out = linter.shot(rs, prompts)
+            stored = ([_stored(d, prod) for d in out[0]], [_stored_prompt(t, pf, prod) for t, pf in out[1].items()])
+        plan.cache[key] = stored
+        return out
+
+    return lint_plan(plan, found), linted
+
+
+def _stored_prompt(target: str, pf: PromptFindings, prod: Production) -> tuple[Any, ...]:
+    """One prompt's findings as plain data (see _stored)."""
+    a, vk, b, v, f = pf
+    return (target, [_stored(d, prod) for d in a], vk, *([_stored(d, prod) for d in x] for x in (b, v, f)))
+
+
+def _located(found: list[Any], prod: Production) -> list[Diagnostic]:
+    """Stored findings located again: a change elsewhere in film.yaml (a comment, a shot above) moves them without
+    changing them."""
+    if not found:
+        return []
+    c = prod.collector()
     for code, severity, message, pointer, hint, on_key in found:
         c.add(code, message, pointer, severity=severity, hint=hint, key=on_key)
     return c.items
@@ -172,8 +236,9 @@ def write_cache(build_dir: Path, entries: Cache) -> None:
     write_internal(build_dir, CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
 
 
-def edit_files(prod: Production, edit_dir: Path) -> dict[str, str | bytes]:
-    """build/edit/: the standalone render script, its filter graph, text files and font, the subtitles."""
+def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:
+    """build/edit/: the standalone render script, its filter graph, text files and font, the subtitles
+    (`slates`: the last build's slate chains, replaced by this one's)."""
     from .edit import edit_outputs
 
-    return {f"edit/{rel}": content for rel, content in edit_outputs(prod, edit_dir=edit_dir).items()}
+    return {f"edit/{rel}": content for rel, content in edit_outputs(prod, edit_dir=edit_dir, slates=slates).items()}

@@ -178,8 +178,38 @@ def input_args(clip: ShotClip, plan: EditPlan, paths: Paths) -> list[str]:
     return [*args, "-t", _f(need), "-i", "file:" + paths.media(clip.media)]
 
 
-def build_graph(plan: EditPlan, paths: Paths) -> Graph:
+# Slate chains by what they are drawn from: (the chain, the texts it draws as (name, text) in order).
+Slates = dict[str, tuple[list[str], list[tuple[str, str]]]]
+
+
+def _slate(plan: EditPlan, clip: ShotClip, sink: Callable[[str, str], str], paths: Paths, key: str, old: Slates,
+           new: Slates, frame: str) -> list[str]:
+    """slate_chain's filters, the last graph's when drawn from the same texts, colour, length and place."""
+    memo = f"{frame}|{key}|{clip.color}|{clip.frames}|{clip.slate!r}"
+    hit = old.get(memo)
+    if hit is None:
+        drawn: list[tuple[str, str]] = []
+
+        def keep(name: str, text: str) -> str:
+            drawn.append((name, text))
+            return sink(name, text)
+
+        hit = (slate_chain(plan, clip, keep, paths.font, paths.bold, key, subtitles=plan.subtitles == "burn"), drawn)
+    else:
+        for name, text in hit[1]:
+            sink(name, text)
+    new[memo] = hit
+    return list(hit[0])
+
+
+def build_graph(plan: EditPlan, paths: Paths, slates: Slates | None = None) -> Graph:
+    """The filter graph of the edit. `slates` (the chains of an earlier graph with the same paths) are reused for
+    slates drawn from the same texts, sizes and place; the graph's own are put in it instead."""
     g = Graph()
+    old_slates = dict(slates) if slates is not None else None
+    if slates is not None:
+        slates.clear()
+    frame = f"{plan.width}x{plan.height}@{plan.rate}|{paths.font}|{paths.bold}|{plan.subtitles == 'burn'}"
     lines: list[str] = []
 
     def sink(key: str, text: str) -> str:
@@ -208,8 +238,10 @@ def build_graph(plan: EditPlan, paths: Paths) -> Graph:
             chain = _take_chain(plan, clip, idx, joined) if clip.source == "take" else _image_chain(plan, clip, idx)
             lut = paths.media(clip.lut) if clip.lut else None
             chain += _grade(clip.grade, lut)
-        else:
+        elif old_slates is None or slates is None:
             chain = slate_chain(plan, clip, sink, paths.font, paths.bold, key, subtitles=plan.subtitles == "burn")
+        else:
+            chain = _slate(plan, clip, sink, paths, key, old_slates, slates, frame)
         chain += _fades(clip)
         label = f"c{i + 1}"
         lines.append(",".join(chain) + f"[{label}]")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..resolve import Production
-from .graph import Paths, build_graph, ffmpeg_args, muxer
+from .graph import Paths, Slates, build_graph, ffmpeg_args, muxer
 from .plan import plan_edit
 from .render import GRAPH_FILE, default_output
 from .script import render_script
@@ -49,15 +49,17 @@ def _rel(path: Path, start: Path) -> str:
     return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(start))).as_posix()
 
 
-def edit_outputs(prod: Production, *, edit_dir: Path | None = None) -> dict[str, str | bytes]:
+def edit_outputs(prod: Production, *, edit_dir: Path | None = None,
+                 slates: Slates | None = None) -> dict[str, str | bytes]:
     """build/edit/ as {relative path: content}: render.sh, filter_graph.txt, texts.txt (every text drawtext
-    draws), lyrics.srt and the font they use (font/*; bytes)."""
+    draws), lyrics.srt and the font they use (font/*; bytes). `slates`: see build_graph (the last build's,
+    replaced by this one's)."""
     plan = plan_edit(prod)
     edit_dir = edit_dir or prod.film.root / "build" / "edit"
     font, bold = font_file(), font_file(bold=True)
     font_name, bold_name = "font/regular" + font.suffix.lower(), "font/bold" + bold.suffix.lower()
     paths = Paths(media=lambda p: _rel(p, edit_dir), text=lambda n: n, font=font_name, bold=bold_name)
-    g = build_graph(plan, paths)
+    g = build_graph(plan, paths, slates)
     output = default_output(prod)
     args = ffmpeg_args(g, GRAPH_FILE, muxer(output))
     root = os.path.abspath(prod.film.root)

@@ -23,6 +23,7 @@ from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, s
 
 if TYPE_CHECKING:
     from ..expand import Plan
+    from .files import Piece
 
 __all__ = ["BuildResult", "emit_build", "partial_outputs", "write_internal"]
 
@@ -91,7 +92,8 @@ def _refuse(out_dir: Path, rel: str) -> OSError:
 
 
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | None = None, dry_run: bool = False,
-               only: set[str] | None = None, progress: Callable[[int, int], None] | None = None) -> BuildResult:
+               only: set[str] | None = None, progress: Callable[[int, int], None] | None = None,
+               pieces: dict[tuple[str, str], Piece] | None = None) -> BuildResult:
     """Write the build tree; with dry_run, only report what would change.
 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
@@ -99,7 +101,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     """
     from .files import manifest_data, manifest_text, plan_files
 
-    files = plan_files(plan, extra or {})
+    files = plan_files(plan, extra or {}, pieces)
     data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
     hashes = {rel: _sha(raw) for rel, raw in data.items()}
     state = read_state(out_dir)

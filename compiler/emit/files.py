@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..expand import CompiledPrompt, Plan
+from ..expand import CompiledPrompt, Job, Plan
 from ..output_names import jobs_file, sheet_file
 from ..resolve import Production, timeline_data
 from ..timeline import format_time
@@ -43,7 +43,40 @@ def _shotlist(prod: Production) -> str:
     return buf.getvalue()
 
 
-def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt]) -> str:
+# A prompt's share of the build: its section of the sheet (after the heading) and its jobs' lines of the jobs file.
+# Both are made from the compiled shot-and-target alone, so a build may reuse the last build's.
+Piece = tuple[str, str]
+
+
+def _piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
+    ctx = plan.contexts[(p.shot, p.target)]
+    out: list[str] = []
+    gen = ctx["generation"]
+    lengths = gen.get("lengths") or [gen["duration"]]
+    for n, (text, negative) in enumerate(((p.text, p.negative), *p.segments), start=1):
+        if p.segments:
+            after = f", from the last frame of segment {n - 1}" if n > 1 else ""
+            out += [f"Segment {n} ({lengths[n - 1]:g} s{after}):", ""]
+        out += ["```text", text, "```"]
+        if negative:
+            out += ["", "Negative prompt:", "", "```text", negative, "```"]
+        if p.segments:
+            out.append("")
+    params = {k: v for k, v in sorted(ctx["options"].items())}
+    if gen["duration"] is not None:
+        params["duration"] = " + ".join(f"{x:g} s" for x in lengths) + (" (extend)" if len(lengths) > 1 else "")
+    if params:
+        if out[-1]:
+            out.append("")
+        out.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+    if p.overridden:
+        out.append("")
+        out.append("(hand-written override from film.yaml)")
+    out.append("")
+    return "\n".join(out), _jsonl([j.as_dict() for j in jobs])
+
+
+def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mapping[tuple[str, str], Piece]) -> str:
     prod = plan.prod
     t = prod.targets[target]
     out = [f"# {prod.film.info.title}: {target} ({t.kind})", ""]
@@ -52,31 +85,9 @@ def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt]) -> str:
     out.append("")
     for p in prompts:
         s = prod.shot(p.shot)
-        ctx = plan.contexts[(p.shot, target)]
         out.append(f"## {p.shot}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)")
         out.append("")
-        gen = ctx["generation"]
-        lengths = gen.get("lengths") or [gen["duration"]]
-        for n, (text, negative) in enumerate(((p.text, p.negative), *p.segments), start=1):
-            if p.segments:
-                after = f", from the last frame of segment {n - 1}" if n > 1 else ""
-                out += [f"Segment {n} ({lengths[n - 1]:g} s{after}):", ""]
-            out += ["```text", text, "```"]
-            if negative:
-                out += ["", "Negative prompt:", "", "```text", negative, "```"]
-            if p.segments:
-                out.append("")
-        params = {k: v for k, v in sorted(ctx["options"].items())}
-        if gen["duration"] is not None:
-            params["duration"] = " + ".join(f"{x:g} s" for x in lengths) + (" (extend)" if len(lengths) > 1 else "")
-        if params:
-            if out[-1]:
-                out.append("")
-            out.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
-        if p.overridden:
-            out.append("")
-            out.append("(hand-written override from film.yaml)")
-        out.append("")
+        out.append(pieces[(p.shot, target)][0])
     return "\n".join(out)
 
 
@@ -96,22 +107,33 @@ def _film_data(prod: Production) -> dict[str, Any]:
     }
 
 
-def plan_files(plan: Plan, extra: Mapping[str, str | bytes]) -> dict[str, str | bytes]:
-    prod = plan.prod
+def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
+               pieces: dict[tuple[str, str], Piece] | None = None) -> dict[str, str | bytes]:
     """Every output's content by its path in build/: per target, the sheet (every prompt, readable) and the jobs
-    (every request); the shot list; `extra` (the edit's files)."""
+    (every request); the shot list; `extra` (the edit's files).
+
+    `pieces` holds prompts' pieces by (shot, target) already made (the last build's, for shots unchanged since);
+    the others are made and added to it."""
+    prod = plan.prod
     files: dict[str, str | bytes] = {}
+    pieces = {} if pieces is None else pieces
     prompts: dict[str, list[CompiledPrompt]] = {t.name: [] for t in plan.targets}
     for p in plan.prompts:
         prompts[p.target].append(p)
-    rows_of: dict[str, list[dict[str, Any]]] = {t.name: [] for t in plan.targets}
-    for j in plan.jobs:
-        rows_of[j.target].append(j.as_dict())
+    missing = [p for p in plan.prompts if (p.shot, p.target) not in pieces]
+    if missing:
+        jobs_of: dict[tuple[str, str], list[Job]] = {(p.shot, p.target): [] for p in missing}
+        for j in plan.jobs:
+            mine = jobs_of.get((j.shot, j.target))
+            if mine is not None:
+                mine.append(j)
+        for p in missing:
+            pieces[(p.shot, p.target)] = _piece(plan, p, jobs_of[(p.shot, p.target)])
     for t in plan.targets:
-        files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name])
-        rows = rows_of[t.name]
+        files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces)
+        rows = "".join(pieces[(p.shot, t.name)][1] for p in prompts[t.name])
         if rows:
-            files[jobs_file(t.name)] = _jsonl(rows)
+            files[jobs_file(t.name)] = rows
     files["shotlist.csv"] = _shotlist(prod)
     files.update(extra)
     return files

@@ -3,38 +3,68 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from ..diagnostics import Collector, Diagnostic
-from ..resolve import Production
+from ..resolve import Production, ResolvedShot
 from . import Plan, lint_prose
-from .lint_video import lint_video
+from .lint_video import video_checks
+from .plan import CompiledPrompt, Job
 from .vocab import positive
 
 _PREVIOUS = re.compile(r"\b(previous|last|prior|preceding|earlier) (shot|scene|frame|image|clip)\b|\bsame as before\b|\bas before\b",
                        re.IGNORECASE)
 
 
-def lint_plan(plan: Plan) -> list[Diagnostic]:
-    """Warnings about the compiled prompts, located at the shot (or override) that causes them."""
-    prod: Production = plan.prod
-    c: Collector = prod.collector()
-    names = [(ch.name.strip(), ch.id) for ch in prod.film.characters.values() if ch.name and ch.name.strip()]
-    name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
-    by_shot = {s.id: s for s in prod.shots}
-    persons = lint_prose.person_words(prod)
-    for rs in plan.shots:
+# One prompt's findings: those before P404's place, the key P404 compares (target, text), those after it, the
+# video checks' and the fitting checks' (each group is reported in its own pass over the prompts, as listed).
+PromptFindings = tuple[list[Diagnostic], "tuple[str, str] | None", list[Diagnostic], list[Diagnostic], list[Diagnostic]]
+# One shot's findings: shot_checks', then its prompts' by target.
+ShotFindings = tuple[list[Diagnostic], dict[str, PromptFindings]]
+
+
+class ShotLinter:
+    """What every shot's checks share (names, person words, the jobs), made once per plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        prod = plan.prod
+        self.plan = plan
+        names = [(ch.name.strip(), ch.id) for ch in prod.film.characters.values() if ch.name and ch.name.strip()]
+        self.name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
+        self.persons = lint_prose.person_words(prod)
+        self.jobs = {(j.shot, j.target): j for j in plan.jobs if j.segment == 1}
+
+    def shot(self, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
+        """The findings of one shot and its prompts (in target order): none of them looks at another shot."""
+        prod = self.plan.prod
+        c = prod.collector()
         lint_prose.shot_checks(c, prod, rs)
-    seen_video: dict[tuple[str, str], str] = {}
-    for p in plan.prompts:
-        rs = by_shot[p.shot]
+        out: dict[str, PromptFindings] = {}
+        first_video = True
+        for p in prompts:
+            before = prod.collector()
+            video_key = self._prompt(before, p, rs)
+            after = prod.collector()
+            self._override(after, p, rs)
+            video = prod.collector()
+            if p.kind == "video":
+                video_checks(prod, p, rs, video, first=first_video)
+                first_video = False
+            fitting = prod.collector()
+            _fitting(self.plan, self.jobs, p, rs, fitting)
+            out[p.target] = (before.items, video_key, after.items, video.items, fitting.items)
+        return c.items, out
+
+    def _prompt(self, c: Collector, p: CompiledPrompt, rs: ResolvedShot) -> tuple[str, str] | None:
+        """P401, P412, P413, P402, P403; the (target, text) P404 compares, if the prompt is one it compares."""
+        prod = self.plan.prod
         t = prod.targets[p.target]
-        caps = t.capabilities
         where = f"{rs.shot.pointer}/prompt/{p.target}" if p.overridden else f"{rs.shot.pointer}/id"
         label = f"shot '{p.shot}', {p.target}"
         texts = [(p.text, "prompt"), (p.negative or "", "negative prompt")]
         for n, (seg_text, seg_negative) in enumerate(p.segments, 2):  # an extended shot's later segments
             texts += [(seg_text, f"prompt of segment {n}"), (seg_negative or "", f"negative prompt of segment {n}")]
-        for rx, name, cid in name_res:
+        for rx, name, cid in self.name_res:
             for text, what in texts:
                 if rx.search(text):
                     c.warning("P401", f"{label}: the {what} contains the name '{name}'", where,
@@ -42,24 +72,28 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
         for n, text in enumerate(p.texts, 1):
             seg_label = label if n == 1 else f"{label}, segment {n}"
             lint_prose.budget(c, t, text, where, seg_label)
-            lint_prose.pronouns(c, text, persons, where, seg_label)
+            lint_prose.pronouns(c, text, self.persons, where, seg_label)
         previous = _PREVIOUS.search(p.text)
         if previous:
             c.warning("P402", f"{label}: the prompt refers to another shot ('{previous.group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")
-        if p.kind == "video":
-            sh = rs.shot
-            still = not any(m.motion for m in sh.cast) and not sh.background_motion and sh.camera is None
-            if not p.text.strip() or (still and not p.overridden):
-                c.warning("P403", f"{label}: the video prompt {'is empty' if not p.text.strip() else 'says nothing moves'}",
-                          where, hint="give the cast a 'motion', or the shot a 'background_motion' or a camera move")
-            else:
-                key = (p.target, p.text)
-                if key in seen_video:
-                    c.warning("P404", f"{label}: the video prompt is identical to shot '{seen_video[key]}'", where,
-                              hint="say how this shot moves differently")
-                else:
-                    seen_video[key] = p.shot
+        if p.kind != "video":
+            return None
+        sh = rs.shot
+        still = not any(m.motion for m in sh.cast) and not sh.background_motion and sh.camera is None
+        if not p.text.strip() or (still and not p.overridden):
+            c.warning("P403", f"{label}: the video prompt {'is empty' if not p.text.strip() else 'says nothing moves'}",
+                      where, hint="give the cast a 'motion', or the shot a 'background_motion' or a camera move")
+            return None
+        return (p.target, p.text)
+
+    def _override(self, c: Collector, p: CompiledPrompt, rs: ResolvedShot) -> None:
+        """P405 to P408."""
+        prod = self.plan.prod
+        t = prod.targets[p.target]
+        caps = t.capabilities
+        where = f"{rs.shot.pointer}/prompt/{p.target}" if p.overridden else f"{rs.shot.pointer}/id"
+        label = f"shot '{p.shot}', {p.target}"
         if p.overridden and p.kind == "image":
             for f in rs.cast:
                 if f.character.description not in p.text:
@@ -87,8 +121,45 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
                           "a sentence instead", f"{rs.shot.pointer}/camera",
                           hint="the model may ignore it; pick a move the target supports (filmc targets show "
                                f"{p.target})")
-    lint_video(prod, plan.prompts, c)
-    _lint_fitting(plan, c)
+
+
+def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[CompiledPrompt]], ShotFindings]
+              | None = None) -> list[Diagnostic]:
+    """Warnings about the compiled prompts, located at the shot (or override) that causes them.
+
+    `found(linter, shot, its prompts)` may give a shot's findings (e.g. kept from the last build) instead of
+    `linter.shot(...)`; the checks that compare shots run here, over the whole plan."""
+    prod: Production = plan.prod
+    linter = ShotLinter(plan)
+    prompts_of: dict[str, list[CompiledPrompt]] = {rs.id: [] for rs in plan.shots}
+    for p in plan.prompts:
+        prompts_of[p.shot].append(p)
+    shot_found = {rs.id: (found or ShotLinter.shot)(linter, rs, prompts_of[rs.id]) for rs in plan.shots}
+    items: list[Diagnostic] = []
+    for rs in plan.shots:
+        items += shot_found[rs.id][0]
+    by_shot = {s.id: s for s in prod.shots}
+    c: Collector = prod.collector()
+    seen_video: dict[tuple[str, str], str] = {}
+    for p in plan.prompts:
+        before, key, after, _, _ = shot_found[p.shot][1][p.target]
+        items += before
+        if key is not None:
+            if key in seen_video:
+                pointer = by_shot[p.shot].shot.pointer
+                c.warning("P404", f"shot '{p.shot}', {p.target}: the video prompt is identical to shot "
+                          f"'{seen_video[key]}'", f"{pointer}/prompt/{p.target}" if p.overridden else f"{pointer}/id",
+                          hint="say how this shot moves differently")
+                items += c.items
+                c.items = []
+            else:
+                seen_video[key] = p.shot
+        items += after
+    for p in plan.prompts:
+        items += shot_found[p.shot][1][p.target][3]
+    for p in plan.prompts:
+        items += shot_found[p.shot][1][p.target][4]
+    c.items = items
     film = prod.film
     for t in plan.targets:
         aspects = t.capabilities.aspects
@@ -120,35 +191,32 @@ def lint_plan(plan: Plan) -> list[Diagnostic]:
     return c.items
 
 
-def _lint_fitting(plan: Plan, c: Collector) -> None:
+def _fitting(plan: Plan, jobs: dict[tuple[str, str], Job], p: CompiledPrompt, rs: ResolvedShot,
+             c: Collector) -> None:
     """P421: phrases a template's fitting filters left out; P422: windows a workflow has no prompt node for."""
-    by_shot = {s.id: s for s in plan.prod.shots}
-    jobs = {(j.shot, j.target): j for j in plan.jobs if j.segment == 1}
-    for p in plan.prompts:
-        rs = by_shot[p.shot]
-        t = plan.prod.targets[p.target]
-        label = f"shot '{p.shot}', {p.target}"
-        left = (plan.contexts.get((p.shot, p.target)) or {}).get("left_out") or {}
-        budget = t.budget
-        for which, phrases in sorted(left.items()):
-            windows = t.capabilities.prompt_chunks if which == "prompt" else 1
-            room = (f"{budget[1]} {budget[0]}" if not budget or budget[0] != "tokens" or windows == 1
-                    else f"{windows} windows of {budget[1]} tokens") if budget else "its budget"
-            c.warning("P421", f"{label}: no room in the {which} ({room}) for: " + "; ".join(repr(x) for x in phrases),
-                      f"{rs.shot.pointer}/id", hint="the last phrases in priority order go first; shorten the "
-                      "descriptions or the look" + (", or raise prompt_chunks" if budget and budget[0] == "tokens"
-                                                     else ""))
-        job = jobs.get((p.shot, p.target))
-        titles = t.capabilities.graph_prompts
-        if job is None or " BREAK " not in p.text or not isinstance(job.body.get("prompt"), dict):
-            continue
-        graph_titles = {n.get("_meta", {}).get("title") for n in job.body["prompt"].values() if isinstance(n, dict)
-                        and isinstance(n.get("_meta"), dict)}
-        windows = p.text.count(" BREAK ") + 1
-        for title, which in titles.items():
-            missing = [f"{title} {k}" for k in range(2, windows + 1) if f"{title} {k}" not in graph_titles]
-            if which == "prompt" and missing:
-                c.warning("P422", f"{label}: the prompt fills {windows} CLIP windows but the workflow has no node "
-                          f"titled {missing[0]!r}; the rest is appended to the last prompt node",
-                          f"{rs.shot.pointer}/id", hint="add CLIPTextEncode nodes titled "
-                          + ", ".join(repr(m) for m in missing) + " joined by ConditioningConcat")
+    t = plan.prod.targets[p.target]
+    label = f"shot '{p.shot}', {p.target}"
+    left = (plan.contexts.get((p.shot, p.target)) or {}).get("left_out") or {}
+    budget = t.budget
+    for which, phrases in sorted(left.items()):
+        windows = t.capabilities.prompt_chunks if which == "prompt" else 1
+        room = (f"{budget[1]} {budget[0]}" if not budget or budget[0] != "tokens" or windows == 1
+                else f"{windows} windows of {budget[1]} tokens") if budget else "its budget"
+        c.warning("P421", f"{label}: no room in the {which} ({room}) for: " + "; ".join(repr(x) for x in phrases),
+                  f"{rs.shot.pointer}/id", hint="the last phrases in priority order go first; shorten the "
+                  "descriptions or the look" + (", or raise prompt_chunks" if budget and budget[0] == "tokens"
+                                                 else ""))
+    job = jobs.get((p.shot, p.target))
+    titles = t.capabilities.graph_prompts
+    if job is None or " BREAK " not in p.text or not isinstance(job.body.get("prompt"), dict):
+        return
+    graph_titles = {n.get("_meta", {}).get("title") for n in job.body["prompt"].values() if isinstance(n, dict)
+                    and isinstance(n.get("_meta"), dict)}
+    windows = p.text.count(" BREAK ") + 1
+    for title, which in titles.items():
+        missing = [f"{title} {k}" for k in range(2, windows + 1) if f"{title} {k}" not in graph_titles]
+        if which == "prompt" and missing:
+            c.warning("P422", f"{label}: the prompt fills {windows} CLIP windows but the workflow has no node "
+                      f"titled {missing[0]!r}; the rest is appended to the last prompt node",
+                      f"{rs.shot.pointer}/id", hint="add CLIPTextEncode nodes titled "
+                      + ", ".join(repr(m) for m in missing) + " joined by ConditioningConcat")

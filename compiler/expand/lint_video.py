@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..diagnostics import Collector
-from ..resolve import Production
+from ..resolve import Production, ResolvedShot
 from .camera_words import camera_plan
 from .plan import CompiledPrompt
 
@@ -39,36 +39,39 @@ def lint_video(prod: Production, prompts: Sequence[CompiledPrompt], c: Collector
     by_shot = {s.id: s for s in prod.shots}
     warned_edit: set[str] = set()
     for p in prompts:
-        if p.kind != "video":
-            continue
-        rs = by_shot[p.shot]
-        shot = rs.shot
-        if shot.id not in warned_edit:
-            warned_edit.add(shot.id)
-            for pointer, text in _motion_fields(shot):
-                m = EDIT_WORDS.search(text)
-                if m:
-                    c.warning("P419", f"shot '{shot.id}': '{m.group(0).strip()}' is an edit, not motion; video "
-                              "models cannot fade or cut", pointer,
-                              hint="say what moves in frame, and put the fade or cut in the shot's `transition`")
-        if p.overridden or len(shot.moves) < 2:
-            continue
-        t = prod.targets[p.target]
-        caps = t.capabilities
-        plan = camera_plan(shot.moves, caps)
-        label = f"shot '{shot.id}', {p.target}"
-        if plan.dropped:
-            dropped = ", ".join(f"'{m}'" for m in plan.dropped)
-            c.warning("P418", f"{label}: the camera sequence has {len(shot.moves)} moves and {p.target} can express "
-                      f"{len(plan.kept)}: {dropped} {'is' if len(plan.dropped) == 1 else 'are'} dropped",
+        if p.kind == "video":
+            video_checks(prod, p, by_shot[p.shot], c, first=p.shot not in warned_edit)
+            warned_edit.add(p.shot)
+
+
+def video_checks(prod: Production, p: CompiledPrompt, rs: ResolvedShot, c: Collector, *, first: bool) -> None:
+    """lint_video's checks of one video prompt; `first`: the shot's first video prompt (P419 is said once a shot)."""
+    shot = rs.shot
+    if first:
+        for pointer, text in _motion_fields(shot):
+            m = EDIT_WORDS.search(text)
+            if m:
+                c.warning("P419", f"shot '{shot.id}': '{m.group(0).strip()}' is an edit, not motion; video "
+                          "models cannot fade or cut", pointer,
+                          hint="say what moves in frame, and put the fade or cut in the shot's `transition`")
+    if p.overridden or len(shot.moves) < 2:
+        return
+    t = prod.targets[p.target]
+    caps = t.capabilities
+    plan = camera_plan(shot.moves, caps)
+    label = f"shot '{shot.id}', {p.target}"
+    if plan.dropped:
+        dropped = ", ".join(f"'{m}'" for m in plan.dropped)
+        c.warning("P418", f"{label}: the camera sequence has {len(shot.moves)} moves and {p.target} can express "
+                  f"{len(plan.kept)}: {dropped} {'is' if len(plan.dropped) == 1 else 'are'} dropped",
+                  f"{shot.pointer}/camera",
+                  hint=f"keep at most {len(plan.kept)} moves (camera_max in {p.target}'s target.yaml), or split "
+                       "the shot")
+    if caps.camera_style == "brackets":
+        later = [m for m in plan.missing if m is not plan.kept[0]]
+        if later:
+            c.warning("P420", f"{label}: {p.target} has no camera command for "
+                      f"{', '.join(repr(m.move) for m in later)}; the whole sequence is written in words",
                       f"{shot.pointer}/camera",
-                      hint=f"keep at most {len(plan.kept)} moves (camera_max in {p.target}'s target.yaml), or split "
-                           "the shot")
-        if caps.camera_style == "brackets":
-            later = [m for m in plan.missing if m is not plan.kept[0]]
-            if later:
-                c.warning("P420", f"{label}: {p.target} has no camera command for "
-                          f"{', '.join(repr(m.move) for m in later)}; the whole sequence is written in words",
-                          f"{shot.pointer}/camera",
-                          hint=f"the model may follow words less exactly; pick moves {p.target} has commands for "
-                               f"(filmc targets show {p.target})")
+                      hint=f"the model may follow words less exactly; pick moves {p.target} has commands for "
+                           f"(filmc targets show {p.target})")

@@ -66,31 +66,38 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
 def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
            allow_outside: bool, shown: bool, compiling: Progress | None, writing: Progress | None,
            workers: int) -> FilmBuild:
+    import gc
+
     from ..compiling import compile_film, write_cache
     from ..emit import emit_build, partial_outputs
     from ..errors import UsageError
     from ..expand import select_shots
+    from ..load import paused_gc
 
-    compiled = compile_film(film, targets=list(targets) or None, all_targets=True, allow_outside=allow_outside,
-                            cache_dir=out, progress=compiling, workers=workers)
-    plan = compiled.plan
-    chosen = None
-    if select:
-        chosen = {s.id for s in select_shots(plan.prod, select)}
-        if not chosen:
-            raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
-    only = partial_outputs(plan, set(targets) if targets else None) if select or targets else None
-    result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing)
-    warnings = tuple(compiled.warnings)
-    new = _new_warnings(out, warnings, remember=shown and not dry_run)
-    wanted = set(targets) if targets else None
-    summary = Summary(
-        warnings, len(chosen) if chosen is not None else len(plan.shots), len(plan.shots),
-        len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
-        sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)))
-    if not dry_run:
-        write_cache(out, plan.cache)
-        remember(out, key, summary)
+    with paused_gc():  # tens of thousands of acyclic objects: collecting as they are made costs more than the build
+        compiled = compile_film(film, targets=list(targets) or None, all_targets=True, allow_outside=allow_outside,
+                                cache_dir=out, progress=compiling, workers=workers)
+        plan = compiled.plan
+        chosen = None
+        if select:
+            chosen = {s.id for s in select_shots(plan.prod, select)}
+            if not chosen:
+                raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
+        only = partial_outputs(plan, set(targets) if targets else None) if select or targets else None
+        result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing,
+                            pieces=compiled.pieces)
+        warnings = tuple(compiled.warnings)
+        new = _new_warnings(out, warnings, remember=shown and not dry_run)
+        wanted = set(targets) if targets else None
+        summary = Summary(
+            warnings, len(chosen) if chosen is not None else len(plan.shots), len(plan.shots),
+            len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
+            sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)))
+        if not dry_run:
+            write_cache(out, compiled.cache_entries())
+            remember(out, key, summary)
+        gc.freeze()  # what the build made joins the oldest generation unscanned (the GC has not seen it yet:
+        gc.unfreeze()  # once it runs again, it would scan every object of the build at its next allocation)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
                      dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
                      summary.jobs, dry_run=dry_run)

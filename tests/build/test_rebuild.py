@@ -121,3 +121,60 @@ def test_reused_lint_findings_follow_the_lines_they_are_on(tmp_path: Path) -> No
     fresh = list(plan.prod.warnings) + lint_plan(plan)
     assert sorted(again.warnings, key=repr) == sorted(fresh, key=repr)
     assert resolve_film(film).warnings == plan.prod.warnings
+
+
+def _with_same_video_override(text: str, shots: tuple[str, ...]) -> str:
+    """The film with one hand-written kling video prompt on each of these shots (identical ones: P404)."""
+    for shot in shots:
+        text = text.replace(f"  - id: {shot}\n", f"  - id: {shot}\n    prompt: {{kling: {{video: the sea heaves}}}}\n", 1)
+    return text
+
+
+def test_a_one_shot_change_lints_only_that_shot_and_finds_what_a_full_lint_finds(tmp_path: Path) -> None:
+    film = tmp_path
+    text = _with_same_video_override(synth_film(20), ("s00002", "s00009"))
+    (film / "film.yaml").write_text(text)
+    out = film / "build"
+    first = compile_film(film, cache_dir=out)
+    write_cache(out, first.plan.cache)
+    assert len(first.linted) == 20
+    assert [d.pointer for d in first.warnings if d.code == "P404"] == ["/shots/9/prompt/kling"]
+
+    def rebuilt(new_text: str) -> list[tuple[str, str, int, int, str]]:
+        (film / "film.yaml").write_text(new_text)
+        again = compile_film(film, cache_dir=out)
+        write_cache(out, again.plan.cache)
+        assert again.linted == ("s00005",)
+        found = [(d.code, d.message, d.line, d.col, d.pointer) for d in again.warnings]
+        full = [(d.code, d.message, d.line, d.col, d.pointer) for d in [*again.plan.prod.warnings,
+                                                                           *lint_plan(again.plan)]]
+        assert found == full  # the same findings in the same order
+        return found
+
+    # a change to another shot: the other shots' findings are the last build's, P404 still found across shots
+    changed = rebuilt(text.replace("looking out to sea 5,", "looking out to sea and sky 5,", 1))
+    assert [f[4] for f in changed if f[0] == "P404"] == ["/shots/9/prompt/kling"]
+    # the changed shot now repeats an earlier one's video prompt: found though no other shot was linted again
+    same = _with_same_video_override(text, ("s00005",))
+    found = rebuilt(same)
+    assert [f[4] for f in found if f[0] == "P404"] == ["/shots/5/prompt/kling", "/shots/9/prompt/kling"]
+
+
+def test_a_one_shot_change_draws_only_that_shot_slate_again(tmp_path: Path) -> None:
+    from compiler.compiling import SLATES, edit_files
+
+    film = tmp_path
+    text = synth_film(12)
+    (film / "film.yaml").write_text(text)
+    out = film / "build"
+    first = compile_film(film, cache_dir=out)
+    write_cache(out, first.cache_entries())
+    before = dict(first.plan.cache[SLATES])
+    assert len(before) == 12
+    (film / "film.yaml").write_text(text.replace("looking out to sea 5,", "looking out to sea and sky 5,", 1))
+    again = compile_film(film, cache_dir=out)
+    after = again.plan.cache[SLATES]
+    assert len(after) == 12 and len(set(after) - set(before)) == 1  # the other slates were the last build's
+    fresh = edit_files(again.plan.prod, out / "edit")
+    assert {k: v for k, v in again.edit.items()} == fresh
+    assert again.edit != first.edit
