@@ -9,6 +9,7 @@ bounded in wall time. Where fork is not available, or for a few pairs, everythin
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +18,8 @@ CHUNK = 32  # pairs per task: small enough to balance the workers, large enough 
 MAX_WORKERS = 4
 
 Result = tuple[str, Any]  # ("ok", plain entry) | ("failed", Diagnostic) | ("again", None): redo it here
+
+STOPS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 _WORK: Callable[[int], Result] | None = None  # what a forked worker compiles (set just before the fork)
 
@@ -52,7 +55,15 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
     chunks = [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
     results: list[Result] = []
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_fresh_worker) as pool:
+        # The workers start with the stop signals held and leave Ctrl-C to this process: it stops the pool
+        # (SIGTERM, which the workers take as the default, ending them) and reports the stop once.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS) if hasattr(signal, "pthread_sigmask") else None
+        try:
+            pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_fresh_worker)
+        finally:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        with pool:
             for part in pool.imap(_run_chunk, chunks):
                 results.extend(part)
                 if progress is not None:
@@ -64,9 +75,14 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
 
 
 def _fresh_worker() -> None:
-    """A forked worker opens its own lexicon index (an SQLite connection must not cross a fork)."""
+    """A forked worker leaves Ctrl-C and hang-ups to the build (which ends it with SIGTERM), then takes signals
+    again; it opens its own lexicon index (an SQLite connection must not cross a fork)."""
     from . import lexicon
 
+    for sig in STOPS:
+        signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
     lexicon.forget_index()
 
 

@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Diagnostic
+from ..edit.interrupt import Interrupted
 from .options import Loading
 from .unchanged import Summary, inputs_key, remember, unchanged
 
 Progress = Callable[[int, int], None]
 WARNINGS_SHOWN = ".filmc/warnings.json"
+
+
+class BuildStopped(Interrupted):
+    """A build stopped by a signal. Every file is written whole or not at all; the next build finishes the job."""
+
+    line_format = "filmc: stopped ({message}): no file is half-written; build again to finish"
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,14 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
         from ..expand.parallel import workers_available
 
         workers = workers_available()
-    return _build(film, out, key, targets, select, dry_run, allow_outside, shown, compiling, writing, workers)
+    from ..edit.interrupt import interruptible
+
+    try:
+        with interruptible():  # Ctrl-C, SIGTERM, SIGHUP: BuildStopped, exit 128 + signum
+            return _build(film, out, key, targets, select, dry_run, allow_outside, shown, compiling, writing,
+                          workers)
+    except Interrupted as e:
+        raise BuildStopped(e.signum) from None
 
 
 def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select: str | None, dry_run: bool,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,33 @@ def test_a_template_failure_in_a_worker_is_located_as_in_one_process(big: Path, 
     assert one.returncode == two.returncode == 1, one.stderr + two.stderr
     assert _codes(one.stderr) and _codes(one.stderr) == _codes(two.stderr)
     assert not (folder / "one").exists() and not (folder / "two").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize("sig, group", [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_a_signal_stops_a_parallel_build_cleanly(big: Path, tmp_path: Path, sig: int, group: bool) -> None:
+    """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM (to filmc alone) stops the build and its
+    workers: exit 128 + N, one line, no traceback, no process left behind; the next build finishes the job."""
+    folder = tmp_path / "film"
+    local = folder / "targets" / "kling"
+    local.mkdir(parents=True)
+    for f in (ROOT / "targets" / "kling").iterdir():
+        if f.is_file():
+            (local / f.name).write_bytes(f.read_bytes())
+    slow = "{% for i in range(1000) %}{% for j in range(400) %}{% endfor %}{% endfor %}"  # a while per render
+    (local / "prompt.j2").write_text(slow + (local / "prompt.j2").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "film.yaml").write_bytes((big / "film.yaml").read_bytes())
+    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-j", "2"], start_new_session=True, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    time.sleep(1.5)
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig) if group else os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the build finished before the signal came (a fast machine)")
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and err.strip().startswith("filmc: stopped (interrupted by SIG"), err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # no worker left in the build's process group
+        os.killpg(proc.pid, 0)
+    again = _build(str(folder), "-j", "2")
+    assert again.returncode == 0, again.stderr
