@@ -80,6 +80,11 @@ def render_script(title: str, args: Sequence[str], output: str, srt: str | None,
         "esac",
         'cd "$(dirname "$0")"',
         'FFMPEG="${FFMPEG:-ffmpeg}"',
+        'if ! command -v "$FFMPEG" >/dev/null 2>&1; then',
+        '  echo "render.sh: no ffmpeg found ($FFMPEG): put ffmpeg 7 on PATH, or set FFMPEG=/path/to/ffmpeg (the one'
+        ' filmc uses: python -c \'import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())\')" >&2',
+        '  exit 127',
+        'fi',
         "# ffmpeg 7 reads a filter graph file with -/filter_complex; older versions with -filter_complex_script.",
         "GRAPH_OPT=-/filter_complex",
         'case "$("$FFMPEG" -hide_banner -version 2>/dev/null | head -n 1)" in',
@@ -100,7 +105,7 @@ def render_script(title: str, args: Sequence[str], output: str, srt: str | None,
     lines.append('mv -f "$TMP" "$OUT"')
     if srt:
         lines.append('cp ' + sh_quote(srt) + ' "${OUT%.*}.srt"')
-    lines.append('echo "wrote $OUT"')
+    lines.append('echo "wrote $(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"')
     return "\n".join(lines) + "\n"
 
 

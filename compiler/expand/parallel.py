@@ -8,6 +8,7 @@ bounded in wall time. Where fork is not available, or for a few pairs, everythin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -49,29 +50,58 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
                 progress(i + 1)
         return out
     import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _WORK
     _WORK = compile_one
     chunks = [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
-    results: list[Result] = []
+    parts: list[list[Result] | None] = [None] * len(chunks)
+    done = 0
+    pool: ProcessPoolExecutor | None = None
     try:
-        # The workers start with the stop signals held and leave Ctrl-C to this process: it stops the pool
-        # (SIGTERM, which the workers take as the default, ending them) and reports the stop once.
+        # The workers start with the stop signals held and leave Ctrl-C to this process, which ends them
+        # (SIGTERM: their default) and reports the stop once.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS) if hasattr(signal, "pthread_sigmask") else None
         try:
-            pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_fresh_worker)
+            pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_fresh_worker)
+            futures: list[Future[list[Result]]] = [pool.submit(_run_chunk, c) for c in chunks]
         finally:
             if held is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        with pool:
-            for part in pool.imap(_run_chunk, chunks):
-                results.extend(part)
-                if progress is not None:
-                    progress(len(results))
+        for n, future in enumerate(futures):
+            parts[n] = future.result()
+            done += len(chunks[n])
+            if progress is not None:
+                progress(done)
+    except BrokenProcessPool:  # a worker died (killed for memory, say): what is left is compiled here
+        pass
+    except BaseException:
+        _end(pool)
+        raise
     finally:
         _WORK = None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    results: list[Result] = []
+    for n, part in enumerate(parts):
+        if part is None:
+            part = [compile_one(i) for i in chunks[n]]
+            done += len(part)
+            if progress is not None:
+                progress(done)
+        results.extend(part)
     # a pair a worker could not compile for another reason is compiled here, where its error is raised as usual
     return [compile_one(i) if r[0] == "again" else r for i, r in enumerate(results)]
+
+
+def _end(pool: Any) -> None:
+    """Stop the workers now (on Ctrl-C or an error here): they hold nothing that needs cleaning up."""
+    procs = getattr(pool, "_processes", None) or {}
+    for proc in list(procs.values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            proc.terminate()
 
 
 def _fresh_worker() -> None:
@@ -92,6 +122,6 @@ def _run_chunk(indices: Sequence[int]) -> list[Result]:
     for i in indices:
         try:
             out.append(_WORK(i))
-        except Exception:  # noqa: BLE001 - raised again when the parent compiles it
+        except BaseException:  # noqa: BLE001 - raised again when the parent compiles it
             out.append(("again", None))
     return out

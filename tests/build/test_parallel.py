@@ -119,3 +119,47 @@ def test_a_signal_stops_a_parallel_build_cleanly(big: Path, tmp_path: Path, sig:
         os.killpg(proc.pid, 0)
     again = _build(str(folder), "-j", "2")
     assert again.returncode == 0, again.stderr
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
+def test_a_worker_killed_mid_build_is_made_up_for(big: Path, tmp_path: Path) -> None:
+    """A worker that dies (the kernel's out-of-memory killer, say) never leaves the build waiting: what it had not
+    sent back is compiled by the build itself, and the outputs are those of a one-process build."""
+    folder = tmp_path / "film"
+    local = folder / "targets" / "kling"
+    local.mkdir(parents=True)
+    for f in (ROOT / "targets" / "kling").iterdir():
+        if f.is_file():
+            (local / f.name).write_bytes(f.read_bytes())
+    slow = "{% for i in range(1000) %}{% for j in range(400) %}{% endfor %}{% endfor %}"  # a while per render
+    (local / "prompt.j2").write_text(slow + (local / "prompt.j2").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "film.yaml").write_bytes((big / "film.yaml").read_bytes())
+    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-o", str(folder / "two"), "-j", "2"], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    if proc.poll() is not None or not workers:
+        proc.communicate(timeout=120)
+        pytest.skip("the build finished before its workers could be seen")
+    time.sleep(0.5)
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    one = _build(str(folder), "-o", str(folder / "one"), "-j", "1")
+    assert one.returncode == 0, one.stderr
+    assert _files(folder / "one") == _files(folder / "two")
