@@ -135,6 +135,13 @@ class FilmcGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except KeyboardInterrupt:  # Ctrl-C where no stage handles it: the exit code of a stop by SIGINT
+            import signal
+
+            from ..errors import EXIT_SIGNAL
+
+            click.echo("filmc: stopped (interrupted by SIGINT)", err=True)
+            ctx.exit(EXIT_SIGNAL + signal.SIGINT)
         except Exception as e:  # noqa: BLE001
             from ..errors import FilmcError
 

@@ -163,3 +163,26 @@ def test_a_worker_killed_mid_build_is_made_up_for(big: Path, tmp_path: Path) -> 
     one = _build(str(folder), "-o", str(folder / "one"), "-j", "1")
     assert one.returncode == 0, one.stderr
     assert _files(folder / "one") == _files(folder / "two")
+
+
+def test_ctrl_c_in_any_command_exits_as_a_stop_by_sigint(big: Path, tmp_path: Path) -> None:
+    """Ctrl-C in a command with no stop of its own (lint, here) exits 130 with one line, as the exit codes say."""
+    folder = tmp_path / "film"
+    local = folder / "targets" / "kling"
+    local.mkdir(parents=True)
+    for f in (ROOT / "targets" / "kling").iterdir():
+        if f.is_file():
+            (local / f.name).write_bytes(f.read_bytes())
+    slow = "{% for i in range(1000) %}{% for j in range(400) %}{% endfor %}{% endfor %}"  # a while per render
+    (local / "prompt.j2").write_text(slow + (local / "prompt.j2").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "film.yaml").write_bytes((big / "film.yaml").read_bytes())
+    proc = subprocess.Popen([*FILMC, "lint", str(folder)], start_new_session=True, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    time.sleep(1.5)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode in (0, 1) and "stopped" not in err:
+        pytest.skip("lint finished before the signal came (a fast machine)")
+    assert proc.returncode == 128 + signal.SIGINT, err
+    assert err.strip() == "filmc: stopped (interrupted by SIGINT)", err
