@@ -156,7 +156,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     import hashlib
     import json
 
-    from .edit.text import font_file
+    from .fonts import font_file
     from .store.takes import image_takes_stamp
 
     h = hashlib.sha256()
@@ -199,7 +199,7 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
     """Cached edit outputs keep text only; the font files are read again (they are large and never change)."""
     if any(k.startswith("edit/font/") for k in edit):
         return edit
-    from .edit.text import font_file
+    from .fonts import font_file
 
     out = dict(edit)
     for bold, name in ((False, "regular"), (True, "bold")):

@@ -47,7 +47,7 @@ def content_hash(path: Path) -> str:
 
 def _frame(src: Path, out: Path, *, video: bool) -> str | None:
     """Write one frame of `src` to `out` (atomically); ffmpeg's last error line when it could not."""
-    from ..edit.interrupt import run_child
+    from ..interrupt import run_child
     from ..probe import ffmpeg_exe
 
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.{id(out)}.tmp.jpg")

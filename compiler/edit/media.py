@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ..diagnostics import Collector
 from ..errors import FilmError
+from ..interrupt import run_child
 from ..paths import NotRegularFile, open_regular
 from ..probe import ffmpeg_exe
 from ..resolve import Production
 from .clips import EditPlan, ShotClip
-from .interrupt import run_child
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video:")

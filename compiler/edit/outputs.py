@@ -9,13 +9,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..fonts import font_file
 from ..resolve import Production
 from .graph import Paths, Slates, build_graph, ffmpeg_args, muxer
 from .plan import plan_edit
 from .render import GRAPH_FILE, default_output
 from .script import render_script
 from .srt import render_srt
-from .text import font_file
 
 TEXTS_FILE = "texts.txt"
 _TEXTS_HEAD = ("# The texts drawn on slates, cards and subtitles. render.sh unpacks them into text/ (where the filter "

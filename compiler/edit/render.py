@@ -11,17 +11,17 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..fonts import FontMissing, font_file
 from ..fsutil import write_atomic
+from ..interrupt import interruptible
 from ..probe import ProbeError, ffmpeg_exe
 from ..progress import PlainProgress, RichProgress
 from ..resolve import Production
 from .clips import EditPlan
 from .graph import Paths, build_graph, ffmpeg_args, muxer
-from .interrupt import interruptible
 from .run import RenderError, run_ffmpeg
 from .srt import render_srt
 from .stale import sweep, temp_prefix
-from .text import FontMissing, font_file
 
 GRAPH_FILE = "filter_graph.txt"
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FilmcError
+from ..interrupt import child_options, interruptible, stop_group, watched_group
 from ..progress import PlainProgress, RichProgress
-from .interrupt import child_options, interruptible, stop_group, watched_group
 from .stale import part_prefix
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Diagnostic
-from ..edit.interrupt import Interrupted
+from ..interrupt import Interrupted
 from .options import Loading
 from .unchanged import Summary, inputs_key, remember, unchanged
 
@@ -67,7 +67,7 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
         from ..expand.parallel import workers_available
 
         workers = workers_available()
-    from ..edit.interrupt import interruptible
+    from ..interrupt import interruptible
 
     try:
         with interruptible():  # Ctrl-C, SIGTERM, SIGHUP: BuildStopped, exit 128 + signum

@@ -21,7 +21,7 @@ class Loading:
     @property
     def path(self) -> Path:
         """The film.yaml itself."""
-        from ..loading import film_path
+        from ..paths import film_path
 
         return film_path(self.film)
 

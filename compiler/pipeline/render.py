@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from ..beats.detect import BeatsError
 from ..diagnostics import Diagnostic
-from ..edit.interrupt import Interrupted
 from ..edit.run import RenderError
 from ..errors import UsageError
+from ..interrupt import Interrupted
 from ..timelines.errors import ExportError
 from .options import Loading
 
@@ -93,9 +93,9 @@ def render_film(loading: Loading, *, output: Path | None = None, animatic: bool 
     Interrupted when a signal stops it (nothing is written then)."""
     from ..edit import default_output, edit_warnings, plan_edit, render_plan
     from ..edit.graph import MUXERS
-    from ..edit.interrupt import interruptible
     from ..edit.media import check_media
     from ..edit.render import render_failure
+    from ..interrupt import interruptible
 
     if output is not None and output.suffix.lower() not in MUXERS:
         raise OutputRefused(f"'{output.name}': write a {', '.join(sorted(MUXERS))} file", "-o/--output")

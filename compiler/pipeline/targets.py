@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def _defs(film: str | None) -> dict[str, TargetDef]:
-    from ..loading import film_path
+    from ..paths import film_path
     from ..targets import load_targets
 
     return load_targets(film_path(film).parent if film else None)

@@ -27,6 +27,7 @@ _VERSION = 1
 _SKIP = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 _MAX_FILES = 100_000  # files the build reads or could: past this, every build compiles
 _WAIT_NS = 100_000_000  # a build started right after a save waits this long at most to trust what it reads
+_LIBRARIES = ("jinja2", "lemminflect", "pyyaml", "font-source-sans-pro")  # their versions change what a build writes
 _ENV = ("FILMC_FONT", "FILMC_FONT_BOLD", "FFMPEG", "XDG_CACHE_HOME")
 
 
@@ -56,7 +57,7 @@ def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | 
     folders = (root, Path(__file__).resolve().parent.parent, data_dir("targets"), data_dir("schema"))
     for _ in range(2):
         h = hashlib.sha256(repr((__version__, sys.version, str(film.resolve()), str(out), options,
-                                 [os.environ.get(k) for k in _ENV])).encode())
+                                 [os.environ.get(k) for k in _ENV], _outside())).encode())
         budget = [_MAX_FILES]
         newest = max(_walk(h, folder, out, budget) for folder in folders)
         if budget[0] < 0:  # a film in a folder holding much else (a home folder): not worth the walk each time
@@ -68,6 +69,29 @@ def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | 
             return None
         time.sleep(wait / 1e9)  # a file saved a moment ago: once its stat would show a further change, look again
     return None
+
+
+def _outside() -> list[str]:
+    """What a build reads outside these folders: the edit's fonts (the file copied into build/edit/font/) and the
+    installed libraries whose versions change the prompts."""
+    from importlib import metadata
+
+    from ..fonts import FontMissing, font_file
+
+    out = []
+    for bold in (False, True):
+        try:
+            font = font_file(bold=bold)
+            st = font.stat()
+            out.append(f"{font}|{st.st_size}|{st.st_mtime_ns}")
+        except (FontMissing, OSError):
+            out.append("no font")
+    for dist in _LIBRARIES:
+        try:
+            out.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{dist} -")
+    return out
 
 
 def _walk(h: hashlib._Hash, folder: Path, out: Path, budget: list[int]) -> int:

@@ -9,10 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..edit.clips import CardClip, Clip, EditPlan
-from ..edit.interrupt import interruptible
 from ..edit.slates import card_chain, slate_chain
 from ..edit.stale import sweep, temp_prefix
-from ..edit.text import FontMissing, font_file
+from ..fonts import FontMissing, font_file
+from ..interrupt import interruptible
 from ..probe import ProbeError, ffmpeg_exe
 from .errors import ExportError
 

@@ -32,7 +32,7 @@ def test_escape_value_two_levels() -> None:
 
 def test_escaped_paths_reach_ffmpeg_intact(tmp_path: Path) -> None:
     """A text file whose path has every special character is read by drawtext."""
-    from compiler.edit.text import font_file
+    from compiler.fonts import font_file
 
     odd = tmp_path / "it's a [weird], dir; 50% : x"
     odd.mkdir()

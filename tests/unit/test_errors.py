@@ -46,7 +46,7 @@ def test_every_public_exception_of_the_package_is_a_filmc_error() -> None:
 
 
 def test_exit_codes_follow_one_rule() -> None:
-    from compiler.edit.interrupt import Interrupted
+    from compiler.interrupt import Interrupted
 
     assert FilmError([]).exit_code == EXIT_INPUT
     assert UsageError("x").exit_code == EXIT_USAGE
