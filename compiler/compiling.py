@@ -151,6 +151,9 @@ def _stored(d: Diagnostic, prod: Production) -> tuple[str, str, str, str, str | 
     return (d.code, d.severity, d.message, d.pointer, d.hint, on_key)
 
 
+EDIT_CODE = ("resolve.py", "output_names.py", "fonts.py", "segments.py")  # besides edit/ and timeline/
+
+
 def _edit_key(prod: Production, edit_dir: Path) -> str:
     """What build/edit/ depends on: the whole film, the song's length, takes/ and the render code."""
     import hashlib
@@ -172,7 +175,9 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
         h.update(image_takes_stamp(prod.film.root).encode())  # filmc run's takes/<shot>/<target>/<n>.<ext>
         h.update(_segments_stamp(prod).encode())
-    for src in sorted((Path(__file__).parent / "edit").glob("*.py")):
+    here = Path(__file__).parent
+    for src in [*sorted((here / "edit").glob("*.py")), *sorted((here / "timeline").glob("*.py")),
+                *(here / name for name in EDIT_CODE)]:  # the code the edit is made by
         h.update(src.read_bytes())
     return "edit:" + h.hexdigest()
 

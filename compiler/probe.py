@@ -47,8 +47,9 @@ def _cache_file(path: Path) -> Path | None:
     except OSError:
         return None
     key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "filmc" / "probe" / f"{key}.json"
+    from .resources import cache_dir
+
+    return cache_dir("probe") / f"{key}.json"
 
 
 def media_duration(path: Path) -> float:

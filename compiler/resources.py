@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,3 +28,10 @@ def schema_path(name: str = "film") -> Path:
 def load_schema(name: str = "film") -> dict[str, Any]:
     data: dict[str, Any] = json.loads(schema_path(name).read_text(encoding="utf-8"))
     return data
+
+
+def cache_dir(name: str) -> Path:
+    """filmc's cache folder `name` ($XDG_CACHE_HOME/filmc/<name>, default ~/.cache/filmc/<name>); not made here.
+    Everything in it can be deleted: filmc makes it again, and works (slower) where it cannot be written."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "filmc" / name

@@ -52,8 +52,9 @@ def _pyname(v: object) -> str:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "filmc" / "schemas"
+    from .resources import cache_dir
+
+    return cache_dir("schemas")
 
 
 class _Invalid(ValueError):

@@ -93,7 +93,7 @@ def detect_beats(audio: Path, *, hint: float | None = None) -> Detection:
         import librosa
         import numpy as np
     except ImportError:
-        raise BeatsError("beat detection needs librosa: pip install -e '.[beats]' (from a checkout) "
+        raise BeatsError("beat detection needs librosa: pip install '.[beats]' (from a checkout) "
                          "or pip install 'filmc[beats]'", "R303") from None
     y = _decode(audio)
     duration = len(y) / SAMPLE_RATE

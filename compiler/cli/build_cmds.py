@@ -19,9 +19,6 @@ def _target_opt(f: F) -> F:
                         help="Only this target (repeatable; default: the film's targets).")(f)
 
 
-def _lines_of(prod: Any) -> dict[str, list[str]]:
-    return dict(prod.sources())
-
 
 @main.command(short_help="Compile prompt sheets, jobs, the shot list and the edit into build/.")
 @film_arg
@@ -44,7 +41,8 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
       prompts/<target>.md           every prompt of a target, shot by shot, to paste
       jobs/<target>.jsonl           one API request per generation job (its prompt inside)
       shotlist.csv                  the storyboard as a spreadsheet
-      edit/                         render.sh, the filter graph, lyrics.srt
+      edit/                         render.sh, its filter graph, the texts it draws (texts.txt),
+                                    the font and lyrics.srt
       manifest.json                 the resolved film, timeline and output hashes
     Building twice writes nothing the second time. `filmc show FILM SHOT` prints one shot's prompts.
 
@@ -243,7 +241,6 @@ def targets_show(name: str, film: str | None, full: bool, fmt: str) -> None:
       filmc targets show kling --full        # and the whole definition as YAML
       filmc targets show kling --format json # the whole definition, every capability filled in
       filmc targets show mine my-film        # a target in targets/ beside the film
-      filmc targets show kling --format json # the whole definition, every capability filled in
     """
     from ..pipeline.targets import show_target
 

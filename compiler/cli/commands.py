@@ -22,12 +22,9 @@ def init(directory: Path, title: str, force: bool) -> None:
     Example:
       filmc init my-film --title "Salt and Static"
     """
-    from ..starter import write_starter
+    from ..pipeline.start import init_film
 
-    target = directory / "film.yaml"
-    if target.exists() and not force:
-        raise click.UsageError(f"{target} already exists (use --force to overwrite)")
-    write_starter(directory, title)
+    target = init_film(directory, title, force=force)
     click.echo(f"wrote {target}; next: filmc validate {directory}")
 
 

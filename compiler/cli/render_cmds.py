@@ -117,7 +117,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
     A value not set yet is written into FILM. A value you set is only reported (with how far it
     drifts from the detected beats) and replaced only with --write. Every change is shown as a
     diff of film.yaml; comments and formatting are kept, only the two values change (or are
-    added under song:). Needs librosa: pip install -e '.[beats]' in a checkout.
+    added under song:). Needs librosa: pip install '.[beats]' in a checkout.
 
     \b
     Examples:

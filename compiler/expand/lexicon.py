@@ -84,8 +84,9 @@ def _alternates(index: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "filmc" / "lexicon"
+    from ..resources import cache_dir
+
+    return cache_dir("lexicon")
 
 
 def _fingerprint() -> str | None:

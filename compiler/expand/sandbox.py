@@ -221,8 +221,9 @@ _STOP_COMMA = re.compile(r"\.,|,\.")
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """Compiled templates cached on disk (keyed by source): `filmc show` stays fast."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "filmc" / f"jinja-{_CODEGEN}"
+    from ..resources import cache_dir
+
+    folder = cache_dir(f"jinja-{_CODEGEN}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

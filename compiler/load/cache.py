@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +18,9 @@ LAYOUT = 1  # of a cache entry
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "filmc" / "documents"
+    from ..resources import cache_dir
+
+    return cache_dir("documents")
 
 
 def _key(path: Path, display: str) -> str | None:

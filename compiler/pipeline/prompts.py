@@ -113,7 +113,8 @@ def lint_film(loading: Loading, *, targets: Sequence[str] = ()) -> LintResult:
     """load -> validate -> resolve -> expand -> lint (the film's warnings included)."""
     from ..compiling import compile_film
 
-    compiled = compile_film(loading.film, targets=list(targets) or None, allow_outside=loading.allow_outside)
+    compiled = compile_film(loading.film, targets=list(targets) or None, allow_outside=loading.allow_outside,
+                            cache_dir=loading.build_dir, workers=_workers())
     return LintResult(len(compiled.plan.prompts), tuple(compiled.warnings), compiled.plan.prod.sources())
 
 
@@ -132,7 +133,8 @@ def lock_film(loading: Loading, *, lock_path: Path | None = None) -> LockResult:
     from ..fsutil import write_atomic
     from ..snapshots import lock_text
 
-    plan = compile_film(loading.film, allow_outside=loading.allow_outside).plan
+    plan = compile_film(loading.film, allow_outside=loading.allow_outside, cache_dir=loading.build_dir,
+                        workers=_workers()).plan
     path = lock_path or loading.folder / "prompts.lock"
     return LockResult(path, write_atomic(path, lock_text(plan)), len(plan.prompts))
 
@@ -152,8 +154,17 @@ def diff_film(loading: Loading, *, lock_path: Path | None = None) -> DiffResult:
     from ..snapshots import diff_lock
 
     path = lock_path or loading.folder / "prompts.lock"
-    plan = compile_film(loading.film, allow_outside=loading.allow_outside).plan
+    plan = compile_film(loading.film, allow_outside=loading.allow_outside, cache_dir=loading.build_dir,
+                        workers=_workers()).plan
     if not path.is_file():
         raise UsageError(f"no lock file at {path}; run 'filmc lock {loading.film}' first")
     text, changes = diff_lock(plan, path)
     return DiffResult(text, changes)
+
+
+def _workers() -> int:
+    """The last build's compiled shots answer from its cache (read, never written here); the rest is compiled on
+    the cores this process may use."""
+    from ..expand.parallel import workers_available
+
+    return workers_available()

@@ -66,5 +66,5 @@ def show_target(name: str, film: str | None = None) -> TargetView:
     defs = _defs(film)
     if name not in defs:
         hint = did_you_mean(name, defs)
-        raise UsageError(f"unknown target '{name}'" + (f" ({hint})" if hint else ""))
+        raise UsageError(f"unknown target '{name}' ({hint or 'known: ' + ', '.join(sorted(defs))})")
     return TargetView(defs[name])
