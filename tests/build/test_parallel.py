@@ -49,6 +49,20 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _slow_film(big: Path, tmp_path: Path) -> Path:
+    """The big film with its own copy of kling whose every render takes a while: a signal comes mid-build."""
+    folder = tmp_path / "film"
+    local = folder / "targets" / "kling"
+    local.mkdir(parents=True)
+    for f in (ROOT / "targets" / "kling").iterdir():
+        if f.is_file():
+            (local / f.name).write_bytes(f.read_bytes())
+    slow = "{% for i in range(1000) %}{% for j in range(400) %}{% endfor %}{% endfor %}"
+    (local / "prompt.j2").write_text(slow + (local / "prompt.j2").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "film.yaml").write_bytes((big / "film.yaml").read_bytes())
+    return folder
+
+
 def _files(build: Path) -> dict[str, bytes]:
     return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*"))
             if p.is_file() and ".filmc" not in p.parts}
@@ -95,15 +109,7 @@ def test_a_template_failure_in_a_worker_is_located_as_in_one_process(big: Path, 
 def test_a_signal_stops_a_parallel_build_cleanly(big: Path, tmp_path: Path, sig: int, group: bool) -> None:
     """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM (to filmc alone) stops the build and its
     workers: exit 128 + N, one line, no traceback, no process left behind; the next build finishes the job."""
-    folder = tmp_path / "film"
-    local = folder / "targets" / "kling"
-    local.mkdir(parents=True)
-    for f in (ROOT / "targets" / "kling").iterdir():
-        if f.is_file():
-            (local / f.name).write_bytes(f.read_bytes())
-    slow = "{% for i in range(1000) %}{% for j in range(400) %}{% endfor %}{% endfor %}"  # a while per render
-    (local / "prompt.j2").write_text(slow + (local / "prompt.j2").read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "film.yaml").write_bytes((big / "film.yaml").read_bytes())
+    folder = _slow_film(big, tmp_path)
     proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-j", "2"], start_new_session=True, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
     time.sleep(1.5)
@@ -137,15 +143,7 @@ def _children(pid: int) -> list[int]:
 def test_a_worker_killed_mid_build_is_made_up_for(big: Path, tmp_path: Path) -> None:
     """A worker that dies (the kernel's out-of-memory killer, say) never leaves the build waiting: what it had not
     sent back is compiled by the build itself, and the outputs are those of a one-process build."""
-    folder = tmp_path / "film"
-    local = folder / "targets" / "kling"
-    local.mkdir(parents=True)
-    for f in (ROOT / "targets" / "kling").iterdir():
-        if f.is_file():
-            (local / f.name).write_bytes(f.read_bytes())
-    slow = "{% for i in range(1000) %}{% for j in range(400) %}{% endfor %}{% endfor %}"  # a while per render
-    (local / "prompt.j2").write_text(slow + (local / "prompt.j2").read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "film.yaml").write_bytes((big / "film.yaml").read_bytes())
+    folder = _slow_film(big, tmp_path)
     proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-o", str(folder / "two"), "-j", "2"], text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
     workers: list[int] = []
@@ -167,15 +165,7 @@ def test_a_worker_killed_mid_build_is_made_up_for(big: Path, tmp_path: Path) -> 
 
 def test_ctrl_c_in_any_command_exits_as_a_stop_by_sigint(big: Path, tmp_path: Path) -> None:
     """Ctrl-C in a command with no stop of its own (lint, here) exits 130 with one line, as the exit codes say."""
-    folder = tmp_path / "film"
-    local = folder / "targets" / "kling"
-    local.mkdir(parents=True)
-    for f in (ROOT / "targets" / "kling").iterdir():
-        if f.is_file():
-            (local / f.name).write_bytes(f.read_bytes())
-    slow = "{% for i in range(1000) %}{% for j in range(400) %}{% endfor %}{% endfor %}"  # a while per render
-    (local / "prompt.j2").write_text(slow + (local / "prompt.j2").read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "film.yaml").write_bytes((big / "film.yaml").read_bytes())
+    folder = _slow_film(big, tmp_path)
     proc = subprocess.Popen([*FILMC, "lint", str(folder)], start_new_session=True, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
     time.sleep(1.5)
