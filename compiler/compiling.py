@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
+from .paths import build_folder
 from .resolve import Production, ResolvedShot
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                                  workers=workers)
         keys = _pair_keys(plan)
         found, linted = _lint(plan, cache, keys)
-        build_dir = cache_dir or film_path(path).parent / "build"
+        build_dir = cache_dir or build_folder(film_path(path).parent)
         key = _edit_key(prod, build_dir / "edit")
         edit = cache.get(key)
         slates = cache.get(SLATES)

@@ -31,6 +31,11 @@ def film_path(path: str | Path) -> Path:
     return p
 
 
+def build_folder(root: Path) -> Path:
+    """build/ beside film.yaml (`root`: the film's folder): where build, render and export write by default."""
+    return root / "build"
+
+
 def usable(path: str) -> bool:
     """False for a path no file system takes: a NUL character, or over MAX_PATH characters."""
     return "\x00" not in path and len(path) <= MAX_PATH

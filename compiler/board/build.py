@@ -38,8 +38,9 @@ class BoardResult:
 
 def board_folder(film: str | Path, out_dir: Path | None = None) -> Path:
     from ..loading import film_path
+    from ..paths import build_folder
 
-    return out_dir if out_dir is not None else film_path(film).parent / "build" / "board"
+    return out_dir if out_dir is not None else build_folder(film_path(film).parent) / "board"
 
 
 def check_folder(folder: Path) -> None:

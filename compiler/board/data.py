@@ -162,13 +162,14 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
     from ..jobs.stats import stats_for
     from ..jobs.takes_scan import collect
     from ..loading import film_path, resolve_film
+    from ..paths import build_folder
     from ..store.attempts import clean_path, read_attempts
 
     path = film_path(film)
     film_hash = file_hash(path)  # before reading it: a change while the board is built makes the hashes differ
     prod = resolve_film(film, allow_outside=allow_outside)
     root = prod.film.root
-    plan = expand_production(prod, cache=read_cache(path.parent / "build"))
+    plan = expand_production(prod, cache=read_cache(build_folder(path.parent)))
     warnings = list(prod.warnings) + lint_plan(plan)
     attempts, ledger_warnings = read_attempts(root)
     warnings += ledger_warnings

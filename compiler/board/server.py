@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..errors import FilmcError
+from ..paths import build_folder
 from .build import BoardResult, build_board
 from .data import Board, file_hash
 from .html import csp
@@ -134,7 +135,7 @@ class BoardServer:
         for dirpath, dirnames, _ in os.walk(self.root / "takes"):
             dirnames.sort()
             parts.append((dirpath, st(Path(dirpath))))
-        cuts = {self.root / "build" / "film.mp4", self.root / "build" / "animatic.mp4"}
+        cuts = {build_folder(self.root) / "film.mp4", build_folder(self.root) / "animatic.mp4"}
         if self.board:
             cuts |= {self.root / c.path for c in self.board.cuts}
         parts += [(str(p), st(p)) for p in sorted(cuts)]

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..fonts import font_file
+from ..paths import build_folder
 from ..resolve import Production
 from .graph import Paths, Slates, build_graph, ffmpeg_args, muxer
 from .plan import plan_edit
@@ -55,7 +56,7 @@ def edit_outputs(prod: Production, *, edit_dir: Path | None = None,
     draws), lyrics.srt and the font they use (font/*; bytes). `slates`: see build_graph (the last build's,
     replaced by this one's)."""
     plan = plan_edit(prod)
-    edit_dir = edit_dir or prod.film.root / "build" / "edit"
+    edit_dir = edit_dir or build_folder(prod.film.root) / "edit"
     font, bold = font_file(), font_file(bold=True)
     font_name, bold_name = "font/regular" + font.suffix.lower(), "font/bold" + bold.suffix.lower()
     paths = Paths(media=lambda p: _rel(p, edit_dir), text=lambda n: n, font=font_name, bold=bold_name)

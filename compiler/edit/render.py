@@ -14,6 +14,7 @@ from ..errors import FilmError
 from ..fonts import FontMissing, font_file
 from ..fsutil import write_atomic
 from ..interrupt import interruptible
+from ..paths import build_folder
 from ..probe import ProbeError, ffmpeg_exe
 from ..progress import PlainProgress, RichProgress
 from ..resolve import Production
@@ -29,8 +30,8 @@ GRAPH_FILE = "filter_graph.txt"
 def default_output(prod: Production, animatic: bool = False) -> Path:
     root = prod.film.root
     if animatic:
-        return root / "build" / "animatic.mp4"
-    return root / (prod.film.edit.output.file or "build/film.mp4")
+        return build_folder(root) / "animatic.mp4"
+    return root / prod.film.edit.output.file if prod.film.edit.output.file else build_folder(root) / "film.mp4"
 
 
 def edit_warnings(*groups: Sequence[Diagnostic]) -> list[Diagnostic]:

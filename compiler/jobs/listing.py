@@ -36,11 +36,12 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
     from ..edit.shots import find_image, select_shots  # a term matching no shot: UsageError, did-you-mean
     from ..expand import expand_production
     from ..loading import film_path, resolve_film
+    from ..paths import build_folder
 
     prod = resolve_film(film, allow_outside=allow_outside)
     root = prod.film.root
     chosen = select_shots(prod, select) if select else prod.shots
-    plan = expand_production(prod, cache=read_cache(film_path(film).parent / "build"))
+    plan = expand_production(prod, cache=read_cache(build_folder(film_path(film).parent)))
     hashes = {j.job: j.hash for j in plan.jobs}
     attempts, warnings = read_attempts(root)
     film_targets = [*prod.film.targets.image, *prod.film.targets.video]

@@ -48,11 +48,11 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
     from ..expand import select_shots
 
     env = os.environ if env is None else env
-    from ..paths import film_path
+    from ..paths import build_folder, film_path
 
     # the last build's compiled shots come from its cache (read, never written here)
     plan = compile_film(film, targets=targets, allow_outside=allow_outside,
-                        cache_dir=film_path(film).parent / "build").plan
+                        cache_dir=build_folder(film_path(film).parent)).plan
     prod = plan.prod
     chosen = {s.id for s in select_shots(prod, select)}
     jobs = [j.as_dict() for j in plan.jobs if j.shot in chosen]

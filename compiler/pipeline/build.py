@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from ..interrupt import Interrupted
+from ..paths import build_folder
 from .options import Loading
 from .unchanged import Summary, inputs_key, remember, unchanged
 
@@ -56,7 +57,7 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
     """
     film, allow_outside = loading.film, loading.allow_outside
     path = loading.path
-    out = out_dir or path.parent / "build"
+    out = out_dir or build_folder(path.parent)
     key = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select, shown))
     same = unchanged(out, key)
     if same is not None:

@@ -32,7 +32,8 @@ class Loading:
     @property
     def build_dir(self) -> Path:
         """build/ beside film.yaml."""
-        return self.folder / "build"
+        from ..paths import build_folder
+        return build_folder(self.folder)
 
     def resolve(self) -> Production:
         """load -> validate -> resolve (FilmError carries every problem of the first failing stage)."""

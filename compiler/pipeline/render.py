@@ -14,6 +14,7 @@ from ..diagnostics import Diagnostic
 from ..edit.run import RenderError
 from ..errors import UsageError
 from ..interrupt import Interrupted
+from ..paths import build_folder
 from ..timelines.errors import ExportError
 from .options import Loading
 
@@ -140,7 +141,7 @@ def export_film(loading: Loading, *, fmt: str = "otio", output: Path | None = No
     from ..validate.outputs import input_at
 
     prod = loading.resolve()
-    out = output or prod.film.root / "build" / ("film.otio" if fmt == "otio" else "film.xml")
+    out = output or build_folder(prod.film.root) / ("film.otio" if fmt == "otio" else "film.xml")
     what = input_at(prod.film, out)
     if what:
         raise OutputRefused(f"'{out}' is {what}: the export would replace it", "-o/--output")

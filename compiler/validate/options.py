@@ -38,6 +38,16 @@ def _short(text: str) -> str:
     return f"'{text}'" if len(text) <= 60 else f"'{text[:57]}...'"
 
 
+def _check_values(values: dict[str, object], t: TargetDef | None, name: str, targets: dict[str, TargetDef],
+                  diags: Collector, ptr: str, what: str, *, generate: bool = False) -> None:
+    """A film's options for a target, or a shot's generation parameters: against the target's schema and patterns."""
+    if t is None:
+        unknown_ref(diags, "V217", "target", name, targets, ptr)
+        return
+    check_schema(values, t.generate_schema() if generate else t.options_schema(), diags, ptr, what=what)
+    _check_patterns(values, t, diags, ptr)
+
+
 def check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) -> None:
     for kind in ("image", "video"):
         for i, name in enumerate(getattr(film.targets, kind)):
@@ -50,22 +60,13 @@ def check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) -
                             ptr, hint=f"move it to targets.{t.kind}")
     for name, opts in film.targets.options.items():
         ptr = f"/targets/options/{name}"
-        t = targets.get(name)
-        if t is None:
-            unknown_ref(diags, "V217", "target", name, targets, ptr)
-            continue
-        check_schema(opts, t.options_schema(), diags, ptr, what=f"the options of target '{name}'")
-        _check_patterns(opts, t, diags, ptr)
+        _check_values(opts, targets.get(name), name, targets, diags, ptr, f"the options of target '{name}'")
     used = set(film.targets.image) | set(film.targets.video)
     for shot in film.shots:
         for name, params in shot.generate.items():
             ptr = f"{shot.pointer}/generate/{name}"
-            t = targets.get(name)
-            if t is None:
-                unknown_ref(diags, "V217", "target", name, targets, ptr)
-                continue
-            check_schema(params, t.generate_schema(), diags, ptr, what=f"the generation parameters of '{name}'")
-            _check_patterns(params, t, diags, ptr)
+            _check_values(params, targets.get(name), name, targets, diags, ptr,
+                          f"the generation parameters of '{name}'", generate=True)
         for name in shot.prompt:
             ptr = f"{shot.pointer}/prompt/{name}"
             if name not in targets:
