@@ -8,7 +8,6 @@ bounded in wall time. Where fork is not available, or for a few pairs, everythin
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -50,58 +49,51 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
                 progress(i + 1)
         return out
     import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     global _WORK
     _WORK = compile_one
     chunks = [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
-    parts: list[list[Result] | None] = [None] * len(chunks)
+    parts: list[list[Result]] = []
     done = 0
-    pool: ProcessPoolExecutor | None = None
     try:
         # The workers start with the stop signals held and leave Ctrl-C to this process, which ends them
-        # (SIGTERM: their default) and reports the stop once.
+        # (Pool.terminate: SIGTERM, their default) and reports the stop once.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS) if hasattr(signal, "pthread_sigmask") else None
         try:
-            pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_fresh_worker)
-            futures: list[Future[list[Result]]] = [pool.submit(_run_chunk, c) for c in chunks]
+            pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_fresh_worker)
         finally:
             if held is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        for n, future in enumerate(futures):
-            parts[n] = future.result()
-            done += len(chunks[n])
-            if progress is not None:
-                progress(done)
-    except BrokenProcessPool:  # a worker died (killed for memory, say): what is left is compiled here
-        pass
-    except BaseException:
-        _end(pool)
-        raise
+        with pool:  # leaving it terminates the workers, whatever happened
+            started = {proc.pid for proc in _processes(pool)}
+            results = pool.imap(_run_chunk, chunks)
+            while len(parts) < len(chunks):
+                try:
+                    part = results.next(timeout=0.5)
+                except multiprocessing.TimeoutError:
+                    if {proc.pid for proc in _processes(pool)} != started:  # a worker died (killed for memory,
+                        break  # say): its chunk never comes back, so what is left is compiled here
+                    continue
+                parts.append(part)
+                done += len(part)
+                if progress is not None:
+                    progress(done)
     finally:
         _WORK = None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-    results: list[Result] = []
-    for n, part in enumerate(parts):
-        if part is None:
-            part = [compile_one(i) for i in chunks[n]]
-            done += len(part)
-            if progress is not None:
-                progress(done)
-        results.extend(part)
+    for chunk in chunks[len(parts):]:
+        part = [compile_one(i) for i in chunk]
+        parts.append(part)
+        done += len(part)
+        if progress is not None:
+            progress(done)
+    flat = [r for part in parts for r in part]
     # a pair a worker could not compile for another reason is compiled here, where its error is raised as usual
-    return [compile_one(i) if r[0] == "again" else r for i, r in enumerate(results)]
+    return [compile_one(i) if r[0] == "again" else r for i, r in enumerate(flat)]
 
 
-def _end(pool: Any) -> None:
-    """Stop the workers now (on Ctrl-C or an error here): they hold nothing that needs cleaning up."""
-    procs = getattr(pool, "_processes", None) or {}
-    for proc in list(procs.values()):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            proc.terminate()
+def _processes(pool: Any) -> list[Any]:
+    """The pool's worker processes now (it replaces one that dies)."""
+    return list(getattr(pool, "_pool", None) or [])
 
 
 def _fresh_worker() -> None:
