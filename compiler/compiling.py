@@ -4,7 +4,7 @@ files and the cache between builds."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -215,7 +215,8 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 
 CACHE_FILE = ".filmc/expand.cache"
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
+_RECORD = 512  # entries per record of the cache file
 
 
 def read_cache(build_dir: Path) -> Cache:
@@ -223,23 +224,40 @@ def read_cache(build_dir: Path) -> Cache:
     import marshal
 
     from . import __version__
+    from .emit.state import read_records
 
+    entries: Cache = {}
     try:
-        version, filmc, entries = marshal.loads((build_dir / CACHE_FILE).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        records = read_records(build_dir / CACHE_FILE)
+        if marshal.loads(next(records)) != (_CACHE_VERSION, __version__):
+            return {}
+        for record in records:
+            part = marshal.loads(record)
+            if not isinstance(part, dict):
+                return {}
+            entries.update(part)
+    except (OSError, ValueError, EOFError, TypeError, StopIteration):
         return {}
-    return entries if version == _CACHE_VERSION and filmc == __version__ and isinstance(entries, dict) else {}
+    return entries
 
 
 def write_cache(build_dir: Path, entries: Cache) -> None:
     """After the build's outputs, manifest and state: a stale cache costs time, never correctness
-    (its keys are hashes of what each entry was compiled from)."""
+    (its keys are hashes of what each entry was compiled from). Written a few hundred entries at a time, so the
+    whole cache is never in memory twice."""
     import marshal
+    from itertools import islice
 
     from . import __version__
-    from .emit import write_internal
+    from .emit.state import write_records
 
-    write_internal(build_dir, CACHE_FILE, marshal.dumps((_CACHE_VERSION, __version__, entries)))
+    def records() -> Iterator[bytes]:
+        yield marshal.dumps((_CACHE_VERSION, __version__))
+        items = iter(entries.items())
+        while part := dict(islice(items, _RECORD)):
+            yield marshal.dumps(part)
+
+    write_records(build_dir, CACHE_FILE, records())
 
 
 def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import marshal
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,23 +93,69 @@ class Writer:
         tmp = self._tmp_name()
         try:
             _write_file(tmp, raw)
-            try:
-                os.replace(tmp, path)
-            except FileNotFoundError:  # a new folder: make it only then (one syscall saved per file)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                os.replace(tmp, path)
-            except OSError as e:
-                if e.errno != errno.EXDEV:
-                    raise
-                os.unlink(tmp)  # the folder is on another file system: a temp file beside it instead
-                tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
-                _write_file(tmp, raw)
-                os.replace(tmp, path)
+            self._into_place(tmp, path, raw)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
         return stat_key(os.lstat(path))
+
+    def _into_place(self, tmp: str, path: str, raw: bytes | None) -> None:
+        """Rename a written temp file to its place (raw: its content, to write again beside the place when the
+        temp folder is on another file system; None: copy the temp file there)."""
+        try:
+            os.replace(tmp, path)
+        except FileNotFoundError:  # a new folder: make it only then (one syscall saved per file)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.replace(tmp, path)
+        except OSError as e:
+            if e.errno != errno.EXDEV:
+                raise
+            # the folder is on another file system: a temp file beside it instead
+            beside = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
+            try:
+                if raw is None:
+                    import shutil
+
+                    shutil.copyfile(tmp, beside)
+                else:
+                    _write_file(beside, raw)
+                os.replace(beside, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(beside)
+                raise
+            os.unlink(tmp)
+
+    def write_records(self, rel: str, records: Iterable[bytes]) -> bool:
+        """Write a file of records (see write_records) unless it holds them already; True when it was written."""
+        path = f"{self.root}/{rel}"
+        tmp = self._tmp_name()
+        digest = hashlib.sha1()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666)
+            try:
+                _write_all(fd, RECORDS_MAGIC + bytes(digest.digest_size))
+                for record in records:
+                    head = len(record).to_bytes(8, "little")
+                    digest.update(head)
+                    digest.update(record)
+                    _write_all(fd, head)
+                    _write_all(fd, record)
+                os.lseek(fd, len(RECORDS_MAGIC), os.SEEK_SET)
+                _write_all(fd, digest.digest())
+            finally:
+                os.close(fd)
+            if _records_digest(path) == digest.digest():
+                os.unlink(tmp)
+                return False
+            self._into_place(tmp, path, None)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return True
 
     def close(self) -> None:
         if self.made:
@@ -119,11 +167,44 @@ def _write_file(path: str, raw: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        view = memoryview(raw)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, raw)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, raw: bytes) -> None:
+    view = memoryview(raw)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# A file of records: RECORDS_MAGIC, the SHA-1 of what follows, then records, each its length (8 bytes, little
+# endian) and its bytes. Written a record at a time, so a big cache never sits in memory as one bytes object
+# twice (made, and compared with the old file); the digest tells an unchanged file without reading it.
+RECORDS_MAGIC = b"filmc-records-1\n"
+
+
+def _records_digest(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(RECORDS_MAGIC) + hashlib.sha1().digest_size)
+    except OSError:
+        return None
+    return head[len(RECORDS_MAGIC):] if head.startswith(RECORDS_MAGIC) else None
+
+
+def read_records(path: Path) -> Iterator[bytes]:
+    """The records of a file write_records wrote, a record at a time; OSError when there is none, ValueError when it
+    is not whole."""
+    with open(path, "rb") as f:
+        head = f.read(len(RECORDS_MAGIC) + hashlib.sha1().digest_size)
+        if not head.startswith(RECORDS_MAGIC) or len(head) < len(RECORDS_MAGIC) + hashlib.sha1().digest_size:
+            raise ValueError(f"{path} is not a file of records")
+        while size := f.read(8):
+            record = f.read(int.from_bytes(size, "little"))
+            if len(size) < 8 or len(record) < int.from_bytes(size, "little"):
+                raise ValueError(f"{path} is cut short")
+            yield record
 
 
 def sweep_tmp(out_dir: Path) -> None:
@@ -143,12 +224,27 @@ def sweep_tmp(out_dir: Path) -> None:
         os.rmdir(folder)
 
 
-def write_internal(out_dir: Path, rel: str, raw: bytes) -> bool:
-    """A file of build/.filmc/ (not an output): written through the temp folder when its content changed."""
+def _internal_folders(out_dir: Path, rel: str) -> None:
     for folder in (os.path.dirname(rel), TMP_DIR):
         want = os.path.join(os.path.realpath(out_dir), folder)
         if os.path.lexists(want) and os.path.realpath(want) != want:
             raise OSError(f"refusing to write {out_dir / rel}: {folder} is a symbolic link")
+
+
+def write_records(out_dir: Path, rel: str, records: Iterable[bytes]) -> bool:
+    """A file of build/.filmc/ made of records (read_records reads them back), written through the temp folder a
+    record at a time, and put in place only when its content changed."""
+    _internal_folders(out_dir, rel)
+    w = Writer(out_dir)
+    try:
+        return w.write_records(rel, records)
+    finally:
+        w.close()
+
+
+def write_internal(out_dir: Path, rel: str, raw: bytes) -> bool:
+    """A file of build/.filmc/ (not an output): written through the temp folder when its content changed."""
+    _internal_folders(out_dir, rel)
     try:
         if (out_dir / rel).read_bytes() == raw:
             return False

@@ -3,7 +3,7 @@ those the shot itself asks for; and their positive phrasing for targets without 
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 from . import grammar as g
 from .vocab import DEFECT_ALIASES, PERSON_NOUNS, SHOWS_WRITING, TEXT_TERMS, positive
@@ -33,7 +33,7 @@ def merged_avoid(avoid: list[str], defects: list[str]) -> list[str]:
     return out
 
 
-@cache
+@lru_cache(maxsize=1024)  # the avoid terms recur; each shot's own text does not (bounded, as a film may be long)
 def _lemma_set(text: str) -> frozenset[str]:
     import re
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import cache
@@ -133,7 +134,10 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     digests = {t.name: target_digest(t.folder) for t in tdefs}
     pairs = [(t, rs) for t in tdefs for rs in shots if not skipped(t.kind, rs.shot.mode)]
     pair_keys = [f"{keys[rs.id]}:{t.name}" if keys[rs.id] else None for t, rs in pairs]
-    missing = [i for i, key in enumerate(pair_keys) if key is None or key not in old]
+    # shot by shot (each shot's targets together), so what a shot's targets share is made once by one worker
+    order = {rs.id: n for n, rs in enumerate(shots)}
+    missing = sorted((i for i, key in enumerate(pair_keys) if key is None or key not in old),
+                     key=lambda i: order[pairs[i][1].id])
     if missing:  # Jinja loads only when something is compiled
         from .render import fresh_templates
 
@@ -315,6 +319,18 @@ def _segment_context(rs: ResolvedShot, gen: dict[str, Any], n: int) -> dict[str,
             "motion": seg.motion if seg else None, "camera": str(seg.camera) if seg and seg.camera else None}
 
 
+def _shared(value: Any, texts: dict[Any, Any]) -> Any:
+    """A parsed request body holding the prompt texts it repeats as the same string objects, and its keys interned:
+    a film's thousands of bodies then take no second copy of every prompt."""
+    if isinstance(value, dict):
+        return {sys.intern(k): _shared(v, texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shared(v, texts) for v in value]
+    if isinstance(value, str):
+        return texts.get(value, value)
+    return value
+
+
 _JOB_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # (json.dumps would make one per job)
 
 
@@ -405,7 +421,7 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
             name = f"request.{pname}.json.j2"
             raw = render_template(t, name, rctx, rs.id)
             try:
-                body = json.loads(raw)
+                body = _shared(json.loads(raw), {seg_text: seg_text, seg_negative: seg_negative})
             except json.JSONDecodeError as e:
                 raise TemplateFailure(Diagnostic(
                     "T302", "error", f"{name} produced invalid JSON for shot '{rs.id}': {e.msg}",

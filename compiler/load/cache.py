@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .document import Document
 
-LAYOUT = 1  # of a cache entry
+LAYOUT = 2  # of a cache entry
 
 
 def _cache_dir() -> Path:
@@ -26,7 +26,7 @@ def _cache_dir() -> Path:
 def _key(path: Path, display: str) -> str | None:
     try:
         st = path.stat()
-        code = [Path(__file__).with_name(n).stat() for n in ("values.py", "read.py")]
+        code = [Path(__file__).with_name(n).stat() for n in ("values.py", "read.py", "document.py")]
     except OSError:
         return None
     parts = [str(LAYOUT), str(path.absolute()), str(st.st_size), str(st.st_mtime_ns), display,

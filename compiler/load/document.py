@@ -8,6 +8,17 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, SourceLike
 
+_COLUMNS = 1 << 20
+
+
+def place(line: int, col: int) -> int:
+    """line:col as one number (a column past a million counts as the last one)."""
+    return line * _COLUMNS + min(col, _COLUMNS - 1)
+
+
+def line_col(at: int) -> tuple[int, int]:
+    return divmod(at, _COLUMNS)
+
 
 @dataclass
 class Document(SourceLike):
@@ -16,8 +27,8 @@ class Document(SourceLike):
     path: Path
     display: str  # the file name used in diagnostics
     data: dict[str, Any]
-    values: dict[str, tuple[int, int]]
-    keys: dict[str, tuple[int, int]]
+    values: dict[str, int]  # pointer -> place (see place): a film's tens of thousands of values take no tuple each
+    keys: dict[str, int]
     lines: list[str]
     warnings: tuple[Diagnostic, ...] = ()  # found while reading (control characters removed)
 
@@ -27,9 +38,9 @@ class Document(SourceLike):
         p = pointer
         while True:
             if p in table:
-                return table[p]
+                return line_col(table[p])
             if p in self.values:
-                return self.values[p]
+                return line_col(self.values[p])
             if not p:
                 return (1, 1)
             p = p.rsplit("/", 1)[0]

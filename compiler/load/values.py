@@ -11,6 +11,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from ..diagnostics import Collector
 from ..errors import FilmcError
+from .document import place
 
 # Values built from the node graph: bounded so an alias bomb fails fast.
 MAX_EXPANDED_NODES = 1_000_000
@@ -78,8 +79,8 @@ def _escape(key: str) -> str:
 class ValueBuilder:
     def __init__(self, diags: Collector) -> None:
         self.diags = diags
-        self.values: dict[str, tuple[int, int]] = {}
-        self.keys: dict[str, tuple[int, int]] = {}
+        self.values: dict[str, int] = {}  # pointer -> place(line, col)
+        self.keys: dict[str, int] = {}
         self.count = 0
 
     def build(self, node: Node, ptr: str) -> Any:
@@ -87,7 +88,7 @@ class ValueBuilder:
         if self.count > MAX_EXPANDED_NODES:
             raise AliasBomb()
         mark = node.start_mark
-        self.values[ptr] = (mark.line + 1, mark.column + 1)
+        self.values[ptr] = place(mark.line + 1, mark.column + 1)
         if isinstance(node, ScalarNode):
             return self.scalar(node, ptr)
         if node.tag not in (SEQ, MAP):
@@ -119,7 +120,7 @@ class ValueBuilder:
                 )
                 continue
             firsts[key] = knode
-            self.keys[child] = (km.line + 1, km.column + 1)
+            self.keys[child] = place(km.line + 1, km.column + 1)
             out[key] = self.build(vnode, child)
         return out
 
