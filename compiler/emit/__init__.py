@@ -102,7 +102,11 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     from .files import manifest_data, manifest_text, plan_files
 
     files = plan_files(plan, extra or {}, pieces)
-    data = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
+    data: dict[str, bytes] = {}
+    for rel in list(files):  # each text is let go once encoded: a big film's outputs are not in memory twice
+        text = files.pop(rel)
+        data[rel] = text.encode("utf-8") if isinstance(text, str) else text
+    del files
     hashes = {rel: _sha(raw) for rel, raw in data.items()}
     state = read_state(out_dir)
     old: Entries = state.entries
