@@ -74,6 +74,58 @@ def test_show_answers_from_the_lexicon_index(tmp_path: Path) -> None:
     assert [name for name in heavy if loaded(modules, name)] == []
 
 
+# Run `filmc validate` counting the texts compiled as code (dataclasses' generated methods among them).
+COUNTING = """
+import builtins, sys
+compiled = []
+real = builtins.compile
+def counting(source, filename, mode, *args, **kwargs):
+    if isinstance(source, str) and mode == "exec":
+        compiled.append(source)
+    return real(source, filename, mode, *args, **kwargs)
+builtins.compile = counting
+from compiler.cli import main
+sys.argv = ["filmc", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+import compiler.model
+print("@@compiled@@", len(compiled), compiler.model.Shot("s01", "intro", 0) == compiler.model.Shot("s01", "intro", 0))
+"""
+
+
+def test_a_second_start_compiles_no_dataclass_method(tmp_path: Path) -> None:
+    """The methods dataclasses writes for the package's classes are compiled by the first start only; the next
+    one runs them from the cache, and they work the same."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    counts = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", COUNTING, "validate", str(EXAMPLE)], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        count, equal = proc.stdout.rsplit("@@compiled@@", 1)[1].split()
+        assert equal == "True"
+        counts.append(int(count))
+    assert counts[0] > 100  # every __init__, __eq__, __repr__ ... of the classes validate uses
+    assert counts[1] == 0
+    assert list((tmp_path / "filmc" / "code").rglob("compiler.model.bin"))
+
+
+def test_unusable_cache_still_makes_the_classes(tmp_path: Path) -> None:
+    """Where the cache cannot be written (XDG_CACHE_HOME is a file), the methods are compiled each time."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    env = {**os.environ, "XDG_CACHE_HOME": str(blocked)}
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", COUNTING, "validate", str(EXAMPLE)], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""
+        count, equal = proc.stdout.rsplit("@@compiled@@", 1)[1].split()
+        assert int(count) > 100 and equal == "True"
+
+
 WORDS = ["polishes", "polishing", "hunched", "lit", "ran", "run", "leaves", "her", "eyes", "closing", "glances",
          "sat", "Aaron", "Paris", "'d", "xyzzying", "crying", "dial", "lighthouse", "the", "is", "being"]
 
