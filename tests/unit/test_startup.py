@@ -126,6 +126,23 @@ def test_unusable_cache_still_makes_the_classes(tmp_path: Path) -> None:
         assert int(count) > 100 and equal == "True"
 
 
+def test_the_classes_show_makes_have_docstrings(tmp_path: Path) -> None:
+    """Every dataclass `filmc show` and `filmc validate` make states what it is: without a docstring, dataclasses
+    writes one from the class's signature (inspect.signature) at every start."""
+    import dataclasses
+
+    modules: set[str] = set()
+    for args in (("validate", str(EXAMPLE)), ("show", str(EXAMPLE), "s04")):
+        modules |= run_filmc(*args, cache=tmp_path)[1]
+    undocumented = []
+    for name in sorted(m for m in modules if m == "compiler" or m.startswith("compiler.")):
+        for cls in vars(importlib.import_module(name)).values():
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name:
+                if not cls.__dict__.get("__doc__") or cls.__doc__.startswith(cls.__name__ + "("):
+                    undocumented.append(f"{name}.{cls.__name__}")
+    assert undocumented == []
+
+
 WORDS = ["polishes", "polishing", "hunched", "lit", "ran", "run", "leaves", "her", "eyes", "closing", "glances",
          "sat", "Aaron", "Paris", "'d", "xyzzying", "crying", "dial", "lighthouse", "the", "is", "being"]
 
