@@ -70,7 +70,7 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /, **kwargs: Any
         if codes is None:
             codes = _codes[module] = _read(module)
         code = codes.get(source)
-        if code is None:
+        if not isinstance(code, CodeType):
             code = codes[source] = compile(source, "<string>", "exec", dont_inherit=True)  # as dataclasses' exec
             if not _compiled:
                 import atexit

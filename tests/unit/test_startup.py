@@ -112,6 +112,23 @@ def test_a_second_start_compiles_no_dataclass_method(tmp_path: Path) -> None:
     assert list((tmp_path / "filmc" / "code").rglob("compiler.model.bin"))
 
 
+def test_a_damaged_code_cache_is_compiled_again(tmp_path: Path) -> None:
+    """A cache file that is not one (cut short, overwritten) is ignored, and written again."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    cmd = [sys.executable, "-c", COUNTING, "validate", str(EXAMPLE)]
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=ROOT, timeout=120)
+    files = list((tmp_path / "filmc" / "code").rglob("*.bin"))
+    assert files
+    for n, path in enumerate(files):
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2] if n % 2 else b"not a cache")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    count, equal = proc.stdout.rsplit("@@compiled@@", 1)[1].split()
+    assert int(count) > 100 and equal == "True"
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert proc.stdout.rsplit("@@compiled@@", 1)[1].split()[0] == "0"
+
+
 def test_unusable_cache_still_makes_the_classes(tmp_path: Path) -> None:
     """Where the cache cannot be written (XDG_CACHE_HOME is a file), the methods are compiled each time."""
     blocked = tmp_path / "not-a-folder"
