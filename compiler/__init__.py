@@ -17,3 +17,12 @@ def __getattr__(name: str) -> object:  # lazy: keep `import compiler` (and the C
 
         return FilmError
     raise AttributeError(name)
+
+
+def _start() -> None:
+    from .dataclass_code import install
+
+    install()  # the package's dataclass methods from the cache of their compiled code
+
+
+_start()

@@ -12,6 +12,8 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One problem found in an input file: its code, severity, message and place."""
+
     code: str
     severity: Severity
     message: str

@@ -29,6 +29,8 @@ REF_KINDS = ("character", "location", "style", "object")  # what a reference ima
 
 @dataclass(frozen=True, slots=True)
 class Camera:
+    """A camera move, with its speed."""
+
     move: str  # one of CAMERA_MOVES
     speed: str | None = None  # slow | fast | None
 
@@ -38,6 +40,8 @@ class Camera:
 
 @dataclass(frozen=True, slots=True)
 class Grade:
+    """A colour grade: a LUT, and brightness, contrast, saturation and gamma."""
+
     lut: str | None = None
     brightness: float | None = None
     contrast: float | None = None
@@ -47,6 +51,8 @@ class Grade:
 
 @dataclass(frozen=True, slots=True)
 class World:
+    """A named look (concept.worlds) that sections and shots can switch to, in place of the film's own."""
+
     id: str
     style: tuple[str, ...] = ()
     palette: str | None = None
@@ -59,6 +65,8 @@ class World:
 
 @dataclass(frozen=True, slots=True)
 class Concept:
+    """The film's visual concept: its look, its worlds and motifs."""
+
     style: tuple[str, ...] = ()
     palette: str | None = None
     lighting: str | None = None
@@ -69,6 +77,8 @@ class Concept:
 
 @dataclass(frozen=True, slots=True)
 class LyricLine:
+    """A lyric line of a section, at a song time or untimed."""
+
     at: float | None  # song time; None for untimed lyrics (spread over the section)
     text: str
     pointer: str = ""
@@ -76,6 +86,8 @@ class LyricLine:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """A song section: where it starts, its lyrics and its world."""
+
     id: str
     start: float
     tag: str | None = None
@@ -87,6 +99,8 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Song:
+    """The song the film is cut to: its sections, audio and beat grid."""
+
     sections: tuple[Section, ...]
     audio: str | None = None
     duration: float | None = None
@@ -97,6 +111,8 @@ class Song:
 
 @dataclass(frozen=True, slots=True)
 class Character:
+    """A character: how prompts describe, name and dress them, and their reference images."""
+
     id: str
     description: str
     name: str | None = None
@@ -109,6 +125,8 @@ class Character:
 
 @dataclass(frozen=True, slots=True)
 class Location:
+    """A location: its description and reference images."""
+
     id: str
     description: str
     slug: str | None = None
@@ -118,6 +136,8 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Targets:
+    """The image and video targets the film compiles for, with the film's options for each."""
+
     image: tuple[str, ...] = ()
     video: tuple[str, ...] = ()
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -125,6 +145,8 @@ class Targets:
 
 @dataclass(frozen=True, slots=True)
 class CastMember:
+    """A character in a shot: what they wear, do, show and which references go with them."""
+
     id: str
     wardrobe: str | None = None
     action: str | None = None
@@ -145,6 +167,8 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
+    """How a shot begins and ends in the edit."""
+
     into: str = "cut"  # the transition at the start of the shot
     out: str = "cut"  # the transition at its end
     duration: float = 1.0
@@ -152,6 +176,8 @@ class Transition:
 
 @dataclass(frozen=True, slots=True)
 class PromptOverride:
+    """A shot's own prompt text for a target, in place of the compiled one."""
+
     image: str | None = None
     video: str | None = None
     negative: str | None = None
@@ -160,6 +186,8 @@ class PromptOverride:
 
 @dataclass(frozen=True, slots=True)
 class Shot:
+    """A shot of the shot list: what is seen, how it is framed and generated, and how the edit uses it."""
+
     id: str
     section: str
     index: int  # position in the shot list
@@ -208,6 +236,8 @@ class Shot:
 
 @dataclass(frozen=True, slots=True)
 class Card:
+    """A text card of the edit: its text, when it shows and for how long."""
+
     text: str
     at: str | float  # "start" | "end" | song time
     duration: float = 3.0
@@ -217,6 +247,8 @@ class Card:
 
 @dataclass(frozen=True, slots=True)
 class Output:
+    """The rendered film: its file and encoding."""
+
     file: str | None = None
     crf: int = 20
     preset: str = "medium"
@@ -224,6 +256,8 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
+    """The edit: text cards, subtitles, grade, snapping and output."""
+
     cards: tuple[Card, ...] = ()
     subtitles: str = "none"
     grade: Grade | None = None
@@ -233,6 +267,8 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class FilmInfo:
+    """The film's title, logline, picture format and frame rate, and the share of takes expected to be kept."""
+
     title: str
     logline: str | None = None
     aspect: str = "16:9"

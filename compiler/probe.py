@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import FilmcError
 
-_DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
+_DURATION = r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)"  # in ffmpeg's report; compiled when one is read
 
 
 class ProbeError(FilmcError):
@@ -85,7 +85,7 @@ def _probe_duration(path: Path) -> float:
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ProbeError(f"could not run ffmpeg: {e}") from None
     err = proc.stderr
-    m = _DURATION.search(err)
+    m = re.search(_DURATION, err)
     if not m or "Invalid data found" in err:
         reason = err.strip().splitlines()[-1] if err.strip() else "unknown format"
         raise ProbeError(reason.split(": ", 1)[-1] if str(path) in reason else reason)

@@ -38,6 +38,8 @@ KIND_ORDER = {"character": 0, "location": 1, "style": 2, "object": 3}
 
 @dataclass(frozen=True)
 class Ref:
+    """A reference image a shot may send to a target, with where it came from."""
+
     path: str
     kind: str  # character | location | style | object
     owner: str | None  # the character, location or world id (None: an object)

@@ -25,6 +25,8 @@ _ASPECT_720 = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720), "4:3
 
 @dataclass(frozen=True, slots=True)
 class InFrame:
+    """A character in a shot, with the wardrobe it wears there."""
+
     member: CastMember
     character: Character
     wardrobe: str | None  # the wardrobe text for this shot
@@ -32,6 +34,8 @@ class InFrame:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedShot:
+    """A shot placed on the timeline: its section, screen position, song times and cast."""
+
     shot: Shot
     section: Section
     number: int  # 1-based screen position
@@ -53,6 +57,8 @@ class ResolvedShot:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedSection:
+    """A section placed on the timeline, with its shots."""
+
     section: Section
     start: float
     end: float
@@ -61,6 +67,8 @@ class ResolvedSection:
 
 @dataclass(frozen=True)
 class Production:
+    """The resolved film: sections and shots on the timeline, lyric lines and every known target."""
+
     film: Film
     targets: dict[str, TargetDef]  # every known target (built-in and the film's own)
     sections: tuple[ResolvedSection, ...]

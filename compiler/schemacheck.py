@@ -66,7 +66,7 @@ class _Invalid(ValueError):
 
 
 # The generated code's one import of fastjsonschema: its exception classes (replaced by _Invalid).
-_IMPORT = re.compile(r"^from fastjsonschema import ([\w, ]+)$", re.M)
+_IMPORT = r"(?m)^from fastjsonschema import ([\w, ]+)$"  # compiled only when a validator is generated
 _LAYOUT = 2  # of a cache entry: (entry function, code, names the code expects for fastjsonschema's exceptions)
 
 
@@ -98,8 +98,8 @@ def _compiled(schema_json: str) -> Callable[[Any], Any]:
         schema.pop("$schema", None)  # fastjsonschema knows drafts up to 7; we only use keywords common to both
         source = fastjsonschema.compile_to_code(schema, use_formats=False, use_default=False)
         entry = source.split("\ndef ", 1)[1].split("(", 1)[0]  # the first function is the schema's root
-        names = tuple(n.strip() for m in _IMPORT.finditer(source) for n in m.group(1).split(","))
-        code = compile(_IMPORT.sub("", source), f"<schema {key}>", "exec")
+        names = tuple(n.strip() for m in re.finditer(_IMPORT, source) for n in m.group(1).split(","))
+        code = compile(re.sub(_IMPORT, "", source), f"<schema {key}>", "exec")
         try:
             from .fsutil import write_atomic
 

@@ -42,6 +42,8 @@ def makes_text_to_video(route: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class TargetDef:
+    """A target as its target.yaml defines it: kind, capabilities, options, providers and prices."""
+
     name: str
     kind: str  # image | video
     folder: Path

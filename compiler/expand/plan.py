@@ -13,6 +13,8 @@ from ..targets import TargetDef
 
 @dataclass(frozen=True, slots=True)
 class CompiledPrompt:
+    """The prompt one shot compiles to for one target."""
+
     shot: str
     target: str
     kind: str  # image | video
@@ -29,6 +31,8 @@ class CompiledPrompt:
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """A generation job: one request to a provider for one shot and target."""
+
     job: str
     shot: str
     target: str
@@ -84,6 +88,8 @@ class CompiledPair:
 
 @dataclass(frozen=True)
 class Plan:
+    """The compiled film: the prompts and jobs of the selected shots for every target."""
+
     prod: Production
     targets: tuple[TargetDef, ...]  # in film order: image targets, then video targets
     shots: tuple[ResolvedShot, ...]  # the selected shots

@@ -16,7 +16,7 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp")
 VIDEO_EXTS = (".mp4", ".mov", ".webm", ".mkv", ".m4v")
 _TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "video/mp4": ".mp4",
           "video/quicktime": ".mov", "video/webm": ".webm"}
-_NUMBERED = re.compile(r"^(\d+)\.[A-Za-z0-9]+$")
+_NUMBERED = r"^(\d+)\.[A-Za-z0-9]+$"  # a numbered take: 3.mp4 (compiled when takes are listed)
 
 
 def take_dir(root: Path, shot: str, target: str) -> Path:
@@ -49,7 +49,7 @@ def next_number(root: Path, shot: str, target: str, attempts: dict[str, Attempt]
     folder = take_dir(root, shot, target)
     if folder.is_dir():
         for p in folder.iterdir():
-            m = _NUMBERED.match(p.name)
+            m = re.match(_NUMBERED, p.name)
             if m:
                 top = max(top, int(m.group(1)))
     for a in attempts.values():
@@ -78,7 +78,7 @@ def newest_image(root: Path, shot: str, targets: Sequence[str]) -> str | None:
             continue
         found: list[tuple[int, str]] = []
         for name in names:
-            m = _NUMBERED.match(name)
+            m = re.match(_NUMBERED, name)
             if m and is_image(name):
                 found.append((int(m.group(1)), name))
         for _, name in sorted(found, reverse=True):
@@ -120,7 +120,7 @@ def image_takes_stamp(root: Path) -> str:
             except OSError:
                 continue
             for e in entries:
-                if _NUMBERED.match(e.name) and is_image(e.name):
+                if re.match(_NUMBERED, e.name) and is_image(e.name):
                     try:
                         st = e.stat()
                     except OSError:

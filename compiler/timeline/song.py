@@ -31,6 +31,8 @@ class TimedLine:
 
 @dataclass(frozen=True, slots=True)
 class ShotSpan:
+    """A shot on the song clock."""
+
     shot: Shot
     start: float  # song time
     end: float
@@ -71,6 +73,8 @@ class OrderProblem:
 
 @dataclass(frozen=True)
 class Timeline:
+    """The song clock: the song's length and beats, and where each section and shot plays."""
+
     duration: float  # the song's length
     beats: tuple[float, ...]  # the beat grid (song.beats, or song.bpm's), within the song
     order: tuple[OrderProblem, ...]  # when any, the sections have no spans

@@ -21,6 +21,8 @@ __all__ = ["Validated", "validate_film"]
 
 @dataclass(frozen=True)
 class Validated:
+    """A film that passed validation, with its targets, warnings, timeline and source."""
+
     film: Film
     targets: dict[str, TargetDef]
     warnings: tuple[Diagnostic, ...]

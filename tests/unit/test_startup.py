@@ -74,6 +74,92 @@ def test_show_answers_from_the_lexicon_index(tmp_path: Path) -> None:
     assert [name for name in heavy if loaded(modules, name)] == []
 
 
+# Run `filmc validate` counting the texts compiled as code (dataclasses' generated methods among them).
+COUNTING = """
+import builtins, sys
+compiled = []
+real = builtins.compile
+def counting(source, filename, mode, *args, **kwargs):
+    if isinstance(source, str) and mode == "exec":
+        compiled.append(source)
+    return real(source, filename, mode, *args, **kwargs)
+builtins.compile = counting
+from compiler.cli import main
+sys.argv = ["filmc", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+import compiler.model
+print("@@compiled@@", len(compiled), compiler.model.Shot("s01", "intro", 0) == compiler.model.Shot("s01", "intro", 0))
+"""
+
+
+def test_a_second_start_compiles_no_dataclass_method(tmp_path: Path) -> None:
+    """The methods dataclasses writes for the package's classes are compiled by the first start only; the next
+    one runs them from the cache, and they work the same."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    counts = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", COUNTING, "validate", str(EXAMPLE)], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        count, equal = proc.stdout.rsplit("@@compiled@@", 1)[1].split()
+        assert equal == "True"
+        counts.append(int(count))
+    assert counts[0] > 100  # every __init__, __eq__, __repr__ ... of the classes validate uses
+    assert counts[1] == 0
+    assert list((tmp_path / "filmc" / "code").rglob("compiler.model.bin"))
+
+
+def test_a_damaged_code_cache_is_compiled_again(tmp_path: Path) -> None:
+    """A cache file that is not one (cut short, overwritten) is ignored, and written again."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    cmd = [sys.executable, "-c", COUNTING, "validate", str(EXAMPLE)]
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=ROOT, timeout=120)
+    files = list((tmp_path / "filmc" / "code").rglob("*.bin"))
+    assert files
+    for n, path in enumerate(files):
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2] if n % 2 else b"not a cache")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    count, equal = proc.stdout.rsplit("@@compiled@@", 1)[1].split()
+    assert int(count) > 100 and equal == "True"
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert proc.stdout.rsplit("@@compiled@@", 1)[1].split()[0] == "0"
+
+
+def test_unusable_cache_still_makes_the_classes(tmp_path: Path) -> None:
+    """Where the cache cannot be written (XDG_CACHE_HOME is a file), the methods are compiled each time."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    env = {**os.environ, "XDG_CACHE_HOME": str(blocked)}
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", COUNTING, "validate", str(EXAMPLE)], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""
+        count, equal = proc.stdout.rsplit("@@compiled@@", 1)[1].split()
+        assert int(count) > 100 and equal == "True"
+
+
+def test_the_classes_show_makes_have_docstrings(tmp_path: Path) -> None:
+    """Every dataclass `filmc show` and `filmc validate` make states what it is: without a docstring, dataclasses
+    writes one from the class's signature (inspect.signature) at every start."""
+    import dataclasses
+
+    modules: set[str] = set()
+    for args in (("validate", str(EXAMPLE)), ("show", str(EXAMPLE), "s04")):
+        modules |= run_filmc(*args, cache=tmp_path)[1]
+    undocumented = []
+    for name in sorted(m for m in modules if m == "compiler" or m.startswith("compiler.")):
+        for cls in vars(importlib.import_module(name)).values():
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name:
+                if not cls.__dict__.get("__doc__") or cls.__doc__.startswith(cls.__name__ + "("):
+                    undocumented.append(f"{name}.{cls.__name__}")
+    assert undocumented == []
+
+
 WORDS = ["polishes", "polishing", "hunched", "lit", "ran", "run", "leaves", "her", "eyes", "closing", "glances",
          "sat", "Aaron", "Paris", "'d", "xyzzying", "crying", "dial", "lighthouse", "the", "is", "being"]
 
