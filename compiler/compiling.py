@@ -158,14 +158,14 @@ EDIT_CODE = ("resolve.py", "output_names.py", "fonts.py", "segments.py")  # besi
 def _edit_key(prod: Production, edit_dir: Path) -> str:
     """What build/edit/ depends on: the whole film, the song's length, takes/ and the render code."""
     import hashlib
-    import json
+    import marshal
 
     from .fonts import font_file
     from .store.takes import image_takes_stamp
 
     h = hashlib.sha256()
-    h.update(json.dumps([prod.doc.data if prod.doc else None, prod.song_duration, str(edit_dir), str(font_file()),
-                         str(font_file(bold=True))], sort_keys=True, default=str).encode())
+    h.update(marshal.dumps([prod.doc.data if prod.doc else None, prod.song_duration, str(edit_dir), str(font_file()),
+                            str(font_file(bold=True))], 0))  # (format 0: equal plain data, equal bytes)
     takes = prod.film.root / "takes"
     if takes.is_dir():
         for entry in sorted(os.scandir(takes), key=lambda e: e.name):
@@ -224,7 +224,7 @@ def read_cache(build_dir: Path) -> Cache:
     import marshal
 
     from . import __version__
-    from .emit.state import read_records
+    from .records import read_records
 
     entries: Cache = {}
     try:

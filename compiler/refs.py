@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .capabilities import RefCaps
-from .model import NEXT_FRAME, Film, Shot
+from .model import NEXT_FRAME, Film, Section, Shot
 from .store.takes import IMAGE_EXTS
 from .targets import TargetDef
 
@@ -81,6 +81,20 @@ def _tag(text: str) -> str:
     return tag if len(tag) >= 3 else tag + "_ref"
 
 
+_WORLDS: list[tuple[object, dict[str, str | None]]] = []  # the last film's sections, and their worlds by id
+
+
+def _section_worlds(sections: tuple[Section, ...]) -> dict[str, str | None]:
+    """Each section's world by its id (made once per film: a shot's lookup is then not a walk of the song)."""
+    if _WORLDS and _WORLDS[0][0] is sections:
+        return _WORLDS[0][1]
+    worlds: dict[str, str | None] = {}
+    for s in sections:
+        worlds.setdefault(s.id, s.world)
+    _WORLDS[:] = [(sections, worlds)]
+    return worlds
+
+
 def candidates(film: Film, shot: Shot) -> list[Ref]:
     """Every reference the shot would send to a model taking any number of any kind, in the order sent."""
     out: list[Ref] = []
@@ -94,7 +108,7 @@ def candidates(film: Film, shot: Shot) -> list[Ref]:
             out += [Ref(p, "character", ch.id, n, True, f"{shot.pointer}/cast/{i}/refs/{n}")
                     for n, p in enumerate(member.refs)]
     loc = film.locations.get(shot.location) if shot.location else None
-    world_id = shot.world or next((s.world for s in film.song.sections if s.id == shot.section), None)
+    world_id = shot.world or _section_worlds(film.song.sections).get(shot.section)
     world = film.concept.worlds.get(world_id) if world_id else None
     if shot.refs is None:
         if loc is not None:

@@ -18,6 +18,8 @@ EPS = 1e-6
 
 @dataclass(frozen=True, slots=True)
 class SegmentProblem:
+    """What is wrong with the lengths of an extended shot's segments, and where."""
+
     code: str  # V298 (a length the target cannot make) | V299 (the segments do not cover the shot)
     severity: str  # error | warning
     segment: int  # 1-based; 0: the shot as a whole

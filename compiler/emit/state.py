@@ -13,11 +13,12 @@ import hashlib
 import marshal
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..fsutil import pid_alive
+from ..records import RECORDS_MAGIC, records_digest
 
 STATE_FILE = ".filmc/outputs.state"
 TMP_DIR = ".filmc/tmp"
@@ -147,7 +148,7 @@ class Writer:
                 _write_all(fd, digest.digest())
             finally:
                 os.close(fd)
-            if _records_digest(path) == digest.digest():
+            if records_digest(path) == digest.digest():
                 os.unlink(tmp)
                 return False
             self._into_place(tmp, path, None)
@@ -178,33 +179,6 @@ def _write_all(fd: int, raw: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-# A file of records: RECORDS_MAGIC, the SHA-1 of what follows, then records, each its length (8 bytes, little
-# endian) and its bytes. Written a record at a time, so a big cache never sits in memory as one bytes object
-# twice (made, and compared with the old file); the digest tells an unchanged file without reading it.
-RECORDS_MAGIC = b"filmc-records-1\n"
-
-
-def _records_digest(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(RECORDS_MAGIC) + hashlib.sha1().digest_size)
-    except OSError:
-        return None
-    return head[len(RECORDS_MAGIC):] if head.startswith(RECORDS_MAGIC) else None
-
-
-def read_records(path: Path) -> Iterator[bytes]:
-    """The records of a file write_records wrote, a record at a time; OSError when there is none, ValueError when it
-    is not whole."""
-    with open(path, "rb") as f:
-        head = f.read(len(RECORDS_MAGIC) + hashlib.sha1().digest_size)
-        if not head.startswith(RECORDS_MAGIC) or len(head) < len(RECORDS_MAGIC) + hashlib.sha1().digest_size:
-            raise ValueError(f"{path} is not a file of records")
-        while size := f.read(8):
-            record = f.read(int.from_bytes(size, "little"))
-            if len(size) < 8 or len(record) < int.from_bytes(size, "little"):
-                raise ValueError(f"{path} is cut short")
-            yield record
 
 
 def sweep_tmp(out_dir: Path) -> None:

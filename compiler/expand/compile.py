@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -91,9 +92,9 @@ def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
     if rs.shot.end_frame:
         nxt = next_shot(prod.film, rs.shot) if rs.shot.end_frame == NEXT_FRAME else None
         images.append((rs.shot.end_frame, nxt.id if nxt else file_digest(prod.film.root / rs.shot.end_frame)))
-    blob = json.dumps([glob, raw, rs.number, rs.start, rs.end, [ln.text for ln in rs.lines], images], sort_keys=True,
-                      ensure_ascii=False, default=str)
-    return hashlib.sha1(blob.encode()).hexdigest()
+    # marshal's format 0 (no shared references, no interned strings) writes equal plain data as equal bytes
+    blob = marshal.dumps([glob, raw, rs.number, rs.start, rs.end, [ln.text for ln in rs.lines], images], 0)
+    return hashlib.sha1(blob).hexdigest()
 
 
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,

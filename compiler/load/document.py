@@ -8,16 +8,16 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, SourceLike
 
-_COLUMNS = 1 << 20
+COLUMNS = 1 << 20
 
 
 def place(line: int, col: int) -> int:
     """line:col as one number (a column past a million counts as the last one)."""
-    return line * _COLUMNS + min(col, _COLUMNS - 1)
+    return line * COLUMNS + min(col, COLUMNS - 1)
 
 
 def line_col(at: int) -> tuple[int, int]:
-    return divmod(at, _COLUMNS)
+    return divmod(at, COLUMNS)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from ..diagnostics import Collector
 from ..errors import FilmcError
-from .document import place
+from .document import COLUMNS
 
 # Values built from the node graph: bounded so an alias bomb fails fast.
 MAX_EXPANDED_NODES = 1_000_000
@@ -88,7 +88,7 @@ class ValueBuilder:
         if self.count > MAX_EXPANDED_NODES:
             raise AliasBomb()
         mark = node.start_mark
-        self.values[ptr] = place(mark.line + 1, mark.column + 1)
+        self.values[ptr] = (mark.line + 1) * COLUMNS + min(mark.column + 1, COLUMNS - 1)  # place(), inline
         if isinstance(node, ScalarNode):
             return self.scalar(node, ptr)
         if node.tag not in (SEQ, MAP):
@@ -120,7 +120,7 @@ class ValueBuilder:
                 )
                 continue
             firsts[key] = knode
-            self.keys[child] = place(km.line + 1, km.column + 1)
+            self.keys[child] = (km.line + 1) * COLUMNS + min(km.column + 1, COLUMNS - 1)
             out[key] = self.build(vnode, child)
         return out
 

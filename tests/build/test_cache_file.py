@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from compiler.compiling import CACHE_FILE, compile_film, read_cache, write_cache
-from compiler.emit.state import RECORDS_MAGIC, read_records
+from compiler.records import RECORDS_MAGIC, read_records
 
 from ..conftest import ROOT
 
