@@ -3,12 +3,14 @@ files and the cache between builds."""
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .build_cache import EDIT, Cache, read_cache, read_edit
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
     from .expand.lint import PromptFindings
     from .expand.plan import CompiledPrompt
 
-Cache = dict[str, Any]  # key -> a compiled shot-and-target (see expand_production), the edit's files, lint's findings
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,15 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         found, linted = _lint(plan, cache, keys)
         build_dir = cache_dir or build_folder(film_path(path).parent)
         key = _edit_key(prod, build_dir / "edit")
-        edit = cache.get(key)
-        slates = cache.get(SLATES)
-        slates = slates if isinstance(slates, dict) else {}
+        edit = read_edit(cache_dir, key) if cache_dir else None
+        slates = {v[0]: (v[1], v[2]) for k, v in cache.items()
+                  if k.startswith(SLATE) and isinstance(v, (tuple, list)) and len(v) == 3}
         if not isinstance(edit, dict):
             edit = edit_files(prod, build_dir / "edit", slates)
     warnings = list(prod.warnings) + found
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-    plan.cache[SLATES] = slates
+    for memo, (chain, drawn) in slates.items():  # each slate an entry of its own: one shot's edit changes one
+        plan.cache[SLATE + hashlib.sha1(memo.encode("utf-8", "surrogatepass")).hexdigest()] = (memo, chain, drawn)
     pieces = {pair: piece for pair, k in keys.items()
               if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
     return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys)
@@ -86,8 +88,8 @@ def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
     return {(entry[0][0], entry[0][1]): k for k, entry in plan.cache.items() if not k.startswith(_NOT_PAIRS)}
 
 
-SLATES = "slates:"  # the edit's slate chains by what they are drawn from (see edit.graph.build_graph)
-_NOT_PAIRS = ("edit:", "lint:", "emit:", SLATES)
+SLATE = "slate:"  # an edit's slate chain: (what it is drawn from, the chain, its texts) (see edit.graph.build_graph)
+_NOT_PAIRS = (EDIT, "lint:", "emit:", SLATE)
 
 
 def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str]) -> tuple[list[Diagnostic], list[str]]:
@@ -180,7 +182,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     for src in [*sorted((here / "edit").glob("*.py")), *sorted((here / "timeline").glob("*.py")),
                 *(here / name for name in EDIT_CODE)]:  # the code the edit is made by
         h.update(src.read_bytes())
-    return "edit:" + h.hexdigest()
+    return EDIT + h.hexdigest()
 
 
 def _segments_stamp(prod: Production) -> str:
@@ -212,52 +214,6 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
         font = font_file(bold=bold)
         out[f"edit/font/{name}{font.suffix.lower()}"] = font.read_bytes()
     return dict(sorted(out.items()))
-
-
-CACHE_FILE = ".filmc/expand.cache"
-_CACHE_VERSION = 3
-_RECORD = 512  # entries per record of the cache file
-
-
-def read_cache(build_dir: Path) -> Cache:
-    """The previous build's compiled shots (marshal: plain data only, nothing executes on load)."""
-    import marshal
-
-    from . import __version__
-    from .records import read_records
-
-    entries: Cache = {}
-    try:
-        records = read_records(build_dir / CACHE_FILE)
-        if marshal.loads(next(records)) != (_CACHE_VERSION, __version__):
-            return {}
-        for record in records:
-            part = marshal.loads(record)
-            if not isinstance(part, dict):
-                return {}
-            entries.update(part)
-    except (OSError, ValueError, EOFError, TypeError, StopIteration):
-        return {}
-    return entries
-
-
-def write_cache(build_dir: Path, entries: Cache) -> None:
-    """After the build's outputs, manifest and state: a stale cache costs time, never correctness
-    (its keys are hashes of what each entry was compiled from). Written a few hundred entries at a time, so the
-    whole cache is never in memory twice."""
-    import marshal
-    from itertools import islice
-
-    from . import __version__
-    from .emit.state import write_records
-
-    def records() -> Iterator[bytes]:
-        yield marshal.dumps((_CACHE_VERSION, __version__))
-        items = iter(entries.items())
-        while part := dict(islice(items, _RECORD)):
-            yield marshal.dumps(part)
-
-    write_records(build_dir, CACHE_FILE, records())
 
 
 def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:

@@ -153,7 +153,7 @@ def file_hash(path: Path) -> str:
 
 def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
     """Resolve, compile and list `film` into a Board; FilmError (located) when film.yaml is not valid."""
-    from ..compiling import read_cache
+    from ..build_cache import read_cache
     from ..edit.shots import find_image
     from ..expand import expand_production
     from ..expand.lint import lint_plan

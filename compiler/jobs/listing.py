@@ -32,7 +32,7 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
                workers: int = 4) -> Listing:
     """Compile the film (as `filmc build`, writing nothing) and list its takes; with `check`, QC every take
     the ledger has no result for."""
-    from ..compiling import read_cache
+    from ..build_cache import read_cache
     from ..edit.shots import find_image, select_shots  # a term matching no shot: UsageError, did-you-mean
     from ..expand import expand_production
     from ..loading import film_path, resolve_film

@@ -83,7 +83,8 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
            workers: int) -> FilmBuild:
     import gc
 
-    from ..compiling import compile_film, write_cache
+    from ..build_cache import write_cache
+    from ..compiling import compile_film
     from ..emit import emit_build, partial_outputs
     from ..errors import UsageError
     from ..expand import select_shots

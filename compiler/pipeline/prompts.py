@@ -77,7 +77,7 @@ class ShotView:
 
 def show_shot(loading: Loading, shot: str, *, targets: Sequence[str] = ()) -> ShotView:
     """load -> validate -> resolve -> expand one shot (for every target, or those asked for)."""
-    from ..compiling import read_cache
+    from ..build_cache import read_cache
     from ..diagnostics import did_you_mean
     from ..errors import UsageError
     from ..expand import expand_production

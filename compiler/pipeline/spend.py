@@ -41,7 +41,7 @@ def parse_rates(rates: Sequence[str]) -> dict[str, tuple[str, float]]:
 def estimate_cost(loading: Loading, *, targets: Sequence[str] = (), select: str | None = None, takes: int = 1,
                   rates: Sequence[str] = ()) -> CostResult:
     """load -> validate -> resolve -> expand (from the last build's cache) -> price every job. Writes nothing."""
-    from ..compiling import read_cache
+    from ..build_cache import read_cache
     from ..errors import UsageError
     from ..expand import expand_production, select_shots
     from ..jobs.cost import estimate

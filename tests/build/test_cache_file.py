@@ -1,5 +1,6 @@
-"""The build cache on disk: written a few hundred entries at a time, read back whole, never rewritten unchanged,
-ignored (never trusted) when it is cut short or from another layout."""
+"""The build cache on disk: buckets of entries named by their keys, so a rebuild after one shot changed writes a
+few buckets and a build that changed nothing writes none; read back whole; a bucket cut short or of another
+layout is ignored (its shots compile again), never trusted."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from compiler.compiling import CACHE_FILE, compile_film, read_cache, write_cache
+from compiler.build_cache import FOLDER, read_cache, write_cache
+from compiler.compiling import compile_film
 from compiler.records import RECORDS_MAGIC, read_records
 
 from ..conftest import ROOT
@@ -16,42 +18,63 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synth import synth_film  # noqa: E402
 
 
-def _built(tmp_path: Path, shots: int = 150) -> tuple[Path, dict[str, object]]:
-    (tmp_path / "film.yaml").write_text(synth_film(shots))
-    out = tmp_path / "build"
-    entries = compile_film(tmp_path, cache_dir=out).cache_entries()
+def _build(film: Path) -> dict[str, object]:
+    out = film / "build"
+    entries = compile_film(film, cache_dir=out).cache_entries()
     write_cache(out, entries)
-    return out, entries
+    return entries
 
 
-def test_the_cache_is_written_in_records_and_read_back_whole(tmp_path: Path) -> None:
-    out, entries = _built(tmp_path)
-    records = list(read_records(out / CACHE_FILE))
-    assert len(records) > 2  # a header, then more than one record of entries: never one bytes object of it all
-    assert read_cache(out) == entries
+def _files(film: Path) -> dict[str, tuple[int, int]]:
+    folder = film / "build" / FOLDER
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
 
 
-def test_an_unchanged_cache_is_not_written_again(tmp_path: Path) -> None:
-    out, entries = _built(tmp_path, 20)
-    before = os.stat(out / CACHE_FILE)
-    write_cache(out, dict(entries))
-    after = os.stat(out / CACHE_FILE)
-    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    tmp = out / ".filmc" / "tmp"
-    assert not tmp.exists() or not any(tmp.iterdir())  # the temp file made to compare is gone
-    write_cache(out, {**entries, "another": 1})
-    assert os.stat(out / CACHE_FILE).st_ino != before.st_ino
-    assert read_cache(out)["another"] == 1
+def test_the_cache_is_read_back_whole_from_its_buckets(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(300))
+    entries = _build(tmp_path)
+    out = tmp_path / "build"
+    # everything but the edit's files, which are read only under their key
+    assert read_cache(out) == {k: v for k, v in entries.items() if not k.startswith("edit:")}
+    edit = [k for k in entries if k.startswith("edit:")]
+    assert len(edit) == 1 and len([n for n in os.listdir(out / FOLDER) if n.startswith("edit-")]) == 1
+    buckets = [p for p in (out / FOLDER).iterdir() if not p.name.startswith("edit-")]
+    assert len(buckets) > 30  # a shot's change rewrites a few of them
+    assert all(len(list(read_records(p))) >= 2 for p in buckets)  # a head, then the entries
 
 
-def test_a_cut_short_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
-    out, _ = _built(tmp_path, 20)
-    raw = (out / CACHE_FILE).read_bytes()
-    (out / CACHE_FILE).write_bytes(raw[: len(raw) - 10])  # killed mid-write by something other than filmc
-    assert read_cache(out) == {}
-    (out / CACHE_FILE).write_bytes(b"not a cache at all")
-    assert read_cache(out) == {}
-    (out / CACHE_FILE).write_bytes(RECORDS_MAGIC)  # the head cut short
-    assert read_cache(out) == {}
-    # and the next build still compiles everything right
-    assert compile_film(tmp_path, cache_dir=out).plan.prompts
+def test_one_shot_changed_rewrites_a_few_buckets_and_nothing_changed_none(tmp_path: Path) -> None:
+    text = synth_film(200)
+    (tmp_path / "film.yaml").write_text(text)
+    _build(tmp_path)
+    before = _files(tmp_path)
+    assert len(before) > 30
+    _build(tmp_path)
+    assert _files(tmp_path) == before  # nothing changed: not a file written, not one removed
+    (tmp_path / "film.yaml").write_text(text.replace("looking out to sea 5,", "looking out to the sea 5,", 1))
+    entries = _build(tmp_path)
+    after = _files(tmp_path)
+    kept = {name for name in before if after.get(name) == before[name]}
+    assert len(kept) >= len(before) - 8  # the changed shot's buckets (old and new), lint's, slates', the edit
+    assert len(after) == len(before)  # the old buckets of changed keys are gone
+    assert read_cache(tmp_path / "build") == {k: v for k, v in entries.items() if not k.startswith("edit:")}
+    tmp = tmp_path / "build" / ".filmc" / "tmp"
+    assert not tmp.exists() or not any(tmp.iterdir())
+
+
+def test_a_cut_short_or_foreign_bucket_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(20))
+    entries = _build(tmp_path)
+    folder = tmp_path / "build" / FOLDER
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith("edit-"))
+    raw = files[0].read_bytes()
+    files[0].write_bytes(raw[: len(raw) - 10])  # cut short by something other than filmc
+    files[1].write_bytes(b"not a cache at all")
+    files[2].write_bytes(RECORDS_MAGIC)  # the head cut short
+    lost = read_cache(tmp_path / "build")
+    assert lost and len(lost) < len(entries) - 1
+    assert all(entries[k] == v for k, v in lost.items())
+    # the next build compiles what was lost, the same as before (the edit, unchanged, keeps the slates it has)
+    again = compile_film(tmp_path, cache_dir=tmp_path / "build").cache_entries()
+    assert all(entries[k] == v for k, v in again.items())
+    assert {k for k in entries if not k.startswith("slate:")} <= set(again)

@@ -1,0 +1,145 @@
+"""The cache between builds, on disk: what each shot compiled to (per target), lint's findings, emit's pieces, the
+edit's slates and files, in build/.filmc/cache/.
+
+Every entry's key is a hash of what the entry was made from, so a key names its content. The entries are kept in
+buckets by key (a shot's targets and their pieces share one), each bucket a file named by the hash of its keys: a
+build after one shot changed rewrites the few buckets whose keys changed and leaves the others alone; a build that
+changed nothing writes nothing. The edit's files (one big entry, whose key hashes the whole film) are a file of
+their own, read only when its key is the one the build looks for. Each file is marshal data only (nothing executes
+on load), in records of a few hundred entries, so a big cache is never in memory as one bytes object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+Cache = dict[str, Any]  # key -> entry (see compiling.compile_film)
+
+FOLDER = ".filmc/cache"
+EDIT = "edit:"  # the edit's files: one entry, in a file of its own
+_OLD = ".filmc/expand.cache"  # the single file earlier versions kept
+_LAYOUT = 4
+_BUCKETS = 64
+_RECORD = 512  # entries per record
+
+
+_KINDS = ("emit:", "lint:", "slate:")  # entry kinds named by a hash after the kind; a shot's pairs by theirs alone
+_BY_DIGITS = {f"{n:02x}": f"{n % _BUCKETS:02d}" for n in range(256)}
+
+
+def _bucket(key: str) -> str:
+    """The bucket of a key: from the hash it starts with (after its kind), so a shot's pairs (`<hash>:<target>`)
+    and their pieces (`emit:<hash>:<target>`) share one."""
+    if key.startswith(_KINDS):
+        key = key[key.index(":") + 1:]
+    return _BY_DIGITS.get(key[:2], "other")
+
+
+def _stamp() -> str:
+    from . import __version__
+
+    return f"{_LAYOUT}|{__version__}"
+
+
+def _name(bucket: str, keys: list[str]) -> str:
+    """A bucket's file name: the bucket and the hash of its keys (and of the filmc that wrote it)."""
+    h = hashlib.sha1(_stamp().encode())
+    for k in sorted(keys):
+        h.update(k.encode("utf-8", "surrogatepass") + b"\n")
+    return f"{bucket}-{h.hexdigest()[:20]}.bin"
+
+
+def edit_name(key: str) -> str:
+    """The file the edit's entry with this key is kept in."""
+    return _name("edit", [key])
+
+
+def _read_file(path: Path) -> Cache:
+    import marshal
+
+    from .records import read_records
+
+    records = read_records(path)
+    if marshal.loads(next(records)) != _stamp():
+        return {}
+    entries: Cache = {}
+    for record in records:
+        part = marshal.loads(record)
+        if not isinstance(part, dict):
+            return {}
+        entries.update(part)
+    return entries
+
+
+def read_cache(build_dir: Path) -> Cache:
+    """The previous build's entries, the edit's files left out (see read_edit). A bucket that cannot be read
+    (cut short, another layout) is left out too: its shots are compiled again."""
+    folder = build_dir / FOLDER
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return {}
+    entries: Cache = {}
+    for name in names:
+        if not name.endswith(".bin") or name.startswith("edit-"):
+            continue
+        try:
+            entries.update(_read_file(folder / name))
+        except (OSError, ValueError, EOFError, TypeError, StopIteration):
+            continue
+    return entries
+
+
+def read_edit(build_dir: Path, key: str) -> Any:
+    """The edit's entry under this key, if the last build kept it (None otherwise)."""
+    try:
+        return _read_file(build_dir / FOLDER / edit_name(key)).get(key)
+    except (OSError, ValueError, EOFError, TypeError, StopIteration):
+        return None
+
+
+def write_cache(build_dir: Path, entries: Cache) -> None:
+    """After the build's outputs, manifest and state: the buckets whose keys changed are written, the others left
+    as they are, and files of keys no longer in use removed. A stale cache costs time, never correctness."""
+    import marshal
+
+    from .emit.state import write_records
+
+    buckets: dict[str, Cache] = {}
+    for key, value in entries.items():
+        bucket = "edit" if key.startswith(EDIT) else _bucket(key)
+        part = buckets.get(bucket)
+        if part is None:
+            part = buckets[bucket] = {}
+        part[key] = value
+    folder = build_dir / FOLDER
+    try:
+        present = set(os.listdir(folder))
+    except OSError:
+        present = set()
+    wanted = {_name(bucket, list(part)): part for bucket, part in buckets.items()}
+
+    def records(part: Cache) -> Iterator[bytes]:
+        yield marshal.dumps(_stamp())
+        items = iter(part.items())
+        while chunk := dict(islice(items, _RECORD)):
+            yield marshal.dumps(chunk)
+
+    for name in sorted(wanted):
+        if name not in present:
+            write_records(build_dir, f"{FOLDER}/{name}", records(wanted[name]))
+    for name in sorted(present - set(wanted)):
+        if name.endswith(".bin"):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+    try:
+        os.unlink(build_dir / _OLD)
+    except OSError:
+        pass
