@@ -66,7 +66,9 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                  workers=workers)
         keys = _pair_keys(plan)
-        found, linted = _lint(plan, cache, keys)
+        pieces = {pair: piece for pair, k in keys.items()
+                  if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
+        found, linted = _lint(plan, cache, keys, pieces, workers)
         build_dir = cache_dir or build_folder(film_path(path).parent)
         key = _edit_key(prod, build_dir / "edit")
         edit = read_edit(cache_dir, key) if cache_dir else None
@@ -78,8 +80,6 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
     for memo, (chain, drawn) in slates.items():  # each slate an entry of its own: one shot's edit changes one
         plan.cache[SLATE + hashlib.sha1(memo.encode("utf-8", "surrogatepass")).hexdigest()] = (memo, chain, drawn)
-    pieces = {pair: piece for pair, k in keys.items()
-              if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
     return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys)
 
 
@@ -92,42 +92,84 @@ SLATE = "slate:"  # an edit's slate chain: (what it is drawn from, the chain, it
 _NOT_PAIRS = (EDIT, "lint:", "emit:", SLATE)
 
 
-def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str]) -> tuple[list[Diagnostic], list[str]]:
+def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], pieces: dict[tuple[str, str], Any],
+          workers: int) -> tuple[list[Diagnostic], list[str]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
-    compare shots run again over the whole plan."""
-    import hashlib
-
+    compare shots run again over the whole plan. The shots found again, and emit's pieces not in `pieces` (which
+    gets them), are made on `workers` processes when there are many."""
     from .expand.lint import ShotFindings, ShotLinter, lint_plan
 
     prod = plan.prod
     if prod.doc is None:
         return lint_plan(plan), [rs.id for rs in plan.shots]
-    linted: list[str] = []
     keys_of: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
     for (shot, _), k in pair_keys.items():
         keys_of.setdefault(shot, []).append(k)
+    prompts_of: dict[str, list[CompiledPrompt]] = {rs.id: [] for rs in plan.shots}
+    for p in plan.prompts:
+        prompts_of[p.shot].append(p)
+    lint_keys: dict[str, str] = {}
+    stored_of: dict[str, Any] = {}
+    for rs in plan.shots:
+        keys = keys_of.get(rs.id, [])
+        prompts = prompts_of[rs.id]
+        if prompts and len(keys) == len(prompts):  # else nothing compiled, or compiled without a key: lint it
+            key = lint_keys[rs.id] = "lint:" + hashlib.sha1("\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
+            stored = cache.get(key)
+            if isinstance(stored, tuple) and len(stored) == 2:
+                stored_of[rs.id] = stored
+    linted = [rs.id for rs in plan.shots if rs.id not in stored_of]
+    stored_of.update(_shot_work(plan, prompts_of, set(linted), pieces, workers))
 
     def found(linter: ShotLinter, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
-        keys = keys_of.get(rs.id, [])
-        if not prompts or len(keys) != len(prompts):  # nothing compiled, or compiled without a key: lint it
-            linted.append(rs.id)
-            return linter.shot(rs, prompts)
-        key = "lint:" + hashlib.sha1("\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
-        stored = cache.get(key)
-        if isinstance(stored, tuple) and len(stored) == 2:
-            shot_items, by_target = stored
-            out: ShotFindings = (_located(shot_items, prod), {
-                t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
-                for t, a, vk, b, v, f in by_target})
-        else:
-            linted.append(rs.id)
-            out = linter.shot(rs, prompts)
-            stored = ([_stored(d, prod) for d in out[0]], [_stored_prompt(t, pf, prod) for t, pf in out[1].items()])
-        plan.cache[key] = stored
-        return out
+        stored = stored_of[rs.id]
+        if rs.id in lint_keys:
+            plan.cache[lint_keys[rs.id]] = stored
+        shot_items, by_target = stored
+        return (_located(shot_items, prod), {
+            t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
+            for t, a, vk, b, v, f in by_target})
 
     return lint_plan(plan, found), linted
+
+
+def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint: set[str],
+               pieces: dict[tuple[str, str], Any], workers: int) -> dict[str, Any]:
+    """What is left to make shot by shot once the plan is compiled: the findings of the shots in `to_lint` (plain,
+    see _stored), returned by shot, and emit's pieces of pairs not in `pieces`, added to it."""
+    from .emit.files import piece
+    from .expand.lint import ShotLinter
+    from .expand.parallel import compile_all
+
+    prod = plan.prod
+    todo = [rs for rs in plan.shots if rs.id in to_lint
+            or any((rs.id, p.target) not in pieces for p in prompts_of[rs.id])]
+    if not todo:
+        return {}
+    linter = ShotLinter(plan)
+    jobs_of: dict[tuple[str, str], list[Any]] = {}
+    for j in plan.jobs:
+        jobs_of.setdefault((j.shot, j.target), []).append(j)
+
+    def one(n: int) -> tuple[str, Any]:
+        rs = todo[n]
+        stored = None
+        if rs.id in to_lint:
+            shot_found, by_target = linter.shot(rs, prompts_of[rs.id])
+            stored = ([_stored(d, prod) for d in shot_found], [_stored_prompt(t, pf, prod)
+                                                             for t, pf in by_target.items()])
+        made = [(p.target, piece(plan, p, jobs_of.get((p.shot, p.target), [])))
+                for p in prompts_of[rs.id] if (p.shot, p.target) not in pieces]
+        return ("ok", (stored, made))
+
+    out: dict[str, Any] = {}
+    for rs, (_, (stored, made)) in zip(todo, compile_all(len(todo), one, workers=workers)):
+        if stored is not None:
+            out[rs.id] = stored
+        for target, made_piece in made:
+            pieces[(rs.id, target)] = made_piece
+    return out
 
 
 def _stored_prompt(target: str, pf: PromptFindings, prod: Production) -> tuple[Any, ...]:

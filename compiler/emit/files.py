@@ -48,7 +48,8 @@ def _shotlist(prod: Production) -> str:
 Piece = tuple[str, str]
 
 
-def _piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
+def piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
+    """A prompt's piece of the sheet (after its heading) and of the jobs file (its jobs' lines)."""
     ctx = plan.contexts[(p.shot, p.target)]
     out: list[str] = []
     gen = ctx["generation"]
@@ -128,7 +129,7 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
             if mine is not None:
                 mine.append(j)
         for p in missing:
-            pieces[(p.shot, p.target)] = _piece(plan, p, jobs_of[(p.shot, p.target)])
+            pieces[(p.shot, p.target)] = piece(plan, p, jobs_of[(p.shot, p.target)])
     for t in plan.targets:
         files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces)
         rows = "".join(pieces[(p.shot, t.name)][1] for p in prompts[t.name])

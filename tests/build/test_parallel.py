@@ -176,3 +176,15 @@ def test_ctrl_c_in_any_command_exits_as_a_stop_by_sigint(big: Path, tmp_path: Pa
         pytest.skip("lint finished before the signal came (a fast machine)")
     assert proc.returncode == 128 + signal.SIGINT, err
     assert err.strip() == "filmc: stopped (interrupted by SIGINT)", err
+
+
+def test_lint_and_the_sheets_pieces_of_many_shots_are_the_same_on_two_processes(tmp_path: Path) -> None:
+    """After the compile, each shot's lint findings and its sheet and jobs pieces are made on the workers too."""
+    from compiler.compiling import compile_film
+
+    (tmp_path / "film.yaml").write_text(_synth(PARALLEL_MIN + 20), encoding="utf-8")  # more shots than PARALLEL_MIN
+    serial = compile_film(tmp_path / "film.yaml", workers=1)
+    shared = compile_film(tmp_path / "film.yaml", workers=2)
+    assert serial.warnings and [repr(d) for d in serial.warnings] == [repr(d) for d in shared.warnings]
+    assert len(serial.pieces) == len(serial.plan.prompts) and serial.pieces == shared.pieces
+    assert serial.cache_entries() == shared.cache_entries()
