@@ -12,6 +12,7 @@ from .lint_video import video_checks
 from .plan import CompiledPrompt, Job
 from .vocab import positive
 
+_PREVIOUS_WORDS = ("previous", "last", "prior", "preceding", "earlier", "before")  # one is in whatever _PREVIOUS finds
 _PREVIOUS = re.compile(r"\b(previous|last|prior|preceding|earlier) (shot|scene|frame|image|clip)\b|\bsame as before\b|\bas before\b",
                        re.IGNORECASE)
 
@@ -66,14 +67,15 @@ class ShotLinter:
             texts += [(seg_text, f"prompt of segment {n}"), (seg_negative or "", f"negative prompt of segment {n}")]
         for rx, name, cid in self.name_res:
             for text, what in texts:
-                if rx.search(text):
+                if name in text and rx.search(text):  # (the substring first: a name is seldom there)
                     c.warning("P401", f"{label}: the {what} contains the name '{name}'", where,
                               hint=f"names never reach generation models; describe '{cid}' instead")
         for n, text in enumerate(p.texts, 1):
             seg_label = label if n == 1 else f"{label}, segment {n}"
             lint_prose.budget(c, t, text, where, seg_label)
             lint_prose.pronouns(c, text, self.persons, where, seg_label)
-        previous = _PREVIOUS.search(p.text)
+        low = p.text.casefold()
+        previous = _PREVIOUS.search(p.text) if any(w in low for w in _PREVIOUS_WORDS) else None
         if previous:
             c.warning("P402", f"{label}: the prompt refers to another shot ('{previous.group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")

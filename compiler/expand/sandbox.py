@@ -140,10 +140,22 @@ class FolderLoader(BaseLoader):
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # json.dumps with these makes an encoder per call
+_STRING = json.encoder.encode_basestring  # (json's own quoting, as the encoder uses with ensure_ascii=False)
+
+
+_SCALARS = {True: "true", False: "false", None: "null"}
 
 
 def _json(value: Any) -> str:
-    """JSON for request templates (Jinja's tojson HTML-escapes, which would corrupt prompts)."""
+    """JSON for request templates (Jinja's tojson HTML-escapes, which would corrupt prompts). Strings and whole
+    numbers, the usual values, are written directly (as json writes them): an encoder pass costs far more."""
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool or value is None:
+        return _SCALARS[value]
     return _ENCODER.encode(value)
 
 
@@ -208,9 +220,12 @@ def _capitalize_first(text: Any) -> str:
 def tidy(text: str) -> str:
     """One paragraph: whitespace collapsed, no space before punctuation, no doubled punctuation."""
     out = " ".join(text.split())
-    out = _SPACE_BEFORE.sub(r"\1", out)
-    out = _DOUBLED.sub(r"\1", out)
-    out = _STOP_COMMA.sub(".", out)
+    if " " in out and any(" " + c in out for c in ",.;:!?"):  # (each pass only where it can change something)
+        out = _SPACE_BEFORE.sub(r"\1", out)
+    if any(c + c in out for c in ",.;:"):
+        out = _DOUBLED.sub(r"\1", out)
+    if ".," in out or ",." in out:
+        out = _STOP_COMMA.sub(".", out)
     return out.strip()
 
 
