@@ -77,7 +77,14 @@ def piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
     return "\n".join(out), _jsonl([j.as_dict() for j in jobs])
 
 
-def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mapping[tuple[str, str], Piece]) -> str:
+def _headings(plan: Plan) -> dict[str, str]:
+    """Each shot's heading in the sheets (the same in every target's), with the blank line after it."""
+    return {s.id: f"## {s.id}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)\n"
+            for s in plan.shots}
+
+
+def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mapping[tuple[str, str], Piece],
+           headings: Mapping[str, str]) -> str:
     prod = plan.prod
     t = prod.targets[target]
     out = [f"# {prod.film.info.title}: {target} ({t.kind})", ""]
@@ -85,9 +92,7 @@ def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mappi
     out.append(f"Aspect: {aspect or prod.film.info.aspect}. Prompts are pasted as written; set the parameters by hand.")
     out.append("")
     for p in prompts:
-        s = prod.shot(p.shot)
-        out.append(f"## {p.shot}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)")
-        out.append("")
+        out.append(headings[p.shot])
         out.append(pieces[(p.shot, target)][0])
     return "\n".join(out)
 
@@ -130,8 +135,9 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
                 mine.append(j)
         for p in missing:
             pieces[(p.shot, p.target)] = piece(plan, p, jobs_of[(p.shot, p.target)])
+    headings = _headings(plan)
     for t in plan.targets:
-        files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces)
+        files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces, headings)
         rows = "".join(pieces[(p.shot, t.name)][1] for p in prompts[t.name])
         if rows:
             files[jobs_file(t.name)] = rows
