@@ -60,6 +60,7 @@ def edit_name(key: str) -> str:
 
 
 def _read_file(path: Path) -> Cache:
+    """A bucket's entries; {} for one of another layout or filmc; an error when it is not whole."""
     import marshal
 
     from .records import read_records
@@ -68,17 +69,30 @@ def _read_file(path: Path) -> Cache:
     if marshal.loads(next(records)) != _stamp():
         return {}
     entries: Cache = {}
-    for record in records:
+    for record in records:  # (to the end: the digest is checked after the last record)
         part = marshal.loads(record)
         if not isinstance(part, dict):
-            return {}
+            raise ValueError(f"{path} holds something else")
         entries.update(part)
     return entries
 
 
+_UNREADABLE = (OSError, ValueError, EOFError, TypeError, StopIteration, OverflowError, MemoryError)
+
+
+def _damaged(path: Path) -> None:
+    """A bucket that is not as a build wrote it (cut short, changed): removed, so the next build writes it again
+    (its name alone would say it is there already)."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def read_cache(build_dir: Path) -> Cache:
-    """The previous build's entries, the edit's files left out (see read_edit). A bucket that cannot be read
-    (cut short, another layout) is left out too: its shots are compiled again."""
+    """The previous build's entries, the edit's files left out (see read_edit). A bucket that cannot be read whole
+    is left out (its shots are compiled again) and removed; one of another layout is left for the next build to
+    replace."""
     folder = build_dir / FOLDER
     try:
         names = sorted(os.listdir(folder))
@@ -90,16 +104,20 @@ def read_cache(build_dir: Path) -> Cache:
             continue
         try:
             entries.update(_read_file(folder / name))
-        except (OSError, ValueError, EOFError, TypeError, StopIteration):
-            continue
+        except _UNREADABLE:
+            _damaged(folder / name)
     return entries
 
 
 def read_edit(build_dir: Path, key: str) -> Any:
     """The edit's entry under this key, if the last build kept it (None otherwise)."""
+    path = build_dir / FOLDER / edit_name(key)
     try:
-        return _read_file(build_dir / FOLDER / edit_name(key)).get(key)
-    except (OSError, ValueError, EOFError, TypeError, StopIteration):
+        return _read_file(path).get(key)
+    except FileNotFoundError:
+        return None
+    except _UNREADABLE:
+        _damaged(path)
         return None
 
 
@@ -130,9 +148,8 @@ def write_cache(build_dir: Path, entries: Cache) -> None:
         while chunk := dict(islice(items, _RECORD)):
             yield marshal.dumps(chunk)
 
-    for name in sorted(wanted):
-        if name not in present:
-            write_records(build_dir, f"{FOLDER}/{name}", records(wanted[name]))
+    write_records(build_dir, {f"{FOLDER}/{name}": records(wanted[name]) for name in sorted(wanted)
+                              if name not in present})
     for name in sorted(present - set(wanted)):
         if name.endswith(".bin"):
             try:

@@ -5,6 +5,7 @@ reading needs nothing else, so a command that only reads a build's cache imports
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,13 +26,25 @@ def records_digest(path: str) -> bytes | None:
 
 def read_records(path: Path) -> Iterator[bytes]:
     """The records of a file write_records wrote, a record at a time; OSError when there is none, ValueError when it
-    is not whole."""
+    is not whole or not as written (its digest is checked once the last record is read: a caller keeps what it read
+    only when the iteration ends without an error)."""
+    size = len(RECORDS_MAGIC) + hashlib.sha1().digest_size
     with open(path, "rb") as f:
-        head = f.read(len(RECORDS_MAGIC) + hashlib.sha1().digest_size)
-        if not head.startswith(RECORDS_MAGIC) or len(head) < len(RECORDS_MAGIC) + hashlib.sha1().digest_size:
+        left = os.fstat(f.fileno()).st_size - size
+        head = f.read(size)
+        if not head.startswith(RECORDS_MAGIC) or len(head) < size:
             raise ValueError(f"{path} is not a file of records")
-        while size := f.read(8):
-            record = f.read(int.from_bytes(size, "little"))
-            if len(size) < 8 or len(record) < int.from_bytes(size, "little"):
+        digest = hashlib.sha1()
+        while length := f.read(8):
+            n = int.from_bytes(length, "little")
+            if len(length) < 8 or n > left - 8:
                 raise ValueError(f"{path} is cut short")
+            record = f.read(n)
+            if len(record) < n:
+                raise ValueError(f"{path} is cut short")
+            left -= 8 + n
+            digest.update(length)
+            digest.update(record)
             yield record
+        if digest.digest() != head[len(RECORDS_MAGIC):]:
+            raise ValueError(f"{path} is not as it was written")

@@ -86,8 +86,9 @@ _WORLDS: list[tuple[object, dict[str, str | None]]] = []  # the last film's sect
 
 def _section_worlds(sections: tuple[Section, ...]) -> dict[str, str | None]:
     """Each section's world by its id (made once per film: a shot's lookup is then not a walk of the song)."""
-    if _WORLDS and _WORLDS[0][0] is sections:
-        return _WORLDS[0][1]
+    last = _WORLDS[0] if _WORLDS else None  # (read once: the board's server runs requests on threads)
+    if last is not None and last[0] is sections:
+        return last[1]
     worlds: dict[str, str | None] = {}
     for s in sections:
         worlds.setdefault(s.id, s.world)

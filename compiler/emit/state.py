@@ -13,7 +13,7 @@ import hashlib
 import marshal
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,11 +89,28 @@ class Writer:
         self.n += 1
         return f"{self.tmp}/{os.getpid()}.{self.n}"
 
+    def _open_tmp(self) -> tuple[int, str]:
+        """A new temp file, open for writing. Another build of the same folder that finishes removes the temp
+        folder when it is empty: then it is made again."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        for attempt in range(5):
+            tmp = self._tmp_name()
+            try:
+                return os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666), tmp
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+                self.made = False
+        raise AssertionError("unreachable")
+
     def write(self, rel: str, raw: bytes) -> Stat:
         path = f"{self.root}/{rel}"
-        tmp = self._tmp_name()
+        fd, tmp = self._open_tmp()
         try:
-            _write_file(tmp, raw)
+            try:
+                _write_all(fd, raw)
+            finally:
+                os.close(fd)
             self._into_place(tmp, path, raw)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -131,11 +148,9 @@ class Writer:
     def write_records(self, rel: str, records: Iterable[bytes]) -> bool:
         """Write a file of records (see write_records) unless it holds them already; True when it was written."""
         path = f"{self.root}/{rel}"
-        tmp = self._tmp_name()
         digest = hashlib.sha1()
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd, tmp = self._open_tmp()
         try:
-            fd = os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666)
             try:
                 _write_all(fd, RECORDS_MAGIC + bytes(digest.digest_size))
                 for record in records:
@@ -179,8 +194,6 @@ def _write_all(fd: int, raw: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-
-
 def sweep_tmp(out_dir: Path) -> None:
     """Remove the temp files of builds that were killed (their process is gone)."""
     folder = out_dir / TMP_DIR
@@ -205,15 +218,19 @@ def _internal_folders(out_dir: Path, rel: str) -> None:
             raise OSError(f"refusing to write {out_dir / rel}: {folder} is a symbolic link")
 
 
-def write_records(out_dir: Path, rel: str, records: Iterable[bytes]) -> bool:
-    """A file of build/.filmc/ made of records (read_records reads them back), written through the temp folder a
-    record at a time, and put in place only when its content changed."""
-    _internal_folders(out_dir, rel)
+def write_records(out_dir: Path, files: Mapping[str, Iterable[bytes]]) -> list[str]:
+    """Files of build/.filmc/ made of records (records.read_records reads them back), each written through the temp
+    folder a record at a time and put in place only when its content changed; the ones written."""
+    written = []
     w = Writer(out_dir)
     try:
-        return w.write_records(rel, records)
+        for rel, records in files.items():
+            _internal_folders(out_dir, rel)
+            if w.write_records(rel, records):
+                written.append(rel)
     finally:
         w.close()
+    return written
 
 
 def write_internal(out_dir: Path, rel: str, raw: bytes) -> bool:

@@ -75,7 +75,8 @@ class ShotLinter:
             lint_prose.budget(c, t, text, where, seg_label)
             lint_prose.pronouns(c, text, self.persons, where, seg_label)
         low = p.text.casefold()
-        previous = _PREVIOUS.search(p.text) if any(w in low for w in _PREVIOUS_WORDS) else None
+        # (the words first; text beyond ASCII always goes to the regex, whose case folding differs from casefold's)
+        previous = _PREVIOUS.search(p.text) if not p.text.isascii() or any(w in low for w in _PREVIOUS_WORDS) else None
         if previous:
             c.warning("P402", f"{label}: the prompt refers to another shot ('{previous.group(0)}')",
                       where, hint="each prompt must stand alone: the model never sees other shots")

@@ -5,6 +5,7 @@ layout is ignored (its shots compile again), never trusted."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -78,3 +79,47 @@ def test_a_cut_short_or_foreign_bucket_is_ignored(tmp_path: Path) -> None:
     again = compile_film(tmp_path, cache_dir=tmp_path / "build").cache_entries()
     assert all(entries[k] == v for k, v in again.items())
     assert {k for k in entries if not k.startswith("slate:")} <= set(again)
+
+
+def _buckets(film: Path) -> list[Path]:
+    return sorted(p for p in (film / "build" / FOLDER).iterdir() if not p.name.startswith("edit-"))
+
+
+def test_a_damaged_bucket_is_written_again_by_the_next_build(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(20))
+    entries = _build(tmp_path)
+    first = _buckets(tmp_path)[0]
+    raw = first.read_bytes()
+    first.write_bytes(raw[:100])
+    _build(tmp_path)  # reads what it can (the damaged bucket's shots compile again), then writes what is missing
+    assert first.exists()  # the same entries, perhaps in another order
+    assert read_cache(tmp_path / "build") == {k: v for k, v in entries.items() if not k.startswith("edit:")}
+
+
+def test_a_bucket_changed_in_place_or_with_an_absurd_length_is_not_trusted(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(20))
+    entries = _build(tmp_path)
+    a, b = _buckets(tmp_path)[:2]
+    raw = a.read_bytes()
+    at = raw.rindex(b" ")  # a space in a prompt, near the end: the same length, other bytes, still readable
+    a.write_bytes(raw[:at] + b"x" + raw[at + 1:])
+    raw_b = bytearray(b.read_bytes())
+    head = len(RECORDS_MAGIC) + 20
+    raw_b[head:head + 8] = (2**63 + 5).to_bytes(8, "little")  # a length no file has
+    b.write_bytes(bytes(raw_b))
+    read = read_cache(tmp_path / "build")
+    assert read and all(entries[k] == v for k, v in read.items())
+    assert not a.exists() and not b.exists()  # removed: the next build writes them again
+    assert _build(tmp_path) == entries
+
+
+def test_two_builds_of_one_folder_at_once_both_finish(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text(synth_film(60))
+    cmd = [sys.executable, "-c", "from compiler.cli import main; main()", "-q", "build", "-j", "1", str(tmp_path)]
+    for _ in range(3):
+        subprocess.run(["rm", "-rf", str(tmp_path / "build")], check=True)
+        runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        for run in runs:
+            out, err = run.communicate(timeout=300)
+            assert run.returncode == 0, err
+    assert read_cache(tmp_path / "build")
