@@ -168,11 +168,17 @@ def main() -> None:
               f"({big_peak / f['peak']:.2f}x the memory for {args.memory_shots / args.shots:.2f}x the shots: "
               f"{'sub-linear' if growth < 1 else 'not sub-linear'}); its full build {big_full / big_floor:.2f}x "
               "its floor")
-    example = ROOT / "specs" / "lighthouse-keeper"
-    show = [*filmc_cmd(), "show", str(example), "s04"]
-    subprocess.run(show, check=True, stdout=subprocess.DEVNULL)
-    print(f"filmc show example s04             {min(timed(show)[0] for _ in range(3)) * 1000:8.1f} ms  "
-          "(goal <= 150 ms)")
+    tmp = Path(tempfile.mkdtemp(prefix="filmc-bench-example-"))
+    try:  # the example as a creator has it after the README's first command: built
+        example = tmp / "lighthouse-keeper"
+        shutil.copytree(ROOT / "specs" / "lighthouse-keeper", example, ignore=shutil.ignore_patterns("build"))
+        subprocess.run([*filmc_cmd(), "-q", "build", str(example)], check=True, stdout=subprocess.DEVNULL)
+        show = [*filmc_cmd(), "show", str(example), "s04"]
+        subprocess.run(show, check=True, stdout=subprocess.DEVNULL)
+        print(f"filmc show example s04 (built)     {min(timed(show)[0] for _ in range(3)) * 1000:8.1f} ms  "
+              "(goal <= 150 ms)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

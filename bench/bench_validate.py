@@ -2,8 +2,9 @@
 
     python bench/bench_validate.py [--shots 2000] [--repeat 7] [--example-only]
 
-1. Interactive commands on the example film, each in a fresh interpreter as a creator runs them:
-   `filmc validate specs/lighthouse-keeper` and `filmc show specs/lighthouse-keeper s04`, against
+1. Interactive commands on a copy of the example film, each in a fresh interpreter as a creator runs them:
+   `filmc validate` and `filmc show … s04` once the example is built (as the README's first command leaves it;
+   `show` then answers from the build), and `show` before any build (it compiles the shot), against
    `python -c pass` (the interpreter alone) and `python -c "import yaml"` (the least any film.yaml reader loads).
    Wall time (min of the runs) and CPU time (user + system, min), which a busy machine disturbs less.
    The caches a first run makes (compiled schemas, parsed built-in targets, the lexicon index, the compiled
@@ -71,16 +72,25 @@ def cold(cmd: Sequence[str], repeat: int) -> tuple[float, float]:
 
 def interactive(repeat: int) -> None:
     filmc = [sys.executable, "-c", "import sys; from compiler.cli import main; sys.argv[0] = 'filmc'; main()"]
-    validate = [*filmc, "validate", str(EXAMPLE)]
-    show = [*filmc, "show", str(EXAMPLE), "s04"]
-    for cmd in (validate, show):  # the caches one use makes
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-    runs = {
-        "python -c pass": cold([sys.executable, "-c", "pass"], repeat),
-        "python -c 'import yaml'": cold([sys.executable, "-c", "import yaml"], repeat),
-        "filmc validate (example)": cold(validate, repeat),
-        "filmc show (example s04)": cold(show, repeat),
-    }
+    tmp = Path(tempfile.mkdtemp(prefix="filmc-bench-example-"))
+    try:
+        example = tmp / EXAMPLE.name  # a copy: the example as a creator has it after the README's first command
+        shutil.copytree(EXAMPLE, example, ignore=shutil.ignore_patterns("build"))
+        validate = [*filmc, "validate", str(example)]
+        show = [*filmc, "show", str(example), "s04"]
+        unbuilt = [*filmc, "show", str(example), "s04", "--target", "mystic"]
+        for cmd in (validate, show):  # the caches one use makes
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        runs = {
+            "python -c pass": cold([sys.executable, "-c", "pass"], repeat),
+            "python -c 'import yaml'": cold([sys.executable, "-c", "import yaml"], repeat),
+            "filmc validate (example)": cold(validate, repeat),
+            "filmc show, not built yet": cold(unbuilt, repeat),
+        }
+        subprocess.run([*filmc, "-q", "build", str(example)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        runs["filmc show (example s04)"] = cold(show, repeat)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     bare, floor = runs["python -c pass"], runs["python -c 'import yaml'"]
     load = os.getloadavg()[0]
     print(f"interactive, cold (min of {repeat}; load average {load:.1f} on {os.cpu_count()} cores)")
@@ -88,7 +98,7 @@ def interactive(repeat: int) -> None:
     for name, (wall, cpu) in runs.items():
         print(f"  {name:26s} {wall * 1000:6.1f} ms {cpu * 1000:6.1f} ms   {wall / floor[0]:10.2f}x {cpu / floor[1]:9.2f}x"
               f" {wall / bare[0]:12.2f}x")
-    print("  goal: filmc validate and filmc show within 0.15 s wall")
+    print("  goal: filmc validate and filmc show (of the built example) within 0.15 s wall")
 
 
 def large(shots: int, repeat: int) -> None:
