@@ -1,5 +1,6 @@
-"""The build stage as the commands share it: compile a film (reusing the last build's compiled shots), the edit's
-files and the cache between builds."""
+"""The build stage as the commands share it: compile a film (reusing what the last build's cache holds: compiled
+shots, lint's findings, sheet pieces, slates, the edit's files; see build_cache), lint it, and make the edit's
+files."""
 
 from __future__ import annotations
 
