@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,48 @@ def read_cache(build_dir: Path) -> Cache:
         except _UNREADABLE:
             _damaged(folder / name)
     return entries
+
+
+class Buckets(Mapping[str, Any]):
+    """The previous build's entries (the edit's files left out), each bucket read when one of its keys is first
+    asked for: `filmc show` of one shot reads that shot's bucket, not the whole cache."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.build_dir = build_dir
+        self.folder = build_dir / FOLDER
+        self._files: dict[str, list[str]] | None = None
+        self._read: dict[str, Cache] = {}
+
+    def _bucket(self, bucket: str) -> Cache:
+        part = self._read.get(bucket)
+        if part is None:
+            if self._files is None:
+                try:
+                    names = sorted(os.listdir(self.folder))
+                except OSError:
+                    names = []
+                self._files = {}
+                for name in names:
+                    if name.endswith(".bin") and not name.startswith("edit-"):
+                        self._files.setdefault(name.split("-", 1)[0], []).append(name)
+            part = self._read[bucket] = {}
+            for name in self._files.get(bucket, ()):
+                try:
+                    part.update(_read_file(self.folder / name))
+                except _UNREADABLE:
+                    _damaged(self.folder / name)
+        return part
+
+    def __getitem__(self, key: str) -> Any:
+        if key.startswith(EDIT):
+            raise KeyError(key)
+        return self._bucket(_bucket(key))[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(read_cache(self.build_dir))
+
+    def __len__(self) -> int:
+        return len(read_cache(self.build_dir))
 
 
 def read_edit(build_dir: Path, key: str) -> Any:

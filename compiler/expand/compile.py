@@ -6,7 +6,7 @@ import hashlib
 import json
 import marshal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -99,7 +99,7 @@ def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
 
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                       select: str | Iterable[str] | None = None,
-                      cache: dict[str, CacheEntry] | None = None,
+                      cache: Mapping[str, CacheEntry] | None = None,
                       progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Plan:
     """Compile prompts and job payloads for every selected shot and target; FilmError on template errors.
 
@@ -127,7 +127,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     jobs: list[Job] = []
     contexts: dict[tuple[str, str], dict[str, Any]] = {}
     failures: list[Diagnostic] = []
-    old = cache or {}
+    old: Mapping[str, CacheEntry] = cache if cache is not None else {}  # (a bucketed cache reads what is asked)
     new_cache: dict[str, CacheEntry] = {}
     glob = _global_key(prod, tdefs)
     keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}

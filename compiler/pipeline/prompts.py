@@ -77,7 +77,7 @@ class ShotView:
 
 def show_shot(loading: Loading, shot: str, *, targets: Sequence[str] = ()) -> ShotView:
     """load -> validate -> resolve -> expand one shot (for every target, or those asked for)."""
-    from ..build_cache import read_cache
+    from ..build_cache import Buckets
     from ..diagnostics import did_you_mean
     from ..errors import UsageError
     from ..expand import expand_production
@@ -89,7 +89,7 @@ def show_shot(loading: Loading, shot: str, *, targets: Sequence[str] = ()) -> Sh
         hint = did_you_mean(shot, ids)
         raise UsageError(f"no shot '{shot}' in {loading.film}" + (f" ({hint})" if hint else ""))
     # the last build's compiled shots answer without rendering a template; nothing is written
-    plan = expand_production(prod, targets=list(targets) or None, select=[shot], cache=read_cache(loading.build_dir))
+    plan = expand_production(prod, targets=list(targets) or None, select=[shot], cache=Buckets(loading.build_dir))
     rs = prod.shot(shot)
     rows = []
     for p in plan.prompts:

@@ -123,3 +123,18 @@ def test_two_builds_of_one_folder_at_once_both_finish(tmp_path: Path) -> None:
             out, err = run.communicate(timeout=300)
             assert run.returncode == 0, err
     assert read_cache(tmp_path / "build")
+
+
+def test_show_reads_only_the_bucket_of_its_shot(tmp_path: Path) -> None:
+    from compiler.pipeline.options import Loading
+    from compiler.pipeline.prompts import show_shot
+
+    (tmp_path / "film.yaml").write_text(synth_film(120))
+    _build(tmp_path)
+    built = show_shot(Loading(str(tmp_path)), "s00005")
+    others = [p for p in _buckets(tmp_path) if b"s00005" not in p.read_bytes()]
+    assert len(others) > 30
+    for p in others:
+        p.write_bytes(b"not a bucket")  # read, it would be found damaged and removed
+    assert show_shot(Loading(str(tmp_path)), "s00005") == built
+    assert all(p.exists() for p in others)  # not one of them was read
