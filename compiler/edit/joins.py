@@ -30,7 +30,9 @@ def join(clips: list[Clip], prod: Production, fps: float) -> list[Clip]:
             fade_in = int(round(tr.duration * fps))
         if tr.out == "fade" or (tr.out == "dissolve" and not _adjacent(cl, nxt)):
             fade_out = int(round(tr.duration * fps))
-        out[i] = replace(cl, fade_in=min(fade_in, cl.nominal), fade_out=min(fade_out, cl.nominal))
+        fades = (min(fade_in, cl.nominal), min(fade_out, cl.nominal))
+        if fades != (cl.fade_in, cl.fade_out):  # (most cuts are plain: no copy of the clip for them)
+            out[i] = replace(cl, fade_in=fades[0], fade_out=fades[1])
     for i in range(1, len(out)):
         a, b = out[i - 1], out[i]
         if not _adjacent(a, b):
