@@ -80,32 +80,45 @@ def _read_file(path: Path) -> Cache:
 _UNREADABLE = (OSError, ValueError, EOFError, TypeError, StopIteration, OverflowError, MemoryError)
 
 
-def _damaged(path: Path) -> None:
-    """A bucket that is not as a build wrote it (cut short, changed): removed, so the next build writes it again
-    (its name alone would say it is there already)."""
+def _unlink(path: Path) -> None:
     try:
         os.unlink(path)
     except OSError:
         pass
 
 
-def read_cache(build_dir: Path) -> Cache:
-    """The previous build's entries, the edit's files left out (see read_edit). A bucket that cannot be read whole
-    is left out (its shots are compiled again) and removed; one of another layout is left for the next build to
-    replace."""
-    folder = build_dir / FOLDER
+def _files(folder: Path) -> dict[str, list[str]]:
+    """The bucket files in the cache folder, by bucket (the edit's left out)."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
         return {}
+    out: dict[str, list[str]] = {}
+    for name in names:
+        if name.endswith(".bin") and not name.startswith("edit-"):
+            out.setdefault(name.split("-", 1)[0], []).append(name)
+    return out
+
+
+def _read_bucket(folder: Path, names: list[str]) -> Cache:
+    """A bucket's entries. A file that cannot be read whole is left out (its shots are compiled again) and removed,
+    so the next build writes it again (its name alone would say it is there already); one of another layout is
+    left for the next build to replace."""
     entries: Cache = {}
     for name in names:
-        if not name.endswith(".bin") or name.startswith("edit-"):
-            continue
         try:
             entries.update(_read_file(folder / name))
         except _UNREADABLE:
-            _damaged(folder / name)
+            _unlink(folder / name)
+    return entries
+
+
+def read_cache(build_dir: Path) -> Cache:
+    """The previous build's entries, the edit's files left out (see read_edit)."""
+    folder = build_dir / FOLDER
+    entries: Cache = {}
+    for names in _files(folder).values():
+        entries.update(_read_bucket(folder, names))
     return entries
 
 
@@ -114,7 +127,6 @@ class Buckets(Mapping[str, Any]):
     asked for: `filmc show` of one shot reads that shot's bucket, not the whole cache."""
 
     def __init__(self, build_dir: Path) -> None:
-        self.build_dir = build_dir
         self.folder = build_dir / FOLDER
         self._files: dict[str, list[str]] | None = None
         self._read: dict[str, Cache] = {}
@@ -123,21 +135,17 @@ class Buckets(Mapping[str, Any]):
         part = self._read.get(bucket)
         if part is None:
             if self._files is None:
-                try:
-                    names = sorted(os.listdir(self.folder))
-                except OSError:
-                    names = []
-                self._files = {}
-                for name in names:
-                    if name.endswith(".bin") and not name.startswith("edit-"):
-                        self._files.setdefault(name.split("-", 1)[0], []).append(name)
-            part = self._read[bucket] = {}
-            for name in self._files.get(bucket, ()):
-                try:
-                    part.update(_read_file(self.folder / name))
-                except _UNREADABLE:
-                    _damaged(self.folder / name)
+                self._files = _files(self.folder)
+            part = self._read[bucket] = _read_bucket(self.folder, self._files.get(bucket, []))
         return part
+
+    def _all(self) -> Cache:
+        if self._files is None:
+            self._files = _files(self.folder)
+        out: Cache = {}
+        for bucket in self._files:
+            out.update(self._bucket(bucket))
+        return out
 
     def __getitem__(self, key: str) -> Any:
         if key.startswith(EDIT):
@@ -145,10 +153,10 @@ class Buckets(Mapping[str, Any]):
         return self._bucket(_bucket(key))[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(read_cache(self.build_dir))
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(read_cache(self.build_dir))
+        return len(self._all())
 
 
 def read_edit(build_dir: Path, key: str) -> Any:
@@ -159,7 +167,7 @@ def read_edit(build_dir: Path, key: str) -> Any:
     except FileNotFoundError:
         return None
     except _UNREADABLE:
-        _damaged(path)
+        _unlink(path)  # (see _read_bucket)
         return None
 
 
@@ -194,11 +202,5 @@ def write_cache(build_dir: Path, entries: Cache) -> None:
                               if name not in present})
     for name in sorted(present - set(wanted)):
         if name.endswith(".bin"):
-            try:
-                os.unlink(folder / name)
-            except OSError:
-                pass
-    try:
-        os.unlink(build_dir / _OLD)
-    except OSError:
-        pass
+            _unlink(folder / name)
+    _unlink(build_dir / _OLD)

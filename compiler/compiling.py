@@ -50,12 +50,14 @@ class CompiledFilm:
 
 def compile_film(path: str | Path, *, targets: list[str] | None = None, select: str | None = None,
                  allow_outside: bool = False, cache_dir: Path | None = None, all_targets: bool = False,
-                 progress: Callable[[int, int], None] | None = None, workers: int = 1) -> CompiledFilm:
+                 progress: Callable[[int, int], None] | None = None, workers: int = 1,
+                 sheets: bool = True) -> CompiledFilm:
     """load -> validate -> resolve -> expand (+ lint and the edit's files): everything a build writes.
 
     With cache_dir (the build folder), shots unchanged since the last build are not compiled again, and
     lint's findings and the edit's files are reused while what they depend on is unchanged;
     `progress(done, total)` hears of the shot-and-target pairs compiled; `workers` processes share a cold compile.
+    `sheets=False`: no prompt's part of the sheets and jobs files is made (the commands that write no build).
     """
     from .expand import expand_production
 
@@ -69,7 +71,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         keys = _pair_keys(plan)
         pieces = {pair: piece for pair, k in keys.items()
                   if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
-        found, linted = _lint(plan, cache, keys, pieces, workers)
+        found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
         build_dir = cache_dir or build_folder(film_path(path).parent)
         key = _edit_key(prod, build_dir / "edit")
         edit = read_edit(cache_dir, key) if cache_dir else None
@@ -93,12 +95,12 @@ SLATE = "slate:"  # an edit's slate chain: (what it is drawn from, the chain, it
 _NOT_PAIRS = (EDIT, "lint:", "emit:", SLATE)
 
 
-def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], pieces: dict[tuple[str, str], Any],
+def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], pieces: dict[tuple[str, str], Any] | None,
           workers: int) -> tuple[list[Diagnostic], list[str]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
     compare shots run again over the whole plan. The shots found again, and emit's pieces not in `pieces` (which
-    gets them), are made on `workers` processes when there are many."""
+    gets them; None: no pieces are made), are made on `workers` processes when there are many."""
     from .expand.lint import ShotFindings, ShotLinter, lint_plan
 
     prod = plan.prod
@@ -136,16 +138,17 @@ def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], piece
 
 
 def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint: set[str],
-               pieces: dict[tuple[str, str], Any], workers: int) -> dict[str, Any]:
+               pieces: dict[tuple[str, str], Any] | None, workers: int) -> dict[str, Any]:
     """What is left to make shot by shot once the plan is compiled: the findings of the shots in `to_lint` (plain,
-    see _stored), returned by shot, and emit's pieces of pairs not in `pieces`, added to it."""
+    see _stored), returned by shot, and emit's pieces of pairs not in `pieces`, added to it (None: none made)."""
     from .emit.files import piece
     from .expand.lint import ShotLinter
     from .expand.parallel import compile_all
 
     prod = plan.prod
+    made_already = pieces if pieces is not None else {(p.shot, p.target): None for p in plan.prompts}
     todo = [rs for rs in plan.shots if rs.id in to_lint
-            or any((rs.id, p.target) not in pieces for p in prompts_of[rs.id])]
+            or any((rs.id, p.target) not in made_already for p in prompts_of[rs.id])]
     if not todo:
         return {}
     linter = ShotLinter(plan)
@@ -161,7 +164,7 @@ def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint:
             stored = ([_stored(d, prod) for d in shot_found], [_stored_prompt(t, pf, prod)
                                                              for t, pf in by_target.items()])
         made = [(p.target, piece(plan, p, jobs_of.get((p.shot, p.target), [])))
-                for p in prompts_of[rs.id] if (p.shot, p.target) not in pieces]
+                for p in prompts_of[rs.id] if (p.shot, p.target) not in made_already]
         return ("ok", (stored, made))
 
     out: dict[str, Any] = {}
@@ -169,7 +172,7 @@ def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint:
         if stored is not None:
             out[rs.id] = stored
         for target, made_piece in made:
-            pieces[(rs.id, target)] = made_piece
+            made_already[(rs.id, target)] = made_piece
     return out
 
 

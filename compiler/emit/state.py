@@ -22,6 +22,9 @@ from ..records import RECORDS_MAGIC, records_digest
 
 STATE_FILE = ".filmc/outputs.state"
 TMP_DIR = ".filmc/tmp"
+# a file made anew for writing, never through a link
+_NEW_FILE = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_BINARY", 0))
 _VERSION = 1
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
@@ -92,11 +95,10 @@ class Writer:
     def _open_tmp(self) -> tuple[int, str]:
         """A new temp file, open for writing. Another build of the same folder that finishes removes the temp
         folder when it is empty: then it is made again."""
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         for attempt in range(5):
             tmp = self._tmp_name()
             try:
-                return os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666), tmp
+                return os.open(tmp, _NEW_FILE, 0o666), tmp
             except FileNotFoundError:
                 if attempt == 4:
                     raise
@@ -180,8 +182,7 @@ class Writer:
 
 
 def _write_file(path: str, raw: bytes) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o666)
+    fd = os.open(path, _NEW_FILE, 0o666)
     try:
         _write_all(fd, raw)
     finally:

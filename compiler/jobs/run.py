@@ -52,7 +52,7 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
 
     # the last build's compiled shots come from its cache (read, never written here)
     plan = compile_film(film, targets=targets, allow_outside=allow_outside,
-                        cache_dir=build_folder(film_path(film).parent)).plan
+                        cache_dir=build_folder(film_path(film).parent), sheets=False).plan
     prod = plan.prod
     chosen = {s.id for s in select_shots(prod, select)}
     jobs = [j.as_dict() for j in plan.jobs if j.shot in chosen]

@@ -114,7 +114,7 @@ def lint_film(loading: Loading, *, targets: Sequence[str] = ()) -> LintResult:
     from ..compiling import compile_film
 
     compiled = compile_film(loading.film, targets=list(targets) or None, allow_outside=loading.allow_outside,
-                            cache_dir=loading.build_dir, workers=_workers())
+                            cache_dir=loading.build_dir, workers=_workers(), sheets=False)
     return LintResult(len(compiled.plan.prompts), tuple(compiled.warnings), compiled.plan.prod.sources())
 
 
@@ -134,7 +134,7 @@ def lock_film(loading: Loading, *, lock_path: Path | None = None) -> LockResult:
     from ..snapshots import lock_text
 
     plan = compile_film(loading.film, allow_outside=loading.allow_outside, cache_dir=loading.build_dir,
-                        workers=_workers()).plan
+                        workers=_workers(), sheets=False).plan
     path = lock_path or loading.folder / "prompts.lock"
     return LockResult(path, write_atomic(path, lock_text(plan)), len(plan.prompts))
 
@@ -155,7 +155,7 @@ def diff_film(loading: Loading, *, lock_path: Path | None = None) -> DiffResult:
 
     path = lock_path or loading.folder / "prompts.lock"
     plan = compile_film(loading.film, allow_outside=loading.allow_outside, cache_dir=loading.build_dir,
-                        workers=_workers()).plan
+                        workers=_workers(), sheets=False).plan
     if not path.is_file():
         raise UsageError(f"no lock file at {path}; run 'filmc lock {loading.film}' first")
     text, changes = diff_lock(plan, path)
