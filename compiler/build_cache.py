@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ Cache = dict[str, Any]  # key -> entry (see compiling.compile_film)
 
 FOLDER = ".filmc/cache"
 EDIT = "edit:"  # the edit's files: one entry, in a file of its own
+DOCUMENT = ".filmc/document.bin"  # film.yaml's parse, for the next build's load (see load.splice)
 _OLD = ".filmc/expand.cache"  # the single file earlier versions kept
 _LAYOUT = 4
 _BUCKETS = 64
@@ -171,9 +172,10 @@ def read_edit(build_dir: Path, key: str) -> Any:
         return None
 
 
-def write_cache(build_dir: Path, entries: Cache) -> None:
+def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | None = None) -> None:
     """After the build's outputs, manifest and state: the buckets whose keys changed are written, the others left
-    as they are, and files of keys no longer in use removed. A stale cache costs time, never correctness."""
+    as they are, and files of keys no longer in use removed. A stale cache costs time, never correctness.
+    `document`: film.yaml's parse as the load kept it (Document.keep: () to remove it, None to leave it)."""
     import marshal
 
     from .emit.state import write_records
@@ -198,8 +200,13 @@ def write_cache(build_dir: Path, entries: Cache) -> None:
         while chunk := dict(islice(items, _RECORD)):
             yield marshal.dumps(chunk)
 
-    write_records(build_dir, {f"{FOLDER}/{name}": records(wanted[name]) for name in sorted(wanted)
-                              if name not in present})
+    files: dict[str, Iterable[bytes]] = {f"{FOLDER}/{name}": records(wanted[name]) for name in sorted(wanted)
+                                         if name not in present}
+    if document:
+        files[DOCUMENT] = document
+    elif document is not None:
+        _unlink(build_dir / DOCUMENT)
+    write_records(build_dir, files)
     for name in sorted(present - set(wanted)):
         if name.endswith(".bin"):
             _unlink(folder / name)

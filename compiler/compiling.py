@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .build_cache import EDIT, Cache, read_cache, read_edit
+from .build_cache import DOCUMENT, EDIT, Cache, read_cache, read_edit
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
@@ -61,7 +61,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     """
     from .expand import expand_production
 
-    prod = resolve_film(path, allow_outside=allow_outside)
+    prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
     if all_targets and targets:  # the film's targets plus any asked for
         targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
     with paused_gc():  # (the cache, the plan, lint's findings and the edit are tens of thousands of acyclic objects)

@@ -10,10 +10,11 @@ from .resolve import Production, resolve_production
 from .validate import validate_film
 
 
-def resolve_film(path: str | Path, *, allow_outside: bool = False) -> Production:
-    """load -> validate -> resolve; FilmError carries every problem of the first failing stage."""
+def resolve_film(path: str | Path, *, allow_outside: bool = False, kept: Path | None = None) -> Production:
+    """load -> validate -> resolve; FilmError carries every problem of the first failing stage. `kept`: the file a
+    build keeps its parse of film.yaml in (see load.splice)."""
     p = film_path(path)
     with paused_gc():
-        doc = load_film(p, display=str(path if not Path(path).is_dir() else p))
+        doc = load_film(p, display=str(path if not Path(path).is_dir() else p), kept=kept)
         validated = validate_film(doc, allow_outside=allow_outside)
         return resolve_production(validated)

@@ -31,6 +31,9 @@ class Document(SourceLike):
     keys: dict[str, int]
     lines: list[str]
     warnings: tuple[Diagnostic, ...] = ()  # found while reading (control characters removed)
+    # load_film(kept=...): the records the next load splices into (see splice.py); () the kept file is to be
+    # removed, None it is as it should be
+    keep: tuple[bytes, ...] | None = None
 
     def locate(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """line:col (1-based) of a pointer; the nearest located ancestor otherwise."""

@@ -16,6 +16,7 @@ from ..diagnostics import Collector
 from ..errors import FilmError
 from ..paths import NotRegularFile, open_regular
 from .document import Document
+from .splice import SPLICE_MIN
 from .values import AliasBomb, Composer, ValueBuilder, expanded_size
 from .yaml_errors import parse_error
 
@@ -54,20 +55,22 @@ def _decode(raw: bytes, diags: Collector) -> str | None:
 
 
 def load_film(path: str | Path, *, display: str | None = None, text: str | None = None,
-              cache: bool = False) -> Document:
+              cache: bool = False, kept: Path | None = None) -> Document:
     """Read and parse film.yaml; raise FilmError with located diagnostics on any problem.
 
     cache: keep the parsed file between runs (compiler.load.cache), for files that seldom change.
+    kept: the file the last parse of this film was kept in (a build's): after an edit inside one shot only that
+    shot is parsed (compiler.load.splice); the document's `keep` is what to write there for the next load.
     """
     with paused_gc():
         if cache and text is None:
             from .cache import cached_document
 
             return cached_document(Path(path), display or str(path), lambda: _load(path, display, None))
-        return _load(path, display, text)
+        return _load(path, display, text, kept)
 
 
-def _load(path: str | Path, display: str | None, text: str | None) -> Document:
+def _load(path: str | Path, display: str | None, text: str | None, kept: Path | None = None) -> Document:
     p = Path(path)
     shown = display or str(path)
     diags = Collector(shown)
@@ -114,6 +117,15 @@ def _load(path: str | Path, display: str | None, text: str | None) -> Document:
         nul = text.index("\x00")
         diags.error("L102", "the file contains a NUL byte: it is binary, not YAML", at=(text.count("\n", 0, nul) + 1, 1))
         raise FilmError(diags.items, sources)
+    if kept is not None and len(text) >= SPLICE_MIN:
+        from . import splice
+
+        last = splice.read(kept)
+        spliced = splice.splice(last, text, p, shown) if last is not None else None
+        if spliced is not None:
+            doc, now = spliced
+            doc.keep = splice.dump(now) if now is not last else None
+            return doc
     try:
         composer = Composer(text)
         try:
@@ -153,4 +165,10 @@ def _load(path: str | Path, display: str | None, text: str | None) -> Document:
         raise FilmError(diags.items, sources) from None
     if diags.has_errors:
         raise FilmError(diags.items, sources)
-    return Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items))
+    doc = Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items))
+    if kept is not None:
+        from . import splice
+
+        fresh = splice.keep(doc, text) if len(text) >= SPLICE_MIN else None
+        doc.keep = splice.dump(fresh) if fresh is not None else ()
+    return doc

@@ -110,7 +110,7 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
             len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
             sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)))
         if not dry_run:
-            write_cache(out, compiled.cache_entries())
+            write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None)
             remember(out, key, summary)
         gc.freeze()  # what the build made joins the oldest generation unscanned (the GC has not seen it yet:
         gc.unfreeze()  # once it runs again, it would scan every object of the build at its next allocation)
