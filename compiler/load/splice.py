@@ -22,6 +22,7 @@ from typing import Any
 from yaml.nodes import SequenceNode
 
 from .document import COLUMNS, Document
+from .values import escape_key
 
 LAYOUT = 1
 SPLICE_MIN = 32 * 1024  # characters: a smaller film parses faster than its kept parse is read back
@@ -144,11 +145,36 @@ def splice(kept: Kept, text: str, path: Path, display: str) -> tuple[Document, K
     moved = (item_end + 1) * COLUMNS  # places at or after the old item's end move by delta lines
     shift = delta * COLUMNS
     data = kept.data
-    data["shots"][i] = value
     ptr = f"/shots/{i}"
-    return _with(kept, text, data, _moved(kept.values, ptr, values, moved, shift),
-                 _moved(kept.keys, ptr, keys, moved, shift),
+    if not delta and _pointers(data["shots"][i], ptr) == (list(values), list(keys)):
+        kept.values.update(values)  # the same pointers in the same order, no line moved: the places change only
+        kept.keys.update(keys)
+        new_values, new_keys = kept.values, kept.keys
+    else:
+        new_values, new_keys = _moved(kept.values, ptr, values, moved, shift), _moved(kept.keys, ptr, keys, moved, shift)
+    data["shots"][i] = value
+    return _with(kept, text, data, new_values, new_keys,
                  [*starts[:i], first, *(s + delta for s in starts[i + 1:])], kept.end + delta, path, display)
+
+
+def _pointers(value: Any, ptr: str) -> tuple[list[str], list[str]]:
+    """The pointers a value's source map has (values, keys), in the order the loader makes them."""
+    values: list[str] = []
+    keys: list[str] = []
+
+    def walk(v: Any, p: str) -> None:
+        values.append(p)
+        if isinstance(v, dict):
+            for k, child in v.items():
+                sub = f"{p}/{escape_key(k)}"
+                keys.append(sub)
+                walk(child, sub)
+        elif isinstance(v, list):
+            for n, child in enumerate(v):
+                walk(child, f"{p}/{n}")
+
+    walk(value, ptr)
+    return values, keys
 
 
 def _item_at(starts: list[int], line: int) -> int:

@@ -72,7 +72,7 @@ class Composer(_Parser):  # type: ignore[misc,valid-type,unused-ignore]  # PyYAM
         return SEQ if kind is SequenceNode else MAP
 
 
-def _escape(key: str) -> str:
+def escape_key(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
@@ -108,7 +108,7 @@ class ValueBuilder:
                 key = self._clean(knode, ptr, key)
             if knode.tag not in (STR, INT, FLOAT, BOOL, NULL):
                 self._bad_tag(knode, ptr)
-            child = f"{ptr}/{_escape(key)}"
+            child = f"{ptr}/{escape_key(key)}"
             km = knode.start_mark
             if key in firsts:
                 fm = firsts[key].start_mark
