@@ -118,7 +118,9 @@ def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], piece
         keys = keys_of.get(rs.id, [])
         prompts = prompts_of[rs.id]
         if prompts and len(keys) == len(prompts):  # else nothing compiled, or compiled without a key: lint it
-            key = lint_keys[rs.id] = "lint:" + hashlib.sha1("\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
+            # (led by the shot's key's first digits: the findings are kept in the bucket of the shot's pairs)
+            key = lint_keys[rs.id] = "lint:" + keys[0][:2] + hashlib.sha1(
+                "\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
             stored = cache.get(key)
             if isinstance(stored, tuple) and len(stored) == 2:
                 stored_of[rs.id] = stored

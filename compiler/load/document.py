@@ -34,6 +34,8 @@ class Document(SourceLike):
     # load_film(kept=...): the records the next load splices into (see splice.py); () the kept file is to be
     # removed, None it is as it should be
     keep: tuple[bytes, ...] | None = None
+    # the items of `shots` that may differ from a parse that passed validation (see splice.py); None: any may
+    changed: tuple[int, ...] | None = None
 
     def locate(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """line:col (1-based) of a pointer; the nearest located ancestor otherwise."""

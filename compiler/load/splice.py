@@ -45,9 +45,18 @@ class Kept:
 
 
 def stamp() -> str:
-    from .. import __version__
+    """The kept parse's filmc: its version and film.yaml's schema (what the kept parse was validated against: a
+    build keeps a parse only when it passed)."""
+    import hashlib
 
-    return f"{LAYOUT}|{__version__}"
+    from .. import __version__
+    from ..resources import schema_path
+
+    try:
+        schema = hashlib.sha1(schema_path("film").read_bytes()).hexdigest()
+    except OSError:
+        schema = "?"
+    return f"{LAYOUT}|{__version__}|{schema}"
 
 
 def keep(doc: Document, text: str) -> Kept | None:
@@ -154,7 +163,7 @@ def splice(kept: Kept, text: str, path: Path, display: str) -> tuple[Document, K
         new_values, new_keys = _moved(kept.values, ptr, values, moved, shift), _moved(kept.keys, ptr, keys, moved, shift)
     data["shots"][i] = value
     return _with(kept, text, data, new_values, new_keys,
-                 [*starts[:i], first, *(s + delta for s in starts[i + 1:])], kept.end + delta, path, display)
+                 [*starts[:i], first, *(s + delta for s in starts[i + 1:])], kept.end + delta, path, display, (i,))
 
 
 def _pointers(value: Any, ptr: str) -> tuple[list[str], list[str]]:
@@ -252,10 +261,10 @@ def _moved(table: dict[str, int], ptr: str, item: dict[str, int], moved: int, sh
 
 
 def _with(kept: Kept, text: str, data: dict[str, Any], values: dict[str, int], keys: dict[str, int],
-          starts: list[int], end: int, path: Path, display: str) -> tuple[Document, Kept]:
+          starts: list[int], end: int, path: Path, display: str, changed: tuple[int, ...]) -> tuple[Document, Kept]:
     new = Kept(text, data, values, keys, starts, end, kept.column)
-    return _document(new, path, display), new
+    return _document(new, path, display, changed), new
 
 
-def _document(kept: Kept, path: Path, display: str) -> Document:
-    return Document(path, display, kept.data, kept.values, kept.keys, kept.text.splitlines())
+def _document(kept: Kept, path: Path, display: str, changed: tuple[int, ...] = ()) -> Document:
+    return Document(path, display, kept.data, kept.values, kept.keys, kept.text.splitlines(), changed=changed)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..diagnostics import Collector, Diagnostic
 from ..errors import FilmError
 from ..load import Document
 from ..model import Film
 from ..resources import load_schema
-from ..schemacheck import check_schema
+from ..schemacheck import check_schema, fast_valid
 from ..targets import TargetDef, load_targets
 from ..timeline import Timeline
 from .build import Builder
@@ -36,12 +37,20 @@ class Validated:
         return self.timeline.duration if self.timeline else None
 
 
+def _changed_only(data: dict[str, Any], changed: tuple[int, ...]) -> dict[str, Any]:
+    """The film with only the shots that changed since a parse that passed (the schema checks each shot alone)."""
+    shots = data.get("shots")
+    return {**data, "shots": [shots[i] for i in changed]} if isinstance(shots, list) else data
+
+
 def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bool = True) -> Validated:
     """Check a loaded film.yaml; raise FilmError carrying every problem (errors and warnings)."""
     diags = Collector(doc.display, doc)
     diags.items.extend(doc.warnings)
     sources: dict[str, Sequence[str]] = {doc.display: doc.lines}
-    check_schema(doc.data, load_schema("film"), diags)
+    schema = load_schema("film")
+    if doc.changed is None or not fast_valid(_changed_only(doc.data, doc.changed), schema):
+        check_schema(doc.data, schema, diags)
     film = Builder(doc.data, doc.path.absolute(), diags).film()
     try:
         targets = load_targets(film.root)

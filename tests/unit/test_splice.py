@@ -218,3 +218,33 @@ def test_a_small_film_keeps_no_parse(tmp_path: Path) -> None:
     kept.write_bytes(b"old")
     assert load_film(film, kept=kept).keep == ()
     assert load_film(film).keep is None  # (a load that keeps nothing: nothing to write)
+
+
+def test_a_spliced_shot_is_checked_against_the_schema(tmp_path: Path) -> None:
+    """After a splice only the changed shot is schema-checked (the others passed with the kept parse): a mistake
+    in it is still reported, at its place."""
+    import sys
+
+    from compiler.pipeline.build import build_film
+    from compiler.pipeline.options import Loading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    try:
+        from synth import synth_film
+    finally:
+        sys.path.pop(0)
+    film = tmp_path / "film.yaml"
+    text = synth_film(150)
+    film.write_text(text, encoding="utf-8")
+    build_film(Loading(str(film)))
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if "background_motion: gulls wheel overhead, 70 " in line)
+    lines[at] = "    background_motion: [1, {a: 2}]"
+    film.write_text("\n".join(lines), encoding="utf-8")
+    kept = sp.read(tmp_path / "build" / ".filmc" / "document.bin")
+    spliced = sp.splice(kept, "\n".join(lines), film, "film.yaml")
+    assert spliced is not None and spliced[0].changed == (70,)
+    with pytest.raises(FilmError) as e:
+        build_film(Loading(str(film)))
+    errors = [d for d in e.value.diagnostics if d.severity == "error"]
+    assert errors and {(d.line, d.pointer) for d in errors} == {(at + 1, "/shots/70/background_motion")}
