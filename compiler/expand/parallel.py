@@ -27,9 +27,7 @@ _WORK: Callable[[int], Result] | None = None  # what a forked worker compiles (s
 def workers_available() -> int:
     """How many processes a cold build may use: the cores this process may run on (at most MAX_WORKERS), one
     where processes cannot be forked."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):  # (what multiprocessing's "fork" start method needs; not imported for a rebuild)
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
