@@ -24,7 +24,7 @@ FOLDER = ".filmc/cache"
 EDIT = "edit:"  # the edit's files: one entry, in a file of its own
 DOCUMENT = ".filmc/document.bin"  # film.yaml's parse, for the next build's load (see load.splice)
 _OLD = ".filmc/expand.cache"  # the single file earlier versions kept
-_LAYOUT = 4
+_LAYOUT = 5  # 5: a compiled pair keeps its bodies and context packed (expand.plan.Packed)
 _BUCKETS = 64
 _RECORD = 512  # entries per record
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import cache
@@ -33,7 +32,7 @@ from .context import (
     typed_duration,
 )
 from .parallel import PARALLEL_MIN, Result, compile_all
-from .plan import CacheEntry, CompiledPair, CompiledPrompt, Job, JobFields, Plan, select_shots
+from .plan import CacheEntry, CompiledPair, CompiledPrompt, Contexts, Job, JobFields, Packed, Plan, select_shots
 from .workflow import inject
 
 
@@ -126,7 +125,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     fctx = film_context(prod)
     prompts: list[CompiledPrompt] = []
     jobs: list[Job] = []
-    contexts: dict[tuple[str, str], dict[str, Any]] = {}
+    contexts: dict[tuple[str, str], Packed] = {}
     failures: list[Diagnostic] = []
     old: Mapping[str, CacheEntry] = cache if cache is not None else {}  # (a bucketed cache reads what is asked)
     new_cache: dict[str, CacheEntry] = {}
@@ -185,11 +184,11 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             new_cache[key] = plain
         prompts.append(pair.prompt)
         jobs.extend(pair.jobs)
-        contexts[(rs.id, t.name)] = pair.context
+        contexts[(rs.id, t.name)] = pair.packed
     forget_shots()  # (what was made once per shot is in the plan now)
     if failures:
         raise FilmError(failures, prod.sources())
-    return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), contexts, new_cache)
+    return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), Contexts(contexts), new_cache)
 
 
 def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,
@@ -245,18 +244,6 @@ def _segment_context(rs: ResolvedShot, gen: dict[str, Any], n: int) -> dict[str,
             "motion": seg.motion if seg else None, "camera": str(seg.camera) if seg and seg.camera else None}
 
 
-def _shared(value: Any, texts: dict[Any, Any]) -> Any:
-    """A parsed request body holding the prompt texts it repeats as the same string objects, and its keys interned:
-    a film's thousands of bodies then take no second copy of every prompt."""
-    if isinstance(value, dict):
-        return {sys.intern(k): _shared(v, texts) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shared(v, texts) for v in value]
-    if isinstance(value, str):
-        return texts.get(value, value)
-    return value
-
-
 _JOB_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # (json.dumps would make one per job)
 
 
@@ -307,6 +294,7 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
         ctxs.append(ctx)
     text, negative = texts[0]
     job_fields: list[JobFields] = []
+    bodies: list[dict[str, Any]] = []
     if t.providers:
         pname = options.get("provider") or next(iter(t.providers))
         provider = t.providers[pname].spec
@@ -347,7 +335,7 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
             name = f"request.{pname}.json.j2"
             raw = render_template(t, name, rctx, rs.id)
             try:
-                body = _shared(json.loads(raw), {seg_text: seg_text, seg_negative: seg_negative})
+                body = json.loads(raw)
             except json.JSONDecodeError as e:
                 raise TemplateFailure(Diagnostic(
                     "T302", "error", f"{name} produced invalid JSON for shot '{rs.id}': {e.msg}",
@@ -361,8 +349,9 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
             payload = {"job": job, "target": t.name, "provider": pname, "method": method, "url": url,
                        "body": body, "depends_on": list(depends)}
             digest_job = hashlib.sha256(_JOB_JSON.encode(payload).encode()).hexdigest()
-            job_fields.append((job, rs.id, t.name, pname, method, url, body, list(depends), digest_job,
+            job_fields.append((job, rs.id, t.name, pname, method, url, list(depends), digest_job,
                                length, seg, poll, model))
+            bodies.append(body)
     p1 = plans[0]
     small = {"options": options, "generation": gen, "left_out": {k: v for k, v in left_out.items() if v},
              "refs": [{k: r[k] for k in ("n", "path", "kind", "label", "cite")} for r in ctxs[0]["shot"]["refs"]],
@@ -370,4 +359,5 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
              "end_frame": plans[-1].end_frame,
              "end_frame_dropped": rs.shot.end_frame if t.kind == "video" and not plans[-1].end_frame else None,
              "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
-    return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, small)
+    return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, texts[1:],
+            marshal.dumps((bodies, small)))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+import marshal
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,28 @@ class CompiledPrompt:
         return (self.text, *(t for t, _ in self.segments))
 
 
-@dataclass(frozen=True, slots=True)
+class Packed:
+    """A compiled pair's request bodies and context (options, generation, refs...), kept as marshal bytes until one
+    of them is asked for: a rebuild reuses thousands of pairs from the cache whose bodies only the runner reads."""
+
+    __slots__ = ("raw", "value")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.value: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
+
+    def get(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """(the jobs' bodies in order, the context)."""
+        if self.value is None:
+            self.value = marshal.loads(self.raw)
+        return self.value
+
+    @classmethod
+    def of(cls, bodies: list[dict[str, Any]], context: dict[str, Any]) -> Packed:
+        return cls(marshal.dumps((bodies, context)))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Job:
     """A generation job: one request to a provider for one shot and target."""
 
@@ -39,13 +61,19 @@ class Job:
     provider: str
     method: str
     url: str
-    body: dict[str, Any]
+    packed: Packed  # the body is the `index`th of the pair's bodies
+    index: int
     depends_on: tuple[str, ...]
     hash: str
     duration: float | None = None  # seconds generated (video)
     segment: int = 1
     poll: str | None = None  # the URL that reports the task's state, with {task_id} to fill in
     model: str | None = None  # the model option the job asks for (for the ledger and cost)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The request body (JSON data)."""
+        return self.packed.get()[0][self.index]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,11 +83,18 @@ class Job:
             "model": self.model,
         }
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Job) and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # (a body is a dict)
+
 
 PromptFields = tuple[str, str, str, str, str | None, bool]  # shot, target, kind, text, negative, overridden
-JobFields = tuple[str, str, str, str, str, str, dict[str, Any], list[str], str, float | None, int, str | None,
-                  str | None]  # Job's fields in order, depends_on as a list
-CacheEntry = tuple[PromptFields, list[JobFields], dict[str, Any]]  # a CompiledPair as plain data (marshal)
+JobFields = tuple[str, str, str, str, str, str, list[str], str, float | None, int, str | None,
+                  str | None]  # Job's fields in order but the body (packed) and its index, depends_on as a list
+Segments = list[tuple[str, str | None]]  # an extended shot's later segments: (prompt, negative)
+# a CompiledPair as plain data (marshal): the bodies and the context packed (see Packed)
+CacheEntry = tuple[PromptFields, list[JobFields], Segments, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +104,36 @@ class CompiledPair:
 
     prompt: CompiledPrompt
     jobs: tuple[Job, ...]
-    context: dict[str, Any]
+    packed: Packed
 
-    def plain(self) -> CacheEntry:
-        p = self.prompt
-        return ((p.shot, p.target, p.kind, p.text, p.negative, p.overridden),
-                [(j.job, j.shot, j.target, j.provider, j.method, j.url, j.body, list(j.depends_on), j.hash,
-                  j.duration, j.segment, j.poll, j.model) for j in self.jobs], self.context)
+    @property
+    def context(self) -> dict[str, Any]:
+        return self.packed.get()[1]
 
     @classmethod
     def from_plain(cls, entry: CacheEntry) -> CompiledPair:
-        (shot, target, kind, text, negative, overridden), job_fields, context = entry
-        segs = tuple((x["prompt"], x["negative"]) for x in context.get("segments") or ())
-        jobs = tuple(Job(f[0], f[1], f[2], f[3], f[4], f[5], f[6], tuple(f[7]), f[8], f[9], f[10], f[11], f[12])
-                     for f in job_fields)
-        return cls(CompiledPrompt(shot, target, kind, text, negative, overridden, segs), jobs, context)
+        (shot, target, kind, text, negative, overridden), job_fields, segments, raw = entry
+        packed = Packed(raw)
+        jobs = tuple(Job(f[0], f[1], f[2], f[3], f[4], f[5], packed, n, tuple(f[6]), f[7], f[8], f[9], f[10], f[11])
+                     for n, f in enumerate(job_fields))
+        segs = tuple((x, y) for x, y in segments)
+        return cls(CompiledPrompt(shot, target, kind, text, negative, overridden, segs), jobs, packed)
+
+
+class Contexts(Mapping[tuple[str, str], dict[str, Any]]):
+    """Each compiled pair's context by (shot, target), unpacked when asked for."""
+
+    def __init__(self, packed: dict[tuple[str, str], Packed]) -> None:
+        self._packed = packed
+
+    def __getitem__(self, key: tuple[str, str]) -> dict[str, Any]:
+        return self._packed[key].get()[1]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
 
 
 @dataclass(frozen=True)
@@ -95,7 +145,7 @@ class Plan:
     shots: tuple[ResolvedShot, ...]  # the selected shots
     prompts: tuple[CompiledPrompt, ...]
     jobs: tuple[Job, ...]
-    contexts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> options, generation
+    contexts: Mapping[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> options, generation...
     cache: dict[str, Any] = field(default_factory=dict)  # for the next build (see expand_production)
 
     def prompt(self, shot: str, target: str) -> CompiledPrompt:

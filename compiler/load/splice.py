@@ -22,9 +22,10 @@ from typing import Any
 from yaml.nodes import SequenceNode
 
 from .document import COLUMNS, Document
-from .values import escape_key
+from .values import MAX_EXPANDED_NODES, escape_key
 
 LAYOUT = 1
+MAX_DEPTH = 64  # levels of nesting an item may have (a film has a handful; far below what the whole parse refuses)
 SPLICE_MIN = 32 * 1024  # characters: a smaller film parses faster than its kept parse is read back
 # Where an anchor or an alias can start (conservative: `*bold*` after a space counts too, and only costs the splice).
 _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])[&*][^\s\[\]{},]", re.M)
@@ -45,18 +46,19 @@ class Kept:
 
 
 def stamp() -> str:
-    """The kept parse's filmc: its version and film.yaml's schema (what the kept parse was validated against: a
-    build keeps a parse only when it passed)."""
+    """What a kept parse was made by: this loader's code, and film.yaml's schema (what the kept parse was validated
+    against: a build keeps a parse only when it passed)."""
     import hashlib
 
-    from .. import __version__
     from ..resources import schema_path
 
+    here = Path(__file__).parent
     try:
+        code = [(here / n).stat() for n in ("values.py", "read.py", "document.py", "splice.py")]
         schema = hashlib.sha1(schema_path("film").read_bytes()).hexdigest()
     except OSError:
-        schema = "?"
-    return f"{LAYOUT}|{__version__}|{schema}"
+        return "?"
+    return "|".join([str(LAYOUT), *(f"{c.st_size}:{c.st_mtime_ns}" for c in code), schema])
 
 
 def keep(doc: Document, text: str) -> Kept | None:
@@ -111,7 +113,8 @@ def read(path: Path) -> Kept | None:
 def read_from(records: Sequence[bytes]) -> Kept | None:
     """The parse dump() made (None: something else)."""
     try:
-        if len(records) != 2 or marshal.loads(records[0]) != stamp():
+        now = stamp()
+        if len(records) != 2 or now == "?" or marshal.loads(records[0]) != now:
             return None
         text, data, values, keys, starts, end, column = marshal.loads(records[1])
         return Kept(text, data, values, keys, starts, end, column)
@@ -121,7 +124,8 @@ def read_from(records: Sequence[bytes]) -> Kept | None:
 
 def splice(kept: Kept, text: str, path: Path, display: str) -> tuple[Document, Kept] | None:
     """The document of `text` made from the kept parse and a parse of the one shot that changed, and what to keep
-    of it; None when the whole file must be parsed (see the module's doc)."""
+    of it; None when the whole file must be parsed (see the module's doc). `kept` is used up: its data and source
+    map become the new document's (changed in place)."""
     if text == kept.text:
         return _document(kept, path, display), kept
     if len(text) < SPLICE_MIN or "\t" in text or _OTHER_BREAKS.search(text):
@@ -138,6 +142,8 @@ def splice(kept: Kept, text: str, path: Path, display: str) -> tuple[Document, K
     old_stop = len(old) - tail  # changed: old[top:old_stop] -> new[top:len(new) - tail]
     starts = kept.starts
     i = _item_at(starts, top)
+    if i > 0 and top == starts[i] and old_stop == top:
+        i -= 1  # lines put right above an item's `-` end the item before (a block scalar's text, say), not this one
     if i < 0:
         return None
     item_end = starts[i + 1] if i + 1 < len(starts) else kept.end
@@ -149,8 +155,8 @@ def splice(kept: Kept, text: str, path: Path, display: str) -> tuple[Document, K
     if item is None:
         return None
     value, values, keys, first = item
-    if i == 0 and first != starts[0]:  # (the list's own place is its first item's `-`)
-        return None
+    if first != starts[i] or len(kept.values) + len(values) > MAX_EXPANDED_NODES:  # (the whole parse's bound)
+        return None  # something before the `-` that was not there (it could be the item before's)
     moved = (item_end + 1) * COLUMNS  # places at or after the old item's end move by delta lines
     shift = delta * COLUMNS
     data = kept.data
@@ -236,6 +242,12 @@ def _parse_item(chunk: list[str], broken: bool, column: int, path: Path, display
     except Exception:  # (an alias bomb, a nesting too deep: the whole parse reports it, located)
         return None
     if diags.items:
+        return None
+    lines = builder.values.values()
+    if (builder.values[f"/shots/{index}"] // COLUMNS != first + 1  # the item's value starts on its `-` line
+            or (broken and any(at // COLUMNS > len(chunk) for at in lines))  # a place past the item: at the next
+            # token, as an empty value at the item's end has (in the whole file that is the next item's `-`)
+            or max(p.count("/") for p in builder.values) > MAX_DEPTH):  # (nesting the whole parse may refuse)
         return None
     lift = line0 * COLUMNS
     return (value, {p: at + lift for p, at in builder.values.items()}, {p: at + lift for p, at in builder.keys.items()},

@@ -110,7 +110,11 @@ def test_a_bucket_changed_in_place_or_with_an_absurd_length_is_not_trusted(tmp_p
     read = read_cache(tmp_path / "build")
     assert read and all(entries[k] == v for k, v in read.items())
     assert not a.exists() and not b.exists()  # removed: the next build writes them again
-    assert _build(tmp_path) == entries
+    again = _build(tmp_path)
+    # (a slate chain lost with a bucket is drawn again only when the edit is made again: here it is reused whole)
+    assert {k: v for k, v in again.items() if not k.startswith("slate:")} == {
+        k: v for k, v in entries.items() if not k.startswith("slate:")}
+    assert all(entries[k] == v for k, v in again.items())
 
 
 def test_two_builds_of_one_folder_at_once_both_finish(tmp_path: Path) -> None:
@@ -138,3 +142,23 @@ def test_show_reads_only_the_bucket_of_its_shot(tmp_path: Path) -> None:
         p.write_bytes(b"not a bucket")  # read, it would be found damaged and removed
     assert show_shot(Loading(str(tmp_path)), "s00005") == built
     assert all(p.exists() for p in others)  # not one of them was read
+
+
+def test_a_rebuild_leaves_the_reused_pairs_bodies_packed(tmp_path: Path) -> None:
+    """A pair reused from the cache keeps its request bodies and context as marshal bytes (a rebuild of a big film
+    does not rebuild thousands of bodies it only copies); asked for, they are the fresh compile's."""
+    text = synth_film(30)
+    (tmp_path / "film.yaml").write_text(text)
+    _build(tmp_path)
+    edited = text.replace("gulls wheel overhead, 7 of them", "gulls wheel overhead, 7 of them, low")
+    assert edited != text
+    (tmp_path / "film.yaml").write_text(edited)
+    again = compile_film(tmp_path, cache_dir=tmp_path / "build").plan
+    packed = {j.shot: j.packed.value is None for j in again.jobs}
+    assert packed["s00007"] is False and all(v for k, v in packed.items() if k != "s00007")
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    (fresh_dir / "film.yaml").write_text(edited)
+    fresh = compile_film(fresh_dir).plan
+    assert [j.as_dict() for j in again.jobs] == [j.as_dict() for j in fresh.jobs]
+    assert dict(again.contexts) == dict(fresh.contexts)

@@ -134,6 +134,40 @@ def test_random_edits_splice_to_the_whole_parse_or_decline(tmp_path: Path, colum
     assert seen.get("spliced", 0) > 40 and seen.get("declined", 0) > 40, seen
 
 
+ENDS = ["    z: |+\n      kept\n", "    z: |\n      clip\n", "    z: >\n      fold\n", "    z: |-\n      strip\n",
+        "    z: plain\n      more\n", "    z: 'q\n      r'\n", "    z: [a,\n      b]\n", "    ? k\n", "    z:\n",
+        "    z: |2\n       ind\n"]
+BETWEEN = ["", " ", "  ", "    ", "      ", "        ", "# c", "  # c", "    # c", "      # c", "        # c", "      text",
+           "    w: new", "  - id: new"]
+
+
+@pytest.mark.parametrize("after", ["", "edit: {a: 1}\n"])
+def test_lines_between_two_shots_belong_to_the_one_before(tmp_path: Path, after: str) -> None:
+    """Lines put between two items (above the second's `-`, or in place of the first's last line) are the first
+    item's in the whole parse: a block scalar's text (blank, indented `#`, kept by `|+`), a new key, or comments.
+    The splice must give them to it too; an empty value or `? key` at an item's end is placed at the next token."""
+    rng = random.Random(5 if after else 6)
+    shots = [f"  - id: s{i:03d}\n    prompt: shot {i} {'x' * 80}\n" + rng.choice(ENDS) + ("\n" if i % 7 == 0 else "")
+             + ("# part\n" if i % 13 == 0 else "") for i in range(300)]
+    base = "version: 1\nfilm: {title: T, fps: 24}\nshots:\n" + "".join(shots) + after
+    lines = base.split("\n")
+    dashes = [n for n, line in enumerate(lines) if line.startswith("  - id:")]
+    seen: dict[str, int] = {}
+    for _ in range(300):
+        x = list(lines)
+        d = rng.choice(dashes[1:])
+        k = rng.random()
+        if k < 0.5:
+            x[d:d] = [rng.choice(BETWEEN) for _ in range(rng.choice([1, 2]))]
+        elif k < 0.8:
+            x[d - 1:d] = [rng.choice(BETWEEN)]
+        else:
+            x[d + 1:d + 1] = [rng.choice(BETWEEN)]
+        outcome = check(tmp_path, base, "\n".join(x))
+        seen[outcome] = seen.get(outcome, 0) + 1
+    assert seen.get("spliced", 0) > 100 and seen.get("declined", 0) > 10, seen
+
+
 def test_edits_one_after_another_stay_the_whole_parse(tmp_path: Path) -> None:
     """Each splice's result is what the next splices into: an edit session of many small edits."""
     rng = random.Random(7)
