@@ -102,7 +102,8 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
             click.echo("nothing was sent", err=True)
             ctx.exit(EXIT_INPUT)
     summary = plan.summary
-    click.echo(summary.text(listing=dry_run or _verbose(ctx), capped=max_cost is not None), err=True)
+    # --dry-run's listing is the output asked for (stdout); a real run's is the progress before it sends (stderr)
+    click.echo(summary.text(listing=dry_run or _verbose(ctx), capped=max_cost is not None), err=not dry_run)
     if dry_run or not summary.sends and not summary.resume:
         if not dry_run and summary.blocked:
             for job in summary.blocked:
