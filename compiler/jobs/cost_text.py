@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..plurals import noun, plural
 from .cost import Estimate, JobCost, Price
 
 CONFIDENCE = {"V": "verified from the vendor", "V-3p": "from a third-party copy", "I": "inferred"}
@@ -41,14 +42,13 @@ def _groups(est: Estimate, attr: str) -> list[tuple[str, str, str]]:
         text = money(m) if m else ""
         if unknown:
             text = (f"at least {text}; " if m else "") + f"{unknown} without a known price"
-        out.append((key, f"{len(rows)} job{'s' if len(rows) != 1 else ''}", text))
+        out.append((key, plural(len(rows), "job"), text))
     return out
 
 
 def headline(est: Estimate, name: str = "") -> str:
     n = len(est.rows)
-    return (f"{name + ': ' if name else ''}{n} job{'s' if n != 1 else ''} x {est.takes} kept "
-            f"take{'s' if est.takes != 1 else ''}, keep rate {est.keep_rate:.2f}: "
+    return (f"{name + ': ' if name else ''}{plural(n, 'job')} x {plural(est.takes, 'kept take')}, keep rate {est.keep_rate:.2f}: "
             f"{est.takes / est.keep_rate:.2f} generations per job")
 
 
@@ -61,7 +61,7 @@ def total_line(est: Estimate) -> str:
     elif est.unconverted:
         text += f" (no rate given for {', '.join(est.unconverted)}: not converted)"
     if unknown:
-        text += f"\n{unknown} of {len(est.rows)} jobs have no known price [C501]: the total is a lower bound"
+        text += f"\n{unknown} of {plural(len(est.rows), 'job')} {noun(unknown, 'has', 'have')} no known price [C501]: the total is a lower bound"
     return text
 
 
