@@ -84,9 +84,10 @@ def _validated(doc: Any, allow_outside: bool) -> tuple[Any, list[Diagnostic]]:
     diags = Collector(doc.display, doc)
     diags.items.extend(doc.warnings)
     check_schema(doc.data, load_schema("film"), diags)
-    film = Builder(doc.data, doc.path.absolute(), diags).film()
+    builder = Builder(doc.data, doc.path.absolute(), diags)
+    film = builder.film()
     targets = load_targets(film.root)
-    timeline = check_film(film, targets, diags, allow_outside=allow_outside)
+    timeline = check_film(film, targets, diags, allow_outside=allow_outside, incomplete=builder.incomplete)
     warnings = tuple(d for d in diags.items if d.severity != "error")
     errors = [d for d in diags.items if d.severity == "error"]
     return Validated(film, targets, warnings, timeline, doc, allow_outside), errors
