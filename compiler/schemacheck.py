@@ -213,10 +213,10 @@ def _report(err: Any, diags: Collector, base: str, what: str) -> None:
         allowed = list(schema.get("properties", {}))
         extra = [k for k in inst if k not in allowed]
         for k in extra:
-            hint = ((_flow_mapping(diags, ptr) and _comma_hint(inst, k)) or did_you_mean(k, allowed)
-                    or "the keys here: " + ", ".join(sorted(allowed)))
+            key_hint = ((_flow_mapping(diags, ptr) and _comma_hint(inst, k)) or did_you_mean(k, allowed)
+                        or ("the keys here: " + ", ".join(sorted(allowed)) if allowed else None))
             diags.error("V101", f"{label}: unknown key '{k}'{' in ' + what if what else ''}",
-                        f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}", key=True, hint=hint)
+                        f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}", key=True, hint=key_hint)
         return
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
