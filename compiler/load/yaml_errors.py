@@ -73,6 +73,8 @@ def _misindented(lines: list[str], line: int, col: int, problem: str) -> Misinde
 
 @dataclass(frozen=True)
 class Misindented:
+    """A key or list item that does not line up with its neighbour above."""
+
     what: str  # "'size'", "the list item"
     col: int  # 0-based
     above: int  # the line it does not line up with (1-based), and that line's column
