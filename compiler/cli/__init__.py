@@ -113,9 +113,47 @@ class _Commands(dict[str, click.Command]):
         return dict.__getitem__(self, name)
 
 
-class FilmcGroup(click.Group):
+def _adjust_state(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """-v, -q, --traceback written after the command: the same state as before it (`filmc build -q` = `filmc -q build`)."""
+    state = ctx.find_object(State)
+    if state is None or not value:
+        return
+    if param.name == "verbose":
+        state.verbosity += value
+    elif param.name == "quiet":
+        state.verbosity -= value
+    else:
+        state.traceback = True
+
+
+def global_options() -> list[click.Option]:
+    """The group's own options, as every command takes them too (each command's help lists them once)."""
+    return [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_adjust_state,
+                     help="More output (repeatable)."),
+        click.Option(["-q", "--quiet"], count=True, expose_value=False, callback=_adjust_state,
+                     help="Less output (repeatable)."),
+        click.Option(["--traceback"], is_flag=True, expose_value=False, callback=_adjust_state,
+                     help="Show the Python traceback of an internal error."),
+    ]
+
+
+class GlobalOptionsGroup(click.Group):
+    """A group whose commands (and their subcommands) also take -v, -q and --traceback after their name."""
+
+    group_class: type[click.Group] | type[type] = type  # its subgroups (`filmc targets`) are of this class too, so their commands take them
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        taken = {opt for p in cmd.params for opt in p.opts}
+        cmd.params.extend(o for o in global_options() if not taken & set(o.opts))
+
+
+class FilmcGroup(GlobalOptionsGroup):
     """Maps exceptions to exit codes: a FilmcError its own (input problems 1, usage 2, a signal 128 + its number),
     a refusal of the file system 1, any other exception 3 (an internal error)."""
+
+    group_class = GlobalOptionsGroup  # `filmc targets`: its commands take the global options, not these lazy ones
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
