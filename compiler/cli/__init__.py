@@ -31,8 +31,10 @@ def _color() -> bool:
     return "NO_COLOR" not in os.environ and sys.stderr.isatty()
 
 
-def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fmt: str = "text") -> None:
-    """Print diagnostics: text on stderr, or JSON on stdout."""
+def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fmt: str = "text", *,
+           totals: bool = True) -> None:
+    """Print diagnostics: text on stderr, then their count ("2 warnings") unless the command says it itself
+    (`totals=False`); or JSON on stdout."""
     from ..diagnostics import render_json, render_text, sort_key, summary
 
     ordered = sorted(diags, key=sort_key)
@@ -41,7 +43,8 @@ def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fm
         return
     if ordered:
         click.echo(render_text(ordered, sources, color=_color()), err=True, nl=False)
-        click.echo(summary(ordered), err=True)
+        if totals:
+            click.echo(summary(ordered), err=True)
 
 
 def show_error(ctx: click.Context, e: FilmcError) -> None:

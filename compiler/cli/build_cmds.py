@@ -158,18 +158,22 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
 def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allow_outside_paths: bool) -> None:
     """Check the compiled prompts: names, references to other shots, empty or duplicated motion,
     dropped character descriptions, length limits, negatives and camera moves a target cannot take.
+    The film's validation warnings are listed too.
 
-    Exits 1 when anything is found.
+    Exits 1 when anything is found, a warning included (validation warnings and prompt findings
+    alike); the last line counts what was found.
     """
+    from ..diagnostics import summary
     from ..pipeline.prompts import lint_film
 
     ctx.meta["filmc.format"] = fmt
     result = lint_film(Loading(film, allow_outside_paths), targets=targets)
-    report(result.findings, result.sources, fmt)
+    report(result.findings, result.sources, fmt, totals=False)
+    if fmt == "text":
+        found = f"{summary(result.findings)} (lint fails on any finding)" if result.findings else "no findings"
+        click.echo(f"{film}: {plural(result.prompts, 'prompt')}, {found}")
     if result.findings:
         ctx.exit(EXIT_INPUT)
-    if fmt == "text":
-        click.echo(f"{film}: {plural(result.prompts, 'prompt')}, no findings")
 
 
 @main.command(short_help="Snapshot every compiled prompt into prompts.lock.")
