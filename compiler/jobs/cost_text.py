@@ -62,7 +62,30 @@ def total_line(est: Estimate) -> str:
         text += f" (no rate given for {', '.join(est.unconverted)}: not converted)"
     if unknown:
         text += f"\n{unknown} of {plural(len(est.rows), 'job')} {noun(unknown, 'has', 'have')} no known price [C501]: the total is a lower bound"
+        text += "".join("\n  " + line for line in why_unknown(est))
     return text
+
+
+WHY = {"no price for this provider": "its target.yaml has no sourced price for this provider",
+       "no entry matches the options": "none of its prices fits the job's options (model, mode, length)",
+       "priced per second, the job has no length": "priced per second, and the job has no length"}
+
+
+def why_unknown(est: Estimate) -> list[str]:
+    """Why the jobs without a price have none (per target and provider), and how a creator gives a target one."""
+    found: dict[tuple[str, str], str] = {}
+    for r in est.unknown:
+        found.setdefault((r.target, r.provider), r.reason or "")
+    lines = [f"{t} through {p}: {WHY.get(why, why)}" for (t, p), why in found.items()]
+    providers: dict[str, list[str]] = {}
+    for (t, p), why in found.items():
+        if why != "unknown target":
+            providers.setdefault(t, []).append(p)
+    for t, names in providers.items():
+        lines.append(f"to count one: `filmc targets show {t}` lists the prices filmc knows and the target's folder; "
+                     f"copy that folder to targets/{t}/ beside film.yaml and add a `prices:` entry (provider: "
+                     f"{', '.join(names)}, unit, amount, currency, date, source, confidence)")
+    return lines
 
 
 def price_line(i: int, p: Price) -> str:
