@@ -142,9 +142,7 @@ def global_options() -> list[click.Option]:
 
 
 class GlobalOptionsGroup(click.Group):
-    """A group whose commands (and their subcommands) also take -v, -q and --traceback after their name."""
-
-    group_class: type[click.Group] | type[type] = type  # its subgroups (`filmc targets`) are of this class too, so their commands take them
+    """A group whose commands also take -v, -q and --traceback after their name."""
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         super().add_command(cmd, name)
@@ -156,7 +154,7 @@ class FilmcGroup(GlobalOptionsGroup):
     """Maps exceptions to exit codes: a FilmcError its own (input problems 1, usage 2, a signal 128 + its number),
     a refusal of the file system 1, any other exception 3 (an internal error)."""
 
-    group_class = GlobalOptionsGroup  # `filmc targets`: its commands take the global options, not these lazy ones
+    group_class = GlobalOptionsGroup  # `filmc targets`: its commands (list, show) take them too
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
