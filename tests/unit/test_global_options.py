@@ -44,3 +44,25 @@ def test_each_commands_help_lists_them_once() -> None:
     for command in (["build"], ["validate"], ["run"], ["targets", "show"]):
         text = run_cli([*command, "--help"]).stdout
         assert text.count("--quiet") == 1 and text.count("--verbose") == 1 and text.count("--traceback") == 1
+
+
+@pytest.fixture
+def failing_command():  # type: ignore[no-untyped-def]
+    """A command that fails as a bug would, registered on the real group for the test (and removed after)."""
+
+    from compiler.cli import main
+
+    @main.command("fail-for-test")
+    def fail() -> None:
+        raise RuntimeError("a bug")
+
+    yield "fail-for-test"
+    del main.commands["fail-for-test"]
+
+
+def test_traceback_after_the_command_shows_it(failing_command: str) -> None:
+    plain = run_cli([failing_command])
+    assert plain.exit_code == 3 and "Traceback" not in plain.stderr and "--traceback" in plain.stderr
+    for args in (["--traceback", failing_command], [failing_command, "--traceback"]):
+        res = run_cli(args)
+        assert res.exit_code == 3 and "Traceback (most recent call last)" in res.stderr, args
