@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .plurals import plural
+
 Severity = Literal["error", "warning"]
 
 
@@ -128,7 +130,7 @@ def summary(diags: Sequence[Diagnostic]) -> str:
     warnings = len(diags) - errors
     parts = []
     if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        parts.append(plural(errors, "error"))
     if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        parts.append(plural(warnings, "warning"))
     return ", ".join(parts) if parts else "no problems"

@@ -173,8 +173,19 @@ def _type_ok(v: object, t: object) -> bool:
     return False
 
 
+def _flow_mapping(diags: Collector, ptr: str) -> bool:
+    """Whether the mapping at `ptr` is written `{ ... }` in the source (False when the source cannot tell)."""
+    lines = getattr(diags.source, "lines", None)
+    if diags.source is None or not lines:
+        return False
+    line, col = diags.source.locate(ptr)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return text[col - 1:col] == "{"
+
+
 def _comma_hint(mapping: dict[str, Any], key: str) -> str | None:
-    """`{action: runs, looks back}`: the comma ended the text and 'looks back' became a key without a value."""
+    """`{action: runs, looks back}`: the comma ended the text and 'looks back' became a key without a value (only
+    in a `{ }` mapping: in a block mapping a key without a value is just that)."""
     if mapping.get(key) is not None:
         return None
     keys = list(mapping)
@@ -202,9 +213,10 @@ def _report(err: Any, diags: Collector, base: str, what: str) -> None:
         allowed = list(schema.get("properties", {}))
         extra = [k for k in inst if k not in allowed]
         for k in extra:
-            hint = _comma_hint(inst, k) or did_you_mean(k, allowed)
+            key_hint = ((_flow_mapping(diags, ptr) and _comma_hint(inst, k)) or did_you_mean(k, allowed)
+                        or ("the keys here: " + ", ".join(sorted(allowed)) if allowed else None))
             diags.error("V101", f"{label}: unknown key '{k}'{' in ' + what if what else ''}",
-                        f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}", key=True, hint=hint)
+                        f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}", key=True, hint=key_hint)
         return
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .capabilities import CAMERA_STYLES
+from .plurals import plural
 from .targets import TargetDef
 
 
@@ -161,7 +162,7 @@ def summary(t: TargetDef) -> str:
         rows.append(("end frame", end_frame_text(t)))
     moves = caps.camera
     rows.append(("camera", CAMERA_STYLES.get(caps.camera_style, caps.camera_style)
-                 + (f" ({len(moves)} moves)" if moves else "")
+                 + (f" ({plural(len(moves), 'move')})" if moves else "")
                  + (f", at most {caps.camera_max} per shot" if caps.camera_max else "")))
     names = list(t.providers)
     rows.append(("providers", "; ".join(f"{n} ({t.providers[n].auth.text()})" + (" default" if i == 0 else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Shot
+from .plurals import plural
 from .resolve import Production
 from .timeline import format_time
 
@@ -12,7 +13,7 @@ from .timeline import format_time
 def render_timeline(prod: Production) -> str:
     out: list[str] = []
     film = prod.film
-    out.append(f"{film.info.title}: {len(prod.shots)} shots, song {format_time(prod.song_duration)}"
+    out.append(f"{film.info.title}: {plural(len(prod.shots), 'shot')}, song {format_time(prod.song_duration)}"
                + (f", {prod.preroll:g} s of title cards before the song" if prod.preroll else "")
                + (f", {prod.postroll:g} s after it" if prod.postroll else ""))
     by_id = {s.id: s for s in prod.shots}

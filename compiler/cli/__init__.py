@@ -31,8 +31,10 @@ def _color() -> bool:
     return "NO_COLOR" not in os.environ and sys.stderr.isatty()
 
 
-def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fmt: str = "text") -> None:
-    """Print diagnostics: text on stderr, or JSON on stdout."""
+def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fmt: str = "text", *,
+           totals: bool = True) -> None:
+    """Print diagnostics: text on stderr, then their count ("2 warnings") unless the command says it itself
+    (`totals=False`); or JSON on stdout."""
     from ..diagnostics import render_json, render_text, sort_key, summary
 
     ordered = sorted(diags, key=sort_key)
@@ -41,7 +43,8 @@ def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fm
         return
     if ordered:
         click.echo(render_text(ordered, sources, color=_color()), err=True, nl=False)
-        click.echo(summary(ordered), err=True)
+        if totals:
+            click.echo(summary(ordered), err=True)
 
 
 def show_error(ctx: click.Context, e: FilmcError) -> None:
@@ -113,9 +116,45 @@ class _Commands(dict[str, click.Command]):
         return dict.__getitem__(self, name)
 
 
-class FilmcGroup(click.Group):
+def _adjust_state(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """-v, -q, --traceback written after the command: the same state as before it (`filmc build -q` = `filmc -q build`)."""
+    state = ctx.find_object(State)
+    if state is None or not value:
+        return
+    if param.name == "verbose":
+        state.verbosity += value
+    elif param.name == "quiet":
+        state.verbosity -= value
+    else:
+        state.traceback = True
+
+
+def global_options() -> list[click.Option]:
+    """The group's own options, as every command takes them too (each command's help lists them once)."""
+    return [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_adjust_state,
+                     help="More output (repeatable)."),
+        click.Option(["-q", "--quiet"], count=True, expose_value=False, callback=_adjust_state,
+                     help="Less output (repeatable)."),
+        click.Option(["--traceback"], is_flag=True, expose_value=False, callback=_adjust_state,
+                     help="Show the Python traceback of an internal error."),
+    ]
+
+
+class GlobalOptionsGroup(click.Group):
+    """A group whose commands also take -v, -q and --traceback after their name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        taken = {opt for p in cmd.params for opt in p.opts}
+        cmd.params.extend(o for o in global_options() if not taken & set(o.opts))
+
+
+class FilmcGroup(GlobalOptionsGroup):
     """Maps exceptions to exit codes: a FilmcError its own (input problems 1, usage 2, a signal 128 + its number),
     a refusal of the file system 1, any other exception 3 (an internal error)."""
+
+    group_class = GlobalOptionsGroup  # `filmc targets`: its commands (list, show) take them too
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..pipeline.options import Loading
+from ..plurals import plural
 from . import State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def board(ctx: click.Context, film: str, out_dir: Path | None, serve: bool, port
 def _summary(result: BoardResult) -> None:
     s = result.board.summary
     t = result.thumbs
-    click.echo(f"{result.index}: {s['shots']} shots, {s['takes']} takes ({s['selected']} selected); "
+    click.echo(f"{result.index}: {plural(s['shots'], 'shot')}, {plural(s['takes'], 'take')} ({s['selected']} selected); "
                f"thumbnails: {t.made} made, {t.reused} reused"
                + ("" if result.written else "; unchanged"))
 

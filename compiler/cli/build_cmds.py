@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..pipeline.options import Loading
+from ..plurals import plural
 from . import EXIT_INPUT, F, State, film_arg, format_option, load_options, main, report
 
 
@@ -67,7 +68,7 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
         report(r.warnings if verbose > 0 else r.new_warnings, r.sources)
         repeated = len(r.warnings) - (len(r.warnings) if verbose > 0 else len(r.new_warnings))
         if repeated:
-            click.echo(f"{repeated} warning{'s' if repeated != 1 else ''} unchanged since the last build "
+            click.echo(f"{plural(repeated, 'warning')} unchanged since the last build "
                        f"(`filmc lint {film}` lists them)", err=True)
     verb = "would write" if dry_run else "wrote"
     if dry_run or verbose > 0:
@@ -77,13 +78,13 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
             click.echo(f"{'would remove' if dry_run else 'removed'} {r.out_dir / rel}")
     if verbose >= 0:
         click.echo(f"{r.out_dir}: {_of(r.shots, r.total_shots, 'shot')} x {_of(r.targets, r.total_targets, 'target')}, "
-                   f"{r.jobs} job{'s' if r.jobs != 1 else ''}; "
+                   f"{plural(r.jobs, 'job')}; "
                    f"{verb} {len(r.written)}, removed {len(r.removed)}, unchanged {r.unchanged}")
 
 
 def _of(n: int, total: int, noun: str) -> str:
     """'4 of 14 shots' for part of the film, '14 shots' for all of it."""
-    return f"{n} of {total} {noun}s" if n != total else f"{n} {noun}{'s' if n != 1 else ''}"
+    return f"{n} of {plural(total, noun)}" if n != total else plural(n, noun)
 
 
 PROGRESS_PAIRS = 200  # builds of more shot x target pairs than this show a progress bar on a terminal
@@ -157,18 +158,22 @@ def show(ctx: click.Context, film: str, shot: str, targets: tuple[str, ...], fmt
 def lint(ctx: click.Context, film: str, targets: tuple[str, ...], fmt: str, allow_outside_paths: bool) -> None:
     """Check the compiled prompts: names, references to other shots, empty or duplicated motion,
     dropped character descriptions, length limits, negatives and camera moves a target cannot take.
+    The film's validation warnings are listed too.
 
-    Exits 1 when anything is found.
+    Exits 1 when anything is found, a warning included (validation warnings and prompt findings
+    alike); the last line counts what was found.
     """
+    from ..diagnostics import summary
     from ..pipeline.prompts import lint_film
 
     ctx.meta["filmc.format"] = fmt
     result = lint_film(Loading(film, allow_outside_paths), targets=targets)
-    report(result.findings, result.sources, fmt)
+    report(result.findings, result.sources, fmt, totals=False)
+    if fmt == "text":
+        found = f"{summary(result.findings)} (lint fails on any finding)" if result.findings else "no findings"
+        click.echo(f"{film}: {plural(result.prompts, 'prompt')}, {found}")
     if result.findings:
         ctx.exit(EXIT_INPUT)
-    if fmt == "text":
-        click.echo(f"{film}: {result.prompts} prompts, no findings")
 
 
 @main.command(short_help="Snapshot every compiled prompt into prompts.lock.")
@@ -182,7 +187,7 @@ def lock(ctx: click.Context, film: str, lock_path: Path | None, allow_outside_pa
     from ..pipeline.prompts import lock_film
 
     result = lock_film(Loading(film, allow_outside_paths), lock_path=lock_path)
-    click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path} ({result.prompts} prompts)")
+    click.echo(f"{'wrote' if result.changed else 'unchanged'} {result.path} ({plural(result.prompts, 'prompt')})")
 
 
 @main.command(short_help="Show how the compiled prompts differ from prompts.lock.")
@@ -199,7 +204,7 @@ def diff(ctx: click.Context, film: str, lock_path: Path | None, check: bool, all
     result = diff_film(Loading(film, allow_outside_paths), lock_path=lock_path)
     click.echo(result.text, nl=False)
     if result.changes:
-        click.echo(f"{result.changes} prompt{'s' if result.changes != 1 else ''} changed", err=True)
+        click.echo(f"{plural(result.changes, 'prompt')} changed", err=True)
         if check:
             ctx.exit(EXIT_INPUT)
     else:

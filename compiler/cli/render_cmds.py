@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..pipeline.options import Loading
+from ..plurals import plural
 from . import State, film_arg, load_options, main, report
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ def render(ctx: click.Context, film: str, output: Path | None, animatic: bool, s
             report(start.warnings, dict(start.sources))
         if verbosity >= 0:
             click.echo(f"rendering {start.output} ({start.width}x{start.height}, {start.fps:g} fps, "
-                       f"{start.seconds:.2f} s): {start.takes} takes, {start.images} images, {start.slates} slates",
+                       f"{start.seconds:.2f} s): {plural(start.takes, 'take')}, {plural(start.images, 'image')}, "
+                       f"{plural(start.slates, 'slate')}",
                        err=True)
 
     dims = _size(size)
@@ -136,7 +138,7 @@ def beats(ctx: click.Context, film: str, write: bool, dry_run: bool, allow_outsi
     done = beats_film(Loading(film, allow_outside_paths), write=write, dry_run=dry_run, warn=warn)
     if verbosity >= 0:
         click.echo(f"{done.audio}: {done.bpm:g} BPM, first beat at {done.beat_offset:g} s "
-                   f"(confidence {done.confidence:.2f}: {done.beats} beats)")
+                   f"(confidence {done.confidence:.2f}: {plural(done.beats, 'beat')})")
         for line in done.lines:
             click.echo("  " + line)
         if done.changed:
@@ -184,4 +186,4 @@ def export(ctx: click.Context, film: str, fmt: str, output: Path | None, allow_o
     except OutputRefused as e:
         raise click.BadParameter(str(e), param_hint=e.option) from None
     if verbosity >= 0:
-        click.echo(f"wrote {done.output} ({done.clips} clips)")
+        click.echo(f"wrote {done.output} ({plural(done.clips, 'clip')})")

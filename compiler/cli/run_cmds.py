@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ..pipeline.options import Loading
+from ..plurals import plural
 from . import EXIT_INPUT, State, film_arg, load_options, main
 
 
@@ -102,7 +103,8 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
             click.echo("nothing was sent", err=True)
             ctx.exit(EXIT_INPUT)
     summary = plan.summary
-    click.echo(summary.text(listing=dry_run or _verbose(ctx), capped=max_cost is not None), err=True)
+    # --dry-run's listing is the output asked for (stdout); a real run's is the progress before it sends (stderr)
+    click.echo(summary.text(listing=dry_run or _verbose(ctx), capped=max_cost is not None), err=not dry_run)
     if dry_run or not summary.sends and not summary.resume:
         if not dry_run and summary.blocked:
             for job in summary.blocked:
@@ -141,7 +143,7 @@ def _report(ctx: click.Context, result: Any, film: str) -> None:
     spent = ", ".join(f"{v:.2f} {k}" for k, v in sorted(result.spent.items())) or ("nothing" if not result.unpriced
                                                                                      else "")
     if result.unpriced:
-        spent += f"{' plus ' if spent else ''}{result.unpriced} generation{'s' if result.unpriced != 1 else ''} of unknown price"
+        spent += f"{' plus ' if spent else ''}{plural(result.unpriced, 'generation')} of unknown price"
     click.echo(f"run: {', '.join(parts) or 'nothing to do'}; spent {spent}", err=True)
     for state in ("failed", "unknown", "skipped", "stopped", "waiting"):
         for o in sorted(by.get(state, []), key=lambda x: x.job):

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..plurals import plural
 from ..resolve import Production
 from ..yamledit import FilmEdit
 from .answer import DRAFTS, Parsed
@@ -83,9 +84,10 @@ def _validated(doc: Any, allow_outside: bool) -> tuple[Any, list[Diagnostic]]:
     diags = Collector(doc.display, doc)
     diags.items.extend(doc.warnings)
     check_schema(doc.data, load_schema("film"), diags)
-    film = Builder(doc.data, doc.path.absolute(), diags).film()
+    builder = Builder(doc.data, doc.path.absolute(), diags)
+    film = builder.film()
     targets = load_targets(film.root)
-    timeline = check_film(film, targets, diags, allow_outside=allow_outside)
+    timeline = check_film(film, targets, diags, allow_outside=allow_outside, incomplete=builder.incomplete)
     warnings = tuple(d for d in diags.items if d.severity != "error")
     errors = [d for d in diags.items if d.severity == "error"]
     return Validated(film, targets, warnings, timeline, doc, allow_outside), errors
@@ -120,8 +122,8 @@ def _check_result(edit: FilmEdit, display: str, prod: Production, errors_before:
             raise FilmError(new_errors, {shown: doc.lines})
     except FilmError as e:
         errors = [d for d in e.diagnostics if d.severity == "error" and (d.code, d.message) not in old]
-        head = Diagnostic("D718", "error", f"the draft would make {display} invalid ({len(errors)} problem"
-                          f"{'s' if len(errors) != 1 else ''} below); nothing was written", display,
+        head = Diagnostic("D718", "error", f"the draft would make {display} invalid ({plural(len(errors), 'problem')} "
+                          "below); nothing was written", display,
                           hint="see .filmc/drafts/ for the answer; run the draft again or edit by hand")
         raise FilmError([head, *errors], {**e.sources}) from None
     before = {(d.code, d.message) for d in prod.warnings}

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..plurals import plural
 from ..resolve import Production
 from ..yamledit import FilmEdit
 from .answer import Parsed
@@ -95,7 +96,7 @@ def merge(parsed: Parsed, prod: Production, edit: FilmEdit, options: Mapping[str
         ids.append(sid)
     snapped = sum(1 for k, d in enumerate(drafted) if k and abs(float(d["start"]) - starts[k]) > 1e-6)
     if beats and snapped:
-        out.notes.append(f"{snapped} section start{'s' if snapped != 1 else ''} moved to the nearest beat")
+        out.notes.append(f"{plural(snapped, 'section start')} moved to the nearest beat")
     for k, d in enumerate(drafted):
         sec_end = starts[k + 1] if k + 1 < len(starts) else end
         lines = []

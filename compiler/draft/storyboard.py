@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model import CAMERA_MOVES, CAMERA_SPEEDS
+from ..plurals import noun, plural
 from ..resolve import Production
 from ..timeline import EPS
 from ..yamledit import FilmEdit
@@ -61,7 +62,7 @@ def chosen(prod: Production, options: Mapping[str, Any]) -> list[str]:
     if asked:
         full = [s for s in asked if left[s] <= EPS]
         if full:
-            raise refuse(prod, "D712", f"section{'s' if len(full) > 1 else ''} {', '.join(full)} already filled by "
+            raise refuse(prod, "D712", f"{noun(len(full), 'section')} {', '.join(full)} already filled by "
                          "its shots: no time left to storyboard", "/shots", key=True,
                          hint="remove or shorten shots there first, or give their durations (a shot without one "
                               "takes all the time left)")
@@ -198,5 +199,5 @@ def merge(parsed: Parsed, prod: Production, edit: FilmEdit, options: Mapping[str
     if fresh:
         edit.set(("shots",), fresh, after=("targets", "locations", "characters"))
     added = len(shots_now) - len(prod.film.shots)
-    out.notes.insert(0, f"{added} shot{'s' if added != 1 else ''} drafted for {', '.join(sections)}")
+    out.notes.insert(0, f"{plural(added, 'shot')} drafted for {', '.join(sections)}")
     return out

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..diagnostics import Collector
+from ..plurals import plural
 from ..resolve import Production, ResolvedShot
 from .camera_words import camera_plan
 from .plan import CompiledPrompt
@@ -65,7 +66,7 @@ def video_checks(prod: Production, p: CompiledPrompt, rs: ResolvedShot, c: Colle
         c.warning("P418", f"{label}: the camera sequence has {len(shot.moves)} moves and {p.target} can express "
                   f"{len(plan.kept)}: {dropped} {'is' if len(plan.dropped) == 1 else 'are'} dropped",
                   f"{shot.pointer}/camera",
-                  hint=f"keep at most {len(plan.kept)} moves (camera_max in {p.target}'s target.yaml), or split "
+                  hint=f"keep at most {plural(len(plan.kept), 'move')} (camera_max in {p.target}'s target.yaml), or split "
                        "the shot")
     if caps.camera_style == "brackets":
         later = [m for m in plan.missing if m is not plan.kept[0]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..plurals import noun, plural
 from .cost import Estimate, JobCost, Price
 
 CONFIDENCE = {"V": "verified from the vendor", "V-3p": "from a third-party copy", "I": "inferred"}
@@ -41,14 +42,13 @@ def _groups(est: Estimate, attr: str) -> list[tuple[str, str, str]]:
         text = money(m) if m else ""
         if unknown:
             text = (f"at least {text}; " if m else "") + f"{unknown} without a known price"
-        out.append((key, f"{len(rows)} job{'s' if len(rows) != 1 else ''}", text))
+        out.append((key, plural(len(rows), "job"), text))
     return out
 
 
 def headline(est: Estimate, name: str = "") -> str:
     n = len(est.rows)
-    return (f"{name + ': ' if name else ''}{n} job{'s' if n != 1 else ''} x {est.takes} kept "
-            f"take{'s' if est.takes != 1 else ''}, keep rate {est.keep_rate:.2f}: "
+    return (f"{name + ': ' if name else ''}{plural(n, 'job')} x {plural(est.takes, 'kept take')}, keep rate {est.keep_rate:.2f}: "
             f"{est.takes / est.keep_rate:.2f} generations per job")
 
 
@@ -61,8 +61,31 @@ def total_line(est: Estimate) -> str:
     elif est.unconverted:
         text += f" (no rate given for {', '.join(est.unconverted)}: not converted)"
     if unknown:
-        text += f"\n{unknown} of {len(est.rows)} jobs have no known price [C501]: the total is a lower bound"
+        text += f"\n{unknown} of {plural(len(est.rows), 'job')} {noun(unknown, 'has', 'have')} no known price [C501]: the total is a lower bound"
+        text += "".join("\n  " + line for line in why_unknown(est))
     return text
+
+
+WHY = {"no price for this provider": "its target.yaml has no sourced price for this provider",
+       "no entry matches the options": "none of its prices fits the job's options (model, mode, length)",
+       "priced per second, the job has no length": "priced per second, and the job has no length"}
+
+
+def why_unknown(est: Estimate) -> list[str]:
+    """Why the jobs without a price have none (per target and provider), and how a creator gives a target one."""
+    found: dict[tuple[str, str], str] = {}
+    for r in est.unknown:
+        found.setdefault((r.target, r.provider), r.reason or "")
+    lines = [f"{t} through {p}: {WHY.get(why, why)}" for (t, p), why in found.items()]
+    providers: dict[str, list[str]] = {}
+    for (t, p), why in found.items():
+        if why != "unknown target":
+            providers.setdefault(t, []).append(p)
+    for t, names in providers.items():
+        lines.append(f"to count one: `filmc targets show {t}` lists the prices filmc knows and the target's folder; "
+                     f"copy that folder to targets/{t}/ beside film.yaml and add a `prices:` entry (provider: "
+                     f"{', '.join(names)}, unit, amount, currency, date, source, confidence)")
+    return lines
 
 
 def price_line(i: int, p: Price) -> str:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..plurals import plural
+
 __all__ = ["BLACK_SHARE", "FROZEN_SHARE", "Expect", "Finding", "QCResult", "check_take", "expect_for_job"]
 
 BLACK_SHARE = 0.9  # a take is black when this share of its frames is black
@@ -225,8 +227,8 @@ def _findings(name: str, expect: Expect, log: _Log, frames: int, seconds: float 
     video = expect.kind == "video"
     short_of_header = video and log.duration is not None and decoded + max(0.1, 2 / fps) < log.duration
     if log.errors or short_of_header:
-        what = (f"decodes to {frames} frames ({decoded:.2f} s) of the {log.duration:.2f} s its header announces"
-                if short_of_header else f"decodes with errors ({frames} frames)")
+        what = (f"decodes to {plural(frames, 'frame')} ({decoded:.2f} s) of the {log.duration:.2f} s its header announces"
+                if short_of_header else f"decodes with errors ({plural(frames, 'frame')})")
         detail = f": {log.errors[0]}" if log.errors else ""
         out.append(Finding("C511", f"{name}: {what}{detail}; the file is truncated or damaged"))
     if video and expect.min_duration is not None and decoded + expect.duration_tolerance < expect.min_duration:

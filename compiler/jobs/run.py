@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..plurals import noun, plural
 from .providers import make_provider
 from .providers.http import HttpProvider
 from .runner import Charge, Reporter, Runner, RunOptions, RunResult
@@ -119,10 +120,6 @@ def pricing(prep: Prepared) -> Callable[[Mapping[str, Any]], Charge | None]:
     return charge
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
 @dataclass
 class Summary:
     """What a run will do before it sends anything: jobs that have their takes, tasks to collect, creates to send
@@ -138,7 +135,7 @@ class Summary:
     creates: list[tuple[str, str, Charge | None, int]] = field(default_factory=list)  # job, endpoint, price, how many
 
     def text(self, *, listing: bool = False, capped: bool = False) -> str:
-        lines = [f"{plural(self.jobs, 'job')}: {self.have} have their takes, {plural(self.resume, 'task')} to collect, "
+        lines = [f"{plural(self.jobs, 'job')}: {self.have} {noun(self.have, 'has its', 'have their')} takes, {plural(self.resume, 'task')} to collect, "
                  f"{plural(self.sends, 'create')} to send" + (f", {len(self.blocked)} waiting on a create of unknown "
                                                               "outcome (--resubmit-unknown)" if self.blocked else "")]
         if listing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from statistics import median
 
+from ..plurals import plural
 from .stats import Stats, Timing
 
 
@@ -28,7 +29,7 @@ def headline(st: Stats) -> str:
     rate = st.keep_rate
     text += f", {rate * 100:.0f} % kept" if rate is not None else ""
     drafts = sum(d.drafts for d in st.drafting)
-    text += f", {drafts} draft{'s' if drafts != 1 else ''} with Gemini" if drafts else ""
+    text += f", {plural(drafts, 'draft')} with Gemini" if drafts else ""
     return text + (f", {money(st.spend)}" if st.spend else "")
 
 
@@ -75,7 +76,7 @@ def render_text(st: Stats, name: str = "") -> str:
         lines += ["", "failures"] + [f"  {n:>4}  {reason}" for reason, n in st.failures]
     rejected = st.total("qc_rejected")
     if rejected:
-        lines += ["", f"{rejected} take{'s' if rejected != 1 else ''} failed the quality checks"]
+        lines += ["", f"{plural(rejected, 'take')} failed the quality checks"]
     return "\n".join(lines) + "\n"
 
 

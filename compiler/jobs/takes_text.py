@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..plurals import plural
 from .takes_model import Listing, ShotTakes, Take, TargetTakes
 
 HEAD = ("", "take", "from", "qc", "made (UTC)", "note")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def headline(listing: Listing) -> str:
     takes = [t for t in listing.takes if not t.later]
     later = len(listing.takes) - len(takes)
     with_takes = [s for s in listing.shots if s.takes]
-    parts = [f"{_plural(len(takes), 'take')} of {_plural(len(with_takes), 'shot')}"
-             + (f" (and {_plural(later, 'take')} of later segments)" if later else ""),
+    parts = [f"{plural(len(takes), 'take')} of {plural(len(with_takes), 'shot')}"
+             + (f" (and {plural(later, 'take')} of later segments)" if later else ""),
              f"{sum(1 for s in listing.shots if s.take)} selected"]
     stale = sum(1 for t in takes if t.stale)
     missing = sum(1 for t in takes if not t.exists)

@@ -11,6 +11,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from ..diagnostics import Collector
 from ..errors import FilmcError
+from ..plurals import noun
 from .document import COLUMNS
 
 # Values built from the node graph: bounded so an alias bomb fails fast.
@@ -163,7 +164,7 @@ class ValueBuilder:
         found = sorted(set(CONTROL_CHARS.findall(v)))
         m = node.start_mark
         names = ", ".join(f"U+{ord(c):04X}" for c in found[:4]) + (", ..." if len(found) > 4 else "")
-        self.diags.warning("L114", f"control character{'s' if len(found) > 1 else ''} {names} removed from the text",
+        self.diags.warning("L114", f"{noun(len(found), 'control character')} {names} removed from the text",
                            ptr, at=(m.line + 1, m.column + 1),
                            hint="an escape such as \\0, \\e or \\x1b in a quoted value puts a control character "
                                 "in it; delete the escape")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import yaml
 
 from ..diagnostics import Collector
@@ -12,6 +15,74 @@ def _colon_in_flow(lines: list[str], line: int, col: int) -> bool:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     before = text[:col]  # the parser stops at the colon of "she says: go"
     return "{" in before and before.rstrip().endswith(":")
+
+
+_KEY = re.compile(r"[^\s#:{}\[\],'\"][^:#{}\[\]]*?:(\s|$)")  # `key:` (a plain key), at the start of what follows
+
+
+def _content(text: str) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _key_column(text: str) -> int:
+    """0-based column of a line's first key: past its indentation and any `- ` of a sequence item."""
+    col = len(text) - len(text.lstrip(" "))
+    while text.startswith("- ", col) or text[col:].rstrip() == "-":
+        col += 2
+        col += len(text[col:]) - len(text[col:].lstrip(" "))
+    return col
+
+
+def _item(text: str) -> bool:
+    stripped = text.lstrip(" ")
+    return stripped.startswith("- ") or stripped.rstrip() == "-"
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _misindented(lines: list[str], line: int, col: int, problem: str) -> Misindented | None:
+    """When the parser stopped on a key or list item indented unlike its neighbour above (one space too far: the key
+    became part of the value above, "mapping values are not allowed"; too little: "did not find expected key / '-'"):
+    what it is, its column, and the line it does not line up with."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if _item(text) and "mapping values are not allowed" not in problem:
+        here = _indent(text)
+        if col - 1 != here:
+            return None
+        above = next((i for i in range(line - 2, -1, -1) if _content(lines[i]) and _item(lines[i])), None)
+        if above is None or _indent(lines[above]) == here:
+            return None
+        return Misindented("the list item", here, above + 1, _indent(lines[above]))
+    here = _key_column(text)
+    if not _KEY.match(text[here:]):
+        return None
+    key = text[here:].split(":", 1)[0]
+    if "mapping values are not allowed" in problem:
+        if col - 1 != here + len(key):  # the colon of this line's key, not one inside a value
+            return None
+    elif col - 1 != here:  # the parser stopped at the key itself
+        return None
+    above = next((i for i in range(line - 2, -1, -1) if _content(lines[i])), None)
+    if above is None or _key_column(lines[above]) == here:
+        return None
+    return Misindented(f"'{key}'", here, above + 1, _key_column(lines[above]))
+
+
+@dataclass(frozen=True)
+class Misindented:
+    """A key or list item that does not line up with its neighbour above."""
+
+    what: str  # "'size'", "the list item"
+    col: int  # 0-based
+    above: int  # the line it does not line up with (1-based), and that line's column
+    above_col: int
+
+
+def _spaces(n: int) -> str:
+    return f"{n} space{'s' if n != 1 else ''}"
 
 
 def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> None:
@@ -31,6 +102,14 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
         return
     problem = (e.problem or e.context or "invalid YAML").strip()
     hint = None
+    off = (_misindented(lines, line, col, problem) if "mapping values are not allowed" in problem
+           or "did not find expected key" in problem or "did not find expected '-'" in problem else None)
+    if off is not None:
+        diags.error("L101", f"invalid YAML: {off.what} on line {line} is indented {_spaces(off.col)}, line "
+                    f"{off.above} above it {_spaces(off.above_col)}", at=(line, off.col + 1),
+                    hint=f"the keys of one mapping (the items of one list) line up: give line {line} the indentation "
+                         "of the one it belongs with; YAML reads what is inside what from the spaces")
+        return
     if "mapping values are not allowed" in problem:
         hint = "a value containing ': ' must be quoted, e.g. action: \"she says: go\""
     elif "found character" in problem and "'@'" in problem or "'`'" in problem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..plurals import plural
 from .options import Loading
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class Checked:
     def ok_line(self) -> str:
         from ..timeline import format_time
 
-        return f"{self.film}: ok ({self.shots} shots, {self.sections} sections, {format_time(self.song_duration)})"
+        return f"{self.film}: ok ({plural(self.shots, 'shot')}, {plural(self.sections, 'section')}, {format_time(self.song_duration)})"
 
 
 def check_film(loading: Loading) -> Checked:

@@ -51,14 +51,16 @@ def validate_film(doc: Document, *, allow_outside: bool = False, probe_audio: bo
     schema = load_schema("film")
     if doc.changed is None or not fast_valid(_changed_only(doc.data, doc.changed), schema):
         check_schema(doc.data, schema, diags)
-    film = Builder(doc.data, doc.path.absolute(), diags).film()
+    builder = Builder(doc.data, doc.path.absolute(), diags)
+    film = builder.film()
     try:
         targets = load_targets(film.root)
     except FilmError as e:  # a broken target.yaml beside the film
         diags.items.extend(e.diagnostics)
         sources.update(e.sources)
         raise FilmError(diags.items, sources) from None
-    timeline = check_film(film, targets, diags, allow_outside=allow_outside, probe_audio=probe_audio)
+    timeline = check_film(film, targets, diags, allow_outside=allow_outside, probe_audio=probe_audio,
+                          incomplete=builder.incomplete)
     if diags.has_errors:
         raise FilmError(diags.items, sources)
     return Validated(film, targets, tuple(diags.items), timeline, doc, allow_outside)

@@ -79,6 +79,10 @@ class Builder:
         self.data = data
         self.path = path
         self.diags = diags
+        # Parts of the film some item of which could not be built ("song", "sections", "shots"): the schema check
+        # reported why, at its place; the checks that judge a part as a whole skip it rather than report the
+        # consequences (a shot "in an unknown section" whose section has no id, a section left unfilled).
+        self.incomplete: set[str] = set()
 
     def time(self, v: object, ptr: str, default: float | None = None) -> float | None:
         if v is None:
@@ -98,6 +102,8 @@ class Builder:
 
     def film(self) -> Film:
         d = self.data
+        if not isinstance(d.get("song"), dict):
+            self.incomplete.add("song")
         return Film(
             path=self.path,
             root=self.path.parent,
@@ -128,8 +134,11 @@ class Builder:
 
     def song(self, s: dict[str, Any]) -> Song:
         sections = []
+        if not isinstance(s.get("sections"), list):
+            self.incomplete.add("sections")
         for i, sec in enumerate(_list(s.get("sections"))):
             if not isinstance(sec, dict) or not isinstance(sec.get("id"), str):
+                self.incomplete.add("sections")
                 continue
             ptr = f"/song/sections/{i}"
             lines: list[LyricLine] = []
@@ -232,6 +241,7 @@ class Builder:
         out = []
         for i, s in enumerate(items):
             if not isinstance(s, dict) or not isinstance(s.get("id"), str) or not isinstance(s.get("section"), str):
+                self.incomplete.add("shots")
                 continue
             ptr = f"/shots/{i}"
             cast = []

@@ -3,6 +3,8 @@ paths, names in prompts, the edit."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..diagnostics import Collector
 from ..model import Film
 from ..targets import TargetDef
@@ -20,15 +22,18 @@ from .song import check_song
 
 
 def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, allow_outside: bool = False,
-               probe_audio: bool = True) -> Timeline | None:
-    """Run every check; return the film's timeline (None when the song's length is unknown)."""
+               probe_audio: bool = True, incomplete: Collection[str] = ()) -> Timeline | None:
+    """Run every check; return the film's timeline (None when the song's length is unknown).
+
+    `incomplete`: the parts ("song", "sections", "shots") the builder had to leave items out of (the schema check
+    said why): the checks of a part as a whole skip it, so each problem is reported once, where it is."""
     check_ids(film, diags)
     check_output_names(film, diags)
-    check_refs(film, diags)
+    check_refs(film, diags, sections_known="sections" not in incomplete)
     check_targets(film, targets, diags)
     check_served_models(film, targets, diags)
     check_references(film, targets, diags)
-    timeline, sound = check_song(film, diags, probe_audio, allow_outside)
+    timeline, sound = check_song(film, diags, probe_audio, allow_outside, incomplete=incomplete)
     if timeline is not None and sound:
         durations = timeline.durations()
         check_transitions(film, durations, diags)

@@ -27,7 +27,8 @@ def unknown_ref(diags: Collector, code: str, kind: str, value: str, choices: Ite
     diags.error(code, f"{ptr}: unknown {kind} '{value}'", ptr, hint=hint)
 
 
-def check_refs(film: Film, diags: Collector) -> None:
+def check_refs(film: Film, diags: Collector, *, sections_known: bool = True) -> None:
+    """Every id a film refers to exists (sections only when every section was read: `sections_known`)."""
     sections = {s.id for s in film.song.sections}
     worlds = film.concept.worlds
     for s in film.song.sections:
@@ -35,7 +36,7 @@ def check_refs(film: Film, diags: Collector) -> None:
             unknown_ref(diags, "V214", "world", s.world, worlds, f"{s.pointer}/world")
     for shot in film.shots:
         p = shot.pointer
-        if shot.section not in sections:
+        if sections_known and shot.section not in sections:
             unknown_ref(diags, "V210", "section", shot.section, sections, f"{p}/section")
         if shot.location and shot.location not in film.locations:
             unknown_ref(diags, "V213", "location", shot.location, film.locations, f"{p}/location")

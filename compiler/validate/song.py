@@ -3,14 +3,18 @@ section, and shots that fill each section. The timeline itself is compiler.timel
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..diagnostics import Collector
 from ..model import Film
 from ..paths import inside_film
 from ..timeline import EPS, OrderProblem, Timeline, song_timeline
 
 
-def check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: bool = False) -> tuple[Timeline | None, bool]:
-    """Section order and bounds, the song length, and how shots fill sections.
+def check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: bool = False, *,
+               incomplete: Collection[str] = ()) -> tuple[Timeline | None, bool]:
+    """Section order and bounds, the song length, and how shots fill sections (not judged while some section or
+    shot could not be read: `incomplete`, whose problems the schema check reported).
 
     Returns the timeline (None when the song's length is unknown) and whether its shots' spans are sound (no
     problem reported here), so that checks of shot lengths can rely on them.
@@ -18,7 +22,8 @@ def check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: b
     song = film.song
     duration = _song_length(film, diags, probe_audio, allow_outside)
     if duration is None:
-        if not song.audio and not any(d.pointer == "/song/duration" for d in diags.items):
+        if (not song.audio and "song" not in incomplete
+                and not any(d.pointer == "/song/duration" for d in diags.items)):
             diags.error("V233", "/song: no audio and no duration: the song's length is unknown", "/song", key=True,
                         hint="add 'duration: 3:20' (or an 'audio:' file)")
         return None, False
@@ -26,7 +31,7 @@ def check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: b
         diags.error("V233", "/song/duration: the song must last longer than 0 s", "/song/duration")
         return None, False
     timeline = song_timeline(film, duration)
-    if timeline.unclocked:
+    if timeline.unclocked or "sections" in incomplete or "shots" in incomplete:
         return timeline, False
     for problem in timeline.order:
         _order(problem, duration, diags)

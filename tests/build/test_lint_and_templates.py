@@ -32,6 +32,20 @@ def test_clean_film_has_no_findings(tmp_path: Path) -> None:
     assert "no findings" in r.stdout
 
 
+def test_a_film_whose_only_finding_is_a_validation_warning_says_why_lint_failed(tmp_path: Path) -> None:
+    starter = tmp_path / "s"
+    assert run_cli(["init", str(starter)]).exit_code == 0
+    text = (starter / "film.yaml").read_text()
+    (starter / "film.yaml").write_text(text.replace("    transition: {in: fade, duration: 1.0}\n",
+                                                    "    transition: {in: fade, duration: 1.0}\n"
+                                                    "    take: takes/s01.mp4\n", 1))  # a missing file: V261 warning
+    found = run_cli(["lint", "--format", "json", str(starter)]).json()["diagnostics"]
+    assert [(d["code"], d["severity"]) for d in found] == [("V261", "warning")]
+    r = run_cli(["lint", str(starter)])
+    assert r.exit_code == 1 and "warning[V261]" in r.stderr
+    assert r.stdout.splitlines()[-1].startswith(f"{starter}: 10 prompts, 1 warning")  # the count, as when clean
+
+
 @pytest.mark.parametrize(
     ("old", "new", "code"),
     [

@@ -299,8 +299,8 @@ def test_a_dry_run_lists_the_images_each_request_carries(tmp_path: Path, monkeyp
     monkeypatch.setenv("ACME_KEY", "k")
     res = run_cli(["run", str(film), "--dry-run"])
     assert res.exit_code == 0, res.stderr
-    assert "s01.sheet  acme /v1/make (full) + 3 refs" in res.stderr
-    assert "s01.clip  acme /v1/make (new) + first frame, end frame" in res.stderr
+    assert "s01.sheet  acme /v1/make (full) + 3 refs" in res.stdout
+    assert "s01.clip  acme /v1/make (new) + first frame, end frame" in res.stdout
 
 
 def test_an_end_frame_on_a_text_to_video_shot_needs_a_model_that_ends_without_a_first_frame(tmp_path: Path) -> None:

@@ -165,3 +165,22 @@ def test_generation_price_for_one_attempt(tmp_path: Path) -> None:
     amount, price = generation_price(jobs["s03.clipper"], targets["clipper"])  # type: ignore[misc]
     assert (amount, price.currency, price.unit) == (pytest.approx(0.5), "USD", "second")
     assert generation_price(jobs["s02.stills"], targets["stills"]) is None
+
+
+def test_the_starters_unknown_price_says_why_and_how_to_give_one(tmp_path: Path) -> None:
+    assert run_cli(["init", str(tmp_path / "f")]).exit_code == 0
+    film = tmp_path / "f"
+    out = run_cli(["cost", str(film)]).stdout
+    assert "5 of 10 jobs have no known price [C501]" in out
+    assert "kling through freepik: its target.yaml has no sourced price for this provider" in out
+    assert "`filmc targets show kling`" in out and "targets/kling/ beside film.yaml" in out
+    # doing what it says counts the price
+    shown = run_cli(["targets", "show", "kling"]).stdout
+    folder = Path(next(line.split(None, 1)[1] for line in shown.splitlines() if line.startswith("folder")))
+    shutil.copytree(folder, film / "targets" / "kling")
+    with (film / "targets" / "kling" / "target.yaml").open("a") as f:
+        f.write("  - {provider: freepik, unit: second, amount: 0.05, currency: EUR, date: 2026-12, "
+                "source: my invoice, confidence: V}\n")
+    priced = run_cli(["cost", str(film)])
+    assert priced.exit_code == 0, priced.stderr
+    assert "C501" not in priced.stdout and "total: at least" not in priced.stdout

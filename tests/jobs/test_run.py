@@ -98,7 +98,8 @@ def test_first_run_generates_every_take_and_the_second_sends_nothing(tmp_path: P
 def test_dry_run_and_no_terminal_send_nothing(tmp_path: Path, freepik: FakeFreepik) -> None:
     root = film(tmp_path)
     dry = run_cli(["run", str(root), "--dry-run"])
-    assert dry.exit_code == 0 and "4 creates to send" in dry.stderr and "about 0.20 EUR" in dry.stderr
+    assert dry.exit_code == 0 and "4 creates to send" in dry.stdout and "about 0.20 EUR" in dry.stdout
+    assert "s01.mystic" in dry.stdout and "creates to send" not in dry.stderr  # the listing asked for is output
     refused = run_cli(["run", str(root)])  # not a terminal, no --yes
     assert refused.exit_code == 2 and "--yes" in refused.stderr
     assert freepik.create_count == 0 and not (root / LEDGER).exists()
@@ -258,8 +259,8 @@ def test_a_cap_never_lets_an_unpriced_job_through(tmp_path: Path, freepik: FakeF
     root = film(tmp_path)  # kling through Freepik has no known price
     dry = run_cli(["run", str(root), "--dry-run", "--max-cost", "5"])
     assert "s01.kling  freepik /v1/ai/image-to-video/kling-std (kling-v1-6) + first frame  price unknown  (not sent under " \
-           "--max-cost" in dry.stderr
-    assert "s01.mystic  freepik /v1/ai/mystic (realism)  0.10 EUR" in dry.stderr
+           "--max-cost" in dry.stdout
+    assert "s01.mystic  freepik /v1/ai/mystic (realism)  0.10 EUR" in dry.stdout
     res = run_cli(["run", str(root), "--yes", "--max-cost", "5"])
     assert res.exit_code == 1
     assert all("kling" not in c.path for c in freepik.calls("create")) and freepik.create_count == 2

@@ -34,7 +34,7 @@ def test_a_still_shot_makes_its_image_and_no_video(tmp_path: Path, freepik: Fake
                                    "  - {id: s02, section: a, subject: the sea, background_motion: waves roll in}\n")
     dry = run_cli(["run", str(root), "--dry-run"])
     assert dry.exit_code == 0, dry.stderr
-    assert "s01.mystic" in dry.stderr and "s01.kling" not in dry.stderr and "s02.kling" in dry.stderr
+    assert "s01.mystic" in dry.stdout and "s01.kling" not in dry.stdout and "s02.kling" in dry.stdout
     res = run_cli(["run", str(root), "--yes"])
     assert res.exit_code == 0, res.stderr
     paths = [c.path for c in freepik.calls("create")]

@@ -209,4 +209,4 @@ def test_render_uses_the_selected_take(film: Path) -> None:
     assert select(film, "s01", "kling/2").exit_code == 0
     r = run_cli(["render", str(film), "--select", "s01", "-o", str(film / "out.mp4")])
     assert r.exit_code == 0, r.stderr
-    assert "1 takes, 0 images, 0 slates" in r.stderr
+    assert "1 take, 0 images, 0 slates" in r.stderr

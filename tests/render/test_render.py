@@ -63,7 +63,7 @@ def test_takes_and_images_are_used(tiny: Path) -> None:
     (tiny / "film.yaml").write_text(text)
     r = _render(tiny)
     assert r.exit_code == 0, r.stderr
-    assert "1 takes, 1 images, 1 slates" in r.stderr
+    assert "1 take, 1 image, 1 slate" in r.stderr
     p = probe(tiny / "out.mp4")
     assert p.frames == 72 and (p.width, p.height) == (W, H)
     take = frame_rgb(tiny / "out.mp4", 1.75)
@@ -73,7 +73,7 @@ def test_takes_and_images_are_used(tiny: Path) -> None:
     assert red[0] > 180 and red[1] < 60 and red[2] < 60
     # --animatic ignores video takes but keeps images
     r = _render(tiny, "--animatic", out="anim.mp4")
-    assert r.exit_code == 0 and "0 takes, 1 images, 2 slates" in r.stderr
+    assert r.exit_code == 0 and "0 takes, 1 image, 2 slates" in r.stderr
 
 
 def test_missing_take_falls_back_with_a_warning(tiny: Path) -> None:

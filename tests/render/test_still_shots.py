@@ -29,7 +29,7 @@ def test_a_still_shot_holds_its_image_for_its_length(tmp_path: Path) -> None:
     make_take(root / "takes/s2.mp4", 2.0)
     res = run_cli(["render", str(root / "film.yaml"), "-o", str(root / "out.mp4")])
     assert res.exit_code == 0, res.stderr
-    assert "1 takes, 1 images, 0 slates" in res.stderr
+    assert "1 take, 1 image, 0 slates" in res.stderr
     assert probe(root / "out.mp4").frames == 4 * FPS
     blue = hex_rgb("0x2050c0")
     for t in (0.1, 1.0, 1.9):  # the whole first half of the song is the held image
