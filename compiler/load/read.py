@@ -17,7 +17,7 @@ from ..errors import FilmError
 from ..paths import NotRegularFile, open_regular
 from .document import Document
 from .splice import SPLICE_MIN
-from .values import AliasBomb, Composer, ValueBuilder, expanded_size
+from .values import AliasBomb, ValueBuilder, compose, expanded_size
 from .yaml_errors import parse_error
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -127,11 +127,7 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
             doc.keep = splice.dump(now) if now is not last else None
             return doc
     try:
-        composer = Composer(text)
-        try:
-            node = composer.get_single_node()
-        finally:
-            composer.dispose()
+        node = compose(text)
     except yaml.MarkedYAMLError as e:
         parse_error(e, lines, diags)
         raise FilmError(diags.items, sources) from None

@@ -223,15 +223,11 @@ def _parse_item(chunk: list[str], broken: bool, column: int, path: Path, display
     import yaml
 
     from ..diagnostics import Collector
-    from .values import Composer, ValueBuilder
+    from .values import ValueBuilder, compose
 
     diags = Collector(display)
     try:
-        composer = Composer(part)
-        try:
-            node = composer.get_single_node()
-        finally:
-            composer.dispose()
+        node = compose(part)
     except (yaml.YAMLError, RecursionError):
         return None
     if not isinstance(node, SequenceNode) or len(node.value) != 1:

@@ -73,6 +73,16 @@ class Composer(_Parser):  # type: ignore[misc,valid-type,unused-ignore]  # PyYAM
         return SEQ if kind is SequenceNode else MAP
 
 
+def compose(text: str) -> Node | None:
+    """The text's single document as YAML nodes (None: empty); yaml.YAMLError when it is not YAML."""
+    composer = Composer(text)
+    try:
+        node: Node | None = composer.get_single_node()
+        return node
+    finally:
+        composer.dispose()
+
+
 def escape_key(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
