@@ -247,7 +247,7 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
         runner.t0 = time.time()
         try:
             return asyncio.run(_main(runner))
-        except asyncio.CancelledError:  # SIGTERM or SIGHUP cancelled the run: the same as Ctrl-C
+        except asyncio.CancelledError:  # Ctrl-C, SIGTERM or SIGHUP cancelled the run
             raise KeyboardInterrupt from None
 
 
@@ -256,8 +256,8 @@ async def _main(runner: Runner) -> RunResult:
     task = asyncio.current_task()
     assert task is not None  # asyncio.run runs this coroutine as a task
     installed = []
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        try:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the run stops (a create already out is waited
+        try:                                                     # for: see task.STOP_GRACE), once more: at once
             loop.add_signal_handler(sig, task.cancel)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):

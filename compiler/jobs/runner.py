@@ -119,7 +119,8 @@ class Runner(FrameSteps, TaskSteps):
                 await asyncio.gather(*tasks)
             finally:
                 for t in tasks:
-                    t.cancel()
+                    if not t.cancelling():  # (one stopped already may be waiting for a create's answer)
+                        t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
         return RunResult(self.outcomes, dict(self.spent), self.submitted, self.unpriced)
 

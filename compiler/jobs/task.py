@@ -8,7 +8,7 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,33 @@ class Stop(FilmcError):
     """Submitting stops (the cost cap, a provider whose key was refused); tasks already sent are still collected."""
 
 
+STOP_GRACE = 20.0  # seconds a stopping run waits for the answer to a create already sent
+
+
+class _StoppedWithAnswer(Exception):
+    """The run was stopped while a create was out; its answer came within STOP_GRACE."""
+
+    def __init__(self, sub: Submitted) -> None:
+        super().__init__("stopped")
+        self.sub = sub
+
+
+async def _answered(create: Coroutine[Any, Any, Submitted]) -> Submitted:
+    """A create's answer. When the run is stopped (Ctrl-C, SIGTERM) while the request is out, the answer is waited
+    for, up to STOP_GRACE, so the task it made is recorded and collected by the next run instead of left of unknown
+    outcome (never sent again without the creator's word); a second stop, or no answer in time, leaves it so."""
+    out = asyncio.ensure_future(create)
+    try:
+        return await asyncio.shield(out)
+    except asyncio.CancelledError:
+        try:
+            sub = await asyncio.wait_for(out, STOP_GRACE)
+        except BaseException:  # another stop, no answer in time, or a refusal: the outcome is left as it stands
+            out.cancel()
+            raise asyncio.CancelledError from None
+        raise _StoppedWithAnswer(sub) from None
+
+
 class TaskSteps:
     """The steps of one attempt; the Runner holds the state they share."""
 
@@ -53,7 +80,10 @@ class TaskSteps:
         key = f"{job['target']}/{job['provider']}"
         for n in range(CREATE_TRIES):
             try:
-                sub = await provider.submit(client, job, body, attempt)
+                sub = await _answered(provider.submit(client, job, body, attempt))
+            except _StoppedWithAnswer as stopped:  # the run stops: what the provider answered is kept first
+                self.ledger.record("submitted", attempt, task_id=stopped.sub.task_id, extra=stopped.sub.extra)
+                raise asyncio.CancelledError from None
             except MissingKey as e:
                 self.dead[key] = f"{e} is not set"
                 self.ledger.record("failed", attempt, reason=self.dead[key], billed=False, definitive=False,

@@ -120,3 +120,32 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_the_next_run_collects(tmp_path: Pat
         assert fake.create_count == SHOTS
         assert sent + (SHOTS - sent) == fake.create_count
     assert not [p for p in (root / "takes").rglob("*") if ".part" in p.name]
+
+
+def test_a_create_out_when_the_run_is_stopped_is_waited_for_and_collected_next_time(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM while a create is at the provider: the run waits for its answer (bounded) and records the
+    task, so the next run collects it; nothing is of unknown outcome and nothing is sent twice."""
+    root = make_film(tmp_path / "film")
+    with FakeFreepik(steps=2) as fake:
+        fake.fault("create", delay=1.5, times=None)  # every create takes a while to answer
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            before = len(list(read_events(root / LEDGER)))
+            proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--target", "mystic", "--concurrency", "1"],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not any(e["ev"] == "intent"
+                                                          for e in list(read_events(root / LEDGER))[before:]):
+                time.sleep(0.01)
+            time.sleep(0.3)  # the create is out, its answer not back yet
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 1, err
+            assert "Traceback" not in err
+        attempts = replay(read_events(root / LEDGER)).values()
+        assert attempts and not [a for a in attempts if a.state in ("intent", "unknown")]
+        assert all(a.task_id for a in attempts)
+        final = subprocess.run([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        assert fake.create_count == SHOTS  # the two creates the stops waited for were collected, not sent again
