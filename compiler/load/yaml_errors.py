@@ -81,6 +81,24 @@ class Misindented:
     above_col: int
 
 
+# where a value opens with a quote: after indentation, list dashes and a plain `key:`
+_QUOTE_OPENS = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#"'\[\]{}][^#"']*?:\s+)?(["'])""")
+
+
+def _open_quote(lines: list[str], first: int, last: int) -> tuple[int, int] | None:
+    """The nearest line in [first, last) (1-based) above `last` where a value opens with a quote that its line does
+    not close: (line, column of the quote), the usual cause of a parse error further down."""
+    for i in range(min(last, len(lines) + 1) - 1, max(first, 1) - 1, -1):
+        m = _QUOTE_OPENS.match(lines[i - 1])
+        if m is None:
+            continue
+        rest = lines[i - 1][m.end():]
+        closed = re.search(r'(?<!\\)"', rest.replace("\\\\", "")) if m.group(1) == '"' else "'" in rest.replace("''", "")
+        if not closed:
+            return i, m.end()
+    return None
+
+
 def _spaces(n: int) -> str:
     return f"{n} space{'s' if n != 1 else ''}"
 
@@ -110,6 +128,18 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
                     hint=f"the keys of one mapping (the items of one list) line up: give line {line} the indentation "
                          "of the one it belongs with; YAML reads what is inside what from the spaces")
         return
+    ctx = e.context_mark
+    if "while scanning a quoted scalar" in (e.context or "") and ctx is not None:  # the file ends inside the quotes
+        diags.error("L101", f"invalid YAML: this quoted value is never closed ({problem} on line {line})",
+                    at=(ctx.line + 1, ctx.column + 1), hint="close the quote where the value ends")
+        return
+    if "did not find expected" in problem or "could not find expected ':'" in problem:
+        opened = _open_quote(lines, ctx.line + 1 if ctx is not None else 1, line)
+        if opened is not None:
+            diags.error("L101", f"invalid YAML: the quote opened here is not closed on its line, so YAML read on to "
+                        f"line {line} ({problem} there)", at=opened,
+                        hint="close the quote where the value ends, or leave the value unquoted")
+            return
     if "mapping values are not allowed" in problem:
         hint = "a value containing ': ' must be quoted, e.g. action: \"she says: go\""
     elif "found character" in problem and "'@'" in problem or "'`'" in problem:
@@ -121,5 +151,8 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
     elif "did not find expected" in problem or "while scanning a quoted scalar" in (e.context or ""):
         hint = "look for an unclosed quote, bracket or brace on this line or the lines above"
     elif "found undefined alias" in problem:
+        alias = re.match(r"\*[^\s,\[\]{}]+", text[col - 1:]) if col >= 1 else None
+        if alias:
+            problem = f"found undefined alias '{alias.group(0)}'"
         hint = "define the anchor (&name) before using the alias (*name)"
     diags.error("L101", f"invalid YAML: {problem}", at=(line, col), hint=hint)

@@ -116,3 +116,33 @@ def test_quoting_mistakes_keep_their_hints(tmp_path: Path, old: str, new: str, h
     assert old in text
     ((code, _, _, got),) = problems(tmp_path, text.replace(old, new))
     assert code == "L101" and hint in got and "line up" not in got
+
+
+def test_an_unclosed_quote_is_pointed_at_where_it_opens(tmp_path: Path) -> None:
+    """YAML reads an unclosed quote on to the next quote, lines below, and fails there: the error is placed at the
+    quote that opened it."""
+    text = starter(tmp_path)
+    edited = text.replace("    time: dawn, light drizzle\n", '    time: "dawn, light drizzle\n', 1)
+    assert edited != text
+    (code, line, col, hint), = problems(tmp_path, edited)
+    assert (code, line, col) == ("L101", line_of(edited, '    time: "dawn, light drizzle'), 11)
+    assert "close the quote" in hint
+
+
+def test_a_quote_the_file_ends_in_is_pointed_at_where_it_opens(tmp_path: Path) -> None:
+    text = starter(tmp_path)
+    edited = text.rstrip("\n") + '\n# the end\n' + "notes: 'an open quote\n"
+    (code, line, col, hint), = problems(tmp_path, edited)
+    assert (code, line, col) == ("L101", line_of(edited, "notes: 'an open quote"), 8)
+    assert "close the quote" in hint
+
+
+def test_an_undefined_alias_is_named(tmp_path: Path) -> None:
+    text = starter(tmp_path)
+    edited = text.replace("    time: dawn, light drizzle\n", "    time: *morning\n", 1)
+    p = tmp_path / "film.yaml"
+    p.write_text(edited)
+    with pytest.raises(FilmError) as info:
+        load_film(p, display="film.yaml")
+    (d,) = info.value.diagnostics
+    assert (d.code, d.line) == ("L101", line_of(edited, "    time: *morning")) and "'*morning'" in d.message
