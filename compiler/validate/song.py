@@ -8,7 +8,7 @@ from collections.abc import Collection
 from ..diagnostics import Collector
 from ..model import Film
 from ..paths import inside_film
-from ..timeline import EPS, OrderProblem, Timeline, song_timeline
+from ..timeline import EPS, OrderProblem, SectionSpan, Timeline, song_timeline
 
 
 def check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: bool = False, *,
@@ -64,11 +64,11 @@ def check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: b
             diags.error("V240", f"{s.pointer}: section '{s.id}' is over-filled by {over:.3f} s: its shots last "
                         f"{length + over:.3f} s, the section {length:.3f} s", s.pointer, key=True,
                         hint="shorten some shots" + (", or leave the duration off some to share the rest"
-                                                     if not span.free else ""))
+                                                     if not span.free else "") + _longest(span))
             ok = False
         elif span.fill == "no-room":
             diags.error("V240", f"{s.pointer}: section '{s.id}' has no time left for {span.free} shot(s) without a "
-                        "duration", s.pointer, key=True, hint="shorten the shots with a duration")
+                        "duration", s.pointer, key=True, hint="shorten the shots with a duration" + _longest(span))
             ok = False
         elif span.fill == "under":
             diags.error("V240", f"{s.pointer}: section '{s.id}' is under-filled by {span.surplus:.3f} s: its shots "
@@ -118,3 +118,13 @@ def _order(problem: OrderProblem, duration: float, diags: Collector) -> None:
     elif problem.kind == "past-end":
         diags.error("V232", f"{s.pointer}/start: section '{s.id}' starts at {s.start:g} s, at or after the end of "
                     f"the song ({duration:g} s)", f"{s.pointer}/start")
+
+
+def _longest(span: SectionSpan) -> str:
+    """The section's shots that have a duration, longest first (where to look when it is over-filled)."""
+    timed = sorted(((sp.shot.duration, sp.shot.id) for sp in span.shots if sp.shot.duration is not None),
+                   key=lambda x: (-x[0], x[1]))
+    if not timed:
+        return ""
+    shown = ", ".join(f"{shot} ({d:g} s)" for d, shot in timed[:4])
+    return f"; those with a duration, longest first: {shown}{', ...' if len(timed) > 4 else ''}"
