@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,8 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
     key = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select, shown))
     same = unchanged(out, key)
     if same is not None:
-        return FilmBuild(out, (), (), _outputs(out), same.warnings, _new_warnings(out, same.warnings, remember=False),
+        return FilmBuild(out, (), (), _outputs(out), same.warnings,
+                         _new_warnings(out, same.warnings, same.keys, remember=False),
                          _sources(film, same.warnings), same.shots, same.total_shots, same.targets,
                          same.total_targets, same.jobs, dry_run=dry_run, compiled=False)
     if workers is None:
@@ -103,12 +105,14 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
         result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing,
                             pieces=compiled.pieces)
         warnings = tuple(compiled.warnings)
-        new = _new_warnings(out, warnings, remember=shown and not dry_run)
+        keys = _warning_keys(warnings, plan.prod.doc.data.get("shots") if plan.prod.doc else None)
+        new = _new_warnings(out, warnings, keys, remember=shown and not dry_run)
         wanted = set(targets) if targets else None
         summary = Summary(
             warnings, len(chosen) if chosen is not None else len(plan.shots), len(plan.shots),
             len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
-            sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)))
+            sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)),
+            keys)
         if not dry_run:
             write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None)
             remember(out, key, summary)
@@ -137,21 +141,36 @@ def _sources(film: str, warnings: Sequence[Diagnostic]) -> dict[str, Sequence[st
         return {}
 
 
-def _warning_key(d: Diagnostic) -> str:
-    return json.dumps([d.code, d.file, d.pointer, d.message], ensure_ascii=False)
+_SHOT_INDEX = re.compile(r"/shots/(\d+)(?=/|\b|$)")
 
 
-def _new_warnings(out: Path, warnings: Sequence[Diagnostic], *, remember: bool) -> tuple[Diagnostic, ...]:
-    """The warnings the last build did not already report; with `remember`, these are reported now."""
+def _warning_keys(warnings: Sequence[Diagnostic], shots: object) -> tuple[str, ...]:
+    """Each warning's identity across builds: its code, file, pointer and message, with a shot's place in the list
+    (`/shots/12`) named by its id, so a shot put in or taken out above does not make the warnings below new."""
+    ids = [s.get("id") if isinstance(s, dict) else None for s in shots] if isinstance(shots, list) else []
+
+    def by_id(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        shot = ids[n] if n < len(ids) else None
+        return f"/shots/{shot}" if isinstance(shot, str) else m.group(0)
+
+    return tuple(json.dumps([d.code, d.file, _SHOT_INDEX.sub(by_id, d.pointer), _SHOT_INDEX.sub(by_id, d.message)],
+                            ensure_ascii=False) for d in warnings)
+
+
+def _new_warnings(out: Path, warnings: Sequence[Diagnostic], keys: Sequence[str], *,
+                  remember: bool) -> tuple[Diagnostic, ...]:
+    """The warnings the last build did not already report (`keys`: their identities, see _warning_keys); with
+    `remember`, these are reported now."""
     from ..emit import write_internal
 
     try:
         seen = set(json.loads((out / WARNINGS_SHOWN).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         seen = set()
-    new = tuple(d for d in warnings if _warning_key(d) not in seen)
+    new = tuple(d for d, k in zip(warnings, keys, strict=True) if k not in seen)
     if remember:
-        keys = sorted({_warning_key(d) for d in warnings})
-        if set(keys) != seen or not (out / WARNINGS_SHOWN).exists():
-            write_internal(out, WARNINGS_SHOWN, (json.dumps(keys, ensure_ascii=False, indent=0) + "\n").encode())
+        ordered = sorted(set(keys))
+        if set(ordered) != seen or not (out / WARNINGS_SHOWN).exists():
+            write_internal(out, WARNINGS_SHOWN, (json.dumps(ordered, ensure_ascii=False, indent=0) + "\n").encode())
     return new

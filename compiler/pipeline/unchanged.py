@@ -24,7 +24,7 @@ from ..diagnostics import Diagnostic
 
 RECORD = ".filmc/unchanged.key"
 STATE = ".filmc/outputs.state"  # emit's (see compiler.emit.state)
-_VERSION = 1
+_VERSION = 2  # 2: each warning's identity (see build._warning_key) kept with it
 _SKIP = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 _MAX_FILES = 100_000  # files the build reads or could: past this, every build compiles
 _WAIT_NS = 100_000_000  # a build started right after a save waits this long at most to trust what it reads
@@ -42,6 +42,7 @@ class Summary:
     targets: int
     total_targets: int
     jobs: int
+    keys: tuple[str, ...] = ()  # each warning's identity across builds (see pipeline.build)
 
 
 def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | None:
@@ -182,8 +183,10 @@ def unchanged(out_dir: Path, key: str | None) -> Summary | None:
         except OSError:
             return None
     try:
-        return Summary(tuple(Diagnostic(*d) for d in warnings), *fields)
-    except TypeError:
+        shots, total_shots, targets, total_targets, jobs = fields
+        return Summary(tuple(Diagnostic(*d[:8]) for d in warnings), shots, total_shots, targets, total_targets, jobs,
+                       tuple(d[8] for d in warnings))
+    except (TypeError, ValueError, IndexError):
         return None
 
 
@@ -199,5 +202,6 @@ def remember(out_dir: Path, key: str | None, summary: Summary) -> None:
     except OSError:
         return
     fields = (summary.shots, summary.total_shots, summary.targets, summary.total_targets, summary.jobs)
-    warnings = [(d.code, d.severity, d.message, d.file, d.line, d.col, d.pointer, d.hint) for d in summary.warnings]
+    warnings = [(d.code, d.severity, d.message, d.file, d.line, d.col, d.pointer, d.hint, k)
+                for d, k in zip(summary.warnings, summary.keys, strict=True)]
     write_internal(out_dir, RECORD, marshal.dumps((_VERSION, key, state_sha, fields, warnings)))

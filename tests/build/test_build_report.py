@@ -123,3 +123,20 @@ def test_quiet_validate_prints_warnings_only_when_they_fail_the_run(tmp_path: Pa
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
     strict = run_cli(["-q", "validate", "--strict", "film.yaml"], cwd=tmp_path)
     assert strict.exit_code == 1 and codes(strict.stderr) == ["V215"]
+
+
+def test_a_shot_put_in_above_does_not_make_the_warnings_below_new(tmp_path: Path) -> None:
+    """A warning is known by its shot's id, not its place in the list: a shot added (or removed) above moves the
+    warnings of the shots below without making them new."""
+    text = synth_film(30)
+    (tmp_path / "film.yaml").write_text(text)
+    first = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert first.exit_code == 0 and "P415" in codes(first.stderr)
+    added = text.replace("shots:\n", "shots:\n  - id: a00000\n    section: sec0000\n    size: WS\n    subject: gulls\n"
+                         "    background_motion: the gulls wheel\n", 1)
+    (tmp_path / "film.yaml").write_text(added)
+    again = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert again.exit_code == 0 and codes(again.stderr) == [], again.stderr
+    assert re.search(rf"^{len(codes(first.stderr))} warnings unchanged since the last build", again.stderr, re.M)
+    unchanged = run_cli(["build", "film.yaml"], cwd=tmp_path)  # (nothing changed: the kept identities answer)
+    assert codes(unchanged.stderr) == [] and "warnings unchanged" in unchanged.stderr
