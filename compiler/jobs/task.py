@@ -45,14 +45,17 @@ class _StoppedWithAnswer(Exception):
         self.sub = sub
 
 
-async def _answered(create: Coroutine[Any, Any, Submitted]) -> Submitted:
+async def _answered(create: Coroutine[Any, Any, Submitted], waiting: Callable[[], None]) -> Submitted:
     """A create's answer. When the run is stopped (Ctrl-C, SIGTERM) while the request is out, the answer is waited
     for, up to STOP_GRACE, so the task it made is recorded and collected by the next run instead of left of unknown
-    outcome (never sent again without the creator's word); a second stop, or no answer in time, leaves it so."""
+    outcome (never sent again without the creator's word); a second stop, or no answer in time, leaves it so.
+    `waiting()` says so when there is an answer to wait for."""
     out = asyncio.ensure_future(create)
     try:
         return await asyncio.shield(out)
     except asyncio.CancelledError:
+        if not out.done():
+            waiting()
         try:
             sub = await asyncio.wait_for(out, STOP_GRACE)
         except BaseException:  # another stop, no answer in time, or a refusal: the outcome is left as it stands
@@ -80,7 +83,9 @@ class TaskSteps:
         key = f"{job['target']}/{job['provider']}"
         for n in range(CREATE_TRIES):
             try:
-                sub = await _answered(provider.submit(client, job, body, attempt))
+                sub = await _answered(provider.submit(client, job, body, attempt), lambda: self.ui.job(
+                    job["job"], job["target"], "stopping", f"waiting up to {STOP_GRACE:.0f} s for the answer to the "
+                    "create already sent, so the next run collects its task; stop again to leave it unknown"))
             except _StoppedWithAnswer as stopped:  # the run stops: what the provider answered is kept first
                 self.ledger.record("submitted", attempt, task_id=stopped.sub.task_id, extra=stopped.sub.extra)
                 raise asyncio.CancelledError from None
