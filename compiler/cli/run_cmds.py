@@ -124,8 +124,14 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
     reporter = make_reporter(plan, redact, quiet=_quiet(ctx))
     try:
         result = run_jobs(plan, reporter, max_cost=max_cost, concurrency=concurrency, redact=redact)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         reporter.close()
+        unknown = getattr(e, "unknown", 0)
+        if unknown:
+            one = unknown == 1
+            click.echo(f"stopped: {plural(unknown, 'create')} sent without an answer {'is' if one else 'are'} of "
+                       "unknown outcome: check the provider's dashboard, then 'filmc run --resubmit-unknown' sends "
+                       f"{'it' if one else 'them'} again", err=True)
         click.echo("stopped: tasks already sent are in .filmc/ledger.jsonl; run again to collect them", err=True)
         ctx.exit(EXIT_INPUT)
     reporter.close()

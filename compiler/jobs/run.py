@@ -247,23 +247,36 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
         runner.t0 = time.time()
         try:
             return asyncio.run(_main(runner))
-        except asyncio.CancelledError:  # Ctrl-C, SIGTERM or SIGHUP cancelled the run
-            raise KeyboardInterrupt from None
+        except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C, SIGTERM or SIGHUP stopped the run
+            left = sum(1 for a in ledger.attempts.values() if a.state in ("intent", "unknown")
+                       and (a.t_intent or 0) >= runner.t0)
+            raise RunStopped(left) from None
+
+
+class RunStopped(KeyboardInterrupt):
+    """A run stopped by a signal; `unknown`: creates of this run sent without an answer (of unknown outcome)."""
+
+    def __init__(self, unknown: int) -> None:
+        super().__init__()
+        self.unknown = unknown
 
 
 async def _main(runner: Runner) -> RunResult:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None  # asyncio.run runs this coroutine as a task
-    installed = []
+    installed = {}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the run stops (a create already out is waited
         try:                                                     # for: see task.STOP_GRACE), once more: at once
+            before = signal.getsignal(sig)
             loop.add_signal_handler(sig, task.cancel)
-            installed.append(sig)
+            installed[sig] = before
         except (NotImplementedError, RuntimeError, ValueError):
             pass
     try:
         return await runner.run()
     finally:
-        for sig in installed:
+        for sig, before in installed.items():  # (the handlers from before the run again, not the defaults)
             loop.remove_signal_handler(sig)
+            if before is not None:
+                signal.signal(sig, before)

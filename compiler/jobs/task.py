@@ -38,27 +38,32 @@ STOP_GRACE = 20.0  # seconds a stopping run waits for the answer to a create alr
 
 
 class _StoppedWithAnswer(Exception):
-    """The run was stopped while a create was out; its answer came within STOP_GRACE."""
+    """The run was stopped while a create was out; its answer (a task, or a refusal) came within STOP_GRACE."""
 
-    def __init__(self, sub: Submitted) -> None:
+    def __init__(self, answer: Submitted | ProviderError) -> None:
         super().__init__("stopped")
-        self.sub = sub
+        self.answer = answer
 
 
 async def _answered(create: Coroutine[Any, Any, Submitted], waiting: Callable[[], None]) -> Submitted:
     """A create's answer. When the run is stopped (Ctrl-C, SIGTERM) while the request is out, the answer is waited
-    for, up to STOP_GRACE, so the task it made is recorded and collected by the next run instead of left of unknown
-    outcome (never sent again without the creator's word); a second stop, or no answer in time, leaves it so.
-    `waiting()` says so when there is an answer to wait for."""
+    for, up to STOP_GRACE, so the task it made (or the refusal) is recorded and the next run collects it instead of
+    leaving it of unknown outcome (never sent again without the creator's word); a second stop, or no answer in
+    time, leaves it so. `waiting()` says so when there is an answer to wait for."""
     out = asyncio.ensure_future(create)
     try:
         return await asyncio.shield(out)
     except asyncio.CancelledError:
         if not out.done():
-            waiting()
+            try:
+                waiting()
+            except Exception:  # noqa: BLE001, S110 - a closed terminal or pipe: the answer matters more than the line
+                pass
         try:
             sub = await asyncio.wait_for(out, STOP_GRACE)
-        except BaseException:  # another stop, no answer in time, or a refusal: the outcome is left as it stands
+        except ProviderError as e:
+            raise _StoppedWithAnswer(e) from None
+        except BaseException:  # another stop, no answer in time, a fault: the outcome is left as it stands
             out.cancel()
             raise asyncio.CancelledError from None
         raise _StoppedWithAnswer(sub) from None
@@ -84,10 +89,17 @@ class TaskSteps:
         for n in range(CREATE_TRIES):
             try:
                 sub = await _answered(provider.submit(client, job, body, attempt), lambda: self.ui.job(
-                    job["job"], job["target"], "stopping", f"waiting up to {STOP_GRACE:.0f} s for the answer to the "
-                    "create already sent, so the next run collects its task; stop again to leave it unknown"))
+                    job["job"], job["target"], "stopping", f"awaiting the create's answer, {STOP_GRACE:.0f} s at most "
+                    "(stop again: now)"))
             except _StoppedWithAnswer as stopped:  # the run stops: what the provider answered is kept first
-                self.ledger.record("submitted", attempt, task_id=stopped.sub.task_id, extra=stopped.sub.extra)
+                answer = stopped.answer
+                if isinstance(answer, Submitted):
+                    self.ledger.record("submitted", attempt, task_id=answer.task_id, extra=answer.extra)
+                elif answer.created == CREATED_UNKNOWN:
+                    self.ledger.record("unknown", attempt, reason=answer.reason)
+                else:  # refused: nothing was made
+                    self.ledger.record("failed", attempt, reason=f"{answer.reason} (the run was stopping)",
+                                       billed=False, definitive=False, stage="create")
                 raise asyncio.CancelledError from None
             except MissingKey as e:
                 self.dead[key] = f"{e} is not set"

@@ -81,22 +81,30 @@ class Misindented:
     above_col: int
 
 
-# where a value opens with a quote: after indentation, list dashes and a plain `key:`
-_QUOTE_OPENS = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#"'\[\]{}][^#"']*?:\s+)?(["'])""")
+def _open_quote(lines: list[str], line: int, col: int) -> tuple[int, int] | None:
+    """Where a quoted value opens that runs over lines and closes on the line where parsing failed (line, col; 1-based):
+    a quote left open reads on to the next quote, often many lines below, and parsing fails just after it. A
+    quoted value that spans lines legally and ends elsewhere is not blamed."""
+    from yaml.tokens import ScalarToken
 
-
-def _open_quote(lines: list[str], first: int, last: int) -> tuple[int, int] | None:
-    """The nearest line in [first, last) (1-based) above `last` where a value opens with a quote that its line does
-    not close: (line, column of the quote), the usual cause of a parse error further down."""
-    for i in range(min(last, len(lines) + 1) - 1, max(first, 1) - 1, -1):
-        m = _QUOTE_OPENS.match(lines[i - 1])
-        if m is None:
-            continue
-        rest = lines[i - 1][m.end():]
-        closed = re.search(r'(?<!\\)"', rest.replace("\\\\", "")) if m.group(1) == '"' else "'" in rest.replace("''", "")
-        if not closed:
-            return i, m.end()
-    return None
+    try:
+        from yaml import CSafeLoader as Scanner
+    except ImportError:  # PyYAML without libyaml
+        from yaml import SafeLoader as Scanner  # type: ignore[assignment,unused-ignore]
+    scanner = Scanner("\n".join(lines))
+    found = None
+    try:
+        while (token := scanner.get_token()) is not None:
+            start, end = token.start_mark, token.end_mark
+            if (start.line, start.column) >= (line - 1, col - 1):
+                break
+            if isinstance(token, ScalarToken) and token.style in ('"', "'") and start.line < end.line == line - 1:
+                found = (start.line + 1, start.column + 1)
+    except yaml.YAMLError:
+        pass
+    finally:
+        scanner.dispose()
+    return found
 
 
 def _spaces(n: int) -> str:
@@ -134,7 +142,7 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
                     at=(ctx.line + 1, ctx.column + 1), hint="close the quote where the value ends")
         return
     if "did not find expected" in problem or "could not find expected ':'" in problem:
-        opened = _open_quote(lines, ctx.line + 1 if ctx is not None else 1, line)
+        opened = _open_quote(lines, line, col)
         if opened is not None:
             diags.error("L101", f"invalid YAML: the quote opened here is not closed on its line, so YAML read on to "
                         f"line {line} ({problem} there)", at=opened,

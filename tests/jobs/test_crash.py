@@ -149,3 +149,47 @@ def test_a_create_out_when_the_run_is_stopped_is_waited_for_and_collected_next_t
                                capture_output=True, text=True, timeout=300)
         assert final.returncode == 0, final.stderr
         assert fake.create_count == SHOTS  # the two creates the stops waited for were collected, not sent again
+
+
+def _stop_during_create(root: Path, env: dict[str, str], signals: list[signal.Signals]) -> tuple[int, str]:
+    """`filmc run` on one target, stopped with `signals` (0.3 s apart) once its first create is out."""
+    before = len(list(read_events(root / LEDGER)))
+    proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--target", "mystic", "--concurrency", "1"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(e["ev"] == "intent"
+                                                  for e in list(read_events(root / LEDGER))[before:]):
+        time.sleep(0.01)
+    for sig in signals:
+        time.sleep(0.3)
+        proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+def test_stopped_twice_the_create_out_is_left_of_unknown_outcome_and_said_so(tmp_path: Path) -> None:
+    root = make_film(tmp_path / "film")
+    with FakeFreepik(steps=2) as fake:
+        fake.fault("create", delay=5, times=None)
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+        code, err = _stop_during_create(root, env, [signal.SIGINT, signal.SIGINT])
+        assert code == 1 and "Traceback" not in err
+        assert "awaiting the create's answer" in err  # the first stop said what it waits for
+        assert "1 create sent without an answer is of unknown outcome" in err and "--resubmit-unknown" in err
+        attempts = list(replay(read_events(root / LEDGER)).values())
+        assert [a.state for a in attempts] == ["intent"]  # (the next run marks it unknown and never resends it)
+
+
+def test_a_refusal_that_answers_a_stopping_run_is_recorded_as_nothing_made(tmp_path: Path) -> None:
+    root = make_film(tmp_path / "film")
+    with FakeFreepik(steps=2) as fake:
+        fake.fault("create", 400, delay=1.0, times=1)
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+        code, err = _stop_during_create(root, env, [signal.SIGTERM])
+        assert code == 1 and "Traceback" not in err and "unknown outcome" not in err
+        (attempt,) = replay(read_events(root / LEDGER)).values()
+        assert attempt.state == "failed"  # refused: not of unknown outcome, so the next run sends the job again
+        final = subprocess.run([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        assert fake.create_count == SHOTS

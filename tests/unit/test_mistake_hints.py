@@ -146,3 +146,12 @@ def test_an_undefined_alias_is_named(tmp_path: Path) -> None:
         load_film(p, display="film.yaml")
     (d,) = info.value.diagnostics
     assert (d.code, d.line) == ("L101", line_of(edited, "    time: *morning")) and "'*morning'" in d.message
+
+
+def test_a_quoted_value_over_two_lines_is_not_blamed_for_a_mistake_below(tmp_path: Path) -> None:
+    text = starter(tmp_path)
+    edited = (text.replace('  title: "Untitled Film"\n', '  title: "Untitled\n    Film"\n', 1)
+              .replace('  aspect: "16:9"', '  aspect: "16:9" wide', 1))
+    assert edited.count("Untitled\n    Film") == 1 and '"16:9" wide' in edited
+    (code, line, _col, _hint), = problems(tmp_path, edited)
+    assert code == "L101" and line == next(i for i, t in enumerate(edited.splitlines(), 1) if '"16:9" wide' in t)
