@@ -250,11 +250,12 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
         except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C, SIGTERM or SIGHUP stopped the run
             left = sum(1 for a in ledger.attempts.values() if a.state in ("intent", "unknown")
                        and (a.t_intent or 0) >= runner.t0)
-            raise RunStopped(left) from None
+            raise _RunStopped(left) from None
 
 
-class RunStopped(KeyboardInterrupt):
-    """A run stopped by a signal; `unknown`: creates of this run sent without an answer (of unknown outcome)."""
+class _RunStopped(KeyboardInterrupt):
+    """A run stopped by a signal: control flow, a KeyboardInterrupt as before, that also says how many creates of
+    this run were sent without an answer (`unknown`: of unknown outcome) for the command's last line."""
 
     def __init__(self, unknown: int) -> None:
         super().__init__()
