@@ -130,17 +130,8 @@ def test_a_create_out_when_the_run_is_stopped_is_waited_for_and_collected_next_t
         fake.fault("create", delay=1.5, times=None)  # every create takes a while to answer
         env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
         for sig in (signal.SIGINT, signal.SIGTERM):
-            before = len(list(read_events(root / LEDGER)))
-            proc = subprocess.Popen([FILMC, "run", str(root), "--yes", "--target", "mystic", "--concurrency", "1"],
-                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and not any(e["ev"] == "intent"
-                                                          for e in list(read_events(root / LEDGER))[before:]):
-                time.sleep(0.01)
-            time.sleep(0.3)  # the create is out, its answer not back yet
-            proc.send_signal(sig)
-            _, err = proc.communicate(timeout=60)
-            assert proc.returncode == 1, err
+            code, err = _stop_during_create(root, env, [sig])
+            assert code == 1, err
             assert "Traceback" not in err
         attempts = replay(read_events(root / LEDGER)).values()
         assert attempts and not [a for a in attempts if a.state in ("intent", "unknown")]
