@@ -46,10 +46,6 @@ class Packed:
             self.value = marshal.loads(self.raw)
         return self.value
 
-    @classmethod
-    def of(cls, bodies: list[dict[str, Any]], context: dict[str, Any]) -> Packed:
-        return cls(marshal.dumps((bodies, context)))
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Job:

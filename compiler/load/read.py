@@ -15,8 +15,8 @@ from yaml.nodes import MappingNode, SequenceNode
 from ..diagnostics import Collector
 from ..errors import FilmError
 from ..paths import NotRegularFile, open_regular
+from . import splice
 from .document import Document
-from .splice import SPLICE_MIN
 from .values import AliasBomb, ValueBuilder, compose, expanded_size
 from .yaml_errors import parse_error
 
@@ -117,9 +117,7 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
         nul = text.index("\x00")
         diags.error("L102", "the file contains a NUL byte: it is binary, not YAML", at=(text.count("\n", 0, nul) + 1, 1))
         raise FilmError(diags.items, sources)
-    if kept is not None and len(text) >= SPLICE_MIN:
-        from . import splice
-
+    if kept is not None and len(text) >= splice.SPLICE_MIN:
         last = splice.read(kept)
         spliced = splice.splice(last, text, p, shown) if last is not None else None
         if spliced is not None:
@@ -163,8 +161,6 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
         raise FilmError(diags.items, sources)
     doc = Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items))
     if kept is not None:
-        from . import splice
-
-        fresh = splice.keep(doc, text) if len(text) >= SPLICE_MIN else None
+        fresh = splice.keep(doc, text)
         doc.keep = splice.dump(fresh) if fresh is not None else ()
     return doc

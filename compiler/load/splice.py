@@ -16,6 +16,7 @@ import marshal
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class Kept:
     column: int  # 0-based column of the items' `-`
 
 
+@cache
 def stamp() -> str:
     """What a kept parse was made by: this loader's code, and film.yaml's schema (what the kept parse was validated
     against: a build keeps a parse only when it passed)."""

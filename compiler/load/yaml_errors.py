@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import yaml
 
 from ..diagnostics import Collector
+from ..plurals import plural
 
 
 def _colon_in_flow(lines: list[str], line: int, col: int) -> bool:
@@ -107,10 +108,6 @@ def _open_quote(lines: list[str], line: int, col: int) -> tuple[int, int] | None
     return found
 
 
-def _spaces(n: int) -> str:
-    return f"{n} space{'s' if n != 1 else ''}"
-
-
 def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> None:
     mark = e.problem_mark or e.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -131,8 +128,8 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
     off = (_misindented(lines, line, col, problem) if "mapping values are not allowed" in problem
            or "did not find expected key" in problem or "did not find expected '-'" in problem else None)
     if off is not None:
-        diags.error("L101", f"invalid YAML: {off.what} on line {line} is indented {_spaces(off.col)}, line "
-                    f"{off.above} above it {_spaces(off.above_col)}", at=(line, off.col + 1),
+        diags.error("L101", f"invalid YAML: {off.what} on line {line} is indented {plural(off.col, 'space')}, line "
+                    f"{off.above} above it {plural(off.above_col, 'space')}", at=(line, off.col + 1),
                     hint=f"the keys of one mapping (the items of one list) line up: give line {line} the indentation "
                          "of the one it belongs with; YAML reads what is inside what from the spaces")
         return

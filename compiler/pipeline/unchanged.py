@@ -24,7 +24,7 @@ from ..diagnostics import Diagnostic
 
 RECORD = ".filmc/unchanged.key"
 STATE = ".filmc/outputs.state"  # emit's (see compiler.emit.state)
-_VERSION = 2  # 2: each warning's identity (see build._warning_key) kept with it
+_VERSION = 2  # 2: each warning's identity (see build._warning_keys) kept with it
 _SKIP = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 _MAX_FILES = 100_000  # files the build reads or could: past this, every build compiles
 _WAIT_NS = 100_000_000  # a build started right after a save waits this long at most to trust what it reads
