@@ -12,7 +12,9 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 
 
-@dataclass(frozen=True, slots=True)
+# The three classes a build makes thousands of are not frozen (a frozen class's __init__ sets each field through
+# object.__setattr__: five times the cost); nothing changes them once made.
+@dataclass(slots=True)
 class CompiledPrompt:
     """The prompt one shot compiles to for one target."""
 
@@ -47,7 +49,7 @@ class Packed:
         return self.value
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Job:
     """A generation job: one request to a provider for one shot and target."""
 
@@ -93,7 +95,7 @@ Segments = list[tuple[str, str | None]]  # an extended shot's later segments: (p
 CacheEntry = tuple[PromptFields, list[JobFields], Segments, bytes]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CompiledPair:
     """What one shot compiles to for one target: its prompt, its jobs and what the sheet and lint need to know
     (`context`: options, generation, left_out, refs, refs_left_out, end_frame, end_frame_dropped, segments)."""
