@@ -122,7 +122,12 @@ class TaskSteps:
                                            stage="create")
                         return None
                     self.ui.job(job["job"], job["target"], "queued", f"{e.reason}; trying again in {delay:.0f} s")
-                    await asyncio.sleep(delay)
+                    try:
+                        await asyncio.sleep(delay)
+                    except asyncio.CancelledError:  # stopped while waiting to try again: the refused create made
+                        self.ledger.record("failed", attempt, reason=f"{e.reason} (the run was stopping)",  # nothing
+                                           billed=False, definitive=False, stage="create")
+                        raise
                     continue
                 if e.fatal:
                     self.dead[key] = f"{job['provider']}: {e.reason}"

@@ -184,3 +184,19 @@ def test_a_refusal_that_answers_a_stopping_run_is_recorded_as_nothing_made(tmp_p
                                capture_output=True, text=True, timeout=300)
         assert final.returncode == 0, final.stderr
         assert fake.create_count == SHOTS
+
+
+def test_stopped_while_waiting_to_try_a_refused_create_again_nothing_is_left_unknown(tmp_path: Path) -> None:
+    root = make_film(tmp_path / "film")
+    with FakeFreepik(steps=2) as fake:
+        fake.fault("create", status=429, retry_after=30, times=1)  # refused: the run waits 30 s to try again
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+        code, err = _stop_during_create(root, env, [signal.SIGINT])
+        assert code == 1 and "Traceback" not in err and "unknown outcome" not in err, err
+        assert "trying again in 30 s" in err  # (it was stopped during the wait)
+        (attempt,) = replay(read_events(root / LEDGER)).values()
+        assert attempt.state == "failed"  # nothing was made: the next run sends the job without asking
+        final = subprocess.run([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        assert fake.create_count == SHOTS  # each job once (the refused create made no task)
