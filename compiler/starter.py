@@ -49,7 +49,7 @@ concept:
 characters:
   hero:
     name: Mara            # for humans only: never written into prompts
-    short: walker         # prompts say "the walker" after introducing her
+    short: woman          # prompts say "the woman" after introducing her
     pronoun: she
     # phrases separated by ';' or ',': who first, then face, hair, build. Each shot takes the phrases its
     # framing shows (a wide shot no freckles, a view from behind no face).
@@ -109,7 +109,7 @@ shots:                    # the storyboard, in screen order
     angle: eye-level
     camera: slow push-in
     location: shore
-    cast: [{{id: hero, action: laughing with her eyes closed, expression: free, motion: her hair lifts in the wind}}]
+    cast: [{{id: hero, action: laughing with her eyes closed, expression: blissful, motion: her hair lifts in the wind}}]
 
 edit:
   cards:

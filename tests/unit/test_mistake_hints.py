@@ -102,7 +102,7 @@ def test_the_first_key_sets_the_indentation_the_next_one_misses(tmp_path: Path) 
     text = starter(tmp_path)
     edited = text.replace("\n    name: Mara ", "\n   name: Mara ")
     ((code, line, col, hint),) = problems(tmp_path, edited)
-    short = next(i for i, t in enumerate(edited.splitlines(), 1) if t.startswith("    short: walker"))
+    short = next(i for i, t in enumerate(edited.splitlines(), 1) if t.startswith("    short: woman"))
     assert (code, line, col) == ("L101", short, 5)
     assert f"line {short - 1} " in load_error(tmp_path, edited) and "line up" in hint
 
