@@ -44,6 +44,66 @@ def _indent(text: str) -> int:
     return len(text) - len(text.lstrip(" "))
 
 
+_BLOCK_SCALAR = re.compile(r"(?:^|:\s+|^-\s+)[|>][0-9+-]*\s*(?:#.*)?$")
+
+
+def _block_text(lines: list[str], upto: int) -> set[int]:
+    """The lines (0-based, before `upto`) that are a block scalar's text (`lyrics: |`): not keys, whatever they
+    look like."""
+    text: set[int] = set()
+    i = 0
+    while i < upto:
+        if _content(lines[i]) and _BLOCK_SCALAR.search(lines[i].strip()):
+            parent = _key_column(lines[i])
+            j, indent = i + 1, None
+            while j < upto:
+                if lines[j].strip():
+                    here = _indent(lines[j])
+                    if indent is None:
+                        if here <= parent:
+                            break
+                        indent = here
+                    elif here < indent:
+                        break
+                text.add(j)
+                j += 1
+            i = j
+            continue
+        i += 1
+    return text
+
+
+def _neighbour(lines: list[str], line: int, here: int, item: bool, too_far: bool) -> int | None:
+    """The line (0-based) a key or list item at column `here` on `line` (1-based) should line up with. Walking up,
+    past a block scalar's text: the lines deeper than it belong to the values above (their children, or its
+    siblings when it is too little indented), until a line at its column or less. It is that line, or the nearest of
+    the least indented lines passed, whichever column is nearer its own (a tie: that line when the parser found it
+    too far in, the line passed when too little)."""
+    column = _indent if item else _key_column
+    skip = _block_text(lines, line - 1)
+    passed: list[tuple[int, int]] = []
+    for i in range(line - 2, -1, -1):
+        if i in skip or not _content(lines[i]) or (item and not _item(lines[i]) and column(lines[i]) > here):
+            continue
+        c = column(lines[i])
+        if c > here:
+            passed.append((c, i))
+            continue
+        if c == here:
+            return None
+        stop = i if (not item or _item(lines[i])) else None
+        if not passed:
+            return stop
+        least = min(c for c, _ in passed)
+        if stop is not None and (here - c < least - here or here - c == least - here and too_far):
+            return stop
+        return next(j for d, j in passed if d == least)
+    if not passed:
+        return None
+    least = min(c for c, _ in passed)
+    return next(i for c, i in passed if c == least)
+
+
 def _misindented(lines: list[str], line: int, col: int, problem: str) -> Misindented | None:
     """When the parser stopped on a key or list item indented unlike its neighbour above (one space too far: the key
     became part of the value above, "mapping values are not allowed"; too little: "did not find expected key / '-'"):
@@ -53,7 +113,7 @@ def _misindented(lines: list[str], line: int, col: int, problem: str) -> Misinde
         here = _indent(text)
         if col - 1 != here:
             return None
-        above = next((i for i in range(line - 2, -1, -1) if _content(lines[i]) and _item(lines[i])), None)
+        above = _neighbour(lines, line, here, True, False)
         if above is None or _indent(lines[above]) == here:
             return None
         return Misindented("the list item", here, above + 1, _indent(lines[above]))
@@ -61,12 +121,13 @@ def _misindented(lines: list[str], line: int, col: int, problem: str) -> Misinde
     if not _KEY.match(text[here:]):
         return None
     key = text[here:].split(":", 1)[0]
-    if "mapping values are not allowed" in problem:
+    too_far = "mapping values are not allowed" in problem
+    if too_far:
         if col - 1 != here + len(key):  # the colon of this line's key, not one inside a value
             return None
     elif col - 1 != here:  # the parser stopped at the key itself
         return None
-    above = next((i for i in range(line - 2, -1, -1) if _content(lines[i])), None)
+    above = _neighbour(lines, line, here, False, too_far)
     if above is None or _key_column(lines[above]) == here:
         return None
     return Misindented(f"'{key}'", here, above + 1, _key_column(lines[above]))

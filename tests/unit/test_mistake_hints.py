@@ -155,3 +155,29 @@ def test_a_quoted_value_over_two_lines_is_not_blamed_for_a_mistake_below(tmp_pat
     assert edited.count("Untitled\n    Film") == 1 and '"16:9" wide' in edited
     (code, line, _col, _hint), = problems(tmp_path, edited)
     assert code == "L101" and line == next(i for i, t in enumerate(edited.splitlines(), 1) if '"16:9" wide' in t)
+
+
+# (a line put after `after`, the line it should line up with): the line above it is a block scalar's text or a
+# value's deeper children, not what it belongs with.
+AFTER_DEEPER = {
+    "key one too far after lyrics": ("        Second line of the verse", "       world: dream", "      lyrics: |"),
+    "key one too little after lyrics": ("        Second line of the verse", "     world: dream", "      lyrics: |"),
+    "key one too far after a block list": ("      - {id: hero, action: walking along the waterline",
+                                          "     size: MS", "    cast:"),
+}
+
+
+@pytest.mark.parametrize("name", list(AFTER_DEEPER))
+def test_an_indentation_mistake_below_deeper_lines_names_the_line_it_belongs_with(tmp_path: Path, name: str) -> None:
+    after, new, other = AFTER_DEEPER[name]
+    text = starter(tmp_path)
+    if name.endswith("block list"):  # the shot's cast as a block list, its item deeper than the shot's keys
+        flow = next(t for t in text.splitlines() if t.startswith("    cast: [{id: hero, action: walking along"))
+        text = text.replace(flow + "\n", "    cast:\n      - " + flow[len("    cast: ["):-1] + "\n", 1)
+    lines = text.splitlines()
+    at = next(i for i, t in enumerate(lines) if t.startswith(after))
+    edited = "\n".join([*lines[:at + 1], new, *lines[at + 1:]]) + "\n"
+    ((code, line, col, hint),) = problems(tmp_path, edited)
+    assert (code, line, col) == ("L101", at + 2, len(new) - len(new.lstrip(" ")) + 1)
+    assert "line up" in hint
+    assert f"line {line_of(edited, other)} above" in load_error(tmp_path, edited)
