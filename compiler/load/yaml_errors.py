@@ -206,7 +206,10 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
                         f"line {line} ({problem} there)", at=opened,
                         hint="close the quote where the value ends, or leave the value unquoted")
             return
-    if "mapping values are not allowed" in problem:
+    if "expected hexdecimal number" in problem or "found unknown escape character" in problem:
+        hint = ("inside \"double quotes\" a backslash starts an escape (\\n, \\\", \\xHH): write \\\\ for a backslash, "
+                "or use 'single quotes', where a backslash is just a backslash")
+    elif "mapping values are not allowed" in problem:
         hint = "a value containing ': ' must be quoted, e.g. action: \"she says: go\""
     elif "found character" in problem and "'@'" in problem or "'`'" in problem:
         hint = "values starting with @ or ` must be quoted"

@@ -110,6 +110,8 @@ def test_the_first_key_sets_the_indentation_the_next_one_misses(tmp_path: Path) 
 @pytest.mark.parametrize(("old", "new", "hint"), [
     ("    subject: waves folding onto dark sand", "    subject: waves: folding onto dark sand", "must be quoted"),
     ("    subject: waves folding onto dark sand", "    subject: [waves, folding", "unclosed"),
+    ('  title: "Untitled Film"', '  title: "Untitled \\xZZ Film"', "backslash starts an escape"),
+    ('  title: "Untitled Film"', '  title: "C:\\films\\sea"', "backslash starts an escape"),
 ])
 def test_quoting_mistakes_keep_their_hints(tmp_path: Path, old: str, new: str, hint: str) -> None:
     text = starter(tmp_path)
