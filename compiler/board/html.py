@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ..plurals import plural
 from .data import Board
 
 PAGE = Path(__file__).parent / "page"
@@ -67,6 +68,7 @@ def _env() -> Any:
     env.filters["money"] = money
     env.filters["mmss"] = lambda t: f"{int(t) // 60}:{int(t) % 60:02d}"
     env.filters["url"] = lambda p: quote(str(p), safe="/")
+    env.filters["plural"] = plural  # {{ n | plural("job") }}: "1 job", "2 jobs"
     return env
 
 

@@ -20,6 +20,7 @@ from ..diagnostics import Collector
 from ..errors import FilmError
 from ..interrupt import run_child
 from ..paths import NotRegularFile, open_regular
+from ..plurals import plural
 from ..probe import ffmpeg_exe
 from ..resolve import Production
 from .clips import EditPlan, ShotClip
@@ -207,7 +208,7 @@ def check_media(plan: EditPlan, prod: Production) -> Collector:
             got = decoded.frames / info.fps
             if got + 0.5 / info.fps < min(need, (info.duration or need) - cl.trim_in):
                 c.warning("R203", f"{ptr}: shot '{cl.id}' needs {need:.2f} s of '{cl.media_rel}' (from "
-                          f"{cl.trim_in:g} s), but the file holds only {decoded.frames} frames ({got:.2f} s) of it: "
+                          f"{cl.trim_in:g} s), but the file holds only {plural(decoded.frames, 'frame')} ({got:.2f} s) of it: "
                           "it is cut short or damaged" + (f" ({decoded.error})" if decoded.error else "")
                           + "; its last good frame is held", ptr,
                           hint="re-download or re-generate the take")

@@ -63,7 +63,7 @@ def video_checks(prod: Production, p: CompiledPrompt, rs: ResolvedShot, c: Colle
     label = f"shot '{shot.id}', {p.target}"
     if plan.dropped:
         dropped = ", ".join(f"'{m}'" for m in plan.dropped)
-        c.warning("P418", f"{label}: the camera sequence has {len(shot.moves)} moves and {p.target} can express "
+        c.warning("P418", f"{label}: the camera sequence has {plural(len(shot.moves), 'move')} and {p.target} can express "
                   f"{len(plan.kept)}: {dropped} {'is' if len(plan.dropped) == 1 else 'are'} dropped",
                   f"{shot.pointer}/camera",
                   hint=f"keep at most {plural(len(plan.kept), 'move')} (camera_max in {p.target}'s target.yaml), or split "

@@ -251,7 +251,7 @@ def _findings(name: str, expect: Expect, log: _Log, frames: int, seconds: float 
                                "will be scaled up", "warning"))
     black = len(log.black) >= BLACK_SHARE * frames
     if black:
-        out.append(Finding("C515", f"{name}: is black ({len(log.black)} of {frames} frames)"))
+        out.append(Finding("C515", f"{name}: is black ({len(log.black)} of {plural(frames, 'frame')})"))
     if video and not black and frames > 1:
         still = _frozen(log.freezes, decoded)
         if still >= FROZEN_SHARE * decoded:

@@ -40,6 +40,7 @@ from ..model import (
     World,
     default,
 )
+from ..plurals import plural
 from ..timeline import TimeError, parse_time
 
 
@@ -218,7 +219,7 @@ class Builder:
         else:
             return ()
         if len(parts) > 4:
-            self.diags.error("V107", f"{ptr}: a camera sequence of {len(parts)} moves; at most 4", ptr,
+            self.diags.error("V107", f"{ptr}: a camera sequence of {plural(len(parts), 'move')}; at most 4", ptr,
                              hint="a clip has time for a move or two: split the shot, or keep the moves that matter")
             return ()
         out = [self.camera(x, p) for x, p in parts]

@@ -43,14 +43,17 @@ def test_a_one_shot_film_is_counted_in_the_singular(tmp_path: Path) -> None:
 
 # A count followed by a fixed plural noun in what the commands print ("{n} takes"): each goes through plural()
 # (a formatted amount such as "{x:.2f} generations" is no count of things).
-FIXED_PLURAL = re.compile(r"\{[^{}:]+\}(?: of \{[^{}:]+\})? (?:takes|images|slates|shots|sections|jobs|prompts|targets|"
+FIXED_PLURAL = re.compile(r"\{\{?[^{}:]+\}\}?(?: of \{\{?[^{}:]+\}\}?)? (?:takes|images|slates|shots|sections|jobs|prompts|targets|"
                           r"clips|beats|generations|creates|tasks|errors|warnings|drafts|problems|frames|moves)\b")
 
 
+VERBS = {"{p.target} takes", "{t.name} takes", "{on} takes",  # "kling takes ...": the verb
+         "{noun(self.have, 'has its', 'have their')} takes"}
+
+
 def test_no_count_is_printed_with_a_fixed_plural() -> None:
-    sources = [*(ROOT / "compiler" / "cli").glob("*.py"), *(ROOT / "compiler").rglob("*_text.py"),
-               ROOT / "compiler" / "pipeline" / "check.py", ROOT / "compiler" / "diagnostics.py"]
+    sources = [*(ROOT / "compiler").rglob("*.py"), *(ROOT / "compiler").rglob("*.j2")]  # messages and pages
     found = [f"{p.relative_to(ROOT)}:{i}: {m.group(0)}" for p in sources
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-             for m in FIXED_PLURAL.finditer(line)]
+             for m in FIXED_PLURAL.finditer(line) if m.group(0) not in VERBS]
     assert found == []
