@@ -71,7 +71,7 @@ def cold(cmd: Sequence[str], repeat: int) -> tuple[float, float]:
 
 
 def interactive(repeat: int) -> None:
-    filmc = [sys.executable, "-c", "import sys; from compiler.cli import main; sys.argv[0] = 'filmc'; main()"]
+    filmc = [sys.executable, "-c", "import sys; from compiler.cli import console; sys.argv[0] = 'filmc'; console()"]
     tmp = Path(tempfile.mkdtemp(prefix="filmc-bench-example-"))
     try:
         example = tmp / EXAMPLE.name  # a copy: the example as a creator has it after the README's first command
