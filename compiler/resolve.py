@@ -134,7 +134,8 @@ def resolve_production(validated: Validated) -> Production:
     timeline = validated.timeline
     if timeline is None:
         raise ValueError("the song's length is unknown (validation should have said so)")
-    shots: list[ResolvedShot] = []
+    placed: list[tuple[Shot, Section, float, float, World | None, Location | None, tuple[InFrame, ...],
+                       tuple[TimedLine, ...]]] = []
     sections: list[ResolvedSection] = []
     all_lines: list[TimedLine] = []
     for span in timeline.sections:
@@ -147,10 +148,10 @@ def resolve_production(validated: Validated) -> Production:
             cast = tuple(InFrame(m, film.characters[m.id], _wardrobe(m, film.characters[m.id], world))
                          for m in shot.cast if m.id in film.characters)
             in_shot = tuple(ln for ln in span.lines if ln.start < b - EPS and ln.end > a + EPS)
-            shots.append(ResolvedShot(shot, sec, 0, a, b, world, film.locations.get(shot.location or ""), cast, in_shot))
-    ordered = sorted(shots, key=lambda s: s.shot.index)
-    ordered = [ResolvedShot(s.shot, s.section, i + 1, s.start, s.end, s.world, s.location, s.cast, s.lines)
-               for i, s in enumerate(ordered)]
+            placed.append((shot, sec, a, b, world, film.locations.get(shot.location or ""), cast, in_shot))
+    placed.sort(key=lambda p: p[0].index)  # numbered in the order of the shot list
+    ordered = [ResolvedShot(shot, sec, i + 1, a, b, world, location, cast, lines)
+               for i, (shot, sec, a, b, world, location, cast, lines) in enumerate(placed)]
     pre = sum(c.duration for c in film.edit.cards if c.at == "start")
     post = sum(c.duration for c in film.edit.cards if c.at == "end")
     return Production(film, validated.targets, tuple(sections), tuple(ordered), tuple(all_lines), timeline.beats,
