@@ -6,7 +6,7 @@ and the shots' durations. Title cards `at: start` are a pre-roll before the song
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Collector, Diagnostic
@@ -45,10 +45,10 @@ class ResolvedShot:
     location: Location | None
     cast: tuple[InFrame, ...]
     lines: tuple[TimedLine, ...]
+    id: str = field(init=False, repr=False, compare=False)  # the shot's (read tens of times per shot by a build)
 
-    @property
-    def id(self) -> str:
-        return self.shot.id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.shot.id)
 
     @property
     def duration(self) -> float:
