@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..store.frame_stamps import now_of, standing
 from ..store.ledger import Attempt, Ledger, new_attempt
 from ..store.takes import next_number, rel
 from .first_frames import FrameSteps
@@ -173,11 +174,13 @@ class Runner(FrameSteps, TaskSteps):
             for a in unknown:
                 self.ledger.record("resolved", a.attempt, reason="outcome unknown; sent again on request")
             unknown = []
-        good = sum(1 for a in self._attempts(job) if a.good)
-        still_open = sum(1 for a in self._attempts(job) if a.open)  # at the provider still: never sent again
-        need = self.opt.takes - good - still_open
+        # 2. The images it takes from other jobs' takes (video jobs): once those jobs are done, the takes made from
+        # other images than these no longer count (frame_stamps: the rule the dry run shows).
+        found = await self._frames(job)
+        now = standing(self._attempts(job), now_of(found))
+        need = self.opt.takes - now.good - now.open  # open: at the provider still, never sent again
         if need <= 0:
-            if good >= self.opt.takes:
+            if now.good >= self.opt.takes:
                 return self._finish(job, "done", "had its takes already" if not resumed else None)
             return self._finish(job, "waiting", "still running at the provider, or its result not fetched yet: run "
                                 "again to collect it")
@@ -188,13 +191,13 @@ class Runner(FrameSteps, TaskSteps):
                       and a.t_final and a.t_final >= self.t0]
         if failed_now:
             return self._finish(job, "failed", failed_now[-1].reason)
-        # 2. The first frame (video jobs): wait for the image job, then pick the image.
+        # 3. The request, its images in the form the provider takes.
         try:
-            body = await self._body(job)
+            body, frames = await self._body(job, found)
         except FrameError as e:
             return self._finish(job, "skipped", str(e))
-        # 3. New attempts, each a create that is recorded before it leaves.
-        results = await asyncio.gather(*(self._attempt(client, job, provider, body) for _ in range(need)),
+        # 4. New attempts, each a create that is recorded (with the images it starts from) before it leaves.
+        results = await asyncio.gather(*(self._attempt(client, job, provider, body, frames) for _ in range(need)),
                                        return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         for r in errors:
@@ -221,7 +224,7 @@ class Runner(FrameSteps, TaskSteps):
 
     # -- one attempt ----------------------------------------------------------------------------------------------------
     async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
-                       body: Any) -> None:
+                       body: Any, frames: Mapping[str, str]) -> None:
         key = f"{job['target']}/{job['provider']}"
         sem = self.sems[job["provider"]]
         async with sem:
@@ -250,7 +253,8 @@ class Runner(FrameSteps, TaskSteps):
                                    provider=job["provider"], hash=job["hash"], model=job.get("model"), take=n,
                                    estimate=estimate, currency=price.currency if price else None,
                                    prompt=_prompt_text(job["body"]), params=_elide(body), sync=False,
-                                   **({"chained_from": self.chained[job["job"]]} if job["job"] in self.chained else {}))
+                                   **({"chained_from": self.chained[job["job"]]} if job["job"] in self.chained else {}),
+                                   **({"frames": dict(frames)} if frames else {}))
                 if price is not None:
                     self.in_flight[attempt] = (price.currency, price.amount)
                 self.creates += 1
