@@ -237,3 +237,14 @@ def standing(attempts: Iterable[Attempt], now: Mapping[str, str | None]) -> Stan
         else:
             still += 1
     return Standing(good, still, why)
+
+
+def current_frames(root: Path, jobs: Iterable[Mapping[str, Any]], attempts: Mapping[str, Attempt],
+                   selected: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
+    """The images each job that takes images from takes would start from now, as things are on disk and in the
+    ledger (nothing is made in the meantime): job -> placeholder -> digest (None: no take to start from)."""
+    listed = list(jobs)
+    by_name = {str(j["job"]): j for j in listed}
+    index = by_job(attempts.values())
+    return {str(j["job"]): now_of(picks(root, j, by_name, index, selected)) for j in listed
+            if take_marks(j.get("body"))}
