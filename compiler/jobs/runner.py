@@ -254,7 +254,7 @@ class Runner(FrameSteps, TaskSteps):
                                    estimate=estimate, currency=price.currency if price else None,
                                    prompt=_prompt_text(job["body"]), params=_elide(body), sync=False,
                                    **({"chained_from": self.chained[job["job"]]} if job["job"] in self.chained else {}),
-                                   **({"frames": dict(frames)} if frames else {}))
+                                   **({"made_from": dict(frames)} if frames else {}))
                 if price is not None:
                     self.in_flight[attempt] = (price.currency, price.amount)
                 self.creates += 1

@@ -4,7 +4,7 @@ A video job may start from a take of another job: `@job:<shot>.<image target>` (
 job's take), `@end-frame:<job>` (an end frame: another shot's image take) or `@last-frame:<job>` (the last frame of
 the take of the segment before). Its job hash names those jobs, not the images, so a new image take leaves the
 hash as it was. The runner therefore records, in each create's `intent`, the sha256 of every such image it sends
-(`frames`: placeholder -> digest; for `@last-frame:` the digest of the video take the frame is cut from).
+(`made_from`: placeholder -> digest; for `@last-frame:` the digest of the video take the frame is cut from).
 
 The rule (`frame_change`, `standing`): a take counts for its job only while the images it was made from are those
 a run would use now. An attempt without the record (made before filmc recorded it) counts, as does one whose
@@ -199,7 +199,7 @@ def frame_change(a: Attempt, now: Mapping[str, str | None]) -> str | None:
     """Why `a`'s take no longer counts for its job, in a creator's words; None while it counts: every image it was
     made from is the one a run would use now (an image it has no record of, or one no take stands for now, is
     taken as unchanged)."""
-    for mark, was in sorted(a.frames.items()):
+    for mark, was in sorted(a.made_from.items()):
         cur = now.get(mark)
         if cur is None or cur == was:
             continue

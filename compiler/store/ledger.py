@@ -76,7 +76,7 @@ class Attempt:
     costs: dict[str, dict[str, float]] = field(default_factory=dict)  # cost events: source -> currency -> amount
     prompt: str = ""
     chained_from: str | None = None  # a later segment: the attempt whose take's last frame it started from
-    frames: dict[str, str] = field(default_factory=dict)  # images from takes it was sent: placeholder -> sha256
+    made_from: dict[str, str] = field(default_factory=dict)  # images from takes it was sent: placeholder -> sha256
     t_intent: float | None = None
     t_submitted: float | None = None
     t_running: float | None = None
@@ -117,9 +117,9 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
         a.estimate = e.get("estimate") if isinstance(e.get("estimate"), (int, float)) else None
         a.currency = str(e.get("currency") or a.currency)
         a.chained_from = e["chained_from"] if isinstance(e.get("chained_from"), str) else None
-        frames = e.get("frames")  # absent before filmc recorded it: such a take counts as made from today's images
-        a.frames = {k: v for k, v in frames.items() if isinstance(k, str) and isinstance(v, str)} \
-            if isinstance(frames, dict) else {}
+        made = e.get("made_from")  # absent before filmc recorded it: such a take counts as made from today's images
+        a.made_from = {k: v for k, v in made.items() if isinstance(k, str) and isinstance(v, str)} \
+            if isinstance(made, dict) else {}
         a.t_intent = t
     elif ev == "submitted":
         a.state, a.task_id, a.t_submitted = "submitted", str(e.get("task_id")), t
@@ -235,7 +235,7 @@ def _feed(attempts: dict[str, Attempt], e: dict[str, Any]) -> None:
     _apply(a, e)
 
 
-_IDS = frozenset({"chained_from", "frames", "task_id", "hash", "sha256", "job", "shot", "target", "provider", "path", "model", "take"})
+_IDS = frozenset({"chained_from", "made_from", "task_id", "hash", "sha256", "job", "shot", "target", "provider", "path", "model", "take"})
 
 
 def _scrub(value: Any, redact: Callable[[str], str]) -> Any:

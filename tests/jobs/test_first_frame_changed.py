@@ -1,5 +1,5 @@
 """A video take made from a first frame that has since changed is not kept silently: `filmc run` records the sha256 of
-each image a video create starts from (the intent's `frames`), and a take counts as done only while those are the
+each image a video create starts from (the intent's `made_from`), and a take counts as done only while those are the
 images the run would send now. Real HTTP against the fake Freepik on 127.0.0.1, real files, the real CLI."""
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ def test_a_new_first_frame_makes_the_video_again_and_then_nothing(tmp_path: Path
     # the intent of each video create names the image it starts from by its sha256
     by_job = {a.job: a for a in attempts(root).values()}
     image = (root / "takes/s01/mystic/1.png").read_bytes()
-    assert by_job["s01.kling"].frames == {"@job:s01.mystic": hashlib.sha256(image).hexdigest()}
-    assert by_job["s01.mystic"].frames == {}
+    assert by_job["s01.kling"].made_from == {"@job:s01.mystic": hashlib.sha256(image).hexdigest()}
+    assert by_job["s01.mystic"].made_from == {}
     intents = [e for e in events(root) if e["ev"] == "intent" and e["job"] == "s01.kling"]
-    assert intents[0]["frames"] == {"@job:s01.mystic": hashlib.sha256(image).hexdigest()}
+    assert intents[0]["made_from"] == {"@job:s01.mystic": hashlib.sha256(image).hexdigest()}
 
     new_image_prompt(root)
     dry = run_cli(["run", str(root), "--dry-run"])
@@ -92,15 +92,15 @@ def test_nothing_changed_nothing_is_sent(tmp_path: Path, freepik: FakeFreepik) -
 
 
 def older_ledger(root: Path) -> None:
-    """The ledger as a filmc that did not record first frames wrote it: the same events, intents without `frames`."""
+    """The ledger as a filmc that did not record first frames wrote it: the same events, intents without `made_from`."""
     path = root / LEDGER
     lines = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         e = json.loads(raw)
-        e.pop("frames", None)
+        e.pop("made_from", None)
         lines.append(json.dumps(e, ensure_ascii=False, sort_keys=True))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert '"frames"' not in path.read_text(encoding="utf-8")
+    assert '"made_from"' not in path.read_text(encoding="utf-8")
 
 
 def test_a_ledger_without_the_record_sends_nothing_new(tmp_path: Path, freepik: FakeFreepik) -> None:
@@ -184,7 +184,7 @@ def test_extended_shot_segments_are_made_again_from_the_new_image(tmp_path: Path
     assert freepik.create_count == 3
     seg2 = next(a for a in attempts(root).values() if a.job == "s01.kling.2")
     seg1 = next(a for a in attempts(root).values() if a.job == "s01.kling")
-    assert seg2.frames == {"@last-frame:s01.kling": seg1.sha256}  # the take its last frame was cut from
+    assert seg2.made_from == {"@last-frame:s01.kling": seg1.sha256}  # the take its last frame was cut from
     old = root / "film.yaml"
     old.write_text(old.read_text().replace("background_motion: spray drifts, extend: true}",
                                            "background_motion: spray drifts, extend: true, "
@@ -196,3 +196,24 @@ def test_extended_shot_segments_are_made_again_from_the_new_image(tmp_path: Path
     assert res.exit_code == 0, res.stderr
     assert freepik.create_count == 6
     assert run(root).exit_code == 0 and freepik.create_count == 6
+
+
+def test_the_edit_plays_a_chosen_take_made_from_an_older_first_frame(tmp_path: Path, freepik: FakeFreepik) -> None:
+    """Choosing the old take is the creator's word: the edit plays it (the listing still marks it)."""
+    root = film(tmp_path)
+    assert run(root).exit_code == 0
+    new_image_prompt(root)
+    assert run(root, "--target", "mystic").exit_code == 0
+    chose = run_cli(["select", str(root), "s01", "kling/1"])
+    assert chose.exit_code == 0, chose.stderr
+    built = run_cli(["build", str(root)])
+    assert built.exit_code == 0, built.stderr
+    edit = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (root / "build/edit").rglob("*")
+                   if p.is_file() and p.suffix in (".json", ".txt", ".sh", ".ffconcat", ".edl", ""))
+    assert "takes/s01/kling/1.mp4" in edit
+    listing = json.loads(run_cli(["takes", str(root), "--format", "json"]).stdout)
+    (old,) = [t for s in listing["shots"] for g in s["targets"] for t in g["takes"] if t["path"] == "takes/s01/kling/1.mp4"]
+    assert old["selected"] and old["older_frame"]
+    # a run still makes the video from the new first frame (the choice is not changed: the creator selects again)
+    dry = run_cli(["run", str(root), "--dry-run"])
+    assert "1 create to send" in dry.stdout and "s01.kling" in dry.stdout
