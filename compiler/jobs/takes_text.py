@@ -68,7 +68,8 @@ def _note(t: Take, g: TargetTakes) -> str:
     if t.stale:
         notes.append("old prompt")
     elif t.older_frame:
-        notes.append("older first frame" if "first frame" in t.older_frame else f"made before: {t.older_frame}")
+        notes.append("older " + ("end frame" if "end frame" in t.older_frame else "segment before"
+                                 if "segment" in t.older_frame else "first frame"))
     if t.first_frame:
         notes.append("first frame")
     if g.target is not None and not g.in_film:

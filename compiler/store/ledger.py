@@ -3,6 +3,8 @@
 One JSON object per line, fsync'd after each line. An *attempt* is one create request for one job. The runner
 writes `intent` before the request leaves and `submitted` (the provider's task id) as soon as the answer is read,
 before any polling; a run that stops anywhere is resumed from these records and never sends a create twice.
+The `intent` of a create that sends images from other jobs' takes records their sha256 (`made_from`, see
+frame_stamps.py); the format is described in docs/ledger.md.
 
 `filmc draft` appends one `draft` event per request to Gemini (tokens and estimated cost, no attempt of a job):
 replay skips it, `filmc stats` counts it (see `append_event`).

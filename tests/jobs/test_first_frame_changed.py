@@ -8,12 +8,15 @@ import base64
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from compiler.store.ledger import LEDGER
 from tests.conftest import run_cli
-from tests.fakes import FakeFreepik
+from tests.fakes import FakeBFL, FakeFreepik, FakeKling
+from tests.jobs.test_kling_luma_hailuo_frames import film as frames_film
+from tests.jobs.test_providers import fakes as fakes  # noqa: F401 (the fixture)
 from tests.jobs.test_run import attempts, events, film
 from tests.jobs.test_run import freepik as freepik  # noqa: F401 (the fixture)
 
@@ -217,3 +220,25 @@ def test_the_edit_plays_a_chosen_take_made_from_an_older_first_frame(tmp_path: P
     # a run still makes the video from the new first frame (the choice is not changed: the creator selects again)
     dry = run_cli(["run", str(root), "--dry-run"])
     assert "1 create to send" in dry.stdout and "s01.kling" in dry.stdout
+
+
+def test_a_new_end_frame_makes_the_clip_that_ends_on_it_again(tmp_path: Path, fakes: Any) -> None:
+    """`end_frame: next`: s01's clip ends on s02's image; a new s02 image makes s01's clip (and s02's) again."""
+    bfl, kling = fakes(FakeBFL(steps=1), FakeKling(steps=1))
+    root = frames_film(tmp_path, "kling", "flux: {provider: bfl}, kling: {provider: kling, model: kling-v2-1, mode: pro}")
+    assert run(root).exit_code == 0
+    assert len(kling.calls("create")) == 2 and len(bfl.calls("create")) == 2
+    s02 = "  - {id: s02, section: a, size: WS, subject: a lighthouse in fog, background_motion: fog rolls}\n"
+    yaml = root / "film.yaml"
+    yaml.write_text(yaml.read_text().replace(s02, s02[:-2] + ", prompt: {flux: {image: \"a lighthouse at dusk\"}}}\n"))
+    dry = run_cli(["run", str(root), "--dry-run"])
+    assert "3 creates to send" in dry.stdout, dry.stdout
+    line = next(x for x in dry.stdout.splitlines() if x.strip().startswith("s01.kling"))
+    assert "its end frame is made again in this run" in line
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    assert len(kling.calls("create")) == 4 and len(bfl.calls("create")) == 3
+    new_image = next(a for a in attempts(root).values() if a.job == "s02.flux" and a.take == 2)
+    tail = next(c for c in kling.calls("create")[2:] if "image_tail" in c.body)
+    assert base64.b64decode(tail.body["image_tail"]) == (root / new_image.path).read_bytes()
+    assert run(root).exit_code == 0 and len(kling.calls("create")) == 4
