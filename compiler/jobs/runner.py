@@ -208,7 +208,7 @@ class Runner(FrameSteps, TaskSteps):
         if others:
             raise others[0]
         attempts = self._attempts(job)
-        if sum(1 for a in attempts if a.good) >= self.opt.takes:
+        if standing(attempts, now_of(found)).good >= self.opt.takes:  # (a take from older images does not count)
             return self._finish(job, "done")
         last = [a for a in attempts if a.t_intent and a.t_intent >= self.t0]
         if any(a.state == "unknown" for a in last):

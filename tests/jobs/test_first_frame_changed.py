@@ -242,3 +242,16 @@ def test_a_new_end_frame_makes_the_clip_that_ends_on_it_again(tmp_path: Path, fa
     tail = next(c for c in kling.calls("create")[2:] if "image_tail" in c.body)
     assert base64.b64decode(tail.body["image_tail"]) == (root / new_image.path).read_bytes()
     assert run(root).exit_code == 0 and len(kling.calls("create")) == 4
+
+
+def test_a_failed_remake_is_not_reported_done_with_the_older_take(tmp_path: Path, freepik: FakeFreepik) -> None:
+    """The video made again from the new first frame fails at the provider: the job failed (the take from the older
+    first frame does not make it done), and the run says so in its exit status."""
+    root = film(tmp_path)
+    assert run(root).exit_code == 0
+    new_image_prompt(root)
+    freepik.fault("poll", outcome="failed", reason="the task failed", times=None, match=lambda r: "kling" in r.path)
+    res = run(root)
+    assert len(kling_creates(freepik)) == 3
+    assert "s01.kling: failed" in res.stderr and "s01.kling: done" not in res.stderr, res.stderr
+    assert res.exit_code == 1
