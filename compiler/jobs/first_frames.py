@@ -35,6 +35,7 @@ class FrameSteps:
 
     root: Path
     jobs: dict[str, Mapping[str, Any]]
+    film_jobs: Mapping[str, Mapping[str, Any]]
     ledger: Ledger
     first_frames: Mapping[str, list[str]]
     ref_forms: Mapping[str, list[str]]
@@ -46,20 +47,20 @@ class FrameSteps:
     finished: dict[str, asyncio.Event]
     outcomes: dict[str, Outcome]
 
-    async def _frames(self, job: Mapping[str, Any]) -> dict[str, Pick | str | None]:
-        """What each image the job takes from a take stands for, once the jobs that make them are done (a shot's
-        image `take:` is not waited for): the picks the job is judged by (frame_stamps.standing) and sent with."""
+    async def _frames(self, job: Mapping[str, Any]) -> dict[str, Pick | None]:
+        """The image each placeholder of the job that takes an image from a take is sent with, once the jobs of this
+        run that make them are done (a shot's image `take:` is not waited for)."""
         marks = take_marks(job["body"])
         for mark in marks:
             if mark.startswith(LAST_FRAME) or chosen_image(self.root, self.selected,
-                                                           frame_shot(job, mark, self.jobs)) is None:
+                                                           frame_shot(job, mark, self.film_jobs)) is None:
                 await self._wait(dependency(mark))
         if not marks:
             return {}
-        return picks(self.root, job, self.jobs, by_job(self.ledger.attempts.values()), self.selected,
+        return picks(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected,
                      chained=self.chained)
 
-    async def _body(self, job: Mapping[str, Any], found: Mapping[str, Pick | str | None]) -> tuple[Any, dict[str, str]]:
+    async def _body(self, job: Mapping[str, Any], found: Mapping[str, Pick | None]) -> tuple[Any, dict[str, str]]:
         """The request as it leaves, and the digest of each image from a take it carries (for the intent)."""
         marks = placeholders(job["body"])
         if not marks:
@@ -105,10 +106,11 @@ class FrameSteps:
 
     def _no_frame(self, mark: str, dep: str) -> str:
         if mark.startswith(LAST_FRAME):
-            return f"no last frame: the segment {dep} has no take"
+            return f"waits for the segment before it: {dep} has no take to continue from"
         why = self.outcomes.get(dep)
         detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
-        return f"no {'end' if mark.startswith(END_JOB) else 'first'} frame: the image job {dep} has no take{detail}"
+        what = "end" if mark.startswith(END_JOB) else "first"
+        return f"waits for its {what} frame: the image job {dep} has no take of its current prompt{detail}"
 
     def _url(self, pick: Pick) -> str | None:
         """The provider's URL of an image take while it is still valid (a shot's `take:` file has none)."""

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from ..store.frame_stamps import now_of, standing
+from ..store.frame_stamps import accepted, by_job, held, standing
 from ..store.ledger import Attempt, Ledger, new_attempt
 from ..store.takes import next_number, rel
 from .first_frames import FrameSteps
@@ -77,9 +77,11 @@ class Runner(FrameSteps, TaskSteps):
                  kinds: Mapping[str, str], first_frames: Mapping[str, list[str]],
                  result_ttl: Mapping[str, float | None], selected: Mapping[str, str | None],
                  price: Callable[[Mapping[str, Any]], Charge | None], ffmpeg: Callable[[], str],
-                 ref_forms: Mapping[str, list[str]] | None = None, end_forms: Mapping[str, list[str]] | None = None):
+                 ref_forms: Mapping[str, list[str]] | None = None, end_forms: Mapping[str, list[str]] | None = None,
+                 film_jobs: Mapping[str, Mapping[str, Any]] | None = None):
         self.root = root
         self.jobs = {str(j["job"]): j for j in jobs}
+        self.film_jobs = film_jobs or self.jobs  # every job of the film by id: the current prompt of each
         self.providers = providers  # "<target>/<provider>" -> adapter
         self.ledger = ledger
         self.opt = options
@@ -175,9 +177,11 @@ class Runner(FrameSteps, TaskSteps):
                 self.ledger.record("resolved", a.attempt, reason="outcome unknown; sent again on request")
             unknown = []
         # 2. The images it takes from other jobs' takes (video jobs): once those jobs are done, the takes made from
-        # other images than these no longer count (frame_stamps: the rule the dry run shows).
+        # images that no longer count do not count either (frame_stamps: the rule the dry run shows).
         found = await self._frames(job)
-        now = standing(self._attempts(job), now_of(found))
+        ok = accepted(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected)
+        hold = held(self.root, self.selected, str(job["shot"]))
+        now = standing(self._attempts(job), ok, hold=hold)
         need = self.opt.takes - now.good - now.open  # open: at the provider still, never sent again
         if need <= 0:
             if now.good >= self.opt.takes:
@@ -208,7 +212,7 @@ class Runner(FrameSteps, TaskSteps):
         if others:
             raise others[0]
         attempts = self._attempts(job)
-        if standing(attempts, now_of(found)).good >= self.opt.takes:  # (a take from older images does not count)
+        if standing(attempts, ok, hold=hold).good >= self.opt.takes:  # (a take from older images does not count)
             return self._finish(job, "done")
         last = [a for a in attempts if a.t_intent and a.t_intent >= self.t0]
         if any(a.state == "unknown" for a in last):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +47,13 @@ def _mtime(path: Path) -> float | None:
 
 def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str], kinds: Mapping[str, str | None],
             attempts: Mapping[str, Attempt], hashes: Mapping[str, str] | None = None,
-            frames: Mapping[str, Mapping[str, str | None]] | None = None,
+            frames: Mapping[str, Mapping[str, Collection[str] | None]] | None = None,
             orphans: bool = True) -> tuple[list[ShotTakes], list[Diagnostic]]:
     """The takes of `shots` (in their order), plus shots only the ledger knows when `orphans`.
 
     `kinds`: every known target -> image|video (None: a target only the ledger names); `film_targets`: the
     film's own, in order; `hashes`: each current job's hash by job id (None: not known, nothing is marked stale);
-    `frames`: the images each job would start from now (frame_stamps.current_frames), by job id.
+    `frames`: the images a take of each job may have been made from and still count (frame_stamps.current_frames).
     """
     warnings: list[Diagnostic] = []
     ids = [s.id for s in shots]

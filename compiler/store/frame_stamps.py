@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # the ledger (asyncio) loads only where it is read
 
 JOB, LAST_FRAME, END_JOB = "@job:", "@last-frame:", "@end-frame:"
 FROM_TAKES = (JOB, END_JOB, LAST_FRAME)  # the placeholders whose image comes from a take
-REMADE = "remade"  # `now` of an image a job of this run is about to make again (no digest yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,22 +87,28 @@ def chosen_image(root: Path, selected: Mapping[str, str | None], shot: str) -> P
     return None
 
 
+def good_takes(root: Path, attempts: Iterable[Attempt], dep_hash: str | None) -> list[Attempt]:
+    """The good takes of a job's current prompt (`dep_hash`; None: a job the film no longer has, any prompt's) whose
+    file is there."""
+    return [a for a in attempts if a.good and a.path and (dep_hash is None or a.hash == dep_hash)
+            and (root / a.path).is_file()]
+
+
 def image_take(root: Path, attempts: Sequence[Attempt], dep_hash: str | None) -> Attempt | None:
-    """The image job's take a video job starts from: the newest good one of its current prompt (`dep_hash`; None:
-    the job is not in this run, any prompt's) whose file is there."""
-    cands = [a for a in attempts if a.good and a.path and (dep_hash is None or a.hash == dep_hash)
-             and (root / a.path).is_file()]
+    """The image job's take a new video create starts from: the newest good one of its current prompt."""
+    cands = good_takes(root, attempts, dep_hash)
     return max(cands, key=lambda x: (x.t_final or 0, x.take)) if cands else None
 
 
 def segment_take(root: Path, index: Mapping[str, Sequence[Attempt]], dep: str, dep_hash: str | None,
-                 selected: Mapping[str, str | None], chained: Mapping[str, str]) -> Attempt | None:
-    """The take of segment job `dep` the next segment starts from (its last frame): the one the edit plays.
-    Segment 1: the shot's `take:` when it is one of them; a later segment: the take made from the one its own
-    segment started from (`chained`: a segment job of this run -> the attempt it continued; else the chain the
-    ledger records from segment 1); else the newest."""
-    cands = [a for a in index.get(dep, ()) if a.good and a.path and (dep_hash is None or a.hash == dep_hash)
-             and (root / a.path).is_file()]
+                 selected: Mapping[str, str | None], chained: Mapping[str, str],
+                 valid: Collection[str] | None = None) -> Attempt | None:
+    """The take of segment job `dep` the next segment starts from (its last frame): the one the edit plays, among
+    those that count (`valid`: their digests; None: any). Segment 1: the shot's `take:` when it is one of them; a
+    later segment: the take made from the one its own segment started from (`chained`: a segment job of this run ->
+    the attempt it continued; else the chain the ledger records from segment 1); else the newest."""
+    cands = [a for a in good_takes(root, index.get(dep, ()), dep_hash)
+             if valid is None or digest(root / str(a.path), a) in valid]
     return _continued(root, index, dep, cands, selected, chained) if cands else None
 
 
@@ -131,35 +136,78 @@ def _continued(root: Path, index: Mapping[str, Sequence[Attempt]], dep: str, can
 
 def picks(root: Path, job: Mapping[str, Any], jobs: Mapping[str, Mapping[str, Any]],
           index: Mapping[str, Sequence[Attempt]], selected: Mapping[str, str | None], *,
-          chained: Mapping[str, str] | None = None, remade: Collection[str] = ()) -> dict[str, Pick | str | None]:
-    """What each take placeholder of `job` stands for now: a Pick; REMADE when the job it comes from makes a new
-    take in this run (`remade`: such jobs, as the planner foresees them) and nothing holds the image fixed; None
-    when there is no take to start from. `jobs`: the run's jobs by id (a job not among them: any prompt's take)."""
-    out: dict[str, Pick | str | None] = {}
+          chained: Mapping[str, str] | None = None) -> dict[str, Pick | None]:
+    """The image each take placeholder of `job` is sent with by a new create: the shot's image `take:`, else the
+    newest good take of the image job's current prompt; for `@last-frame:` the take of the segment before that the
+    edit plays, among those that count. None: there is no take to start from. `jobs`: every job of the film by id
+    (whatever this run sends), for the current prompt of each."""
+    out: dict[str, Pick | None] = {}
+    ok: dict[str, frozenset[str] | None] | None = None
     for mark in take_marks(job.get("body")):
         dep = dependency(mark)
         dep_hash = str(jobs[dep]["hash"]) if dep in jobs else None
         if mark.startswith(LAST_FRAME):
-            if dep in remade:
-                out[mark] = REMADE
-                continue
-            a = segment_take(root, index, dep, dep_hash, selected, chained or {})
+            if ok is None:
+                ok = accepted(root, job, jobs, index, selected)
+            a = segment_take(root, index, dep, dep_hash, selected, chained or {}, ok.get(mark))
         else:
             fixed = chosen_image(root, selected, frame_shot(job, mark, jobs))
             if fixed is not None:
                 out[mark] = Pick(fixed, digest(fixed, _made(index, dep, root, fixed)))
-                continue
-            if dep in remade:
-                out[mark] = REMADE
                 continue
             a = image_take(root, index.get(dep, ()), dep_hash)
         out[mark] = None if a is None or a.path is None else Pick(root / a.path, digest(root / a.path, a), a)
     return out
 
 
-def now_of(found: Mapping[str, Pick | str | None]) -> dict[str, str | None]:
-    """The digests of `picks` (REMADE and None as they are): what `frame_change` compares a take's record with."""
-    return {m: p.digest if isinstance(p, Pick) else p for m, p in found.items()}
+def accepted(root: Path, job: Mapping[str, Any], jobs: Mapping[str, Mapping[str, Any]],
+             index: Mapping[str, Sequence[Attempt]], selected: Mapping[str, str | None]) -> dict[str, frozenset[str] | None]:
+    """The images a take of `job` may have been made from and still count, by placeholder: their digests (None: any).
+
+    A first or end frame: the shot's image `take:` when it has one, else any good take of the image job's current
+    prompt (an extra take of the same prompt leaves the clips made from an earlier one as they are). The segment
+    before: any of its good takes that count themselves. `jobs`: every job of the film by id, so the answer is the
+    same whatever a run selects."""
+    out: dict[str, frozenset[str] | None] = {}
+    for mark in take_marks(job.get("body")):
+        dep = dependency(mark)
+        dep_job = jobs.get(dep)
+        dep_hash = str(dep_job["hash"]) if dep_job is not None else None
+        if mark.startswith(LAST_FRAME):
+            before = accepted(root, dep_job, jobs, index, selected) if dep_job is not None else {}
+            out[mark] = frozenset(d for a in good_takes(root, index.get(dep, ()), dep_hash)
+                                  if frame_change(a, before) is None and (d := digest(root / str(a.path), a)))
+            continue
+        fixed = chosen_image(root, selected, frame_shot(job, mark, jobs))
+        if fixed is not None:  # (a file that cannot be read: nothing to compare, as with a take made before records)
+            d = digest(fixed, _made(index, dep, root, fixed))
+            out[mark] = frozenset((d,)) if d else None
+            continue
+        out[mark] = frozenset(d for a in good_takes(root, index.get(dep, ()), dep_hash)
+                              if (d := digest(root / str(a.path), a)))
+    return out
+
+
+def held(root: Path, selected: Mapping[str, str | None], shot: str) -> bool:
+    """The shot's `take:` is a video on disk: the edit plays it, so its video jobs are not made again for an image
+    that changed (their takes count whatever they were made from)."""
+    chosen = selected.get(shot)
+    return bool(chosen) and not is_image(str(chosen)) and (root / str(chosen)).is_file()
+
+
+def waits_for(ok: Mapping[str, frozenset[str] | None], remade: Collection[str]) -> str | None:
+    """The placeholder whose image does not exist (no take counts) and is not made in this run (`remade`: the jobs
+    this run makes takes of): a new create has nothing to start from, so nothing is sent. None: none such."""
+    return next((m for m, s in ok.items() if s is not None and not s and dependency(m) not in remade), None)
+
+
+def waiting_text(mark: str) -> str:
+    """Why a job is not sent, in a creator's words (`waits_for`'s placeholder)."""
+    dep = dependency(mark)
+    if mark.startswith(LAST_FRAME):
+        return f"waits for the segment before it: {dep} has no take to continue from"
+    what = "end" if mark.startswith(END_JOB) else "first"
+    return f"waits for its {what} frame: the image job {dep} has no take of its current prompt"
 
 
 def _made(index: Mapping[str, Sequence[Attempt]], dep: str, root: Path, path: Path) -> Attempt | None:
@@ -185,9 +233,12 @@ def digest(path: Path, made: Attempt | None = None) -> str:
     key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
     if key not in _digests:
         h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        try:
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError:  # a folder in its place, a file that cannot be read: no digest (nothing to compare)
+            return ""
         _digests[key] = h.hexdigest()
     return _digests[key]
 
@@ -195,19 +246,20 @@ def digest(path: Path, made: Attempt | None = None) -> str:
 _WHAT = {JOB: "first frame", END_JOB: "end frame", LAST_FRAME: "the segment before it"}
 
 
-def frame_change(a: Attempt, now: Mapping[str, str | None]) -> str | None:
+def frame_change(a: Attempt, ok: Mapping[str, Collection[str] | None], remade: Collection[str] = ()) -> str | None:
     """Why `a`'s take no longer counts for its job, in a creator's words; None while it counts: every image it was
-    made from is the one a run would use now (an image it has no record of, or one no take stands for now, is
-    taken as unchanged)."""
+    made from is one `accepted` takes (an attempt without the record, or an image it was not sent with, counts).
+    `remade`: the jobs this run makes takes of (the words say the image is made again)."""
     for mark, was in sorted(a.made_from.items()):
-        cur = now.get(mark)
-        if cur is None or cur == was:
+        good = ok.get(mark)
+        if good is None or was in good:
             continue
         what = next(v for k, v in _WHAT.items() if mark.startswith(k))
+        again = dependency(mark) in remade
         if mark.startswith(LAST_FRAME):
-            return f"{what} is made again in this run" if cur == REMADE else \
+            return f"{what} is made again in this run" if again else \
                 f"{what} has another take since this one was made"
-        return f"its {what} is made again in this run" if cur == REMADE else \
+        return f"its {what} is made again in this run" if again else \
             f"its {what} changed since the take was made"
     return None
 
@@ -221,14 +273,16 @@ class Standing:
     why: str | None = None  # why a good take or an open task of the current prompt no longer counts
 
 
-def standing(attempts: Iterable[Attempt], now: Mapping[str, str | None]) -> Standing:
-    """The takes of a job's current prompt (`attempts`) that count, by the rule (`frame_change`)."""
+def standing(attempts: Iterable[Attempt], ok: Mapping[str, Collection[str] | None], *, remade: Collection[str] = (),
+             hold: bool = False) -> Standing:
+    """The takes of a job's current prompt (`attempts`) that count, by the rule (`frame_change` against `accepted`);
+    `hold` (`held`: the shot's `take:` is a video): every take counts."""
     good = still = 0
     why = None
     for a in attempts:
         if not (a.good or a.open and a.state != "intent"):
             continue
-        change = frame_change(a, now)
+        change = None if hold else frame_change(a, ok, remade)
         if change is not None:
             why = why or change
             continue
@@ -240,11 +294,10 @@ def standing(attempts: Iterable[Attempt], now: Mapping[str, str | None]) -> Stan
 
 
 def current_frames(root: Path, jobs: Iterable[Mapping[str, Any]], attempts: Mapping[str, Attempt],
-                   selected: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
-    """The images each job that takes images from takes would start from now, as things are on disk and in the
-    ledger (nothing is made in the meantime): job -> placeholder -> digest (None: no take to start from)."""
+                   selected: Mapping[str, str | None]) -> dict[str, dict[str, frozenset[str] | None]]:
+    """The images a take of each job that takes images from takes may have been made from and still count
+    (`accepted`), as things are on disk and in the ledger: job -> placeholder -> digests. `jobs`: the film's."""
     listed = list(jobs)
     by_name = {str(j["job"]): j for j in listed}
     index = by_job(attempts.values())
-    return {str(j["job"]): now_of(picks(root, j, by_name, index, selected)) for j in listed
-            if take_marks(j.get("body"))}
+    return {str(j["job"]): accepted(root, j, by_name, index, selected) for j in listed if take_marks(j.get("body"))}

@@ -201,14 +201,22 @@ def test_extended_shot_segments_are_made_again_from_the_new_image(tmp_path: Path
     assert run(root).exit_code == 0 and freepik.create_count == 6
 
 
-def test_the_edit_plays_a_chosen_take_made_from_an_older_first_frame(tmp_path: Path, freepik: FakeFreepik) -> None:
-    """Choosing the old take is the creator's word: the edit plays it (the listing still marks it)."""
+def test_a_chosen_video_take_is_not_made_again_for_a_new_first_frame(tmp_path: Path, freepik: FakeFreepik) -> None:
+    """The shot's `take:` is a video: the edit plays it, so a new first frame makes the image again and not the video
+    (the dry run and the run agree); the listing still marks the clip as made from an older first frame."""
     root = film(tmp_path)
     assert run(root).exit_code == 0
     new_image_prompt(root)
-    assert run(root, "--target", "mystic").exit_code == 0
     chose = run_cli(["select", str(root), "s01", "kling/1"])
     assert chose.exit_code == 0, chose.stderr
+    dry = run_cli(["run", str(root), "--dry-run"])
+    assert dry.exit_code == 0, dry.stdout
+    assert "1 create to send" in dry.stdout and "s01.mystic" in dry.stdout
+    assert not any(x.strip().startswith("s01.kling") for x in dry.stdout.splitlines())
+    res = run(root)
+    assert res.exit_code == 0, res.stderr
+    assert freepik.create_count == 5 and len(kling_creates(freepik)) == 2  # the image only
+    assert (root / "takes/s01/mystic/2.png").is_file() and not (root / "takes/s01/kling/2.mp4").exists()
     built = run_cli(["build", str(root)])
     assert built.exit_code == 0, built.stderr
     edit = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (root / "build/edit").rglob("*")
@@ -216,10 +224,96 @@ def test_the_edit_plays_a_chosen_take_made_from_an_older_first_frame(tmp_path: P
     assert "takes/s01/kling/1.mp4" in edit
     listing = json.loads(run_cli(["takes", str(root), "--format", "json"]).stdout)
     (old,) = [t for s in listing["shots"] for g in s["targets"] for t in g["takes"] if t["path"] == "takes/s01/kling/1.mp4"]
-    assert old["selected"] and old["older_frame"]
-    # a run still makes the video from the new first frame (the choice is not changed: the creator selects again)
+    assert old["selected"] and old["older_frame"] and "first frame" in old["older_frame"]
+    again = run(root)
+    assert again.exit_code == 0 and freepik.create_count == 5 and "nothing to send" in again.stderr
+
+
+def test_the_rule_is_the_same_whatever_the_run_sends(tmp_path: Path, freepik: FakeFreepik) -> None:
+    """A take counts by the images of its job's current prompt, whether or not the image job is in the run: the
+    video alone sends nothing while its first frame is not made, and a take of a prompt the film went back to
+    counts again (no run pays for a clip another run calls older)."""
+    root = film(tmp_path)
+    assert run(root).exit_code == 0 and freepik.create_count == 4
+    yaml = root / "film.yaml"
+    first_prompt = yaml.read_text(encoding="utf-8")
+    new_image_prompt(root)
+    # the video alone: its first frame (a take of the new prompt) does not exist, and this run does not make it
+    dry = run_cli(["run", str(root), "--dry-run", "--target", "kling"])
+    assert dry.exit_code == 0, dry.stderr
+    assert "0 creates to send" in dry.stdout
+    assert "s01.kling: not sent: waits for its first frame: the image job s01.mystic" in dry.stdout
+    alone = run(root, "--target", "kling")
+    assert alone.exit_code == 0, alone.stderr
+    assert freepik.create_count == 4 and "nothing to send" in alone.stderr and "waits for its first frame" in alone.stderr
+    assert run(root, "--target", "mystic").exit_code == 0 and freepik.create_count == 5  # the new prompt's image
+    yaml.write_text(first_prompt, encoding="utf-8")  # back to the first prompt: its image and its clip stand
+    takes = {t["path"]: t for s in json.loads(run_cli(["takes", str(root), "--format", "json"]).stdout)["shots"]
+             for g in s["targets"] for t in g["takes"]}
+    assert takes["takes/s01/kling/1.mp4"]["older_frame"] is None
+    dry = run_cli(["run", str(root), "--dry-run", "--target", "kling"])
+    assert "2 jobs: 2 have their takes" in dry.stdout and "0 creates to send" in dry.stdout, dry.stdout
+    alone = run(root, "--target", "kling")
+    assert alone.exit_code == 0 and freepik.create_count == 5 and "made again" not in alone.stderr
     dry = run_cli(["run", str(root), "--dry-run"])
-    assert "1 create to send" in dry.stdout and "s01.kling" in dry.stdout
+    assert "4 jobs: 4 have their takes" in dry.stdout and "0 creates to send" in dry.stdout, dry.stdout
+    full = run(root)
+    assert full.exit_code == 0 and freepik.create_count == 5 and "nothing to send" in full.stderr
+    # the new prompt again: its image is there, so a full run and the video alone agree (the clip is made again)
+    new_image_prompt(root)
+    dry_alone = run_cli(["run", str(root), "--dry-run", "--target", "kling"])
+    dry_full = run_cli(["run", str(root), "--dry-run"])
+    for d in (dry_alone, dry_full):
+        line = next(x for x in d.stdout.splitlines() if x.strip().startswith("s01.kling"))
+        assert "1 create to send" in d.stdout and "made again: its first frame changed" in line, d.stdout
+    assert run(root, "--target", "kling").exit_code == 0 and freepik.create_count == 6
+    new_image = (root / "takes/s01/mystic/2.png").read_bytes()
+    assert base64.b64decode(kling_creates(freepik)[-1].body["image"]) == new_image
+    assert run(root).exit_code == 0 and freepik.create_count == 6
+
+
+def test_a_second_take_makes_only_the_second_takes(tmp_path: Path, freepik: FakeFreepik) -> None:
+    """--takes 2 after --takes 1: a new image take and a new clip per shot; the clip made from the first image take
+    still counts."""
+    root = film(tmp_path)
+    assert run(root, "--takes", "1").exit_code == 0 and freepik.create_count == 4
+    dry = run_cli(["run", str(root), "--dry-run", "--takes", "2"])
+    assert "4 creates to send" in dry.stdout and "made again" not in dry.stdout, dry.stdout
+    res = run(root, "--takes", "2")
+    assert res.exit_code == 0, res.stderr
+    creates = freepik.calls("create")
+    assert len(creates) == 8
+    assert sum("kling" in c.path for c in creates[4:]) == 2 and sum("kling" not in c.path for c in creates[4:]) == 2
+    for shot in ("s01", "s02"):
+        assert (root / f"takes/{shot}/mystic/2.png").is_file() and (root / f"takes/{shot}/kling/2.mp4").is_file()
+    second = next(a for a in attempts(root).values() if a.job == "s01.kling" and a.take == 2)
+    assert second.made_from == {"@job:s01.mystic": hashlib.sha256((root / "takes/s01/mystic/2.png").read_bytes()).hexdigest()}
+    again = run(root, "--takes", "2")
+    assert again.exit_code == 0 and freepik.create_count == 8 and "nothing to send" in again.stderr
+    assert run(root).exit_code == 0 and freepik.create_count == 8
+
+
+def test_more_image_takes_leave_the_clips_alone(tmp_path: Path, freepik: FakeFreepik) -> None:
+    root = film(tmp_path)
+    assert run(root).exit_code == 0 and freepik.create_count == 4
+    assert run(root, "--target", "mystic", "--takes", "2").exit_code == 0 and freepik.create_count == 6
+    dry = run_cli(["run", str(root), "--dry-run"])
+    assert "4 jobs: 4 have their takes" in dry.stdout and "0 creates to send" in dry.stdout, dry.stdout
+    res = run(root)
+    assert res.exit_code == 0 and freepik.create_count == 6 and "nothing to send" in res.stderr
+    listing = json.loads(run_cli(["takes", str(root), "--format", "json"]).stdout)
+    assert not [t for s in listing["shots"] for g in s["targets"] for t in g["takes"] if t["older_frame"]]
+
+
+def test_a_take_that_cannot_be_read_has_no_digest(tmp_path: Path) -> None:
+    """A folder, or a link to nothing, where a take's file should be: no digest (nothing to compare), no traceback."""
+    from compiler.store.frame_stamps import digest
+
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    assert digest(tmp_path / "folder.png") == "" and digest(tmp_path / "gone.png") == ""
+    (tmp_path / "a.png").write_bytes(b"png")
+    assert digest(tmp_path / "a.png") == hashlib.sha256(b"png").hexdigest()
 
 
 def test_a_new_end_frame_makes_the_clip_that_ends_on_it_again(tmp_path: Path, fakes: Any) -> None:
