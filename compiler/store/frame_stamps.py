@@ -6,10 +6,14 @@ the take of the segment before). Its job hash names those jobs, not the images, 
 hash as it was. The runner therefore records, in each create's `intent`, the sha256 of every such image it sends
 (`made_from`: placeholder -> digest; for `@last-frame:` the digest of the video take the frame is cut from).
 
-The rule (`frame_change`, `standing`): a take counts for its job only while the images it was made from are those
-a run would use now. An attempt without the record (made before filmc recorded it) counts, as does one whose
-image a run could not pick now (no take to start from: nothing to compare). The planner (`filmc run --dry-run`),
-the run itself, `filmc takes` and the board all decide with these functions.
+The rule (`accepted`, `frame_change`, `standing`): a take counts for its job while each image it was made from is
+still acceptable: a first or end frame, the shot's image `take:` when it has one, else any good take of the image
+job's current prompt (the film's, whatever a run sends: an extra take of the same prompt leaves the clips made from
+an earlier one as they are); the segment before, any of its good takes that count. An attempt without the record
+(made before filmc recorded it) counts; a shot whose `take:` is a video holds its video jobs as they are (`held`).
+A job whose takes do not count and whose image has no take that counts, made by no job of the run, waits
+(`waits_for`: nothing is sent). The planner (`filmc run --dry-run`), the run itself, `filmc takes` and the board all
+decide with these functions.
 """
 
 from __future__ import annotations
