@@ -179,7 +179,8 @@ class Runner(FrameSteps, TaskSteps):
         # 2. The images it takes from other jobs' takes (video jobs): once those jobs are done, the takes made from
         # images that no longer count do not count either (frame_stamps: the rule the dry run shows).
         found = await self._frames(job)
-        ok = accepted(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected)
+        ok = accepted(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected) \
+            if found else {}
         hold = held(self.root, self.selected, str(job["shot"]))
         now = standing(self._attempts(job), ok, hold=hold)
         need = self.opt.takes - now.good - now.open  # open: at the provider still, never sent again
