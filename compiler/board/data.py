@@ -38,6 +38,7 @@ class TakeCard:
     qc_text: str  # the findings, one line
     prompt: str  # the prompt that made it (runner takes)
     thumb: str | None = None  # thumbs/<hash>.jpg once made
+    older_frame: str | None = None  # made from another image than a run would start from now: why
 
 
 @dataclass
@@ -164,6 +165,7 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
     from ..loading import film_path, resolve_film
     from ..paths import build_folder
     from ..store.attempts import clean_path, read_attempts
+    from ..store.frame_stamps import current_frames
 
     path = film_path(film)
     film_hash = file_hash(path)  # before reading it: a change while the board is built makes the hashes differ
@@ -178,8 +180,9 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
     for a in attempts.values():
         if isinstance(a.target, str) and a.target and a.target not in kinds:
             kinds[a.target] = None
+    frames = current_frames(root, [j.as_dict() for j in plan.jobs], attempts, {s.id: s.shot.take for s in prod.shots})
     listed, more = collect(root, [shot_info(s) for s in prod.shots], film_targets=film_targets, kinds=kinds,
-                           attempts=attempts, hashes={j.job: j.hash for j in plan.jobs}, orphans=False)
+                           attempts=attempts, hashes={j.job: j.hash for j in plan.jobs}, frames=frames, orphans=False)
     warnings += more
     by_shot = {st.shot: st for st in listed}
     prompts_of = {a.attempt: a.prompt for a in attempts.values()}
@@ -211,7 +214,7 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
             qc, qc_text = _qc(t)
             takes.append(TakeCard(t.ref, t.path, t.kind, t.target, t.source, t.selected, t.first_frame, t.stale,
                                   t.exists, t.exists and _inside(root, t.path), _origin(t), qc, qc_text,
-                                  prompts_of.get(t.attempt or "", "")))
+                                  prompts_of.get(t.attempt or "", ""), older_frame=t.older_frame))
         place = (rs.location.slug or rs.location.id) if rs.location else None
         cast = [{"who": m.character.name or m.character.id, "id": m.character.id,
                  "what": "; ".join(x for x in (m.member.action, m.member.expression) if x),

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ..pipeline.options import Loading
-from ..plurals import plural
+from ..plurals import noun, plural
 from . import EXIT_INPUT, State, film_arg, load_options, main
 
 
@@ -112,7 +112,9 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
                            "'filmc run --resubmit-unknown' to send it again", err=True)
             ctx.exit(EXIT_INPUT)
         if not summary.sends and not summary.resume and not dry_run:
-            click.echo("nothing to send: every job has its takes", err=True)
+            click.echo("nothing to send: " + ("every job has its takes" if not summary.waiting else
+                                              f"{plural(len(summary.waiting), 'job')} "
+                                              f"{noun(len(summary.waiting), 'waits', 'wait')} for an image"), err=True)
         return
     if summary.sends and not yes:
         if not sys.stdin.isatty():

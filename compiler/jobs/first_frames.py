@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..store.ledger import Attempt, Ledger
-from ..store.takes import is_image
+from ..store.frame_stamps import Pick, by_job, chosen_image, dependency, frame_shot, picks, take_marks
+from ..store.ledger import Ledger
 from .frames import (
     END_FILE,
     END_JOB,
@@ -35,6 +35,7 @@ class FrameSteps:
 
     root: Path
     jobs: dict[str, Mapping[str, Any]]
+    film_jobs: Mapping[str, Mapping[str, Any]]
     ledger: Ledger
     first_frames: Mapping[str, list[str]]
     ref_forms: Mapping[str, list[str]]
@@ -46,27 +47,47 @@ class FrameSteps:
     finished: dict[str, asyncio.Event]
     outcomes: dict[str, Outcome]
 
-    async def _body(self, job: Mapping[str, Any]) -> Any:
+    async def _frames(self, job: Mapping[str, Any]) -> dict[str, Pick | None]:
+        """The image each placeholder of the job that takes an image from a take is sent with, once the jobs of this
+        run that make them are done (a shot's image `take:` is not waited for)."""
+        marks = take_marks(job["body"])
+        for mark in marks:
+            if mark.startswith(LAST_FRAME) or chosen_image(self.root, self.selected,
+                                                           frame_shot(job, mark, self.film_jobs)) is None:
+                await self._wait(dependency(mark))
+        if not marks:
+            return {}
+        return picks(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected,
+                     chained=self.chained)
+
+    async def _body(self, job: Mapping[str, Any], found: Mapping[str, Pick | None]) -> tuple[Any, dict[str, str]]:
+        """The request as it leaves, and the digest of each image from a take it carries (for the intent)."""
         marks = placeholders(job["body"])
         if not marks:
-            return job["body"]
+            return job["body"], {}
         key = f"{job['target']}/{job['provider']}"
         forms = self.first_frames.get(key) or ["url", "data_url"]
         end_forms = self.end_forms.get(key) or forms
         ref_forms = self.ref_forms.get(key) or [f for f in forms if f != "url"]
         values: dict[str, str] = {}
+        digests: dict[str, str] = {}
         for mark in marks:
             if mark in values:
                 continue
             dep = mark.split(":", 1)[1]
-            if mark.startswith((JOB, END_JOB)):
-                path, url = await self._image_for(job, dep, end=mark.startswith(END_JOB))
-                values[mark] = encode(path, end_forms if mark.startswith(END_JOB) else forms, url)
-            elif mark.startswith((REF, END_FILE)):
+            if mark.startswith((REF, END_FILE)):
                 values[mark] = file_image(self.root, mark, ref_forms if mark.startswith(REF) else end_forms)
+                continue
+            pick = found.get(mark)
+            if not isinstance(pick, Pick):
+                raise FrameError(self._no_frame(mark, dep))
+            digests[mark] = pick.digest
+            if mark.startswith((JOB, END_JOB)):
+                values[mark] = encode(pick.path, end_forms if mark.startswith(END_JOB) else forms, self._url(pick))
             elif mark.startswith(LAST_FRAME):
-                video = await self._take_of(dep, str(job["job"]))
-                png = await asyncio.to_thread(last_frame, video, self.ffmpeg())
+                if pick.attempt is not None:
+                    self.chained[str(job["job"])] = pick.attempt.attempt
+                png = await asyncio.to_thread(last_frame, pick.path, self.ffmpeg())
                 try:
                     values[mark] = encode(png, [f for f in forms if f != "url"] or forms, None)
                 finally:
@@ -75,7 +96,7 @@ class FrameSteps:
                             p.unlink() if p.is_file() else p.rmdir()
                         except OSError:
                             pass
-        return substitute(job["body"], lambda m: values[m])
+        return substitute(job["body"], lambda m: values[m]), digests
 
     async def _wait(self, dep: str) -> Mapping[str, Any] | None:
         if dep in self.finished:
@@ -83,60 +104,20 @@ class FrameSteps:
             return self.jobs[dep]
         return None
 
-    async def _image_for(self, job: Mapping[str, Any], dep: str, end: bool = False) -> tuple[Path, str | None]:
-        """The shot's chosen image (`take:`), else the newest good take of the image job's current prompt. `end`:
-        the image job is another shot's (an end frame joining to the next shot's first frame)."""
-        shot = str(self.jobs[dep]["shot"]) if dep in self.jobs else dep.rsplit(".", 1)[0] if end else str(job["shot"])
-        chosen = self.selected.get(shot)
-        if chosen and is_image(chosen) and (self.root / chosen).is_file():
-            return self.root / chosen, None
-        dep_job = await self._wait(dep)
-        cands = [a for a in self.ledger.attempts.values() if a.job == dep and a.good and a.path
-                 and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
-        if not cands:
-            why = self.outcomes.get(dep)
-            detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
-            raise FrameError(f"no {'end' if end else 'first'} frame: the image job {dep} has no take{detail}")
-        a = max(cands, key=lambda x: (x.t_final or 0, x.take))
-        assert a.path is not None  # every candidate has one
-        url = None
+    def _no_frame(self, mark: str, dep: str) -> str:
+        if mark.startswith(LAST_FRAME):
+            return f"waits for the segment before it: {dep} has no take to continue from"
+        why = self.outcomes.get(dep)
+        detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
+        what = "end" if mark.startswith(END_JOB) else "first"
+        return f"waits for its {what} frame: the image job {dep} has no take of its current prompt{detail}"
+
+    def _url(self, pick: Pick) -> str | None:
+        """The provider's URL of an image take while it is still valid (a shot's `take:` file has none)."""
+        a = pick.attempt
+        if a is None:
+            return None
         ttl = self.result_ttl.get(f"{a.target}/{a.provider}")
         if a.urls and ttl and a.t_result and time.time() - a.t_result < ttl * 0.8:
-            url = a.urls[0] if a.urls[0].startswith("https://") else None
-        return self.root / a.path, url
-
-    async def _take_of(self, dep: str, job: str) -> Path:
-        """The take of segment `dep` that segment `job` continues (noted, so the ledger records it)."""
-        dep_job = await self._wait(dep)
-        cands = [a for a in self.ledger.attempts.values() if a.job == dep and a.good and a.path
-                 and (dep_job is None or a.hash == dep_job["hash"]) and (self.root / a.path).is_file()]
-        if not cands:
-            raise FrameError(f"no last frame: the segment {dep} has no take")
-        pick = self._continued(dep, cands)
-        assert pick.path is not None  # every candidate has one
-        self.chained[job] = pick.attempt
-        return self.root / pick.path
-
-    def _continued(self, dep: str, cands: list[Attempt]) -> Attempt:
-        """Which take of segment job `dep` the next segment starts from: the one the edit plays. Segment 1: the shot's
-        `take:` when it is one of them; a later segment: the take made from the one its own segment started from
-        (the chain the edit follows); else the newest."""
-        from ..output_names import job_id
-        from ..store.attempts import clean_path
-        from ..store.segment_takes import segment_of
-
-        def newest(xs: list[Attempt]) -> Attempt:
-            return max(xs, key=lambda x: (x.t_final or 0, x.take))
-
-        first = cands[0]
-        n = segment_of(first)
-        if n == 1:
-            chosen = clean_path(self.selected.get(first.shot))
-            return next((a for a in cands if clean_path(a.path) == chosen), None) or newest(cands)
-        before = self.chained.get(dep)
-        if before is None and n > 1:  # made by an earlier run: follow the chain from segment 1
-            prev = job_id(first.shot, first.target, n - 1)
-            prev_cands = [a for a in self.ledger.attempts.values() if a.job == prev and a.good and a.path
-                          and (self.root / a.path).is_file()]
-            before = self._continued(prev, prev_cands).attempt if prev_cands else None
-        return newest([a for a in cands if before and a.chained_from == before] or cands)
+            return a.urls[0] if a.urls[0].startswith("https://") else None
+        return None

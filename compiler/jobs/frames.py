@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FilmcError
+from ..store.frame_stamps import END_JOB as END_JOB
+from ..store.frame_stamps import JOB as JOB
+from ..store.frame_stamps import LAST_FRAME as LAST_FRAME
 
-JOB, LAST_FRAME = "@job:", "@last-frame:"
-END_JOB, END_FILE, REF = "@end-frame:", "@end-file:", "@ref:"  # an end frame from an image job or a file; a reference
+END_FILE, REF = "@end-file:", "@ref:"  # an end frame or a reference image from a file of the film
 MARKS = (JOB, LAST_FRAME, END_JOB, END_FILE, REF)
 MAX_INLINE_BYTES = 5 * 1024 * 1024  # the strictest documented inline limit (Runway data URIs); larger goes as a URL
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}

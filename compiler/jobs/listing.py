@@ -8,8 +8,9 @@ Three kinds of take are found:
 - *flat* takes: the older names render reads, `takes/<shot>.<ext>` and `takes/<shot>.<target>.<ext>`.
 
 Each take is marked when it is the shot's `take:`, when it is the first frame render uses, when it was made
-from an older prompt (its job's hash is not the job's hash now), and when the ledger says it was downloaded
-but the file is gone. Attempts that made no take are counted per job (failed, unknown, cancelled, still open)
+from an older prompt (its job's hash is not the job's hash now), when it was made from an older first frame (or
+end frame, or take of the segment before: the rule `filmc run` decides by, store/frame_stamps.py), and when the
+ledger says it was downloaded but the file is gone. Attempts that made no take are counted per job (failed, unknown, cancelled, still open)
 with the last reason given.
 
 Here: a film's listing and the checks of its takes; what is listed is takes_model.py, how takes are found in
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store.attempts import read_attempts
+from ..store.frame_stamps import current_frames
 from .takes_model import QC, Listing, ShotInfo, ShotTakes, Take, media_kind
 from .takes_scan import collect, in_folder, regular
 
@@ -54,8 +56,10 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
         per = counts.setdefault(j.shot, {})
         per[j.target] = max(per.get(j.target, 1), j.segment)
     infos = [replace(shot_info(s), segments=counts.get(s.id, {})) for s in chosen]
+    frames = current_frames(root, [j.as_dict() for j in plan.jobs], attempts,
+                            {s.id: s.shot.take for s in prod.shots})
     shots, more = collect(root, infos, film_targets=film_targets, kinds=kinds,
-                          attempts=attempts, hashes=hashes, orphans=not select)
+                          attempts=attempts, hashes=hashes, frames=frames, orphans=not select)
     warnings += more
     resolved = {s.id: s for s in prod.shots}
     for st in shots:

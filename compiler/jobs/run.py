@@ -36,6 +36,7 @@ class Prepared:
     held: dict[str, str] = field(default_factory=dict)  # job -> why it is not sent (a name in its prompt)
     no_api: list[str] = field(default_factory=list)  # targets without an API (Midjourney)
     plan: Any = None
+    film_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # every job of the film by id (all targets)
 
     @property
     def sendable(self) -> list[dict[str, Any]]:
@@ -51,12 +52,15 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
     env = os.environ if env is None else env
     from ..paths import build_folder, film_path
 
-    # the last build's compiled shots come from its cache (read, never written here)
-    plan = compile_film(film, targets=targets, allow_outside=allow_outside,
+    # the last build's compiled shots come from its cache (read, never written here); every target is compiled, as
+    # a build does: a take counts by the images its job starts from now, whatever this run sends
+    plan = compile_film(film, targets=targets, allow_outside=allow_outside, all_targets=True,
                         cache_dir=build_folder(film_path(film).parent), sheets=False).plan
     prod = plan.prod
     chosen = {s.id for s in select_shots(prod, select)}
-    jobs = [j.as_dict() for j in plan.jobs if j.shot in chosen]
+    wanted = set(targets) if targets else None
+    film_jobs = {j.job: j.as_dict() for j in plan.jobs}
+    jobs = [film_jobs[j.job] for j in plan.jobs if j.shot in chosen and (wanted is None or j.target in wanted)]
     providers: dict[str, HttpProvider] = {}
     first_frames: dict[str, list[str]] = {}
     ref_forms: dict[str, list[str]] = {}
@@ -78,9 +82,10 @@ def prepare_run(film: str | Path, *, targets: list[str] | None = None, select: s
         if p.missing_env():
             missing[j["provider"]] = p.missing_env()
     held = _names_in_prompts(plan, jobs)
-    no_api = sorted({t.name for t in plan.targets if not t.providers})
+    no_api = sorted({t.name for t in plan.targets if not t.providers and (wanted is None or t.name in wanted)})
     return Prepared(prod.film.root, jobs, providers, {t.name: t.kind for t in plan.targets}, first_frames, ttl,
-                    {s.id: s.shot.take for s in prod.shots}, missing, ref_forms, end_forms, held, no_api, plan)
+                    {s.id: s.shot.take for s in prod.shots}, missing, ref_forms, end_forms, held, no_api, plan,
+                    film_jobs)
 
 
 def _names_in_prompts(plan: Any, jobs: list[dict[str, Any]]) -> dict[str, str]:
@@ -123,7 +128,8 @@ def pricing(prep: Prepared) -> Callable[[Mapping[str, Any]], Charge | None]:
 @dataclass
 class Summary:
     """What a run will do before it sends anything: jobs that have their takes, tasks to collect, creates to send
-    (each with what it costs), jobs waiting on a create of unknown outcome."""
+    (each with what it costs, and why a job that had its takes is made again), jobs waiting on a create of unknown
+    outcome."""
 
     jobs: int
     have: int = 0
@@ -133,6 +139,8 @@ class Summary:
     cost: dict[str, float] = field(default_factory=dict)
     unpriced: int = 0
     creates: list[tuple[str, str, Charge | None, int]] = field(default_factory=list)  # job, endpoint, price, how many
+    again: dict[str, str] = field(default_factory=dict)  # job -> why its takes no longer count (an image changed)
+    waiting: dict[str, str] = field(default_factory=dict)  # job -> why nothing is sent for it (no image to start from)
 
     def text(self, *, listing: bool = False, capped: bool = False) -> str:
         lines = [f"{plural(self.jobs, 'job')}: {self.have} {noun(self.have, 'has its', 'have their')} takes, {plural(self.resume, 'task')} to collect, "
@@ -142,7 +150,11 @@ class Summary:
             for job, where, price, n in self.creates:
                 cost = f"{price.amount:.2f} {price.currency}" if price else "price unknown"
                 lines.append(f"  {job}{f' x{n}' if n > 1 else ''}  {where}  {cost}"
-                             + ("  (not sent under --max-cost: no known price)" if capped and not price else ""))
+                             + ("  (not sent under --max-cost: no known price)" if capped and not price else "")
+                             + (f"  (made again: {self.again[job]})" if job in self.again else ""))
+        else:
+            lines += [f"  {job}: made again: {why}" for job, why in self.again.items()]
+        lines += [f"  {job}: not sent: {why}" for job, why in self.waiting.items()]
         if self.sends:
             money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(self.cost.items())) or "0"
             lines.append(f"this run costs about {money}" + (f" plus {plural(self.unpriced, 'create')} of unknown "
@@ -169,28 +181,48 @@ def images_sent(body: Any) -> str:
 
 def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], Charge | None],
               resubmit_unknown: bool) -> Summary:
-    """Count, job by job, what the ledger already holds and what this run would send."""
+    """Count, job by job, what the ledger already holds and what this run would send. A job is judged after the
+    jobs whose takes it starts from (frame_stamps: a take made from another image than the run would send now no
+    longer counts, and an image job that makes a new take here changes the image)."""
     from ..store.attempts import read_attempts
+    from ..store.frame_stamps import accepted, by_job, held, standing, waiting_text, waits_for
 
     attempts, _ = read_attempts(prep.root)
+    index = by_job(attempts.values())
+    jobs = prep.film_jobs or {str(j["job"]): j for j in prep.jobs}
     out = Summary(len(prep.sendable))
-    for j in prep.sendable:
-        mine = [a for a in attempts.values() if a.job == j["job"] and a.hash == j["hash"]]
-        good = sum(1 for a in mine if a.good)
-        in_flight = sum(1 for a in mine if a.open and a.state != "intent")
-        older_open = sum(1 for a in attempts.values() if a.job == j["job"] and a.hash != j["hash"] and a.open
+    remade: set[str] = set()  # jobs this run makes a new take of (their images change for the jobs after them)
+    needs: dict[str, int] = {}
+    for j in deps_first(prep.sendable):
+        name = str(j["job"])
+        mine = [a for a in index.get(name, ()) if a.hash == j["hash"]]
+        ok = accepted(prep.root, j, jobs, index, prep.selected)
+        now = standing(mine, ok, remade=remade, hold=held(prep.root, prep.selected, str(j["shot"])))
+        in_flight = sum(1 for a in mine if a.open and a.state != "intent")  # collected whatever images they had
+        older_open = sum(1 for a in index.get(name, ()) if a.hash != j["hash"] and a.open
                          and a.state != "intent")  # an older prompt's task still at the provider: collected
-        out.resume += older_open
+        out.resume += older_open + in_flight
+        if in_flight:
+            remade.add(name)
         if any(a.state in ("unknown", "intent") for a in mine) and not resubmit_unknown:
-            out.blocked.append(j["job"])
-            out.resume += in_flight  # its tasks at the provider are still collected
+            out.blocked.append(name)
             continue
-        need = max(0, takes - good - in_flight)
-        out.resume += in_flight
-        out.have += good >= takes
-        out.sends += need
+        need = max(0, takes - now.good - now.open)
+        out.have += now.good >= takes
+        if need:
+            mark = waits_for(ok, remade)
+            if mark is not None:  # no image to start from, and none made in this run: nothing is sent
+                out.waiting[name] = waiting_text(mark)
+                continue
+            needs[name] = need
+            remade.add(name)
+            if now.why:
+                out.again[name] = now.why
+    for j in prep.sendable:
+        need = needs.get(str(j["job"]), 0)
         if not need:
             continue
+        out.sends += need
         c = charge(j)
         out.creates.append((str(j["job"]), f"{j['provider']} {httpx_path(str(j['url']))}"
                             + (f" ({j['model']})" if j.get("model") else "") + images_sent(j["body"]), c, need))
@@ -198,6 +230,34 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
             out.unpriced += need
         else:
             out.cost[c.currency] = out.cost.get(c.currency, 0.0) + c.amount * need
+    order = [str(j["job"]) for j in prep.sendable]
+    out.again = {k: out.again[k] for k in order if k in out.again}
+    out.waiting = {k: out.waiting[k] for k in order if k in out.waiting}
+    return out
+
+
+def deps_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The jobs in their order, each after the jobs whose takes it starts from (first frames, end frames, the
+    segment before)."""
+    from ..store.frame_stamps import dependency, take_marks
+
+    by_name = {str(j["job"]): j for j in jobs}
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def visit(j: dict[str, Any]) -> None:
+        name = str(j["job"])
+        if name in seen:
+            return
+        seen.add(name)  # (before its dependencies: a cycle, which the compiler never makes, cannot loop)
+        for mark in take_marks(j.get("body")):
+            dep = by_name.get(dependency(mark))
+            if dep is not None:
+                visit(dep)
+        out.append(j)
+
+    for j in jobs:
+        visit(j)
     return out
 
 
@@ -243,7 +303,7 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
         runner = Runner(prep.root, prep.sendable, prep.providers, ledger, options, reporter, kinds=prep.kinds,
                         first_frames=prep.first_frames, result_ttl=prep.result_ttl, selected=prep.selected,
                         ref_forms=prep.ref_forms, end_forms=prep.end_forms,
-                        price=price, ffmpeg=ffmpeg_exe)
+                        price=price, ffmpeg=ffmpeg_exe, film_jobs=prep.film_jobs)
         runner.t0 = time.time()
         try:
             return asyncio.run(_main(runner))

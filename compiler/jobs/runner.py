@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..store.frame_stamps import accepted, by_job, held, standing
 from ..store.ledger import Attempt, Ledger, new_attempt
 from ..store.takes import next_number, rel
 from .first_frames import FrameSteps
@@ -76,9 +77,11 @@ class Runner(FrameSteps, TaskSteps):
                  kinds: Mapping[str, str], first_frames: Mapping[str, list[str]],
                  result_ttl: Mapping[str, float | None], selected: Mapping[str, str | None],
                  price: Callable[[Mapping[str, Any]], Charge | None], ffmpeg: Callable[[], str],
-                 ref_forms: Mapping[str, list[str]] | None = None, end_forms: Mapping[str, list[str]] | None = None):
+                 ref_forms: Mapping[str, list[str]] | None = None, end_forms: Mapping[str, list[str]] | None = None,
+                 film_jobs: Mapping[str, Mapping[str, Any]] | None = None):
         self.root = root
         self.jobs = {str(j["job"]): j for j in jobs}
+        self.film_jobs = film_jobs or self.jobs  # every job of the film by id: the current prompt of each
         self.providers = providers  # "<target>/<provider>" -> adapter
         self.ledger = ledger
         self.opt = options
@@ -173,11 +176,16 @@ class Runner(FrameSteps, TaskSteps):
             for a in unknown:
                 self.ledger.record("resolved", a.attempt, reason="outcome unknown; sent again on request")
             unknown = []
-        good = sum(1 for a in self._attempts(job) if a.good)
-        still_open = sum(1 for a in self._attempts(job) if a.open)  # at the provider still: never sent again
-        need = self.opt.takes - good - still_open
+        # 2. The images it takes from other jobs' takes (video jobs): once those jobs are done, the takes made from
+        # images that no longer count do not count either (frame_stamps: the rule the dry run shows).
+        found = await self._frames(job)
+        ok = accepted(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected) \
+            if found else {}
+        hold = held(self.root, self.selected, str(job["shot"]))
+        now = standing(self._attempts(job), ok, hold=hold)
+        need = self.opt.takes - now.good - now.open  # open: at the provider still, never sent again
         if need <= 0:
-            if good >= self.opt.takes:
+            if now.good >= self.opt.takes:
                 return self._finish(job, "done", "had its takes already" if not resumed else None)
             return self._finish(job, "waiting", "still running at the provider, or its result not fetched yet: run "
                                 "again to collect it")
@@ -188,13 +196,13 @@ class Runner(FrameSteps, TaskSteps):
                       and a.t_final and a.t_final >= self.t0]
         if failed_now:
             return self._finish(job, "failed", failed_now[-1].reason)
-        # 2. The first frame (video jobs): wait for the image job, then pick the image.
+        # 3. The request, its images in the form the provider takes.
         try:
-            body = await self._body(job)
+            body, frames = await self._body(job, found)
         except FrameError as e:
             return self._finish(job, "skipped", str(e))
-        # 3. New attempts, each a create that is recorded before it leaves.
-        results = await asyncio.gather(*(self._attempt(client, job, provider, body) for _ in range(need)),
+        # 4. New attempts, each a create that is recorded (with the images it starts from) before it leaves.
+        results = await asyncio.gather(*(self._attempt(client, job, provider, body, frames) for _ in range(need)),
                                        return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         for r in errors:
@@ -205,7 +213,7 @@ class Runner(FrameSteps, TaskSteps):
         if others:
             raise others[0]
         attempts = self._attempts(job)
-        if sum(1 for a in attempts if a.good) >= self.opt.takes:
+        if standing(attempts, ok, hold=hold).good >= self.opt.takes:  # (a take from older images does not count)
             return self._finish(job, "done")
         last = [a for a in attempts if a.t_intent and a.t_intent >= self.t0]
         if any(a.state == "unknown" for a in last):
@@ -221,7 +229,7 @@ class Runner(FrameSteps, TaskSteps):
 
     # -- one attempt ----------------------------------------------------------------------------------------------------
     async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
-                       body: Any) -> None:
+                       body: Any, frames: Mapping[str, str]) -> None:
         key = f"{job['target']}/{job['provider']}"
         sem = self.sems[job["provider"]]
         async with sem:
@@ -250,7 +258,8 @@ class Runner(FrameSteps, TaskSteps):
                                    provider=job["provider"], hash=job["hash"], model=job.get("model"), take=n,
                                    estimate=estimate, currency=price.currency if price else None,
                                    prompt=_prompt_text(job["body"]), params=_elide(body), sync=False,
-                                   **({"chained_from": self.chained[job["job"]]} if job["job"] in self.chained else {}))
+                                   **({"chained_from": self.chained[job["job"]]} if job["job"] in self.chained else {}),
+                                   **({"made_from": dict(frames)} if frames else {}))
                 if price is not None:
                     self.in_flight[attempt] = (price.currency, price.amount)
                 self.creates += 1

@@ -49,6 +49,7 @@ class Take:
     attempt: str | None = None
     time: float | None = None  # unix time: downloaded (runner) or the file's modification time
     stale: bool | None = None  # made from an older prompt; None: not known (not a runner take)
+    older_frame: str | None = None  # made from another image than a run would start from now: why (frame_stamps)
     selected: bool = False
     first_frame: bool = False  # the image render starts the shot with (no video take selected)
     qc: QC | None = None
@@ -77,7 +78,7 @@ class Take:
         return {
             "ref": self.ref, "path": self.path, "kind": self.kind, "source": self.source, "target": self.target,
             "number": self.number, "exists": self.exists, "selected": self.selected,
-            "first_frame": self.first_frame, "stale": self.stale, "provider": self.provider, "model": self.model,
+            "first_frame": self.first_frame, "stale": self.stale, "older_frame": self.older_frame, "provider": self.provider, "model": self.model,
             "job": self.job, "hash": self.hash, "attempt": self.attempt,
             "time": iso_time(self.time), "qc": self.qc.as_dict() if self.qc else None,
             "segment": self.segment, "segments": self.segments, "follows": self.follows,

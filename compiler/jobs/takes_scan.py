@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..store.attempts import clean_path, qc_findings
+from ..store.frame_stamps import frame_change
 from ..store.ledger import Attempt
 from ..store.segment_takes import segment_of
 from .takes_model import MEDIA_EXTS, QC, JobAttempts, ShotInfo, ShotTakes, Take, TargetTakes, as_number, media_kind
@@ -46,11 +47,13 @@ def _mtime(path: Path) -> float | None:
 
 def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str], kinds: Mapping[str, str | None],
             attempts: Mapping[str, Attempt], hashes: Mapping[str, str] | None = None,
+            frames: Mapping[str, Mapping[str, Collection[str] | None]] | None = None,
             orphans: bool = True) -> tuple[list[ShotTakes], list[Diagnostic]]:
     """The takes of `shots` (in their order), plus shots only the ledger knows when `orphans`.
 
     `kinds`: every known target -> image|video (None: a target only the ledger names); `film_targets`: the
-    film's own, in order; `hashes`: each current job's hash by job id (None: not known, nothing is marked stale).
+    film's own, in order; `hashes`: each current job's hash by job id (None: not known, nothing is marked stale);
+    `frames`: the images a take of each job may have been made from and still count (frame_stamps.current_frames).
     """
     warnings: list[Diagnostic] = []
     ids = [s.id for s in shots]
@@ -88,6 +91,8 @@ def collect(root: Path, shots: Sequence[ShotInfo], *, film_targets: Sequence[str
             take.exists = in_folder(path) and regular(root / path)
             if hashes is not None:
                 take.stale = hashes.get(a.job) != a.hash
+            if frames is not None and a.job in frames and not take.stale:
+                take.older_frame = frame_change(a, frames[a.job])
             if a.qc_ok is not None:
                 take.qc = QC(a.qc_ok, qc_findings(a.qc_findings))
             take.segment, take.chained_from = segment_of(a) or None, a.chained_from

@@ -23,6 +23,9 @@ def headline(listing: Listing) -> str:
     unchecked = sum(1 for t in takes if t.qc is None and t.exists)
     if stale:
         parts.append(f"{stale} from an older prompt")
+    older = sum(1 for t in takes if t.older_frame and not t.stale)
+    if older:
+        parts.append(f"{older} from an older first frame")
     if failed:
         parts.append(f"{failed} failed the quality checks")
     if missing:
@@ -64,6 +67,9 @@ def _note(t: Take, g: TargetTakes) -> str:
         notes.append("missing" if t.source != "selected" else "not found")
     if t.stale:
         notes.append("old prompt")
+    elif t.older_frame:
+        notes.append("older " + ("end frame" if "end frame" in t.older_frame else "segment before"
+                                 if "segment" in t.older_frame else "first frame"))
     if t.first_frame:
         notes.append("first frame")
     if g.target is not None and not g.in_film:
@@ -185,7 +191,7 @@ def print_rich(listing: Listing, *, film: str = "FILM", single: bool = False) ->
                 table.add_column(name, no_wrap=i in (0, 3, 4), overflow="fold")
             for cells, t in rs:
                 style = ("red" if t.failed_qc or not t.exists else "green" if t.selected
-                         else "yellow" if t.stale else None)
+                         else "yellow" if t.stale or t.older_frame else None)
                 table.add_row(*cells, style=style)
             console.print(table)
         elif not attempt_lines(st):

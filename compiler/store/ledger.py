@@ -3,6 +3,8 @@
 One JSON object per line, fsync'd after each line. An *attempt* is one create request for one job. The runner
 writes `intent` before the request leaves and `submitted` (the provider's task id) as soon as the answer is read,
 before any polling; a run that stops anywhere is resumed from these records and never sends a create twice.
+The `intent` of a create that sends images from other jobs' takes records their sha256 (`made_from`, see
+frame_stamps.py); the format is described in docs/ledger.md.
 
 `filmc draft` appends one `draft` event per request to Gemini (tokens and estimated cost, no attempt of a job):
 replay skips it, `filmc stats` counts it (see `append_event`).
@@ -76,6 +78,7 @@ class Attempt:
     costs: dict[str, dict[str, float]] = field(default_factory=dict)  # cost events: source -> currency -> amount
     prompt: str = ""
     chained_from: str | None = None  # a later segment: the attempt whose take's last frame it started from
+    made_from: dict[str, str] = field(default_factory=dict)  # images from takes it was sent: placeholder -> sha256
     t_intent: float | None = None
     t_submitted: float | None = None
     t_running: float | None = None
@@ -116,6 +119,9 @@ def _apply(a: Attempt, e: dict[str, Any]) -> None:
         a.estimate = e.get("estimate") if isinstance(e.get("estimate"), (int, float)) else None
         a.currency = str(e.get("currency") or a.currency)
         a.chained_from = e["chained_from"] if isinstance(e.get("chained_from"), str) else None
+        made = e.get("made_from")  # absent before filmc recorded it: such a take counts as made from today's images
+        a.made_from = {k: v for k, v in made.items() if isinstance(k, str) and isinstance(v, str)} \
+            if isinstance(made, dict) else {}
         a.t_intent = t
     elif ev == "submitted":
         a.state, a.task_id, a.t_submitted = "submitted", str(e.get("task_id")), t
@@ -231,7 +237,7 @@ def _feed(attempts: dict[str, Attempt], e: dict[str, Any]) -> None:
     _apply(a, e)
 
 
-_IDS = frozenset({"chained_from", "task_id", "hash", "sha256", "job", "shot", "target", "provider", "path", "model", "take"})
+_IDS = frozenset({"chained_from", "made_from", "task_id", "hash", "sha256", "job", "shot", "target", "provider", "path", "model", "take"})
 
 
 def _scrub(value: Any, redact: Callable[[str], str]) -> Any:
