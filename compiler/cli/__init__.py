@@ -253,8 +253,9 @@ def console() -> None:
         code = 1
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # (None: started with the descriptor closed, `filmc ... >&-`)
+                stream.flush()
     except (OSError, ValueError):
         sys.exit(code)
     os._exit(code)

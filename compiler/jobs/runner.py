@@ -263,7 +263,13 @@ class Runner(FrameSteps, TaskSteps):
                 if price is not None:
                     self.in_flight[attempt] = (price.currency, price.amount)
                 self.creates += 1
-            await self.ledger.flush()  # the intent is on disk before the create leaves
+            try:
+                await self.ledger.flush()  # the intent is on disk before the create leaves
+            except asyncio.CancelledError:  # stopped before the create left: nothing was sent
+                self.ledger.record("failed", attempt, reason="the run stopped before the create was sent",
+                                   billed=False, definitive=False, stage="create")
+                self._settle(attempt)
+                raise
             self.ui.job(job["job"], job["target"], "queued", "sending")
             final: Path | None = None
             try:

@@ -44,7 +44,7 @@ def _indent(text: str) -> int:
     return len(text) - len(text.lstrip(" "))
 
 
-_BLOCK_SCALAR = re.compile(r"(?:^|:\s+|^-\s+)[|>][0-9+-]*\s*(?:#.*)?$")
+_BLOCK_SCALAR = re.compile(r"(?:^|:\s+|^-\s+)(?:[&!][^\s:]*\s+)*[|>][0-9+-]*\s*(?:#.*)?$")  # (after an anchor, a tag)
 
 
 def _block_text(lines: list[str], upto: int) -> set[int]:
@@ -53,8 +53,9 @@ def _block_text(lines: list[str], upto: int) -> set[int]:
     text: set[int] = set()
     i = 0
     while i < upto:
-        if _content(lines[i]) and _BLOCK_SCALAR.search(lines[i].strip()):
-            parent = _key_column(lines[i])
+        m = _BLOCK_SCALAR.search(lines[i].strip()) if _content(lines[i]) else None
+        if m:  # its text is deeper than the key (`lyrics: |`), or than the dash of an item (`- |`)
+            parent = _indent(lines[i]) if m.group(0).startswith("-") else _key_column(lines[i])
             j, indent = i + 1, None
             while j < upto:
                 if lines[j].strip():
@@ -206,7 +207,8 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
                         f"line {line} ({problem} there)", at=opened,
                         hint="close the quote where the value ends, or leave the value unquoted")
             return
-    if "expected hexdecimal number" in problem or "found unknown escape character" in problem:
+    if "expected hexdecimal number" in problem or "expected escape sequence" in problem \
+            or "found unknown escape character" in problem:  # (libyaml's words, then PyYAML's own)
         hint = ("inside \"double quotes\" a backslash starts an escape (\\n, \\\", \\xHH): write \\\\ for a backslash, "
                 "or use 'single quotes', where a backslash is just a backslash")
     elif "mapping values are not allowed" in problem:

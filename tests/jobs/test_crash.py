@@ -200,3 +200,33 @@ def test_stopped_while_waiting_to_try_a_refused_create_again_nothing_is_left_unk
                                capture_output=True, text=True, timeout=300)
         assert final.returncode == 0, final.stderr
         assert fake.create_count == SHOTS  # each job once (the refused create made no task)
+
+
+# Every fsync of the run takes 2 s (a slow disk, a network file system), so a stop lands while the intent is being
+# made durable, before the create is sent. (The standard library is slowed in the child; filmc runs as it is.)
+SLOW_FSYNC = ("import os, time; _fsync = os.fsync\n"
+              "def _slow(fd): time.sleep(2); _fsync(fd)\n"
+              "os.fsync = _slow\n"
+              "import sys; from compiler.cli import console; sys.argv[0] = 'filmc'; console()")
+
+
+def test_stopped_before_the_create_leaves_nothing_is_left_unknown(tmp_path: Path) -> None:
+    root = make_film(tmp_path / "film")
+    with FakeFreepik(steps=2) as fake:
+        env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
+        proc = subprocess.Popen([sys.executable, "-c", SLOW_FSYNC, "run", str(root), "--yes", "--target", "mystic",
+                                 "--concurrency", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(e["ev"] == "intent" for e in read_events(root / LEDGER)):
+            time.sleep(0.01)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err and "unknown outcome" not in err, err
+        assert fake.create_count == 0
+        assert [a.state for a in replay(read_events(root / LEDGER)).values()] == ["failed"]
+        final = subprocess.run([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr
+        assert fake.create_count == SHOTS

@@ -3,10 +3,13 @@ by one, yet its exit code, its output and the exit handlers are those of a norma
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from compiler import __version__
 
@@ -56,3 +59,11 @@ def test_exit_handlers_run_and_their_output_is_flushed(tmp_path: Path) -> None:
     r = _filmc("--version", cwd=tmp_path, before="import atexit; atexit.register(lambda: print('handler ran')); ")
     assert r.returncode == 0
     assert r.stdout.splitlines()[-1] == "handler ran"
+
+
+@pytest.mark.parametrize("fd", [1, 2])
+def test_a_closed_stream_keeps_the_exit_code(tmp_path: Path, fd: int) -> None:
+    """`filmc --version >&-`: started with stdout (or stderr) closed, Python has no stream to flush."""
+    r = subprocess.run([sys.executable, "-c", CONSOLE, "--version"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120, preexec_fn=lambda: os.close(fd))  # noqa: PLW1509 (closes one descriptor)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr

@@ -183,3 +183,19 @@ def test_an_indentation_mistake_below_deeper_lines_names_the_line_it_belongs_wit
     assert (code, line, col) == ("L101", at + 2, len(new) - len(new.lstrip(" ")) + 1)
     assert "line up" in hint
     assert f"line {line_of(edited, other)} above" in load_error(tmp_path, edited)
+
+
+@pytest.mark.parametrize(("old", "new", "after", "other"), [
+    ("  avoid: [text, watermark, extra fingers]\n", "  avoid:\n    - |\n      text, watermark\n     palette2: x\n",
+     "     palette2: x", "    - |"),
+    ("      lyrics: |\n", "      lyrics: &verse |\n", "        Second line of the verse", "      lyrics: &verse |"),
+    ("      lyrics: |\n", "      lyrics: !!str |\n", "        Second line of the verse", "      lyrics: !!str |"),
+])
+def test_block_text_after_a_dash_an_anchor_or_a_tag_is_not_named(tmp_path: Path, old: str, new: str, after: str,
+                                                                 other: str) -> None:
+    text = starter(tmp_path).replace(old, new, 1)
+    if "lyrics" in old:
+        text = text.replace(after + "\n", after + "\n       world: dream\n", 1)
+    ((code, _line, _col, _hint),) = problems(tmp_path, text)
+    assert code == "L101"
+    assert f"line {line_of(text, other)} above" in load_error(tmp_path, text)
