@@ -30,20 +30,9 @@ class FrameError(FilmcError):
 
 def placeholders(body: Any) -> list[str]:
     """Every placeholder in a body, in order."""
-    out: list[str] = []
+    from ..store.frame_stamps import marks_in
 
-    def walk(v: Any) -> None:
-        if isinstance(v, str) and v.startswith(MARKS):
-            out.append(v)
-        elif isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-
-    walk(body)
-    return out
+    return marks_in(body, MARKS)
 
 
 def substitute(body: Any, value_of: Callable[[str], str]) -> Any:

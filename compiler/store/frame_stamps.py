@@ -43,13 +43,13 @@ class Pick:
     attempt: Attempt | None = None  # the ledger's attempt that made it (None: the shot's `take:` file)
 
 
-def take_marks(body: Any) -> list[str]:
-    """The placeholders of a job's body whose image comes from a take, each once, in order."""
+def marks_in(body: Any, prefixes: tuple[str, ...]) -> list[str]:
+    """Every string of a job's body (JSON data) that starts with one of `prefixes` (its placeholders), in order."""
     out: list[str] = []
 
     def walk(v: Any) -> None:
         if isinstance(v, str):
-            if v.startswith(FROM_TAKES) and v not in out:
+            if v.startswith(prefixes):
                 out.append(v)
         elif isinstance(v, dict):
             for x in v.values():
@@ -60,6 +60,11 @@ def take_marks(body: Any) -> list[str]:
 
     walk(body)
     return out
+
+
+def take_marks(body: Any) -> list[str]:
+    """The placeholders of a job's body whose image comes from a take, each once, in order."""
+    return list(dict.fromkeys(marks_in(body, FROM_TAKES)))
 
 
 def dependency(mark: str) -> str:
