@@ -53,8 +53,10 @@ def _block_text(lines: list[str], upto: int) -> set[int]:
     text: set[int] = set()
     i = 0
     while i < upto:
-        m = _BLOCK_SCALAR.search(lines[i].strip()) if _content(lines[i]) else None
-        if m:  # its text is deeper than the key (`lyrics: |`), or than the dash of an item (`- |`)
+        stripped = lines[i].strip()
+        m = _BLOCK_SCALAR.search(stripped) if _content(lines[i]) else None
+        comment = stripped.find(" #")
+        if m and (comment < 0 or m.start() < comment):  # (not `size: WS  # was: >`)  # its text is deeper than the key (`lyrics: |`), or than the dash of an item (`- |`)
             parent = _indent(lines[i]) if m.group(0).startswith("-") else _key_column(lines[i])
             j, indent = i + 1, None
             while j < upto:

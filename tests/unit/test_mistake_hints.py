@@ -199,3 +199,10 @@ def test_block_text_after_a_dash_an_anchor_or_a_tag_is_not_named(tmp_path: Path,
     ((code, _line, _col, _hint),) = problems(tmp_path, text)
     assert code == "L101"
     assert f"line {line_of(text, other)} above" in load_error(tmp_path, text)
+
+
+def test_a_comment_ending_in_a_block_indicator_starts_no_block_scalar() -> None:
+    from compiler.load.yaml_errors import _block_text
+
+    lines = ["shots:", "  - id: s01   # was: |", "    size: EWS", "    text: |", "      the text", "    angle: high"]
+    assert _block_text(lines, len(lines)) == {4}
