@@ -204,5 +204,6 @@ def test_block_text_after_a_dash_an_anchor_or_a_tag_is_not_named(tmp_path: Path,
 def test_a_comment_ending_in_a_block_indicator_starts_no_block_scalar() -> None:
     from compiler.load.yaml_errors import _block_text
 
-    lines = ["shots:", "  - id: s01   # was: |", "    size: EWS", "    text: |", "      the text", "    angle: high"]
-    assert _block_text(lines, len(lines)) == {4}
+    lines = ["shots:", "  - id: s01", "    cast:   # was: >", "      - {id: hero}", "    text: |", "      the text",
+             "    angle: high"]
+    assert _block_text(lines, len(lines)) == {5}  # the text, not the cast's item
