@@ -19,6 +19,7 @@ from typing import Any
 
 from .capabilities import RefCaps
 from .model import NEXT_FRAME, Film, Section, Shot
+from .plurals import plural
 from .store.takes import IMAGE_EXTS
 from .targets import TargetDef
 
@@ -166,9 +167,9 @@ def why(reason: str, ref: Ref, caps: RefCaps | None) -> str:
     if reason == "kind":
         return f"takes no {ref.kind} references"
     if reason == "per_kind" and caps:
-        return f"takes at most {caps.kind_max(ref.kind)} {ref.kind} reference(s)"
+        return f"takes at most {plural(caps.kind_max(ref.kind), ref.kind + ' reference')}"
     if reason == "max" and caps:
-        return f"takes at most {caps.max} reference(s)"
+        return f"takes at most {plural(caps.max, 'reference')}"
     return WHY.get(reason, reason)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..plurals import plural
 from ..store.frame_stamps import accepted, by_job, held, standing
 from ..store.ledger import Attempt, Ledger, new_attempt
 from ..store.takes import next_number, rel
@@ -168,7 +169,7 @@ class Runner(FrameSteps, TaskSteps):
             elif a.state == "downloaded" and a.qc_ok is None and a.path and self.opt.qc is not None:
                 resumed.append(asyncio.create_task(self._check(job, a.attempt, self.root / a.path)))  # cut short
         if resumed:
-            self.ui.job(job["job"], job["target"], "running", f"resuming {len(resumed)} task(s)")
+            self.ui.job(job["job"], job["target"], "running", f"resuming {plural(len(resumed), 'task')}")
             await asyncio.gather(*resumed)
         attempts = self._attempts(job)
         unknown = [a for a in attempts if a.state == "unknown"]
@@ -190,7 +191,7 @@ class Runner(FrameSteps, TaskSteps):
             return self._finish(job, "waiting", "still running at the provider, or its result not fetched yet: run "
                                 "again to collect it")
         if unknown:
-            return self._finish(job, "unknown", f"{len(unknown)} create(s) of unknown outcome: check the provider's "
+            return self._finish(job, "unknown", f"{plural(len(unknown), 'create')} of unknown outcome: check the provider's "
                                 "dashboard, then 'filmc run --resubmit-unknown' to send again")
         failed_now = [a for a in self._attempts(job) if a.state == "failed" and a.stage != "resolved"
                       and a.t_final and a.t_final >= self.t0]

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from ..diagnostics import Collector
 from ..model import Film
 from ..paths import inside_film
+from ..plurals import plural
 from ..timeline import EPS, OrderProblem, SectionSpan, Timeline, song_timeline
 
 
@@ -67,7 +68,7 @@ def check_song(film: Film, diags: Collector, probe_audio: bool, allow_outside: b
                                                      if not span.free else "") + _longest(span))
             ok = False
         elif span.fill == "no-room":
-            diags.error("V240", f"{s.pointer}: section '{s.id}' has no time left for {span.free} shot(s) without a "
+            diags.error("V240", f"{s.pointer}: section '{s.id}' has no time left for {plural(span.free, 'shot')} without a "
                         "duration", s.pointer, key=True, hint="shorten the shots with a duration" + _longest(span))
             ok = False
         elif span.fill == "under":

@@ -283,7 +283,7 @@ def test_show_says_what_each_target_sends_and_leaves_out(tmp_path: Path) -> None
     assert res.exit_code == 0, res.stderr
     out = res.stdout
     assert "refs: image 1: refs/keeper_face.png (the old keeper), image 2: refs/mara_face.png" in out
-    assert "refs left out: refs/storm_look.png (takes at most 3 reference(s))" in out
+    assert "refs left out: refs/storm_look.png (takes at most 3 references)" in out
     assert "refs: none sent (this model takes no reference images with a first frame)" in out
     assert "end frame: refs/last.png" in out
     res = run_cli(["show", str(film), "s01", "-t", "clip"])
