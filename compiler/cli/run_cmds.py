@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..errors import EXIT_SIGNAL
 from ..pipeline.options import Loading
 from ..plurals import noun, plural
 from . import EXIT_INPUT, State, film_arg, load_options, main
@@ -135,7 +136,7 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
                        "unknown outcome: check the provider's dashboard, then 'filmc run --resubmit-unknown' sends "
                        f"{'it' if one else 'them'} again", err=True)
         click.echo("stopped: tasks already sent are in .filmc/ledger.jsonl; run again to collect them", err=True)
-        ctx.exit(EXIT_INPUT)
+        ctx.exit(EXIT_SIGNAL + int(getattr(e, "signum", signal.SIGINT)))
     reporter.close()
     _report(ctx, result, film)
 

@@ -310,16 +310,25 @@ def run_prepared(prep: Prepared, options: RunOptions, reporter: Reporter, *,
         except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C, SIGTERM or SIGHUP stopped the run
             left = sum(1 for a in ledger.attempts.values() if a.state in ("intent", "unknown")
                        and (a.t_intent or 0) >= runner.t0)
-            raise _RunStopped(left) from None
+            raise _RunStopped(left, runner.stopped_by or signal.SIGINT) from None
 
 
 class _RunStopped(KeyboardInterrupt):
     """A run stopped by a signal: control flow, a KeyboardInterrupt as before, that also says how many creates of
-    this run were sent without an answer (`unknown`: of unknown outcome) for the command's last line."""
+    this run were sent without an answer (`unknown`: of unknown outcome) for the command's last line, and which
+    signal stopped it (`signum`: the exit code is 128 plus it, as for any command a signal stops)."""
 
-    def __init__(self, unknown: int) -> None:
+    def __init__(self, unknown: int, signum: int) -> None:
         super().__init__()
         self.unknown = unknown
+        self.signum = signum
+
+
+def _stop(runner: Runner, task: asyncio.Task[Any], sig: int) -> None:
+    """A stop signal: the run's task is cancelled (see task.STOP_GRACE); the first signal names the exit code."""
+    if runner.stopped_by is None:
+        runner.stopped_by = sig
+    task.cancel()
 
 
 async def _main(runner: Runner) -> RunResult:
@@ -330,7 +339,7 @@ async def _main(runner: Runner) -> RunResult:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the run stops (a create already out is waited
         try:                                                     # for: see task.STOP_GRACE), once more: at once
             before = signal.getsignal(sig)
-            loop.add_signal_handler(sig, task.cancel)
+            loop.add_signal_handler(sig, _stop, runner, task, sig)
             installed[sig] = before
         except (NotImplementedError, RuntimeError, ValueError):
             pass

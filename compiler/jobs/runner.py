@@ -227,6 +227,7 @@ class Runner(FrameSteps, TaskSteps):
         return self._finish(job, "failed", reasons[-1] if reasons else "no take")
 
     t0: float = 0.0
+    stopped_by: int | None = None  # the signal that stopped the run (see run._main)
 
     # -- one attempt ----------------------------------------------------------------------------------------------------
     async def _attempt(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,

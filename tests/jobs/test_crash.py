@@ -108,7 +108,7 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_the_next_run_collects(tmp_path: Pat
             time.sleep(0.2)
             proc.send_signal(sig)
             _, err = proc.communicate(timeout=60)
-            assert proc.returncode == 1, err
+            assert proc.returncode == 128 + sig, err  # stopped by a signal: 128 plus its number
             assert "Traceback" not in err and "run again" in err
         sent = fake.create_count
         open_tasks = [a for a in replay(read_events(root / LEDGER)).values() if a.state in ("submitted", "running")]
@@ -131,7 +131,7 @@ def test_a_create_out_when_the_run_is_stopped_is_waited_for_and_collected_next_t
         env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
         for sig in (signal.SIGINT, signal.SIGTERM):
             code, err = _stop_during_create(root, env, [sig])
-            assert code == 1, err
+            assert code == 128 + sig, err
             assert "Traceback" not in err
         attempts = replay(read_events(root / LEDGER)).values()
         assert attempts and not [a for a in attempts if a.state in ("intent", "unknown")]
@@ -164,7 +164,7 @@ def test_stopped_twice_the_create_out_is_left_of_unknown_outcome_and_said_so(tmp
         fake.fault("create", delay=5, times=None)
         env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
         code, err = _stop_during_create(root, env, [signal.SIGINT, signal.SIGINT])
-        assert code == 1 and "Traceback" not in err
+        assert code == 130 and "Traceback" not in err
         assert "awaiting the create's answer" in err  # the first stop said what it waits for
         assert "1 create sent without an answer is of unknown outcome" in err and "--resubmit-unknown" in err
         attempts = list(replay(read_events(root / LEDGER)).values())
@@ -177,7 +177,7 @@ def test_a_refusal_that_answers_a_stopping_run_is_recorded_as_nothing_made(tmp_p
         fake.fault("create", 400, delay=1.0, times=1)
         env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
         code, err = _stop_during_create(root, env, [signal.SIGTERM])
-        assert code == 1 and "Traceback" not in err and "unknown outcome" not in err
+        assert code == 143 and "Traceback" not in err and "unknown outcome" not in err
         (attempt,) = replay(read_events(root / LEDGER)).values()
         assert attempt.state == "failed"  # refused: not of unknown outcome, so the next run sends the job again
         final = subprocess.run([FILMC, "run", str(root), "--yes", "--target", "mystic"], env=env,
@@ -192,7 +192,7 @@ def test_stopped_while_waiting_to_try_a_refused_create_again_nothing_is_left_unk
         fake.fault("create", status=429, retry_after=30, times=1)  # refused: the run waits 30 s to try again
         env = {**os.environ, **fake.env(), "FILMC_POLL_INTERVAL": "0.05", "NO_COLOR": "1"}
         code, err = _stop_during_create(root, env, [signal.SIGINT])
-        assert code == 1 and "Traceback" not in err and "unknown outcome" not in err, err
+        assert code == 130 and "Traceback" not in err and "unknown outcome" not in err, err
         assert "trying again in 30 s" in err  # (it was stopped during the wait)
         (attempt,) = replay(read_events(root / LEDGER)).values()
         assert attempt.state == "failed"  # nothing was made: the next run sends the job without asking
