@@ -91,7 +91,7 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
     from ..secrets import redactor
 
     plan = plan_run(Loading(film, allow_outside_paths), targets=targets, select=select, takes=takes,
-                    resubmit_unknown=resubmit_unknown)
+                    resubmit_unknown=resubmit_unknown, max_cost=max_cost)
     for t in plan.no_api:
         click.echo(f"{t}: no API; its prompts are in build/prompts/{t}.md for its own app", err=True)
     for job, why in sorted(plan.held.items()):
@@ -105,7 +105,7 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
             ctx.exit(EXIT_INPUT)
     summary = plan.summary
     # --dry-run's listing is the output asked for (stdout); a real run's is the progress before it sends (stderr)
-    click.echo(summary.text(listing=dry_run or _verbose(ctx), capped=max_cost is not None), err=not dry_run)
+    click.echo(summary.text(listing=dry_run or _verbose(ctx)), err=not dry_run)
     if dry_run or not summary.sends and not summary.resume:
         if not dry_run and summary.blocked:
             for job in summary.blocked:

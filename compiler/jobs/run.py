@@ -141,8 +141,9 @@ class Summary:
     creates: list[tuple[str, str, Charge | None, int]] = field(default_factory=list)  # job, endpoint, price, how many
     again: dict[str, str] = field(default_factory=dict)  # job -> why its takes no longer count (an image changed)
     waiting: dict[str, str] = field(default_factory=dict)  # job -> why nothing is sent for it (no image to start from)
+    capped: dict[str, str] = field(default_factory=dict)  # job -> why --max-cost keeps (some of) its creates back
 
-    def text(self, *, listing: bool = False, capped: bool = False) -> str:
+    def text(self, *, listing: bool = False) -> str:
         lines = [f"{plural(self.jobs, 'job')}: {self.have} {noun(self.have, 'has its', 'have their')} takes, {plural(self.resume, 'task')} to collect, "
                  f"{plural(self.sends, 'create')} to send" + (f", {len(self.blocked)} waiting on a create of unknown "
                                                               "outcome (--resubmit-unknown)" if self.blocked else "")]
@@ -150,15 +151,16 @@ class Summary:
             for job, where, price, n in self.creates:
                 cost = f"{price.amount:.2f} {price.currency}" if price else "price unknown"
                 lines.append(f"  {job}{f' x{n}' if n > 1 else ''}  {where}  {cost}"
-                             + ("  (not sent under --max-cost: no known price)" if capped and not price else "")
                              + (f"  (made again: {self.again[job]})" if job in self.again else ""))
         else:
             lines += [f"  {job}: made again: {why}" for job, why in self.again.items()]
         lines += [f"  {job}: not sent: {why}" for job, why in self.waiting.items()]
+        lines += [f"  {job}: not sent under --max-cost: {why}" for job, why in self.capped.items()]
         if self.sends:
-            money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(self.cost.items())) or "0"
-            lines.append(f"this run costs about {money}" + (f" plus {plural(self.unpriced, 'create')} of unknown "
-                                                             "price" if self.unpriced else "")
+            money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(self.cost.items()))
+            unknown = f"{plural(self.unpriced, 'create')} of unknown price"
+            lines.append("this run costs " + (f"about {money}" + (f" plus {unknown}" if self.unpriced else "")
+                                              if money else f"an unknown amount ({unknown})")
                          + " (filmc cost estimates every generation until the takes you keep: takes / keep_rate)")
         return "\n".join(lines)
 
@@ -180,7 +182,7 @@ def images_sent(body: Any) -> str:
 
 
 def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], Charge | None],
-              resubmit_unknown: bool) -> Summary:
+              resubmit_unknown: bool, max_cost: float | None = None) -> Summary:
     """Count, job by job, what the ledger already holds and what this run would send. A job is judged after the
     jobs whose takes it starts from (frame_stamps: a take made from another image than the run would send now no
     longer counts, and an image job that makes a new take here changes the image)."""
@@ -218,12 +220,19 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
             remade.add(name)
             if now.why:
                 out.again[name] = now.why
+    cap = _Cap(max_cost)
     for j in prep.sendable:
         need = needs.get(str(j["job"]), 0)
         if not need:
             continue
-        out.sends += need
         c = charge(j)
+        kept, why = cap.fit(c, need)
+        if why:
+            out.capped[str(j["job"])] = why
+        need -= kept
+        if not need:
+            continue
+        out.sends += need
         out.creates.append((str(j["job"]), f"{j['provider']} {httpx_path(str(j['url']))}"
                             + (f" ({j['model']})" if j.get("model") else "") + images_sent(j["body"]), c, need))
         if c is None:
@@ -234,6 +243,35 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
     out.again = {k: out.again[k] for k in order if k in out.again}
     out.waiting = {k: out.waiting[k] for k in order if k in out.waiting}
     return out
+
+
+class _Cap:
+    """--max-cost as the runner applies it, create by create in the run's order: a create with no known price is not
+    sent; once a create would take what is spent past the cap (in its currency), it and every create after it are
+    not sent."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent: dict[str, float] = {}
+        self.passed: str | None = None
+
+    def fit(self, price: Charge | None, n: int) -> tuple[int, str | None]:
+        """How many of n creates at `price` are kept back, and why (None: all are sent)."""
+        if self.limit is None:
+            return 0, None
+        if price is None:
+            return n, "no known price (run without a cap, or add a price to the target)"
+        if self.passed is not None:
+            return n, self.passed
+        spent = self.spent.get(price.currency, 0.0)
+        fits = 0
+        while fits < n and spent + price.amount * (fits + 1) <= self.limit + 1e-9:
+            fits += 1
+        self.spent[price.currency] = spent + price.amount * fits
+        if fits < n:
+            self.passed = f"the cost cap ({self.limit:g} {price.currency}) would be passed"
+            return n - fits, self.passed
+        return 0, None
 
 
 def deps_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:

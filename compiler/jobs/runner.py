@@ -237,18 +237,18 @@ class Runner(FrameSteps, TaskSteps):
         async with sem:
             if key in self.dead:
                 raise Stop(self.dead[key])
+            price = self.price(job)
+            if self.opt.max_cost is not None and price is None:  # what cannot be priced cannot be kept under a cap
+                raise Stop(f"no known price for {job['target']} on {job['provider']}: not sent under --max-cost "
+                           "(run it without a cap, or add a price to the target)")
             if self.stopped:
                 raise Stop(self.stopped)
             attempt = new_attempt()
             async with self.lock:
                 if self.opt.max_creates is not None and self.creates >= self.opt.max_creates:
                     raise Stop("more creates than were confirmed before the run: run again to send them")
-                price = self.price(job)
                 estimate = price.amount if price else None
-                if self.opt.max_cost is not None:
-                    if price is None:  # what cannot be priced cannot be kept under a cap
-                        raise Stop(f"no known price for {job['target']} on {job['provider']}: not sent under "
-                                   "--max-cost (run it without a cap, or add a price to the target)")
+                if self.opt.max_cost is not None and price is not None:
                     cur = price.currency
                     committed = self.spent.get(cur, 0.0) + sum(v for c, v in self.in_flight.values() if c == cur)
                     if committed + price.amount > self.opt.max_cost + 1e-9:

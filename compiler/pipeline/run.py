@@ -42,7 +42,7 @@ class RunPlan:
 
 
 def plan_run(loading: Loading, *, targets: Sequence[str] = (), select: str | None = None, takes: int = 1,
-             resubmit_unknown: bool = False) -> RunPlan:
+             resubmit_unknown: bool = False, max_cost: float | None = None) -> RunPlan:
     """Compile as `build` does, bind each job to its provider, read the ledger and price what would be sent."""
     from ..errors import UsageError
     from ..jobs.run import prepare_run, pricing, summarize
@@ -52,7 +52,7 @@ def plan_run(loading: Loading, *, targets: Sequence[str] = (), select: str | Non
         raise UsageError(f"--select '{select}' matches no job")
     used = {j["provider"] for j in prep.sendable}
     charge = pricing(prep)
-    return RunPlan(prep, summarize(prep, takes, charge, resubmit_unknown), charge,
+    return RunPlan(prep, summarize(prep, takes, charge, resubmit_unknown, max_cost), charge,
                    {p: v for p, v in prep.missing.items() if p in used}, takes, resubmit_unknown)
 
 

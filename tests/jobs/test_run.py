@@ -258,15 +258,28 @@ def test_a_damaged_ledger_does_not_stop_a_run(tmp_path: Path, freepik: FakeFreep
 def test_a_cap_never_lets_an_unpriced_job_through(tmp_path: Path, freepik: FakeFreepik) -> None:
     root = film(tmp_path)  # kling through Freepik has no known price
     dry = run_cli(["run", str(root), "--dry-run", "--max-cost", "5"])
-    assert "s01.kling  freepik /v1/ai/image-to-video/kling-std (kling-v1-6) + first frame  price unknown  (not sent under " \
-           "--max-cost" in dry.stdout
+    assert "s01.kling: not sent under --max-cost: no known price" in dry.stdout
     assert "s01.mystic  freepik /v1/ai/mystic (realism)  0.10 EUR" in dry.stdout
+    assert "2 creates to send" in dry.stdout and "costs about 0.20 EUR" in dry.stdout
     res = run_cli(["run", str(root), "--yes", "--max-cost", "5"])
     assert res.exit_code == 1
     assert all("kling" not in c.path for c in freepik.calls("create")) and freepik.create_count == 2
     assert "s01.kling: stopped: no known price" in res.stderr
     uncapped = run_cli(["run", str(root), "--yes"])
     assert uncapped.exit_code == 0 and "2 generations of unknown price" in uncapped.stderr
+
+
+def test_the_dry_run_under_a_cap_sends_what_the_run_sends(tmp_path: Path, freepik: FakeFreepik) -> None:
+    shots = "shots:\n" + "".join(f"  - {{id: s0{i}, section: a, subject: wave number {i}, background_motion: spray}}\n"
+                                  for i in range(1, 6))
+    root = film(tmp_path, shots=shots)  # five images at 0.10 EUR, five clips of unknown price
+    dry = run_cli(["run", str(root), "--dry-run", "--target", "mystic", "--max-cost", "0.25"])
+    assert dry.exit_code == 0, dry.stderr
+    assert "2 creates to send" in dry.stdout and "costs about 0.20 EUR" in dry.stdout
+    assert [ln.strip() for ln in dry.stdout.splitlines() if "not sent under --max-cost" in ln] == [
+        f"s0{i}.mystic: not sent under --max-cost: the cost cap (0.25 EUR) would be passed" for i in (3, 4, 5)]
+    res = run_cli(["run", str(root), "--yes", "--target", "mystic", "--max-cost", "0.25", "--concurrency", "1"])
+    assert freepik.create_count == 2 and "cost cap" in res.stderr
 
 
 def test_extend_segments_chain_from_the_last_frame_of_the_segment_before(tmp_path: Path, freepik: FakeFreepik) -> None:
