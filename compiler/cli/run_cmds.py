@@ -153,11 +153,12 @@ def _report(ctx: click.Context, result: Any, film: str) -> None:
     for o in result.outcomes.values():
         by.setdefault(o.state, []).append(o)
     parts = [f"{len(v)} {k}" for k, v in sorted(by.items())]
-    spent = ", ".join(f"{v:.2f} {k}" for k, v in sorted(result.spent.items())) or ("nothing" if not result.unpriced
-                                                                                     else "")
+    spent = ", ".join(f"{v:.2f} {k}" for k, v in sorted(result.spent.items()))
+    unknown = f"{plural(result.unpriced, 'generation')} of unknown price"
     if result.unpriced:
-        spent += f"{' plus ' if spent else ''}{plural(result.unpriced, 'generation')} of unknown price"
-    click.echo(f"run: {', '.join(parts) or 'nothing to do'}; spent {spent}", err=True)
+        spent = f"{spent} plus {unknown}" if spent else f"an unknown amount ({unknown})"
+    sent = f" ({plural(result.submitted, 'create')} sent)" if by.get("done") else ""
+    click.echo(f"run: {', '.join(parts) or 'nothing to do'}{sent}; spent {spent or 'nothing'}", err=True)
     for state in ("failed", "unknown", "skipped", "stopped", "waiting"):
         for o in sorted(by.get(state, []), key=lambda x: x.job):
             click.echo(redact(f"  {o.job}: {state}: {o.reason}"), err=True)
