@@ -264,7 +264,7 @@ def frame_change(a: Attempt, ok: Mapping[str, Collection[str] | None], remade: C
         if good is None or was in good:
             continue
         what = next(v for k, v in _WHAT.items() if mark.startswith(k))
-        again = dependency(mark) in remade
+        again = dependency(mark) in remade and not good  # (no take of it counts yet: this run makes the first)
         if mark.startswith(LAST_FRAME):
             return f"{what} is made again in this run" if again else \
                 f"{what} has another take since this one was made"

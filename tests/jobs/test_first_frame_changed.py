@@ -349,3 +349,16 @@ def test_a_failed_remake_is_not_reported_done_with_the_older_take(tmp_path: Path
     assert len(kling_creates(freepik)) == 3
     assert "s01.kling: failed" in res.stderr and "s01.kling: done" not in res.stderr, res.stderr
     assert res.exit_code == 1
+
+
+def test_a_second_take_after_a_remake_says_why_the_first_clip_does_not_count(tmp_path: Path,
+                                                                              freepik: FakeFreepik) -> None:
+    """After a new image prompt made the image and its clip again, `--takes 2` makes one more clip: the clip made
+    from the older image does not count, because that image changed (not because the image is made again now)."""
+    root = film(tmp_path)
+    assert run(root).exit_code == 0
+    new_image_prompt(root)
+    assert run(root).exit_code == 0
+    dry = run_cli(["run", str(root), "--dry-run", "--takes", "2", "--select", "s01"])
+    line = next(x for x in dry.stdout.splitlines() if x.strip().startswith("s01.kling"))
+    assert "made again: its first frame changed since the take was made" in line, dry.stdout
