@@ -142,6 +142,7 @@ class Summary:
     again: dict[str, str] = field(default_factory=dict)  # job -> why its takes no longer count (an image changed)
     waiting: dict[str, str] = field(default_factory=dict)  # job -> why nothing is sent for it (no image to start from)
     capped: dict[str, str] = field(default_factory=dict)  # job -> why --max-cost keeps (some of) its creates back
+    kept: dict[str, str] = field(default_factory=dict)  # job -> why a clip from an older image is not made again
 
     def text(self, *, listing: bool = False) -> str:
         lines = [f"{plural(self.jobs, 'job')}: {self.have} {noun(self.have, 'has its', 'have their')} takes, {plural(self.resume, 'task')} to collect, "
@@ -156,6 +157,7 @@ class Summary:
             lines += [f"  {job}: made again: {why}" for job, why in self.again.items()]
         lines += [f"  {job}: not sent: {why}" for job, why in self.waiting.items()]
         lines += [f"  {job}: not sent under --max-cost: {why}" for job, why in self.capped.items()]
+        lines += [f"  {job}: not made again: {why}" for job, why in self.kept.items()]
         if self.sends:
             money = ", ".join(f"{v:.2f} {k}" for k, v in sorted(self.cost.items()))
             unknown = f"{plural(self.unpriced, 'create')} of unknown price"
@@ -199,7 +201,11 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
         name = str(j["job"])
         mine = [a for a in index.get(name, ()) if a.hash == j["hash"]]
         ok = accepted(prep.root, j, jobs, index, prep.selected)
-        now = standing(mine, ok, remade=remade, hold=held(prep.root, prep.selected, str(j["shot"])))
+        hold = held(prep.root, prep.selected, str(j["shot"]))
+        now = standing(mine, ok, remade=remade, hold=hold)
+        if hold and (unheld := standing(mine, ok, remade=remade)).why:
+            out.kept[name] = (f"the shot's take: is one of its clips ({unheld.why}); 'filmc select "
+                              f"{os.path.relpath(prep.root)} {j['shot']} --clear' lets the run make it again")
         in_flight = sum(1 for a in mine if a.open and a.state != "intent")  # collected whatever images they had
         older_open = sum(1 for a in index.get(name, ()) if a.hash != j["hash"] and a.open
                          and a.state != "intent")  # an older prompt's task still at the provider: collected
@@ -242,6 +248,7 @@ def summarize(prep: Prepared, takes: int, charge: Callable[[Mapping[str, Any]], 
     order = [str(j["job"]) for j in prep.sendable]
     out.again = {k: out.again[k] for k in order if k in out.again}
     out.waiting = {k: out.waiting[k] for k in order if k in out.waiting}
+    out.kept = {k: out.kept[k] for k in order if k in out.kept}
     return out
 
 

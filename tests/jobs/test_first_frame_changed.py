@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +213,9 @@ def test_a_chosen_video_take_is_not_made_again_for_a_new_first_frame(tmp_path: P
     dry = run_cli(["run", str(root), "--dry-run"])
     assert dry.exit_code == 0, dry.stdout
     assert "1 create to send" in dry.stdout and "s01.mystic" in dry.stdout
-    assert not any(x.strip().startswith("s01.kling") for x in dry.stdout.splitlines())
+    (kept,) = [x.strip() for x in dry.stdout.splitlines() if x.strip().startswith("s01.kling")]
+    assert kept.startswith("s01.kling: not made again: the shot's take: is one of its clips (its first frame")
+    assert f"'filmc select {os.path.relpath(root)} s01 --clear'" in kept  # (said, as it is not sent)
     res = run(root)
     assert res.exit_code == 0, res.stderr
     assert freepik.create_count == 5 and len(kling_creates(freepik)) == 2  # the image only
