@@ -135,11 +135,10 @@ def _run(ctx: click.Context, film: str, targets: tuple[str, ...], select: str | 
             click.echo(f"stopped: {plural(unknown, 'create')} sent without an answer {'is' if one else 'are'} of "
                        "unknown outcome: check the provider's dashboard, then 'filmc run --resubmit-unknown' sends "
                        f"{'it' if one else 'them'} again", err=True)
-        from ..paths import film_path
-        from ..store.ledger import LEDGER
+        from ..pipeline.run import ledger_file
 
-        click.echo(f"stopped: tasks already sent are in {film_path(film).parent / LEDGER}; 'filmc run {film}' again "
-                   "collects them (never sending them twice)", err=True)
+        click.echo(f"stopped: tasks already sent are in {ledger_file(film)}; 'filmc run {film}' again collects them "
+                   "(never sending them twice)", err=True)
         ctx.exit(EXIT_SIGNAL + int(getattr(e, "signum", signal.SIGINT)))
     reporter.close()
     _report(ctx, result, film)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from .options import Loading
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..jobs.run import Prepared, Summary
     from ..jobs.runner import Charge, RunResult
 
@@ -39,6 +41,14 @@ class RunPlan:
         for j in self.prep.sendable:
             out[j["target"]] = out.get(j["target"], 0) + 1
         return out
+
+
+def ledger_file(film: str) -> Path:
+    """The ledger of a film (as the creator named it: a film.yaml or its folder)."""
+    from ..paths import film_path
+    from ..store.ledger import LEDGER
+
+    return film_path(film).parent / LEDGER
 
 
 def plan_run(loading: Loading, *, targets: Sequence[str] = (), select: str | None = None, takes: int = 1,

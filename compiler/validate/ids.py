@@ -23,6 +23,8 @@ def check_ids(film: Film, diags: Collector) -> None:
 
 def unknown_ref(diags: Collector, code: str, kind: str, value: str, choices: Iterable[str], ptr: str) -> None:
     choices = list(choices)
+    if not choices and any(d.code == "V101" and d.hint == f"did you mean '{kind}s'?" for d in diags.items):
+        return  # `charaters:` (reported, with its fix): every reference to what it defines is not a mistake of its own
     hint = did_you_mean(value, choices) or (f"no {kind}s are defined" if not choices else None)
     diags.error(code, f"{ptr}: unknown {kind} '{value}'", ptr, hint=hint)
 

@@ -207,3 +207,13 @@ def test_a_comment_ending_in_a_block_indicator_starts_no_block_scalar() -> None:
     lines = ["shots:", "  - id: s01", "    cast:   # was: >", "      - {id: hero}", "    text: |", "      the text",
              "    angle: high"]
     assert _block_text(lines, len(lines)) == {5}  # the text, not the cast's item
+
+
+@pytest.mark.parametrize("key", ["characters", "locations"])
+def test_a_misspelled_section_of_the_film_is_one_error_not_one_per_reference(tmp_path: Path, key: str) -> None:
+    text = starter(tmp_path)
+    wrong = key[:4] + key[5:]  # "charcters", "locaions"
+    edited = text.replace(f"\n{key}:", f"\n{wrong}:", 1)
+    assert edited != text
+    ((code, line, _col, hint),) = problems(tmp_path, edited)
+    assert (code, line) == ("V101", line_of(edited, f"{wrong}:")) and f"'{key}'" in hint
