@@ -19,8 +19,9 @@ from .clips import SlateText
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 
-def select_shots(prod: Production, select: str | None) -> tuple[ResolvedShot, ...]:
-    """Shots matching `s01,s02`, globs `s0*`, or `section:<id>`; UsageError when a term matches nothing."""
+def select_shots(prod: Production, select: str | None, *, option: str | None = "--select") -> tuple[ResolvedShot, ...]:
+    """Shots matching `s01,s02`, globs `s0*`, or `section:<id>`; UsageError when a term matches nothing (naming the
+    `option` the terms came from; None: a command's SHOT argument)."""
     if not select:
         return prod.shots
     terms = [t.strip() for t in select.split(",") if t.strip()]
@@ -35,7 +36,8 @@ def select_shots(prod: Production, select: str | None) -> tuple[ResolvedShot, ..
 
             pool = [f"section:{s.section.id}" for s in prod.sections] if t.startswith("section:") else [s.id for s in prod.shots]
             hint = did_you_mean(t, pool)
-            raise UsageError(f"--select: '{t}' matches no shot" + (f" ({hint})" if hint else ""))
+            raise UsageError((f"{option}: '{t}' matches no shot" if option else f"no shot '{t}' in the film")
+                             + (f" ({hint})" if hint else ""))
         chosen.update(hit)
     return tuple(s for s in prod.shots if s.id in chosen)
 

@@ -42,7 +42,7 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
 
     prod = resolve_film(film, allow_outside=allow_outside)
     root = prod.film.root
-    chosen = select_shots(prod, select) if select else prod.shots
+    chosen = select_shots(prod, select, option=None) if select else prod.shots
     plan = expand_production(prod, cache=read_cache(build_folder(film_path(film).parent)))
     hashes = {j.job: j.hash for j in plan.jobs}
     attempts, warnings = read_attempts(root)

@@ -161,7 +161,7 @@ def test_one_shot_and_globs(film: Path) -> None:
     assert [s["shot"] for s in data["shots"]] == ["s02"]
     assert [s["shot"] for s in listing(film, "s0*")["shots"]] == ["s01", "s02", "s03"]
     r = run_cli(["takes", str(film), "s1"])
-    assert r.exit_code == 2 and "did you mean" in r.stderr
+    assert r.exit_code == 2 and "no shot 's1' in the film (did you mean" in r.stderr  # (the SHOT argument, no option)
 
 
 def test_check_runs_the_quality_checks_on_takes_the_ledger_has_none_for(film: Path) -> None:
