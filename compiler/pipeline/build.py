@@ -88,8 +88,6 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
     from ..build_cache import write_cache
     from ..compiling import compile_film
     from ..emit import emit_build, partial_outputs
-    from ..errors import UsageError
-    from ..expand import select_shots
     from ..load import paused_gc
 
     with paused_gc():  # tens of thousands of acyclic objects: collecting as they are made costs more than the build
@@ -98,9 +96,9 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
         plan = compiled.plan
         chosen = None
         if select:
-            chosen = {s.id for s in select_shots(plan.prod, select)}
-            if not chosen:
-                raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
+            from ..edit.shots import select_shots as checked
+
+            chosen = {s.id for s in checked(plan.prod, select)}  # (a term matching no shot: UsageError, did you mean)
         only = partial_outputs(plan, set(targets) if targets else None) if select or targets else None
         result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing,
                             pieces=compiled.pieces)

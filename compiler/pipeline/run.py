@@ -58,8 +58,12 @@ def plan_run(loading: Loading, *, targets: Sequence[str] = (), select: str | Non
     from ..jobs.run import prepare_run, pricing, summarize
 
     prep = prepare_run(loading.film, targets=list(targets) or None, select=select, allow_outside=loading.allow_outside)
-    if select and not prep.jobs and not prep.no_api:
-        raise UsageError(f"--select '{select}' matches no job")
+    if select:
+        from ..edit.shots import select_shots
+
+        select_shots(prep.plan.prod, select)  # a term that matches no shot: UsageError, with the id it may have meant
+        if not prep.jobs and not prep.no_api:
+            raise UsageError(f"--select '{select}' matches no job")
     used = {j["provider"] for j in prep.sendable}
     charge = pricing(prep)
     return RunPlan(prep, summarize(prep, takes, charge, resubmit_unknown, max_cost), charge,

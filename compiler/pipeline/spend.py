@@ -42,14 +42,15 @@ def estimate_cost(loading: Loading, *, targets: Sequence[str] = (), select: str 
                   rates: Sequence[str] = ()) -> CostResult:
     """load -> validate -> resolve -> expand (from the last build's cache) -> price every job. Writes nothing."""
     from ..build_cache import read_cache
-    from ..errors import UsageError
-    from ..expand import expand_production, select_shots
+    from ..expand import expand_production
     from ..jobs.cost import estimate
 
     conv = parse_rates(rates)
     prod = loading.resolve()
-    if select and not select_shots(prod, select):
-        raise UsageError(f"--select '{select}' matches no shot (ids, globs like s0*, or section:<id>)")
+    if select:
+        from ..edit.shots import select_shots as checked
+
+        checked(prod, select)  # a term that matches no shot: UsageError, with the id it may have meant
     plan = expand_production(prod, targets=list(targets) or None, select=select, cache=read_cache(loading.build_dir))
     est = estimate([j.as_dict() for j in plan.jobs], prod.targets, takes=takes, keep_rate=prod.film.info.keep_rate,
                    options={k: v["options"] for k, v in plan.contexts.items()},

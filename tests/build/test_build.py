@@ -173,6 +173,9 @@ def test_select_and_target_write_only_that_targets_files(film: Path) -> None:
     assert len(jobs) == 22  # shared files stay whole
     r = run_cli(["build", str(film), "--select", "nothing-matches"])
     assert r.exit_code == 2 and "matches no shot" in r.stderr
+    for command in ("build", "cost", "run"):  # one answer to a selection with a typo, with the id it may have meant
+        r = run_cli([command, str(film), "--select", "s01,s01x", *(["--dry-run"] if command == "run" else [])])
+        assert r.exit_code == 2 and "--select: 's01x' matches no shot (did you mean 's01'?)" in r.stderr, r.stderr
 
 
 def test_every_prompt_is_in_its_targets_sheet_not_a_file_per_shot(film: Path) -> None:
