@@ -10,7 +10,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..store.frame_stamps import Pick, by_job, chosen_image, dependency, frame_shot, picks, take_marks
+from ..store.frame_stamps import (
+    Pick,
+    accepted,
+    by_job,
+    chosen_image,
+    dependency,
+    frame_shot,
+    picks,
+    take_marks,
+    waiting_text,
+)
 from ..store.ledger import Ledger
 from .frames import (
     END_FILE,
@@ -47,18 +57,20 @@ class FrameSteps:
     finished: dict[str, asyncio.Event]
     outcomes: dict[str, Outcome]
 
-    async def _frames(self, job: Mapping[str, Any]) -> dict[str, Pick | None]:
-        """The image each placeholder of the job that takes an image from a take is sent with, once the jobs of this
-        run that make them are done (a shot's image `take:` is not waited for)."""
+    async def _frames(self, job: Mapping[str, Any]) -> tuple[dict[str, Pick | None], dict[str, frozenset[str] | None]]:
+        """Once the jobs of this run that make them are done (a shot's image `take:` is not waited for): the image
+        each placeholder of the job that takes an image from a take is sent with, and the images its takes may have
+        been made from and still count (frame_stamps.accepted), both from one reading of the ledger."""
         marks = take_marks(job["body"])
         for mark in marks:
             if mark.startswith(LAST_FRAME) or chosen_image(self.root, self.selected,
                                                            frame_shot(job, mark, self.film_jobs)) is None:
                 await self._wait(dependency(mark))
         if not marks:
-            return {}
-        return picks(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected,
-                     chained=self.chained)
+            return {}, {}
+        index = by_job(self.ledger.attempts.values())
+        ok = accepted(self.root, job, self.film_jobs, index, self.selected)
+        return picks(self.root, job, self.film_jobs, index, self.selected, chained=self.chained, ok=ok), ok
 
     async def _body(self, job: Mapping[str, Any], found: Mapping[str, Pick | None]) -> tuple[Any, dict[str, str]]:
         """The request as it leaves, and the digest of each image from a take it carries (for the intent)."""
@@ -105,12 +117,10 @@ class FrameSteps:
         return None
 
     def _no_frame(self, mark: str, dep: str) -> str:
-        if mark.startswith(LAST_FRAME):
-            return f"waits for the segment before it: {dep} has no take to continue from"
+        """frame_stamps.waiting_text, with what became of the job that was to make the image in this run."""
         why = self.outcomes.get(dep)
-        detail = f" ({why.state}: {why.reason})" if why and why.reason else ""
-        what = "end" if mark.startswith(END_JOB) else "first"
-        return f"waits for its {what} frame: the image job {dep} has no take of its current prompt{detail}"
+        return waiting_text(mark) + (f" ({why.state}: {why.reason})" if why and why.reason
+                                     and not mark.startswith(LAST_FRAME) else "")
 
     def _url(self, pick: Pick) -> str | None:
         """The provider's URL of an image take while it is still valid (a shot's `take:` file has none)."""

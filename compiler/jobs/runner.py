@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import httpx
 
 from ..plurals import plural
-from ..store.frame_stamps import accepted, by_job, held, standing
+from ..store.frame_stamps import held, standing
 from ..store.ledger import Attempt, Ledger, new_attempt
 from ..store.takes import next_number, rel
 from .first_frames import FrameSteps
@@ -179,9 +179,7 @@ class Runner(FrameSteps, TaskSteps):
             unknown = []
         # 2. The images it takes from other jobs' takes (video jobs): once those jobs are done, the takes made from
         # images that no longer count do not count either (frame_stamps: the rule the dry run shows).
-        found = await self._frames(job)
-        ok = accepted(self.root, job, self.film_jobs, by_job(self.ledger.attempts.values()), self.selected) \
-            if found else {}
+        found, ok = await self._frames(job)
         hold = held(self.root, self.selected, str(job["shot"]))
         now = standing(self._attempts(job), ok, hold=hold)
         need = self.opt.takes - now.good - now.open  # open: at the provider still, never sent again

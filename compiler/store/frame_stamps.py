@@ -103,10 +103,14 @@ def good_takes(root: Path, attempts: Iterable[Attempt], dep_hash: str | None) ->
             and (root / a.path).is_file()]
 
 
+def _newest(takes: Iterable[Attempt]) -> Attempt:
+    return max(takes, key=lambda x: (x.t_final or 0, x.take))
+
+
 def image_take(root: Path, attempts: Sequence[Attempt], dep_hash: str | None) -> Attempt | None:
     """The image job's take a new video create starts from: the newest good one of its current prompt."""
     cands = good_takes(root, attempts, dep_hash)
-    return max(cands, key=lambda x: (x.t_final or 0, x.take)) if cands else None
+    return _newest(cands) if cands else None
 
 
 def segment_take(root: Path, index: Mapping[str, Sequence[Attempt]], dep: str, dep_hash: str | None,
@@ -127,31 +131,28 @@ def _continued(root: Path, index: Mapping[str, Sequence[Attempt]], dep: str, can
     from .attempts import clean_path
     from .segment_takes import segment_of
 
-    def newest(xs: list[Attempt]) -> Attempt:
-        return max(xs, key=lambda x: (x.t_final or 0, x.take))
-
     first = cands[0]
     n = segment_of(first)
     if n == 1:
         chosen = clean_path(selected.get(first.shot))
-        return next((a for a in cands if clean_path(a.path) == chosen), None) or newest(cands)
+        return next((a for a in cands if clean_path(a.path) == chosen), None) or _newest(cands)
     before = chained.get(dep)
     if before is None and n > 1:  # made by an earlier run: follow the chain from segment 1
         prev = job_id(first.shot, first.target, n - 1)
         prev_cands = [a for a in index.get(prev, ()) if a.good and a.path and (root / a.path).is_file()]
         before = _continued(root, index, prev, prev_cands, selected, chained).attempt if prev_cands else None
-    return newest([a for a in cands if before and a.chained_from == before] or cands)
+    return _newest([a for a in cands if before and a.chained_from == before] or cands)
 
 
 def picks(root: Path, job: Mapping[str, Any], jobs: Mapping[str, Mapping[str, Any]],
           index: Mapping[str, Sequence[Attempt]], selected: Mapping[str, str | None], *,
-          chained: Mapping[str, str] | None = None) -> dict[str, Pick | None]:
+          chained: Mapping[str, str] | None = None,
+          ok: Mapping[str, frozenset[str] | None] | None = None) -> dict[str, Pick | None]:
     """The image each take placeholder of `job` is sent with by a new create: the shot's image `take:`, else the
     newest good take of the image job's current prompt; for `@last-frame:` the take of the segment before that the
     edit plays, among those that count. None: there is no take to start from. `jobs`: every job of the film by id
-    (whatever this run sends), for the current prompt of each."""
+    (whatever this run sends), for the current prompt of each; `ok`: `accepted` for the job, when known already."""
     out: dict[str, Pick | None] = {}
-    ok: dict[str, frozenset[str] | None] | None = None
     for mark in take_marks(job.get("body")):
         dep = dependency(mark)
         dep_hash = str(jobs[dep]["hash"]) if dep in jobs else None
