@@ -266,8 +266,7 @@ class Runner(FrameSteps, TaskSteps):
             try:
                 await self.ledger.flush()  # the intent is on disk before the create leaves
             except asyncio.CancelledError:  # stopped before the create left: nothing was sent
-                self.ledger.record("failed", attempt, reason="the run stopped before the create was sent",
-                                   billed=False, definitive=False, stage="create")
+                self._made_nothing(attempt, "the run stopped before the create was sent")
                 self._settle(attempt)
                 raise
             self.ui.job(job["job"], job["target"], "queued", "sending")

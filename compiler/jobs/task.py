@@ -83,6 +83,11 @@ class TaskSteps:
     unpriced: int
     dead: dict[str, str]
 
+    def _made_nothing(self, attempt: str, reason: str) -> None:
+        """A create the run stopped before it was sent, or that was refused: recorded as nothing made (not of unknown
+        outcome), so the next run sends its job without asking."""
+        self.ledger.record("failed", attempt, reason=reason, billed=False, definitive=False, stage="create")
+
     async def _create(self, client: httpx.AsyncClient, job: Mapping[str, Any], provider: HttpProvider,
                       attempt: str, body: Any) -> Submitted | None:
         key = f"{job['target']}/{job['provider']}"
@@ -98,8 +103,7 @@ class TaskSteps:
                 elif answer.created == CREATED_UNKNOWN:
                     self.ledger.record("unknown", attempt, reason=answer.reason)
                 else:  # refused: nothing was made
-                    self.ledger.record("failed", attempt, reason=f"{answer.reason} (the run was stopping)",
-                                       billed=False, definitive=False, stage="create")
+                    self._made_nothing(attempt, f"{answer.reason} (the run was stopping)")
                 raise asyncio.CancelledError from None
             except MissingKey as e:
                 self.dead[key] = f"{e} is not set"
@@ -124,9 +128,8 @@ class TaskSteps:
                     self.ui.job(job["job"], job["target"], "queued", f"{e.reason}; trying again in {delay:.0f} s")
                     try:
                         await asyncio.sleep(delay)
-                    except asyncio.CancelledError:  # stopped while waiting to try again: the refused create made
-                        self.ledger.record("failed", attempt, reason=f"{e.reason} (the run was stopping)",  # nothing
-                                           billed=False, definitive=False, stage="create")
+                    except asyncio.CancelledError:  # stopped while waiting to try again (the refusal made nothing)
+                        self._made_nothing(attempt, f"{e.reason} (the run was stopping)")
                         raise
                     continue
                 if e.fatal:
