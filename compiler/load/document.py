@@ -36,6 +36,7 @@ class Document(SourceLike):
     keep: tuple[bytes, ...] | None = None
     # the items of `shots` that may differ from a parse that passed validation (see splice.py); None: any may
     changed: tuple[int, ...] | None = None
+    digest: str | None = None  # sha256 of the bytes read (of the text, when it was given): what a build is made from
 
     def locate(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """line:col (1-based) of a pointer; the nearest located ancestor otherwise."""

@@ -4,6 +4,7 @@ the values and their source map."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,9 +109,12 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
             shown_lines = raw.decode("utf-8", "replace").splitlines() if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) else []
             raise FilmError(diags.items, {shown: shown_lines})
         text = decoded
-    elif len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        diags.error("L103", f"the file is too large (the limit is {MAX_BYTES} bytes)")
-        raise FilmError(diags.items)
+    else:
+        raw = text.encode("utf-8", "surrogatepass")
+        if len(raw) > MAX_BYTES:
+            diags.error("L103", f"the file is too large (the limit is {MAX_BYTES} bytes)")
+            raise FilmError(diags.items)
+    digest = hashlib.sha256(raw).hexdigest()
     lines = text.splitlines()
     sources = {shown: lines}
     if "\x00" in text:
@@ -123,6 +127,7 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
         if spliced is not None:
             doc, now = spliced
             doc.keep = splice.dump(now) if now is not last else None
+            doc.digest = digest
             return doc
     try:
         node = compose(text)
@@ -159,7 +164,7 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
         raise FilmError(diags.items, sources) from None
     if diags.has_errors:
         raise FilmError(diags.items, sources)
-    doc = Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items))
+    doc = Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items), digest=digest)
     if kept is not None:
         fresh = splice.keep(doc, text)
         doc.keep = splice.dump(fresh) if fresh is not None else ()

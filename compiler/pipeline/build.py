@@ -12,7 +12,7 @@ from ..diagnostics import Diagnostic
 from ..interrupt import Interrupted
 from ..paths import build_folder
 from .options import Loading
-from .unchanged import Summary, inputs_key, remember, unchanged
+from .unchanged import Summary, film_digest, inputs_key, remember, unchanged, with_film
 
 Progress = Callable[[int, int], None]
 WARNINGS_SHOWN = ".filmc/warnings.json"
@@ -59,8 +59,8 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
     film, allow_outside = loading.film, loading.allow_outside
     path = loading.path
     out = out_dir or build_folder(path.parent)
-    key = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select, shown))
-    same = unchanged(out, key)
+    inputs = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select, shown))
+    same = unchanged(out, with_film(inputs, film_digest(path)) if inputs is not None else None)
     if same is not None:
         return FilmBuild(out, (), (), _outputs(out), same.warnings,
                          _new_warnings(out, same.warnings, same.keys, remember=False),
@@ -74,13 +74,13 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
 
     try:
         with interruptible():  # Ctrl-C, SIGTERM, SIGHUP: BuildStopped, exit 128 + signum
-            return _build(film, out, key, targets, select, dry_run, allow_outside, shown, compiling, writing,
+            return _build(film, out, inputs, targets, select, dry_run, allow_outside, shown, compiling, writing,
                           workers)
     except Interrupted as e:
         raise BuildStopped(e.signum) from None
 
 
-def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
+def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
            allow_outside: bool, shown: bool, compiling: Progress | None, writing: Progress | None,
            workers: int) -> FilmBuild:
     import gc
@@ -113,7 +113,8 @@ def _build(film: str, out: Path, key: str | None, targets: Sequence[str], select
             keys)
         if not dry_run:
             write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None)
-            remember(out, key, summary)
+            # (the key names the bytes the build was made from: a save since makes the next build compile)
+            remember(out, with_film(inputs, plan.prod.doc.digest if plan.prod.doc else None), summary)
         gc.freeze()  # what the build made joins the oldest generation unscanned (the GC has not seen it yet:
         gc.unfreeze()  # once it runs again, it would scan every object of the build at its next allocation)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,

@@ -1,9 +1,12 @@
 """A rebuild with nothing changed: recognised from the files' stats alone, so it compiles and writes nothing.
 
-A build records a hash of the stat (size, mtime, inode, ctime) of every file it may read: the film's folder
-(but the build folder), filmc's own code and data, and the options and settings it ran with. The next build
-with the same hash, whose outputs are all as that build left them (build/.filmc/outputs.state), is done
-before it starts. A file changed too recently for its mtime to tell (as in emit's state) records nothing.
+A build records a hash of what it may read: film.yaml's bytes (those the build was made from), the stat (size,
+mtime, inode, ctime) of every other file in the film's folder (but the build folder), filmc's own code and data,
+and the options and settings it ran with. The next build with the same hash, whose outputs are all as that build
+left them (build/.filmc/outputs.state), is done before it starts. film.yaml is hashed by its content because it
+is the file saved just before a build: its stat could not tell a save made a moment later (the same mtime), and
+waiting that moment out would slow the build a creator runs right after saving. Another file changed too
+recently for its mtime to tell (as in emit's state) makes the build wait that moment, or record nothing.
 The record names the state file it was made with (its hash), so a later build that changed the outputs, even
 one killed before it could record anything, never leaves them trusted under the old record.
 """
@@ -46,8 +49,9 @@ class Summary:
 
 
 def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | None:
-    """The hash of what a build of `film` into `out_dir` may read; None when it cannot be trusted (a file changed
-    too recently for its stat to show a further change, or the build folder holds the film)."""
+    """The hash of what a build of `film` into `out_dir` may read but film.yaml's bytes (see with_film); None when it
+    cannot be trusted (a file changed too recently for its stat to show a further change, or the build folder holds
+    the film)."""
     from .. import __version__
     from ..emit.state import racy_window
     from ..resources import data_dir
@@ -61,7 +65,7 @@ def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | 
         h = hashlib.sha256(repr((__version__, sys.version, str(film.resolve()), str(out), options,
                                  [os.environ.get(k) for k in _ENV], _outside())).encode())
         budget = [_MAX_FILES]
-        newest = max(_walk(h, folder, out, budget) for folder in folders)
+        newest = max(_walk(h, folder, out, budget, film if folder == root else None) for folder in folders)
         if budget[0] < 0:  # a film in a folder holding much else (a home folder): not worth the walk each time
             return None
         wait = racy_window(newest) - (time.time_ns() - newest)
@@ -71,6 +75,25 @@ def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | 
             return None
         time.sleep(wait / 1e9)  # a file saved a moment ago: once its stat would show a further change, look again
     return None
+
+
+def with_film(key: str | None, digest: str | None) -> str | None:
+    """The key of a build: inputs_key's with the hash of film.yaml's bytes (Document.digest, or film_digest before
+    a build: the bytes it would read). None when either is."""
+    if key is None or digest is None:
+        return None
+    return hashlib.sha256(f"{key}\0{digest}".encode()).hexdigest()
+
+
+def film_digest(film: Path) -> str | None:
+    """sha256 of film.yaml's bytes now, as the loader reads them; None when it cannot be read (the build says why)."""
+    from ..paths import NotRegularFile, open_regular
+
+    try:
+        with open_regular(film) as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except (OSError, NotRegularFile, ValueError):
+        return None
 
 
 def _outside() -> list[str]:
@@ -116,13 +139,14 @@ def _libraries() -> list[str]:
     return [found.get(d, f"{d} -") for d in sorted(want)]
 
 
-def _walk(h: hashlib._Hash, folder: Path, out: Path, budget: list[int]) -> int:
-    """Feed every file under `folder` (links followed, `out` and tool folders left out) to `h`; the newest mtime.
-    Stops once `budget[0]` files have been seen (leaving it negative)."""
+def _walk(h: hashlib._Hash, folder: Path, out: Path, budget: list[int], film: Path | None = None) -> int:
+    """Feed every file under `folder` (links followed, `out`, tool folders and `film`, hashed by its content, left
+    out) to `h`; the newest mtime. Stops once `budget[0]` files have been seen (leaving it negative)."""
     newest = 0
     seen: set[str] = set()
     todo = [str(folder)]
     skip = str(out)
+    film_at = str(folder / film.name) if film is not None else None
     while todo:
         top = todo.pop()
         real = os.path.realpath(top)
@@ -145,6 +169,8 @@ def _walk(h: hashlib._Hash, folder: Path, out: Path, budget: list[int]) -> int:
                     continue
             if stat.S_ISDIR(st.st_mode):
                 todo.append(e.path)
+                continue
+            if e.path == film_at:
                 continue
             budget[0] -= 1
             if budget[0] < 0:

@@ -99,6 +99,23 @@ def test_a_change_anywhere_the_build_reads_builds_again(film: Path, change: str)
         assert sheet.read_bytes() == good and r.written == ("prompts/kling.md",)
 
 
+def test_film_yaml_is_known_by_its_bytes(film: Path) -> None:
+    """film.yaml is the file saved just before a build: it is recorded by its content, so a build made a moment
+    after a save counts for the next one, and a save its stat cannot tell (same size, same mtime) still builds."""
+    settled(film)
+    yaml = film / "film.yaml"
+    text = yaml.read_text()
+    yaml.write_text(text.replace("whitewashed walls", "whitewashed wells", 1))  # and at once:
+    assert build_film(Loading(str(film))).compiled
+    assert not build_film(Loading(str(film))).compiled  # recorded, with no wait for the save's mtime to settle
+    st = yaml.stat()
+    yaml.write_text(text.replace("whitewashed walls", "whitewashed halls", 1))
+    os.utime(yaml, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert yaml.stat().st_size == st.st_size and yaml.stat().st_mtime_ns == st.st_mtime_ns
+    r = build_film(Loading(str(film)))
+    assert r.compiled and "whitewashed halls" in (film / "build" / "prompts" / "mystic.md").read_text()
+
+
 def test_other_options_are_another_build(film: Path) -> None:
     build_film(Loading(str(film)))
     settled(film)
