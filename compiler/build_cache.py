@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
@@ -24,18 +25,23 @@ FOLDER = ".filmc/cache"
 EDIT = "edit:"  # the edit's files: one entry, in a file of its own
 DOCUMENT = ".filmc/document.bin"  # film.yaml's parse, for the next build's load (see load.splice)
 _OLD = ".filmc/expand.cache"  # the single file earlier versions kept
-_LAYOUT = 5  # 5: a compiled pair keeps its bodies and context packed (expand.plan.Packed)
+_LAYOUT = 6  # 6: the edit's slates in buckets of their own (read by the edit alone); 5: packed pairs
 _BUCKETS = 64
+SLATE = "slate:"  # an edit's slate chain: (what it is drawn from, the chain, its texts) (see edit.graph.build_graph)
+_SLATE_BUCKETS = 8  # their own buckets ("s0".."s7"): the edit reads them, the shots' compile does not
 _RECORD = 512  # entries per record
 
 
 _KINDS = ("emit:", "lint:", "slate:")  # entry kinds named by a hash after the kind; a shot's pairs by theirs alone
 _BY_DIGITS = {f"{n:02x}": f"{n % _BUCKETS:02d}" for n in range(256)}
+_HEX2 = re.compile(r"[0-9a-f]{2}")
 
 
 def _bucket(key: str) -> str:
     """The bucket of a key: from the hash it starts with (after its kind), so a shot's pairs (`<hash>:<target>`)
-    and their pieces (`emit:<hash>:<target>`) share one."""
+    and their pieces (`emit:<hash>:<target>`) share one; slates have buckets of their own."""
+    if key.startswith(SLATE):
+        return f"s{int(key[len(SLATE):len(SLATE) + 2], 16) % _SLATE_BUCKETS}" if _HEX2.match(key, len(SLATE)) else "s0"
     if key.startswith(_KINDS):
         key = key[key.index(":") + 1:]
     return _BY_DIGITS.get(key[:2], "other")
@@ -114,13 +120,30 @@ def _read_bucket(folder: Path, names: list[str]) -> Cache:
     return entries
 
 
-def read_cache(build_dir: Path) -> Cache:
-    """The previous build's entries, the edit's files left out (see read_edit)."""
+def read_cache(build_dir: Path, *, slates: bool = True) -> Cache:
+    """The previous build's entries, the edit's files left out (see read_edit), and its slates unless `slates`."""
     folder = build_dir / FOLDER
     entries: Cache = {}
-    for names in _files(folder).values():
-        entries.update(_read_bucket(folder, names))
+    for bucket, names in _files(folder).items():
+        if slates or not _is_slates(bucket):
+            entries.update(_read_bucket(folder, names))
     return entries
+
+
+def read_slates(build_dir: Path) -> dict[str, tuple[Any, Any]]:
+    """The previous build's slate chains by what each is drawn from (see edit.graph.Slates)."""
+    folder = build_dir / FOLDER
+    out: dict[str, tuple[Any, Any]] = {}
+    for bucket, names in _files(folder).items():
+        if _is_slates(bucket):
+            for v in _read_bucket(folder, names).values():
+                if isinstance(v, (tuple, list)) and len(v) == 3 and isinstance(v[0], str):
+                    out[v[0]] = (v[1], v[2])
+    return out
+
+
+def _is_slates(bucket: str) -> bool:
+    return bucket.startswith("s") and bucket[1:].isdigit()
 
 
 class Buckets(Mapping[str, Any]):

@@ -8,10 +8,12 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .build_cache import DOCUMENT, EDIT, Cache, read_cache, read_edit
+from .aside import Aside
+from .build_cache import DOCUMENT, EDIT, SLATE, Cache, read_cache, read_edit, read_slates
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
@@ -65,20 +67,27 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     if all_targets and targets:  # the film's targets plus any asked for
         targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
     with paused_gc():  # (the cache, the plan, lint's findings and the edit are tens of thousands of acyclic objects)
-        cache = read_cache(cache_dir) if cache_dir else {}
-        plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
-                                 workers=workers)
-        keys = _pair_keys(plan)
-        pieces = {pair: piece for pair, k in keys.items()
-                  if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
-        found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
         build_dir = cache_dir or build_folder(film_path(path).parent)
         key = _edit_key(prod, build_dir / "edit")
-        edit = read_edit(cache_dir, key) if cache_dir else None
-        slates = {v[0]: (v[1], v[2]) for k, v in cache.items()
-                  if k.startswith(SLATE) and isinstance(v, (tuple, list)) and len(v) == 3}
-        if not isinstance(edit, dict):
-            edit = edit_files(prod, build_dir / "edit", slates)
+        kept = read_edit(cache_dir, key) if cache_dir else None
+        edit: dict[str, str | bytes] = kept if isinstance(kept, dict) else {}
+        # the edit is made on another core while the shots compile and lint (the same files either way: aside.py)
+        aside = None if isinstance(kept, dict) else Aside(partial(_edit_and_slates, prod, build_dir / "edit",
+                                                                  cache_dir), fork=workers > 1)
+        slates: Slates = read_slates(cache_dir) if cache_dir and aside is None else {}  # (kept for the next build)
+        cache = read_cache(cache_dir, slates=False) if cache_dir else {}
+        try:
+            plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
+                                     workers=workers)
+            keys = _pair_keys(plan)
+            pieces = {pair: piece for pair, k in keys.items()
+                      if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
+            found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
+            if aside is not None:
+                edit, slates = aside.result()
+        finally:
+            if aside is not None:
+                aside.close()
     warnings = list(prod.warnings) + found
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
     for memo, (chain, drawn) in slates.items():  # each slate an entry of its own: one shot's edit changes one
@@ -91,7 +100,6 @@ def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
     return {(entry[0][0], entry[0][1]): k for k, entry in plan.cache.items() if not k.startswith(_NOT_PAIRS)}
 
 
-SLATE = "slate:"  # an edit's slate chain: (what it is drawn from, the chain, its texts) (see edit.graph.build_graph)
 _NOT_PAIRS = (EDIT, "lint:", "emit:", SLATE)
 
 
@@ -262,6 +270,13 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
         font = font_file(bold=bold)
         out[f"edit/font/{name}{font.suffix.lower()}"] = font.read_bytes()
     return dict(sorted(out.items()))
+
+
+def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[dict[str, str | bytes], Slates]:
+    """edit_files, and this build's slate chains (the last build's, in the cache, are reused where they still
+    hold)."""
+    slates: Slates = read_slates(cache_dir) if cache_dir else {}
+    return edit_files(prod, edit_dir, slates), slates
 
 
 def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:

@@ -13,13 +13,13 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..interrupt import SIGNALS as STOPS  # the stop signals, named in one place
+
 PARALLEL_MIN = 256  # fewer pairs compile faster here than workers take to start
 CHUNK = 32  # pairs per task: small enough to balance the workers, large enough to keep the pipe quiet
 MAX_WORKERS = 4
 
 Result = tuple[str, Any]  # ("ok", plain entry) | ("failed", Diagnostic) | ("again", None): redo it here
-
-STOPS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 _WORK: Callable[[int], Result] | None = None  # what a forked worker compiles (set just before the fork)
 

@@ -188,3 +188,4 @@ def test_lint_and_the_sheets_pieces_of_many_shots_are_the_same_on_two_processes(
     assert serial.warnings and [repr(d) for d in serial.warnings] == [repr(d) for d in shared.warnings]
     assert len(serial.pieces) == len(serial.plan.prompts) and serial.pieces == shared.pieces
     assert serial.cache_entries() == shared.cache_entries()
+    assert serial.edit == shared.edit and shared.edit  # (made aside, on a forked child, with workers=2)

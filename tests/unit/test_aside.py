@@ -1,0 +1,96 @@
+"""compiler.aside: a function run in a forked child while the build goes on; its result, or the function run here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from compiler.aside import Aside
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is what Aside uses")
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_result_is_made_by_a_child_and_handed_back() -> None:
+    big = {"text": "x" * 3_000_000, "bytes": b"\x00\xff" * 1000}  # more than a pipe holds: read while it writes
+    aside = Aside(lambda: (os.getpid(), big))
+    pid = aside.pid
+    assert pid is not None
+    made_by, value = aside.result()
+    assert made_by == pid != os.getpid() and value == big
+    assert _reaped(pid)
+
+
+def test_an_error_in_the_child_is_raised_here_by_running_the_function_here() -> None:
+    calls: list[int] = []
+
+    def fails() -> None:
+        calls.append(os.getpid())  # (the child's list is its own copy)
+        raise ValueError("bad film")
+
+    aside = Aside(fails)
+    with pytest.raises(ValueError, match="bad film"):
+        aside.result()
+    assert calls == [os.getpid()]
+
+
+def test_a_child_killed_halfway_costs_time_not_the_result() -> None:
+    def slow() -> int:
+        time.sleep(0.5)
+        return os.getpid()
+
+    aside = Aside(slow)
+    assert aside.pid is not None
+    os.kill(aside.pid, signal.SIGKILL)
+    assert aside.result() == os.getpid()  # made here
+
+
+def test_ctrl_c_is_left_to_the_parent() -> None:
+    def slow() -> int:
+        time.sleep(0.3)
+        return os.getpid()
+
+    aside = Aside(slow)
+    pid = aside.pid
+    assert pid is not None
+    time.sleep(0.1)
+    os.kill(pid, signal.SIGINT)  # as a Ctrl-C in the terminal reaches the whole process group
+    assert aside.result() == pid  # the child went on: the parent decides whether to stop
+
+
+def test_no_fork_while_other_threads_run() -> None:
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        aside = Aside(os.getpid)
+        assert aside.pid is None and aside.result() == os.getpid()
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_without_fork_the_function_runs_when_its_result_is_asked() -> None:
+    calls: list[int] = []
+    aside = Aside(lambda: calls.append(1) or len(calls), fork=False)
+    assert calls == [] and aside.pid is None
+    assert aside.result() == 1
+
+
+def test_closed_unasked_the_child_is_ended_and_reaped() -> None:
+    aside = Aside(lambda: time.sleep(30))
+    pid = aside.pid
+    assert pid is not None
+    aside.close()
+    assert _reaped(pid)
