@@ -130,15 +130,15 @@ def read_cache(build_dir: Path, *, slates: bool = True) -> Cache:
     return entries
 
 
-def read_slates(build_dir: Path) -> dict[str, tuple[Any, Any]]:
-    """The previous build's slate chains by what each is drawn from (see edit.graph.Slates)."""
+def read_slates(build_dir: Path) -> Cache:
+    """The previous build's slate entries: (what it is drawn from, the chain, its texts) by key (see SLATE)."""
     folder = build_dir / FOLDER
-    out: dict[str, tuple[Any, Any]] = {}
+    out: Cache = {}
     for bucket, names in _files(folder).items():
         if _is_slates(bucket):
-            for v in _read_bucket(folder, names).values():
-                if isinstance(v, (tuple, list)) and len(v) == 3 and isinstance(v[0], str):
-                    out[v[0]] = (v[1], v[2])
+            for k, v in _read_bucket(folder, names).items():
+                if k.startswith(SLATE) and isinstance(v, (tuple, list)) and len(v) == 3 and isinstance(v[0], str):
+                    out[k] = v
     return out
 
 

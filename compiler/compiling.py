@@ -74,7 +74,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         # the edit is made on another core while the shots compile and lint (the same files either way: aside.py)
         aside = None if isinstance(kept, dict) else Aside(partial(_edit_and_slates, prod, build_dir / "edit",
                                                                   cache_dir), fork=workers > 1)
-        slates: Slates = read_slates(cache_dir) if cache_dir and aside is None else {}  # (kept for the next build)
+        # the slates' entries (by cache key): the kept edit's as they are, for the next build; else the edit's
+        slates: Cache = read_slates(cache_dir) if cache_dir and aside is None else {}
         cache = read_cache(cache_dir, slates=False) if cache_dir else {}
         try:
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
@@ -90,8 +91,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                 aside.close()
     warnings = list(prod.warnings) + found
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-    for memo, (chain, drawn) in slates.items():  # each slate an entry of its own: one shot's edit changes one
-        plan.cache[SLATE + hashlib.sha1(memo.encode("utf-8", "surrogatepass")).hexdigest()] = (memo, chain, drawn)
+    plan.cache.update(slates)  # each slate an entry of its own: one shot's edit changes one
     return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys)
 
 
@@ -272,11 +272,14 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
     return dict(sorted(out.items()))
 
 
-def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[dict[str, str | bytes], Slates]:
-    """edit_files, and this build's slate chains (the last build's, in the cache, are reused where they still
-    hold)."""
-    slates: Slates = read_slates(cache_dir) if cache_dir else {}
-    return edit_files(prod, edit_dir, slates), slates
+def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[dict[str, str | bytes], Cache]:
+    """edit_files (but the fonts: _with_fonts reads them), and this build's slate chains as cache entries (the last
+    build's, in the cache, are reused where they still hold)."""
+    slates: Slates = {v[0]: (v[1], v[2]) for v in (read_slates(cache_dir) if cache_dir else {}).values()}
+    edit = edit_files(prod, edit_dir, slates)
+    entries = {SLATE + hashlib.sha1(memo.encode("utf-8", "surrogatepass")).hexdigest(): (memo, chain, drawn)
+               for memo, (chain, drawn) in slates.items()}
+    return {k: v for k, v in edit.items() if not k.startswith("edit/font/")}, entries
 
 
 def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:

@@ -239,6 +239,9 @@ def console() -> None:
     import atexit
     import threading
 
+    from ..leftovers import freed_at_exit
+
+    freed_at_exit()
     try:
         main()  # (standalone: always ends in SystemExit)
         code: object = 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from ..interrupt import Interrupted
+from ..leftovers import keep
 from ..paths import build_folder
 from .options import Loading
 from .unchanged import Summary, film_digest, inputs_key, remember, unchanged, with_film
@@ -117,6 +118,7 @@ def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
             remember(out, with_film(inputs, plan.prod.doc.digest if plan.prod.doc else None), summary)
         gc.freeze()  # what the build made joins the oldest generation unscanned (the GC has not seen it yet:
         gc.unfreeze()  # once it runs again, it would scan every object of the build at its next allocation)
+    keep(compiled)  # (under the console script, freed by the process's end, not one object at a time)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
                      dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
                      summary.jobs, dry_run=dry_run)
