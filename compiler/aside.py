@@ -5,8 +5,9 @@ The child starts with everything in memory (nothing is sent to it) and sends bac
 when it is plain (the fastest to read back), else pickled (from this process's own child: nothing else writes to
 the pipe). The outcome is always the function's own: where fork
 is not available, with other threads alive (a fork would copy the locks they hold), or when the child fails in
-any way (an error, killed, a result that does not arrive whole), the function runs here when its result is asked
-for, so its errors are raised here as usual. Stop signals are left to this process, which ends the child.
+any way (an error, killed, a result that does not arrive whole), the function (or what the caller names in its
+place) runs here when its result is asked for, so its errors are raised here as usual. Stop signals are left to
+this process, which ends the child.
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ class Aside(Generic[T]):
         finally:
             os._exit(0)  # no exit handler of the parent's, no flush of its buffered output
 
-    def result(self) -> T:
-        """What fn() returns: the child's, else fn() run here."""
+    def result(self, otherwise: Callable[[], T] | None = None) -> T:
+        """What fn() returns: the child's, else `otherwise()` (by default fn()) run here."""
         if self.fd is not None:
             try:
                 with os.fdopen(self.fd, "rb") as f:
@@ -98,7 +99,7 @@ class Aside(Generic[T]):
                 pass
             finally:
                 self.close()
-        return self.fn()
+        return (otherwise or self.fn)()
 
     def close(self) -> None:
         """End the child (if it still runs) and reap it."""

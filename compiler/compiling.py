@@ -63,32 +63,38 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     """
     from .expand import expand_production
 
-    prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
-    if all_targets and targets:  # the film's targets plus any asked for
-        targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
-    with paused_gc():  # (the cache, the plan, lint's findings and the edit are tens of thousands of acyclic objects)
-        build_dir = cache_dir or build_folder(film_path(path).parent)
-        key = _edit_key(prod, build_dir / "edit")
-        kept = read_edit(cache_dir, key) if cache_dir else None
-        edit: dict[str, str | bytes] = kept if isinstance(kept, dict) else {}
-        # the edit is made on another core while the shots compile and lint (the same files either way: aside.py)
-        aside = None if isinstance(kept, dict) else Aside(partial(_edit_and_slates, prod, build_dir / "edit",
-                                                                  cache_dir), fork=workers > 1)
-        # the slates' entries (by cache key): the kept edit's as they are, for the next build; else the edit's
-        slates: Cache = read_slates(cache_dir) if cache_dir and aside is None else {}
-        cache = read_cache(cache_dir, slates=False) if cache_dir else {}
-        try:
+    build_dir = cache_dir or build_folder(film_path(path).parent)
+    # The edit is made on the other core from the start: the child loads the film itself (a fork this early copies
+    # little; one made after the film is loaded makes this process pay for every page it then touches), and its
+    # files are used only if they are of the film this process compiles (the same edit key: aside.py, _edit_key).
+    aside = Aside(partial(_edit_aside, path, allow_outside, cache_dir, build_dir), fork=workers > 1)
+    try:
+        prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
+        if all_targets and targets:  # the film's targets plus any asked for
+            targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
+        with paused_gc():  # (the cache, the plan, lint's findings and the edit: tens of thousands of acyclic objects)
+            key = _edit_key(prod, build_dir / "edit")
+            kept = read_edit(cache_dir, key) if cache_dir else None
+            edit: dict[str, str | bytes] = kept if isinstance(kept, dict) else {}
+            # the slates' entries (by cache key): the kept edit's as they are, for the next build; else the edit's
+            slates: Cache = {}
+            if isinstance(kept, dict):
+                aside.close()
+                slates = read_slates(cache_dir) if cache_dir else {}
+            cache = read_cache(cache_dir, slates=False) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                      workers=workers)
             keys = _pair_keys(plan)
             pieces = {pair: piece for pair, k in keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
             found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
-            if aside is not None:
-                edit, slates = aside.result()
-        finally:
-            if aside is not None:
-                aside.close()
+            if not isinstance(kept, dict):
+                here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
+                made_for, edit, slates = aside.result(otherwise=lambda: (key, *here()))
+                if made_for != key:  # the child read another film.yaml (saved in between), takes/ or fonts
+                    edit, slates = here()
+    finally:
+        aside.close()
     warnings = list(prod.warnings) + found
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
     plan.cache.update(slates)  # each slate an entry of its own: one shot's edit changes one
@@ -270,6 +276,15 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
         font = font_file(bold=bold)
         out[f"edit/font/{name}{font.suffix.lower()}"] = font.read_bytes()
     return dict(sorted(out.items()))
+
+
+def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
+                build_dir: Path) -> tuple[str, dict[str, str | bytes], Cache]:
+    """The edit as a child process makes it: the film loaded, the edit's key (what it was made from), its files
+    (see _edit_and_slates)."""
+    prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
+    with paused_gc():
+        return (_edit_key(prod, build_dir / "edit"), *_edit_and_slates(prod, build_dir / "edit", cache_dir))
 
 
 def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[dict[str, str | bytes], Cache]:

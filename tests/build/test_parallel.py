@@ -189,3 +189,23 @@ def test_lint_and_the_sheets_pieces_of_many_shots_are_the_same_on_two_processes(
     assert len(serial.pieces) == len(serial.plan.prompts) and serial.pieces == shared.pieces
     assert serial.cache_entries() == shared.cache_entries()
     assert serial.edit == shared.edit and shared.edit  # (made aside, on a forked child, with workers=2)
+
+
+def test_the_edit_made_aside_names_the_film_it_was_made_from(tmp_path: Path) -> None:
+    """The build forks the edit's child before it loads the film itself; the child's files count only when its
+    edit key is the build's (a film.yaml saved in between makes another key, and the build makes the edit again)."""
+    from compiler.compiling import _edit_aside, _edit_key, compile_film, edit_files
+
+    film = tmp_path / "film.yaml"
+    film.write_text(_synth(12), encoding="utf-8")
+    build = tmp_path / "build"
+    made_for, edit, _ = _edit_aside(film, False, None, build)
+    compiled = compile_film(film, workers=2)
+    assert made_for == _edit_key(compiled.plan.prod, build / "edit")
+    assert edit == {k: v for k, v in compiled.edit.items() if not k.startswith("edit/font/")}
+    text = _synth(12).replace("a line of section 0 about the sea", "a line of section 0 about the sky")
+    assert text != _synth(12)
+    film.write_text(text, encoding="utf-8")  # (a lyric: the subtitles and slates change)
+    again = compile_film(film, workers=2)
+    assert _edit_key(again.plan.prod, build / "edit") != made_for
+    assert again.edit == edit_files(again.plan.prod, build / "edit")
