@@ -22,6 +22,7 @@ from .resolve import Production, ResolvedShot
 
 if TYPE_CHECKING:
     from .edit.graph import Slates
+    from .emit.files import FilmParts
     from .expand import Plan
     from .expand.lint import PromptFindings
     from .expand.plan import CompiledPrompt
@@ -39,6 +40,7 @@ class CompiledFilm:
     # emit's pieces by (shot, target): the last build's for pairs unchanged since; emit adds the ones it makes
     pieces: dict[tuple[str, str], Any] = field(default_factory=dict)
     pair_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # each compiled pair's cache key
+    parts: FilmParts | None = None  # what the outputs take from the production alone, if made with the edit
 
     def cache_entries(self) -> Cache:
         """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces."""
@@ -78,6 +80,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             edit: dict[str, str | bytes] = kept if isinstance(kept, dict) else {}
             # the slates' entries (by cache key): the kept edit's as they are, for the next build; else the edit's
             slates: Cache = {}
+            parts: FilmParts | None = None
             if isinstance(kept, dict):
                 aside.close()
                 slates = read_slates(cache_dir) if cache_dir else {}
@@ -90,15 +93,15 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
             if not isinstance(kept, dict):
                 here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
-                made_for, edit, slates = aside.result(otherwise=lambda: (key, *here()))
+                made_for, edit, slates, parts = aside.result(otherwise=lambda: (key, *here(), None))
                 if made_for != key:  # the child read another film.yaml (saved in between), takes/ or fonts
-                    edit, slates = here()
+                    (edit, slates), parts = here(), None
     finally:
         aside.close()
     warnings = list(prod.warnings) + found
     plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
     plan.cache.update(slates)  # each slate an entry of its own: one shot's edit changes one
-    return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys)
+    return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys, parts)
 
 
 def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
@@ -279,12 +282,16 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 
 def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
-                build_dir: Path) -> tuple[str, dict[str, str | bytes], Cache]:
-    """The edit as a child process makes it: the film loaded, the edit's key (what it was made from), its files
-    (see _edit_and_slates)."""
+                build_dir: Path) -> tuple[str, dict[str, str | bytes], Cache, FilmParts | None]:
+    """What a child process makes from the production alone: the film loaded, the edit's key (what it was made
+    from: the whole film and the song), its files (see _edit_and_slates) and the other outputs' parts that depend
+    on the film alone (emit.files.film_parts)."""
+    from .emit.files import film_parts
+
     prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
     with paused_gc():
-        return (_edit_key(prod, build_dir / "edit"), *_edit_and_slates(prod, build_dir / "edit", cache_dir))
+        return (_edit_key(prod, build_dir / "edit"), *_edit_and_slates(prod, build_dir / "edit", cache_dir),
+                film_parts(prod))
 
 
 def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[dict[str, str | bytes], Cache]:

@@ -23,7 +23,7 @@ from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, s
 
 if TYPE_CHECKING:
     from ..expand import Plan
-    from .files import Piece
+    from .files import FilmParts, Piece
 
 __all__ = ["BuildResult", "emit_build", "partial_outputs", "write_internal"]
 
@@ -93,15 +93,16 @@ def _refuse(out_dir: Path, rel: str) -> OSError:
 
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | None = None, dry_run: bool = False,
                only: set[str] | None = None, progress: Callable[[int, int], None] | None = None,
-               pieces: dict[tuple[str, str], Piece] | None = None) -> BuildResult:
+               pieces: dict[tuple[str, str], Piece] | None = None, parts: FilmParts | None = None) -> BuildResult:
     """Write the build tree; with dry_run, only report what would change.
 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
     (its manifest entries too) and nothing is removed. `progress(done, total)` hears of the files written.
+    `parts`: what the outputs take from the production alone, if already made (see files.film_parts).
     """
     from .files import manifest_data, manifest_text, plan_files
 
-    files = plan_files(plan, extra or {}, pieces)
+    files = plan_files(plan, extra or {}, pieces, parts)
     data: dict[str, bytes] = {}
     for rel in list(files):  # each text is let go once encoded: a big film's outputs are not in memory twice
         text = files.pop(rel)
@@ -116,7 +117,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         kept = {rel: h for rel, h in _kept_hashes(out_dir, old).items() if rel not in only}
         hashes = {**kept, **{rel: h for rel, h in hashes.items() if rel in only}}
         data = {rel: raw for rel, raw in data.items() if rel in only}
-    manifest = manifest_data(plan)
+    manifest = manifest_data(plan, parts)
     manifest["outputs"] = dict(sorted(hashes.items()))
     data[MANIFEST] = manifest_text(manifest).encode("utf-8")
     hashes[MANIFEST] = _sha(data[MANIFEST])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..expand import CompiledPrompt, Job, Plan
 from ..output_names import jobs_file, sheet_file
-from ..resolve import Production, timeline_data
+from ..resolve import Production, ResolvedShot, timeline_data
 from ..timeline import format_time
 
 _ROW = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
@@ -77,10 +77,10 @@ def piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
     return "\n".join(out), _jsonl([j.as_dict() for j in jobs])
 
 
-def _headings(plan: Plan) -> dict[str, str]:
+def _headings(shots: Sequence[ResolvedShot]) -> dict[str, str]:
     """Each shot's heading in the sheets (the same in every target's), with the blank line after it."""
     return {s.id: f"## {s.id}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)\n"
-            for s in plan.shots}
+            for s in shots}
 
 
 def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mapping[tuple[str, str], Piece],
@@ -95,6 +95,17 @@ def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mappi
         out.append(headings[p.shot])
         out.append(pieces[(p.shot, target)][0])
     return "\n".join(out)
+
+
+# What the outputs take from the production alone, not from the compiled prompts: the shot list, each shot's
+# heading in the sheets, the manifest's film and timeline. Plain data, so a build may make them on another core
+# (compiling.compile_film, with the edit).
+FilmParts = tuple[str, dict[str, str], dict[str, Any], list[dict[str, Any]]]
+
+
+def film_parts(prod: Production) -> FilmParts:
+    """The shot list, the headings of every shot, the manifest's film and its timeline."""
+    return (_shotlist(prod), _headings(prod.shots), _film_data(prod), timeline_data(prod))
 
 
 def _film_data(prod: Production) -> dict[str, Any]:
@@ -114,12 +125,13 @@ def _film_data(prod: Production) -> dict[str, Any]:
 
 
 def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
-               pieces: dict[tuple[str, str], Piece] | None = None) -> dict[str, str | bytes]:
+               pieces: dict[tuple[str, str], Piece] | None = None,
+               parts: FilmParts | None = None) -> dict[str, str | bytes]:
     """Every output's content by its path in build/: per target, the sheet (every prompt, readable) and the jobs
     (every request); the shot list; `extra` (the edit's files).
 
     `pieces` holds prompts' pieces by (shot, target) already made (the last build's, for shots unchanged since);
-    the others are made and added to it."""
+    the others are made and added to it. `parts`: film_parts(plan.prod), if already made."""
     prod = plan.prod
     files: dict[str, str | bytes] = {}
     pieces = {} if pieces is None else pieces
@@ -135,24 +147,24 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
                 mine.append(j)
         for p in missing:
             pieces[(p.shot, p.target)] = piece(plan, p, jobs_of[(p.shot, p.target)])
-    headings = _headings(plan)
+    headings = parts[1] if parts is not None else _headings(plan.shots)
     for t in plan.targets:
         files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces, headings)
         rows = "".join(pieces[(p.shot, t.name)][1] for p in prompts[t.name])
         if rows:
             files[jobs_file(t.name)] = rows
-    files["shotlist.csv"] = _shotlist(prod)
+    files["shotlist.csv"] = parts[0] if parts is not None else _shotlist(prod)
     files.update(extra)
     return files
 
 
-def manifest_data(plan: Plan) -> dict[str, Any]:
-    """The resolved film, its timeline and the job hashes (emit adds the output hashes)."""
+def manifest_data(plan: Plan, parts: FilmParts | None = None) -> dict[str, Any]:
+    """The resolved film, its timeline and the job hashes (emit adds the output hashes); `parts`: see plan_files."""
     prod = plan.prod
     return {
         "format": 1,
-        "film": _film_data(prod),
-        "timeline": timeline_data(prod),
+        "film": parts[2] if parts is not None else _film_data(prod),
+        "timeline": parts[3] if parts is not None else timeline_data(prod),
         "jobs": {j.job: j.hash for j in plan.jobs},
     }
 

@@ -195,14 +195,16 @@ def test_the_edit_made_aside_names_the_film_it_was_made_from(tmp_path: Path) -> 
     """The build forks the edit's child before it loads the film itself; the child's files count only when its
     edit key is the build's (a film.yaml saved in between makes another key, and the build makes the edit again)."""
     from compiler.compiling import _edit_aside, _edit_key, compile_film, edit_files
+    from compiler.emit.files import film_parts
 
     film = tmp_path / "film.yaml"
     film.write_text(_synth(12), encoding="utf-8")
     build = tmp_path / "build"
-    made_for, edit, _ = _edit_aside(film, False, None, build)
+    made_for, edit, _, parts = _edit_aside(film, False, None, build)
     compiled = compile_film(film, workers=2)
     assert made_for == _edit_key(compiled.plan.prod, build / "edit")
     assert edit == {k: v for k, v in compiled.edit.items() if not k.startswith("edit/font/")}
+    assert parts == compiled.parts == film_parts(compiled.plan.prod)  # (the shot list, headings, manifest parts)
     text = _synth(12).replace("a line of section 0 about the sea", "a line of section 0 about the sky")
     assert text != _synth(12)
     film.write_text(text, encoding="utf-8")  # (a lyric: the subtitles and slates change)
