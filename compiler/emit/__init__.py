@@ -119,7 +119,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         data = {rel: raw for rel, raw in data.items() if rel in only}
     manifest = manifest_data(plan, parts)
     manifest["outputs"] = dict(sorted(hashes.items()))
-    data[MANIFEST] = manifest_text(manifest).encode("utf-8")
+    data[MANIFEST] = manifest_text(manifest, parts[2] if parts is not None else None).encode("utf-8")
     hashes[MANIFEST] = _sha(data[MANIFEST])
 
     inside = _Inside(out_dir)

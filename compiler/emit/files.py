@@ -98,14 +98,15 @@ def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mappi
 
 
 # What the outputs take from the production alone, not from the compiled prompts: the shot list, each shot's
-# heading in the sheets, the manifest's film and timeline. Plain data, so a build may make them on another core
-# (compiling.compile_film, with the edit).
-FilmParts = tuple[str, dict[str, str], dict[str, Any], list[dict[str, Any]]]
+# heading in the sheets, the manifest's film and timeline (rendered: their lines by key). Plain data, so a build
+# may make them on another core (compiling.compile_film, with the edit).
+FilmParts = tuple[str, dict[str, str], dict[str, list[str]]]
 
 
 def film_parts(prod: Production) -> FilmParts:
-    """The shot list, the headings of every shot, the manifest's film and its timeline."""
-    return (_shotlist(prod), _headings(prod.shots), _film_data(prod), timeline_data(prod))
+    """The shot list, the headings of every shot, the manifest's film and timeline entries."""
+    return (_shotlist(prod), _headings(prod.shots),
+            {"film": entry_lines("film", _film_data(prod)), "timeline": entry_lines("timeline", timeline_data(prod))})
 
 
 def _film_data(prod: Production) -> dict[str, Any]:
@@ -159,33 +160,43 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
 
 
 def manifest_data(plan: Plan, parts: FilmParts | None = None) -> dict[str, Any]:
-    """The resolved film, its timeline and the job hashes (emit adds the output hashes); `parts`: see plan_files."""
+    """The resolved film, its timeline and the job hashes (emit adds the output hashes). With `parts` (see
+    plan_files) the film and the timeline are left out: parts[2] holds their lines, for manifest_text."""
     prod = plan.prod
-    return {
-        "format": 1,
-        "film": parts[2] if parts is not None else _film_data(prod),
-        "timeline": parts[3] if parts is not None else timeline_data(prod),
-        "jobs": {j.job: j.hash for j in plan.jobs},
-    }
+    jobs = {j.job: j.hash for j in plan.jobs}
+    if parts is not None:
+        return {"format": 1, "jobs": jobs}
+    return {"format": 1, "film": _film_data(prod), "timeline": timeline_data(prod), "jobs": jobs}
 
 
-def manifest_text(manifest: dict[str, Any]) -> str:
-    """Stable JSON, one entry per line for the big maps (readable diffs) while staying on json's fast C path."""
+def manifest_text(manifest: dict[str, Any], rendered: Mapping[str, list[str]] | None = None) -> str:
+    """Stable JSON, one entry per line for the big maps (readable diffs) while staying on json's fast C path.
+    `rendered`: top-level entries already rendered (entry_lines), for keys not in `manifest`."""
+    rendered = rendered or {}
+    keys = sorted({*manifest, *rendered})
     out = ["{"]
-    keys = sorted(manifest)
     for i, key in enumerate(keys):
-        value = manifest[key]
-        comma = "," if i < len(keys) - 1 else ""
-        if isinstance(value, dict) and key in ("jobs", "outputs"):
-            items = sorted(value.items())
-            out.append(f"  {json.dumps(key)}: {{")
-            out += [f"    {_json(k)}: {_json(v)}" + ("," if n < len(items) - 1 else "") for n, (k, v) in enumerate(items)]
-            out.append("  }" + comma)
-        elif isinstance(value, list):
-            out.append(f"  {json.dumps(key)}: [")
-            out += [f"    {_json(v)}" + ("," if n < len(value) - 1 else "") for n, v in enumerate(value)]
-            out.append("  ]" + comma)
-        else:
-            out.append(f"  {json.dumps(key)}: {_json(value)}{comma}")
+        lines = rendered[key] if key in rendered else entry_lines(key, manifest[key])
+        out += lines[:-1]
+        out.append(lines[-1] + ("," if i < len(keys) - 1 else ""))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def entry_lines(key: str, value: Any) -> list[str]:
+    """A top-level entry of the manifest as its lines (no comma after the last)."""
+    if isinstance(value, dict) and key in ("jobs", "outputs"):
+        items = sorted(value.items())
+        if all(type(k) is str and type(v) is str for k, v in items):  # (the common case: json's C quoting alone)
+            body = [f"    {_STR(k)}: {_STR(v)}," for k, v in items]
+        else:
+            body = [f"    {_json(k)}: {_json(v)}," for k, v in items]
+        if body:
+            body[-1] = body[-1][:-1]
+        return [f"  {json.dumps(key)}: {{", *body, "  }"]
+    if isinstance(value, list):
+        body = [f"    {_json(v)}," for v in value]
+        if body:
+            body[-1] = body[-1][:-1]
+        return [f"  {json.dumps(key)}: [", *body, "  ]"]
+    return [f"  {json.dumps(key)}: {_json(value)}"]
