@@ -67,7 +67,7 @@ class _Invalid(ValueError):
 
 # The generated code's one import of fastjsonschema: its exception classes (replaced by _Invalid).
 _IMPORT = r"(?m)^from fastjsonschema import ([\w, ]+)$"  # compiled only when a validator is generated
-_LAYOUT = 2  # of a cache entry: (entry function, code, names the code expects for fastjsonschema's exceptions)
+_LAYOUT = 3  # of a cache entry: (entry function, code, names the code expects for fastjsonschema's exceptions)
 
 
 def _generator_id() -> str:
@@ -99,7 +99,10 @@ def _compiled(schema_json: str) -> Callable[[Any], Any]:
         source = fastjsonschema.compile_to_code(schema, use_formats=False, use_default=False)
         entry = source.split("\ndef ", 1)[1].split("(", 1)[0]  # the first function is the schema's root
         names = tuple(n.strip() for m in re.finditer(_IMPORT, source) for n in m.group(1).split(","))
-        code = compile(re.sub(_IMPORT, "", source), f"<schema {key}>", "exec")
+        # (an invalid document's messages are collected by jsonschema: the error names the generated code formats
+        # from locals() for every list item, valid or not, are left unformatted)
+        source = re.sub(_IMPORT, "", source).replace(".format(**locals())", "")
+        code = compile(source, f"<schema {key}>", "exec")
         try:
             from .fsutil import write_atomic
 
