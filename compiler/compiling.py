@@ -60,8 +60,10 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
 
     With cache_dir (the build folder), shots unchanged since the last build are not compiled again, and
     lint's findings and the edit's files are reused while what they depend on is unchanged;
-    `progress(done, total)` hears of the shot-and-target pairs compiled; `workers` processes share a cold compile.
-    `sheets=False`: no prompt's part of the sheets and jobs files is made (the commands that write no build).
+    `progress(done, total)` hears of the shot-and-target pairs compiled; `workers` processes share a cold compile
+    (and with more than one, the edit is made on another: see below).
+    `sheets=False`: neither the prompts' parts of the sheets and jobs files nor the edit are made (the commands
+    that write no build).
     """
     from .expand import expand_production
 
@@ -69,20 +71,21 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     # The edit is made on the other core from the start: the child loads the film itself (a fork this early copies
     # little; one made after the film is loaded makes this process pay for every page it then touches), and its
     # files are used only if they are of the film this process compiles (the same edit key: aside.py, _edit_key).
-    aside = Aside(partial(_edit_aside, path, allow_outside, cache_dir, build_dir), fork=workers > 1)
+    aside = Aside(partial(_edit_aside, path, allow_outside, cache_dir, build_dir), fork=workers > 1) if sheets else None
+    edit: dict[str, str | bytes] = {}
+    slates: Cache = {}  # the slates' entries (by cache key): a kept edit's as they are, for the next build; else new
+    parts: FilmParts | None = None
     try:
         prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
         if all_targets and targets:  # the film's targets plus any asked for
             targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
         with paused_gc():  # (the cache, the plan, lint's findings and the edit: tens of thousands of acyclic objects)
-            key = _edit_key(prod, build_dir / "edit")
-            kept = read_edit(cache_dir, key) if cache_dir else None
-            edit: dict[str, str | bytes] = kept if isinstance(kept, dict) else {}
-            # the slates' entries (by cache key): the kept edit's as they are, for the next build; else the edit's
-            slates: Cache = {}
-            parts: FilmParts | None = None
+            key = _edit_key(prod, build_dir / "edit") if sheets else None
+            kept = read_edit(cache_dir, key) if cache_dir and key else None
             if isinstance(kept, dict):
-                aside.close()
+                edit = kept
+                if aside is not None:
+                    aside.close()
                 slates = read_slates(cache_dir) if cache_dir else {}
             cache = read_cache(cache_dir, slates=False) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
@@ -91,17 +94,20 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             pieces = {pair: piece for pair, k in keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
             found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
-            if not isinstance(kept, dict):
+            if aside is not None and key is not None and not isinstance(kept, dict):
                 here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
                 made_for, edit, slates, parts = aside.result(otherwise=lambda: (key, *here(), None))
                 if made_for != key:  # the child read another film.yaml (saved in between), takes/ or fonts
                     (edit, slates), parts = here(), None
     finally:
-        aside.close()
+        if aside is not None:
+            aside.close()
     warnings = list(prod.warnings) + found
-    plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-    plan.cache.update(slates)  # each slate an entry of its own: one shot's edit changes one
-    return CompiledFilm(plan, warnings, _with_fonts(edit), tuple(linted), pieces, keys, parts)
+    if key is not None:
+        plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
+        plan.cache.update(slates)  # each slate an entry of its own: one shot's edit changes one
+        edit = _with_fonts(edit)
+    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, keys, parts)
 
 
 def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
