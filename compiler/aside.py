@@ -15,7 +15,9 @@ from __future__ import annotations
 import marshal
 import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -38,36 +40,49 @@ class Aside(Generic[T]):
             self._start()
 
     def _start(self) -> None:
-        read, out = self._channel()
+        channel = self._channel()
+        if channel is None:
+            return
+        read, out = channel
         held = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS) if hasattr(signal, "pthread_sigmask") else None
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
-            for fd in (read, out):
-                if fd is not None:
-                    os.close(fd)
             pid = -1
         if pid == 0:
-            self._child(read, out, held)  # (never returns)
-        if held is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        if pid > 0:
+            self._child(read, out, held, parent)  # (never returns)
+        if pid > 0:  # known before a stop held during the fork is let in, so that close() ends the child
             self.pid = pid
             if read is not None:
                 os.close(out)
                 self.fd, self.pipe = read, True
             else:
                 self.fd = out
+        else:
+            for fd in (read, out):
+                if fd is not None:
+                    os.close(fd)
+        try:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)  # (a stop that came meanwhile is raised here)
+        except BaseException:
+            self.close()
+            raise
 
     @staticmethod
-    def _channel() -> tuple[int | None, int]:
-        """(None, a memory file) where Linux has them, else (the read end, the write end) of a pipe."""
+    def _channel() -> tuple[int | None, int] | None:
+        """(None, a memory file) where Linux has them, else (the read end, the write end) of a pipe; None when
+        neither can be made (out of descriptors: the function then runs here)."""
         if hasattr(os, "memfd_create"):
             try:
                 return None, os.memfd_create("filmc-aside", getattr(os, "MFD_CLOEXEC", 0))
             except OSError:
                 pass
-        read, write = os.pipe()
+        try:
+            read, write = os.pipe()
+        except OSError:
+            return None
         try:
             import fcntl
 
@@ -76,10 +91,12 @@ class Aside(Generic[T]):
             pass
         return read, write
 
-    def _child(self, read: int | None, out: int, held: set[int | signal.Signals] | None) -> None:
+    def _child(self, read: int | None, out: int, held: set[int | signal.Signals] | None, parent: int) -> None:
         try:
+            _die_with_parent(parent)
             for sig in SIGNALS:  # Ctrl-C reaches the whole process group: the parent decides and ends this one
-                signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.SIG_IGN)
+                signal.signal(sig, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, _ended)  # close(): unwind (temp files, ffmpeg probes), then exit
             if held is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
             if read is not None:
@@ -101,7 +118,8 @@ class Aside(Generic[T]):
         os._exit(0)  # no exit handler of the parent's, no flush of its buffered output
 
     def result(self, otherwise: Callable[[], T] | None = None) -> T:
-        """What fn() returns: the child's, else `otherwise()` (by default fn()) run here."""
+        """What fn() returns: the child's, else `otherwise()` (by default fn()) run here. A stop signal while it
+        waits for the child is raised as usual (the child is ended)."""
         if self.fd is not None:
             try:
                 data = self._received()
@@ -111,7 +129,7 @@ class Aside(Generic[T]):
                     import pickle
 
                     return pickle.loads(memoryview(data)[1:])  # type: ignore[no-any-return]
-            except Exception:  # noqa: BLE001 - a child killed halfway: its result is made here
+            except _UNREADABLE:  # a result cut short (a child killed halfway): it is made here
                 pass
             finally:
                 self.close()
@@ -121,12 +139,11 @@ class Aside(Generic[T]):
         """What the child wrote (b"" when it did not end well): bytes, or the memory file mapped."""
         assert self.fd is not None
         if self.pipe:
-            with os.fdopen(self.fd, "rb") as f:
-                self.fd = None
+            with os.fdopen(self.fd, "rb", closefd=False) as f:
                 return f.read()
-        pid, self.pid = self.pid, None
-        assert pid is not None
-        _, status = os.waitpid(pid, 0)
+        assert self.pid is not None
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None  # (reaped)
         if os.waitstatus_to_exitcode(status) != 0:
             return b""
         size = os.fstat(self.fd).st_size
@@ -136,18 +153,48 @@ class Aside(Generic[T]):
 
         return mmap.mmap(self.fd, size, access=mmap.ACCESS_READ)  # type: ignore[return-value]  # (read in place)
 
-    def close(self) -> None:
-        """End the child (if it still runs) and reap it."""
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+    def cancel(self) -> None:
+        """Ask the child to end (SIGTERM: it unwinds) without waiting for it; close() reaps it later."""
         if self.pid is not None:
-            pid, self.pid = self.pid, None
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGTERM)
             except OSError:
                 pass
-            try:
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
+
+    def close(self) -> None:
+        """End the child (if it still runs: SIGTERM, which it unwinds from, then SIGKILL) and reap it."""
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
+        if self.pid is None:
+            return
+        pid, self.pid = self.pid, None
+        try:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(_END_POLLS):
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    return
+                time.sleep(_END_POLL)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:  # (already reaped)
+            pass
+
+
+_UNREADABLE = (OSError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, ImportError)
+_END_POLL = 0.002  # seconds between looks at an ending child ...
+_END_POLLS = 250  # ... for at most half a second, then it is killed
+
+
+def _ended(signum: int, frame: object) -> None:
+    raise SystemExit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the child is killed if the build dies without ending it (SIGKILL, out of memory)."""
+    if sys.platform.startswith("linux"):
+        from .interrupt import parent_death_setup
+
+        setup = parent_death_setup(parent)
+        if setup is not None:
+            setup()

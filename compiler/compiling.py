@@ -71,11 +71,13 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     # The edit is made on the other core from the start: the child loads the film itself (a fork this early copies
     # little; one made after the film is loaded makes this process pay for every page it then touches), and its
     # files are used only if they are of the film this process compiles (the same edit key: aside.py, _edit_key).
-    aside = Aside(partial(_edit_aside, path, allow_outside, cache_dir, build_dir), fork=workers > 1) if sheets else None
+    aside: Aside[tuple[str, dict[str, str | bytes], Cache, FilmParts | None]] | None = None
     edit: dict[str, str | bytes] = {}
     slates: Cache = {}  # the slates' entries (by cache key): a kept edit's as they are, for the next build; else new
     parts: FilmParts | None = None
     try:
+        if sheets:
+            aside = Aside(partial(_edit_aside, path, allow_outside, cache_dir, build_dir), fork=workers > 1)
         prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
         if all_targets and targets:  # the film's targets plus any asked for
             targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
@@ -85,7 +87,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             if isinstance(kept, dict):
                 edit = kept
                 if aside is not None:
-                    aside.close()
+                    aside.cancel()  # (its edit is not needed: it ends while the shots compile)
                 slates = read_slates(cache_dir) if cache_dir else {}
             cache = read_cache(cache_dir, slates=False) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
@@ -296,8 +298,12 @@ def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
 
     prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
     with paused_gc():
-        return (_edit_key(prod, build_dir / "edit"), *_edit_and_slates(prod, build_dir / "edit", cache_dir),
-                film_parts(prod))
+        key = _edit_key(prod, build_dir / "edit")
+        edit, slates = _edit_and_slates(prod, build_dir / "edit", cache_dir)
+        parts = film_parts(prod)
+        if _edit_key(prod, build_dir / "edit") != key:  # takes/ changed while it was made: the key names neither
+            key = ""
+        return key, edit, slates, parts
 
 
 def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[dict[str, str | bytes], Cache]:

@@ -107,7 +107,7 @@ def child_options(die_with_parent: bool = True) -> dict[str, object]:
         return {}
     opts: dict[str, object] = {"process_group": 0}
     if die_with_parent and sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
-        setup = _die_with_parent()
+        setup = parent_death_setup()
         if setup is not None:
             opts["preexec_fn"] = setup
     return opts
@@ -132,14 +132,16 @@ def run_child(argv: list[str], *, timeout: float) -> subprocess.CompletedProcess
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def parent_death_setup(parent: int | None = None) -> Callable[[], None] | None:
+    """Linux: what a child process (of `parent`, by default this process) runs to be killed when its parent dies;
+    None where it cannot be had."""
     try:
         import ctypes
 
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
-    parent = os.getpid()
+    parent = os.getpid() if parent is None else parent
     pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
 
     def setup() -> None:  # runs in the child between fork and exec

@@ -211,3 +211,21 @@ def test_the_edit_made_aside_names_the_film_it_was_made_from(tmp_path: Path) -> 
     again = compile_film(film, workers=2)
     assert _edit_key(again.plan.prod, build / "edit") != made_for
     assert again.edit == edit_files(again.plan.prod, build / "edit")
+
+
+def test_an_edit_made_aside_from_another_film_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As when film.yaml is saved between the child's read and the build's: the child's edit, made from the other
+    text, is dropped and the edit is made again from the film the build compiled."""
+    import compiler.compiling as compiling
+
+    film, other = tmp_path / "film.yaml", tmp_path / "saved-meanwhile" / "film.yaml"
+    film.write_text(_synth(12), encoding="utf-8")
+    other.parent.mkdir()
+    other.write_text(_synth(12).replace("a line of section 0 about the sea", "a line of section 0 about the sky"),
+                     encoding="utf-8")
+    real = compiling._edit_aside
+    monkeypatch.setattr(compiling, "_edit_aside", lambda path, *rest: real(other, *rest))  # (the real child's work)
+    got = compiling.compile_film(film, workers=2)
+    assert got.parts is None  # (made from the other film: not used)
+    made_here = compiling.edit_files(got.plan.prod, tmp_path / "build" / "edit")
+    assert got.edit == made_here and "about the sky" not in str(made_here)

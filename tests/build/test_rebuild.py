@@ -99,15 +99,25 @@ def test_a_change_anywhere_the_build_reads_builds_again(film: Path, change: str)
         assert sheet.read_bytes() == good and r.written == ("prompts/kling.md",)
 
 
-def test_film_yaml_is_known_by_its_bytes(film: Path) -> None:
+def test_film_yaml_is_known_by_its_bytes(film: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """film.yaml is the file saved just before a build: it is recorded by its content, so a build made a moment
     after a save counts for the next one, and a save its stat cannot tell (same size, same mtime) still builds."""
+    import types
+
+    import compiler.pipeline.unchanged as unchanged
+
     settled(film)
     yaml = film / "film.yaml"
     text = yaml.read_text()
+
+    def no_wait(seconds: float) -> None:
+        pytest.fail(f"the build waited {seconds:.3f} s for a save's mtime to settle")
+
+    monkeypatch.setattr(unchanged, "time", types.SimpleNamespace(time_ns=time.time_ns, sleep=no_wait))
     yaml.write_text(text.replace("whitewashed walls", "whitewashed wells", 1))  # and at once:
     assert build_film(Loading(str(film))).compiled
     assert not build_film(Loading(str(film))).compiled  # recorded, with no wait for the save's mtime to settle
+    monkeypatch.undo()
     st = yaml.stat()
     yaml.write_text(text.replace("whitewashed walls", "whitewashed halls", 1))
     os.utime(yaml, ns=(st.st_atime_ns, st.st_mtime_ns))

@@ -94,3 +94,100 @@ def test_closed_unasked_the_child_is_ended_and_reaped() -> None:
     assert pid is not None
     aside.close()
     assert _reaped(pid)
+
+
+def test_a_stop_while_the_build_waits_for_the_child_is_a_stop() -> None:
+    """Ctrl-C (or SIGTERM) during result() stops the build as anywhere else: Interrupted, the child ended."""
+    from compiler.interrupt import Interrupted, interruptible
+
+    def slow() -> str:
+        time.sleep(5)
+        return "child"
+
+    with interruptible():
+        aside = Aside(slow)
+        pid = aside.pid
+        assert pid is not None
+        signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        try:
+            with pytest.raises(Interrupted):
+                aside.result(otherwise=lambda: "here")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    assert _reaped(pid)
+
+
+def test_a_stop_that_comes_while_forking_ends_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signal held during the fork is let in once the child is known: the child is ended, not left running."""
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+            os.kill(os.getpid(), signal.SIGINT)  # held until Aside lets the stop signals in again
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    with pytest.raises(KeyboardInterrupt):
+        Aside(lambda: time.sleep(30))
+    assert forked and _reaped(forked[0])
+
+
+def test_through_a_pipe_where_there_is_no_memory_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and the BSDs have no memfd: the result comes through a pipe, as whole and as checked."""
+    monkeypatch.delattr(os, "memfd_create", raising=False)
+    big = "x" * 3_000_000
+    aside = Aside(lambda: (os.getpid(), big))
+    assert aside.pipe and aside.pid is not None
+    pid = aside.pid
+    assert aside.result() == (pid, big) and _reaped(pid)
+
+    def fails() -> None:
+        raise ValueError("bad film")
+
+    with pytest.raises(ValueError, match="bad film"):
+        Aside(fails).result()
+
+
+def test_an_ended_child_unwinds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """close() lets the child unwind (its temp files, its ffmpeg probes) before it is killed."""
+    marker = tmp_path / "unwound"
+
+    def works() -> None:
+        try:
+            time.sleep(30)
+        finally:
+            marker.write_text("yes")
+
+    aside = Aside(works)
+    pid = aside.pid
+    assert pid is not None
+    time.sleep(0.2)
+    aside.close()
+    assert marker.read_text() == "yes" and _reaped(pid)
+
+
+def test_cancelled_the_child_ends_while_the_build_goes_on(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    marker = tmp_path / "unwound"
+
+    def works() -> None:
+        try:
+            time.sleep(30)
+        finally:
+            marker.write_text("yes")
+
+    aside = Aside(works)
+    pid = aside.pid
+    assert pid is not None
+    time.sleep(0.2)
+    aside.cancel()  # returns at once
+    for _ in range(200):
+        if marker.exists():
+            break
+        time.sleep(0.01)
+    aside.close()
+    assert marker.read_text() == "yes" and _reaped(pid)
