@@ -52,20 +52,21 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
       filmc build specs/lighthouse-keeper
       filmc build film.yaml --target kling --dry-run
     """
-    from ..pipeline.build import build_film
+    from ..pipeline.build import build_film, warnings_reported
 
     state = ctx.find_object(State)
     verbose = state.verbosity if state else 0
     bars = _BuildProgress(verbose >= 0 and sys.stderr.isatty())
     try:
         r = build_film(Loading(film, allow_outside_paths), out_dir=out_dir, targets=targets, select=select,
-                       dry_run=dry_run, shown=verbose >= 0,
+                       dry_run=dry_run,
                        compiling=bars.phase("compiling", "prompts"), writing=bars.phase("writing", "files"),
                        workers=workers)
     finally:
         bars.close()
     if verbose >= 0:
         report(r.warnings if verbose > 0 else r.new_warnings, r.sources)
+        warnings_reported(r)  # (after they are out: a stop before leaves them to show next time)
         repeated = len(r.warnings) - (len(r.warnings) if verbose > 0 else len(r.new_warnings))
         if repeated:
             click.echo(f"{plural(repeated, 'warning')} unchanged since the last build "
@@ -79,7 +80,8 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
     if verbose >= 0:
         click.echo(f"{r.out_dir}: {_of(r.shots, r.total_shots, 'shot')} x {_of(r.targets, r.total_targets, 'target')}, "
                    f"{plural(r.jobs, 'job')}; "
-                   f"{verb} {len(r.written)}, removed {len(r.removed)}, unchanged {r.unchanged}")
+                   f"{verb} {len(r.written)}, {'would remove' if dry_run else 'removed'} {len(r.removed)}, "
+                   f"unchanged {r.unchanged}")
 
 
 def _of(n: int, total: int, noun: str) -> str:

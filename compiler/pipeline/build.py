@@ -43,30 +43,30 @@ class FilmBuild:
     jobs: int  # of the selected shots and targets
     dry_run: bool = False
     compiled: bool = True  # False: nothing had changed since the last build, so nothing was compiled
+    warning_keys: tuple[str, ...] = ()  # each warning's identity across builds (see _warning_keys)
 
 
 def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequence[str] = (),
-               select: str | None = None, dry_run: bool = False, shown: bool = True,
+               select: str | None = None, dry_run: bool = False,
                compiling: Progress | None = None, writing: Progress | None = None,
                workers: int | None = None) -> FilmBuild:
     """load -> validate -> resolve -> expand -> lint -> the edit -> emit -> the cache for the next build.
 
     A partial build (`targets`, `select`) still compiles every shot and the film's targets (cheap from the
-    cache), so the shared files stay whole; it only limits which outputs are written. `shown`: the caller
-    reports the new warnings (the next build then counts them as reported). `compiling` and `writing` hear
+    cache), so the shared files stay whole; it only limits which outputs are written. `new_warnings`: those no
+    build has reported yet; once the caller has shown them, warnings_reported() records it. `compiling` and `writing` hear
     `(done, total)` of the shot-and-target pairs compiled and the files written. `workers`: processes that share a
     cold compile (default: the cores this process may use, at most 4); the outputs are the same for any number.
     """
     film, allow_outside = loading.film, loading.allow_outside
     path = loading.path
     out = out_dir or build_folder(path.parent)
-    inputs = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select, shown))
+    inputs = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select))
     same = unchanged(out, with_film(inputs, film_digest(path)) if inputs is not None else None)
     if same is not None:
-        return FilmBuild(out, (), (), _outputs(out), same.warnings,
-                         _new_warnings(out, same.warnings, same.keys, remember=False),
+        return FilmBuild(out, (), (), _outputs(out), same.warnings, _new_warnings(out, same.warnings, same.keys),
                          _sources(film, same.warnings), same.shots, same.total_shots, same.targets,
-                         same.total_targets, same.jobs, dry_run=dry_run, compiled=False)
+                         same.total_targets, same.jobs, dry_run=dry_run, compiled=False, warning_keys=same.keys)
     if workers is None:
         from ..expand.parallel import workers_available
 
@@ -75,14 +75,13 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
 
     try:
         with interruptible():  # Ctrl-C, SIGTERM, SIGHUP: BuildStopped, exit 128 + signum
-            return _build(film, out, inputs, targets, select, dry_run, allow_outside, shown, compiling, writing,
-                          workers)
+            return _build(film, out, inputs, targets, select, dry_run, allow_outside, compiling, writing, workers)
     except Interrupted as e:
         raise BuildStopped(e.signum) from None
 
 
 def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
-           allow_outside: bool, shown: bool, compiling: Progress | None, writing: Progress | None,
+           allow_outside: bool, compiling: Progress | None, writing: Progress | None,
            workers: int) -> FilmBuild:
     import gc
 
@@ -105,7 +104,7 @@ def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
                             pieces=compiled.pieces, parts=compiled.parts)
         warnings = tuple(compiled.warnings)
         keys = _warning_keys(warnings, plan.prod.doc.data.get("shots") if plan.prod.doc else None)
-        new = _new_warnings(out, warnings, keys, remember=shown and not dry_run)
+        new = _new_warnings(out, warnings, keys)
         wanted = set(targets) if targets else None
         summary = Summary(
             warnings, len(chosen) if chosen is not None else len(plan.shots), len(plan.shots),
@@ -121,7 +120,7 @@ def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
     keep(compiled)  # (under the console script, freed by the process's end, not one object at a time)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
                      dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
-                     summary.jobs, dry_run=dry_run)
+                     summary.jobs, dry_run=dry_run, warning_keys=keys)
 
 
 def _outputs(out: Path) -> int:
@@ -159,19 +158,27 @@ def _warning_keys(warnings: Sequence[Diagnostic], shots: object) -> tuple[str, .
                             ensure_ascii=False) for d in warnings)
 
 
-def _new_warnings(out: Path, warnings: Sequence[Diagnostic], keys: Sequence[str], *,
-                  remember: bool) -> tuple[Diagnostic, ...]:
-    """The warnings the last build did not already report (`keys`: their identities, see _warning_keys); with
-    `remember`, these are reported now."""
+def _new_warnings(out: Path, warnings: Sequence[Diagnostic], keys: Sequence[str]) -> tuple[Diagnostic, ...]:
+    """The warnings no build has reported yet (`keys`: their identities, see _warning_keys)."""
+    new = set(keys) - _reported(out)
+    return tuple(d for d, k in zip(warnings, keys, strict=True) if k in new)
+
+
+def _reported(out: Path) -> set[str]:
+    try:
+        seen = json.loads((out / WARNINGS_SHOWN).read_text(encoding="utf-8"))
+        return {k for k in seen if isinstance(k, str)} if isinstance(seen, list) else set()
+    except (OSError, ValueError, TypeError):
+        return set()
+
+
+def warnings_reported(build: FilmBuild) -> None:
+    """After the caller has shown a build's new warnings: the next build counts them as reported (recorded only
+    now, so a build stopped before or while they are shown shows them again)."""
     from ..emit import write_internal
 
-    try:
-        seen = set(json.loads((out / WARNINGS_SHOWN).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        seen = set()
-    new = tuple(d for d, k in zip(warnings, keys, strict=True) if k not in seen)
-    if remember:
-        ordered = sorted(set(keys))
-        if set(ordered) != seen or not (out / WARNINGS_SHOWN).exists():
-            write_internal(out, WARNINGS_SHOWN, (json.dumps(ordered, ensure_ascii=False, indent=0) + "\n").encode())
-    return new
+    if build.dry_run:
+        return
+    ordered = sorted(set(build.warning_keys))
+    if set(ordered) != _reported(build.out_dir) or not (build.out_dir / WARNINGS_SHOWN).exists():
+        write_internal(build.out_dir, WARNINGS_SHOWN, (json.dumps(ordered, ensure_ascii=False, indent=0) + "\n").encode())

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from compiler.expand import select_shots
 from compiler.loading import resolve_film
 
@@ -44,6 +46,24 @@ def test_warnings_are_not_repeated_by_the_next_build(tmp_path: Path) -> None:
     listed = run_cli(["lint", "--format", "json", "film.yaml"], cwd=tmp_path).json()["diagnostics"]
     verbose = run_cli(["-v", "build", "film.yaml"], cwd=tmp_path)
     assert len(codes(verbose.stderr)) == len(listed) > 1
+
+
+def test_warnings_of_a_build_stopped_before_it_showed_them_are_shown_by_the_next(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that wrote everything but was stopped before its warnings were out (Ctrl-C as it ends): the next
+    build, which compiles nothing, shows them; a dry run shows them without counting them as shown."""
+    from compiler.pipeline.build import build_film
+    from compiler.pipeline.options import Loading
+
+    (tmp_path / "film.yaml").write_text(HAILUO)
+    monkeypatch.chdir(tmp_path)  # (the film named as the commands below name it: a warning's identity holds it)
+    stopped = build_film(Loading("film.yaml"))  # (what the command does before it reports)
+    assert "P408" in [d.code for d in stopped.new_warnings]
+    dry = run_cli(["build", "--dry-run", "film.yaml"], cwd=tmp_path)
+    assert "P408" in codes(dry.stderr)
+    next_build = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert next_build.exit_code == 0 and "P408" in codes(next_build.stderr), next_build.stderr
+    assert codes(run_cli(["build", "film.yaml"], cwd=tmp_path).stderr) == []
 
 
 def test_quiet_silences_warnings_but_not_errors(tmp_path: Path) -> None:
