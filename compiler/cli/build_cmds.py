@@ -27,7 +27,8 @@ def _target_opt(f: F) -> F:
               help="Build folder (default: build/ beside film.yaml).")
 @_target_opt
 @click.option("--select", help="Only count these shots (ids, globs (s0*) or section:<id>, comma-separated); "
-              "the sheets and jobs files always hold every shot.")
+              "the sheets and jobs files always hold every shot, and build/edit/ is left as it was until a build "
+              "without --select or --target.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(1, 64), metavar="N",
               help="Processes that share compiling a big film (default: the cores, at most 4).")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import FilmcError
 from ..output_names import jobs_file, sheet_file
 from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, state_bytes, sweep_tmp, write_internal
 
@@ -40,6 +41,15 @@ class BuildResult:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _is_manifest(out_dir: Path) -> bool:
+    """Whether manifest.json is a manifest filmc wrote (a mapping with its outputs), not someone else's file."""
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("outputs"), dict)
 
 
 def _manifest_outputs(out_dir: Path) -> dict[str, str]:
@@ -87,6 +97,16 @@ class _Inside:
         return self.ok[folder]
 
 
+def _foreign(out_dir: Path, rels: list[str]) -> FilmcError:
+    from ..plurals import plural
+
+    more = f" (and {plural(len(rels) - 1, 'other file')}: {', '.join(rels[1:4])}{', ...' if len(rels) > 4 else ''})" \
+        if len(rels) > 1 else ""
+    return FilmcError(f"refusing to overwrite {out_dir / rels[0]}{more}: filmc did not write "
+                      f"{'them' if more else 'it'}. Move {'them' if more else 'it'} away, or build into another "
+                      "folder (-o); nothing was written")
+
+
 def _refuse(out_dir: Path, rel: str) -> OSError:
     return OSError(f"refusing to write {out_dir / rel}: it leads outside the build folder (a symbolic link?)")
 
@@ -127,6 +147,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     result = BuildResult(out_dir)
     new: Entries = {}
     todo: list[str] = []
+    foreign: list[str] = []  # files in an output's place that filmc did not write: never overwritten
     restat = False  # a trusted file's stat changed but not its content (touched, copied): record the new stat
     # (a file too new to trust when it was written keeps no stat: compared by content, it costs a read, not a write)
     for rel in sorted(data):
@@ -151,7 +172,11 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             restat = restat or was_st is not None
             result.unchanged += 1
             continue
+        if rel not in old and not (rel == MANIFEST and _is_manifest(out_dir)):  # there, but not filmc's (the
+            foreign.append(rel)  # state and the manifest name every file filmc wrote)
         todo.append(rel)
+    if foreign:
+        raise _foreign(out_dir, foreign)
     removals = [] if only is not None else [rel for rel in sorted(set(old) - set(data)) if inside(rel)]
     if dry_run:
         result.written = todo

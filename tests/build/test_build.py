@@ -231,3 +231,33 @@ def test_build_folder_that_is_a_file(film: Path) -> None:
     (film / "build").write_text("oops")
     r = run_cli(["build", str(film)])
     assert r.exit_code == 1 and "filmc: error:" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_file_filmc_did_not_write_is_never_overwritten(film: Path, tmp_path: Path) -> None:
+    """`-o` into a folder of the creator's own: a file in an output's place that filmc did not write stops the
+    build before anything is written; one with the very content filmc makes, or one filmc wrote, does not."""
+    out = tmp_path / "desktop"
+    (out / "prompts").mkdir(parents=True)
+    (out / "shotlist.csv").write_text("my own list\n")
+    (out / "prompts" / "mystic.md").write_text("my notes\n")
+    (out / "manifest.json").write_text('{"name": "my web app", "icons": []}')
+    r = run_cli(["build", str(film), "-o", str(out)])
+    assert r.exit_code == 1, r.stderr
+    assert "refusing to overwrite" in r.stderr and "shotlist.csv" in r.stderr and "manifest.json" in r.stderr
+    assert "nothing was written" in r.stderr and "Traceback" not in r.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "manifest.json", "prompts", "prompts/mystic.md", "shotlist.csv"]
+    assert (out / "shotlist.csv").read_text() == "my own list\n"
+    # moved away: the build goes on; a file already as filmc makes it is taken as is
+    reference = tmp_path / "reference"
+    assert run_cli(["build", str(film), "-o", str(reference)]).exit_code == 0
+    for name in ("prompts/mystic.md", "manifest.json"):
+        (out / name).unlink()
+    (out / "shotlist.csv").write_bytes((reference / "shotlist.csv").read_bytes())
+    assert run_cli(["build", str(film), "-o", str(out)]).exit_code == 0
+    # filmc's own files, known by its manifest when its bookkeeping (.filmc/) is gone, are rewritten as before
+    shutil.rmtree(out / ".filmc")
+    (out / "prompts" / "mystic.md").write_text("edited by hand\n")
+    r = run_cli(["build", str(film), "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    assert (out / "prompts" / "mystic.md").read_bytes() == (reference / "prompts" / "mystic.md").read_bytes()
