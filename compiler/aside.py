@@ -129,29 +129,41 @@ class Aside(Generic[T]):
                     import pickle
 
                     return pickle.loads(memoryview(data)[1:])  # type: ignore[no-any-return]
-            except _UNREADABLE:  # a result cut short (a child killed halfway): it is made here
-                pass
+            except Exception as e:  # noqa: BLE001 - a result cut short or unreadable: it is made here
+                from .errors import FilmcError
+
+                if isinstance(e, FilmcError):  # a stop (Interrupted) while it waited, raised as anywhere else
+                    raise
             finally:
                 self.close()
         return (otherwise or self.fn)()
 
     def _received(self) -> bytes:
-        """What the child wrote (b"" when it did not end well): bytes, or the memory file mapped."""
+        """What the child wrote, once it has ended well (b"" otherwise): bytes, or the memory file mapped."""
         assert self.fd is not None
+        data = b""
         if self.pipe:
             with os.fdopen(self.fd, "rb", closefd=False) as f:
-                return f.read()
-        assert self.pid is not None
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None  # (reaped)
-        if os.waitstatus_to_exitcode(status) != 0:
+                data = f.read()
+        if self._exit_code() != 0:
             return b""
+        if self.pipe:
+            return data
         size = os.fstat(self.fd).st_size
         if not size:
             return b""
         import mmap
 
         return mmap.mmap(self.fd, size, access=mmap.ACCESS_READ)  # type: ignore[return-value]  # (read in place)
+
+    def _exit_code(self) -> int:
+        """The child's exit code once it has ended (-1: killed), left for close() to reap: its pid stays its own."""
+        assert self.pid is not None
+        if hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
+            info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+            return info.si_status if info is not None and info.si_code == os.CLD_EXITED else -1
+        pid, self.pid = self.pid, None  # (no waitid: reaped here)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
     def cancel(self) -> None:
         """Ask the child to end (SIGTERM: it unwinds) without waiting for it; close() reaps it later."""
@@ -166,22 +178,32 @@ class Aside(Generic[T]):
         if self.fd is not None:
             fd, self.fd = self.fd, None
             os.close(fd)
-        if self.pid is None:
+        pid = self.pid
+        if pid is None:
             return
-        pid, self.pid = self.pid, None
+        reaped = False
         try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                reaped = True
+                return
             os.kill(pid, signal.SIGTERM)
             for _ in range(_END_POLLS):
                 if os.waitpid(pid, os.WNOHANG)[0]:
+                    reaped = True
                     return
                 time.sleep(_END_POLL)
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except OSError:  # (already reaped)
-            pass
+        except OSError:  # (gone, or reaped already)
+            reaped = True
+        finally:
+            if not reaped:  # (also when a stop came while it waited)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+            self.pid = None
 
 
-_UNREADABLE = (OSError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, ImportError)
 _END_POLL = 0.002  # seconds between looks at an ending child ...
 _END_POLLS = 250  # ... for at most half a second, then it is killed
 

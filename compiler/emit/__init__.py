@@ -43,22 +43,33 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _is_manifest(out_dir: Path) -> bool:
-    """Whether manifest.json is a manifest filmc wrote (a mapping with its outputs), not someone else's file."""
+def _manifest(out_dir: Path) -> dict[str, object] | None:
+    """build/manifest.json when it is one filmc wrote (its format, jobs and outputs), not another tool's file."""
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and isinstance(data.get("outputs"), dict)
+        return None
+    if isinstance(data, dict) and isinstance(data.get("format"), int) and isinstance(data.get("jobs"), dict) \
+            and isinstance(data.get("outputs"), dict):
+        return data
+    return None
 
 
 def _manifest_outputs(out_dir: Path) -> dict[str, str]:
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        outputs = data.get("outputs", {})
-        return {k: v for k, v in outputs.items() if isinstance(k, str) and isinstance(v, str)}
-    except (OSError, ValueError, AttributeError):
+    """The outputs filmc's manifest names, with their content hashes."""
+    data = _manifest(out_dir)
+    outputs = data.get("outputs") if data is not None else None
+    if not isinstance(outputs, dict):
         return {}
+    return {k: v for k, v in outputs.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _same_file(root: str, a: str, b: str) -> bool:
+    """Whether two names in the build folder are one file (a case-insensitive disk: MyCam.md and mycam.md)."""
+    try:
+        return os.path.samefile(f"{root}/{a}", f"{root}/{b}")
+    except OSError:
+        return False
 
 
 def partial_outputs(plan: Plan, targets: set[str] | None) -> set[str]:
@@ -97,6 +108,16 @@ class _Inside:
         return self.ok[folder]
 
 
+def _filmcs(rel: str, old: Entries, root: str, folded: dict[str, str], out_dir: Path) -> bool:
+    """Whether the file in output `rel`'s place is one filmc wrote: named by its state (or, with none, by its
+    manifest), under this name or, on a case-insensitive disk, another case of it; the manifest itself when it is
+    filmc's (its format, jobs and outputs: another tool's manifest.json names nothing of filmc's)."""
+    if rel == MANIFEST:
+        return _manifest(out_dir) is not None
+    name = rel if rel in old else folded.get(rel.casefold())
+    return name is not None and (name == rel or _same_file(root, rel, name))
+
+
 def _foreign(out_dir: Path, rels: list[str]) -> FilmcError:
     from ..plurals import plural
 
@@ -131,7 +152,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     hashes = {rel: _sha(raw) for rel, raw in data.items()}
     state = read_state(out_dir)
     old: Entries = state.entries
-    if not old:  # the first build with this state file: the manifest says what filmc wrote before
+    if not old:  # the first build with this state file: filmc's manifest says what filmc wrote before
         old = {rel: (None, None) for rel in _manifest_outputs(out_dir)}
     if only is not None:
         kept = {rel: h for rel, h in _kept_hashes(out_dir, old).items() if rel not in only}
@@ -148,6 +169,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
     new: Entries = {}
     todo: list[str] = []
     foreign: list[str] = []  # files in an output's place that filmc did not write: never overwritten
+    folded = {rel.casefold(): rel for rel in old}
     restat = False  # a trusted file's stat changed but not its content (touched, copied): record the new stat
     # (a file too new to trust when it was written keeps no stat: compared by content, it costs a read, not a write)
     for rel in sorted(data):
@@ -172,12 +194,15 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             restat = restat or was_st is not None
             result.unchanged += 1
             continue
-        if rel not in old and not (rel == MANIFEST and _is_manifest(out_dir)):  # there, but not filmc's (the
-            foreign.append(rel)  # state and the manifest name every file filmc wrote)
+        if not _filmcs(rel, old, root, folded, out_dir):  # there, but not filmc's: kept
+            foreign.append(rel)
         todo.append(rel)
     if foreign:
         raise _foreign(out_dir, foreign)
-    removals = [] if only is not None else [rel for rel in sorted(set(old) - set(data)) if inside(rel)]
+    outputs = {rel.casefold(): rel for rel in data}
+    removals = [] if only is not None else [
+        rel for rel in sorted(set(old) - set(data)) if inside(rel)
+        and not (rel.casefold() in outputs and _same_file(root, rel, outputs[rel.casefold()]))]  # (renamed case)
     if dry_run:
         result.written = todo
         result.removed = [rel for rel in removals if os.path.isfile(f"{root}/{rel}")]

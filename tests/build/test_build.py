@@ -213,7 +213,8 @@ def test_never_deletes_through_links(film: Path, tmp_path: Path) -> None:
     build = film / "build"
     build.mkdir()
     (build / "notes").symlink_to(victim)
-    (build / "manifest.json").write_text('{"outputs": {"notes/thesis.docx": "x", "../film.yaml": "y"}}')
+    (build / "manifest.json").write_text('{"format": 1, "jobs": {}, "outputs": {"notes/thesis.docx": "x", '
+                                         '"../film.yaml": "y"}}')
     r = run_cli(["build", str(film)])
     assert r.exit_code == 0, r.stderr
     assert (victim / "thesis.docx").read_text() == "precious"
@@ -255,9 +256,31 @@ def test_a_file_filmc_did_not_write_is_never_overwritten(film: Path, tmp_path: P
         (out / name).unlink()
     (out / "shotlist.csv").write_bytes((reference / "shotlist.csv").read_bytes())
     assert run_cli(["build", str(film), "-o", str(out)]).exit_code == 0
-    # filmc's own files, known by its manifest when its bookkeeping (.filmc/) is gone, are rewritten as before
-    shutil.rmtree(out / ".filmc")
+    # a file filmc wrote and someone changed is rewritten, as before
     (out / "prompts" / "mystic.md").write_text("edited by hand\n")
     r = run_cli(["build", str(film), "-o", str(out)])
     assert r.exit_code == 0, r.stderr
     assert (out / "prompts" / "mystic.md").read_bytes() == (reference / "prompts" / "mystic.md").read_bytes()
+    # and known by filmc's manifest when its bookkeeping (.filmc/) is gone
+    shutil.rmtree(out / ".filmc")
+    (out / "prompts" / "mystic.md").write_text("edited by hand again\n")
+    r = run_cli(["build", str(film), "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    assert (out / "prompts" / "mystic.md").read_bytes() == (reference / "prompts" / "mystic.md").read_bytes()
+
+
+def test_another_tools_manifest_names_no_file_of_filmc(film: Path, tmp_path: Path) -> None:
+    """A folder of another tool's, whose manifest.json lists its own files: filmc neither overwrites nor removes
+    them (only its own manifest, with its format, jobs and outputs, names files filmc wrote)."""
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "report.txt").write_text("r\n")
+    (out / "notes.md").write_text("n\n")
+    (out / "manifest.json").write_text('{"name": "site", "outputs": {"report.txt": "dist", "notes.md": "dist"}}')
+    r = run_cli(["build", str(film), "-o", str(out)])
+    assert r.exit_code == 1 and "manifest.json" in r.stderr, r.stderr
+    assert (out / "report.txt").read_text() == "r\n" and (out / "notes.md").read_text() == "n\n"
+    (out / "manifest.json").unlink()
+    r = run_cli(["build", str(film), "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    assert (out / "report.txt").read_text() == "r\n" and (out / "notes.md").read_text() == "n\n"

@@ -191,3 +191,38 @@ def test_cancelled_the_child_ends_while_the_build_goes_on(tmp_path) -> None:  # 
         time.sleep(0.01)
     aside.close()
     assert marker.read_text() == "yes" and _reaped(pid)
+
+
+class _Part:  # not plain data: pickled
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+@pytest.mark.parametrize("pipe", [False, True], ids=["memory file", "pipe"])
+def test_a_result_cut_short_is_made_here(monkeypatch: pytest.MonkeyPatch, pipe: bool) -> None:
+    """The child killed (out of memory, kill -9) half-way through writing its result: the build makes it itself."""
+    if pipe:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+
+    def dies_writing() -> list[_Part]:
+        class Dying:  # (in the forked child only: its result is written half, then it is killed)
+            def __init__(self, fd: int, *_: object) -> None:
+                self.fd = fd
+
+            def __enter__(self) -> Dying:
+                return self
+
+            def __exit__(self, *_: object) -> None:
+                pass
+
+            def write(self, data: bytes) -> None:
+                os.write(self.fd, data[: len(data) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        os.fdopen = Dying  # type: ignore[assignment]
+        return [_Part(i) for i in range(1000)]
+
+    aside = Aside(dies_writing)
+    assert aside.pipe is pipe and aside.pid is not None
+    made = aside.result(otherwise=lambda: [_Part(-1)])
+    assert [p.n for p in made] == [-1]
