@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -153,9 +154,8 @@ def test_through_a_pipe_where_there_is_no_memory_file(monkeypatch: pytest.Monkey
         Aside(fails).result()
 
 
-def test_an_ended_child_unwinds(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """close() lets the child unwind (its temp files, its ffmpeg probes) before it is killed."""
-    marker = tmp_path / "unwound"
+def _working(marker: Path) -> Aside[None]:
+    """A child at work that notes in `marker` when it unwinds (as from its temp files and ffmpeg probes)."""
 
     def works() -> None:
         try:
@@ -164,26 +164,25 @@ def test_an_ended_child_unwinds(tmp_path) -> None:  # type: ignore[no-untyped-de
             marker.write_text("yes")
 
     aside = Aside(works)
+    assert aside.pid is not None
+    time.sleep(0.2)
+    return aside
+
+
+def test_an_ended_child_unwinds(tmp_path: Path) -> None:
+    """close() lets the child unwind before it is killed."""
+    aside = _working(tmp_path / "unwound")
     pid = aside.pid
     assert pid is not None
-    time.sleep(0.2)
     aside.close()
-    assert marker.read_text() == "yes" and _reaped(pid)
+    assert (tmp_path / "unwound").read_text() == "yes" and _reaped(pid)
 
 
-def test_cancelled_the_child_ends_while_the_build_goes_on(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cancelled_the_child_ends_while_the_build_goes_on(tmp_path: Path) -> None:
     marker = tmp_path / "unwound"
-
-    def works() -> None:
-        try:
-            time.sleep(30)
-        finally:
-            marker.write_text("yes")
-
-    aside = Aside(works)
+    aside = _working(marker)
     pid = aside.pid
     assert pid is not None
-    time.sleep(0.2)
     aside.cancel()  # returns at once
     for _ in range(200):
         if marker.exists():
