@@ -1,13 +1,13 @@
 """Work done aside: a function run in a forked child while this process goes on with other work (a rebuild's
-second core), its result handed back through a pipe.
+second core), its result handed back.
 
 The child starts with everything in memory (nothing is sent to it) and hands back only the result: marshal data
 when it is plain (the fastest to read back), else pickled (from this process's own child: nothing else writes
-there), in a memory file it writes without waiting for this process (Linux), else through a pipe. The outcome is always the function's own: where fork
-is not available, with other threads alive (a fork would copy the locks they hold), or when the child fails in
-any way (an error, killed, a result that does not arrive whole), the function (or what the caller names in its
-place) runs here when its result is asked for, so its errors are raised here as usual. Stop signals are left to
-this process, which ends the child.
+there), in a memory file it writes without waiting for this process (Linux), else through a pipe. The outcome is
+always the function's own: where fork is not available, with other threads alive (a fork would copy the locks they
+hold), or when the child fails in any way (an error, killed, a result that does not arrive whole), the function (or
+what the caller names in its place) runs here when its result is asked for, so its errors are raised here as
+usual. Stop signals are left to this process, which ends the child.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
@@ -34,14 +33,14 @@ _RECORD = 512  # entries per record
 
 _KINDS = ("emit:", "lint:", "slate:")  # entry kinds named by a hash after the kind; a shot's pairs by theirs alone
 _BY_DIGITS = {f"{n:02x}": f"{n % _BUCKETS:02d}" for n in range(256)}
-_HEX2 = re.compile(r"[0-9a-f]{2}")
 
 
 def _bucket(key: str) -> str:
     """The bucket of a key: from the hash it starts with (after its kind), so a shot's pairs (`<hash>:<target>`)
     and their pieces (`emit:<hash>:<target>`) share one; slates have buckets of their own."""
     if key.startswith(SLATE):
-        return f"s{int(key[len(SLATE):len(SLATE) + 2], 16) % _SLATE_BUCKETS}" if _HEX2.match(key, len(SLATE)) else "s0"
+        digits = key[len(SLATE):len(SLATE) + 2]
+        return f"s{int(digits, 16) % _SLATE_BUCKETS}" if digits in _BY_DIGITS else "s0"
     if key.startswith(_KINDS):
         key = key[key.index(":") + 1:]
     return _BY_DIGITS.get(key[:2], "other")

@@ -56,7 +56,8 @@ def _block_text(lines: list[str], upto: int) -> set[int]:
         stripped = lines[i].strip()
         m = _BLOCK_SCALAR.search(stripped) if _content(lines[i]) else None
         comment = stripped.find(" #")
-        if m and (comment < 0 or m.start() < comment):  # (not `size: WS  # was: >`)  # its text is deeper than the key (`lyrics: |`), or than the dash of an item (`- |`)
+        # its text is deeper than the key (`lyrics: |`), or than the dash of an item (`- |`); not `size: WS  # was: >`
+        if m and (comment < 0 or m.start() < comment):
             parent = _indent(lines[i]) if m.group(0).startswith("-") else _key_column(lines[i])
             j, indent = i + 1, None
             while j < upto:

@@ -54,8 +54,8 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
 
     A partial build (`targets`, `select`) still compiles every shot and the film's targets (cheap from the
     cache), so the shared files stay whole; it only limits which outputs are written. `new_warnings`: those no
-    build has reported yet; once the caller has shown them, warnings_reported() records it. `compiling` and `writing` hear
-    `(done, total)` of the shot-and-target pairs compiled and the files written. `workers`: processes that share a
+    build has reported yet; once the caller has shown them, warnings_reported() records it. `compiling` and
+    `writing` hear `(done, total)` of the shot-and-target pairs compiled and the files written. `workers`: processes that share a
     cold compile (default: the cores this process may use, at most 4); the outputs are the same for any number.
     """
     film, allow_outside = loading.film, loading.allow_outside
@@ -181,4 +181,5 @@ def warnings_reported(build: FilmBuild) -> None:
         return
     ordered = sorted(set(build.warning_keys))
     if set(ordered) != _reported(build.out_dir) or not (build.out_dir / WARNINGS_SHOWN).exists():
-        write_internal(build.out_dir, WARNINGS_SHOWN, (json.dumps(ordered, ensure_ascii=False, indent=0) + "\n").encode())
+        text = json.dumps(ordered, ensure_ascii=False, indent=0) + "\n"
+        write_internal(build.out_dir, WARNINGS_SHOWN, text.encode())

@@ -1,4 +1,5 @@
-"""A rebuild with nothing changed: recognised from the files' stats alone, so it compiles and writes nothing.
+"""A rebuild with nothing changed: recognised before it starts (film.yaml's bytes, the other files' stats), so it
+compiles and writes nothing.
 
 A build records a hash of what it may read: film.yaml's bytes (those the build was made from), the stat (size,
 mtime, inode, ctime) of every other file in the film's folder (but the build folder), filmc's own code and data,
