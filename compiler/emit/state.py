@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import marshal
 import os
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..fsutil import pid_alive
-from ..records import RECORDS_MAGIC, records_digest
+from ..records import HEAD_SIZE, RECORDS_MAGIC, checksum_bytes, records_digest
 
 STATE_FILE = ".filmc/outputs.state"
 TMP_DIR = ".filmc/tmp"
@@ -150,22 +150,21 @@ class Writer:
     def write_records(self, rel: str, records: Iterable[bytes]) -> bool:
         """Write a file of records (see write_records) unless it holds them already; True when it was written."""
         path = f"{self.root}/{rel}"
-        digest = hashlib.sha1()
+        crc = 0
         fd, tmp = self._open_tmp()
         try:
             try:
-                _write_all(fd, RECORDS_MAGIC + bytes(digest.digest_size))
+                _write_all(fd, bytes(HEAD_SIZE))
                 for record in records:
                     head = len(record).to_bytes(8, "little")
-                    digest.update(head)
-                    digest.update(record)
+                    crc = zlib.crc32(record, zlib.crc32(head, crc))
                     _write_all(fd, head)
                     _write_all(fd, record)
-                os.lseek(fd, len(RECORDS_MAGIC), os.SEEK_SET)
-                _write_all(fd, digest.digest())
+                os.lseek(fd, 0, os.SEEK_SET)
+                _write_all(fd, RECORDS_MAGIC + checksum_bytes(crc))  # (the head last: a file cut short has none)
             finally:
                 os.close(fd)
-            if records_digest(path) == digest.digest():
+            if records_digest(path) == checksum_bytes(crc) and _same_bytes(tmp, path):
                 os.unlink(tmp)
                 return False
             self._into_place(tmp, path, None)
@@ -179,6 +178,20 @@ class Writer:
         if self.made:
             with contextlib.suppress(OSError):
                 os.rmdir(self.tmp)
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    """Whether two files hold the same bytes (the checksums of two files of records agree: compared to be sure)."""
+    try:
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            if os.fstat(fa.fileno()).st_size != os.fstat(fb.fileno()).st_size:
+                return False
+            while chunk := fa.read(1 << 20):
+                if fb.read(len(chunk)) != chunk:
+                    return False
+            return True
+    except OSError:
+        return False
 
 
 def _write_file(path: str, raw: bytes) -> None:

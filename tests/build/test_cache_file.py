@@ -11,7 +11,7 @@ from pathlib import Path
 
 from compiler.build_cache import FOLDER, read_cache, write_cache
 from compiler.compiling import compile_film
-from compiler.records import RECORDS_MAGIC, read_records
+from compiler.records import HEAD_SIZE, RECORDS_MAGIC, read_records
 
 from ..conftest import ROOT
 
@@ -104,7 +104,7 @@ def test_a_bucket_changed_in_place_or_with_an_absurd_length_is_not_trusted(tmp_p
     at = raw.rindex(b" ")  # a space in a prompt, near the end: the same length, other bytes, still readable
     a.write_bytes(raw[:at] + b"x" + raw[at + 1:])
     raw_b = bytearray(b.read_bytes())
-    head = len(RECORDS_MAGIC) + 20
+    head = HEAD_SIZE
     raw_b[head:head + 8] = (2**63 + 5).to_bytes(8, "little")  # a length no file has
     b.write_bytes(bytes(raw_b))
     read = read_cache(tmp_path / "build")
@@ -162,3 +162,21 @@ def test_a_rebuild_leaves_the_reused_pairs_bodies_packed(tmp_path: Path) -> None
     fresh = compile_film(fresh_dir).plan
     assert [j.as_dict() for j in again.jobs] == [j.as_dict() for j in fresh.jobs]
     assert dict(again.contexts) == dict(fresh.contexts)
+
+
+def test_a_file_of_records_is_rewritten_unless_it_holds_the_same_bytes(tmp_path: Path) -> None:
+    """The head's checksum says a file may be unchanged; the bytes decide: a file whose head agrees but whose
+    records were damaged since is written again, one that holds the records already is left as it is."""
+    from compiler.emit.state import write_records
+
+    records = [b"first record", b"second record" * 50]
+    assert write_records(tmp_path, {".filmc/doc.bin": records}) == [".filmc/doc.bin"]
+    path = tmp_path / ".filmc" / "doc.bin"
+    assert list(read_records(path)) == records
+    inode = path.stat().st_ino
+    assert write_records(tmp_path, {".filmc/doc.bin": records}) == []  # the same bytes: not written
+    assert path.stat().st_ino == inode
+    raw = path.read_bytes()
+    path.write_bytes(raw[:HEAD_SIZE] + raw[HEAD_SIZE:].replace(b"second", b"SECOND"))  # the head as it was
+    assert write_records(tmp_path, {".filmc/doc.bin": records}) == [".filmc/doc.bin"]
+    assert path.read_bytes() == raw and list(read_records(path)) == records
