@@ -43,9 +43,10 @@ def _shotlist(prod: Production) -> str:
     return buf.getvalue()
 
 
-# A prompt's share of the build: its section of the sheet (after the heading) and its jobs' lines of the jobs file.
-# Both are made from the compiled shot-and-target alone, so a build may reuse the last build's.
-Piece = tuple[str, str]
+# A prompt's share of the build: its section of the sheet (after the heading) and its jobs' lines of the jobs file,
+# as the files hold them (UTF-8: a rebuild joins the last build's pieces without encoding them again). Both are made
+# from the compiled shot-and-target alone, so a build may reuse the last build's.
+Piece = tuple[bytes, bytes]
 
 
 def piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
@@ -74,33 +75,32 @@ def piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
         out.append("")
         out.append("(hand-written override from film.yaml)")
     out.append("")
-    return "\n".join(out), _jsonl([j.as_dict() for j in jobs])
+    return "\n".join(out).encode("utf-8"), _jsonl([j.as_dict() for j in jobs]).encode("utf-8")
 
 
-def _headings(shots: Sequence[ResolvedShot]) -> dict[str, str]:
-    """Each shot's heading in the sheets (the same in every target's), with the blank line after it."""
+def _headings(shots: Sequence[ResolvedShot]) -> dict[str, bytes]:
+    """Each shot's heading in the sheets (the same in every target's), with the blank line after it (UTF-8)."""
     return {s.id: f"## {s.id}: {s.section.id}, {format_time(s.start)}-{format_time(s.end)} ({s.duration:.3f} s)\n"
-            for s in shots}
+            .encode() for s in shots}
 
 
 def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mapping[tuple[str, str], Piece],
-           headings: Mapping[str, str]) -> str:
+           headings: Mapping[str, bytes]) -> bytes:
     prod = plan.prod
     t = prod.targets[target]
-    out = [f"# {prod.film.info.title}: {target} ({t.kind})", ""]
     aspect = t.capabilities.aspects.get(prod.film.info.aspect)
-    out.append(f"Aspect: {aspect or prod.film.info.aspect}. Prompts are pasted as written; set the parameters by hand.")
-    out.append("")
+    out = [f"# {prod.film.info.title}: {target} ({t.kind})\n\nAspect: {aspect or prod.film.info.aspect}. Prompts are "
+           "pasted as written; set the parameters by hand.\n".encode()]
     for p in prompts:
         out.append(headings[p.shot])
         out.append(pieces[(p.shot, target)][0])
-    return "\n".join(out)
+    return b"\n".join(out)
 
 
 # What the outputs take from the production alone, not from the compiled prompts: the shot list, each shot's
 # heading in the sheets, the manifest's film and timeline (rendered: their lines by key). Plain data, so a build
 # may make them on another core (compiling.compile_film, with the edit).
-FilmParts = tuple[str, dict[str, str], dict[str, list[str]]]
+FilmParts = tuple[str, dict[str, bytes], dict[str, list[str]]]
 
 
 def film_parts(prod: Production) -> FilmParts:
@@ -151,7 +151,7 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
     headings = parts[1] if parts is not None else _headings(plan.shots)
     for t in plan.targets:
         files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces, headings)
-        rows = "".join(pieces[(p.shot, t.name)][1] for p in prompts[t.name])
+        rows = b"".join(pieces[(p.shot, t.name)][1] for p in prompts[t.name])
         if rows:
             files[jobs_file(t.name)] = rows
     files["shotlist.csv"] = parts[0] if parts is not None else _shotlist(prod)
