@@ -46,6 +46,11 @@ def _bucket(key: str) -> str:
     return _BY_DIGITS.get(key[:2], "other")
 
 
+def _bucket_of(key: str) -> str:
+    """The bucket a key is written in: _bucket's, the edit's files in one of their own."""
+    return "edit" if key.startswith(EDIT) else _bucket(key)
+
+
 def _stamp() -> str:
     from . import __version__
 
@@ -119,13 +124,28 @@ def _read_bucket(folder: Path, names: list[str]) -> Cache:
     return entries
 
 
-def read_cache(build_dir: Path, *, slates: bool = True) -> Cache:
-    """The previous build's entries, the edit's files left out (see read_edit), and its slates unless `slates`."""
+class Index:
+    """What a read of the cache found: each bucket's files and the keys read from them. Given to write_cache, it
+    lets the next write regroup only the buckets whose keys changed (a rebuild after one shot changed touches a
+    few of them; grouping and naming every entry again cost more than writing those few)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[str]] = {}
+        self.keys: dict[str, set[str]] = {}
+
+
+def read_cache(build_dir: Path, *, slates: bool = True, index: Index | None = None) -> Cache:
+    """The previous build's entries, the edit's files left out (see read_edit), and its slates unless `slates`;
+    `index` (if given) learns each bucket read: its files and keys."""
     folder = build_dir / FOLDER
     entries: Cache = {}
     for bucket, names in _files(folder).items():
         if slates or not _is_slates(bucket):
-            entries.update(_read_bucket(folder, names))
+            part = _read_bucket(folder, names)
+            if index is not None:
+                index.files[bucket] = names
+                index.keys[bucket] = set(part)
+            entries.update(part)
     return entries
 
 
@@ -194,31 +214,52 @@ def read_edit(build_dir: Path, key: str) -> Any:
         return None
 
 
-def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | None = None) -> None:
+def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | None = None,
+                index: Index | None = None) -> None:
     """After the build's outputs, manifest and state: the buckets whose keys changed are written, the others left
     as they are, and files of keys no longer in use removed. A stale cache costs time, never correctness.
-    `document`: film.yaml's parse as the load kept it (Document.keep: () to remove it, None to leave it)."""
+    `document`: film.yaml's parse as the load kept it (Document.keep: () to remove it, None to leave it).
+    `index`: what read_cache found (the files of a bucket whose keys are the ones read are kept without grouping
+    its entries again)."""
     import marshal
 
     from .emit.state import write_records
 
-    buckets: dict[str, Cache] = {}
-    for key, value in entries.items():
-        bucket = "edit" if key.startswith(EDIT) else _bucket(key)
-        part = buckets.get(bucket)
-        if part is None:
-            part = buckets[bucket] = {}
-        part[key] = value
     folder = build_dir / FOLDER
     try:
         present = set(os.listdir(folder))
     except OSError:
         present = set()
-    wanted = {_name(bucket, list(part)): part for bucket, part in buckets.items()}
+    kept: set[str] = set()  # files of buckets whose keys are the ones read: as they are
+    buckets: dict[str, Cache] = {}
+    if index is not None and index.keys:
+        read = set().union(*index.keys.values())
+        for key in entries.keys() - read:  # new keys, and those of buckets not read (the slates)
+            bucket = _bucket_of(key)
+            part = buckets.get(bucket)
+            if part is None:
+                part = buckets[bucket] = {}
+            part[key] = entries[key]
+        changed = {*buckets, *(_bucket_of(k) for k in read - entries.keys())}
+        for bucket, keys in index.keys.items():
+            names = index.files[bucket]
+            if bucket not in changed and len(names) == 1 and names[0] in present:
+                kept.add(names[0])
+            else:
+                part = buckets.setdefault(bucket, {})
+                part.update((k, entries[k]) for k in keys if k in entries)
+    else:
+        for key, value in entries.items():
+            bucket = _bucket_of(key)
+            part = buckets.get(bucket)
+            if part is None:
+                part = buckets[bucket] = {}
+            part[key] = value
+    wanted = {_name(bucket, list(part)): part for bucket, part in buckets.items() if part}
 
     def records(part: Cache) -> Iterator[bytes]:
         yield marshal.dumps(_stamp())
-        items = iter(part.items())
+        items = ((k, part[k]) for k in sorted(part))  # (a bucket's bytes follow from its keys alone)
         while chunk := dict(islice(items, _RECORD)):
             yield marshal.dumps(chunk)
 
@@ -229,7 +270,7 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
     elif document is not None:
         _unlink(build_dir / DOCUMENT)
     write_records(build_dir, files)
-    for name in sorted(present - set(wanted)):
+    for name in sorted(present - set(wanted) - kept):
         if name.endswith(".bin"):
             _unlink(folder / name)
     _unlink(build_dir / _OLD)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .aside import Aside
-from .build_cache import DOCUMENT, EDIT, SLATE, Cache, read_cache, read_edit, read_slates
+from .build_cache import DOCUMENT, EDIT, SLATE, Cache, Index, read_cache, read_edit, read_slates
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
@@ -41,6 +41,7 @@ class CompiledFilm:
     pieces: dict[tuple[str, str], Any] = field(default_factory=dict)
     pair_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # each compiled pair's cache key
     parts: FilmParts | None = None  # what the outputs take from the production alone, if made with the edit
+    index: Index | None = None  # what the cache read found (for write_cache)
 
     def cache_entries(self) -> Cache:
         """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces."""
@@ -89,7 +90,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                 if aside is not None:
                     aside.cancel()  # (its edit is not needed: it ends while the shots compile)
                 slates = read_slates(cache_dir) if cache_dir else {}
-            cache = read_cache(cache_dir, slates=False) if cache_dir else {}
+            index = Index() if cache_dir else None
+            cache = read_cache(cache_dir, slates=False, index=index) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                      workers=workers)
             keys = _pair_keys(plan)
@@ -109,7 +111,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
         plan.cache.update(slates)  # each slate an entry of its own: one shot's edit changes one
         edit = _with_fonts(edit)
-    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, keys, parts)
+    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, keys, parts, index)
 
 
 def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:

@@ -112,7 +112,7 @@ def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
             sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)),
             keys)
         if not dry_run:
-            write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None)
+            write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None, compiled.index)
             # (the key names the bytes the build was made from: a save since makes the next build compile)
             remember(out, with_film(inputs, plan.prod.doc.digest if plan.prod.doc else None), summary)
         gc.freeze()  # what the build made joins the oldest generation unscanned (the GC has not seen it yet:

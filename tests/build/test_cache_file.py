@@ -19,10 +19,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synth import synth_film  # noqa: E402
 
 
-def _build(film: Path) -> dict[str, object]:
+def _build(film: Path, *, index: bool = True) -> dict[str, object]:
+    """A build's compile and cache write (`index`: the write regroups only the buckets whose keys changed)."""
     out = film / "build"
-    entries = compile_film(film, cache_dir=out).cache_entries()
-    write_cache(out, entries)
+    compiled = compile_film(film, cache_dir=out)
+    entries = compiled.cache_entries()
+    write_cache(out, entries, None, compiled.index if index else None)
     return entries
 
 
@@ -180,3 +182,35 @@ def test_a_file_of_records_is_rewritten_unless_it_holds_the_same_bytes(tmp_path:
     path.write_bytes(raw[:HEAD_SIZE] + raw[HEAD_SIZE:].replace(b"second", b"SECOND"))  # the head as it was
     assert write_records(tmp_path, {".filmc/doc.bin": records}) == [".filmc/doc.bin"]
     assert path.read_bytes() == raw and list(read_records(path)) == records
+
+
+def test_a_write_that_regroups_the_changed_buckets_writes_what_a_whole_write_does(tmp_path: Path) -> None:
+    """write_cache given what the read found (each bucket's keys) leaves the unchanged buckets' files alone and
+    writes the others: the folder is the same, name for name and byte for byte, as a write that groups everything."""
+    import shutil
+
+    text = synth_film(120)
+    films = [tmp_path / "a", tmp_path / "b"]
+    for film in films:
+        film.mkdir()
+        (film / "film.yaml").write_text(text)
+        _build(film, index=False)
+    # a shot changed, a shot gone, a bucket damaged: keys added, removed, and read short
+    changed = text.replace("looking out to sea 5,", "looking out to the sea 5,", 1)
+    start = changed.index("  - id: s00007")
+    changed = changed[:start] + changed[changed.index("  - id: s00008"):]
+    for film in films:
+        (film / "film.yaml").write_text(changed)
+        damaged = _buckets(film)[3]
+        damaged.write_bytes(damaged.read_bytes()[:200])
+    # (the edit's entry names its folder: the two films' differ there alone)
+    def shared(entries: dict[str, object]) -> dict[str, object]:
+        return {k: v for k, v in entries.items() if not k.startswith("edit:")}
+
+    assert shared(_build(films[0], index=True)) == shared(_build(films[1], index=False))
+
+    def listing(film: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (film / "build" / FOLDER).iterdir() if not p.name.startswith("edit-")}
+
+    assert len(listing(films[0])) > 30 and listing(films[0]) == listing(films[1])
+    shutil.rmtree(films[1])
