@@ -181,9 +181,7 @@ def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint:
     if not todo:
         return {}
     linter = ShotLinter(plan)
-    jobs_of: dict[tuple[str, str], list[Any]] = {}
-    for j in plan.jobs:
-        jobs_of.setdefault((j.shot, j.target), []).append(j)
+    plan.jobs.of("", "")  # (its index of the pairs made once, before the workers fork)
 
     def one(n: int) -> tuple[str, Any]:
         rs = todo[n]
@@ -192,7 +190,7 @@ def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint:
             shot_found, by_target = linter.shot(rs, prompts_of[rs.id])
             stored = ([_stored(d, prod) for d in shot_found], [_stored_prompt(t, pf, prod)
                                                              for t, pf in by_target.items()])
-        made = [(p.target, piece(plan, p, jobs_of.get((p.shot, p.target), [])))
+        made = [(p.target, piece(plan, p, plan.jobs.of(p.shot, p.target)))
                 for p in prompts_of[rs.id] if (p.shot, p.target) not in made_already]
         return ("ok", (stored, made))
 

@@ -182,7 +182,7 @@ def collect_board(film: str | Path, *, allow_outside: bool = False) -> Board:
             kinds[a.target] = None
     frames = current_frames(root, [j.as_dict() for j in plan.jobs], attempts, {s.id: s.shot.take for s in prod.shots})
     listed, more = collect(root, [shot_info(s) for s in prod.shots], film_targets=film_targets, kinds=kinds,
-                           attempts=attempts, hashes={j.job: j.hash for j in plan.jobs}, frames=frames, orphans=False)
+                           attempts=attempts, hashes=plan.jobs.hashes(), frames=frames, orphans=False)
     warnings += more
     by_shot = {st.shot: st for st in listed}
     prompts_of = {a.attempt: a.prompt for a in attempts.values()}

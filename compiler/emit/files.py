@@ -49,7 +49,7 @@ def _shotlist(prod: Production) -> str:
 Piece = tuple[bytes, bytes]
 
 
-def piece(plan: Plan, p: CompiledPrompt, jobs: list[Job]) -> Piece:
+def piece(plan: Plan, p: CompiledPrompt, jobs: Sequence[Job]) -> Piece:
     """A prompt's piece of the sheet (after its heading) and of the jobs file (its jobs' lines)."""
     ctx = plan.contexts[(p.shot, p.target)]
     out: list[str] = []
@@ -140,14 +140,8 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
     for p in plan.prompts:
         prompts[p.target].append(p)
     missing = [p for p in plan.prompts if (p.shot, p.target) not in pieces]
-    if missing:
-        jobs_of: dict[tuple[str, str], list[Job]] = {(p.shot, p.target): [] for p in missing}
-        for j in plan.jobs:
-            mine = jobs_of.get((j.shot, j.target))
-            if mine is not None:
-                mine.append(j)
-        for p in missing:
-            pieces[(p.shot, p.target)] = piece(plan, p, jobs_of[(p.shot, p.target)])
+    for p in missing:
+        pieces[(p.shot, p.target)] = piece(plan, p, plan.jobs.of(p.shot, p.target))
     headings = parts[1] if parts is not None else _headings(plan.shots)
     for t in plan.targets:
         files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces, headings)
@@ -163,7 +157,7 @@ def manifest_data(plan: Plan, parts: FilmParts | None = None) -> dict[str, Any]:
     """The resolved film, its timeline and the job hashes (emit adds the output hashes). With `parts` (see
     plan_files) the film and the timeline are left out: parts[2] holds their lines, for manifest_text."""
     prod = plan.prod
-    jobs = {j.job: j.hash for j in plan.jobs}
+    jobs = plan.jobs.hashes()
     if parts is not None:
         return {"format": 1, "jobs": jobs}
     return {"format": 1, "film": _film_data(prod), "timeline": timeline_data(prod), "jobs": jobs}

@@ -32,7 +32,7 @@ from .context import (
     typed_duration,
 )
 from .parallel import PARALLEL_MIN, Result, compile_all
-from .plan import CacheEntry, CompiledPair, CompiledPrompt, Contexts, Job, JobFields, Packed, Plan, select_shots
+from .plan import CacheEntry, CompiledPair, CompiledPrompt, Contexts, JobFields, Jobs, Packed, Plan, select_shots
 from .workflow import inject
 
 
@@ -124,7 +124,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     first_image = film.targets.image[0] if film.targets.image else None
     fctx = film_context(prod)
     prompts: list[CompiledPrompt] = []
-    jobs: list[Job] = []
+    jobs: list[tuple[list[JobFields], Packed]] = []
     contexts: dict[tuple[str, str], Packed] = {}
     failures: list[Diagnostic] = []
     old: Mapping[str, CacheEntry] = cache if cache is not None else {}  # (a bucketed cache reads what is asked)
@@ -183,12 +183,12 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
         if key:
             new_cache[key] = plain
         prompts.append(pair.prompt)
-        jobs.extend(pair.jobs)
+        jobs.append((pair.job_fields, pair.packed))
         contexts[(rs.id, t.name)] = pair.packed
     forget_shots()  # (what was made once per shot is in the plan now)
     if failures:
         raise FilmError(failures, prod.sources())
-    return Plan(prod, tdefs, shots, tuple(prompts), tuple(jobs), Contexts(contexts), new_cache)
+    return Plan(prod, tdefs, shots, tuple(prompts), Jobs(jobs), Contexts(contexts), new_cache)
 
 
 def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,

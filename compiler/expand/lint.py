@@ -9,7 +9,7 @@ from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production, ResolvedShot
 from . import Plan, lint_prose
 from .lint_video import video_checks
-from .plan import CompiledPrompt, Job
+from .plan import CompiledPrompt
 from .vocab import positive
 
 _PREVIOUS_WORDS = ("previous", "last", "prior", "preceding", "earlier", "before")  # one is in whatever _PREVIOUS finds
@@ -25,7 +25,7 @@ ShotFindings = tuple[list[Diagnostic], dict[str, PromptFindings]]
 
 
 class ShotLinter:
-    """What every shot's checks share (names, person words, the jobs), made once per plan."""
+    """What every shot's checks share (names, person words), made once per plan."""
 
     def __init__(self, plan: Plan) -> None:
         prod = plan.prod
@@ -33,7 +33,6 @@ class ShotLinter:
         names = [(ch.name.strip(), ch.id) for ch in prod.film.characters.values() if ch.name and ch.name.strip()]
         self.name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
         self.persons = lint_prose.person_words(prod)
-        self.jobs = {(j.shot, j.target): j for j in plan.jobs if j.segment == 1}
 
     def shot(self, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
         """The findings of one shot and its prompts (in target order): none of them looks at another shot."""
@@ -52,7 +51,7 @@ class ShotLinter:
                 video_checks(prod, p, rs, video, first=first_video)
                 first_video = False
             fitting = prod.collector()
-            _fitting(self.plan, self.jobs, p, rs, fitting)
+            _fitting(self.plan, p, rs, fitting)
             out[p.target] = (before.items, video_key, after.items, video.items, fitting.items)
         return c.items, out
 
@@ -194,8 +193,7 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
     return c.items
 
 
-def _fitting(plan: Plan, jobs: dict[tuple[str, str], Job], p: CompiledPrompt, rs: ResolvedShot,
-             c: Collector) -> None:
+def _fitting(plan: Plan, p: CompiledPrompt, rs: ResolvedShot, c: Collector) -> None:
     """P421: phrases a template's fitting filters left out; P422: windows a workflow has no prompt node for."""
     t = plan.prod.targets[p.target]
     label = f"shot '{p.shot}', {p.target}"
@@ -209,9 +207,11 @@ def _fitting(plan: Plan, jobs: dict[tuple[str, str], Job], p: CompiledPrompt, rs
                   f"{rs.shot.pointer}/id", hint="the last phrases in priority order go first; shorten the "
                   "descriptions or the look" + (", or raise prompt_chunks" if budget and budget[0] == "tokens"
                                                  else ""))
-    job = jobs.get((p.shot, p.target))
+    if " BREAK " not in p.text:
+        return
+    job = next((j for j in plan.jobs.of(p.shot, p.target) if j.segment == 1), None)
     titles = t.capabilities.graph_prompts
-    if job is None or " BREAK " not in p.text or not isinstance(job.body.get("prompt"), dict):
+    if job is None or not isinstance(job.body.get("prompt"), dict):
         return
     graph_titles = {n.get("_meta", {}).get("title") for n in job.body["prompt"].values() if isinstance(n, dict)
                     and isinstance(n.get("_meta"), dict)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import marshal
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
@@ -95,14 +95,25 @@ Segments = list[tuple[str, str | None]]  # an extended shot's later segments: (p
 CacheEntry = tuple[PromptFields, list[JobFields], Segments, bytes]
 
 
+def _jobs(job_fields: list[JobFields], packed: Packed) -> tuple[Job, ...]:
+    return tuple(Job(f[0], f[1], f[2], f[3], f[4], f[5], packed, n, tuple(f[6]), f[7], f[8], f[9], f[10], f[11])
+                 for n, f in enumerate(job_fields))
+
+
 @dataclass(slots=True)
 class CompiledPair:
     """What one shot compiles to for one target: its prompt, its jobs and what the sheet and lint need to know
-    (`context`: options, generation, left_out, refs, refs_left_out, end_frame, end_frame_dropped, segments)."""
+    (`context`: options, generation, left_out, refs, refs_left_out, end_frame, end_frame_dropped, segments).
+    The jobs are made from their fields when first asked for (a rebuild reuses thousands of pairs whose jobs only
+    the manifest's hashes and the counts read: Jobs)."""
 
     prompt: CompiledPrompt
-    jobs: tuple[Job, ...]
+    job_fields: list[JobFields]
     packed: Packed
+
+    @property
+    def jobs(self) -> tuple[Job, ...]:
+        return _jobs(self.job_fields, self.packed)
 
     @property
     def context(self) -> dict[str, Any]:
@@ -111,11 +122,66 @@ class CompiledPair:
     @classmethod
     def from_plain(cls, entry: CacheEntry) -> CompiledPair:
         (shot, target, kind, text, negative, overridden), job_fields, segments, raw = entry
-        packed = Packed(raw)
-        jobs = tuple(Job(f[0], f[1], f[2], f[3], f[4], f[5], packed, n, tuple(f[6]), f[7], f[8], f[9], f[10], f[11])
-                     for n, f in enumerate(job_fields))
-        segs = tuple((x, y) for x, y in segments)
-        return cls(CompiledPrompt(shot, target, kind, text, negative, overridden, segs), jobs, packed)
+        segs = tuple(map(tuple, segments)) if segments else ()
+        return cls(CompiledPrompt(shot, target, kind, text, negative, overridden, segs),  # type: ignore[arg-type]
+                   job_fields, Packed(raw))
+
+
+class Jobs(Sequence[Job]):
+    """The plan's jobs, in order: made from their pairs' fields when first read one by one (the run, show, the
+    board); the manifest's hashes, the counts and one pair's jobs are read from the fields (a rebuild after one shot
+    changed makes the Job objects of that shot's pairs alone)."""
+
+    def __init__(self, pairs: Iterable[tuple[list[JobFields], Packed]]) -> None:
+        self._pairs = [p for p in pairs if p[0]]
+        self._made: tuple[Job, ...] | None = None
+        self._by_pair: dict[tuple[str, str], tuple[list[JobFields], Packed]] | None = None
+
+    def _all(self) -> tuple[Job, ...]:
+        if self._made is None:
+            self._made = tuple(j for fields, packed in self._pairs for j in _jobs(fields, packed))
+        return self._made
+
+    @overload
+    def __getitem__(self, i: int) -> Job: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Job, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Job | tuple[Job, ...]:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._made) if self._made is not None else sum(len(f) for f, _ in self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Jobs):
+            return self._all() == other._all()
+        return isinstance(other, tuple) and self._all() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Jobs({self._all()!r})"
+
+    def hashes(self) -> dict[str, str]:
+        """Each job's hash, by its name."""
+        return {f[0]: f[7] for fields, _ in self._pairs for f in fields}
+
+    def count_of(self, shots: Collection[str] | None = None, targets: Collection[str] | None = None) -> int:
+        """How many jobs are of these shots and targets (None: any)."""
+        return sum(1 for fields, _ in self._pairs for f in fields
+                   if (shots is None or f[1] in shots) and (targets is None or f[2] in targets))
+
+    def of(self, shot: str, target: str) -> tuple[Job, ...]:
+        """One shot's jobs for one target, in order."""
+        if self._by_pair is None:
+            self._by_pair = {(p[0][0][1], p[0][0][2]): p for p in self._pairs}
+        pair = self._by_pair.get((shot, target))
+        return _jobs(*pair) if pair is not None else ()
 
 
 class Contexts(Mapping[tuple[str, str], dict[str, Any]]):
@@ -142,7 +208,7 @@ class Plan:
     targets: tuple[TargetDef, ...]  # in film order: image targets, then video targets
     shots: tuple[ResolvedShot, ...]  # the selected shots
     prompts: tuple[CompiledPrompt, ...]
-    jobs: tuple[Job, ...]
+    jobs: Jobs
     contexts: Mapping[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> options, generation...
     cache: dict[str, Any] = field(default_factory=dict)  # for the next build (see expand_production)
 

@@ -44,7 +44,7 @@ def film_takes(film: str | Path, *, select: str | None = None, check: bool = Fal
     root = prod.film.root
     chosen = select_shots(prod, select, option=None) if select else prod.shots
     plan = expand_production(prod, cache=read_cache(build_folder(film_path(film).parent)))
-    hashes = {j.job: j.hash for j in plan.jobs}
+    hashes = plan.jobs.hashes()
     attempts, warnings = read_attempts(root)
     film_targets = [*prod.film.targets.image, *prod.film.targets.video]
     kinds: dict[str, str | None] = {name: t.kind for name, t in prod.targets.items()}

@@ -109,7 +109,7 @@ def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
         summary = Summary(
             warnings, len(chosen) if chosen is not None else len(plan.shots), len(plan.shots),
             len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
-            sum(1 for j in plan.jobs if (chosen is None or j.shot in chosen) and (wanted is None or j.target in wanted)),
+            plan.jobs.count_of(chosen, wanted),
             keys)
         if not dry_run:
             write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None, compiled.index)
