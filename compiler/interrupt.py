@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from .errors import EXIT_SIGNAL, FilmcError
+
+if TYPE_CHECKING:
+    import subprocess  # (imported by the functions that start a child: not at every command's start)
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -87,6 +90,8 @@ def watched_group(pid: int) -> Iterator[None]:
 
 def stop_group(proc: subprocess.Popen[str]) -> None:
     """Stop a child started with child_options() and its whole process group: SIGTERM, then SIGKILL after 5 s."""
+    import subprocess
+
     for sig, timeout in ((signal.SIGTERM, 5.0), (getattr(signal, "SIGKILL", signal.SIGTERM), None)):
         with contextlib.suppress(OSError):
             if os.name == "posix":
@@ -116,6 +121,8 @@ def child_options(die_with_parent: bool = True) -> dict[str, object]:
 def run_child(argv: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
     """subprocess.run for a short ffmpeg job (a probe, a decode check) that a signal to filmc stops too:
     its own process group, forwarded to; killed with its group on a timeout or an interruption."""
+    import subprocess
+
     with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           errors="replace", **child_options(die_with_parent=False)) as proc:  # type: ignore[call-overload]  # options as a dict
         with watched_group(proc.pid):

@@ -43,6 +43,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _file_sha(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return _sha(f.read())
+    except OSError:
+        return None
+
+
 def _manifest(out_dir: Path) -> dict[str, object] | None:
     """build/manifest.json when it is one filmc wrote (its format, jobs and outputs), not another tool's file."""
     try:
@@ -108,12 +116,15 @@ class _Inside:
         return self.ok[folder]
 
 
-def _filmcs(rel: str, old: Entries, root: str, folded: dict[str, str], out_dir: Path) -> bool:
-    """Whether the file in output `rel`'s place is one filmc wrote: named by its state (or, with none, by its
-    manifest), under this name or, on a case-insensitive disk, another case of it; the manifest itself when it is
-    filmc's (its format, jobs and outputs: another tool's manifest.json names nothing of filmc's)."""
+def _filmcs(rel: str, old: Entries, root: str, folded: dict[str, str], out_dir: Path, st: os.stat_result) -> bool:
+    """Whether the file in output `rel`'s place (its stat `st`) is one filmc wrote: named by its state (or, with
+    none, by its manifest), under this name or, on a case-insensitive disk, another case of it; the manifest itself
+    when the state holds its stat or its hash (as filmc wrote it) or it is filmc's (its format, jobs and outputs: another tool's
+    manifest.json names nothing of filmc's)."""
     if rel == MANIFEST:
-        return _manifest(out_dir) is not None
+        was_sha, was_st = old.get(rel, (None, None))
+        return was_st == stat_key(st) or (was_sha is not None and _file_sha(f"{root}/{rel}") == was_sha) \
+            or _manifest(out_dir) is not None
     name = rel if rel in old else folded.get(rel.casefold())
     return name is not None and (name == rel or _same_file(root, rel, name))
 
@@ -194,7 +205,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             restat = restat or was_st is not None
             result.unchanged += 1
             continue
-        if not _filmcs(rel, old, root, folded, out_dir):  # there, but not filmc's: kept
+        if not _filmcs(rel, old, root, folded, out_dir, st):  # there, but not filmc's: kept
             foreign.append(rel)
         todo.append(rel)
     if foreign:
