@@ -24,6 +24,7 @@ FOLDER = ".filmc/cache"
 EDIT = "edit:"  # the edit's files: one entry, in a file of its own
 DOCUMENT = ".filmc/document.bin"  # film.yaml's parse, for the next build's load (see load.splice)
 _OLD = ".filmc/expand.cache"  # the single file earlier versions kept
+CHECKED = ".filmc/cache.state"  # each bucket file's stat when it was written and checked: read without its checksum
 _LAYOUT = 7  # 7: emit's pieces as UTF-8 bytes; 6: the edit's slates in buckets of their own; 5: packed pairs
 _BUCKETS = 64
 SLATE = "slate:"  # an edit's slate chain: (what it is drawn from, the chain, its texts) (see edit.graph.build_graph)
@@ -70,13 +71,14 @@ def edit_name(key: str) -> str:
     return _name("edit", [key])
 
 
-def _read_file(path: Path) -> Cache:
-    """A bucket's entries; {} for one of another layout or filmc; an error when it is not whole."""
+def _read_file(path: Path, trusted: Any = None) -> Cache:
+    """A bucket's entries; {} for one of another layout or filmc; an error when it is not whole (`trusted`: its stat
+    when written, see records.read_records)."""
     import marshal
 
     from .records import read_records
 
-    records = read_records(path)
+    records = read_records(path, trusted)
     if marshal.loads(next(records)) != _stamp():
         return {}
     entries: Cache = {}
@@ -111,17 +113,29 @@ def _files(folder: Path) -> dict[str, list[str]]:
     return out
 
 
-def _read_bucket(folder: Path, names: list[str]) -> Cache:
+def _read_bucket(folder: Path, names: list[str], checked: dict[str, Any] | None = None) -> Cache:
     """A bucket's entries. A file that cannot be read whole is left out (its shots are compiled again) and removed,
     so the next build writes it again (its name alone would say it is there already); one of another layout is
-    left for the next build to replace."""
+    left for the next build to replace. `checked`: the files' stats when written (see _checked)."""
     entries: Cache = {}
     for name in names:
         try:
-            entries.update(_read_file(folder / name))
+            entries.update(_read_file(folder / name, checked.get(name) if checked else None))
         except _UNREADABLE:
             _unlink(folder / name)
     return entries
+
+
+def _checked(build_dir: Path) -> dict[str, Any]:
+    """The bucket files' stats as the last write_cache recorded them (a file written in the last moments before is
+    left out: a change right after its write could keep its mtime, as emit.state says of outputs)."""
+    import marshal
+
+    try:
+        stats = marshal.loads((build_dir / CHECKED).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
 
 
 class Index:
@@ -139,9 +153,10 @@ def read_cache(build_dir: Path, *, slates: bool = True, index: Index | None = No
     `index` (if given) learns each bucket read: its files and keys."""
     folder = build_dir / FOLDER
     entries: Cache = {}
+    checked = _checked(build_dir)
     for bucket, names in _files(folder).items():
         if slates or not _is_slates(bucket):
-            part = _read_bucket(folder, names)
+            part = _read_bucket(folder, names, checked)
             if index is not None:
                 index.files[bucket] = names
                 index.keys[bucket] = set(part)
@@ -274,3 +289,26 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
         if name.endswith(".bin"):
             _unlink(folder / name)
     _unlink(build_dir / _OLD)
+    _record_checked(build_dir, sorted({*wanted, *kept}))
+
+
+def _record_checked(build_dir: Path, names: list[str]) -> None:
+    """The bucket files' stats now, for the next read (see _checked): those written too recently to trust their
+    mtime are left out (read with their checksum next time)."""
+    import marshal
+    import time
+
+    from .emit.state import racy_window, write_internal
+    from .records import stat_key
+
+    folder = build_dir / FOLDER
+    now = time.time_ns()
+    stats = {}
+    for name in names:
+        try:
+            st = stat_key(os.lstat(folder / name))
+        except OSError:
+            continue
+        if now - st[1] >= racy_window(st[1]):
+            stats[name] = st
+    write_internal(build_dir, CHECKED, marshal.dumps(stats))

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import FilmcError
 from ..output_names import jobs_file, sheet_file
-from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, stat_key, state_bytes, sweep_tmp, write_internal
+from ..records import stat_key
+from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, state_bytes, sweep_tmp, write_internal
 
 if TYPE_CHECKING:
     from ..expand import Plan

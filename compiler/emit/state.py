@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..fsutil import pid_alive
-from ..records import HEAD_SIZE, RECORDS_MAGIC, checksum_bytes, records_digest
+from ..records import HEAD_SIZE, RECORDS_MAGIC, Stat, checksum_bytes, records_digest, stat_key
 
 STATE_FILE = ".filmc/outputs.state"
 TMP_DIR = ".filmc/tmp"
@@ -27,14 +27,9 @@ _NEW_FILE = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0
              | getattr(os, "O_BINARY", 0))
 _VERSION = 1
 
-Stat = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 # rel -> (content sha256 or None: unknown, e.g. being written by a build that was killed;
 #         the file's stat, or None: compare the content next time)
 Entries = dict[str, tuple[str | None, Stat | None]]
-
-
-def stat_key(st: os.stat_result) -> Stat:
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 @dataclass

@@ -183,7 +183,8 @@ def _walk(h: hashlib._Hash, folder: Path, out: Path, budget: list[int], film: Pa
 
 def unchanged(out_dir: Path, key: str | None) -> Summary | None:
     """The last build's summary when it ran with `key` and left every output as it is now; else None."""
-    from ..emit.state import read_state, stat_key
+    from ..emit.state import read_state
+    from ..records import stat_key
 
     if key is None:
         return None

@@ -214,3 +214,38 @@ def test_a_write_that_regroups_the_changed_buckets_writes_what_a_whole_write_doe
 
     assert len(listing(films[0])) > 30 and listing(films[0]) == listing(films[1])
     shutil.rmtree(films[1])
+
+
+def test_a_file_of_records_is_checked_unless_its_stat_is_the_one_recorded_when_it_was_checked(tmp_path: Path) -> None:
+    """The cache's buckets are read without their checksum while each has the stat the last build recorded (as build
+    outputs are trusted); any other file of records is checked whole."""
+    import time
+
+    from compiler.build_cache import CHECKED
+    from compiler.emit.state import write_records
+    from compiler.records import stat_key
+
+    write_records(tmp_path, {".filmc/doc.bin": [b"one", b"two"]})
+    path = tmp_path / ".filmc" / "doc.bin"
+    raw = bytearray(path.read_bytes())
+    raw[len(RECORDS_MAGIC)] ^= 0xFF  # the checksum in the head no longer fits the records
+    path.write_bytes(bytes(raw))
+    try:
+        list(read_records(path))
+        raise AssertionError("a file whose checksum does not fit was read")
+    except ValueError:
+        pass
+    assert list(read_records(path, stat_key(path.stat()))) == [b"one", b"two"]  # trusted as it is now
+    # a build records its buckets' stats once they are old enough to trust; one changed since is checked again
+    (tmp_path / "film.yaml").write_text(synth_film(40))
+    _build(tmp_path)
+    time.sleep(0.06)
+    entries = _build(tmp_path)  # (nothing changed: the stats are recorded now)
+    assert (tmp_path / "build" / CHECKED).is_file()
+    bucket = _buckets(tmp_path)[0]
+    data = bucket.read_bytes()
+    at = data.rindex(b" ")
+    bucket.write_bytes(data[:at] + b"x" + data[at + 1:])  # same size, other bytes: its ctime moved
+    read = read_cache(tmp_path / "build")
+    assert not bucket.exists()  # found damaged, removed, its shots compiled again by the next build
+    assert read and all(entries[k] == v for k, v in read.items())
