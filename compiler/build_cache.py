@@ -74,16 +74,14 @@ def edit_name(key: str) -> str:
 def _read_file(path: Path, trusted: Any = None) -> Cache:
     """A bucket's entries; {} for one of another layout or filmc; an error when it is not whole (`trusted`: its stat
     when written, see records.read_records)."""
-    import marshal
+    from .records import load_records
 
-    from .records import read_records
-
-    records = read_records(path, trusted)
-    if marshal.loads(next(records)) != _stamp():
+    records = load_records(path, trusted)
+    if next(records) != _stamp():
+        records.close()
         return {}
     entries: Cache = {}
-    for record in records:  # (to the end: the digest is checked after the last record)
-        part = marshal.loads(record)
+    for part in records:  # (to the end: the checksum is checked after the last record)
         if not isinstance(part, dict):
             raise ValueError(f"{path} holds something else")
         entries.update(part)
@@ -274,7 +272,7 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
 
     def records(part: Cache) -> Iterator[bytes]:
         yield marshal.dumps(_stamp())
-        items = ((k, part[k]) for k in sorted(part))  # (a bucket's bytes follow from its keys alone)
+        items = ((k, part[k]) for k in sorted(part))  # (in key order, however the build came by them)
         while chunk := dict(islice(items, _RECORD)):
             yield marshal.dumps(chunk)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 # The layout: RECORDS_MAGIC, the CRC-32 of what follows (4 bytes, little endian), then records, each its length
 # (8 bytes, little endian) and its bytes. The checksum finds a file damaged since it was written (a CRC, not a
@@ -67,3 +68,40 @@ def read_records(path: Path, trusted: Stat | None = None) -> Iterator[bytes]:
             yield record
         if check and checksum_bytes(digest) != head[len(RECORDS_MAGIC):]:
             raise ValueError(f"{path} is not as it was written")
+
+
+def load_records(path: Path, trusted: Stat | None = None) -> Generator[Any, None, None]:
+    """read_records, each record unmarshalled (marshal data only: nothing executes) straight from the file's pages,
+    with no copy of the file made (a rebuild reads ~20 MB of cache). The same errors, the checksum checked the same
+    way. The file is mapped: filmc replaces its files whole (never cut one short in place), so the pages stay."""
+    import marshal
+    import mmap
+
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        if st.st_size < HEAD_SIZE:
+            raise ValueError(f"{path} is not a file of records")
+        check = trusted is None or stat_key(st) != trusted
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages:
+            view = memoryview(pages)
+            try:
+                if view[:len(RECORDS_MAGIC)] != RECORDS_MAGIC:
+                    raise ValueError(f"{path} is not a file of records")
+                pos, end, digest = HEAD_SIZE, len(view), 0
+                while pos < end:
+                    n = int.from_bytes(view[pos:pos + 8], "little")
+                    if end - pos < 8 or n > end - pos - 8:
+                        raise ValueError(f"{path} is cut short")
+                    record = view[pos + 8:pos + 8 + n]
+                    try:
+                        if check:
+                            digest = zlib.crc32(record, zlib.crc32(view[pos:pos + 8], digest))
+                        value = marshal.loads(record)
+                    finally:
+                        record.release()
+                    pos += 8 + n
+                    yield value
+                if check and checksum_bytes(digest) != view[len(RECORDS_MAGIC):HEAD_SIZE]:
+                    raise ValueError(f"{path} is not as it was written")
+            finally:
+                view.release()

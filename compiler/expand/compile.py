@@ -32,7 +32,18 @@ from .context import (
     typed_duration,
 )
 from .parallel import PARALLEL_MIN, Result, compile_all
-from .plan import CacheEntry, CompiledPair, CompiledPrompt, Contexts, JobFields, Jobs, Packed, Plan, select_shots
+from .plan import (
+    CacheEntry,
+    CompiledPair,
+    CompiledPrompt,
+    Contexts,
+    JobFields,
+    Jobs,
+    Packed,
+    Plan,
+    interned,
+    select_shots,
+)
 from .workflow import inject
 
 
@@ -165,6 +176,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                                      if n % 16 == 0 or n == len(missing) else None) if progress else None)
     fresh = dict(zip(missing, compiled))
     out_of: set[str] = set()  # targets out of time or memory: their other shots would fail the same way
+    plain: CacheEntry | None
     for i, ((t, rs), key) in enumerate(zip(pairs, pair_keys)):
         if i in fresh:
             state, value = fresh[i]
@@ -174,7 +186,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                     if value.code in ("T305", "T306"):
                         out_of.add(t.name)
                 continue
-            plain = value
+            plain = interned(value)
         else:
             plain = old[key] if key else None
         if plain is None:
@@ -360,4 +372,4 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
              "end_frame_dropped": rs.shot.end_frame if t.kind == "video" and not plans[-1].end_frame else None,
              "segments": [{"prompt": x, "negative": y} for x, y in texts[1:]]}
     return ((rs.id, t.name, t.kind, text, negative, overridden), job_fields, texts[1:],
-            marshal.dumps((bodies, small)))
+            marshal.dumps((bodies, small), 0))  # (format 0: equal bodies, equal bytes, whatever else holds them)

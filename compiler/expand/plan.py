@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import marshal
+import sys
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -98,6 +99,17 @@ CacheEntry = tuple[PromptFields, list[JobFields], Segments, bytes]
 def _jobs(job_fields: list[JobFields], packed: Packed) -> tuple[Job, ...]:
     return tuple(Job(f[0], f[1], f[2], f[3], f[4], f[5], packed, n, tuple(f[6]), f[7], f[8], f[9], f[10], f[11])
                  for n, f in enumerate(job_fields))
+
+
+def interned(entry: CacheEntry) -> CacheEntry:
+    """An entry whose few distinct strings (ids, targets, providers, URLs, models) are interned: the cache writes each
+    once per record and loads the others as references to it (a rebuild loads thousands of entries: half the time)."""
+    intern = sys.intern
+    (shot, target, kind, text, negative, overridden), job_fields, segments, raw = entry
+    shot, target = intern(shot), intern(target)
+    jobs = [(f[0], shot, target, intern(f[3]), intern(f[4]), intern(f[5]), f[6], f[7], f[8], f[9],
+             intern(f[10]) if f[10] else f[10], intern(f[11]) if f[11] else f[11]) for f in job_fields]
+    return (shot, target, intern(kind), text, negative, overridden), jobs, segments, raw
 
 
 @dataclass(slots=True)

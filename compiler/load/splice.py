@@ -104,11 +104,20 @@ def dump(kept: Kept) -> tuple[bytes, ...]:
 
 def read(path: Path) -> Kept | None:
     """The parse kept in a file of records; None when there is none, or it is not whole or of another filmc."""
-    from ..records import read_records
+    from ..records import load_records
 
     try:
-        return read_from(list(read_records(path)))
-    except (OSError, ValueError):
+        now = stamp()
+        records = load_records(path)
+        if now == "?" or next(records) != now:
+            records.close()
+            return None
+        rest = list(records)  # (to the end: the checksum is checked after the last record)
+        if len(rest) != 1:
+            return None
+        text, data, values, keys, starts, end, column = rest[0]
+        return Kept(text, data, values, keys, starts, end, column)
+    except (OSError, ValueError, EOFError, TypeError, OverflowError, MemoryError, StopIteration):
         return None
 
 
