@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from ..diagnostics import Collector
 from ..model import Film
-from ..output_names import MAX_ID_LENGTH, MAX_NAME_BYTES, card_clip_id, shot_names, still_file, target_names
+from ..output_names import (
+    MAX_ID_LENGTH,
+    MAX_NAME_BYTES,
+    card_clip_id,
+    distinct_names,
+    shot_names,
+    still_file,
+    target_names,
+)
 
 
 def check_output_names(film: Film, diags: Collector) -> None:
@@ -14,7 +22,10 @@ def check_output_names(film: Film, diags: Collector) -> None:
     for i, card in enumerate(film.edit.cards):
         name = still_file(card_clip_id(i + 1))
         owner[name.casefold()] = (f"title card {i + 1}", card.pointer, name)
+    fast = distinct_names(s.id for s in film.shots)  # (then only each id's length is checked)
     for shot in film.shots:
+        if fast and len(shot.id) <= MAX_ID_LENGTH:
+            continue
         ptr = f"{shot.pointer}/id"
         if len(shot.id) > MAX_ID_LENGTH:
             diags.error("V284", f"{ptr}: shot id is {len(shot.id)} characters long, over the limit of "

@@ -5,9 +5,21 @@ from __future__ import annotations
 import re
 
 from ..diagnostics import Collector
-from ..model import Film
+from ..model import Film, Shot
 
 _SHOT_TEXT = ("subject", "background", "background_motion", "time")
+
+
+def _shot_text(shot: Shot) -> str:
+    """Every text of a shot that check_prompt_names scans, one per line (a name never spans two of them)."""
+    parts = [getattr(shot, f) or "" for f in _SHOT_TEXT]
+    parts += shot.mood
+    parts += shot.details
+    for m in shot.cast:
+        parts += (m.action or "", m.expression or "", m.motion or "")
+    for o in shot.prompt.values():
+        parts += (o.text or "", o.image or "", o.video or "", o.negative or "")
+    return "\n".join(parts)
 
 
 def check_prompt_names(film: Film, diags: Collector) -> None:
@@ -27,6 +39,8 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
                               ptr, hint=f"describe the person instead (the description of '{cid}' is injected for you)")
 
     for shot in film.shots:
+        if anyone.search(_shot_text(shot)) is None:  # (one search a shot: most name nobody)
+            continue
         p = shot.pointer
         for f in _SHOT_TEXT:
             scan(getattr(shot, f), f"{p}/{f}", "prompt text")

@@ -78,3 +78,27 @@ def test_a_shot_named_like_a_title_card(tmp_path: Path) -> None:
     text = BASE.replace("  - id: s03\n", "  - id: Card-1\n") + "edit:\n  cards:\n    - {text: Case Film, at: start}\n"
     found = errors(tmp_path, text)
     assert [(d.code, d.line, d.col) for d in found] == [("V283", 41, 9)]
+
+
+def test_ids_said_to_give_distinct_names_never_share_one() -> None:
+    """distinct_names lets validate skip making every shot's names: whenever it says so, no two shots' names are one
+    file on a case-insensitive disk (the names compared here are shot_names' and the title cards' stills)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from compiler.output_names import card_clip_id, distinct_names, still_file
+
+    pieces = st.sampled_from(["s", "S", "1", "01", ".", "flux", "FLUX", "kling", "card-", "card", "-", "2", "ß", "ss"])
+    ids = st.lists(st.lists(pieces, min_size=1, max_size=4).map("".join), min_size=1, max_size=5)
+
+    @given(ids)
+    @settings(max_examples=400, deadline=None)
+    def check(shots: list[str]) -> None:
+        if not distinct_names(shots):
+            return
+        owners: dict[str, str] = {still_file(card_clip_id(n)).casefold(): f"card {n}" for n in range(1, 4)}
+        for shot in shots:
+            for name in shot_names(shot, ["flux", "kling"], ["flux"]):
+                assert owners.setdefault(name.casefold(), shot) == shot, (shot, name)
+
+    check()
