@@ -178,6 +178,28 @@ def _is_slates(bucket: str) -> bool:
     return bucket.startswith("s") and bucket[1:].isdigit()
 
 
+def slate_files(build_dir: Path, entries: Cache | None = None) -> tuple[list[str], Cache]:
+    """Which slate buckets the cache holds already: (the files to keep as they are, the entries of the buckets to
+    write). `entries`: this build's slate entries, all of them (None: the last build's are this build's, as when
+    the edit is kept: every slate file is kept). A file named by a bucket's keys holds those keys (see _name), so
+    the edit's process decides this and hands over only what changed."""
+    present = _files(build_dir / FOLDER)
+    if entries is None:
+        return sorted(n for b, names in present.items() if _is_slates(b) for n in names), {}
+    buckets: dict[str, Cache] = {}
+    for key, value in entries.items():
+        buckets.setdefault(_bucket(key), {})[key] = value
+    kept: list[str] = []
+    changed: Cache = {}
+    for bucket, part in sorted(buckets.items()):
+        name = _name(bucket, list(part))
+        if name in present.get(bucket, ()):
+            kept.append(name)
+        else:
+            changed.update(part)
+    return kept, changed
+
+
 class Buckets(Mapping[str, Any]):
     """The previous build's entries (the edit's files left out), each bucket read when one of its keys is first
     asked for: `filmc show` of one shot reads that shot's bucket, not the whole cache."""
@@ -228,12 +250,12 @@ def read_edit(build_dir: Path, key: str) -> Any:
 
 
 def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | None = None,
-                index: Index | None = None) -> None:
+                index: Index | None = None, keep: Iterable[str] = ()) -> None:
     """After the build's outputs, manifest and state: the buckets whose keys changed are written, the others left
     as they are, and files of keys no longer in use removed. A stale cache costs time, never correctness.
     `document`: film.yaml's parse as the load kept it (Document.keep: () to remove it, None to leave it).
     `index`: what read_cache found (the files of a bucket whose keys are the ones read are kept without grouping
-    its entries again)."""
+    its entries again); `keep`: files kept as they are whatever `entries` holds (slate_files' choice)."""
     import marshal
 
     from .emit.state import write_records
@@ -243,7 +265,7 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
         present = set(os.listdir(folder))
     except OSError:
         present = set()
-    kept: set[str] = set()  # files of buckets whose keys are the ones read: as they are
+    kept: set[str] = set(keep) & present  # files kept as they are: those of buckets whose keys are the ones read
     buckets: dict[str, Cache] = {}
     if index is not None and index.keys:
         read = set().union(*index.keys.values())

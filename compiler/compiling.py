@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .aside import Aside
-from .build_cache import DOCUMENT, EDIT, SLATE, Cache, Index, read_cache, read_edit, read_slates
+from .build_cache import DOCUMENT, EDIT, SLATE, Cache, Index, read_cache, read_edit, read_slates, slate_files
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
@@ -42,6 +42,7 @@ class CompiledFilm:
     pair_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # each compiled pair's cache key
     parts: FilmParts | None = None  # what the outputs take from the production alone, if made with the edit
     index: Index | None = None  # what the cache read found (for write_cache)
+    kept_files: tuple[str, ...] = ()  # cache files kept as they are (the slates': see build_cache.slate_files)
 
     def cache_entries(self) -> Cache:
         """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces."""
@@ -72,9 +73,9 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     # The edit is made on the other core from the start: the child loads the film itself (a fork this early copies
     # little; one made after the film is loaded makes this process pay for every page it then touches), and its
     # files are used only if they are of the film this process compiles (the same edit key: aside.py, _edit_key).
-    aside: Aside[tuple[str, dict[str, str | bytes], Cache, FilmParts | None]] | None = None
+    aside: Aside[tuple[str, dict[str, str | bytes], SlateFiles, FilmParts | None]] | None = None
     edit: dict[str, str | bytes] = {}
-    slates: Cache = {}  # the slates' entries (by cache key): a kept edit's as they are, for the next build; else new
+    slates: SlateFiles = ([], {})  # the slate files kept as they are, the entries of those to write
     parts: FilmParts | None = None
     try:
         if sheets:
@@ -89,7 +90,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                 edit = kept
                 if aside is not None:
                     aside.cancel()  # (its edit is not needed: it ends while the shots compile)
-                slates = read_slates(cache_dir) if cache_dir else {}
+                slates = slate_files(cache_dir) if cache_dir else ([], {})
             index = Index() if cache_dir else None
             cache = read_cache(cache_dir, slates=False, index=index) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
@@ -109,9 +110,9 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     warnings = list(prod.warnings) + found
     if key is not None:
         plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
-        plan.cache.update(slates)  # each slate an entry of its own: one shot's edit changes one
+        plan.cache.update(slates[1])  # each slate an entry of its own: one shot's edit changes one bucket
         edit = _with_fonts(edit)
-    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, keys, parts, index)
+    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, keys, parts, index, tuple(slates[0]))
 
 
 def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
@@ -120,6 +121,7 @@ def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
 
 
 _NOT_PAIRS = (EDIT, "lint:", "emit:", SLATE)
+SlateFiles = tuple[list[str], Cache]  # the slate files kept as they are, the entries of the slate buckets to write
 
 
 def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], pieces: dict[tuple[str, str], Any] | None,
@@ -290,7 +292,7 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 
 def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
-                build_dir: Path) -> tuple[str, dict[str, str | bytes], Cache, FilmParts | None]:
+                build_dir: Path) -> tuple[str, dict[str, str | bytes], SlateFiles, FilmParts | None]:
     """What a child process makes from the production alone: the film loaded, the edit's key (what it was made
     from: the whole film and the song), its files (see _edit_and_slates) and the other outputs' parts that depend
     on the film alone (emit.files.film_parts)."""
@@ -306,14 +308,17 @@ def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
         return key, edit, slates, parts
 
 
-def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[dict[str, str | bytes], Cache]:
+def _edit_and_slates(prod: Production, edit_dir: Path,
+                     cache_dir: Path | None) -> tuple[dict[str, str | bytes], SlateFiles]:
     """edit_files (but the fonts: _with_fonts reads them), and this build's slate chains as cache entries (the last
-    build's, in the cache, are reused where they still hold)."""
+    build's, in the cache, are reused where they still hold): the slate files that hold them already, the entries
+    of the others (build_cache.slate_files)."""
     slates: Slates = {v[0]: (v[1], v[2]) for v in (read_slates(cache_dir) if cache_dir else {}).values()}
     edit = edit_files(prod, edit_dir, slates)
     entries = {SLATE + hashlib.sha1(memo.encode("utf-8", "surrogatepass")).hexdigest(): (memo, chain, drawn)
                for memo, (chain, drawn) in slates.items()}
-    return {k: v for k, v in edit.items() if not k.startswith("edit/font/")}, entries
+    made = slate_files(cache_dir, entries) if cache_dir else ([], entries)
+    return {k: v for k, v in edit.items() if not k.startswith("edit/font/")}, made
 
 
 def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:

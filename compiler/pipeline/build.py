@@ -112,7 +112,8 @@ def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
             plan.jobs.count_of(chosen, wanted),
             keys)
         if not dry_run:
-            write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None, compiled.index)
+            write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None, compiled.index,
+                        compiled.kept_files)
             # (the key names the bytes the build was made from: a save since makes the next build compile)
             remember(out, with_film(inputs, plan.prod.doc.digest if plan.prod.doc else None), summary)
         gc.freeze()  # what the build made joins the oldest generation unscanned (the GC has not seen it yet:

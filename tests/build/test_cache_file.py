@@ -24,7 +24,7 @@ def _build(film: Path, *, index: bool = True) -> dict[str, object]:
     out = film / "build"
     compiled = compile_film(film, cache_dir=out)
     entries = compiled.cache_entries()
-    write_cache(out, entries, None, compiled.index if index else None)
+    write_cache(out, entries, None, compiled.index if index else None, compiled.kept_files)
     return entries
 
 
@@ -60,7 +60,10 @@ def test_one_shot_changed_rewrites_a_few_buckets_and_nothing_changed_none(tmp_pa
     kept = {name for name in before if after.get(name) == before[name]}
     assert len(kept) >= len(before) - 8  # the changed shot's buckets (old and new), lint's, slates', the edit
     assert len(after) == len(before)  # the old buckets of changed keys are gone
-    assert read_cache(tmp_path / "build") == {k: v for k, v in entries.items() if not k.startswith("edit:")}
+    # (the slates: those of the changed bucket are this build's entries, the others' files were kept)
+    assert read_cache(tmp_path / "build", slates=False) == {
+        k: v for k, v in entries.items() if not k.startswith(("edit:", "slate:"))}
+    assert {k for k in entries if k.startswith("slate:")} < set(read_cache(tmp_path / "build"))
     tmp = tmp_path / "build" / ".filmc" / "tmp"
     assert not tmp.exists() or not any(tmp.iterdir())
 
@@ -249,6 +252,6 @@ def test_a_file_of_records_is_checked_unless_its_stat_is_the_one_recorded_when_i
     data = bucket.read_bytes()
     at = data.rindex(b" ")
     bucket.write_bytes(data[:at] + b"x" + data[at + 1:])  # same size, other bytes: its ctime moved
-    read = read_cache(tmp_path / "build")
+    read = read_cache(tmp_path / "build", slates=False)
     assert not bucket.exists()  # found damaged, removed, its shots compiled again by the next build
     assert read and all(entries[k] == v for k, v in read.items())
