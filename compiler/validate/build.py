@@ -43,6 +43,8 @@ from ..model import (
 from ..plurals import plural
 from ..timeline import TimeError, parse_time
 
+_SEQUENCE = re.compile(r",|;|\bthen\b|\band\b", re.IGNORECASE)  # between the moves of a camera sequence
+
 
 def _s(v: object) -> str | None:
     return v if isinstance(v, str) else None
@@ -214,7 +216,7 @@ class Builder:
         if isinstance(v, list):
             parts = [(x, f"{ptr}/{i}") for i, x in enumerate(v)]
         elif isinstance(v, str):
-            pieces = [p.strip() for p in re.split(r",|;|\bthen\b|\band\b", v, flags=re.IGNORECASE)]
+            pieces = [p.strip() for p in _SEQUENCE.split(v)]
             parts = [(p, ptr) for p in pieces if p]
         else:
             return ()
