@@ -22,6 +22,7 @@ MAX_WORKERS = 4
 Result = tuple[str, Any]  # ("ok", plain entry) | ("failed", Diagnostic) | ("again", None): redo it here
 
 _WORK: Callable[[int], Result] | None = None  # what a forked worker compiles (set just before the fork)
+_PARENT = 0  # the build's process id, for its workers
 
 
 def workers_available() -> int:
@@ -48,8 +49,9 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
         return out
     import multiprocessing
 
-    global _WORK
+    global _WORK, _PARENT
     _WORK = compile_one
+    _PARENT = os.getpid()
     chunks = [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
     parts: list[list[Result]] = []
     done = 0
@@ -96,9 +98,14 @@ def _processes(pool: Any) -> list[Any]:
 
 def _fresh_worker() -> None:
     """A forked worker leaves Ctrl-C and hang-ups to the build (which ends it with SIGTERM), then takes signals
-    again; it opens its own lexicon index (an SQLite connection must not cross a fork)."""
+    again; it dies with the build (killed with SIGKILL, say: it would print a broken pipe's traceback for every
+    result it could not send); it opens its own lexicon index (an SQLite connection must not cross a fork)."""
+    from ..interrupt import parent_death_setup
     from . import lexicon
 
+    setup = parent_death_setup(_PARENT)
+    if setup is not None:
+        setup()
     for sig in STOPS:
         signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):

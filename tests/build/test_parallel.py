@@ -163,6 +163,35 @@ def test_a_worker_killed_mid_build_is_made_up_for(big: Path, tmp_path: Path) -> 
     assert _files(folder / "one") == _files(folder / "two")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a worker dies with the build where Linux says so")
+def test_workers_die_with_a_build_killed_outright(big: Path, tmp_path: Path) -> None:
+    """A build killed with SIGKILL (no chance to end its workers) takes them with it: none is left running, and none
+    prints a broken pipe's traceback for the results it can no longer send."""
+    folder = _slow_film(big, tmp_path)
+    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-j", "2"], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    if proc.poll() is not None or len(workers) < 2:
+        proc.communicate(timeout=120)
+        pytest.skip("the build finished before its workers could be seen")
+    time.sleep(0.5)
+    proc.kill()
+    _, err = proc.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() and
+                                              "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1][:3]
+                                              for w in workers):
+        time.sleep(0.1)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()
+             and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1][:3]]
+    assert not alive, f"workers still running: {alive}"
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def test_ctrl_c_in_any_command_exits_as_a_stop_by_sigint(big: Path, tmp_path: Path) -> None:
     """Ctrl-C in a command with no stop of its own (lint, here) exits 130 with one line, as the exit codes say."""
     folder = _slow_film(big, tmp_path)
