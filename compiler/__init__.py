@@ -20,9 +20,33 @@ def __getattr__(name: str) -> object:  # lazy: keep `import compiler` (and the C
 
 
 def _start() -> None:
+    import sys
+
+    if sys.argv and sys.argv[0].rsplit("/", 1)[-1] == "filmc":  # the installed command, starting: see _early_stop
+        import signal
+
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _early_stop)
+        from .errors import EXIT_SIGNAL
+
+        global _STOPPED
+        _STOPPED = EXIT_SIGNAL + signal.SIGINT
     from .dataclass_code import install
 
     install()  # the package's dataclass methods from the cache of their compiled code
+
+
+def _early_stop(signum: int, frame: object) -> None:
+    """Ctrl-C while the installed `filmc` is still loading its code (before cli.console takes signals as every
+    command does): the stop line and its exit code, not a traceback of the import under way. Nothing is written
+    yet, so there is nothing to finish."""
+    import os
+
+    os.write(2, b"filmc: stopped (interrupted by SIGINT)\n")
+    os._exit(_STOPPED)
+
+
+_STOPPED = 130  # the exit code of a stop by Ctrl-C (set from errors.EXIT_SIGNAL where the handler is installed)
 
 
 _start()

@@ -237,10 +237,14 @@ def console() -> None:
     (on a 2,000-shot film that alone took longer than the compile of a changed shot). With threads still running,
     or when a stream cannot be flushed, the normal exit is taken."""
     import atexit
+    import signal
     import threading
 
+    from .. import _early_stop
     from ..leftovers import freed_at_exit
 
+    if signal.getsignal(signal.SIGINT) is _early_stop:  # (the package's, while the code loaded) Ctrl-C as usual
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     freed_at_exit()
     try:
         main()  # (standalone: always ends in SystemExit)

@@ -205,3 +205,27 @@ def test_show_after_a_build_answers_from_it_without_templates(tmp_path: Path) ->
     cached, modules = run_filmc("show", str(film), "s04", cache=tmp_path)
     assert cached == compiled
     assert not loaded(modules, "jinja2")
+
+
+@pytest.mark.skipif(not (Path(sys.executable).parent / "filmc").is_file() or os.name != "posix",
+                    reason="needs the installed filmc command")
+def test_ctrl_c_while_the_command_starts_is_a_stop_not_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C at any moment of the installed command's start: once filmc's code runs, the stop line and exit 130,
+    never a traceback out of filmc's modules (Python's own start, before them, is Python's)."""
+    import signal
+    import time
+
+    script = Path(sys.executable).parent / "filmc"
+    (tmp_path / "film.yaml").write_text("film: {title: t}\n")
+    stops = 0
+    for delay in (0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06, 0.08, 0.12):
+        proc = subprocess.Popen([str(script), "validate", "film.yaml"], cwd=tmp_path, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "/compiler/" not in err, err  # no frame of filmc's code
+        if "filmc: stopped" in err:
+            stops += 1
+            assert proc.returncode == 130 and err == "filmc: stopped (interrupted by SIGINT)\n", err
+    assert stops  # (some signal came while filmc's code loaded or ran)
