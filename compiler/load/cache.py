@@ -50,7 +50,7 @@ def cached_document(path: Path, display: str, load: Callable[[], Document]) -> D
         try:
             from ..fsutil import write_atomic
 
-            write_atomic(entry, marshal.dumps((doc.data, doc.values, doc.keys, doc.lines)))
+            write_atomic(entry, marshal.dumps((doc.data, dict(doc.values), dict(doc.keys), doc.lines)))
         except (OSError, ValueError):  # a read-only cache, or a value marshal cannot hold: no entry
             pass
     return doc

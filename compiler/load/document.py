@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,8 @@ class Document(SourceLike):
     path: Path
     display: str  # the file name used in diagnostics
     data: dict[str, Any]
-    values: dict[str, int]  # pointer -> place (see place): a film's tens of thousands of values take no tuple each
-    keys: dict[str, int]
+    values: Mapping[str, int]  # pointer -> place (see place): a film's tens of thousands of values take no tuple each
+    keys: Mapping[str, int]  # (a dict, or a kept film's source_map.SourceMap)
     lines: list[str]
     warnings: tuple[Diagnostic, ...] = ()  # found while reading (control characters removed)
     # load_film(kept=...): the records the next load splices into (see splice.py); () the kept file is to be

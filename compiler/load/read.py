@@ -123,7 +123,7 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
         raise FilmError(diags.items, sources)
     if kept is not None and len(text) >= splice.SPLICE_MIN:
         last = splice.read(kept)
-        spliced = splice.splice(last, text, p, shown) if last is not None else None
+        spliced = splice.splice(last, text, p, shown, lines) if last is not None else None
         if spliced is not None:
             doc, now = spliced
             doc.keep = splice.dump(now) if now is not last else None

@@ -23,9 +23,10 @@ from typing import Any
 from yaml.nodes import SequenceNode
 
 from .document import COLUMNS, Document
-from .values import MAX_EXPANDED_NODES, escape_key
+from .source_map import SourceMap
+from .values import MAX_EXPANDED_NODES
 
-LAYOUT = 1
+LAYOUT = 2  # 2: the source map's items apart (source_map.py)
 MAX_DEPTH = 64  # levels of nesting an item may have (a film has a handful; far below what the whole parse refuses)
 SPLICE_MIN = 32 * 1024  # characters: a smaller film parses faster than its kept parse is read back
 # Where an anchor or an alias can start (conservative: `*bold*` after a space counts too, and only costs the splice).
@@ -39,8 +40,8 @@ class Kept:
 
     text: str
     data: dict[str, Any]
-    values: dict[str, int]
-    keys: dict[str, int]
+    values: SourceMap
+    keys: SourceMap
     starts: list[int]  # 0-based line of each item of `shots` (the line of its `-`)
     end: int  # 0-based line where the list's region ends: the next top-level key's, or the line count
     column: int  # 0-based column of the items' `-`
@@ -93,13 +94,14 @@ def keep(doc: Document, text: str) -> Kept | None:
     end = min(after, default=len(lines))
     if end <= starts[-1]:
         return None
-    return Kept(text, doc.data, doc.values, doc.keys, starts, end, column)
+    return Kept(text, doc.data, SourceMap.split(doc.values, starts), SourceMap.split(doc.keys, starts), starts, end,
+                column)
 
 
 def dump(kept: Kept) -> tuple[bytes, ...]:
     """The kept parse as records (see records.py)."""
-    return (marshal.dumps(stamp()), marshal.dumps((kept.text, kept.data, kept.values, kept.keys, kept.starts,
-                                                   kept.end, kept.column)))
+    return (marshal.dumps(stamp()), marshal.dumps((kept.text, kept.data, kept.values.dump(), kept.keys.dump(),
+                                                   kept.starts, kept.end, kept.column)))
 
 
 def read(path: Path) -> Kept | None:
@@ -115,8 +117,7 @@ def read(path: Path) -> Kept | None:
         rest = list(records)  # (to the end: the checksum is checked after the last record)
         if len(rest) != 1:
             return None
-        text, data, values, keys, starts, end, column = rest[0]
-        return Kept(text, data, values, keys, starts, end, column)
+        return _kept(rest[0])
     except (OSError, ValueError, EOFError, TypeError, OverflowError, MemoryError, StopIteration):
         return None
 
@@ -127,18 +128,27 @@ def read_from(records: Sequence[bytes]) -> Kept | None:
         now = stamp()
         if len(records) != 2 or now == "?" or marshal.loads(records[0]) != now:
             return None
-        text, data, values, keys, starts, end, column = marshal.loads(records[1])
-        return Kept(text, data, values, keys, starts, end, column)
+        return _kept(marshal.loads(records[1]))
     except (ValueError, EOFError, TypeError, OverflowError, MemoryError):
         return None
 
 
-def splice(kept: Kept, text: str, path: Path, display: str) -> tuple[Document, Kept] | None:
+def _kept(loaded: Any) -> Kept:
+    """dump()'s second record, read back (ValueError, TypeError: something else)."""
+    text, data, values, keys, starts, end, column = loaded
+    if not isinstance(starts, list):
+        raise ValueError("not a kept parse")
+    return Kept(text, data, SourceMap.from_dump(values, starts), SourceMap.from_dump(keys, starts), starts, end,
+                column)
+
+
+def splice(kept: Kept, text: str, path: Path, display: str,
+           lines: list[str] | None = None) -> tuple[Document, Kept] | None:
     """The document of `text` made from the kept parse and a parse of the one shot that changed, and what to keep
     of it; None when the whole file must be parsed (see the module's doc). `kept` is used up: its data and source
-    map become the new document's (changed in place)."""
+    map become the new document's (changed in place). `lines`: text.splitlines(), if made already."""
     if text == kept.text:
-        return _document(kept, path, display), kept
+        return _document(kept, path, display, (), lines), kept
     if len(text) < SPLICE_MIN or "\t" in text or _OTHER_BREAKS.search(text):
         return None
     old = kept.text.split("\n")
@@ -168,39 +178,14 @@ def splice(kept: Kept, text: str, path: Path, display: str) -> tuple[Document, K
     value, values, keys, first = item
     if first != starts[i] or len(kept.values) + len(values) > MAX_EXPANDED_NODES:  # (the whole parse's bound)
         return None  # something before the `-` that was not there (it could be the item before's)
-    moved = (item_end + 1) * COLUMNS  # places at or after the old item's end move by delta lines
+    moved = (item_end + 1) * COLUMNS  # the film's places at or after the old item's end move by delta lines
     shift = delta * COLUMNS
     data = kept.data
-    ptr = f"/shots/{i}"
-    if not delta and _pointers(data["shots"][i], ptr) == (list(values), list(keys)):
-        kept.values.update(values)  # the same pointers in the same order, no line moved: the places change only
-        kept.keys.update(keys)
-        new_values, new_keys = kept.values, kept.keys
-    else:
-        new_values, new_keys = _moved(kept.values, ptr, values, moved, shift), _moved(kept.keys, ptr, keys, moved, shift)
     data["shots"][i] = value
-    return _with(kept, text, data, new_values, new_keys,
-                 [*starts[:i], first, *(s + delta for s in starts[i + 1:])], kept.end + delta, path, display, (i,))
-
-
-def _pointers(value: Any, ptr: str) -> tuple[list[str], list[str]]:
-    """The pointers a value's source map has (values, keys), in the order the loader makes them."""
-    values: list[str] = []
-    keys: list[str] = []
-
-    def walk(v: Any, p: str) -> None:
-        values.append(p)
-        if isinstance(v, dict):
-            for k, child in v.items():
-                sub = f"{p}/{escape_key(k)}"
-                keys.append(sub)
-                walk(child, sub)
-        elif isinstance(v, list):
-            for n, child in enumerate(v):
-                walk(child, f"{p}/{n}")
-
-    walk(value, ptr)
-    return values, keys
+    now = [*starts[:i], first, *(s + delta for s in starts[i + 1:])]  # (the items after it follow their lines)
+    made = Kept(text, data, kept.values.with_item(i, values, now, moved, shift),
+                kept.keys.with_item(i, keys, now, moved, shift), now, kept.end + delta, kept.column)
+    return _document(made, path, display, (i,), lines), made
 
 
 def _item_at(starts: list[int], line: int) -> int:
@@ -261,29 +246,7 @@ def _parse_item(chunk: list[str], broken: bool, column: int, path: Path, display
             line0 + first)
 
 
-def _moved(table: dict[str, int], ptr: str, item: dict[str, int], moved: int, shift: int) -> dict[str, int]:
-    """`table` with the item's entries replaced by `item`'s (where the old ones were) and the places after the item
-    moved by `shift`."""
-    out: dict[str, int] = {}
-    sub = ptr + "/"
-    placed = False
-    for p, at in table.items():
-        if p == ptr or p.startswith(sub):
-            if not placed:
-                out.update(item)
-                placed = True
-            continue
-        out[p] = at + shift if at >= moved else at
-    if not placed:
-        out.update(item)
-    return out
-
-
-def _with(kept: Kept, text: str, data: dict[str, Any], values: dict[str, int], keys: dict[str, int],
-          starts: list[int], end: int, path: Path, display: str, changed: tuple[int, ...]) -> tuple[Document, Kept]:
-    new = Kept(text, data, values, keys, starts, end, kept.column)
-    return _document(new, path, display, changed), new
-
-
-def _document(kept: Kept, path: Path, display: str, changed: tuple[int, ...] = ()) -> Document:
-    return Document(path, display, kept.data, kept.values, kept.keys, kept.text.splitlines(), changed=changed)
+def _document(kept: Kept, path: Path, display: str, changed: tuple[int, ...] = (),
+              lines: list[str] | None = None) -> Document:
+    return Document(path, display, kept.data, kept.values, kept.keys,
+                    kept.text.splitlines() if lines is None else lines, changed=changed)
