@@ -84,16 +84,14 @@ def _headings(shots: Sequence[ResolvedShot]) -> dict[str, bytes]:
             .encode() for s in shots}
 
 
-def _sheet(plan: Plan, target: str, prompts: list[CompiledPrompt], pieces: Mapping[tuple[str, str], Piece],
-           headings: Mapping[str, bytes]) -> bytes:
+def _sheet(plan: Plan, target: str, shots: list[str], pieces: list[Piece], headings: Mapping[str, bytes]) -> bytes:
+    """A target's sheet: its heading, then each shot's heading and piece (`shots` and `pieces` in the same order)."""
     prod = plan.prod
     t = prod.targets[target]
     aspect = t.capabilities.aspects.get(prod.film.info.aspect)
     out = [f"# {prod.film.info.title}: {target} ({t.kind})\n\nAspect: {aspect or prod.film.info.aspect}. Prompts are "
            "pasted as written; set the parameters by hand.\n".encode()]
-    for p in prompts:
-        out.append(headings[p.shot])
-        out.append(pieces[(p.shot, target)][0])
+    out += [part for shot, pc in zip(shots, pieces) for part in (headings[shot], pc[0])]
     return b"\n".join(out)
 
 
@@ -136,16 +134,19 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
     prod = plan.prod
     files: dict[str, str | bytes] = {}
     pieces = {} if pieces is None else pieces
-    prompts: dict[str, list[CompiledPrompt]] = {t.name: [] for t in plan.targets}
+    shots: dict[str, list[str]] = {t.name: [] for t in plan.targets}  # each target's shots, in the plan's order
+    ordered: dict[str, list[Piece]] = {t.name: [] for t in plan.targets}  # their pieces
     for p in plan.prompts:
-        prompts[p.target].append(p)
-    missing = [p for p in plan.prompts if (p.shot, p.target) not in pieces]
-    for p in missing:
-        pieces[(p.shot, p.target)] = piece(plan, p, plan.jobs.of(p.shot, p.target))
+        pair = (p.shot, p.target)
+        made = pieces.get(pair)
+        if made is None:
+            made = pieces[pair] = piece(plan, p, plan.jobs.of(p.shot, p.target))
+        shots[p.target].append(p.shot)
+        ordered[p.target].append(made)
     headings = parts[1] if parts is not None else _headings(plan.shots)
     for t in plan.targets:
-        files[sheet_file(t.name)] = _sheet(plan, t.name, prompts[t.name], pieces, headings)
-        rows = b"".join(pieces[(p.shot, t.name)][1] for p in prompts[t.name])
+        files[sheet_file(t.name)] = _sheet(plan, t.name, shots[t.name], ordered[t.name], headings)
+        rows = b"".join([pc[1] for pc in ordered[t.name]])
         if rows:
             files[jobs_file(t.name)] = rows
     files["shotlist.csv"] = parts[0] if parts is not None else _shotlist(prod)
