@@ -16,7 +16,10 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .records import Stat
 
 Cache = dict[str, Any]  # key -> entry (see compiling.compile_film)
 
@@ -71,7 +74,7 @@ def edit_name(key: str) -> str:
     return _name("edit", [key])
 
 
-def _read_file(path: Path, trusted: Any = None) -> Cache:
+def _read_file(path: Path, trusted: Stat | None = None) -> Cache:
     """A bucket's entries; {} for one of another layout or filmc; an error when it is not whole (`trusted`: its stat
     when written, see records.read_records)."""
     from .records import load_records
@@ -111,20 +114,25 @@ def _files(folder: Path) -> dict[str, list[str]]:
     return out
 
 
-def _read_bucket(folder: Path, names: list[str], checked: dict[str, Any] | None = None) -> Cache:
+def _read_bucket(folder: Path, names: list[str], checked: dict[str, Stat] | None = None,
+                 whole: set[str] | None = None) -> Cache:
     """A bucket's entries. A file that cannot be read whole is left out (its shots are compiled again) and removed,
     so the next build writes it again (its name alone would say it is there already); one of another layout is
-    left for the next build to replace. `checked`: the files' stats when written (see _checked)."""
+    left for the next build to replace. `checked`: the files' stats when last checked (see _checked); `whole`
+    learns the names of the files read whole."""
     entries: Cache = {}
     for name in names:
         try:
             entries.update(_read_file(folder / name, checked.get(name) if checked else None))
         except _UNREADABLE:
             _unlink(folder / name)
+        else:
+            if whole is not None:
+                whole.add(name)
     return entries
 
 
-def _checked(build_dir: Path) -> dict[str, Any]:
+def _checked(build_dir: Path) -> dict[str, Stat]:
     """The bucket files' stats as the last write_cache recorded them (a file written in the last moments before is
     left out: a change right after its write could keep its mtime, as emit.state says of outputs)."""
     import marshal
@@ -144,6 +152,8 @@ class Index:
     def __init__(self) -> None:
         self.files: dict[str, list[str]] = {}
         self.keys: dict[str, set[str]] = {}
+        self.checked: dict[str, Stat] = {}  # the files' stats as last checked (see _checked) ...
+        self.whole: set[str] = set()  # ... and the files this read found whole
 
 
 def read_cache(build_dir: Path, *, slates: bool = True, index: Index | None = None) -> Cache:
@@ -152,9 +162,11 @@ def read_cache(build_dir: Path, *, slates: bool = True, index: Index | None = No
     folder = build_dir / FOLDER
     entries: Cache = {}
     checked = _checked(build_dir)
+    if index is not None:
+        index.checked = checked
     for bucket, names in _files(folder).items():
         if slates or not _is_slates(bucket):
-            part = _read_bucket(folder, names, checked)
+            part = _read_bucket(folder, names, checked, index.whole if index is not None else None)
             if index is not None:
                 index.files[bucket] = names
                 index.keys[bucket] = set(part)
@@ -265,7 +277,7 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
         present = set(os.listdir(folder))
     except OSError:
         present = set()
-    kept: set[str] = set(keep) & present  # files kept as they are: those of buckets whose keys are the ones read
+    kept: set[str] = set(keep) & present  # files kept as they are: `keep`, and the buckets whose keys were read
     buckets: dict[str, Cache] = {}
     if index is not None and index.keys:
         read = set().union(*index.keys.values())
@@ -304,17 +316,19 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
         files[DOCUMENT] = document
     elif document is not None:
         _unlink(build_dir / DOCUMENT)
-    write_records(build_dir, files)
+    written = {rel.rsplit("/", 1)[-1] for rel in write_records(build_dir, files)}
     for name in sorted(present - set(wanted) - kept):
         if name.endswith(".bin"):
             _unlink(folder / name)
     _unlink(build_dir / _OLD)
-    _record_checked(build_dir, sorted({*wanted, *kept}))
+    sure = written | (index.whole if index is not None else set())
+    _record_checked(build_dir, sorted({*wanted, *kept}), sure, index.checked if index is not None else None)
 
 
-def _record_checked(build_dir: Path, names: list[str]) -> None:
-    """The bucket files' stats now, for the next read (see _checked): those written too recently to trust their
-    mtime are left out (read with their checksum next time)."""
+def _record_checked(build_dir: Path, names: list[str], sure: set[str], before: dict[str, Stat] | None) -> None:
+    """The bucket files' stats now, for the next read (see _checked): of the files written or read whole by this
+    build (`sure`), and of the others still as they were when last checked (`before`: _checked's, None to read it);
+    those written too recently to trust their mtime are left out (read with their checksum next time)."""
     import marshal
     import time
 
@@ -322,13 +336,14 @@ def _record_checked(build_dir: Path, names: list[str]) -> None:
     from .records import stat_key
 
     folder = build_dir / FOLDER
+    before = _checked(build_dir) if before is None else before
     now = time.time_ns()
-    stats = {}
+    stats: dict[str, Stat] = {}
     for name in names:
         try:
             st = stat_key(os.lstat(folder / name))
         except OSError:
             continue
-        if now - st[1] >= racy_window(st[1]):
+        if (name in sure or before.get(name) == st) and now - st[1] >= racy_window(st[1]):
             stats[name] = st
     write_internal(build_dir, CHECKED, marshal.dumps(stats))

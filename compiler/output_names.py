@@ -50,9 +50,10 @@ def shot_names(shot: str, targets: Iterable[str], image_targets: Iterable[str]) 
 
 
 def distinct_names(shots: Iterable[str]) -> bool:
-    """Whether these shot ids give names no two of which can be one file, on any disk, without making the names:
-    ids distinct when case-folded, none with a '.' (which separates an id from a target or an extension in every
-    name shot_names makes) or named like a title card's clip (card_clip_id). False: compare the names themselves."""
+    """Whether these shot ids give names no two of which are the same when case-folded (one file on a
+    case-insensitive disk), told without making the names: ids distinct when case-folded, none with a '.' (which
+    separates an id from a target or an extension in every name shot_names makes) or named like a title card's clip
+    (card_clip_id). False: compare the names themselves."""
     folded = [s.casefold() for s in shots]
     card = card_clip_id(1)[:-1]
     return len(set(folded)) == len(folded) and not any("." in f or f.startswith(card) for f in folded)

@@ -109,28 +109,25 @@ def read(path: Path) -> Kept | None:
     from ..records import load_records
 
     try:
-        now = stamp()
-        records = load_records(path)
-        if now == "?" or next(records) != now:
-            records.close()
-            return None
-        rest = list(records)  # (to the end: the checksum is checked after the last record)
-        if len(rest) != 1:
-            return None
-        return _kept(rest[0])
-    except (OSError, ValueError, EOFError, TypeError, OverflowError, MemoryError, StopIteration):
+        return _from_loaded(list(load_records(path)))  # (to the end: the checksum is checked after the last record)
+    except (OSError, ValueError, EOFError, TypeError, OverflowError, MemoryError):
         return None
 
 
 def read_from(records: Sequence[bytes]) -> Kept | None:
     """The parse dump() made (None: something else)."""
     try:
-        now = stamp()
-        if len(records) != 2 or now == "?" or marshal.loads(records[0]) != now:
-            return None
-        return _kept(marshal.loads(records[1]))
+        return _from_loaded([marshal.loads(r) for r in records])
     except (ValueError, EOFError, TypeError, OverflowError, MemoryError):
         return None
+
+
+def _from_loaded(loaded: list[Any]) -> Kept | None:
+    """dump()'s records, unmarshalled: the kept parse, None when of another filmc (ValueError, TypeError: not one)."""
+    now = stamp()
+    if len(loaded) != 2 or now == "?" or loaded[0] != now:
+        return None
+    return _kept(loaded[1])
 
 
 def _kept(loaded: Any) -> Kept:

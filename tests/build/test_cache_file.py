@@ -255,3 +255,26 @@ def test_a_file_of_records_is_checked_unless_its_stat_is_the_one_recorded_when_i
     read = read_cache(tmp_path / "build", slates=False)
     assert not bucket.exists()  # found damaged, removed, its shots compiled again by the next build
     assert read and all(entries[k] == v for k, v in read.items())
+
+
+def test_a_file_kept_without_being_read_is_not_recorded_as_checked(tmp_path: Path) -> None:
+    """A build that keeps a bucket file by its name alone (the slates of a kept edit) does not vouch for its bytes:
+    one damaged since it was last checked is still checked, and found damaged, by the next read."""
+    import time
+
+    from compiler.build_cache import CHECKED, _checked
+
+    (tmp_path / "film.yaml").write_text(synth_film(40))
+    out = tmp_path / "build"
+    _build(tmp_path)
+    slate = sorted((out / FOLDER).glob("s*-*.bin"))[0]
+    data = slate.read_bytes()
+    at = data.rindex(b" ")
+    slate.write_bytes(data[:at] + b"x" + data[at + 1:])  # same size, other bytes
+    time.sleep(0.06)
+    with (tmp_path / "film.yaml").open("a") as f:
+        f.write("# a comment: the same film, so the edit (and its slate files) are kept\n")
+    _build(tmp_path)
+    assert (out / CHECKED).is_file() and slate.name not in _checked(out)
+    read_cache(out)  # (slates too) a checked read: the damaged file is found and removed
+    assert not slate.exists()
