@@ -95,7 +95,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             cache = read_cache(cache_dir, slates=False, index=index) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                      workers=workers)
-            keys = _pair_keys(plan)
+            keys = plan.keys
             pieces = {pair: piece for pair, k in keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
             found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
@@ -115,12 +115,6 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, keys, parts, index, tuple(slates[0]))
 
 
-def _pair_keys(plan: Plan) -> dict[tuple[str, str], str]:
-    """Each compiled shot-and-target's cache key (the hash of what it was compiled from), by (shot, target)."""
-    return {(entry[0][0], entry[0][1]): k for k, entry in plan.cache.items() if not k.startswith(_NOT_PAIRS)}
-
-
-_NOT_PAIRS = (EDIT, "lint:", "emit:", SLATE)
 SlateFiles = tuple[list[str], Cache]  # the slate files kept as they are, the entries of the slate buckets to write
 
 

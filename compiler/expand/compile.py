@@ -140,6 +140,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     failures: list[Diagnostic] = []
     old: Mapping[str, CacheEntry] = cache if cache is not None else {}  # (a bucketed cache reads what is asked)
     new_cache: dict[str, CacheEntry] = {}
+    keyed: dict[tuple[str, str], str] = {}  # each pair's key in new_cache
     glob = _global_key(prod, tdefs)
     keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}
     tctxs = {t.name: target_context(prod, t) for t in tdefs}
@@ -194,13 +195,14 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
         pair = CompiledPair.from_plain(plain)
         if key:
             new_cache[key] = plain
+            keyed[(rs.id, t.name)] = key
         prompts.append(pair.prompt)
         jobs.append((pair.job_fields, pair.packed))
         contexts[(rs.id, t.name)] = pair.packed
     forget_shots()  # (what was made once per shot is in the plan now)
     if failures:
         raise FilmError(failures, prod.sources())
-    return Plan(prod, tdefs, shots, tuple(prompts), Jobs(jobs), Contexts(contexts), new_cache)
+    return Plan(prod, tdefs, shots, tuple(prompts), Jobs(jobs), Contexts(contexts), new_cache, keyed)
 
 
 def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,

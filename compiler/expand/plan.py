@@ -223,6 +223,7 @@ class Plan:
     jobs: Jobs
     contexts: Mapping[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> options, generation...
     cache: dict[str, Any] = field(default_factory=dict)  # for the next build (see expand_production)
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (shot, target) -> its entry's key in `cache`
 
     def prompt(self, shot: str, target: str) -> CompiledPrompt:
         for p in self.prompts:
