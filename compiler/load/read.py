@@ -96,7 +96,9 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
                 diags.error("L103", f"the file is too large (over {MAX_BYTES} bytes)")
                 raise FilmError(diags.items)
         except FileNotFoundError:
-            diags.error("L100", f"no such file: {shown}", hint="run 'filmc init' to create a film.yaml")
+            there = p.parent / "film.yaml"
+            diags.error("L100", f"no such file: {shown}", hint=f"did you mean {there}?" if there.is_file()
+                        else "run 'filmc init' to create a film.yaml")
             raise FilmError(diags.items) from None
         except PermissionError:
             diags.error("L100", f"cannot read {shown}: permission denied")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from ..diagnostics import Collector, did_you_mean
-from ..model import Film, Shot
+from ..model import Film
 
 
 def check_ids(film: Film, diags: Collector) -> None:
@@ -59,18 +59,49 @@ def check_refs(film: Film, diags: Collector, *, sections_known: bool = True) -> 
                 unknown_ref(diags, "V212", f"wardrobe of character '{member.id}'", w, char.wardrobe, f"{cp}/wardrobe")
     # shots of a section must be contiguous and in song order: the song is the clock
     order = {s.id: i for i, s in enumerate(film.song.sections)}
-    last = -1
-    last_shot: Shot | None = None
-    for shot in film.shots:
-        idx = order.get(shot.section)
-        if idx is None:
+    placed = [(shot, order[shot.section]) for shot in film.shots if shot.section in order]
+    in_order = _in_order([idx for _, idx in placed])
+    hint = "list shots in song order: the shots of each section together, sections in the order of song.sections"
+    for n, (shot, idx) in enumerate(placed):
+        if n in in_order:
             continue
-        if idx < last and last_shot is not None:
-            diags.error("V216", f"{shot.pointer}/section: shot '{shot.id}' (section '{shot.section}') comes after shot "
-                        f"'{last_shot.id}' of the later section '{last_shot.section}'", f"{shot.pointer}/section",
-                        hint="list shots in song order: the shots of each section together, sections in the order of song.sections")
-        elif idx >= last:
-            last, last_shot = idx, shot
+        before = next((placed[m][0] for m in range(n - 1, -1, -1) if m in in_order), None)
+        after = next((placed[m][0] for m in range(n + 1, len(placed)) if m in in_order), None)
+        if before is not None and order[before.section] > idx:
+            where = f"comes after shot '{before.id}' of the later section '{before.section}'"
+        elif after is not None:
+            where = f"comes before shot '{after.id}' of the earlier section '{after.section}'"
+        else:
+            continue
+        diags.error("V216", f"{shot.pointer}/section: shot '{shot.id}' (section '{shot.section}') {where}",
+                    f"{shot.pointer}/section", hint=hint)
+
+
+def _in_order(sections: list[int]) -> set[int]:
+    """The places of a longest run of the list (not necessarily adjacent) whose sections never go back: the shots
+    out of it are the fewest that are out of song order (one shot moved to another section is the one reported, not
+    every shot after it). Of runs as long, the one that keeps the earlier shots (the list is read from its end)."""
+    import bisect
+
+    last = len(sections) - 1
+    tails: list[int] = []  # the smallest last (negated) section of a run of each length so far ...
+    ends: list[int] = []  # ... and the place of that last shot
+    back = [-1] * len(sections)  # the place before each shot in its run
+    for n, idx in enumerate(-x for x in reversed(sections)):
+        k = bisect.bisect_right(tails, idx)
+        back[n] = ends[k - 1] if k else -1
+        if k == len(tails):
+            tails.append(idx)
+            ends.append(n)
+        else:
+            tails[k] = idx
+            ends[k] = n
+    out: set[int] = set()
+    n = ends[-1] if ends else -1
+    while n >= 0:
+        out.add(last - n)
+        n = back[n]
+    return out
 
 
 def _is_obj(diags: Collector, ptr: str) -> bool:

@@ -170,3 +170,11 @@ def test_a_colon_inside_a_flow_mapping_value_hints_at_quotes() -> None:
         load_film("f", text="shots:\n  - {id: s01, subject: she says: go}\n")
     (d,) = info.value.diagnostics
     assert (d.code, d.line) == ("L101", 2) and d.hint and "must be quoted" in d.hint
+
+
+def test_a_misnamed_film_file_points_at_the_film_yaml_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "film.yaml").write_text("version: 1\n")
+    with pytest.raises(FilmError) as info:
+        load_film(tmp_path / "film.yml")
+    [d] = info.value.diagnostics
+    assert d.code == "L100" and d.hint == f"did you mean {tmp_path / 'film.yaml'}?"

@@ -142,3 +142,31 @@ def test_unquoted_comma_in_a_flow_mapping_hints_at_quotes(tmp_path: Path) -> Non
     (d,) = [d for d in info.value.diagnostics if d.severity == "error"]
     assert (d.code, d.pointer) == ("V101", "/shots/2/cast/0/looks back")
     assert d.hint and 'action: "runs, looks back"' in d.hint
+
+
+def test_one_shot_moved_to_a_later_section_is_the_one_out_of_order(tmp_path: Path) -> None:
+    """V216 names the fewest shots out of song order: one shot given a later section in the middle of its own is
+    reported, not every shot of its own section after it."""
+    more = "".join(f"  - id: s03{c}\n    section: verse1\n    cast: [keeper]\n" for c in "bc")
+    text = BASE.replace("  - id: s04\n", more + "  - id: s04\n")  # verse1 has three shots after s02
+    text = text.replace("    section: verse1\n", "    section: chorus1\n", 1)  # s02, between intro and verse1
+    with pytest.raises(FilmError) as info:
+        check(tmp_path, text)
+    v216 = [d for d in info.value.diagnostics if d.code == "V216"]
+    assert [(d.pointer, d.line) for d in v216] == [("/shots/1/section", 36)]
+    assert "comes before shot 's03' of the earlier section 'verse1'" in v216[0].message
+
+
+def test_the_shots_reported_out_of_order_are_the_fewest_that_are() -> None:
+    """Whatever the order, the shots V216 keeps are in song order, and no longer such run exists."""
+    import itertools
+
+    from compiler.validate.ids import _in_order
+
+    for seq in itertools.chain.from_iterable(itertools.product(range(3), repeat=n) for n in range(7)):
+        kept = sorted(_in_order(list(seq)))
+        values = [seq[i] for i in kept]
+        assert values == sorted(values)
+        longest = max((len(c) for r in range(len(seq) + 1) for c in itertools.combinations(seq, r)
+                       if list(c) == sorted(c)), default=0)
+        assert len(kept) == longest, seq
