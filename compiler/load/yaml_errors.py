@@ -203,6 +203,16 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
         diags.error("L101", f"invalid YAML: this quoted value is never closed ({problem} on line {line})",
                     at=(ctx.line + 1, ctx.column + 1), hint="close the quote where the value ends")
         return
+    flow = {"while parsing a flow sequence": ("list", "[", "]"), "while parsing a flow mapping": ("mapping", "{", "}")}
+    opener = flow.get((e.context or "").strip())
+    if opener is not None and ctx is not None and ctx.line + 1 < line and "did not find expected" in problem:
+        what, start, close = opener
+        opened_on = lines[ctx.line] if ctx.line < len(lines) else ""
+        if opened_on[ctx.column:ctx.column + 1] == start and close not in opened_on[ctx.column:]:
+            diags.error("L101", f"invalid YAML: the {what} opened here with '{start}' is not closed on its line, so "
+                        f"YAML read on to line {line} ({problem} there)", at=(ctx.line + 1, ctx.column + 1),
+                        hint=f"an unclosed '{start}': close it with '{close}' where the {what} ends")
+            return
     if "did not find expected" in problem or "could not find expected ':'" in problem:
         opened = _open_quote(lines, line, col)
         if opened is not None:

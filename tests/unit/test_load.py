@@ -47,7 +47,7 @@ def test_duplicate_key_names_both_places() -> None:
         ("just text\n", ("L106", 1, 1)),
         ("a:\n\tb: 1\n", ("L104", 2, 1)),
         ("a: b: c\n", ("L101", 1, 5)),
-        ("a: [1, 2\n", ("L101", 2, 1)),
+        ("a: [1, 2\n", ("L101", 1, 4)),  # where the list opens
         ("a: !!python/object:os.system x\n", ("L113", 1, 4)),
         ("a: &x [*x]\n", ("L107", 1, 1)),
         ("? [a, b]\n: 1\n", ("L110", 1, 3)),
@@ -178,3 +178,14 @@ def test_a_misnamed_film_file_points_at_the_film_yaml_beside_it(tmp_path: Path) 
         load_film(tmp_path / "film.yml")
     [d] = info.value.diagnostics
     assert d.code == "L100" and d.hint == f"did you mean {tmp_path / 'film.yaml'}?"
+
+
+@pytest.mark.parametrize(("value", "opened", "closer"), [("[quiet, calm", "list", "]"), ("{a: quiet, b: calm", "mapping", "}")])
+def test_a_bracket_left_open_is_reported_where_it_opens(tmp_path: Path, value: str, opened: str, closer: str) -> None:
+    p = tmp_path / "film.yaml"
+    p.write_text(f"version: 1\nfilm:\n  title: t\n  mood: {value}\n  aspect: 16:9\n")
+    with pytest.raises(FilmError) as info:
+        load_film(p)
+    [d] = info.value.diagnostics
+    assert (d.code, d.line, d.col) == ("L101", 4, 9)
+    assert f"the {opened} opened here" in d.message and (d.hint or "").endswith(f"close it with '{closer}' where the {opened} ends")
