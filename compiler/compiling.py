@@ -155,6 +155,8 @@ def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], piece
         if rs.id in lint_keys:
             plan.cache[lint_keys[rs.id]] = stored
         shot_items, by_target = stored
+        if shot_items is None:  # nothing found in the shot (see _shot_work)
+            return [], {t: ((), vk, (), (), ()) for t, vk in by_target}
         return (_located(shot_items, prod), {
             t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
             for t, a, vk, b, v, f in by_target})
@@ -181,11 +183,14 @@ def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint:
 
     def one(n: int) -> tuple[str, Any]:
         rs = todo[n]
-        stored = None
+        stored: tuple[Any, list[tuple[Any, ...]]] | None = None  # (see found, in _lint)
         if rs.id in to_lint:
             shot_found, by_target = linter.shot(rs, prompts_of[rs.id])
-            stored = ([_stored(d, prod) for d in shot_found], [_stored_prompt(t, pf, prod)
-                                                             for t, pf in by_target.items()])
+            if shot_found or any(a or b or v or f for a, _, b, v, f in by_target.values()):
+                stored = ([_stored(d, prod) for d in shot_found], [_stored_prompt(t, pf, prod)
+                                                                 for t, pf in by_target.items()])
+            else:  # (most shots: nothing found, only the keys P404 compares across shots kept)
+                stored = (None, [(t, pf[1]) for t, pf in by_target.items()])
         made = [(p.target, piece(plan, p, plan.jobs.of(p.shot, p.target)))
                 for p in prompts_of[rs.id] if (p.shot, p.target) not in made_already]
         return ("ok", (stored, made))

@@ -43,6 +43,7 @@ from .plan import (
     Plan,
     interned,
     select_shots,
+    unpacked,
 )
 from .workflow import inject
 
@@ -192,13 +193,13 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             plain = old[key] if key else None
         if plain is None:
             continue
-        pair = CompiledPair.from_plain(plain)
+        prompt, job_fields, packed = unpacked(plain)
         if key:
             new_cache[key] = plain
             keyed[(rs.id, t.name)] = key
-        prompts.append(pair.prompt)
-        jobs.append((pair.job_fields, pair.packed))
-        contexts[(rs.id, t.name)] = pair.packed
+        prompts.append(prompt)
+        jobs.append((job_fields, packed))
+        contexts[(rs.id, t.name)] = packed
     forget_shots()  # (what was made once per shot is in the plan now)
     if failures:
         raise FilmError(failures, prod.sources())

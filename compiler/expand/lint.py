@@ -19,7 +19,8 @@ _PREVIOUS = re.compile(r"\b(previous|last|prior|preceding|earlier) (shot|scene|f
 
 # One prompt's findings: those before P404's place, the key P404 compares (target, text), those after it, the
 # video checks' and the fitting checks' (each group is reported in its own pass over the prompts, as listed).
-PromptFindings = tuple[list[Diagnostic], "tuple[str, str] | None", list[Diagnostic], list[Diagnostic], list[Diagnostic]]
+PromptFindings = tuple[Sequence[Diagnostic], "tuple[str, str] | None", Sequence[Diagnostic], Sequence[Diagnostic],
+                       Sequence[Diagnostic]]
 # One shot's findings: shot_checks', then its prompts' by target.
 ShotFindings = tuple[list[Diagnostic], dict[str, PromptFindings]]
 

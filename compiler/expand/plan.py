@@ -133,10 +133,15 @@ class CompiledPair:
 
     @classmethod
     def from_plain(cls, entry: CacheEntry) -> CompiledPair:
-        (shot, target, kind, text, negative, overridden), job_fields, segments, raw = entry
-        segs = tuple(map(tuple, segments)) if segments else ()
-        return cls(CompiledPrompt(shot, target, kind, text, negative, overridden, segs),  # type: ignore[arg-type]
-                   job_fields, Packed(raw))
+        return cls(*unpacked(entry))
+
+
+def unpacked(entry: CacheEntry) -> tuple[CompiledPrompt, list[JobFields], Packed]:
+    """A CompiledPair's fields from the plain entry (the plan of a big film is made of thousands: no pair object)."""
+    (shot, target, kind, text, negative, overridden), job_fields, segments, raw = entry
+    segs = tuple(map(tuple, segments)) if segments else ()
+    return (CompiledPrompt(shot, target, kind, text, negative, overridden, segs),  # type: ignore[arg-type]
+            job_fields, Packed(raw))
 
 
 class Jobs(Sequence[Job]):
