@@ -42,7 +42,10 @@ def _early_stop(signum: int, frame: object) -> None:
     yet, so there is nothing to finish."""
     import os
 
-    os.write(2, b"filmc: stopped (interrupted by SIGINT)\n")
+    try:
+        os.write(2, b"filmc: stopped (interrupted by SIGINT)\n")
+    except OSError:  # (no stderr: the exit code says it)
+        pass
     os._exit(_STOPPED)
 
 

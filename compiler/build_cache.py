@@ -27,7 +27,7 @@ FOLDER = ".filmc/cache"
 EDIT = "edit:"  # the edit's files: one entry, in a file of its own
 DOCUMENT = ".filmc/document.bin"  # film.yaml's parse, for the next build's load (see load.splice)
 _OLD = ".filmc/expand.cache"  # the single file earlier versions kept
-CHECKED = ".filmc/cache.state"  # each bucket file's stat when it was written and checked: read without its checksum
+CHECKED = ".filmc/cache.state"  # each bucket file's stat when it was last checked: read without its checksum
 _LAYOUT = 7  # 7: emit's pieces as UTF-8 bytes; 6: the edit's slates in buckets of their own; 5: packed pairs
 _BUCKETS = 64
 SLATE = "slate:"  # an edit's slate chain: (what it is drawn from, the chain, its texts) (see edit.graph.build_graph)
@@ -74,15 +74,15 @@ def edit_name(key: str) -> str:
     return _name("edit", [key])
 
 
-def _read_file(path: Path, trusted: Stat | None = None) -> Cache:
-    """A bucket's entries; {} for one of another layout or filmc; an error when it is not whole (`trusted`: its stat
-    when written, see records.read_records)."""
+def _read_file(path: Path, trusted: Stat | None = None, seen: list[Stat] | None = None) -> Cache:
+    """A bucket's entries; an error when it is not whole, or of another layout or filmc (`trusted`: its stat when
+    last checked, see records.read_records; `seen` learns its stat as read)."""
     from .records import load_records
 
-    records = load_records(path, trusted)
+    records = load_records(path, trusted, seen)
     if next(records) != _stamp():
         records.close()
-        return {}
+        raise ValueError(f"{path} is of another filmc")
     entries: Cache = {}
     for part in records:  # (to the end: the checksum is checked after the last record)
         if not isinstance(part, dict):
@@ -115,20 +115,21 @@ def _files(folder: Path) -> dict[str, list[str]]:
 
 
 def _read_bucket(folder: Path, names: list[str], checked: dict[str, Stat] | None = None,
-                 whole: set[str] | None = None) -> Cache:
-    """A bucket's entries. A file that cannot be read whole is left out (its shots are compiled again) and removed,
-    so the next build writes it again (its name alone would say it is there already); one of another layout is
-    left for the next build to replace. `checked`: the files' stats when last checked (see _checked); `whole`
-    learns the names of the files read whole."""
+                 whole: dict[str, Stat] | None = None) -> Cache:
+    """A bucket's entries. A file that cannot be read whole, or is of another layout or filmc, is left out (its
+    shots are compiled again) and removed, so the next build writes it again (its name alone would say it is there
+    already). `checked`: the files' stats when last checked (see _checked); `whole` learns each file read whole,
+    with its stat as read."""
     entries: Cache = {}
     for name in names:
+        seen: list[Stat] = []
         try:
-            entries.update(_read_file(folder / name, checked.get(name) if checked else None))
+            entries.update(_read_file(folder / name, checked.get(name) if checked else None, seen))
         except _UNREADABLE:
             _unlink(folder / name)
         else:
-            if whole is not None:
-                whole.add(name)
+            if whole is not None and seen:
+                whole[name] = seen[0]
     return entries
 
 
@@ -153,7 +154,7 @@ class Index:
         self.files: dict[str, list[str]] = {}
         self.keys: dict[str, set[str]] = {}
         self.checked: dict[str, Stat] = {}  # the files' stats as last checked (see _checked) ...
-        self.whole: set[str] = set()  # ... and the files this read found whole
+        self.whole: dict[str, Stat] = {}  # ... and those of the files this read found whole, as read
 
 
 def read_cache(build_dir: Path, *, slates: bool = True, index: Index | None = None) -> Cache:
@@ -321,14 +322,15 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
         if name.endswith(".bin"):
             _unlink(folder / name)
     _unlink(build_dir / _OLD)
-    sure = written | (index.whole if index is not None else set())
-    _record_checked(build_dir, sorted({*wanted, *kept}), sure, index.checked if index is not None else None)
+    before = dict(index.checked) if index is not None else _checked(build_dir)
+    before.update(index.whole if index is not None else {})
+    _record_checked(build_dir, sorted({*wanted, *kept}), written, before)
 
 
-def _record_checked(build_dir: Path, names: list[str], sure: set[str], before: dict[str, Stat] | None) -> None:
-    """The bucket files' stats now, for the next read (see _checked): of the files written or read whole by this
-    build (`sure`), and of the others still as they were when last checked (`before`: _checked's, None to read it);
-    those written too recently to trust their mtime are left out (read with their checksum next time)."""
+def _record_checked(build_dir: Path, names: list[str], written: set[str], before: dict[str, Stat]) -> None:
+    """The bucket files' stats now, for the next read (see _checked): of the files this build wrote, and of the
+    others still as they were when last checked or read whole (`before`); those written too recently to trust their
+    mtime are left out (read with their checksum next time)."""
     import marshal
     import time
 
@@ -336,7 +338,6 @@ def _record_checked(build_dir: Path, names: list[str], sure: set[str], before: d
     from .records import stat_key
 
     folder = build_dir / FOLDER
-    before = _checked(build_dir) if before is None else before
     now = time.time_ns()
     stats: dict[str, Stat] = {}
     for name in names:
@@ -344,6 +345,6 @@ def _record_checked(build_dir: Path, names: list[str], sure: set[str], before: d
             st = stat_key(os.lstat(folder / name))
         except OSError:
             continue
-        if (name in sure or before.get(name) == st) and now - st[1] >= racy_window(st[1]):
+        if (name in written or before.get(name) == st) and now - st[1] >= racy_window(st[1]):
             stats[name] = st
     write_internal(build_dir, CHECKED, marshal.dumps(stats))

@@ -53,15 +53,17 @@ def read_records(path: Path, trusted: Stat | None = None) -> Iterator[bytes]:
     return _records(path, trusted, bytes)
 
 
-def load_records(path: Path, trusted: Stat | None = None) -> Generator[Any, None, None]:
+def load_records(path: Path, trusted: Stat | None = None,
+                 seen: list[Stat] | None = None) -> Generator[Any, None, None]:
     """read_records, each record unmarshalled (marshal data only: nothing executes) straight from the file's pages,
-    with no copy of the file made (a rebuild reads ~20 MB of cache)."""
+    with no copy of the file made (a rebuild reads ~20 MB of cache). `seen` learns the file's stat as it is read."""
     import marshal
 
-    return _records(path, trusted, marshal.loads)
+    return _records(path, trusted, marshal.loads, seen)
 
 
-def _records(path: Path, trusted: Stat | None, use: Callable[[memoryview], T]) -> Generator[T, None, None]:
+def _records(path: Path, trusted: Stat | None, use: Callable[[memoryview], T],
+             seen: list[Stat] | None = None) -> Generator[T, None, None]:
     """Each record of the file, as `use` makes it of the record's bytes (a view of them, let go after).
 
     The file is mapped where it can be (its pages are read in place; filmc replaces its files whole and never cuts
@@ -73,6 +75,8 @@ def _records(path: Path, trusted: Stat | None, use: Callable[[memoryview], T]) -
         if st.st_size < HEAD_SIZE:
             raise ValueError(f"{path} is not a file of records")
         check = trusted is None or stat_key(st) != trusted
+        if seen is not None:
+            seen.append(stat_key(st))
         try:
             pages: mmap.mmap | bytes = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # a file system that maps no file (some network and shared folders)

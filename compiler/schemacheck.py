@@ -67,7 +67,7 @@ class _Invalid(ValueError):
 
 # The generated code's one import of fastjsonschema: its exception classes (replaced by _Invalid).
 _IMPORT = r"(?m)^from fastjsonschema import ([\w, ]+)$"  # compiled only when a validator is generated
-_LAYOUT = 4  # of a cache entry: (entry function, code, names the code expects for fastjsonschema's exceptions)
+_LAYOUT = 5  # of a cache entry: (entry function, code, names the code expects for fastjsonschema's exceptions)
 
 
 def _generator_id() -> str:

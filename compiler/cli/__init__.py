@@ -228,7 +228,19 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
     Exit codes: 0 ok, 1 problems in the input (or ffmpeg or a provider failed), 2 usage,
     3 internal error, 128+N stopped by signal N.
     """
+    _sigint_to_commands()  # (also for an entry point that calls main itself)
     ctx.obj = State(verbose - quiet, traceback)
+
+
+def _sigint_to_commands() -> None:
+    """Ctrl-C as every command takes it (KeyboardInterrupt, or a command's own handling), in place of the one the
+    package set while the installed `filmc` loaded its code (compiler._early_stop)."""
+    import signal
+
+    from .. import _early_stop
+
+    if signal.getsignal(signal.SIGINT) is _early_stop:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def console() -> None:
@@ -237,14 +249,11 @@ def console() -> None:
     (on a 2,000-shot film that alone took longer than the compile of a changed shot). With threads still running,
     or when a stream cannot be flushed, the normal exit is taken."""
     import atexit
-    import signal
     import threading
 
-    from .. import _early_stop
     from ..leftovers import freed_at_exit
 
-    if signal.getsignal(signal.SIGINT) is _early_stop:  # (the package's, while the code loaded) Ctrl-C as usual
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    _sigint_to_commands()
     freed_at_exit()
     try:
         main()  # (standalone: always ends in SystemExit)

@@ -71,7 +71,7 @@ class SourceMap(Mapping[str, int]):
     def __getitem__(self, pointer: str) -> int:
         if pointer.startswith(_ITEM):
             n = pointer[len(_ITEM):].partition("/")[0]
-            if n.isascii() and n.isdigit() and int(n) < len(self.parts):
+            if n.isascii() and n.isdigit() and len(n) < 10 and int(n) < len(self.parts):
                 return self._item(int(n))[pointer]
         return self.top[pointer]
 

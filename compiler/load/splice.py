@@ -57,7 +57,7 @@ def stamp() -> str:
 
     here = Path(__file__).parent
     try:
-        code = [(here / n).stat() for n in ("values.py", "read.py", "document.py", "splice.py")]
+        code = [(here / n).stat() for n in ("values.py", "read.py", "document.py", "splice.py", "source_map.py")]
         schema = hashlib.sha1(schema_path("film").read_bytes()).hexdigest()
     except OSError:
         return "?"
@@ -142,8 +142,8 @@ def _kept(loaded: Any) -> Kept:
 def splice(kept: Kept, text: str, path: Path, display: str,
            lines: list[str] | None = None) -> tuple[Document, Kept] | None:
     """The document of `text` made from the kept parse and a parse of the one shot that changed, and what to keep
-    of it; None when the whole file must be parsed (see the module's doc). `kept` is used up: its data and source
-    map become the new document's (changed in place). `lines`: text.splitlines(), if made already."""
+    of it; None when the whole file must be parsed (see the module's doc). `kept` is used up: its data becomes the
+    new document's (changed in place; its source maps are made anew). `lines`: text.splitlines(), if made already."""
     if text == kept.text:
         return _document(kept, path, display, (), lines), kept
     if len(text) < SPLICE_MIN or "\t" in text or _OTHER_BREAKS.search(text):

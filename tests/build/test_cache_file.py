@@ -278,3 +278,26 @@ def test_a_file_kept_without_being_read_is_not_recorded_as_checked(tmp_path: Pat
     assert (out / CHECKED).is_file() and slate.name not in _checked(out)
     read_cache(out)  # (slates too) a checked read: the damaged file is found and removed
     assert not slate.exists()
+
+
+def test_a_bucket_of_another_filmc_under_this_filmcs_name_is_replaced(tmp_path: Path) -> None:
+    """A bucket file whose head names another layout or filmc (damage, under the name this filmc gives its keys) is
+    removed when read, so the next build writes it again; it is never recorded as checked."""
+    import marshal
+
+    from compiler.build_cache import _checked
+    from compiler.emit.state import write_records
+
+    (tmp_path / "film.yaml").write_text(synth_film(40))
+    out = tmp_path / "build"
+    entries = _build(tmp_path)
+    bucket = _buckets(tmp_path)[1]
+    records = list(read_records(bucket))
+    # whole, its checksum right: only its stamp is not this filmc's
+    write_records(out, {f"{FOLDER}/{bucket.name}": [marshal.dumps("6|0.0.1"), *records[1:]]})
+    assert list(read_records(bucket))[0] != records[0]
+    read = read_cache(out, slates=False)
+    assert not bucket.exists() and bucket.name not in _checked(out)
+    assert all(entries[k] == v for k, v in read.items())
+    _build(tmp_path)
+    assert bucket.exists() and list(read_records(bucket))[1:] == records[1:]  # written again
