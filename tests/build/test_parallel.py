@@ -139,22 +139,36 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
-def test_a_worker_killed_mid_build_is_made_up_for(big: Path, tmp_path: Path) -> None:
-    """A worker that dies (the kernel's out-of-memory killer, say) never leaves the build waiting: what it had not
-    sent back is compiled by the build itself, and the outputs are those of a one-process build."""
-    folder = _slow_film(big, tmp_path)
-    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-o", str(folder / "two"), "-j", "2"], text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+def _with_workers(args: list[str]) -> tuple[subprocess.Popen[str], list[int]]:
+    """filmc started with these arguments, once its two workers are seen (skips the test when they never are)."""
+    proc = subprocess.Popen([*FILMC, *args], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "NO_COLOR": "1"})
     workers: list[int] = []
     deadline = time.monotonic() + 30
     while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
         workers = _children(proc.pid)
-    if proc.poll() is not None or not workers:
+    if proc.poll() is not None or len(workers) < 2:
         proc.communicate(timeout=120)
         pytest.skip("the build finished before its workers could be seen")
     time.sleep(0.5)
+    return proc, workers
+
+
+def _running(pid: int) -> bool:
+    """Whether a process is there and not a zombie."""
+    try:
+        return "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
+def test_a_worker_killed_mid_build_is_made_up_for(big: Path, tmp_path: Path) -> None:
+    """A worker that dies (the kernel's out-of-memory killer, say) never leaves the build waiting: what it had not
+    sent back is compiled by the build itself, and the outputs are those of a one-process build."""
+    folder = _slow_film(big, tmp_path)
+    proc, workers = _with_workers(["-q", "build", str(folder), "-o", str(folder / "two"), "-j", "2"])
     os.kill(workers[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
@@ -168,26 +182,13 @@ def test_workers_die_with_a_build_killed_outright(big: Path, tmp_path: Path) -> 
     """A build killed with SIGKILL (no chance to end its workers) takes them with it: none is left running, and none
     prints a broken pipe's traceback for the results it can no longer send."""
     folder = _slow_film(big, tmp_path)
-    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-j", "2"], text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
-    workers: list[int] = []
-    deadline = time.monotonic() + 30
-    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-        workers = _children(proc.pid)
-    if proc.poll() is not None or len(workers) < 2:
-        proc.communicate(timeout=120)
-        pytest.skip("the build finished before its workers could be seen")
-    time.sleep(0.5)
+    proc, workers = _with_workers(["-q", "build", str(folder), "-j", "2"])
     proc.kill()
     _, err = proc.communicate(timeout=60)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() and
-                                              "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1][:3]
-                                              for w in workers):
+    while time.monotonic() < deadline and any(_running(w) for w in workers):
         time.sleep(0.1)
-    alive = [w for w in workers if Path(f"/proc/{w}").exists()
-             and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1][:3]]
+    alive = [w for w in workers if _running(w)]
     assert not alive, f"workers still running: {alive}"
     assert "Traceback" not in err and "BrokenPipe" not in err, err
 
