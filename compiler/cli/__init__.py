@@ -170,19 +170,18 @@ class FilmcGroup(GlobalOptionsGroup):
             return None
 
     def invoke(self, ctx: click.Context) -> Any:
+        _sigint_to_commands()  # (from here a KeyboardInterrupt is this method's to report)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:  # Ctrl-C where no stage handles it: the exit code of a stop by SIGINT
-            import signal
-
-            from ..errors import EXIT_SIGNAL
-
-            click.echo("filmc: stopped (interrupted by SIGINT)", err=True)
-            ctx.exit(EXIT_SIGNAL + signal.SIGINT)
+            _stopped(ctx)
         except Exception as e:  # noqa: BLE001
             from ..errors import FilmcError
+
+            if isinstance(_cause(e), KeyboardInterrupt):  # Ctrl-C that Python wrapped (in a class being made)
+                _stopped(ctx)
 
             if isinstance(e, FilmcError):  # every error a creator sees: printed one way, its own exit code
                 show_error(ctx, e)
@@ -228,8 +227,26 @@ def main(ctx: click.Context, verbose: int, quiet: int, traceback: bool) -> None:
     Exit codes: 0 ok, 1 problems in the input (or ffmpeg or a provider failed), 2 usage,
     3 internal error, 128+N stopped by signal N.
     """
-    _sigint_to_commands()  # (also for an entry point that calls main itself)
     ctx.obj = State(verbose - quiet, traceback)
+
+
+def _stopped(ctx: click.Context) -> None:
+    """The stop line and the exit code of a stop by Ctrl-C."""
+    import signal
+
+    from ..errors import EXIT_SIGNAL
+
+    click.echo("filmc: stopped (interrupted by SIGINT)", err=True)
+    ctx.exit(EXIT_SIGNAL + signal.SIGINT)
+
+
+def _cause(e: BaseException) -> BaseException:
+    """What an exception was raised from or while handling, down the chain (itself when nothing)."""
+    seen = {id(e)}
+    while (nxt := e.__cause__ or e.__context__) is not None and id(nxt) not in seen:
+        seen.add(id(nxt))
+        e = nxt
+    return e
 
 
 def _sigint_to_commands() -> None:
@@ -253,8 +270,7 @@ def console() -> None:
 
     from ..leftovers import freed_at_exit
 
-    _sigint_to_commands()
-    freed_at_exit()
+    freed_at_exit()  # (Ctrl-C stays the package's until FilmcGroup.invoke: click would call it "Aborted!")
     try:
         main()  # (standalone: always ends in SystemExit)
         code: object = 0

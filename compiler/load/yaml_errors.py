@@ -208,7 +208,9 @@ def parse_error(e: yaml.MarkedYAMLError, lines: list[str], diags: Collector) -> 
     if opener is not None and ctx is not None and ctx.line + 1 < line and "did not find expected" in problem:
         what, start, close = opener
         opened_on = lines[ctx.line] if ctx.line < len(lines) else ""
-        if opened_on[ctx.column:ctx.column + 1] == start and close not in opened_on[ctx.column:]:
+        # (a closer on the way, down to the line YAML stopped at: the mistake is inside the list, not its end)
+        closed = close in opened_on[ctx.column:] or any(close in lt for lt in lines[ctx.line + 1:line])
+        if opened_on[ctx.column:ctx.column + 1] == start and not closed:
             diags.error("L101", f"invalid YAML: the {what} opened here with '{start}' is not closed on its line, so "
                         f"YAML read on to line {line} ({problem} there)", at=(ctx.line + 1, ctx.column + 1),
                         hint=f"an unclosed '{start}': close it with '{close}' where the {what} ends")

@@ -189,3 +189,13 @@ def test_a_bracket_left_open_is_reported_where_it_opens(tmp_path: Path, value: s
     [d] = info.value.diagnostics
     assert (d.code, d.line, d.col) == ("L101", 4, 9)
     assert f"the {opened} opened here" in d.message and (d.hint or "").endswith(f"close it with '{closer}' where the {opened} ends")
+
+
+def test_a_mistake_inside_a_list_that_spans_lines_is_reported_where_it_is(tmp_path: Path) -> None:
+    """A list closed on a later line is not an unclosed bracket: the mistake is placed where YAML found it."""
+    p = tmp_path / "film.yaml"
+    p.write_text("version: 1\nfilm:\n  title: t\n  mood: [quiet,\n    calm, dark: x: y]\n")
+    with pytest.raises(FilmError) as info:
+        load_film(p)
+    [d] = info.value.diagnostics
+    assert (d.code, d.line) == ("L101", 5) and "opened here" not in d.message

@@ -224,8 +224,29 @@ def test_ctrl_c_while_the_command_starts_is_a_stop_not_a_traceback(tmp_path: Pat
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
-        assert "/compiler/" not in err, err  # no frame of filmc's code
+        assert "/compiler/" not in err and "Aborted!" not in err, err  # no frame of filmc's code, no click abort
         if "filmc: stopped" in err:
             stops += 1
             assert proc.returncode == 130 and err == "filmc: stopped (interrupted by SIGINT)\n", err
     assert stops  # (some signal came while filmc's code loaded or ran)
+
+
+def test_ctrl_c_that_python_wraps_is_still_a_stop() -> None:
+    """A KeyboardInterrupt raised while Python makes a class (a module loading as the command starts) reaches the CLI
+    wrapped in a RuntimeError: it is a stop (its line, exit 130), not an internal error."""
+    from click.testing import CliRunner
+
+    from compiler.cli import FilmcGroup
+
+    group = FilmcGroup(name="filmc")
+
+    @group.command("slow")
+    def slow() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from e
+
+    result = CliRunner().invoke(group, ["slow"])
+    assert result.exit_code == 130, result.output
+    assert "filmc: stopped (interrupted by SIGINT)" in result.output and "internal error" not in result.output
