@@ -23,23 +23,23 @@ def _start() -> None:
     import sys
 
     if sys.argv and sys.argv[0].rsplit("/", 1)[-1] == "filmc":  # the installed command, starting: see _early_stop
-        import signal
+        import _signal  # (the C module: `signal` makes its enums first, a moment a Ctrl-C could land in)
 
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            signal.signal(signal.SIGINT, _early_stop)
+        if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+            _signal.signal(_signal.SIGINT, _early_stop)
         from .errors import EXIT_SIGNAL
 
         global _STOPPED
-        _STOPPED = EXIT_SIGNAL + signal.SIGINT
+        _STOPPED = EXIT_SIGNAL + _signal.SIGINT
     from .dataclass_code import install
 
     install()  # the package's dataclass methods from the cache of their compiled code
 
 
 def _early_stop(signum: int, frame: object) -> None:
-    """Ctrl-C while the installed `filmc` is still loading its code (before cli.console takes signals as every
-    command does): the stop line and its exit code, not a traceback of the import under way. Nothing is written
-    yet, so there is nothing to finish."""
+    """Ctrl-C while the installed `filmc` is still loading its code (until the command group's invoke takes signals
+    as every command does: cli._sigint_to_commands): the stop line and its exit code, not a traceback of the import
+    under way. Nothing is written yet, so there is nothing to finish."""
     import os
 
     try:

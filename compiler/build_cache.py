@@ -55,6 +55,18 @@ def _bucket_of(key: str) -> str:
     return "edit" if key.startswith(EDIT) else _bucket(key)
 
 
+def _grouped(keys: Iterable[str], entries: Cache, buckets: dict[str, Cache] | None = None) -> dict[str, Cache]:
+    """These keys' entries by the bucket they are written in (added to `buckets`, if given)."""
+    out: dict[str, Cache] = {} if buckets is None else buckets
+    for key in keys:
+        bucket = _bucket_of(key)
+        part = out.get(bucket)
+        if part is None:
+            part = out[bucket] = {}
+        part[key] = entries[key]
+    return out
+
+
 def _stamp() -> str:
     from . import __version__
 
@@ -199,9 +211,7 @@ def slate_files(build_dir: Path, entries: Cache | None = None) -> tuple[list[str
     present = _files(build_dir / FOLDER)
     if entries is None:
         return sorted(n for b, names in present.items() if _is_slates(b) for n in names), {}
-    buckets: dict[str, Cache] = {}
-    for key, value in entries.items():
-        buckets.setdefault(_bucket(key), {})[key] = value
+    buckets = _grouped(entries, entries)
     kept: list[str] = []
     changed: Cache = {}
     for bucket, part in sorted(buckets.items()):
@@ -279,30 +289,18 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
     except OSError:
         present = set()
     kept: set[str] = set(keep) & present  # files kept as they are: `keep`, and the buckets whose keys were read
-    buckets: dict[str, Cache] = {}
-    if index is not None and index.keys:
-        read = set().union(*index.keys.values())
-        for key in entries.keys() - read:  # new keys, and those of buckets not read (the slates)
-            bucket = _bucket_of(key)
-            part = buckets.get(bucket)
-            if part is None:
-                part = buckets[bucket] = {}
-            part[key] = entries[key]
-        changed = {*buckets, *(_bucket_of(k) for k in read - entries.keys())}
-        for bucket, keys in index.keys.items():
-            names = index.files[bucket]
-            if bucket not in changed and len(names) == 1 and names[0] in present:
-                kept.add(names[0])
-            else:
-                part = buckets.setdefault(bucket, {})
-                part.update((k, entries[k]) for k in keys if k in entries)
-    else:
-        for key, value in entries.items():
-            bucket = _bucket_of(key)
-            part = buckets.get(bucket)
-            if part is None:
-                part = buckets[bucket] = {}
-            part[key] = value
+    if index is None:  # (no read to go by: every key is new)
+        index = Index()
+        index.checked = _checked(build_dir)
+    read = set().union(*index.keys.values())
+    buckets = _grouped(entries.keys() - read, entries)  # new keys, and those of buckets not read (the slates)
+    changed = {*buckets, *(_bucket_of(k) for k in read - entries.keys())}
+    for bucket, keys in index.keys.items():
+        names = index.files[bucket]
+        if bucket not in changed and len(names) == 1 and names[0] in present:
+            kept.add(names[0])
+        else:
+            _grouped((k for k in keys if k in entries), entries, buckets)
     wanted = {_name(bucket, list(part)): part for bucket, part in buckets.items() if part}
 
     def records(part: Cache) -> Iterator[bytes]:
@@ -322,8 +320,7 @@ def write_cache(build_dir: Path, entries: Cache, document: tuple[bytes, ...] | N
         if name.endswith(".bin"):
             _unlink(folder / name)
     _unlink(build_dir / _OLD)
-    before = dict(index.checked) if index is not None else _checked(build_dir)
-    before.update(index.whole if index is not None else {})
+    before = {**index.checked, **index.whole}
     _record_checked(build_dir, sorted({*wanted, *kept}), written, before)
 
 

@@ -39,7 +39,6 @@ class CompiledFilm:
     linted: tuple[str, ...] = ()  # the shots lint checked again (the others' findings were the last build's)
     # emit's pieces by (shot, target): the last build's for pairs unchanged since; emit adds the ones it makes
     pieces: dict[tuple[str, str], Any] = field(default_factory=dict)
-    pair_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # each compiled pair's cache key
     parts: FilmParts | None = None  # what the outputs take from the production alone, if made with the edit
     index: Index | None = None  # what the cache read found (for write_cache)
     kept_files: tuple[str, ...] = ()  # cache files kept as they are (the slates': see build_cache.slate_files)
@@ -47,7 +46,7 @@ class CompiledFilm:
     def cache_entries(self) -> Cache:
         """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces."""
         out = dict(self.plan.cache)
-        for pair, key in self.pair_keys.items():  # in the plan's order, whichever build made them
+        for pair, key in self.plan.keys.items():  # in the plan's order, whichever build made them
             piece = self.pieces.get(pair)
             if piece is not None:
                 out["emit:" + key] = piece
@@ -95,10 +94,9 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             cache = read_cache(cache_dir, slates=False, index=index) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
                                      workers=workers)
-            keys = plan.keys
-            pieces = {pair: piece for pair, k in keys.items()
+            pieces = {pair: piece for pair, k in plan.keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
-            found, linted = _lint(plan, cache, keys, pieces if sheets else None, workers)
+            found, linted = _lint(plan, cache, pieces if sheets else None, workers)
             if aside is not None and key is not None and not isinstance(kept, dict):
                 here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
                 made_for, edit, slates, parts = aside.result(otherwise=lambda: (key, *here(), None))
@@ -112,13 +110,13 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
         plan.cache.update(slates[1])  # each slate an entry of its own: one shot's edit changes one bucket
         edit = _with_fonts(edit)
-    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, keys, parts, index, tuple(slates[0]))
+    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, parts, index, tuple(slates[0]))
 
 
 SlateFiles = tuple[list[str], Cache]  # the slate files kept as they are, the entries of the slate buckets to write
 
 
-def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], pieces: dict[tuple[str, str], Any] | None,
+def _lint(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] | None,
           workers: int) -> tuple[list[Diagnostic], list[str]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
@@ -130,7 +128,7 @@ def _lint(plan: Plan, cache: Cache, pair_keys: dict[tuple[str, str], str], piece
     if prod.doc is None:
         return lint_plan(plan), [rs.id for rs in plan.shots]
     keys_of: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
-    for (shot, _), k in pair_keys.items():
+    for (shot, _), k in plan.keys.items():
         keys_of.setdefault(shot, []).append(k)
     prompts_of: dict[str, list[CompiledPrompt]] = {rs.id: [] for rs in plan.shots}
     for p in plan.prompts:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from ..diagnostics import Collector, did_you_mean
-from ..model import Film
+from ..model import Film, Shot
 
 
 def check_ids(film: Film, diags: Collector) -> None:
@@ -62,11 +62,18 @@ def check_refs(film: Film, diags: Collector, *, sections_known: bool = True) -> 
     placed = [(shot, order[shot.section]) for shot in film.shots if shot.section in order]
     in_order = _in_order([idx for _, idx in placed])
     hint = "list shots in song order: the shots of each section together, sections in the order of song.sections"
+    following: list[Shot | None] = [None] * len(placed)  # the closest shot in order after each place
+    after: Shot | None = None
+    for n in range(len(placed) - 1, -1, -1):
+        following[n] = after
+        if n in in_order:
+            after = placed[n][0]
+    before: Shot | None = None  # the closest shot in order before
     for n, (shot, idx) in enumerate(placed):
         if n in in_order:
+            before = shot
             continue
-        before = next((placed[m][0] for m in range(n - 1, -1, -1) if m in in_order), None)
-        after = next((placed[m][0] for m in range(n + 1, len(placed)) if m in in_order), None)
+        after = following[n]
         if before is not None and order[before.section] > idx:
             where = f"comes after shot '{before.id}' of the later section '{before.section}'"
         elif after is not None:
