@@ -22,7 +22,7 @@ from .resolve import Production, ResolvedShot
 
 if TYPE_CHECKING:
     from .edit.graph import Slates
-    from .emit.files import FilmParts
+    from .emit.files import FilmParts, PlanParts
     from .expand import Plan
     from .expand.lint import PromptFindings
     from .expand.plan import CompiledPrompt
@@ -42,10 +42,12 @@ class CompiledFilm:
     parts: FilmParts | None = None  # what the outputs take from the production alone, if made with the edit
     index: Index | None = None  # what the cache read found (for write_cache)
     kept_files: tuple[str, ...] = ()  # cache files kept as they are (the slates': see build_cache.slate_files)
+    planned: PlanParts | None = None  # what the outputs take from the plan alone, if made (with the sheets)
 
     def cache_entries(self) -> Cache:
-        """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces."""
-        out = dict(self.plan.cache)
+        """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces (added
+        to the plan's cache, which holds the others: a big film's cache is not copied)."""
+        out = self.plan.cache
         for pair, key in self.plan.keys.items():  # in the plan's order, whichever build made them
             piece = self.pieces.get(pair)
             if piece is not None:
@@ -66,6 +68,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     `sheets=False`: neither the prompts' parts of the sheets and jobs files nor the edit are made (the commands
     that write no build).
     """
+    from .emit.files import plan_parts
     from .expand import expand_production
 
     build_dir = cache_dir or build_folder(film_path(path).parent)
@@ -97,6 +100,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             pieces = {pair: piece for pair, k in plan.keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
             found, linted = _lint(plan, cache, pieces if sheets else None, workers)
+            # (made here, before the edit's process is waited for: it may still be working)
+            planned = plan_parts(plan, pieces) if sheets else None
             if aside is not None and key is not None and not isinstance(kept, dict):
                 here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
                 made_for, edit, slates, parts = aside.result(otherwise=lambda: (key, *here(), None))
@@ -110,7 +115,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
         plan.cache.update(slates[1])  # each slate an entry of its own: one shot's edit changes one bucket
         edit = _with_fonts(edit)
-    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, parts, index, tuple(slates[0]))
+    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, parts, index, tuple(slates[0]), planned)
 
 
 SlateFiles = tuple[list[str], Cache]  # the slate files kept as they are, the entries of the slate buckets to write

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 from ..errors import FilmcError
 from ..output_names import jobs_file, sheet_file
 from ..records import stat_key
-from .state import STATE_FILE, TMP_DIR, Entries, Writer, read_state, state_bytes, sweep_tmp, write_internal
+from .state import STATE_FILE, TMP_DIR, Entries, Writer, freed, read_state, state_bytes, sweep_tmp, write_internal
 
 if TYPE_CHECKING:
     from ..expand import Plan
-    from .files import FilmParts, Piece
+    from .files import FilmParts, Piece, PlanParts
 
-__all__ = ["BuildResult", "emit_build", "partial_outputs", "write_internal"]
+__all__ = ["BuildResult", "emit_build", "freed", "partial_outputs", "write_internal"]
 
 MANIFEST = "manifest.json"
 
@@ -146,22 +146,25 @@ def _refuse(out_dir: Path, rel: str) -> OSError:
 
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | None = None, dry_run: bool = False,
                only: set[str] | None = None, progress: Callable[[int, int], None] | None = None,
-               pieces: dict[tuple[str, str], Piece] | None = None, parts: FilmParts | None = None) -> BuildResult:
+               pieces: dict[tuple[str, str], Piece] | None = None, parts: FilmParts | None = None,
+               planned: PlanParts | None = None) -> BuildResult:
     """Write the build tree; with dry_run, only report what would change.
 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
     (its manifest entries too) and nothing is removed. `progress(done, total)` hears of the files written.
-    `parts`: what the outputs take from the production alone, if already made (see files.film_parts).
+    `parts`, `planned`: what the outputs take from the production alone and from the compiled plan alone, if
+    already made (see files.film_parts, files.plan_parts).
     """
-    from .files import manifest_data, manifest_text, plan_files
+    from .files import manifest_data, manifest_rendered, manifest_text, plan_files
 
-    files = plan_files(plan, extra or {}, pieces, parts)
+    files = plan_files(plan, extra or {}, pieces, parts, planned)
     data: dict[str, bytes] = {}
     for rel in list(files):  # each text is let go once encoded: a big film's outputs are not in memory twice
         text = files.pop(rel)
         data[rel] = text.encode("utf-8") if isinstance(text, str) else text
     del files
-    hashes = {rel: _sha(raw) for rel, raw in data.items()}
+    known = planned.hashes if planned is not None else {}
+    hashes = {rel: known.get(rel) or _sha(raw) for rel, raw in data.items()}
     state = read_state(out_dir)
     old: Entries = state.entries
     if not old:  # the first build with this state file: filmc's manifest says what filmc wrote before
@@ -170,9 +173,9 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         kept = {rel: h for rel, h in _kept_hashes(out_dir, old).items() if rel not in only}
         hashes = {**kept, **{rel: h for rel, h in hashes.items() if rel in only}}
         data = {rel: raw for rel, raw in data.items() if rel in only}
-    manifest = manifest_data(plan, parts)
+    manifest = manifest_data(plan, parts, planned)
     manifest["outputs"] = dict(sorted(hashes.items()))
-    data[MANIFEST] = manifest_text(manifest, parts[2] if parts is not None else None).encode("utf-8")
+    data[MANIFEST] = manifest_text(manifest, manifest_rendered(parts, planned)).encode("utf-8")
     hashes[MANIFEST] = _sha(data[MANIFEST])
 
     inside = _Inside(out_dir)
@@ -229,7 +232,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         fresh = [rel for rel in todo if rel not in old]
         if fresh:  # note the new files first: if this build is killed, the next one knows they are filmc's
             write_internal(out_dir, STATE_FILE, state_bytes({**old, **{rel: (None, None) for rel in fresh}}))
-    writer = Writer(out_dir)
+    writer = Writer(out_dir, free_later=True)  # (see state.freed)
     files_todo = len(todo) - (MANIFEST in todo)
     try:
         for rel in todo:

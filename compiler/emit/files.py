@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..expand import CompiledPrompt, Job, Plan
 from ..output_names import jobs_file, sheet_file
@@ -123,19 +124,23 @@ def _film_data(prod: Production) -> dict[str, Any]:
     }
 
 
-def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
-               pieces: dict[tuple[str, str], Piece] | None = None,
-               parts: FilmParts | None = None) -> dict[str, str | bytes]:
-    """Every output's content by its path in build/: per target, the sheet (every prompt, readable) and the jobs
-    (every request); the shot list; `extra` (the edit's files).
+class PlanParts(NamedTuple):
+    """What the outputs take from the compiled plan alone (plan_parts): made while the edit's process finishes."""
 
-    `pieces` holds prompts' pieces by (shot, target) already made (the last build's, for shots unchanged since);
-    the others are made and added to it. `parts`: film_parts(plan.prod), if already made."""
-    prod = plan.prod
-    files: dict[str, str | bytes] = {}
+    shots: dict[str, list[str]]  # each target's shots, in the plan's order
+    pieces: dict[str, list[Piece]]  # their pieces, in the same order
+    jobs: dict[str, bytes]  # each target's jobs file (of a target with jobs), by its path in build/
+    hashes: dict[str, str]  # the jobs files' sha256
+    manifest_jobs: list[str]  # the manifest's "jobs" entry, rendered (entry_lines)
+
+
+def plan_parts(plan: Plan, pieces: dict[tuple[str, str], Piece] | None = None) -> PlanParts:
+    """Each target's pieces in order, its jobs file and the file's hash, the manifest's jobs. `pieces` holds
+    prompts' pieces by (shot, target) already made (the last build's, for shots unchanged since); the others are
+    made and added to it."""
     pieces = {} if pieces is None else pieces
-    shots: dict[str, list[str]] = {t.name: [] for t in plan.targets}  # each target's shots, in the plan's order
-    ordered: dict[str, list[Piece]] = {t.name: [] for t in plan.targets}  # their pieces
+    shots: dict[str, list[str]] = {t.name: [] for t in plan.targets}
+    ordered: dict[str, list[Piece]] = {t.name: [] for t in plan.targets}
     for p in plan.prompts:
         pair = (p.shot, p.target)
         made = pieces.get(pair)
@@ -143,10 +148,31 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
             made = pieces[pair] = piece(plan, p, plan.jobs.of(p.shot, p.target))
         shots[p.target].append(p.shot)
         ordered[p.target].append(made)
+    jobs: dict[str, bytes] = {}
+    for t in plan.targets:
+        rows = b"".join([pc[1] for pc in ordered[t.name]])
+        if rows:
+            jobs[jobs_file(t.name)] = rows
+    return PlanParts(shots, ordered, jobs, {rel: hashlib.sha256(raw).hexdigest() for rel, raw in jobs.items()},
+                     entry_lines("jobs", plan.jobs.hashes()))
+
+
+def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
+               pieces: dict[tuple[str, str], Piece] | None = None,
+               parts: FilmParts | None = None, planned: PlanParts | None = None) -> dict[str, str | bytes]:
+    """Every output's content by its path in build/: per target, the sheet (every prompt, readable) and the jobs
+    (every request); the shot list; `extra` (the edit's files).
+
+    `pieces`: see plan_parts. `parts`: film_parts(plan.prod), `planned`: plan_parts(plan, pieces), if already
+    made."""
+    prod = plan.prod
+    files: dict[str, str | bytes] = {}
+    if planned is None:
+        planned = plan_parts(plan, pieces)
     headings = parts[1] if parts is not None else _headings(plan.shots)
     for t in plan.targets:
-        files[sheet_file(t.name)] = _sheet(plan, t.name, shots[t.name], ordered[t.name], headings)
-        rows = b"".join([pc[1] for pc in ordered[t.name]])
+        files[sheet_file(t.name)] = _sheet(plan, t.name, planned.shots[t.name], planned.pieces[t.name], headings)
+        rows = planned.jobs.get(jobs_file(t.name))
         if rows:
             files[jobs_file(t.name)] = rows
     files["shotlist.csv"] = parts[0] if parts is not None else _shotlist(prod)
@@ -154,14 +180,22 @@ def plan_files(plan: Plan, extra: Mapping[str, str | bytes],
     return files
 
 
-def manifest_data(plan: Plan, parts: FilmParts | None = None) -> dict[str, Any]:
+def manifest_data(plan: Plan, parts: FilmParts | None = None, planned: PlanParts | None = None) -> dict[str, Any]:
     """The resolved film, its timeline and the job hashes (emit adds the output hashes). With `parts` (see
-    plan_files) the film and the timeline are left out: parts[2] holds their lines, for manifest_text."""
+    plan_files) the film and the timeline are left out: parts[2] holds their lines, for manifest_text; with
+    `planned`, the jobs (planned.manifest_jobs)."""
     prod = plan.prod
-    jobs = plan.jobs.hashes()
-    if parts is not None:
-        return {"format": 1, "jobs": jobs}
-    return {"format": 1, "film": _film_data(prod), "timeline": timeline_data(prod), "jobs": jobs}
+    out: dict[str, Any] = {"format": 1}
+    if parts is None:
+        out.update(film=_film_data(prod), timeline=timeline_data(prod))
+    if planned is None:
+        out["jobs"] = plan.jobs.hashes()
+    return out
+
+
+def manifest_rendered(parts: FilmParts | None, planned: PlanParts | None) -> dict[str, list[str]]:
+    """The manifest's entries already rendered, for manifest_text (see manifest_data)."""
+    return {**(parts[2] if parts is not None else {}), **({"jobs": planned.manifest_jobs} if planned else {})}
 
 
 def manifest_text(manifest: dict[str, Any], rendered: Mapping[str, list[str]] | None = None) -> str:

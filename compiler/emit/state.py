@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import marshal
 import os
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Mapping
@@ -26,6 +28,7 @@ TMP_DIR = ".filmc/tmp"
 _NEW_FILE = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
              | getattr(os, "O_BINARY", 0))
 _VERSION = 1
+_NAMES = itertools.count(1)  # the temp files' numbers, in the process (two writers may be open at once)
 
 # rel -> (content sha256 or None: unknown, e.g. being written by a build that was killed;
 #         the file's stat, or None: compare the content next time)
@@ -72,20 +75,24 @@ def state_bytes(entries: Entries) -> bytes:
 
 
 class Writer:
-    """Atomic writes through build/.filmc/tmp/; returns the written file's stat."""
+    """Atomic writes through build/.filmc/tmp/; returns the written file's stat.
 
-    def __init__(self, out_dir: Path) -> None:
+    `free_later`: a file a write replaces is first linked into the temp folder, and those links are removed by a
+    thread once the writer closes (see freed): the rename then does not wait for the file system to free the old
+    file's blocks (a millisecond for a few megabytes), and the other core frees them while the build goes on."""
+
+    def __init__(self, out_dir: Path, *, free_later: bool = False) -> None:
         self.root = str(out_dir)
         self.tmp = f"{out_dir}/{TMP_DIR}"
-        self.n = 0
         self.made = False
+        self.free_later = free_later
+        self.replaced: list[str] = []  # the links to replaced files, to remove
 
     def _tmp_name(self) -> str:
         if not self.made:
             os.makedirs(self.tmp, exist_ok=True)
             self.made = True
-        self.n += 1
-        return f"{self.tmp}/{os.getpid()}.{self.n}"
+        return f"{self.tmp}/{os.getpid()}.{next(_NAMES)}"
 
     def _open_tmp(self) -> tuple[int, str]:
         """A new temp file, open for writing. Another build of the same folder that finishes removes the temp
@@ -118,6 +125,8 @@ class Writer:
     def _into_place(self, tmp: str, path: str, raw: bytes | None) -> None:
         """Rename a written temp file to its place (raw: its content, to write again beside the place when the
         temp folder is on another file system; None: copy the temp file there)."""
+        if self.free_later:
+            self._set_aside(path)
         try:
             os.replace(tmp, path)
         except FileNotFoundError:  # a new folder: make it only then (one syscall saved per file)
@@ -169,10 +178,42 @@ class Writer:
             raise
         return True
 
+    def _set_aside(self, path: str) -> None:
+        """A second name for the file at `path` (if any) in the temp folder, removed later (see free_later)."""
+        link = self._tmp_name()
+        try:
+            os.link(path, link, follow_symlinks=False)
+        except OSError:  # none there yet (or a file system without links: the rename frees it)
+            return
+        self.replaced.append(link)
+
     def close(self) -> None:
-        if self.made:
+        if self.replaced:
+            thread = threading.Thread(target=_remove, args=(self.replaced, self.tmp), name="filmc-free")
+            self.replaced = []
+            _FREEING.append(thread)
+            thread.start()
+        elif self.made:
             with contextlib.suppress(OSError):
                 os.rmdir(self.tmp)
+
+
+_FREEING: list[threading.Thread] = []  # Writers' threads removing the links to replaced files
+
+
+def _remove(links: list[str], folder: str) -> None:
+    for link in links:
+        with contextlib.suppress(OSError):
+            os.unlink(link)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
+def freed() -> None:
+    """Wait for the threads of Writer(free_later=True) to end (before a command returns: no thread outlives it).
+    A process killed first leaves the links, which the next build sweeps (sweep_tmp: named by the pid)."""
+    while _FREEING:
+        _FREEING.pop().join()
 
 
 def _same_bytes(a: str, b: str) -> bool:

@@ -190,6 +190,8 @@ class Jobs(Sequence[Job]):
 
     def count_of(self, shots: Collection[str] | None = None, targets: Collection[str] | None = None) -> int:
         """How many jobs are of these shots and targets (None: any)."""
+        if shots is None and targets is None:
+            return sum(len(fields) for fields, _ in self._pairs)
         return sum(1 for fields, _ in self._pairs for f in fields
                    if (shots is None or f[1] in shots) and (targets is None or f[2] in targets))
 

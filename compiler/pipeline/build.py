@@ -83,6 +83,17 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
 def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
            allow_outside: bool, compiling: Progress | None, writing: Progress | None,
            workers: int) -> FilmBuild:
+    from ..emit import freed
+
+    try:
+        return _built(film, out, inputs, targets, select, dry_run, allow_outside, compiling, writing, workers)
+    finally:
+        freed()  # (the replaced outputs' blocks are freed on the other core meanwhile: see emit.state.Writer)
+
+
+def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], select: str | None, dry_run: bool,
+           allow_outside: bool, compiling: Progress | None, writing: Progress | None,
+           workers: int) -> FilmBuild:
     import gc
 
     from ..build_cache import write_cache
@@ -101,7 +112,8 @@ def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
             chosen = {s.id for s in checked(plan.prod, select)}  # (a term matching no shot: UsageError, did you mean)
         only = partial_outputs(plan, set(targets) if targets else None) if select or targets else None
         result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing,
-                            pieces=compiled.pieces, parts=compiled.parts)
+                            pieces=compiled.pieces, parts=compiled.parts,
+                             planned=compiled.planned)
         warnings = tuple(compiled.warnings)
         keys = _warning_keys(warnings, plan.prod.doc.data.get("shots") if plan.prod.doc else None)
         new = _new_warnings(out, warnings, keys)

@@ -163,3 +163,40 @@ def test_a_damaged_state_file_costs_a_comparison_not_a_wrong_build(tmp_path: Pat
     assert r.exit_code == 0 and "wrote 1," in r.stdout, r.stdout
     assert tree(tmp_path / "build") == ref
     assert run_cli(["build", str(tmp_path)]).stdout.count("wrote 0,") == 1
+
+
+def test_a_replaced_output_is_freed_once_the_build_ends(tmp_path: Path) -> None:
+    """The outputs a rebuild replaces are freed by another thread, before the command returns: nothing is left in
+    the temp folder, and a program still reading an old output reads it whole."""
+    a, b = variants(12)
+    (tmp_path / "film.yaml").write_text(a)
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    jobs = tmp_path / "build" / "jobs" / "mystic.jsonl"  # (its prompts name the film stock)
+    old = jobs.read_bytes()
+    with open(jobs, "rb") as reader:
+        (tmp_path / "film.yaml").write_text(b)
+        r = run_cli(["build", str(tmp_path)])
+        assert r.exit_code == 0, r.stderr
+        assert os.fstat(reader.fileno()).st_nlink == 0  # its second name is gone: the blocks go with the reader
+        assert reader.read() == old
+    assert jobs.read_bytes() != old
+    assert not (tmp_path / "build" / ".filmc" / "tmp").exists()
+
+
+def test_two_writers_open_at_once_keep_their_temp_files_apart(tmp_path: Path) -> None:
+    from compiler.emit.state import Writer, freed
+
+    (tmp_path / "a.txt").write_bytes(b"old a")
+    (tmp_path / "b.txt").write_bytes(b"old b")
+    first, second = Writer(tmp_path, free_later=True), Writer(tmp_path)
+    try:
+        first.write("a.txt", b"new a")  # (its link to the old a.txt waits in the temp folder)
+        second.write("b.txt", b"new b")
+        first.write("b.txt", b"newer b")
+    finally:
+        second.close()
+        first.close()
+    freed()
+    assert (tmp_path / "a.txt").read_bytes() == b"new a"
+    assert (tmp_path / "b.txt").read_bytes() == b"newer b"
+    assert not (tmp_path / ".filmc" / "tmp").exists()
