@@ -144,9 +144,10 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
     by_shot = {s.id: s for s in prod.shots}
     c: Collector = prod.collector()
     seen_video: dict[tuple[str, str], str] = {}
-    for p in plan.prompts:
-        before, key, after, _, _ = shot_found[p.shot][1][p.target]
-        items += before
+    found_of = [shot_found[p.shot][1][p.target] for p in plan.prompts]  # (most of them empty: skipped below)
+    for p, (before, key, after, _, _) in zip(plan.prompts, found_of):
+        if before:
+            items += before
         if key is not None:
             if key in seen_video:
                 pointer = by_shot[p.shot].shot.pointer
@@ -157,11 +158,14 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
                 c.items = []
             else:
                 seen_video[key] = p.shot
-        items += after
-    for p in plan.prompts:
-        items += shot_found[p.shot][1][p.target][3]
-    for p in plan.prompts:
-        items += shot_found[p.shot][1][p.target][4]
+        if after:
+            items += after
+    for pf in found_of:
+        if pf[3]:
+            items += pf[3]
+    for pf in found_of:
+        if pf[4]:
+            items += pf[4]
     c.items = items
     film = prod.film
     for t in plan.targets:

@@ -86,6 +86,7 @@ class Builder:
         # reported why, at its place; the checks that judge a part as a whole skip it rather than report the
         # consequences (a shot "in an unknown section" whose section has no id, a section left unfilled).
         self.incomplete: set[str] = set()
+        self._moves: dict[str, tuple[Camera, ...]] = {}  # camera texts read without a mistake, and their moves
 
     def time(self, v: object, ptr: str, default: float | None = None) -> float | None:
         if v is None:
@@ -213,19 +214,26 @@ class Builder:
 
     def moves(self, v: object, ptr: str) -> tuple[Camera, ...]:
         """A camera move, or a short sequence: `tracking, then pan-left` or a list of moves."""
-        if isinstance(v, list):
-            parts = [(x, f"{ptr}/{i}") for i, x in enumerate(v)]
-        elif isinstance(v, str):
+        if isinstance(v, str):
+            known = self._moves.get(v)  # (a film says the same few moves over and over)
+            if known is not None:
+                return known
             pieces = [p.strip() for p in _SEQUENCE.split(v)]
             parts = [(p, ptr) for p in pieces if p]
+        elif isinstance(v, list):
+            parts = [(x, f"{ptr}/{i}") for i, x in enumerate(v)]
         else:
             return ()
         if len(parts) > 4:
             self.diags.error("V107", f"{ptr}: a camera sequence of {plural(len(parts), 'move')}; at most 4", ptr,
                              hint="a clip has time for a move or two: split the shot, or keep the moves that matter")
             return ()
+        found = len(self.diags.items)
         out = [self.camera(x, p) for x, p in parts]
-        return tuple(c for c in out if c is not None)
+        moves = tuple(c for c in out if c is not None)
+        if isinstance(v, str) and len(self.diags.items) == found:  # (a text with a mistake is reported each time)
+            self._moves[v] = moves
+        return moves
 
     def camera(self, v: object, ptr: str) -> Camera | None:
         if not isinstance(v, str) or not v.strip():
@@ -242,65 +250,80 @@ class Builder:
 
     def shots(self, items: list[Any]) -> tuple[Shot, ...]:
         out = []
+        no_transition = Transition()
+        default_mode, default_trim, default_speed = default(Shot, "mode"), default(Shot, "trim_in"), \
+            default(Shot, "speed")
         for i, s in enumerate(items):
             if not isinstance(s, dict) or not isinstance(s.get("id"), str) or not isinstance(s.get("section"), str):
                 self.incomplete.add("shots")
                 continue
+            get = s.get
             ptr = f"/shots/{i}"
             cast = []
-            for c in _list(s.get("cast")):
+            for c in _list(get("cast")):
                 if isinstance(c, str):
                     cast.append(CastMember(c))
                 elif isinstance(c, dict) and isinstance(c.get("id"), str):
-                    cast.append(CastMember(c["id"], _s(c.get("wardrobe")), _s(c.get("action")),
-                                           _s(c.get("expression")), _s(c.get("motion")),
-                                           c.get("view") if c.get("view") in VIEWS else None,
-                                           _paths(c.get("refs"))))
-            tr = s.get("transition")
-            if isinstance(tr, str) and tr in TRANSITIONS:
+                    cg = c.get
+                    view = cg("view")
+                    cast.append(CastMember(c["id"], _s(cg("wardrobe")), _s(cg("action")), _s(cg("expression")),
+                                           _s(cg("motion")), view if view in VIEWS else None, _paths(cg("refs"))))
+            tr = get("transition")
+            if tr is None:
+                transition = no_transition
+            elif isinstance(tr, str) and tr in TRANSITIONS:
                 transition = Transition(into=tr)
             elif isinstance(tr, dict):
                 into = str(tr["in"]) if tr.get("in") in TRANSITIONS else default(Transition, "into")
                 out_ = str(tr["out"]) if tr.get("out") in TRANSITIONS else default(Transition, "out")
                 transition = Transition(into, out_, _num(tr.get("duration")) or default(Transition, "duration"))
             else:
-                transition = Transition()
+                transition = no_transition
             prompt = {}
-            for t, p in _map(s.get("prompt")).items():
+            for t, p in _map(get("prompt")).items():
                 if isinstance(p, str):
                     prompt[t] = PromptOverride(text=p)
                 elif isinstance(p, dict):
                     prompt[t] = PromptOverride(_s(p.get("image")), _s(p.get("video")), _s(p.get("negative")))
-            dur = self.time(s.get("duration"), f"{ptr}/duration")
-            ext = s.get("extend")
-            segments = tuple(
-                Segment(_s(x.get("motion")), self.camera(x.get("camera"), f"{ptr}/extend/{j}/camera"),
-                        self.time(x.get("duration"), f"{ptr}/extend/{j}/duration"))
-                for j, x in enumerate(ext if isinstance(ext, list) else ()) if isinstance(x, dict))
-            for j, seg in enumerate(segments):
-                if seg.duration is not None and seg.duration <= 0:
-                    self.diags.error("V105", f"{ptr}/extend/{j}/duration: a segment of {seg.duration:g} s",
-                                     f"{ptr}/extend/{j}/duration", hint="give it a length greater than 0, or leave "
-                                     "`duration` out for the smallest length that covers what is left")
-            trim = _map(s.get("trim"))
+            dur = self.time(get("duration"), f"{ptr}/duration")
+            ext = get("extend")
+            if isinstance(ext, list):
+                segments = tuple(
+                    Segment(_s(x.get("motion")), self.camera(x.get("camera"), f"{ptr}/extend/{j}/camera"),
+                            self.time(x.get("duration"), f"{ptr}/extend/{j}/duration"))
+                    for j, x in enumerate(ext) if isinstance(x, dict))
+                for j, seg in enumerate(segments):
+                    if seg.duration is not None and seg.duration <= 0:
+                        self.diags.error("V105", f"{ptr}/extend/{j}/duration: a segment of {seg.duration:g} s",
+                                         f"{ptr}/extend/{j}/duration", hint="give it a length greater than 0, or "
+                                         "leave `duration` out for the smallest length that covers what is left")
+            else:
+                segments = ()
+            moves = self.moves(get("camera"), f"{ptr}/camera")
+            trim = get("trim")  # (after the camera: its mistakes are reported in the order of the fields)
+            trim_in = self.time(trim.get("in"), f"{ptr}/trim/in") if isinstance(trim, dict) else None
+            mode = get("mode")
+            generate = get("generate")
+            speed = get("speed")
             out.append(Shot(
                 id=s["id"], section=s["section"], index=i, duration=dur,
-                size=_s(s.get("size")), angle=_s(s.get("angle")),
-                moves=self.moves(s.get("camera"), f"{ptr}/camera"),
-                location=_s(s.get("location")), time=_s(s.get("time")), world=_s(s.get("world")),
-                palette=_s(s.get("palette")), lighting=_s(s.get("lighting")),
-                subject_motion=_s(s.get("subject_motion")),
-                mode=str(s["mode"]) if s.get("mode") in MODES else default(Shot, "mode"),
-                cast=tuple(cast), subject=_s(s.get("subject")), background=_s(s.get("background")),
-                background_motion=_s(s.get("background_motion")),
-                mood=_texts(s.get("mood")), details=_texts(s.get("details")), transition=transition,
-                generate={k: v for k, v in _map(s.get("generate")).items() if isinstance(v, dict)},
-                prompt=prompt, take=_s(s.get("take")),
-                trim_in=self.time(trim.get("in"), f"{ptr}/trim/in") or default(Shot, "trim_in"),
-                reverse=s.get("reverse") is True, speed=_num(s.get("speed")) or default(Shot, "speed"),
-                extend=ext is True or bool(segments), segments=segments, notes=_s(s.get("notes")), pointer=ptr,
-                allow_names=s.get("allow_names") is True,
-                refs=_paths(s.get("refs")), end_frame=_s(s.get("end_frame")),
+                size=_s(get("size")), angle=_s(get("angle")),
+                moves=moves, location=_s(get("location")), time=_s(get("time")), world=_s(get("world")),
+                palette=_s(get("palette")), lighting=_s(get("lighting")),
+                subject_motion=_s(get("subject_motion")),
+                mode=str(mode) if mode in MODES else default_mode,
+                cast=tuple(cast), subject=_s(get("subject")), background=_s(get("background")),
+                background_motion=_s(get("background_motion")),
+                mood=_texts(get("mood")), details=_texts(get("details")), transition=transition,
+                generate={k: v for k, v in generate.items() if isinstance(v, dict)} if isinstance(generate, dict)
+                else {},
+                prompt=prompt, take=_s(get("take")),
+                trim_in=trim_in or default_trim,
+                reverse=get("reverse") is True, speed=_num(speed) or default_speed if speed is not None
+                else default_speed,
+                extend=ext is True or bool(segments), segments=segments, notes=_s(get("notes")), pointer=ptr,
+                allow_names=get("allow_names") is True,
+                refs=_paths(get("refs")), end_frame=_s(get("end_frame")),
             ))
         return tuple(out)
 
