@@ -170,3 +170,15 @@ def test_the_shots_reported_out_of_order_are_the_fewest_that_are() -> None:
         longest = max((len(c) for r in range(len(seq) + 1) for c in itertools.combinations(seq, r)
                        if list(c) == sorted(c)), default=0)
         assert len(kept) == longest, seq
+
+
+def test_a_camera_text_said_twice_is_read_for_each_shot(tmp_path: Path) -> None:
+    """Shots that say the same camera get the same moves; a mistake said twice is reported at both shots."""
+    cameras = [line for line in BASE.splitlines() if line.strip().startswith("camera:")]
+    assert len(cameras) >= 2
+    same = BASE.replace(cameras[1], cameras[1].split("camera:")[0] + "camera: tracking, then pan-left", 1)
+    same = same.replace(cameras[0], cameras[0].split("camera:")[0] + "camera: tracking, then pan-left", 1)
+    moving = [s.moves for s in check(tmp_path, same).film.shots if s.moves]
+    assert len(moving) == 2 and moving[0] == moving[1] and [str(m) for m in moving[1]] == ["tracking", "pan-left"]
+    wrong = same.replace("camera: tracking, then pan-left", "camera: tracking, then pan-lft")
+    assert [c for c, _, _ in found(tmp_path, wrong)] == ["V280", "V280"]
