@@ -200,11 +200,17 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             raise _refuse(out_dir, rel)
         key = stat_key(st)
         was_sha, was_st = old.get(rel, (None, None))
-        if was_sha == sha and was_st == key:
-            new[rel] = (sha, key)  # the file is as filmc wrote it: not read
-            result.unchanged += 1
+        if was_st == key and was_sha is not None:  # the file is as filmc wrote it: not read
+            if was_sha == sha:
+                new[rel] = (sha, key)
+                result.unchanged += 1
+            else:  # (it holds what was_sha names: another content, whatever its size)
+                todo.append(rel)
             continue
-        if st.st_size == len(raw) and stat.S_ISREG(st.st_mode) and _same(f"{root}/{rel}", raw):
+        # (a file last written with another content is written again without being read: if it was changed since
+        # to hold just this content, writing it costs less than reading every file that changed)
+        if (was_sha is None or was_sha == sha) and st.st_size == len(raw) and stat.S_ISREG(st.st_mode) \
+                and _same(f"{root}/{rel}", raw):
             new[rel] = (sha, key)
             restat = restat or was_st is not None
             result.unchanged += 1

@@ -200,3 +200,25 @@ def test_two_writers_open_at_once_keep_their_temp_files_apart(tmp_path: Path) ->
     assert (tmp_path / "a.txt").read_bytes() == b"new a"
     assert (tmp_path / "b.txt").read_bytes() == b"newer b"
     assert not (tmp_path / ".filmc" / "tmp").exists()
+
+
+def test_an_output_last_written_with_other_content_is_written_without_being_read(tmp_path: Path) -> None:
+    """The state names the hash each output was last written with: a file that then held another content is
+    written again, not read to compare (a rebuild that changes one word per shot reads no sheet). Here the file
+    already holds the new content, put there by hand: it is written all the same, and stays right."""
+    a, b = variants(6)
+    (tmp_path / "film.yaml").write_text(b)
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    sheet = tmp_path / "build" / "prompts" / "mystic.md"
+    wanted = sheet.read_bytes()
+    (tmp_path / "film.yaml").write_text(a)
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    assert len(sheet.read_bytes()) == len(wanted) and sheet.read_bytes() != wanted
+    sheet.write_bytes(wanted)  # (the state still names the content of film a)
+    (tmp_path / "film.yaml").write_text(b)
+    dry = run_cli(["build", "--dry-run", str(tmp_path)])
+    assert dry.exit_code == 0, dry.stderr
+    assert "prompts/mystic.md" in dry.stdout, dry.stdout
+    r = run_cli(["build", str(tmp_path)])
+    assert r.exit_code == 0, r.stderr
+    assert sheet.read_bytes() == wanted
