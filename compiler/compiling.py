@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -43,6 +43,7 @@ class CompiledFilm:
     index: Index | None = None  # what the cache read found (for write_cache)
     kept_files: tuple[str, ...] = ()  # cache files kept as they are (the slates': see build_cache.slate_files)
     planned: PlanParts | None = None  # what the outputs take from the plan alone, if made (with the sheets)
+    edit_hashes: dict[str, str] = field(default_factory=dict)  # the sha256 of `edit`'s files (the fonts aside)
 
     def cache_entries(self) -> Cache:
         """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces (added
@@ -75,8 +76,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     # The edit is made on the other core from the start: the child loads the film itself (a fork this early copies
     # little; one made after the film is loaded makes this process pay for every page it then touches), and its
     # files are used only if they are of the film this process compiles (the same edit key: aside.py, _edit_key).
-    aside: Aside[tuple[str, dict[str, str | bytes], SlateFiles, FilmParts | None]] | None = None
-    edit: dict[str, str | bytes] = {}
+    aside: Aside[tuple[str, EditFiles, SlateFiles, FilmParts | None]] | None = None
+    edit: EditFiles = ({}, {})
     slates: SlateFiles = ([], {})  # the slate files kept as they are, the entries of those to write
     parts: FilmParts | None = None
     try:
@@ -87,8 +88,8 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
         with paused_gc():  # (the cache, the plan, lint's findings and the edit: tens of thousands of acyclic objects)
             key = _edit_key(prod, build_dir / "edit") if sheets else None
-            kept = read_edit(cache_dir, key) if cache_dir and key else None
-            if isinstance(kept, dict):
+            kept = _kept_edit(build_dir, read_edit(cache_dir, key)) if cache_dir and key else None
+            if kept is not None:
                 edit = kept
                 if aside is not None:
                     aside.cancel()  # (its edit is not needed: it ends while the shots compile)
@@ -102,7 +103,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             found, linted = _lint(plan, cache, pieces if sheets else None, workers)
             # (made here, before the edit's process is waited for: it may still be working)
             planned = plan_parts(plan, pieces) if sheets else None
-            if aside is not None and key is not None and not isinstance(kept, dict):
+            if aside is not None and key is not None and kept is None:
                 here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
                 made_for, edit, slates, parts = aside.result(otherwise=lambda: (key, *here(), None))
                 if made_for != key:  # the child read another film.yaml (saved in between), takes/ or fonts
@@ -111,14 +112,51 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         if aside is not None:
             aside.close()
     warnings = list(prod.warnings) + found
+    files: dict[str, str | bytes] = {}
     if key is not None:
-        plan.cache[key] = {k: v for k, v in edit.items() if isinstance(v, str)}
+        plan.cache[key] = (EDIT_HASHES, edit[1])  # (the files are build/edit/'s: see _kept_edit)
         plan.cache.update(slates[1])  # each slate an entry of its own: one shot's edit changes one bucket
-        edit = _with_fonts(edit)
-    return CompiledFilm(plan, warnings, edit, tuple(linted), pieces, parts, index, tuple(slates[0]), planned)
+        files = _with_fonts(dict(edit[0]))
+    return CompiledFilm(plan, warnings, files, tuple(linted), pieces, parts, index, tuple(slates[0]), planned,
+                        edit[1])
 
 
 SlateFiles = tuple[list[str], Cache]  # the slate files kept as they are, the entries of the slate buckets to write
+EditFiles = tuple[dict[str, bytes], dict[str, str]]  # build/edit/'s files (the fonts aside), UTF-8, and their sha256
+EDIT_HASHES = "sha256"  # the edit's cache entry: (this, the sha256 of its files by path), the files on disk
+
+
+def _kept_edit(build_dir: Path, entry: Any) -> EditFiles | None:
+    """The edit's files as the last build with this edit key wrote them, if they are all still in build/edit/ as
+    its cache entry hashed them (read to check: a file changed by hand, or by a partial build since, is made
+    again)."""
+    if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == EDIT_HASHES and isinstance(entry[1], dict)):
+        return None
+    files: dict[str, bytes] = {}
+    for rel, sha in entry[1].items():
+        if not isinstance(rel, str) or not rel.startswith("edit/") or ".." in rel.split("/"):
+            return None
+        try:
+            fd = os.open(build_dir / rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return None
+        try:
+            with os.fdopen(fd, "rb") as f:
+                raw = f.read()
+        except OSError:
+            return None
+        if hashlib.sha256(raw).hexdigest() != sha:
+            return None
+        files[rel] = raw
+    return files, dict(entry[1])
+
+
+def _encoded(edit: Mapping[str, str | bytes]) -> EditFiles:
+    """The edit's files (the fonts aside: _with_fonts reads them) as UTF-8, with their sha256 (the edit's process
+    hashes them for emit, and encodes them so that they are handed over as bytes)."""
+    files = {rel: v.encode("utf-8") if isinstance(v, str) else v for rel, v in edit.items()
+             if not rel.startswith("edit/font/")}
+    return files, {rel: hashlib.sha256(raw).hexdigest() for rel, raw in files.items()}
 
 
 def _lint(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] | None,
@@ -294,7 +332,7 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 
 def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
-                build_dir: Path) -> tuple[str, dict[str, str | bytes], SlateFiles, FilmParts | None]:
+                build_dir: Path) -> tuple[str, EditFiles, SlateFiles, FilmParts | None]:
     """What a child process makes from the production alone: the film loaded, the edit's key (what it was made
     from: the whole film and the song), its files (see _edit_and_slates) and the other outputs' parts that depend
     on the film alone (emit.files.film_parts)."""
@@ -310,17 +348,16 @@ def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
         return key, edit, slates, parts
 
 
-def _edit_and_slates(prod: Production, edit_dir: Path,
-                     cache_dir: Path | None) -> tuple[dict[str, str | bytes], SlateFiles]:
-    """edit_files (but the fonts: _with_fonts reads them), and this build's slate chains as cache entries (the last
-    build's, in the cache, are reused where they still hold): the slate files that hold them already, the entries
-    of the others (build_cache.slate_files)."""
+def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[EditFiles, SlateFiles]:
+    """edit_files (but the fonts: _with_fonts reads them; see _encoded), and this build's slate chains as cache
+    entries (the last build's, in the cache, are reused where they still hold): the slate files that hold them
+    already, the entries of the others (build_cache.slate_files)."""
     slates: Slates = {v[0]: (v[1], v[2]) for v in (read_slates(cache_dir) if cache_dir else {}).values()}
     edit = edit_files(prod, edit_dir, slates)
     entries = {SLATE + hashlib.sha1(memo.encode("utf-8", "surrogatepass")).hexdigest(): (memo, chain, drawn)
                for memo, (chain, drawn) in slates.items()}
     made = slate_files(cache_dir, entries) if cache_dir else ([], entries)
-    return {k: v for k, v in edit.items() if not k.startswith("edit/font/")}, made
+    return _encoded(edit), made
 
 
 def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:

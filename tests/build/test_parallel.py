@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import multiprocessing
 import os
@@ -230,17 +231,18 @@ def test_the_edit_made_aside_names_the_film_it_was_made_from(tmp_path: Path) -> 
     film = tmp_path / "film.yaml"
     film.write_text(_synth(12), encoding="utf-8")
     build = tmp_path / "build"
-    made_for, edit, _, parts = _edit_aside(film, False, None, build)
+    made_for, (edit, hashes), _, parts = _edit_aside(film, False, None, build)
     compiled = compile_film(film, workers=2)
     assert made_for == _edit_key(compiled.plan.prod, build / "edit")
     assert edit == {k: v for k, v in compiled.edit.items() if not k.startswith("edit/font/")}
+    assert hashes == compiled.edit_hashes == {k: hashlib.sha256(v).hexdigest() for k, v in edit.items()}
     assert parts == compiled.parts == film_parts(compiled.plan.prod)  # (the shot list, headings, manifest parts)
     text = _synth(12).replace("a line of section 0 about the sea", "a line of section 0 about the sky")
     assert text != _synth(12)
     film.write_text(text, encoding="utf-8")  # (a lyric: the subtitles and slates change)
     again = compile_film(film, workers=2)
     assert _edit_key(again.plan.prod, build / "edit") != made_for
-    assert again.edit == edit_files(again.plan.prod, build / "edit")
+    assert again.edit == _utf8(edit_files(again.plan.prod, build / "edit"))
 
 
 def test_an_edit_made_aside_from_another_film_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,4 +260,9 @@ def test_an_edit_made_aside_from_another_film_is_not_used(tmp_path: Path, monkey
     got = compiling.compile_film(film, workers=2)
     assert got.parts is None  # (made from the other film: not used)
     made_here = compiling.edit_files(got.plan.prod, tmp_path / "build" / "edit")
-    assert got.edit == made_here and "about the sky" not in str(made_here)
+    assert got.edit == _utf8(made_here) and "about the sky" not in str(made_here)
+
+
+def _utf8(files: dict[str, str | bytes]) -> dict[str, bytes]:
+    """A build's files as written (the edit's, handed over from its process, are UTF-8 bytes)."""
+    return {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}

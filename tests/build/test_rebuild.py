@@ -212,5 +212,31 @@ def test_a_one_shot_change_draws_only_that_shot_slate_again(tmp_path: Path) -> N
     after = set(read_slates(out))
     assert len(after) == 12 and len(after - before) == 1  # the other slates were the last build's
     fresh = edit_files(again.plan.prod, out / "edit")
-    assert {k: v for k, v in again.edit.items()} == fresh
+    assert again.edit == {k: v.encode() if isinstance(v, str) else v for k, v in fresh.items()}
     assert again.edit != first.edit
+
+
+def test_a_kept_edit_is_build_edits_files_as_the_build_wrote_them(tmp_path: Path) -> None:
+    """A change that leaves the edit's key as it was (a comment) keeps build/edit/'s files: the cache holds their
+    hashes, and the files are read back from build/edit/. One changed by hand since is made again."""
+    from compiler.build_cache import FOLDER
+    from compiler.compiling import EDIT_HASHES
+
+    text = synth_film(12)
+    (tmp_path / "film.yaml").write_text(text)
+    build_film(Loading(str(tmp_path)), workers=1)
+    edit = tmp_path / "build" / "edit"
+    made = {p.name: p.read_bytes() for p in edit.iterdir() if p.is_file()}
+    cached = sorted((tmp_path / "build" / FOLDER).glob("edit-*.bin"))
+    assert len(cached) == 1 and cached[0].stat().st_size < 2_000  # hashes, not the files again
+    (tmp_path / "film.yaml").write_text("# a comment\n" + text)
+    kept = compile_film(tmp_path, cache_dir=tmp_path / "build", workers=1)
+    assert kept.plan.cache[next(k for k in kept.plan.cache if k.startswith("edit:"))][0] == EDIT_HASHES
+    assert {k.split("/", 1)[1]: v for k, v in kept.edit.items() if "/font/" not in k} == made
+    texts = edit / "texts.txt"
+    damaged = made["texts.txt"].replace(b"section", b"sectoin", 1)
+    assert damaged != made["texts.txt"]
+    texts.write_bytes(damaged)
+    (tmp_path / "film.yaml").write_text("# another comment\n" + text)
+    build_film(Loading(str(tmp_path)), workers=1)
+    assert texts.read_bytes() == made["texts.txt"]
