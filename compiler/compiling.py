@@ -281,8 +281,10 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     from .store.takes import image_takes_stamp
 
     h = hashlib.sha256()
-    h.update(marshal.dumps([prod.doc.data if prod.doc else None, prod.song_duration, str(edit_dir), str(font_file()),
-                            str(font_file(bold=True))], 0))  # (format 0: equal plain data, equal bytes)
+    # marshal.dumps([the film's data, the song's length, the edit folder, the fonts], 0) (format 0: equal plain data,
+    # equal bytes), the data as the load wrote it
+    h.update(b"[\x05\x00\x00\x00" + (prod.doc.data_blob() if prod.doc else marshal.dumps(None, 0)) + b"".join(
+        marshal.dumps(x, 0) for x in (prod.song_duration, str(edit_dir), str(font_file()), str(font_file(bold=True)))))
     takes = prod.film.root / "takes"
     if takes.is_dir():
         for entry in sorted(os.scandir(takes), key=lambda e: e.name):

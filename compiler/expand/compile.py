@@ -98,14 +98,18 @@ def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
     doc = prod.doc
     if doc is None:
         return None
-    raw = doc.data["shots"][rs.shot.index]
+    blobs = doc.shot_blobs()
+    assert blobs is not None  # (a film whose shots are not a list does not validate)
     # what the shot's requests carry of other places: its images' contents, and the shot its end frame joins to
     images = [(r.path, file_digest(prod.film.root / r.path)) for r in candidates(prod.film, rs.shot)]
     if rs.shot.end_frame:
         nxt = next_shot(prod.film, rs.shot) if rs.shot.end_frame == NEXT_FRAME else None
         images.append((rs.shot.end_frame, nxt.id if nxt else file_digest(prod.film.root / rs.shot.end_frame)))
-    # marshal's format 0 (no shared references, no interned strings) writes equal plain data as equal bytes
-    blob = marshal.dumps([glob, raw, rs.number, rs.start, rs.end, [ln.text for ln in rs.lines], images], 0)
+    # marshal's format 0 (no shared references, no interned strings) writes equal plain data as equal bytes: this is
+    # marshal.dumps([glob, the shot's item, number, start, end, its lines, images], 0), the item as the load wrote it
+    dump = marshal.dumps
+    blob = b"".join([b"[\x07\x00\x00\x00", dump(glob, 0), blobs[rs.shot.index], dump(rs.number, 0), dump(rs.start, 0),
+                     dump(rs.end, 0), dump([ln.text for ln in rs.lines], 0), dump(images, 0)])
     return hashlib.sha1(blob).hexdigest()
 
 

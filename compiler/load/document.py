@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ def place(line: int, col: int) -> int:
 
 def line_col(at: int) -> tuple[int, int]:
     return divmod(at, COLUMNS)
+
+
+def list_blob(items: list[bytes]) -> bytes:
+    """What marshal's format 0 writes for a list whose items it wrote as `items` (a list is its items in a row)."""
+    return b"[" + len(items).to_bytes(4, "little") + b"".join(items)
 
 
 @dataclass
@@ -38,6 +44,30 @@ class Document(SourceLike):
     # the items of `shots` that may differ from a parse that passed validation (see splice.py); None: any may
     changed: tuple[int, ...] | None = None
     digest: str | None = None  # sha256 of the bytes read (of the text, when it was given): what a build is made from
+    _shot_blobs: list[bytes] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def shot_blobs(self) -> list[bytes] | None:
+        """Each item of `shots` as marshal's format 0 writes it (equal data, equal bytes), made once: a build hashes
+        each shot for its key and all of them for the edit's (the data is not changed once loaded). None when
+        `shots` is not a list."""
+        shots = self.data.get("shots")
+        if not isinstance(shots, list):
+            return None
+        if self._shot_blobs is None or len(self._shot_blobs) != len(shots):
+            self._shot_blobs = [marshal.dumps(item, 0) for item in shots]
+        return self._shot_blobs
+
+    def kept_blobs(self, blobs: list[bytes]) -> None:
+        """shot_blobs as a kept parse holds them (see splice.py): the items' bytes of the parse this one is made from."""
+        self._shot_blobs = blobs
+
+    def data_blob(self) -> bytes:
+        """marshal.dumps(self.data, 0), byte for byte, made from shot_blobs."""
+        blobs = self.shot_blobs()
+        if blobs is None:
+            return marshal.dumps(self.data, 0)
+        return b"".join([b"{", *(marshal.dumps(k, 0) + (list_blob(blobs) if k == "shots" else marshal.dumps(v, 0))
+                                 for k, v in self.data.items()), b"0"])
 
     def locate(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """line:col (1-based) of a pointer; the nearest located ancestor otherwise."""

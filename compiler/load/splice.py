@@ -26,7 +26,7 @@ from .document import COLUMNS, Document
 from .source_map import SourceMap
 from .values import MAX_EXPANDED_NODES
 
-LAYOUT = 2  # 2: the source map's items apart (source_map.py)
+LAYOUT = 3  # 3: each shot's item as marshal wrote it (Document.shot_blobs); 2: the source map's items apart
 MAX_DEPTH = 64  # levels of nesting an item may have (a film has a handful; far below what the whole parse refuses)
 SPLICE_MIN = 32 * 1024  # characters: a smaller film parses faster than its kept parse is read back
 # Where an anchor or an alias can start (conservative: `*bold*` after a space counts too, and only costs the splice).
@@ -45,6 +45,7 @@ class Kept:
     starts: list[int]  # 0-based line of each item of `shots` (the line of its `-`)
     end: int  # 0-based line where the list's region ends: the next top-level key's, or the line count
     column: int  # 0-based column of the items' `-`
+    blobs: list[bytes]  # each item of `shots` as marshal's format 0 writes it (see Document.shot_blobs)
 
 
 @cache
@@ -94,14 +95,16 @@ def keep(doc: Document, text: str) -> Kept | None:
     end = min(after, default=len(lines))
     if end <= starts[-1]:
         return None
+    blobs = doc.shot_blobs()
+    assert blobs is not None  # (shots is a list)
     return Kept(text, doc.data, SourceMap.split(doc.values, starts), SourceMap.split(doc.keys, starts), starts, end,
-                column)
+                column, blobs)
 
 
 def dump(kept: Kept) -> tuple[bytes, ...]:
     """The kept parse as records (see records.py)."""
     return (marshal.dumps(stamp()), marshal.dumps((kept.text, kept.data, kept.values.dump(), kept.keys.dump(),
-                                                   kept.starts, kept.end, kept.column)))
+                                                   kept.starts, kept.end, kept.column, kept.blobs)))
 
 
 def read(path: Path) -> Kept | None:
@@ -132,11 +135,12 @@ def _from_loaded(loaded: list[Any]) -> Kept | None:
 
 def _kept(loaded: Any) -> Kept:
     """dump()'s second record, read back (ValueError, TypeError: something else)."""
-    text, data, values, keys, starts, end, column = loaded
-    if not isinstance(starts, list):
+    text, data, values, keys, starts, end, column, blobs = loaded
+    if not isinstance(starts, list) or not isinstance(blobs, list) or not isinstance(data, dict) \
+            or not isinstance(data.get("shots"), list) or len(blobs) != len(data["shots"]):
         raise ValueError("not a kept parse")
     return Kept(text, data, SourceMap.from_dump(values, starts), SourceMap.from_dump(keys, starts), starts, end,
-                column)
+                column, blobs)
 
 
 def splice(kept: Kept, text: str, path: Path, display: str,
@@ -179,9 +183,11 @@ def splice(kept: Kept, text: str, path: Path, display: str,
     shift = delta * COLUMNS
     data = kept.data
     data["shots"][i] = value
+    blobs = kept.blobs
+    blobs[i] = marshal.dumps(value, 0)
     now = [*starts[:i], first, *(s + delta for s in starts[i + 1:])]  # (the items after it follow their lines)
     made = Kept(text, data, kept.values.with_item(i, values, now, moved, shift),
-                kept.keys.with_item(i, keys, now, moved, shift), now, kept.end + delta, kept.column)
+                kept.keys.with_item(i, keys, now, moved, shift), now, kept.end + delta, kept.column, blobs)
     return _document(made, path, display, (i,), lines), made
 
 
@@ -245,5 +251,7 @@ def _parse_item(chunk: list[str], broken: bool, column: int, path: Path, display
 
 def _document(kept: Kept, path: Path, display: str, changed: tuple[int, ...] = (),
               lines: list[str] | None = None) -> Document:
-    return Document(path, display, kept.data, kept.values, kept.keys,
-                    kept.text.splitlines() if lines is None else lines, changed=changed)
+    doc = Document(path, display, kept.data, kept.values, kept.keys,
+                   kept.text.splitlines() if lines is None else lines, changed=changed)
+    doc.kept_blobs(kept.blobs)
+    return doc

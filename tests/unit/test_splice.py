@@ -3,6 +3,7 @@ whole parse's, value for value and place for place, or the splice must decline. 
 
 from __future__ import annotations
 
+import marshal
 import random
 from pathlib import Path
 
@@ -113,6 +114,8 @@ def check(tmp_path: Path, old: str, new: str) -> str:
     assert want is not None, "spliced a text the whole parse rejects"
     assert not want.warnings, "spliced a text the whole parse warns about"
     assert doc.data == want.data
+    assert doc.shot_blobs() == [marshal.dumps(item, 0) for item in want.data["shots"]]  # (kept, one made anew)
+    assert doc.data_blob() == marshal.dumps(want.data, 0)
     assert list(doc.values.items()) == list(want.values.items())
     assert list(doc.keys.items()) == list(want.keys.items())
     assert doc.lines == want.lines
@@ -194,6 +197,7 @@ def test_edits_one_after_another_stay_the_whole_parse(tmp_path: Path) -> None:
         spliced += 1
         doc, kept = got
         assert doc.data == want.data
+        assert doc.shot_blobs() == [marshal.dumps(item, 0) for item in want.data["shots"]]
         assert list(doc.values.items()) == list(want.values.items())
         assert list(doc.keys.items()) == list(want.keys.items())
     assert spliced > 40
