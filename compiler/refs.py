@@ -97,8 +97,23 @@ def _section_worlds(sections: tuple[Section, ...]) -> dict[str, str | None]:
     return worlds
 
 
+_OWNED: list[tuple[object, bool]] = []  # the last film, and whether any character, location or world has refs
+
+
+def _owners_have_refs(film: Film) -> bool:
+    last = _OWNED[0] if _OWNED else None  # (read once: the board's server runs requests on threads)
+    if last is not None and last[0] is film:
+        return last[1]
+    has = any(c.refs for c in film.characters.values()) or any(loc.refs for loc in film.locations.values()) \
+        or any(w.refs for w in film.concept.worlds.values())
+    _OWNED[:] = [(film, has)]
+    return has
+
+
 def candidates(film: Film, shot: Shot) -> list[Ref]:
     """Every reference the shot would send to a model taking any number of any kind, in the order sent."""
+    if not shot.refs and not any(m.refs for m in shot.cast) and not _owners_have_refs(film):
+        return []  # (a film without references: most shots of most films)
     out: list[Ref] = []
     for i, member in enumerate(shot.cast):
         ch = film.characters.get(member.id)
