@@ -6,6 +6,7 @@ and the shots' durations. Title cards `at: start` are a pre-roll before the song
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,7 @@ class Production:
     """The resolved film: sections and shots on the timeline, lyric lines and every known target."""
 
     film: Film
-    targets: dict[str, TargetDef]  # every known target (built-in and the film's own)
+    targets: Mapping[str, TargetDef]  # every known target (built-in and the film's own)
     sections: tuple[ResolvedSection, ...]
     shots: tuple[ResolvedShot, ...]
     lines: tuple[TimedLine, ...]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -209,24 +209,52 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
     )
 
 
+class TargetTable(Mapping[str, TargetDef]):
+    """Known targets by name, in order: the built-ins (each read when first asked for: a film names a few of a dozen)
+    and the film's own (read, and checked, up front), which win by name."""
+
+    def __init__(self, builtin: dict[str, Path], local: dict[str, TargetDef] | None = None,
+                 made: dict[str, TargetDef] | None = None) -> None:
+        self._builtin = builtin  # name -> folder
+        self._local = local or {}
+        self._made = {} if made is None else made  # the built-ins read so far (shared with builtin_targets())
+        self._names = [*builtin, *(n for n in self._local if n not in builtin)]
+
+    def __getitem__(self, name: str) -> TargetDef:
+        t = self._local.get(name) or self._made.get(name)
+        if t is None:
+            t = _read(self._builtin[name], True, None)  # (KeyError: an unknown name)
+            assert t is not None  # (a built-in always reads)
+            self._made[name] = t
+        return t
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._local or name in self._builtin
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def with_local(self, local: dict[str, TargetDef]) -> TargetTable:
+        """These targets with a film's own (which win by name)."""
+        return TargetTable(self._builtin, local, self._made)
+
+
 @cache
-def builtin_targets() -> dict[str, TargetDef]:
+def builtin_targets() -> TargetTable:
     root = data_dir("targets")
-    out: dict[str, TargetDef] = {}
-    for folder in sorted(p for p in root.iterdir() if (p / "target.yaml").is_file()):
-        t = _read(folder, True, None)
-        if t:
-            out[t.name] = t
-    return out
+    return TargetTable({p.name: p for p in sorted(root.iterdir()) if (p / "target.yaml").is_file()})
 
 
-def load_targets(film_root: Path | None = None) -> dict[str, TargetDef]:
+def load_targets(film_root: Path | None = None) -> TargetTable:
     """Built-ins, overridden and extended by `targets/<name>/target.yaml` beside film.yaml."""
-    out = dict(builtin_targets())
-    local = film_root.absolute() / "targets" if film_root else None
-    if local and local.is_dir():
-        for folder in sorted(p for p in local.iterdir() if (p / "target.yaml").is_file()):
+    local_dir = film_root.absolute() / "targets" if film_root else None
+    local: dict[str, TargetDef] = {}
+    if local_dir and local_dir.is_dir():
+        for folder in sorted(p for p in local_dir.iterdir() if (p / "target.yaml").is_file()):
             t = _read(folder, False, None)
             if t:
-                out[t.name] = t
-    return out
+                local[t.name] = t
+    return builtin_targets().with_local(local)

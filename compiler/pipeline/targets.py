@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..targets import TargetDef
 
 
-def _defs(film: str | None) -> dict[str, TargetDef]:
+def _defs(film: str | None) -> Mapping[str, TargetDef]:
     from ..paths import film_path
     from ..targets import load_targets
 

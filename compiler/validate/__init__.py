@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ class Validated:
     """A film that passed validation, with its targets, warnings, timeline and source."""
 
     film: Film
-    targets: dict[str, TargetDef]
+    targets: Mapping[str, TargetDef]
     warnings: tuple[Diagnostic, ...]
     timeline: Timeline | None = None  # the song clock (None when the song's length is unknown)
     doc: Document | None = None  # the source, so later stages can still point at lines

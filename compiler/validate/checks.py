@@ -3,7 +3,7 @@ paths, names in prompts, the edit."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from ..diagnostics import Collector
 from ..model import Film
@@ -21,7 +21,7 @@ from .served import check_served_models
 from .song import check_song
 
 
-def check_film(film: Film, targets: dict[str, TargetDef], diags: Collector, *, allow_outside: bool = False,
+def check_film(film: Film, targets: Mapping[str, TargetDef], diags: Collector, *, allow_outside: bool = False,
                probe_audio: bool = True, incomplete: Collection[str] = ()) -> Timeline | None:
     """Run every check; return the film's timeline (None when the song's length is unknown).
 

@@ -3,6 +3,8 @@ a text-to-video request (V297)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..diagnostics import Collector
 from ..model import Film, Shot
 from ..refs import shot_options
@@ -11,7 +13,7 @@ from ..timeline import EPS
 from .references import check_end_frame_length
 
 
-def check_generation(film: Film, targets: dict[str, TargetDef], durations: dict[str, float], diags: Collector) -> None:
+def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: dict[str, float], diags: Collector) -> None:
     for shot in film.shots:
         if shot.mode == "still":  # no video is generated
             continue
@@ -75,7 +77,7 @@ def _t2v_providers(t: TargetDef) -> list[str]:
     return out
 
 
-def _check_text_to_video(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: Collector) -> None:
+def _check_text_to_video(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diags: Collector) -> None:
     """A text-to-video shot needs a text-to-video request from each video target, with its provider and model."""
     from ..targets import makes_text_to_video, pick_route
 

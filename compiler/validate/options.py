@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..diagnostics import Collector
 from ..model import Film
 from ..schemacheck import check_schema
@@ -38,7 +40,7 @@ def _short(text: str) -> str:
     return f"'{text}'" if len(text) <= 60 else f"'{text[:57]}...'"
 
 
-def _check_values(values: dict[str, object], t: TargetDef | None, name: str, targets: dict[str, TargetDef],
+def _check_values(values: dict[str, object], t: TargetDef | None, name: str, targets: Mapping[str, TargetDef],
                   diags: Collector, ptr: str, what: str, *, generate: bool = False) -> None:
     """A film's options for a target, or a shot's generation parameters: against the target's schema and patterns."""
     if t is None:
@@ -48,7 +50,7 @@ def _check_values(values: dict[str, object], t: TargetDef | None, name: str, tar
     _check_patterns(values, t, diags, ptr)
 
 
-def check_targets(film: Film, targets: dict[str, TargetDef], diags: Collector) -> None:
+def check_targets(film: Film, targets: Mapping[str, TargetDef], diags: Collector) -> None:
     for kind in ("image", "video"):
         for i, name in enumerate(getattr(film.targets, kind)):
             ptr = f"/targets/{kind}/{i}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..diagnostics import Collector
 from ..model import Film, Shot
 from ..paths import inside_film
@@ -20,7 +22,7 @@ from ..refs import (
 from ..targets import TargetDef
 
 
-def check_references(film: Film, targets: dict[str, TargetDef], diags: Collector) -> None:
+def check_references(film: Film, targets: Mapping[str, TargetDef], diags: Collector) -> None:
     _check_images(film, diags)
     for shot in film.shots:
         _check_picks(film, shot, diags)
@@ -61,7 +63,7 @@ def _check_picks(film: Film, shot: Shot, diags: Collector) -> None:
                 diags.error("V271", f"{ptr}: '{path}' is not one of the refs of '{ch.id}'", ptr, hint=hint)
 
 
-def _takers(film: Film, targets: dict[str, TargetDef], shot: Shot, kind: str, picked: list[Ref],
+def _takers(film: Film, targets: Mapping[str, TargetDef], shot: Shot, kind: str, picked: list[Ref],
             not_name: str) -> list[str]:
     """Other targets of the same kind whose models (as this shot sets them) would send all of `picked`."""
     out = []
@@ -85,7 +87,7 @@ def _field(ref: Ref) -> str:
     return f"cast[{parts[4]}].refs" if len(parts) > 4 and parts[3] == "cast" else "refs"
 
 
-def _check_limits(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: Collector) -> None:
+def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diags: Collector) -> None:
     """Picked refs a model cannot take are refused (V273 over its max or a per-kind limit, V275 not with an end
     frame) or said to reach it not at all (V274: a kind, or no references); default refs over its max are left
     out with a warning (V276)."""
@@ -132,7 +134,7 @@ def _check_limits(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: 
                           hint="pick the ones that matter with cast[].refs, or the shot's refs:")
 
 
-def _check_end_frame(film: Film, targets: dict[str, TargetDef], shot: Shot, diags: Collector) -> None:
+def _check_end_frame(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diags: Collector) -> None:
     """An end frame needs a clip (V278) and a model that takes one (V278 warning); `next` needs a next shot that
     starts from an image (V277)."""
     ptr = f"{shot.pointer}/end_frame"

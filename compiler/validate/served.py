@@ -7,6 +7,8 @@ picks the model or the provider (the film's `targets.options`, a shot's `generat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..diagnostics import Collector
 from ..model import Film
 from ..target_providers import Provider
@@ -25,7 +27,7 @@ def _models(provider: Provider) -> set[str] | None:
     return out or None
 
 
-def check_served_models(film: Film, targets: dict[str, TargetDef], diags: Collector) -> None:
+def check_served_models(film: Film, targets: Mapping[str, TargetDef], diags: Collector) -> None:
     for name in dict.fromkeys([*film.targets.image, *film.targets.video]):
         t = targets.get(name)
         if t is None or not t.providers:
