@@ -183,7 +183,7 @@ class Writer:
         link = self._tmp_name()
         try:
             os.link(path, link, follow_symlinks=False)
-        except OSError:  # none there yet (or a file system without links: the rename frees it)
+        except (OSError, NotImplementedError):  # none there yet, or no links here (the rename frees it)
             return
         self.replaced.append(link)
 
