@@ -73,9 +73,13 @@ def _stamp() -> str:
     return f"{_LAYOUT}|{__version__}"
 
 
+_EDIT_FORMAT = "|edit:hashes"  # the edit's entry: its files' hashes (compiling.EDIT_HASHES), not its files
+
+
 def _name(bucket: str, keys: list[str]) -> str:
-    """A bucket's file name: the bucket and the hash of its keys (and of the filmc that wrote it)."""
-    h = hashlib.sha1(_stamp().encode())
+    """A bucket's file name: the bucket and the hash of its keys (and of the filmc that wrote it; the edit's, of
+    its entry's format too: a file of the entry as an older filmc wrote it has another name, so it is replaced)."""
+    h = hashlib.sha1((_stamp() + (_EDIT_FORMAT if bucket == "edit" else "")).encode())
     for k in sorted(keys):
         h.update(k.encode("utf-8", "surrogatepass") + b"\n")
     return f"{bucket}-{h.hexdigest()[:20]}.bin"

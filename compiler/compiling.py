@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -69,7 +70,6 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     `sheets=False`: neither the prompts' parts of the sheets and jobs files nor the edit are made (the commands
     that write no build).
     """
-    from .emit.files import plan_parts
     from .expand import expand_production
 
     build_dir = cache_dir or build_folder(film_path(path).parent)
@@ -102,7 +102,11 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
             found, linted = _lint(plan, cache, pieces if sheets else None, workers)
             # (made here, before the edit's process is waited for: it may still be working)
-            planned = plan_parts(plan, pieces) if sheets else None
+            planned = None
+            if sheets:
+                from .emit.files import plan_parts
+
+                planned = plan_parts(plan, pieces)
             if aside is not None and key is not None and kept is None:
                 here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
                 made_for, edit, slates, parts = aside.result(otherwise=lambda: (key, *here(), None))
@@ -136,12 +140,15 @@ def _kept_edit(build_dir: Path, entry: Any) -> EditFiles | None:
     for rel, sha in entry[1].items():
         if not isinstance(rel, str) or not rel.startswith("edit/") or ".." in rel.split("/"):
             return None
-        try:
-            fd = os.open(build_dir / rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-        except OSError:
+        try:  # (not blocking, not through a link: a FIFO or a device in its place is not read)
+            fd = os.open(build_dir / rel, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_BINARY", 0))
+        except (OSError, ValueError):
             return None
         try:
             with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    return None
                 raw = f.read()
         except OSError:
             return None

@@ -147,13 +147,13 @@ def _refuse(out_dir: Path, rel: str) -> OSError:
 def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | None = None, dry_run: bool = False,
                only: set[str] | None = None, progress: Callable[[int, int], None] | None = None,
                pieces: dict[tuple[str, str], Piece] | None = None, parts: FilmParts | None = None,
-               planned: PlanParts | None = None, hashes: Mapping[str, str] | None = None) -> BuildResult:
+               planned: PlanParts | None = None, known: Mapping[str, str] | None = None) -> BuildResult:
     """Write the build tree; with dry_run, only report what would change.
 
     `only` (a partial build) limits what is written; the rest of the previous build is kept as it was
     (its manifest entries too) and nothing is removed. `progress(done, total)` hears of the files written.
     `parts`, `planned`: what the outputs take from the production alone and from the compiled plan alone, if
-    already made (see files.film_parts, files.plan_parts); `hashes`: the sha256 of other outputs, already known.
+    already made (see files.film_parts, files.plan_parts); `known`: the sha256 of other outputs, already made.
     """
     from .files import manifest_data, manifest_rendered, manifest_text, plan_files
 
@@ -163,8 +163,8 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
         text = files.pop(rel)
         data[rel] = text.encode("utf-8") if isinstance(text, str) else text
     del files
-    known = {**(planned.hashes if planned is not None else {}), **(hashes or {})}
-    hashes = {rel: known.get(rel) or _sha(raw) for rel, raw in data.items()}
+    made = {**(planned.hashes if planned is not None else {}), **(known or {})}
+    hashes = {rel: made.get(rel) or _sha(raw) for rel, raw in data.items()}
     state = read_state(out_dir)
     old: Entries = state.entries
     if not old:  # the first build with this state file: filmc's manifest says what filmc wrote before

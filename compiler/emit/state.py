@@ -27,6 +27,9 @@ TMP_DIR = ".filmc/tmp"
 # a file made anew for writing, never through a link
 _NEW_FILE = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
              | getattr(os, "O_BINARY", 0))
+# a temp file: never one that is there already (a name left by a killed build of a process whose pid this one
+# reuses could be a link to an output)
+_NEW_TEMP = _NEW_FILE | getattr(os, "O_EXCL", 0)
 _VERSION = 1
 _NAMES = itertools.count(1)  # the temp files' numbers, in the process (two writers may be open at once)
 
@@ -97,15 +100,19 @@ class Writer:
     def _open_tmp(self) -> tuple[int, str]:
         """A new temp file, open for writing. Another build of the same folder that finishes removes the temp
         folder when it is empty: then it is made again."""
-        for attempt in range(5):
+        missing = 0
+        for _ in range(64):
             tmp = self._tmp_name()
             try:
-                return os.open(tmp, _NEW_FILE, 0o666), tmp
+                return os.open(tmp, _NEW_TEMP, 0o666), tmp
+            except FileExistsError:  # (a killed build's, of a process with this pid: another name)
+                continue
             except FileNotFoundError:
-                if attempt == 4:
+                missing += 1
+                if missing == 5:
                     raise
                 self.made = False
-        raise AssertionError("unreachable")
+        raise FileExistsError(f"{self.tmp}: no free temp file name")
 
     def write(self, rel: str, raw: bytes) -> Stat:
         path = f"{self.root}/{rel}"
@@ -189,10 +196,14 @@ class Writer:
 
     def close(self) -> None:
         if self.replaced:
-            thread = threading.Thread(target=_remove, args=(self.replaced, self.tmp), name="filmc-free")
-            self.replaced = []
-            _FREEING.append(thread)
-            thread.start()
+            links, self.replaced = self.replaced, []
+            thread = threading.Thread(target=_remove, args=(links, self.tmp), name="filmc-free")
+            try:
+                thread.start()
+            except RuntimeError:  # (no thread to be had: freed here)
+                _remove(links, self.tmp)
+            else:
+                _FREEING.append(thread)
         elif self.made:
             with contextlib.suppress(OSError):
                 os.rmdir(self.tmp)

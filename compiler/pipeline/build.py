@@ -113,7 +113,7 @@ def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
         only = partial_outputs(plan, set(targets) if targets else None) if select or targets else None
         result = emit_build(plan, out, extra=compiled.edit, dry_run=dry_run, only=only, progress=writing,
                             pieces=compiled.pieces, parts=compiled.parts, planned=compiled.planned,
-                            hashes=compiled.edit_hashes)
+                            known=compiled.edit_hashes)
         warnings = tuple(compiled.warnings)
         keys = _warning_keys(warnings, plan.prod.doc.data.get("shots") if plan.prod.doc else None)
         new = _new_warnings(out, warnings, keys)

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from ..conftest import ROOT, run_cli
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -222,3 +224,43 @@ def test_an_output_last_written_with_other_content_is_written_without_being_read
     r = run_cli(["build", str(tmp_path)])
     assert r.exit_code == 0, r.stderr
     assert sheet.read_bytes() == wanted
+
+
+def test_a_temp_name_left_by_a_process_of_the_same_pid_is_not_written_through(tmp_path: Path) -> None:
+    """A killed build's links in the temp folder are named by its pid: a later process with that pid never opens
+    one of them to write (it would write into the output the link names), it takes another name."""
+    from compiler.emit import state
+
+    out = tmp_path / "out.txt"
+    out.write_bytes(b"an output")
+    tmp = tmp_path / state.TMP_DIR
+    tmp.mkdir(parents=True)
+    n = next(state._NAMES)
+    for k in range(n + 1, n + 9):  # the next names this process would take
+        os.link(out, tmp / f"{os.getpid()}.{k}")
+    writer = state.Writer(tmp_path)
+    try:
+        writer.write("other.txt", b"another output")
+    finally:
+        writer.close()
+    assert out.read_bytes() == b"an output"
+    assert (tmp_path / "other.txt").read_bytes() == b"another output"
+
+
+def test_replaced_files_are_freed_when_no_thread_can_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from compiler.emit import state
+
+    (tmp_path / "a.txt").write_bytes(b"old")
+
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    writer = state.Writer(tmp_path, free_later=True)
+    writer.write("a.txt", b"new")
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    writer.close()
+    state.freed()  # (nothing to wait for: no thread was started)
+    assert (tmp_path / "a.txt").read_bytes() == b"new"
+    assert not (tmp_path / state.TMP_DIR).exists()

@@ -240,3 +240,49 @@ def test_a_kept_edit_is_build_edits_files_as_the_build_wrote_them(tmp_path: Path
     (tmp_path / "film.yaml").write_text("# another comment\n" + text)
     build_film(Loading(str(tmp_path)), workers=1)
     assert texts.read_bytes() == made["texts.txt"]
+
+
+def test_a_fifo_in_place_of_a_kept_edit_file_is_not_read(tmp_path: Path) -> None:
+    """A kept edit is read back from build/edit/: something else in a file's place (a FIFO, which would block the
+    read) makes the edit again, and the build puts the file back."""
+    import subprocess
+
+    text = synth_film(12)
+    (tmp_path / "film.yaml").write_text(text)
+    build_film(Loading(str(tmp_path)), workers=1)
+    srt = tmp_path / "build" / "edit" / "lyrics.srt"
+    good = srt.read_bytes()
+    srt.unlink()
+    os.mkfifo(srt)
+    (tmp_path / "film.yaml").write_text("# a comment: the edit's key is the same\n" + text)
+    r = subprocess.run([sys.executable, "-c", "from compiler.cli import main; main()", "-q", "build", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert srt.is_file() and srt.read_bytes() == good
+
+
+def test_an_edit_entry_an_older_filmc_wrote_is_replaced(tmp_path: Path) -> None:
+    """The edit's cache file is named by its entry's format too: one holding the edit's files themselves (as filmc
+    kept it before it kept their hashes), under the name filmc gave it then, is replaced."""
+    import hashlib
+    import marshal
+
+    from compiler.build_cache import FOLDER, _stamp, edit_name
+    from compiler.emit.state import write_records
+
+    text = synth_film(12)
+    (tmp_path / "film.yaml").write_text(text)
+    build_film(Loading(str(tmp_path)), workers=1)
+    folder = tmp_path / "build" / FOLDER
+    key = next(k for k in compile_film(tmp_path, cache_dir=tmp_path / "build", workers=1).plan.cache
+               if k.startswith("edit:"))
+    assert [p.name for p in folder.glob("edit-*.bin")] == [edit_name(key)]
+    then = hashlib.sha1(_stamp().encode() + key.encode() + b"\n").hexdigest()  # (the name filmc gave it then)
+    old_name = f"edit-{then[:20]}.bin"
+    assert old_name != edit_name(key)
+    (folder / edit_name(key)).unlink()
+    write_records(tmp_path / "build", {f"{FOLDER}/{old_name}": [
+        marshal.dumps(_stamp()), marshal.dumps({key: {"edit/texts.txt": "the texts, as an older filmc kept them"}})]})
+    (tmp_path / "film.yaml").write_text("# a comment: the edit's key is the same\n" + text)
+    build_film(Loading(str(tmp_path)), workers=1)
+    assert [p.name for p in folder.glob("edit-*.bin")] == [edit_name(key)]
