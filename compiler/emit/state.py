@@ -93,7 +93,13 @@ class Writer:
 
     def _tmp_name(self) -> str:
         if not self.made:
-            os.makedirs(self.tmp, exist_ok=True)
+            for attempt in range(5):
+                try:
+                    os.makedirs(self.tmp, exist_ok=True)
+                    break
+                except FileExistsError:  # (there when made, gone when looked at: another build's close removed it)
+                    if attempt == 4 or os.path.lexists(self.tmp) and not os.path.isdir(self.tmp):
+                        raise
             self.made = True
         return f"{self.tmp}/{os.getpid()}.{next(_NAMES)}"
 
@@ -197,34 +203,38 @@ class Writer:
     def close(self) -> None:
         if self.replaced:
             links, self.replaced = self.replaced, []
-            thread = threading.Thread(target=_remove, args=(links, self.tmp), name="filmc-free")
+            thread = threading.Thread(target=_remove, args=(links,), name="filmc-free")
             try:
                 thread.start()
             except RuntimeError:  # (no thread to be had: freed here)
-                _remove(links, self.tmp)
-            else:
-                _FREEING.append(thread)
-        elif self.made:
+                _remove(links)
+            else:  # (the temp folder is removed once the thread is done: see freed)
+                _FREEING.append((thread, self.tmp))
+                return
+        if self.made:
             with contextlib.suppress(OSError):
                 os.rmdir(self.tmp)
 
 
-_FREEING: list[threading.Thread] = []  # Writers' threads removing the links to replaced files
+_FREEING: list[tuple[threading.Thread, str]] = []  # Writers' threads removing links to replaced files, and their
+# temp folders (removed by freed, in the thread that writes: the thread removing one could race a writer making it)
 
 
-def _remove(links: list[str], folder: str) -> None:
+def _remove(links: list[str]) -> None:
     for link in links:
         with contextlib.suppress(OSError):
             os.unlink(link)
-    with contextlib.suppress(OSError):
-        os.rmdir(folder)
 
 
 def freed() -> None:
-    """Wait for the threads of Writer(free_later=True) to end (before a command returns: no thread outlives it).
-    A process killed first leaves the links, which the next build sweeps (sweep_tmp: named by the pid)."""
+    """Wait for the threads of Writer(free_later=True) to end (before a command returns: no thread outlives it),
+    then remove their temp folders if empty. A process killed first leaves the links, which the next build sweeps
+    (sweep_tmp: named by the pid)."""
     while _FREEING:
-        _FREEING.pop().join()
+        thread, folder = _FREEING.pop()
+        thread.join()
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def _same_bytes(a: str, b: str) -> bool:
