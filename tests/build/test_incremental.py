@@ -264,3 +264,22 @@ def test_replaced_files_are_freed_when_no_thread_can_start(tmp_path: Path, monke
     state.freed()  # (nothing to wait for: no thread was started)
     assert (tmp_path / "a.txt").read_bytes() == b"new"
     assert not (tmp_path / state.TMP_DIR).exists()
+
+
+def test_the_temp_folder_is_removed_by_the_writing_thread_only(tmp_path: Path) -> None:
+    """The thread freeing replaced files never removes the temp folder: a writer making it meanwhile would find it
+    gone between os.makedirs' mkdir and its look ("File exists"). freed() removes it once the thread is done."""
+    import threading
+
+    from compiler.emit import state
+
+    (tmp_path / "a.txt").write_bytes(b"old")
+    writer = state.Writer(tmp_path, free_later=True)
+    writer.write("a.txt", b"new")
+    writer.close()
+    for thread in threading.enumerate():
+        if thread.name == "filmc-free":
+            thread.join()
+    assert (tmp_path / state.TMP_DIR).is_dir() and not list((tmp_path / state.TMP_DIR).iterdir())
+    state.freed()
+    assert not (tmp_path / state.TMP_DIR).exists()
