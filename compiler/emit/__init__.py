@@ -117,15 +117,17 @@ class _Inside:
         return self.ok[folder]
 
 
-def _filmcs(rel: str, old: Entries, root: str, folded: dict[str, str], out_dir: Path, st: os.stat_result) -> bool:
+def _filmcs(rel: str, old: Entries, root: str, folded: dict[str, str], out_dir: Path, st: os.stat_result,
+            stated: bool) -> bool:
     """Whether the file in output `rel`'s place (its stat `st`) is one filmc wrote: named by its state (or, with
     none, by its manifest), under this name or, on a case-insensitive disk, another case of it; the manifest itself
-    when the state holds its stat or its hash (as filmc wrote it) or it is filmc's (its format, jobs and outputs: another tool's
-    manifest.json names nothing of filmc's)."""
+    when the state names it (`stated`: `old` is the state's, not the manifest's: a manifest changed by hand since
+    is filmc's to repair, as any output), holds its stat or its hash (as filmc wrote it) or it is filmc's (its
+    format, jobs and outputs: another tool's manifest.json names nothing of filmc's)."""
     if rel == MANIFEST:
         was_sha, was_st = old.get(rel, (None, None))
-        return was_st == stat_key(st) or (was_sha is not None and _file_sha(f"{root}/{rel}") == was_sha) \
-            or _manifest(out_dir) is not None
+        return (stated and rel in old) or was_st == stat_key(st) \
+            or (was_sha is not None and _file_sha(f"{root}/{rel}") == was_sha) or _manifest(out_dir) is not None
     name = rel if rel in old else folded.get(rel.casefold())
     return name is not None and (name == rel or _same_file(root, rel, name))
 
@@ -198,6 +200,9 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             continue
         if stat.S_ISLNK(st.st_mode):
             raise _refuse(out_dir, rel)
+        if stat.S_ISDIR(st.st_mode):  # (before anything is written: the rename would fail once others were)
+            raise FilmcError(f"refusing to write {out_dir / rel}: a folder is in its place. Move it away, or build "
+                             "into another folder (-o); nothing was written")
         key = stat_key(st)
         was_sha, was_st = old.get(rel, (None, None))
         if was_st == key and was_sha is not None:  # the file is as filmc wrote it: not read
@@ -215,7 +220,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             restat = restat or was_st is not None
             result.unchanged += 1
             continue
-        if not _filmcs(rel, old, root, folded, out_dir, st):  # there, but not filmc's: kept
+        if not _filmcs(rel, old, root, folded, out_dir, st, bool(state.entries)):  # there, not filmc's: kept
             foreign.append(rel)
         todo.append(rel)
     if foreign:

@@ -283,3 +283,30 @@ def test_the_temp_folder_is_removed_by_the_writing_thread_only(tmp_path: Path) -
     assert (tmp_path / state.TMP_DIR).is_dir() and not list((tmp_path / state.TMP_DIR).iterdir())
     state.freed()
     assert not (tmp_path / state.TMP_DIR).exists()
+
+
+def test_a_manifest_changed_by_hand_is_repaired(tmp_path: Path) -> None:
+    """The state names manifest.json as filmc's: damaged by hand (no longer JSON), it is rewritten like any other
+    output, not refused as another tool's."""
+    (tmp_path / "film.yaml").write_text(synth_film(4))
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    manifest = tmp_path / "build" / "manifest.json"
+    good = manifest.read_bytes()
+    manifest.write_bytes(b"x" + good[1:])
+    r = run_cli(["build", str(tmp_path)])
+    assert r.exit_code == 0, r.stderr
+    assert manifest.read_bytes() == good
+
+
+def test_a_folder_in_an_outputs_place_stops_the_build_before_anything_is_written(tmp_path: Path) -> None:
+    a, b = variants(4)
+    (tmp_path / "film.yaml").write_text(a)
+    assert run_cli(["build", str(tmp_path)]).exit_code == 0
+    before = tree(tmp_path / "build")
+    (tmp_path / "build" / "shotlist.csv").unlink()
+    (tmp_path / "build" / "shotlist.csv").mkdir()
+    (tmp_path / "film.yaml").write_text(b)
+    r = run_cli(["build", str(tmp_path)])
+    assert r.exit_code == 1
+    assert "shotlist.csv: a folder is in its place" in r.stderr and "Traceback" not in r.stderr
+    assert tree(tmp_path / "build") == {k: v for k, v in before.items() if k != "shotlist.csv"}
