@@ -1,6 +1,35 @@
 """filmc: the compiler for AI films (film.yaml -> prompts, generation jobs, the edit)."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations` here: it imports the `__future__` module as the package starts, a moment
+# before the early Ctrl-C handler is in place that a Ctrl-C once landed in; the annotations below need no postponing.)
+
+
+def _early_stop(signum: int, frame: object) -> None:
+    """Ctrl-C while the installed `filmc` is still loading its code (until the command group's invoke takes signals
+    as every command does: cli._sigint_to_commands): the stop line and its exit code, not a traceback of the import
+    under way. Nothing is written yet, so there is nothing to finish."""
+    import os
+
+    try:
+        os.write(2, b"filmc: stopped (interrupted by SIGINT)\n")
+    except OSError:  # (no stderr: the exit code says it)
+        pass
+    os._exit(_STOPPED)
+
+
+def _early_handler() -> None:
+    """The installed command, starting: Ctrl-C goes to _early_stop from the package's first statements on."""
+    import sys
+
+    if sys.argv and sys.argv[0].rsplit("/", 1)[-1] == "filmc":
+        import _signal  # (the C module, loaded with Python: `signal` makes its enums first, a moment a Ctrl-C could land in)
+
+        if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+            _signal.signal(_signal.SIGINT, _early_stop)
+
+
+_STOPPED = 130  # the exit code of a stop by Ctrl-C (set from errors.EXIT_SIGNAL below)
+_early_handler()
 
 __version__ = "0.1.0"
 
@@ -20,36 +49,15 @@ def __getattr__(name: str) -> object:  # lazy: keep `import compiler` (and the C
 
 
 def _start() -> None:
-    import sys
+    import _signal
 
-    if sys.argv and sys.argv[0].rsplit("/", 1)[-1] == "filmc":  # the installed command, starting: see _early_stop
-        import _signal  # (the C module: `signal` makes its enums first, a moment a Ctrl-C could land in)
+    from .errors import EXIT_SIGNAL
 
-        if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
-            _signal.signal(_signal.SIGINT, _early_stop)
-        from .errors import EXIT_SIGNAL
-
-        global _STOPPED
-        _STOPPED = EXIT_SIGNAL + _signal.SIGINT
+    global _STOPPED
+    _STOPPED = EXIT_SIGNAL + _signal.SIGINT
     from .dataclass_code import install
 
     install()  # the package's dataclass methods from the cache of their compiled code
-
-
-def _early_stop(signum: int, frame: object) -> None:
-    """Ctrl-C while the installed `filmc` is still loading its code (until the command group's invoke takes signals
-    as every command does: cli._sigint_to_commands): the stop line and its exit code, not a traceback of the import
-    under way. Nothing is written yet, so there is nothing to finish."""
-    import os
-
-    try:
-        os.write(2, b"filmc: stopped (interrupted by SIGINT)\n")
-    except OSError:  # (no stderr: the exit code says it)
-        pass
-    os._exit(_STOPPED)
-
-
-_STOPPED = 130  # the exit code of a stop by Ctrl-C (set from errors.EXIT_SIGNAL where the handler is installed)
 
 
 _start()
