@@ -115,7 +115,8 @@ def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
                             pieces=compiled.pieces, parts=compiled.parts, planned=compiled.planned,
                             known=compiled.edit_hashes)
         warnings = tuple(compiled.warnings)
-        keys = _warning_keys(warnings, plan.prod.doc.data.get("shots") if plan.prod.doc else None)
+        doc = plan.prod.doc
+        keys = _warning_keys(warnings, doc.data.get("shots") if doc else None, doc.display if doc else None)
         new = _new_warnings(out, warnings, keys)
         wanted = set(targets) if targets else None
         summary = Summary(
@@ -157,9 +158,10 @@ def _sources(film: str, warnings: Sequence[Diagnostic]) -> dict[str, Sequence[st
 _SHOT_INDEX = re.compile(r"/shots/(\d+)(?=/|\b|$)")
 
 
-def _warning_keys(warnings: Sequence[Diagnostic], shots: object) -> tuple[str, ...]:
+def _warning_keys(warnings: Sequence[Diagnostic], shots: object, film: str | None = None) -> tuple[str, ...]:
     """Each warning's identity across builds: its code, file, pointer and message, with a shot's place in the list
-    (`/shots/12`) named by its id, so a shot put in or taken out above does not make the warnings below new."""
+    (`/shots/12`) named by its id, so a shot put in or taken out above does not make the warnings below new, and
+    film.yaml (`film`: its name in the diagnostics, the path as typed) named as one, however it is typed."""
     ids = [s.get("id") if isinstance(s, dict) else None for s in shots] if isinstance(shots, list) else []
 
     def by_id(m: re.Match[str]) -> str:
@@ -167,8 +169,8 @@ def _warning_keys(warnings: Sequence[Diagnostic], shots: object) -> tuple[str, .
         shot = ids[n] if n < len(ids) else None
         return f"/shots/{shot}" if isinstance(shot, str) else m.group(0)
 
-    return tuple(json.dumps([d.code, d.file, _SHOT_INDEX.sub(by_id, d.pointer), _SHOT_INDEX.sub(by_id, d.message)],
-                            ensure_ascii=False) for d in warnings)
+    return tuple(json.dumps([d.code, "" if d.file == film else d.file, _SHOT_INDEX.sub(by_id, d.pointer),
+                             _SHOT_INDEX.sub(by_id, d.message)], ensure_ascii=False) for d in warnings)
 
 
 def _new_warnings(out: Path, warnings: Sequence[Diagnostic], keys: Sequence[str]) -> tuple[Diagnostic, ...]:

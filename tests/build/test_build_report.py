@@ -160,3 +160,16 @@ def test_a_shot_put_in_above_does_not_make_the_warnings_below_new(tmp_path: Path
     assert re.search(rf"^{len(codes(first.stderr))} warnings unchanged since the last build", again.stderr, re.M)
     unchanged = run_cli(["build", "film.yaml"], cwd=tmp_path)  # (nothing changed: the kept identities answer)
     assert codes(unchanged.stderr) == [] and "warnings unchanged" in unchanged.stderr
+
+
+def test_warnings_are_not_new_because_the_film_is_named_another_way(tmp_path: Path) -> None:
+    """The film's path as typed names film.yaml in the warnings: another way to type it does not make them new."""
+    film = tmp_path / "w"
+    film.mkdir()
+    (film / "film.yaml").write_text(HAILUO)
+    first = run_cli(["build", "w"], cwd=tmp_path)
+    assert first.exit_code == 0 and "P408" in codes(first.stderr)
+    for typed in (str(film), "./w/film.yaml"):
+        again = run_cli(["build", typed], cwd=tmp_path)
+        assert again.exit_code == 0 and codes(again.stderr) == [], again.stderr
+        assert re.search(r"^\d+ warnings? unchanged since the last build", again.stderr, re.M), again.stderr
