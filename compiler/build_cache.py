@@ -73,13 +73,13 @@ def _stamp() -> str:
     return f"{_LAYOUT}|{__version__}"
 
 
-_EDIT_FORMAT = "|edit:hashes"  # the edit's entry: its files' hashes (compiling.EDIT_HASHES), not its files
+EDIT_HASHES = "sha256"  # the edit's entry: (this, the sha256 of its files by path); the files are build/edit/'s
 
 
 def _name(bucket: str, keys: list[str]) -> str:
     """A bucket's file name: the bucket and the hash of its keys (and of the filmc that wrote it; the edit's, of
     its entry's format too: a file of the entry as an older filmc wrote it has another name, so it is replaced)."""
-    h = hashlib.sha1((_stamp() + (_EDIT_FORMAT if bucket == "edit" else "")).encode())
+    h = hashlib.sha1((_stamp() + (f"|edit:{EDIT_HASHES}" if bucket == "edit" else "")).encode())
     for k in sorted(keys):
         h.update(k.encode("utf-8", "surrogatepass") + b"\n")
     return f"{bucket}-{h.hexdigest()[:20]}.bin"

@@ -14,7 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .aside import Aside
-from .build_cache import DOCUMENT, EDIT, SLATE, Cache, Index, read_cache, read_edit, read_slates, slate_files
+from .build_cache import (
+    DOCUMENT,
+    EDIT,
+    EDIT_HASHES,
+    SLATE,
+    Cache,
+    Index,
+    read_cache,
+    read_edit,
+    read_slates,
+    slate_files,
+)
 from .diagnostics import Diagnostic
 from .load import paused_gc
 from .loading import film_path, resolve_film
@@ -127,7 +138,6 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
 
 SlateFiles = tuple[list[str], Cache]  # the slate files kept as they are, the entries of the slate buckets to write
 EditFiles = tuple[dict[str, bytes], dict[str, str]]  # build/edit/'s files (the fonts aside), UTF-8, and their sha256
-EDIT_HASHES = "sha256"  # the edit's cache entry: (this, the sha256 of its files by path), the files on disk
 
 
 def _kept_edit(build_dir: Path, entry: Any) -> EditFiles | None:
@@ -285,13 +295,14 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     import marshal
 
     from .fonts import font_file
+    from .load.document import list_blob
     from .store.takes import image_takes_stamp
 
     h = hashlib.sha256()
     # marshal.dumps([the film's data, the song's length, the edit folder, the fonts], 0) (format 0: equal plain data,
     # equal bytes), the data as the load wrote it
-    h.update(b"[\x05\x00\x00\x00" + (prod.doc.data_blob() if prod.doc else marshal.dumps(None, 0)) + b"".join(
-        marshal.dumps(x, 0) for x in (prod.song_duration, str(edit_dir), str(font_file()), str(font_file(bold=True)))))
+    h.update(list_blob([prod.doc.data_blob() if prod.doc else marshal.dumps(None, 0), *(
+        marshal.dumps(x, 0) for x in (prod.song_duration, str(edit_dir), str(font_file()), str(font_file(bold=True))))]))
     takes = prod.film.root / "takes"
     if takes.is_dir():
         for entry in sorted(os.scandir(takes), key=lambda e: e.name):

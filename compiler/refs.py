@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from .capabilities import RefCaps
 from .model import NEXT_FRAME, Film, Section, Shot
@@ -82,32 +83,38 @@ def _tag(text: str) -> str:
     return tag if len(tag) >= 3 else tag + "_ref"
 
 
-_WORLDS: list[tuple[object, dict[str, str | None]]] = []  # the last film's sections, and their worlds by id
+_T = TypeVar("_T")
+
+
+def _of_last(memo: list[tuple[object, Any]], owner: object, make: Callable[[], _T]) -> _T:
+    """make(), made once for the last `owner` (an object of the film: kept alive here, so its id is not reused)."""
+    last = memo[0] if memo else None  # (read once: the board's server runs requests on threads)
+    if last is not None and last[0] is owner:
+        return last[1]  # type: ignore[no-any-return]
+    value = make()
+    memo[:] = [(owner, value)]
+    return value
+
+
+_WORLDS: list[tuple[object, Any]] = []  # the last film's sections, and their worlds by id
+_OWNED: list[tuple[object, Any]] = []  # the last film, and whether any character, location or world has refs
 
 
 def _section_worlds(sections: tuple[Section, ...]) -> dict[str, str | None]:
     """Each section's world by its id (made once per film: a shot's lookup is then not a walk of the song)."""
-    last = _WORLDS[0] if _WORLDS else None  # (read once: the board's server runs requests on threads)
-    if last is not None and last[0] is sections:
-        return last[1]
-    worlds: dict[str, str | None] = {}
-    for s in sections:
-        worlds.setdefault(s.id, s.world)
-    _WORLDS[:] = [(sections, worlds)]
-    return worlds
+    def make() -> dict[str, str | None]:
+        worlds: dict[str, str | None] = {}
+        for s in sections:
+            worlds.setdefault(s.id, s.world)
+        return worlds
 
-
-_OWNED: list[tuple[object, bool]] = []  # the last film, and whether any character, location or world has refs
+    return _of_last(_WORLDS, sections, make)
 
 
 def _owners_have_refs(film: Film) -> bool:
-    last = _OWNED[0] if _OWNED else None  # (read once: the board's server runs requests on threads)
-    if last is not None and last[0] is film:
-        return last[1]
-    has = any(c.refs for c in film.characters.values()) or any(loc.refs for loc in film.locations.values()) \
-        or any(w.refs for w in film.concept.worlds.values())
-    _OWNED[:] = [(film, has)]
-    return has
+    return _of_last(_OWNED, film, lambda: any(c.refs for c in film.characters.values())
+                    or any(loc.refs for loc in film.locations.values())
+                    or any(w.refs for w in film.concept.worlds.values()))
 
 
 def candidates(film: Film, shot: Shot) -> list[Ref]:

@@ -44,14 +44,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_sha(path: str) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            return _sha(f.read())
-    except OSError:
-        return None
-
-
 def _manifest(out_dir: Path) -> dict[str, object] | None:
     """build/manifest.json when it is one filmc wrote (its format, jobs and outputs), not another tool's file."""
     try:
@@ -117,17 +109,13 @@ class _Inside:
         return self.ok[folder]
 
 
-def _filmcs(rel: str, old: Entries, root: str, folded: dict[str, str], out_dir: Path, st: os.stat_result,
-            stated: bool) -> bool:
-    """Whether the file in output `rel`'s place (its stat `st`) is one filmc wrote: named by its state (or, with
-    none, by its manifest), under this name or, on a case-insensitive disk, another case of it; the manifest itself
-    when the state names it (`stated`: `old` is the state's, not the manifest's: a manifest changed by hand since
-    is filmc's to repair, as any output), holds its stat or its hash (as filmc wrote it) or it is filmc's (its
+def _filmcs(rel: str, old: Entries, root: str, folded: dict[str, str], out_dir: Path) -> bool:
+    """Whether the file in output `rel`'s place is one filmc wrote: named by its state (or, with none, by its
+    manifest), under this name or, on a case-insensitive disk, another case of it (the manifest too, once the
+    state names it: changed by hand, it is filmc's to repair); a manifest no state names, when it is filmc's (its
     format, jobs and outputs: another tool's manifest.json names nothing of filmc's)."""
-    if rel == MANIFEST:
-        was_sha, was_st = old.get(rel, (None, None))
-        return (stated and rel in old) or was_st == stat_key(st) \
-            or (was_sha is not None and _file_sha(f"{root}/{rel}") == was_sha) or _manifest(out_dir) is not None
+    if rel == MANIFEST and rel not in old:  # (the manifest's own outputs never name it)
+        return _manifest(out_dir) is not None
     name = rel if rel in old else folded.get(rel.casefold())
     return name is not None and (name == rel or _same_file(root, rel, name))
 
@@ -220,7 +208,7 @@ def emit_build(plan: Plan, out_dir: Path, *, extra: Mapping[str, str | bytes] | 
             restat = restat or was_st is not None
             result.unchanged += 1
             continue
-        if not _filmcs(rel, old, root, folded, out_dir, st, bool(state.entries)):  # there, not filmc's: kept
+        if not _filmcs(rel, old, root, folded, out_dir):  # there, but not filmc's: kept
             foreign.append(rel)
         todo.append(rel)
     if foreign:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..load.document import list_blob
 from ..model import NEXT_FRAME
 from ..output_names import job_id
 from ..refs import candidates, file_digest, file_mark, next_shot, why
@@ -108,8 +109,8 @@ def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
     # marshal's format 0 (no shared references, no interned strings) writes equal plain data as equal bytes: this is
     # marshal.dumps([glob, the shot's item, number, start, end, its lines, images], 0), the item as the load wrote it
     dump = marshal.dumps
-    blob = b"".join([b"[\x07\x00\x00\x00", dump(glob, 0), blobs[rs.shot.index], dump(rs.number, 0), dump(rs.start, 0),
-                     dump(rs.end, 0), dump([ln.text for ln in rs.lines], 0), dump(images, 0)])
+    blob = list_blob([dump(glob, 0), blobs[rs.shot.index], dump(rs.number, 0), dump(rs.start, 0), dump(rs.end, 0),
+                      dump([ln.text for ln in rs.lines], 0), dump(images, 0)])
     return hashlib.sha1(blob).hexdigest()
 
 
