@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
+from ..capabilities import Capabilities
 from ..model import Camera
 from ..refs import RefPlan, file_mark, plan, shot_options, starts_from_frame
 from ..resolve import Production, ResolvedShot
@@ -112,16 +113,23 @@ def typed_duration(value: float | None, kind: str | None) -> Any:
     return n
 
 
-def camera(target: TargetDef, cam: Camera | None) -> dict[str, Any] | None:
+def _camera(caps: Capabilities, cam: Camera | None) -> dict[str, Any] | None:
+    """A camera move in a target's words (made once per move and target in a compile: see _BY_CAPS)."""
     if cam is None:
         return None
-    phrases = target.capabilities.camera
+    key = ("move", id(caps), cam)
+    hit = _BY_CAPS.get(key)
+    if hit is not None and hit[0] is caps:
+        return hit[1]  # type: ignore[no-any-return]
+    phrases = caps.camera
     phrase = phrases.get(cam.move) if phrases else None
-    return {
+    made = {
         "move": cam.move, "speed": cam.speed, "text": str(cam), "phrase": phrase,
         "expressible": cam.move in phrases and phrases.get(cam.move) is not None if phrases else True,
         "sentence": prose.camera_clause(cam),
     }
+    _BY_CAPS[key] = (caps, made)
+    return made
 
 
 # The times of day a screenplay slug ends with ("INT. KITCHEN - NIGHT"); other tails name a place or a moment.
@@ -165,21 +173,23 @@ def _shot_text(rs: ResolvedShot, lk: dict[str, Any], time: str | None) -> str:
     return " ".join(b for b in bits if b)
 
 
-_VIDEO_KEYS = ("motion", "camera", "direction", "commands", "concepts", "dropped", "defects", "introductions",
-               "introductions_brief")
-
-
-def _video_camera(target: TargetDef, rs: ResolvedShot) -> dict[str, Any]:
-    """What a video prompt says of the camera, within what this target can express (no camera holds still, as in the animatic: every dialect
-    says so in its own way)."""
-    plan = prose.camera_plan(rs.shot.moves or (Camera("static"),), target.capabilities)
-    return {
+def _video_camera(caps: Capabilities, moves: tuple[Camera, ...]) -> dict[str, Any]:
+    """What a video prompt says of the camera, within what a target can express (no camera holds still, as in the
+    animatic: every dialect says so in its own way); made once per moves and target in a compile."""
+    key = ("moves", id(caps), moves)
+    hit = _BY_CAPS.get(key)
+    if hit is not None and hit[0] is caps:
+        return hit[1]  # type: ignore[no-any-return]
+    plan = prose.camera_plan(moves or (Camera("static"),), caps)
+    made = {
         "camera": prose.camera_sentence(plan.kept),          # "The camera tracks the subject, then pans left."
         "direction": prose.camera_direction(plan.kept),      # "Track the subject, then pan left."
         "commands": list(plan.commands),                     # the target's own commands, when it has all of them
         "concepts": list(plan.commands) if len(plan.kept) == 1 else [],  # a concept holds for the whole clip
         "dropped": [str(m) for m in plan.dropped],
     }
+    _BY_CAPS[key] = (caps, made)
+    return made
 
 
 def _video_people(rs: ResolvedShot, persons: list[prose.Person], motion: list[str], framing: str) -> dict[str, Any]:
@@ -203,12 +213,16 @@ def _video_defects(rs: ResolvedShot, persons: list[prose.Person], shot_text: str
 # it): keyed by the identity of the production and the resolved shot (both kept alive here, so an id is not reused).
 _SHARED: dict[tuple[int, int], tuple[Production, ResolvedShot, dict[str, Any]]] = {}
 _SEGMENTS: dict[tuple[int, int], tuple[ResolvedShot, ResolvedShot]] = {}
+# What a target's capabilities make of a camera move (or a shot's moves), made once per compile: shots share their
+# moves far more often than not. Keyed by the capabilities' identity (kept alive here) and the moves.
+_BY_CAPS: dict[tuple[str, int, Any], tuple[Capabilities, Any]] = {}
 
 
 def forget_shots() -> None:
     """Start a compile: what was made for the shots of an earlier one is dropped."""
     _SHARED.clear()
     _SEGMENTS.clear()
+    _BY_CAPS.clear()
 
 
 def remembered_segment(rs: ResolvedShot, n: int, make: Callable[[ResolvedShot, int], ResolvedShot]) -> ResolvedShot:
@@ -267,7 +281,7 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))
     framing = prose.framing(shot.size, shot.angle)
     defects = _video_defects(rs, persons, f"{shot_text} {' '.join(lk['style'])}")
-    part = {
+    part: dict[str, Any] = {
         "lk": lk, "time": time, "persons": persons, "avoid": avoid, "subject": subject, "framing": framing,
         "people": _people_part(rs, persons, subject, framing),
         "defects": prose.merged_avoid(avoid, defects)[len(avoid):],  # not "distorted face" twice
@@ -284,22 +298,23 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
         "segment_sentences": [prose.camera_sentence((seg.camera,)) if seg.camera else "" for seg in shot.segments],
         "camera_sentence": prose.camera_sentence(shot.moves),
     }
+    part["image_all"] = _image(part["people"], part)  # (a target citing characters by tag makes its own)
+    part["base"] = _base(rs, part)
     _SHARED[key] = (prod, rs, part)
     return part
 
 
 def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: RefPlan | None = None) -> dict[str, Any]:
     """A shot's context for one target: the part no target changes is made once per shot and compile
-    (_shot_part); the camera in the target's words, the references and tag-cited characters per target."""
+    (_shot_part, _base); the camera in the target's words, the references and tag-cited characters per target."""
     shot = rs.shot
     part = _shot_part(prod, rs)
-    size = SIZE_WORDS.get(shot.size or "", None)
-    angle = ANGLE_WORDS.get(shot.angle or "", None)
-    lk, time, persons, framing = part["lk"], part["time"], part["persons"], part["framing"]
+    persons, framing = part["persons"], part["framing"]
     if refs is None:
         refs = ref_plan(prod, target, rs, merged_options(prod, target, rs))
-    shot_refs = refs_context(prod, refs, {p.id: p.ref for p in persons})
+    shot_refs = refs_context(prod, refs, {p.id: p.ref for p in persons}) if refs.refs else []
     people = part["people"]
+    tagged = False
     if refs.caps and refs.caps.cite == "tag":  # the model knows the character by its tag: "@keeper"
         tags: dict[str | None, str] = {}
         for r in refs.refs:
@@ -309,36 +324,63 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
             persons = [replace(p, ref=f"@{tags[p.id]}", intro=f"@{tags[p.id]}, {p.intro}") if p.id in tags else p
                        for p in persons]
             people = _people_part(rs, persons, part["subject"], framing)
+            tagged = True
+    caps = target.capabilities
+    ctx: dict[str, Any] = part["base"].copy()  # (the keys in their order; the target's own values replace the placeholders)
+    ctx["camera"] = _camera(caps, shot.camera)
+    ctx["moves"] = [_camera(caps, m) for m in shot.moves]
+    ctx["cast"] = people["cast"]
+    ctx["image"] = _image(people, part) if tagged else part["image_all"]
+    cam = _video_camera(caps, shot.moves)
+    ctx["video"] = {"motion": people["video"]["motion"], **cam, "defects": part["defects"],
+                    "introductions": people["video"]["introductions"],
+                    "introductions_brief": people["video"]["introductions_brief"]}
+    if shot.segments:
+        ctx["segments"] = [{"motion": seg.motion, "camera": _camera(caps, seg.camera), "camera_sentence": sentence,
+                            "duration": seg.duration}
+                           for seg, sentence in zip(shot.segments, part["segment_sentences"])]
+    ctx["refs"] = shot_refs
+    ctx["reference_sentence"] = reference_sentence(shot_refs)
+    return ctx
+
+
+def _image(people: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    image = {"framing": part["framing"], "subjects": people["subjects"], "lines": people["lines"], **part["image"]}
+    return {k: image[k] for k in _IMAGE_KEYS}
+
+
+def _base(rs: ResolvedShot, part: dict[str, Any]) -> dict[str, Any]:
+    """A shot's context but for what a target changes (None in those keys' places, so the order stays)."""
+    shot = rs.shot
+    lk, time = part["lk"], part["time"]
+    size = SIZE_WORDS.get(shot.size or "", None)
+    angle = ANGLE_WORDS.get(shot.angle or "", None)
     loc = rs.location
-    image = {"framing": framing, "subjects": people["subjects"], "lines": people["lines"], **part["image"]}
-    vid = {**people["video"], **_video_camera(target, rs), "defects": part["defects"]}
-    segments = [{"motion": seg.motion, "camera": camera(target, seg.camera), "camera_sentence": sentence,
-                 "duration": seg.duration} for seg, sentence in zip(shot.segments, part["segment_sentences"])]
     return {
         "id": shot.id, "number": rs.number, "section": rs.section.id, "tag": rs.section.tag,
         "start": round(rs.start, 3), "end": round(rs.end, 3), "duration": round(rs.duration, 3),
         "size": shot.size, "size_words": size, "angle": shot.angle, "angle_words": angle,
         "framing": " ".join(x for x in (angle, size) if x),  # "high-angle medium-wide shot"
         "mode": shot.mode,
-        "camera": camera(target, shot.camera),
-        "moves": [camera(target, m) for m in shot.moves],
+        "camera": None,
+        "moves": None,
         "camera_sentence": part["camera_sentence"],
         "location": {"id": loc.id, "slug": loc.slug, "description": loc.description} if loc else None,
         "time": time,
         "world": rs.world.id if rs.world else None,
         "style": lk["style"], "palette": lk["palette"], "lighting": lk["lighting"],
         "avoid": part["avoid"],
-        "cast": people["cast"],
+        "cast": None,
         "subject": part["subject"], "subject_motion": shot.subject_motion,
         "background": shot.background, "background_motion": shot.background_motion,
         "mood": list(shot.mood), "details": list(shot.details),
         "lyrics": [ln.text for ln in rs.lines],
         "transition": {"in": shot.transition.into, "out": shot.transition.out, "duration": shot.transition.duration},
-        "image": {k: image[k] for k in _IMAGE_KEYS},
-        "video": {k: vid[k] for k in _VIDEO_KEYS},
-        "segments": segments,
-        "refs": shot_refs,
-        "reference_sentence": reference_sentence(shot_refs),
+        "image": None,
+        "video": None,
+        "segments": [],
+        "refs": None,
+        "reference_sentence": None,
     }
 
 
