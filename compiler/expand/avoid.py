@@ -3,6 +3,7 @@ those the shot itself asks for; and their positive phrasing for targets without 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from . import grammar as g
@@ -35,13 +36,19 @@ def merged_avoid(avoid: list[str], defects: list[str]) -> list[str]:
 
 @lru_cache(maxsize=1024)  # the avoid terms recur; each shot's own text does not (bounded, as a film may be long)
 def _lemma_set(text: str) -> frozenset[str]:
-    import re
-
-    out = set()
-    for w in re.findall(r"[A-Za-z]+", text.lower()):
-        out.add(w)
-        out.update(g.lemmas(w))
+    out: set[str] = set()
+    for w in _WORD.findall(text.lower()):
+        out |= _word_lemmas(w)
     return frozenset(out)
+
+
+@lru_cache(maxsize=8192)  # (a film's words recur from shot to shot)
+def _word_lemmas(word: str) -> frozenset[str]:
+    """A lowercase word and its lemmas."""
+    return frozenset((word, *g.lemmas(word)))
+
+
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 def mentions_people(text: str) -> bool:

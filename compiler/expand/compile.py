@@ -7,16 +7,13 @@ import json
 import marshal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
-from ..load.document import list_blob
 from ..model import NEXT_FRAME
 from ..output_names import job_id
-from ..refs import candidates, file_digest, file_mark, next_shot, why
+from ..refs import file_mark, next_shot, why
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from ..targets import pick_route as _route
@@ -32,6 +29,7 @@ from .context import (
     target_context,
     typed_duration,
 )
+from .keys import global_key, shot_key, target_digest
 from .parallel import PARALLEL_MIN, Result, compile_all
 from .plan import (
     CacheEntry,
@@ -49,19 +47,6 @@ from .plan import (
 from .workflow import inject
 
 
-@cache
-def target_digest(folder: Path) -> str:
-    """A hash of every file of a target folder: a template change changes every job's hash."""
-    from .common_templates import COMMON, common_folder
-
-    h = hashlib.sha256()
-    for root, prefix in ((folder, ""), (common_folder(), COMMON + "/")):
-        for p in sorted(root.rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
-                h.update((prefix + p.relative_to(root).as_posix()).encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def _fill(template: str, values: dict[str, Any]) -> str:
     out = template
     for k, v in values.items():
@@ -77,53 +62,19 @@ def _override(rs: ResolvedShot, target: TargetDef) -> tuple[str | None, str | No
     return text, o.negative
 
 
-def _global_key(prod: Production, tdefs: tuple[TargetDef, ...]) -> str:
-    """Everything but the shots that can change a compiled shot: film-level data, targets, the clock."""
-    doc = prod.doc
-    data = {k: v for k, v in (doc.data.items() if doc else ()) if k not in ("shots", "story")}
-    workflows = sorted({str(o["workflow"]) for o in [*prod.film.targets.options.values(),
-                                                     *(g for sh in prod.film.shots for g in sh.generate.values())]
-                        if isinstance(o, dict) and o.get("workflow")})
-    files = []
-    for rel in workflows:  # a creator's workflow graph goes into the jobs: its content is part of the key
-        try:
-            files.append(hashlib.sha256((prod.film.root / rel).read_bytes()).hexdigest())
-        except OSError:
-            files.append("missing")
-    blob = json.dumps([data, files, [(t.name, target_digest(t.folder)) for t in tdefs], list(prod.resolution),
-                       prod.song_duration, prod.film.targets.image[:1]], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _shot_key(prod: Production, rs: ResolvedShot, glob: str) -> str | None:
-    doc = prod.doc
-    if doc is None:
-        return None
-    blobs = doc.shot_blobs()
-    assert blobs is not None  # (a film whose shots are not a list does not validate)
-    # what the shot's requests carry of other places: its images' contents, and the shot its end frame joins to
-    images = [(r.path, file_digest(prod.film.root / r.path)) for r in candidates(prod.film, rs.shot)]
-    if rs.shot.end_frame:
-        nxt = next_shot(prod.film, rs.shot) if rs.shot.end_frame == NEXT_FRAME else None
-        images.append((rs.shot.end_frame, nxt.id if nxt else file_digest(prod.film.root / rs.shot.end_frame)))
-    # marshal's format 0 (no shared references, no interned strings) writes equal plain data as equal bytes: this is
-    # marshal.dumps([glob, the shot's item, number, start, end, its lines, images], 0), the item as the load wrote it
-    dump = marshal.dumps
-    blob = list_blob([dump(glob, 0), blobs[rs.shot.index], dump(rs.number, 0), dump(rs.start, 0), dump(rs.end, 0),
-                      dump([ln.text for ln in rs.lines], 0), dump(images, 0)])
-    return hashlib.sha1(blob).hexdigest()
-
-
 def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                       select: str | Iterable[str] | None = None,
                       cache: Mapping[str, CacheEntry] | None = None,
-                      progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Plan:
+                      progress: Callable[[int, int], None] | None = None, workers: int = 1,
+                      per_shot: Callable[[ResolvedShot, list[CacheEntry]], Any] | None = None) -> Plan:
     """Compile prompts and job payloads for every selected shot and target; FilmError on template errors.
 
     `cache` (from the previous build) maps a shot-and-target key to what it compiled to; an entry
     whose key still matches is reused instead of rendered. The plan's `cache` holds the new entries.
     `progress(done, total)` hears of the shot-and-target pairs compiled. With `workers` > 1 a cold compile of many
-    pairs is shared among that many forked processes (the plan is the same).
+    pairs is shared among that many forked processes (the plan is the same). `per_shot(shot, its entries)`, for
+    each shot whose pairs are all compiled here (none from the cache, none failed), is called in the process that
+    compiled them, right after; what it returns is in the plan's `per_shot` (it must be plain data).
     """
     forget_shots()
     film = prod.film
@@ -147,8 +98,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     old: Mapping[str, CacheEntry] = cache if cache is not None else {}  # (a bucketed cache reads what is asked)
     new_cache: dict[str, CacheEntry] = {}
     keyed: dict[tuple[str, str], str] = {}  # each pair's key in new_cache
-    glob = _global_key(prod, tdefs)
-    keys = {rs.id: _shot_key(prod, rs, glob) for rs in shots}
+    glob = global_key(prod, tdefs)
+    keys = {rs.id: shot_key(prod, rs, glob) for rs in shots}
     tctxs = {t.name: target_context(prod, t) for t in tdefs}
     digests = {t.name: target_digest(t.folder) for t in tdefs}
     pairs = [(t, rs) for t in tdefs for rs in shots if not skipped(t.kind, rs.shot.mode)]
@@ -162,6 +113,19 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
 
         fresh_templates()
 
+    # a shot whose pairs are all compiled here: its pairs' places in `missing` (consecutive: shot by shot)
+    whole: dict[str, range] = {}
+    if per_shot is not None:
+        count: dict[str, int] = {}
+        for _, rs in pairs:
+            count[rs.id] = count.get(rs.id, 0) + 1
+        for n, i in enumerate(missing):
+            sid = pairs[i][1].id
+            whole[sid] = range(whole[sid].start if sid in whole else n, n + 1)
+        whole = {sid: r for sid, r in whole.items() if len(r) == count[sid]}
+    ends = sorted({r.stop for r in whole.values()} | {len(missing)}) if whole else None
+    made: dict[int, CacheEntry] = {}  # this process's compiled pairs of the shot it is at
+
     def compile_one(n: int) -> Result:
         from .render import TemplateFailure
 
@@ -170,7 +134,15 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             plain = _compile_plain(prod, t, rs, fctx, tctxs[t.name], digests[t.name], first_image)
         except TemplateFailure as e:
             return ("failed", e.diagnostic)
-        return ("ok", plain)
+        extra = None
+        r = whole.get(rs.id)
+        if r is not None and per_shot is not None:
+            if n == r.start:
+                made.clear()
+            made[n] = plain
+            if n == r.stop - 1 and len(made) == len(r) and all(k in made for k in r):
+                extra = per_shot(rs, [made[k] for k in r])
+        return ("ok", (plain, extra))
 
     total = len(pairs)
     hits = total - len(missing)
@@ -180,7 +152,9 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
         progress(hits, total)
     compiled = compile_all(len(missing), compile_one, workers=workers,
                            progress=(lambda n: progress(hits + n, total)
-                                     if n % 16 == 0 or n == len(missing) else None) if progress else None)
+                                     if n % 16 == 0 or n == len(missing) else None) if progress else None, ends=ends)
+    made.clear()
+    done_shots: dict[str, Any] = {}
     fresh = dict(zip(missing, compiled))
     out_of: set[str] = set()  # targets out of time or memory: their other shots would fail the same way
     plain: CacheEntry | None
@@ -193,6 +167,9 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                     if value.code in ("T305", "T306"):
                         out_of.add(t.name)
                 continue
+            value, extra = value
+            if extra is not None:
+                done_shots[rs.id] = extra
             plain = interned(value)
         else:
             plain = old[key] if key else None
@@ -208,7 +185,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     forget_shots()  # (what was made once per shot is in the plan now)
     if failures:
         raise FilmError(failures, prod.sources())
-    return Plan(prod, tdefs, shots, tuple(prompts), Jobs(jobs), Contexts(contexts), new_cache, keyed)
+    return Plan(prod, tdefs, shots, tuple(prompts), Jobs(jobs), Contexts(contexts), new_cache, keyed, done_shots)
 
 
 def compile_shot(prod: Production, target: str, shot: str, *, provider: str | None = None,
@@ -280,7 +257,7 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
                    digest: str, first_image: str | None, provider_name: str | None = None,
                    options_override: dict[str, Any] | None = None) -> CacheEntry:
     """_compile as the build's cache keeps it (and a worker sends it back)."""
-    from .render import TemplateFailure, render_template, shown_path
+    from .render import TemplateFailure, has_template, render_template, shown_path
     from .sandbox import LEFT_OUT, tidy
 
     options = dict(options_override) if options_override is not None else merged_options(prod, t, rs)
@@ -305,7 +282,7 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
             text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
             if n == 1:
                 left_out["prompt"] = list(LEFT_OUT)
-        if negative is None and tctx["negative_prompt"] and (t.folder / "negative.j2").is_file():
+        if negative is None and tctx["negative_prompt"] and has_template(t.folder, "negative.j2"):
             LEFT_OUT.clear()
             negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
             if n == 1:

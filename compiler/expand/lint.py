@@ -35,8 +35,9 @@ class ShotLinter:
         self.name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
         self.persons = lint_prose.person_words(prod)
 
-    def shot(self, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
-        """The findings of one shot and its prompts (in target order): none of them looks at another shot."""
+    def shot(self, rs: ResolvedShot, prompts: Sequence[CompiledPrompt], plan: Plan | None = None) -> ShotFindings:
+        """The findings of one shot and its prompts (in target order): none of them looks at another shot. `plan`:
+        one that holds the shot's pairs (the linter's by default)."""
         prod = self.plan.prod
         c = prod.collector()
         lint_prose.shot_checks(c, prod, rs)
@@ -52,7 +53,7 @@ class ShotLinter:
                 video_checks(prod, p, rs, video, first=first_video)
                 first_video = False
             fitting = prod.collector()
-            _fitting(self.plan, p, rs, fitting)
+            _fitting(plan or self.plan, p, rs, fitting)
             out[p.target] = (before.items, video_key, after.items, video.items, fitting.items)
         return c.items, out
 

@@ -38,8 +38,10 @@ def workers_available() -> int:
 
 
 def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: int,
-                progress: Callable[[int], None] | None = None) -> list[Result]:
-    """compile_one(i) for i in range(count), in that order; on `workers` forked processes when it pays."""
+                progress: Callable[[int], None] | None = None, ends: Sequence[int] | None = None) -> list[Result]:
+    """compile_one(i) for i in range(count), in that order; on `workers` forked processes when it pays. `ends`: the
+    indices after which a worker's share may end (rising; count by default anywhere): what a worker is handed
+    between two of them it compiles in one go, in order."""
     if workers <= 1 or count < PARALLEL_MIN:
         out = []
         for i in range(count):
@@ -52,7 +54,7 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
     global _WORK, _PARENT
     _WORK = compile_one
     _PARENT = os.getpid()
-    chunks = [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
+    chunks = _chunks(count, ends)
     parts: list[list[Result]] = []
     done = 0
     try:
@@ -89,6 +91,21 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
     flat = [r for part in parts for r in part]
     # a pair a worker could not compile for another reason is compiled here, where its error is raised as usual
     return [compile_one(i) if r[0] == "again" else r for i, r in enumerate(flat)]
+
+
+def _chunks(count: int, ends: Sequence[int] | None) -> list[range]:
+    """The workers' shares: CHUNK indices each, or as near as `ends` allows."""
+    if ends is None:
+        return [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
+    out: list[range] = []
+    start = 0
+    for end in ends:
+        if end - start >= CHUNK or end >= count:
+            out.append(range(start, min(end, count)))
+            start = min(end, count)
+    if start < count:
+        out.append(range(start, count))
+    return out
 
 
 def _processes(pool: Any) -> list[Any]:

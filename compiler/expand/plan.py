@@ -231,6 +231,7 @@ class Plan:
     contexts: Mapping[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (shot, target) -> options, generation...
     cache: dict[str, Any] = field(default_factory=dict)  # for the next build (see expand_production)
     keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (shot, target) -> its entry's key in `cache`
+    per_shot: dict[str, Any] = field(default_factory=dict)  # what expand_production's per_shot made, by shot
 
     def prompt(self, shot: str, target: str) -> CompiledPrompt:
         for p in self.prompts:

@@ -48,9 +48,16 @@ def _template(folder: Path, name: str) -> Template:
     return environment(folder).get_template(name)
 
 
+@cache
+def has_template(folder: Path, name: str) -> bool:
+    """Whether a target's folder holds this template (looked at once per build, as templates are read)."""
+    return (folder / name).is_file()
+
+
 def fresh_templates() -> None:
     """Forget looked-up templates, so a template edited since the last build is read again; a new time budget."""
     _template.cache_clear()
+    has_template.cache_clear()
     forget_loaded()
     BUDGET.reset()
     from . import target_digest  # a long-lived process (filmc board --serve) sees a template edited since

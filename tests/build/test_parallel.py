@@ -88,6 +88,29 @@ def test_the_plan_is_the_same_in_the_same_order(big: Path) -> None:
     assert serial.cache == shared.cache
 
 
+def test_lint_and_the_sheets_made_in_the_workers_are_what_one_process_makes(big: Path, tmp_path: Path) -> None:
+    """A cold build's workers lint each shot and make its part of the sheets right after compiling it: the warnings
+    (with their places) and the outputs are those of one process, and those of lint run over the whole plan."""
+    from compiler.compiling import compile_film
+    from compiler.expand.lint import lint_plan
+
+    text = (big / "film.yaml").read_text(encoding="utf-8")
+    for n in (3, 17, 40):  # findings in a few shots: the name Ines in a prompt (P401), "the previous shot" (P402)
+        text = text.replace(f"looking out to sea {n},", f"looking out to sea like Ines in the previous shot {n},", 1)
+    (tmp_path / "film.yaml").write_text(text, encoding="utf-8")
+    one = _build(str(tmp_path), "-o", str(tmp_path / "one"), "-j", "1")
+    two = _build(str(tmp_path), "-o", str(tmp_path / "two"), "-j", "2")
+    assert one.returncode == two.returncode == 0, one.stderr + two.stderr
+    assert "warning[P401]" in two.stderr and "warning[P402]" in two.stderr
+    assert one.stderr.replace("/one", "/two") == two.stderr
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    compiled = compile_film(tmp_path / "film.yaml", workers=2)
+    assert compiled.plan.per_shot  # (made in the workers)
+    prod = resolve_film(tmp_path / "film.yaml")
+    alone = lint_plan(expand_production(prod, workers=1))
+    assert [d for d in compiled.warnings if d.code.startswith("P")] == alone
+
+
 def test_a_template_failure_in_a_worker_is_located_as_in_one_process(big: Path, tmp_path: Path) -> None:
     folder = tmp_path / "film"
     folder.mkdir()

@@ -7,14 +7,14 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .aside import Aside
-from .build_cache import (
+from ..aside import Aside
+from ..build_cache import (
     DOCUMENT,
     EDIT,
     EDIT_HASHES,
@@ -26,18 +26,17 @@ from .build_cache import (
     read_slates,
     slate_files,
 )
-from .diagnostics import Diagnostic
-from .load import paused_gc
-from .loading import film_path, resolve_film
-from .paths import build_folder
-from .resolve import Production, ResolvedShot
+from ..diagnostics import Diagnostic
+from ..load import paused_gc
+from ..loading import film_path, resolve_film
+from ..paths import build_folder
+from ..resolve import Production
+from .findings import ShotWork, lint_compiled
 
 if TYPE_CHECKING:
-    from .edit.graph import Slates
-    from .emit.files import FilmParts, PlanParts
-    from .expand import Plan
-    from .expand.lint import PromptFindings
-    from .expand.plan import CompiledPrompt
+    from ..edit.graph import Slates
+    from ..emit.files import FilmParts, PlanParts
+    from ..expand import Plan
 
 
 
@@ -81,7 +80,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     `sheets=False`: neither the prompts' parts of the sheets and jobs files nor the edit are made (the commands
     that write no build).
     """
-    from .expand import expand_production
+    from ..expand import expand_production
 
     build_dir = cache_dir or build_folder(film_path(path).parent)
     # The edit is made on the other core from the start: the child loads the film itself (a fork this early copies
@@ -108,14 +107,14 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
             index = Index() if cache_dir else None
             cache = read_cache(cache_dir, slates=False, index=index) if cache_dir else {}
             plan = expand_production(prod, targets=targets, select=select, cache=cache, progress=progress,
-                                     workers=workers)
+                                     workers=workers, per_shot=ShotWork(prod, sheets) if prod.doc else None)
             pieces = {pair: piece for pair, k in plan.keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
-            found, linted = _lint(plan, cache, pieces if sheets else None, workers)
+            found, linted = lint_compiled(plan, cache, pieces if sheets else None, workers)
             # (made here, before the edit's process is waited for: it may still be working)
             planned = None
             if sheets:
-                from .emit.files import plan_parts
+                from ..emit.files import plan_parts
 
                 planned = plan_parts(plan, pieces)
             if aside is not None and key is not None and kept is None:
@@ -176,116 +175,6 @@ def _encoded(edit: Mapping[str, str | bytes]) -> EditFiles:
     return files, {rel: hashlib.sha256(raw).hexdigest() for rel, raw in files.items()}
 
 
-def _lint(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] | None,
-          workers: int) -> tuple[list[Diagnostic], list[str]]:
-    """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
-    (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
-    compare shots run again over the whole plan. The shots found again, and emit's pieces not in `pieces` (which
-    gets them; None: no pieces are made), are made on `workers` processes when there are many."""
-    from .expand.lint import ShotFindings, ShotLinter, lint_plan
-
-    prod = plan.prod
-    if prod.doc is None:
-        return lint_plan(plan), [rs.id for rs in plan.shots]
-    keys_of: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
-    for (shot, _), k in plan.keys.items():
-        keys_of.setdefault(shot, []).append(k)
-    prompts_of: dict[str, list[CompiledPrompt]] = {rs.id: [] for rs in plan.shots}
-    for p in plan.prompts:
-        prompts_of[p.shot].append(p)
-    lint_keys: dict[str, str] = {}
-    stored_of: dict[str, Any] = {}
-    for rs in plan.shots:
-        keys = keys_of.get(rs.id, [])
-        prompts = prompts_of[rs.id]
-        if prompts and len(keys) == len(prompts):  # else nothing compiled, or compiled without a key: lint it
-            # (led by the shot's key's first digits: the findings are kept in the bucket of the shot's pairs)
-            key = lint_keys[rs.id] = "lint:" + keys[0][:2] + hashlib.sha1(
-                "\n".join([rs.id, rs.shot.pointer, *keys]).encode()).hexdigest()
-            stored = cache.get(key)
-            if isinstance(stored, tuple) and len(stored) == 2:
-                stored_of[rs.id] = stored
-    linted = [rs.id for rs in plan.shots if rs.id not in stored_of]
-    stored_of.update(_shot_work(plan, prompts_of, set(linted), pieces, workers))
-
-    def found(linter: ShotLinter, rs: ResolvedShot, prompts: Sequence[CompiledPrompt]) -> ShotFindings:
-        stored = stored_of[rs.id]
-        if rs.id in lint_keys:
-            plan.cache[lint_keys[rs.id]] = stored
-        shot_items, by_target = stored
-        if shot_items is None:  # nothing found in the shot (see _shot_work)
-            return [], {t: ((), vk, (), (), ()) for t, vk in by_target}
-        return (_located(shot_items, prod), {
-            t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
-            for t, a, vk, b, v, f in by_target})
-
-    return lint_plan(plan, found), linted
-
-
-def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint: set[str],
-               pieces: dict[tuple[str, str], Any] | None, workers: int) -> dict[str, Any]:
-    """What is left to make shot by shot once the plan is compiled: the findings of the shots in `to_lint` (plain,
-    see _stored), returned by shot, and emit's pieces of pairs not in `pieces`, added to it (None: none made)."""
-    from .emit.files import piece
-    from .expand.lint import ShotLinter
-    from .expand.parallel import compile_all
-
-    prod = plan.prod
-    made_already = pieces if pieces is not None else {(p.shot, p.target): None for p in plan.prompts}
-    todo = [rs for rs in plan.shots if rs.id in to_lint
-            or any((rs.id, p.target) not in made_already for p in prompts_of[rs.id])]
-    if not todo:
-        return {}
-    linter = ShotLinter(plan)
-    plan.jobs.of("", "")  # (its index of the pairs made once, before the workers fork)
-
-    def one(n: int) -> tuple[str, Any]:
-        rs = todo[n]
-        stored: tuple[Any, list[tuple[Any, ...]]] | None = None  # (see found, in _lint)
-        if rs.id in to_lint:
-            shot_found, by_target = linter.shot(rs, prompts_of[rs.id])
-            if shot_found or any(a or b or v or f for a, _, b, v, f in by_target.values()):
-                stored = ([_stored(d, prod) for d in shot_found], [_stored_prompt(t, pf, prod)
-                                                                 for t, pf in by_target.items()])
-            else:  # (most shots: nothing found, only the keys P404 compares across shots kept)
-                stored = (None, [(t, pf[1]) for t, pf in by_target.items()])
-        made = [(p.target, piece(plan, p, plan.jobs.of(p.shot, p.target)))
-                for p in prompts_of[rs.id] if (p.shot, p.target) not in made_already]
-        return ("ok", (stored, made))
-
-    out: dict[str, Any] = {}
-    for rs, (_, (stored, made)) in zip(todo, compile_all(len(todo), one, workers=workers)):
-        if stored is not None:
-            out[rs.id] = stored
-        for target, made_piece in made:
-            made_already[(rs.id, target)] = made_piece
-    return out
-
-
-def _stored_prompt(target: str, pf: PromptFindings, prod: Production) -> tuple[Any, ...]:
-    """One prompt's findings as plain data (see _stored)."""
-    a, vk, b, v, f = pf
-    return (target, [_stored(d, prod) for d in a], vk, *([_stored(d, prod) for d in x] for x in (b, v, f)))
-
-
-def _located(found: list[Any], prod: Production) -> list[Diagnostic]:
-    """Stored findings located again: a change elsewhere in film.yaml (a comment, a shot above) moves them without
-    changing them."""
-    if not found:
-        return []
-    c = prod.collector()
-    for code, severity, message, pointer, hint, on_key in found:
-        c.add(code, message, pointer, severity=severity, hint=hint, key=on_key)
-    return c.items
-
-
-def _stored(d: Diagnostic, prod: Production) -> tuple[str, str, str, str, str | None, bool]:
-    """A finding as plain data, without its place: whether it points at the key or the value of its pointer."""
-    doc = prod.doc
-    on_key = doc is not None and bool(d.line) and doc.locate(d.pointer) != (d.line, d.col)
-    return (d.code, d.severity, d.message, d.pointer, d.hint, on_key)
-
-
 EDIT_CODE = ("resolve.py", "output_names.py", "fonts.py", "segments.py")  # besides edit/ and timeline/
 
 
@@ -294,9 +183,9 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
     import hashlib
     import marshal
 
-    from .fonts import font_file
-    from .load.document import list_blob
-    from .store.takes import image_takes_stamp
+    from ..fonts import font_file
+    from ..load.document import list_blob
+    from ..store.takes import image_takes_stamp
 
     h = hashlib.sha256()
     # marshal.dumps([the film's data, the song's length, the edit folder, the fonts], 0) (format 0: equal plain data,
@@ -313,7 +202,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
             h.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}".encode())
         h.update(image_takes_stamp(prod.film.root).encode())  # filmc run's takes/<shot>/<target>/<n>.<ext>
         h.update(_segments_stamp(prod).encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent  # (the package)
     for src in [*sorted((here / "edit").glob("*.py")), *sorted((here / "timeline").glob("*.py")),
                 *(here / name for name in EDIT_CODE)]:  # the code the edit is made by
         h.update(src.read_bytes())
@@ -322,7 +211,7 @@ def _edit_key(prod: Production, edit_dir: Path) -> str:
 
 def _segments_stamp(prod: Production) -> str:
     """What the later segments an extended shot plays depend on: the ledger, and its takes' folders."""
-    from .store.ledger import LEDGER
+    from ..store.ledger import LEDGER
 
     root = prod.film.root
     parts: list[str] = []
@@ -342,7 +231,7 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
     """Cached edit outputs keep text only; the font files are read again (they are large and never change)."""
     if any(k.startswith("edit/font/") for k in edit):
         return edit
-    from .fonts import font_file
+    from ..fonts import font_file
 
     out = dict(edit)
     for bold, name in ((False, "regular"), (True, "bold")):
@@ -356,7 +245,7 @@ def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
     """What a child process makes from the production alone: the film loaded, the edit's key (what it was made
     from: the whole film and the song), its files (see _edit_and_slates) and the other outputs' parts that depend
     on the film alone (emit.files.film_parts)."""
-    from .emit.files import film_parts
+    from ..emit.files import film_parts
 
     prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
     with paused_gc():
@@ -383,6 +272,6 @@ def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -
 def edit_files(prod: Production, edit_dir: Path, slates: Slates | None = None) -> dict[str, str | bytes]:
     """build/edit/: the standalone render script, its filter graph, text files and font, the subtitles
     (`slates`: the last build's slate chains, replaced by this one's)."""
-    from .edit import edit_outputs
+    from ..edit import edit_outputs
 
     return {f"edit/{rel}": content for rel, content in edit_outputs(prod, edit_dir=edit_dir, slates=slates).items()}
