@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def lint_compiled(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] | None,
-          workers: int) -> tuple[list[Diagnostic], list[str]]:
+                  workers: int) -> tuple[list[Diagnostic], list[str]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
     compare shots run again over the whole plan. The shots found again, and emit's pieces not in `pieces` (which
@@ -112,7 +112,7 @@ def _work(linter: ShotLinter, plan: Plan, rs: ResolvedShot, prompts: Sequence[Co
     from ..emit.files import piece
 
     prod = plan.prod
-    stored: tuple[Any, list[tuple[Any, ...]]] | None = None  # (see found, in _lint)
+    stored: tuple[Any, list[tuple[Any, ...]]] | None = None  # (see found, in lint_compiled)
     if lint:
         shot_found, by_target = linter.shot(rs, prompts, plan)
         if shot_found or any(a or b or v or f for a, _, b, v, f in by_target.values()):

@@ -123,7 +123,9 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             sid = pairs[i][1].id
             whole[sid] = range(whole[sid].start if sid in whole else n, n + 1)
         whole = {sid: r for sid, r in whole.items() if len(r) == count[sid]}
-    ends = sorted({r.stop for r in whole.values()} | {len(missing)}) if whole else None
+    # a process's share may end anywhere but inside a shot made whole
+    inside = {n for r in whole.values() for n in range(r.start + 1, r.stop)}
+    ends = [n for n in range(1, len(missing) + 1) if n not in inside] if whole else None
     made: dict[int, CacheEntry] = {}  # this process's compiled pairs of the shot it is at
 
     def compile_one(n: int) -> Result:
@@ -139,9 +141,12 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
         if r is not None and per_shot is not None:
             if n == r.start:
                 made.clear()
-            made[n] = plain
+            made[n] = interned(plain)  # (as the plan holds it: the cache writes its findings alike)
             if n == r.stop - 1 and len(made) == len(r) and all(k in made for k in r):
-                extra = per_shot(rs, [made[k] for k in r])
+                try:
+                    extra = per_shot(rs, [made[k] for k in r])
+                except Exception:  # noqa: BLE001 - made again after the compile, where its error is raised as usual
+                    extra = None
         return ("ok", (plain, extra))
 
     total = len(pairs)

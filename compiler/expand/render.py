@@ -11,6 +11,7 @@ from jinja2.exceptions import SecurityError
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmcError
+from ..interrupt import Interrupted
 from ..targets import TargetDef
 from .sandbox import (
     BUDGET,
@@ -140,7 +141,7 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
     except SecurityError as e:
         raise TemplateFailure(Diagnostic("T303", "error", f"template not allowed to do this (shot '{shot}'): {e}",
                                          path, _template_line(e, str((target.folder / name).resolve())), 1, "", None)) from None
-    except TemplateFailure:
+    except (TemplateFailure, Interrupted):  # (a stop that came during a render is a stop, not the template's error)
         raise
     except RecursionError:
         raise TemplateFailure(Diagnostic("T303", "error", f"template recursion too deep (shot '{shot}')",

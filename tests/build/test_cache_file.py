@@ -155,12 +155,15 @@ def test_a_rebuild_leaves_the_reused_pairs_bodies_packed(tmp_path: Path) -> None
     text = synth_film(30)
     (tmp_path / "film.yaml").write_text(text)
     _build(tmp_path)
+    before = set(compile_film(tmp_path, cache_dir=tmp_path / "build").plan.keys.items())
     edited = text.replace("gulls wheel overhead, 7 of them", "gulls wheel overhead, 7 of them, low")
     assert edited != text
     (tmp_path / "film.yaml").write_text(edited)
     again = compile_film(tmp_path, cache_dir=tmp_path / "build").plan
+    compiled = {shot for (shot, _), key in again.keys.items() if ((shot, _), key) not in before}
+    assert compiled == {"s00007"}  # (the only shot compiled again)
     packed = {j.shot: j.packed.value is None for j in again.jobs}
-    assert "s00007" in packed and all(v for k, v in packed.items() if k != "s00007")
+    assert all(v for k, v in packed.items() if k != "s00007")
     fresh_dir = tmp_path / "fresh"
     fresh_dir.mkdir()
     (fresh_dir / "film.yaml").write_text(edited)

@@ -92,6 +92,7 @@ def test_lint_and_the_sheets_made_in_the_workers_are_what_one_process_makes(big:
     """A cold build's workers lint each shot and make its part of the sheets right after compiling it: the warnings
     (with their places) and the outputs are those of one process, and those of lint run over the whole plan."""
     from compiler.compiling import compile_film
+    from compiler.compiling.findings import lint_compiled
     from compiler.expand.lint import lint_plan
 
     text = (big / "film.yaml").read_text(encoding="utf-8")
@@ -105,10 +106,13 @@ def test_lint_and_the_sheets_made_in_the_workers_are_what_one_process_makes(big:
     assert one.stderr.replace("/one", "/two") == two.stderr
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
     compiled = compile_film(tmp_path / "film.yaml", workers=2)
-    assert compiled.plan.per_shot  # (made in the workers)
+    assert set(compiled.plan.per_shot) == {rs.id for rs in compiled.plan.shots}  # (every shot's, made as compiled)
     prod = resolve_film(tmp_path / "film.yaml")
-    alone = lint_plan(expand_production(prod, workers=1))
-    assert [d for d in compiled.warnings if d.code.startswith("P")] == alone
+    plain = expand_production(prod, workers=1)  # (no per_shot: everything made after the compile, in this process)
+    assert [d for d in compiled.warnings if d.code.startswith("P")] == lint_plan(plain)
+    pieces: dict[tuple[str, str], object] = {}
+    lint_compiled(plain, {}, pieces, 1)
+    assert pieces == compiled.pieces and len(pieces) == len(plain.prompts)
 
 
 def test_a_template_failure_in_a_worker_is_located_as_in_one_process(big: Path, tmp_path: Path) -> None:
@@ -129,12 +133,13 @@ def test_a_template_failure_in_a_worker_is_located_as_in_one_process(big: Path, 
     assert not (folder / "one").exists() and not (folder / "two").exists()  # nothing half-written
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("sig, group", [(signal.SIGINT, True), (signal.SIGTERM, False)])
-def test_a_signal_stops_a_parallel_build_cleanly(big: Path, tmp_path: Path, sig: int, group: bool) -> None:
+def test_a_signal_stops_a_parallel_build_cleanly(big: Path, tmp_path: Path, sig: int, group: bool, jobs: str) -> None:
     """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM (to filmc alone) stops the build and its
     workers: exit 128 + N, one line, no traceback, no process left behind; the next build finishes the job."""
     folder = _slow_film(big, tmp_path)
-    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-j", "2"], start_new_session=True, text=True,
+    proc = subprocess.Popen([*FILMC, "-q", "build", str(folder), "-j", jobs], start_new_session=True, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
     time.sleep(1.5)
     if proc.poll() is None:
