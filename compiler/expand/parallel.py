@@ -1,34 +1,35 @@
-"""Cold compiles on every core: the shot-and-target pairs a build must compile, shared among forked workers.
+"""Cold compiles on every core: the shot-and-target pairs a build must compile, shared between this process and
+forked helpers.
 
-The workers are forked, so they start with the resolved film in memory (nothing is pickled but the results);
-they hand back plain data in the order the pairs were asked for, so the plan is the same as one process makes.
-Each worker keeps the template sandbox's limits (time per render and for all of them, memory), so a build stays
-bounded in wall time. Where fork is not available, or for a few pairs, everything runs in this process.
+The pairs are cut into shares, whose numbers wait in a pipe; this process and each helper take the next share
+whenever they are free (a read of four bytes from a pipe is whole), so a core slowed by other work takes fewer.
+This process keeps what it compiles as it is; a helper starts with the resolved film in memory (forked: nothing is
+sent to it) and hands back what it compiled when it ends, as plain data (compiler.aside). The results are put back
+in the order the pairs were asked for, so the plan is the same as one process makes. Each process keeps the
+template sandbox's limits (time per render and for all of them, memory), so a build stays bounded in wall time.
+A helper that fails in any way (killed for memory, say) never leaves the build waiting: the shares it took are
+compiled here. Where fork is not available, or for a few pairs, everything runs in this process.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
-from ..interrupt import SIGNALS as STOPS  # the stop signals, named in one place
-
-PARALLEL_MIN = 256  # fewer pairs compile faster here than workers take to start
-CHUNK = 32  # pairs per task: small enough to balance the workers, large enough to keep the pipe quiet
+PARALLEL_MIN = 256  # fewer pairs compile faster here than helpers take to start
+CHUNK = 32  # pairs per share: small enough to balance the processes, large enough to keep the pipe quiet
+MAX_SHARES = 4000  # shares at most: their numbers fit a pipe's buffer (16 KiB on some systems) before anyone reads
 MAX_WORKERS = 4
 
 Result = tuple[str, Any]  # ("ok", plain entry) | ("failed", Diagnostic) | ("again", None): redo it here
-
-_WORK: Callable[[int], Result] | None = None  # what a forked worker compiles (set just before the fork)
-_PARENT = 0  # the build's process id, for its workers
 
 
 def workers_available() -> int:
     """How many processes a cold build may use: the cores this process may run on (at most MAX_WORKERS), one
     where processes cannot be forked."""
-    if not hasattr(os, "fork"):  # (what multiprocessing's "fork" start method needs; not imported for a rebuild)
+    if not hasattr(os, "fork"):
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -39,68 +40,64 @@ def workers_available() -> int:
 
 def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: int,
                 progress: Callable[[int], None] | None = None, ends: Sequence[int] | None = None) -> list[Result]:
-    """compile_one(i) for i in range(count), in that order; on `workers` forked processes when it pays. `ends`: the
-    indices after which a worker's share may end (rising; count by default anywhere): what a worker is handed
-    between two of them it compiles in one go, in order."""
-    if workers <= 1 or count < PARALLEL_MIN:
+    """compile_one(i) for i in range(count), in that order; on `workers` processes (this one and forked helpers)
+    when it pays. `ends`: the indices after which a share may end (rising; anywhere by default): a share is
+    compiled by one process, in order."""
+    if workers <= 1 or count < PARALLEL_MIN or not hasattr(os, "fork"):
         out = []
         for i in range(count):
             out.append(compile_one(i))
             if progress is not None:
                 progress(i + 1)
         return out
-    import multiprocessing
+    from ..aside import Aside
 
-    global _WORK, _PARENT
-    _WORK = compile_one
-    _PARENT = os.getpid()
     chunks = _chunks(count, ends)
-    parts: list[list[Result]] = []
-    done = 0
+    shares = _Shares(len(chunks))
+    mine: dict[int, list[Result]] = {}
+    theirs: dict[int, list[Result]] = {}
+    helpers: list[Aside[dict[int, list[Result]]]] = []
     try:
-        # The workers start with the stop signals held and leave Ctrl-C to this process, which ends them
-        # (Pool.terminate: SIGTERM, their default) and reports the stop once.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS) if hasattr(signal, "pthread_sigmask") else None
-        try:
-            pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_fresh_worker)
-        finally:
-            if held is not None:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        with pool:  # leaving it terminates the workers, whatever happened
-            started = {proc.pid for proc in _processes(pool)}
-            results = pool.imap(_run_chunk, chunks)
-            while len(parts) < len(chunks):
-                try:
-                    part = results.next(timeout=0.5)
-                except multiprocessing.TimeoutError:
-                    if {proc.pid for proc in _processes(pool)} != started:  # a worker died (killed for memory,
-                        break  # say): its chunk never comes back, so what is left is compiled here
-                    continue
-                parts.append(part)
-                done += len(part)
-                if progress is not None:
-                    progress(done)
+        helpers = [Aside(partial(_help, shares, chunks, compile_one))
+                   for _ in range(min(workers, len(chunks)) - 1)]
+        shares.forked()
+        done = 0
+        for n in shares.taken():
+            mine[n] = [compile_one(i) for i in chunks[n]]
+            done += len(chunks[n]) + sum(len(chunks[k]) for k in shares.finished())
+            if progress is not None:
+                progress(done)
+        for helper in helpers:
+            got = helper.result(otherwise=dict)  # (a helper that failed: its shares are compiled below)
+            if isinstance(got, dict):
+                theirs.update(got)
     finally:
-        _WORK = None
-    for chunk in chunks[len(parts):]:
-        part = [compile_one(i) for i in chunk]
+        for helper in helpers:
+            helper.close()
+        shares.close()
+    parts = []
+    for n, chunk in enumerate(chunks):
+        part = mine.get(n) or theirs.get(n)
+        if part is None or len(part) != len(chunk):  # a share a helper took but did not hand back
+            part = [compile_one(i) for i in chunk]
         parts.append(part)
-        done += len(part)
-        if progress is not None:
-            progress(done)
+    if progress is not None:
+        progress(count)
     flat = [r for part in parts for r in part]
-    # a pair a worker could not compile for another reason is compiled here, where its error is raised as usual
+    # a pair a helper could not compile for another reason is compiled here, where its error is raised as usual
     return [compile_one(i) if r[0] == "again" else r for i, r in enumerate(flat)]
 
 
 def _chunks(count: int, ends: Sequence[int] | None) -> list[range]:
-    """The workers' shares: CHUNK indices each, or as near as `ends` allows."""
+    """The shares: CHUNK indices each (more for a film of very many pairs: MAX_SHARES), or as near as `ends`
+    allows."""
+    size = max(CHUNK, -(-count // MAX_SHARES))
     if ends is None:
-        return [range(i, min(i + CHUNK, count)) for i in range(0, count, CHUNK)]
+        return [range(i, min(i + size, count)) for i in range(0, count, size)]
     out: list[range] = []
     start = 0
     for end in ends:
-        if end - start >= CHUNK or end >= count:
+        if end - start >= size or end >= count:
             out.append(range(start, min(end, count)))
             start = min(end, count)
     if start < count:
@@ -108,34 +105,76 @@ def _chunks(count: int, ends: Sequence[int] | None) -> list[range]:
     return out
 
 
-def _processes(pool: Any) -> list[Any]:
-    """The pool's worker processes now (it replaces one that dies)."""
-    return list(getattr(pool, "_pool", None) or [])
+class _Shares:
+    """The shares' numbers in a pipe, each taken by whichever process reads it; and a second pipe on which helpers
+    say which shares they finished (for the progress shown: a full pipe loses news, not work)."""
+
+    def __init__(self, count: int) -> None:
+        self.todo_r, todo_w = os.pipe()
+        self.done_r, self.done_w = os.pipe()
+        try:
+            data = b"".join(n.to_bytes(4, "little") for n in range(count))
+            while data:  # (all of it fits the pipe's buffer: nothing reads it yet)
+                data = data[os.write(todo_w, data):]
+        finally:
+            os.close(todo_w)  # (before any fork: a reader sees the end once every number is taken)
+        os.set_blocking(self.done_r, False)
+        os.set_blocking(self.done_w, False)
+
+    def forked(self) -> None:
+        """The helpers are forked: only they write on the second pipe."""
+        os.close(self.done_w)
+        self.done_w = -1
+
+    def take(self) -> int | None:
+        """The next share's number; None when all are taken."""
+        raw = os.read(self.todo_r, 4)
+        return int.from_bytes(raw, "little") if len(raw) == 4 else None
+
+    def taken(self) -> Iterator[int]:
+        while (n := self.take()) is not None:
+            yield n
+
+    def finish(self, n: int) -> None:
+        """(In a helper.) Share `n` is done."""
+        try:
+            os.write(self.done_w, n.to_bytes(4, "little"))
+        except OSError:  # full (the build is busy): its progress catches up at the end
+            pass
+
+    def finished(self) -> list[int]:
+        """The shares helpers finished since the last look."""
+        try:
+            raw = os.read(self.done_r, 4096)
+        except (BlockingIOError, InterruptedError):
+            return []
+        return [int.from_bytes(raw[i:i + 4], "little") for i in range(0, len(raw) - len(raw) % 4, 4)]
+
+    def close(self) -> None:
+        for fd in (self.todo_r, self.done_r, self.done_w):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.todo_r = self.done_r = self.done_w = -1
 
 
-def _fresh_worker() -> None:
-    """A forked worker leaves Ctrl-C and hang-ups to the build (which ends it with SIGTERM), then takes signals
-    again; it dies with the build (killed with SIGKILL, say: it would print a broken pipe's traceback for every
-    result it could not send); it opens its own lexicon index (an SQLite connection must not cross a fork)."""
-    from ..interrupt import parent_death_setup
+def _help(shares: _Shares, chunks: Sequence[range], compile_one: Callable[[int], Result]) -> dict[int, list[Result]]:
+    """(In a forked helper.) Compile the shares it takes until none is left: their results by share."""
     from . import lexicon
 
-    setup = parent_death_setup(_PARENT)
-    if setup is not None:
-        setup()
-    for sig in STOPS:
-        signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
-    lexicon.forget_index()
-
-
-def _run_chunk(indices: Sequence[int]) -> list[Result]:
-    assert _WORK is not None  # set before the fork
-    out: list[Result] = []
-    for i in indices:
-        try:
-            out.append(_WORK(i))
-        except BaseException:  # noqa: BLE001 - raised again when the parent compiles it
-            out.append(("again", None))
+    lexicon.forget_index()  # (an SQLite connection must not cross a fork: the helper opens its own)
+    os.close(shares.done_r)
+    out: dict[int, list[Result]] = {}
+    for n in shares.taken():
+        out[n] = [_guarded(compile_one, i) for i in chunks[n]]
+        shares.finish(n)
     return out
+
+
+def _guarded(compile_one: Callable[[int], Result], i: int) -> Result:
+    try:
+        return compile_one(i)
+    except Exception:  # noqa: BLE001 - raised again when this process compiles it (a stop ends the helper)
+        return ("again", None)
