@@ -86,14 +86,16 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     # The edit is made on the other core from the start: the child loads the film itself (a fork this early copies
     # little; one made after the film is loaded makes this process pay for every page it then touches), and its
     # files are used only if they are of the film this process compiles (the same edit key: aside.py, _edit_key).
-    aside: Aside[tuple[str, EditFiles, SlateFiles, FilmParts | None]] | None = None
+    aside: Aside[tuple[str, EditFiles, SlateFiles, FilmParts | None, KeptParse]] | None = None
     edit: EditFiles = ({}, {})
     slates: SlateFiles = ([], {})  # the slate files kept as they are, the entries of those to write
     parts: FilmParts | None = None
     try:
         if sheets:
             aside = Aside(partial(_edit_aside, path, allow_outside, cache_dir, build_dir), fork=workers > 1)
-        prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
+        # (a whole parse's record for the next load is made by the child too: it hands it over, see _edit_aside)
+        prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None,
+                            keep_later=aside is not None and aside.pid is not None)
         if all_targets and targets:  # the film's targets plus any asked for
             targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
         with paused_gc():  # (the cache, the plan, lint's findings and the edit: tens of thousands of acyclic objects)
@@ -119,9 +121,11 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                 planned = plan_parts(plan, pieces)
             if aside is not None and key is not None and kept is None:
                 here = partial(_edit_and_slates, prod, build_dir / "edit", cache_dir)
-                made_for, edit, slates, parts = aside.result(otherwise=lambda: (key, *here(), None))
+                made_for, edit, slates, parts, parse = aside.result(otherwise=lambda: (key, *here(), None, None))
                 if made_for != key:  # the child read another film.yaml (saved in between), takes/ or fonts
                     (edit, slates), parts = here(), None
+                elif prod.doc is not None and parse is not None:
+                    prod.doc.kept_by_another(*parse)
     finally:
         if aside is not None:
             aside.close()
@@ -135,6 +139,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                         edit[1])
 
 
+KeptParse = tuple[str | None, tuple[bytes, ...] | None] | None  # (the film's digest, the load's `keep`)
 SlateFiles = tuple[list[str], Cache]  # the slate files kept as they are, the entries of the slate buckets to write
 EditFiles = tuple[dict[str, bytes], dict[str, str]]  # build/edit/'s files (the fonts aside), UTF-8, and their sha256
 
@@ -241,10 +246,11 @@ def _with_fonts(edit: dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 
 def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
-                build_dir: Path) -> tuple[str, EditFiles, SlateFiles, FilmParts | None]:
+                build_dir: Path) -> tuple[str, EditFiles, SlateFiles, FilmParts | None, KeptParse]:
     """What a child process makes from the production alone: the film loaded, the edit's key (what it was made
-    from: the whole film and the song), its files (see _edit_and_slates) and the other outputs' parts that depend
-    on the film alone (emit.files.film_parts)."""
+    from: the whole film and the song), its files (see _edit_and_slates), the other outputs' parts that depend
+    on the film alone (emit.files.film_parts) and the parse kept for the next load, with the digest of the bytes it
+    was made from (see Document.kept_by_another)."""
     from ..emit.files import film_parts
 
     prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None)
@@ -254,7 +260,8 @@ def _edit_aside(path: str | Path, allow_outside: bool, cache_dir: Path | None,
         parts = film_parts(prod)
         if _edit_key(prod, build_dir / "edit") != key:  # takes/ changed while it was made: the key names neither
             key = ""
-        return key, edit, slates, parts
+        doc = prod.doc
+        return key, edit, slates, parts, (doc.digest, doc.kept_records()) if doc is not None else None
 
 
 def _edit_and_slates(prod: Production, edit_dir: Path, cache_dir: Path | None) -> tuple[EditFiles, SlateFiles]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,24 @@ class Document(SourceLike):
     changed: tuple[int, ...] | None = None
     digest: str | None = None  # sha256 of the bytes read (of the text, when it was given): what a build is made from
     _shot_blobs: list[bytes] | None = field(default=None, init=False, repr=False, compare=False)
+    # load_film(keep_later=True): what makes `keep` when it is first asked for (kept_records), unless another process
+    # that loaded the same bytes hands it over first (kept_by_another)
+    _keep_later: Callable[[], tuple[bytes, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def kept_records(self) -> tuple[bytes, ...] | None:
+        """`keep`, made now if the load left it for later."""
+        if self._keep_later is not None:
+            self.keep, self._keep_later = self._keep_later(), None
+        return self.keep
+
+    def keep_later(self, make: Callable[[], tuple[bytes, ...]]) -> None:
+        self._keep_later = make
+
+    def kept_by_another(self, digest: str | None, records: tuple[bytes, ...] | None) -> None:
+        """`keep` as another process made it from a load of the same bytes (`digest`), if this one left it for later
+        (the same code on the same text: the same records)."""
+        if self._keep_later is not None and records is not None and digest is not None and digest == self.digest:
+            self.keep, self._keep_later = records, None
 
     def shot_blobs(self) -> list[bytes] | None:
         """Each item of `shots` as marshal's format 0 writes it (equal data, equal bytes), made once: a build hashes

@@ -8,6 +8,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -56,22 +57,24 @@ def _decode(raw: bytes, diags: Collector) -> str | None:
 
 
 def load_film(path: str | Path, *, display: str | None = None, text: str | None = None,
-              cache: bool = False, kept: Path | None = None) -> Document:
+              cache: bool = False, kept: Path | None = None, keep_later: bool = False) -> Document:
     """Read and parse film.yaml; raise FilmError with located diagnostics on any problem.
 
     cache: keep the parsed file between runs (compiler.load.cache), for files that seldom change.
     kept: the file the last parse of this film was kept in (a build's): after an edit inside one shot only that
-    shot is parsed (compiler.load.splice); the document's `keep` is what to write there for the next load.
+    shot is parsed (compiler.load.splice); the document's `keep` is what to write there for the next load (with
+    `keep_later`, a whole parse makes it when it is first asked for: Document.kept_records).
     """
     with paused_gc():
         if cache and text is None:
             from .cache import cached_document
 
             return cached_document(Path(path), display or str(path), lambda: _load(path, display, None))
-        return _load(path, display, text, kept)
+        return _load(path, display, text, kept, keep_later)
 
 
-def _load(path: str | Path, display: str | None, text: str | None, kept: Path | None = None) -> Document:
+def _load(path: str | Path, display: str | None, text: str | None, kept: Path | None = None,
+          keep_later: bool = False) -> Document:
     p = Path(path)
     shown = display or str(path)
     diags = Collector(shown)
@@ -168,6 +171,14 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
         raise FilmError(diags.items, sources)
     doc = Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items), digest=digest)
     if kept is not None:
-        fresh = splice.keep(doc, text)
-        doc.keep = splice.dump(fresh) if fresh is not None else ()
+        if keep_later:
+            doc.keep_later(partial(_kept_now, doc, text))
+        else:
+            doc.keep = _kept_now(doc, text)
     return doc
+
+
+def _kept_now(doc: Document, text: str) -> tuple[bytes, ...]:
+    """What a whole parse keeps for the next load (() : nothing to keep, the kept file is removed)."""
+    fresh = splice.keep(doc, text)
+    return splice.dump(fresh) if fresh is not None else ()

@@ -125,7 +125,7 @@ def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
             plan.jobs.count_of(chosen, wanted),
             keys)
         if not dry_run:
-            write_cache(out, compiled.cache_entries(), plan.prod.doc.keep if plan.prod.doc else None, compiled.index,
+            write_cache(out, compiled.cache_entries(), plan.prod.doc.kept_records() if plan.prod.doc else None, compiled.index,
                         compiled.kept_files)
             # (the key names the bytes the build was made from: a save since makes the next build compile)
             remember(out, with_film(inputs, plan.prod.doc.digest if plan.prod.doc else None), summary)

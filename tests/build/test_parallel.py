@@ -259,7 +259,7 @@ def test_the_edit_made_aside_names_the_film_it_was_made_from(tmp_path: Path) -> 
     film = tmp_path / "film.yaml"
     film.write_text(_synth(12), encoding="utf-8")
     build = tmp_path / "build"
-    made_for, (edit, hashes), _, parts = _edit_aside(film, False, None, build)
+    made_for, (edit, hashes), _, parts, _ = _edit_aside(film, False, None, build)
     compiled = compile_film(film, workers=2)
     assert made_for == _edit_key(compiled.plan.prod, build / "edit")
     assert edit == {k: v for k, v in compiled.edit.items() if not k.startswith("edit/font/")}
@@ -271,6 +271,20 @@ def test_the_edit_made_aside_names_the_film_it_was_made_from(tmp_path: Path) -> 
     again = compile_film(film, workers=2)
     assert _edit_key(again.plan.prod, build / "edit") != made_for
     assert again.edit == _utf8(edit_files(again.plan.prod, build / "edit"))
+
+
+def test_the_parse_kept_for_the_next_load_is_handed_over_by_the_edits_process(tmp_path: Path) -> None:
+    """The edit's process parses the film too: the build takes the record the next build's load splices into from
+    it (the same bytes as one process makes) instead of making it while the shots wait."""
+    from compiler.compiling import compile_film
+
+    film = tmp_path / "film.yaml"
+    film.write_text(_synth(150), encoding="utf-8")  # (big enough to keep its parse)
+    two = compile_film(film, workers=2, cache_dir=tmp_path / "two").plan.prod.doc
+    one = compile_film(film, workers=1, cache_dir=tmp_path / "one").plan.prod.doc
+    assert two is not None and one is not None
+    assert two.keep  # (handed over: the build made none, it makes its own only when asked for)
+    assert two.kept_records() == one.kept_records() and one.keep
 
 
 def test_an_edit_made_aside_from_another_film_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -286,3 +286,27 @@ def test_a_spliced_shot_is_checked_against_the_schema(tmp_path: Path) -> None:
         build_film(Loading(str(film)))
     errors = [d for d in e.value.diagnostics if d.severity == "error"]
     assert errors and {(d.line, d.pointer) for d in errors} == {(at + 1, "/shots/70/background_motion")}
+
+
+def test_a_parse_kept_for_later_is_made_when_asked_for_or_taken_from_a_load_of_the_same_bytes(tmp_path: Path) -> None:
+    """A build whose edit's process parses the film too leaves the record for the next load to that process
+    (load_film(keep_later=True)): it takes the other's records only if they were made from the same bytes, and
+    makes its own when asked for otherwise: records of the same parse as a load that makes them at once."""
+    film = tmp_path / "film.yaml"
+    film.write_text(film_text(400), encoding="utf-8")
+    kept = tmp_path / "document.bin"
+    now = load_film(film, kept=kept)
+    assert now.keep and now.kept_records() == now.keep  # (made at once)
+    later = load_film(film, kept=kept, keep_later=True)
+    assert later.keep is None  # (not made yet)
+    later.kept_by_another("another film's digest", (b"theirs",))
+    # not taken: made here when asked for; the same records (marshal marks an object referenced more than once as
+    # such, and the parse's nodes that also referenced some strings are gone by then: the same data, other bytes)
+    assert [marshal.loads(r) for r in later.kept_records() or ()] == [marshal.loads(r) for r in now.keep]
+    taken = load_film(film, kept=kept, keep_later=True)
+    taken.kept_by_another(now.digest, now.keep)
+    assert taken.kept_records() is now.keep
+    small = tmp_path / "small" / "film.yaml"
+    small.parent.mkdir()
+    small.write_text(film_text(3), encoding="utf-8")
+    assert load_film(small, kept=kept, keep_later=True).kept_records() == ()  # (to be removed, as at once)
