@@ -11,6 +11,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
+from ..interrupt import Interrupted
 from ..model import NEXT_FRAME
 from ..output_names import job_id
 from ..refs import file_mark, next_shot, why
@@ -145,6 +146,8 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             if n == r.stop - 1 and len(made) == len(r) and all(k in made for k in r):
                 try:
                     extra = per_shot(rs, [made[k] for k in r])
+                except Interrupted:  # (a stop is a stop)
+                    raise
                 except Exception:  # noqa: BLE001 - made again after the compile, where its error is raised as usual
                     extra = None
         return ("ok", (plain, extra))

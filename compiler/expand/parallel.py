@@ -53,32 +53,37 @@ def compile_all(count: int, compile_one: Callable[[int], Result], *, workers: in
     from ..aside import Aside
 
     chunks = _chunks(count, ends)
-    shares = _Shares(len(chunks))
     mine: dict[int, list[Result]] = {}
     theirs: dict[int, list[Result]] = {}
     helpers: list[Aside[dict[int, list[Result]]]] = []
     try:
-        helpers = [Aside(partial(_help, shares, chunks, compile_one))
-                   for _ in range(min(workers, len(chunks)) - 1)]
-        shares.forked()
-        done = 0
-        for n in shares.taken():
-            mine[n] = [compile_one(i) for i in chunks[n]]
-            done += len(chunks[n]) + sum(len(chunks[k]) for k in shares.finished())
-            if progress is not None:
-                progress(done)
-        for helper in helpers:
-            got = helper.result(otherwise=dict)  # (a helper that failed: its shares are compiled below)
-            if isinstance(got, dict):
-                theirs.update(got)
+        shares: _Shares | None = _Shares(len(chunks))
+    except OSError:  # (no pipe to be had: out of descriptors) everything is compiled below, in this process
+        shares = None
+    try:
+        if shares is not None:
+            for _ in range(min(workers, len(chunks)) - 1):
+                helpers.append(Aside(partial(_help, shares, chunks, compile_one)))
+            shares.forked()
+            done = 0
+            for n in shares.taken():
+                mine[n] = [compile_one(i) for i in chunks[n]]
+                done += len(chunks[n]) + sum(len(chunks[k]) for k in shares.finished())
+                if progress is not None:
+                    progress(done)
+            for helper in helpers:
+                got = helper.result(otherwise=dict)  # (a helper that failed: its shares are compiled below)
+                if isinstance(got, dict):
+                    theirs.update(got)
     finally:
         for helper in helpers:
             helper.close()
-        shares.close()
+        if shares is not None:
+            shares.close()
     parts = []
     for n, chunk in enumerate(chunks):
         part = mine.get(n) or theirs.get(n)
-        if part is None or len(part) != len(chunk):  # a share a helper took but did not hand back
+        if part is None or len(part) != len(chunk):  # a share a helper took but did not hand back, or never in the pipe
             part = [compile_one(i) for i in chunk]
         parts.append(part)
     if progress is not None:
@@ -110,16 +115,26 @@ class _Shares:
     say which shares they finished (for the progress shown: a full pipe loses news, not work)."""
 
     def __init__(self, count: int) -> None:
-        self.todo_r, todo_w = os.pipe()
-        self.done_r, self.done_w = os.pipe()
+        self.todo_r = self.done_r = self.done_w = -1
         try:
-            data = b"".join(n.to_bytes(4, "little") for n in range(count))
-            while data:  # (all of it fits the pipe's buffer: nothing reads it yet)
-                data = data[os.write(todo_w, data):]
-        finally:
-            os.close(todo_w)  # (before any fork: a reader sees the end once every number is taken)
-        os.set_blocking(self.done_r, False)
-        os.set_blocking(self.done_w, False)
+            self.todo_r, todo_w = os.pipe()
+            try:
+                # as many as the pipe's buffer takes (nothing reads it yet: a pipe may hold as little as a page, when
+                # its user has many); the others are compiled by the build once the pipe is empty
+                os.set_blocking(todo_w, False)
+                data = b"".join(n.to_bytes(4, "little") for n in range(count))
+                while data:
+                    data = data[os.write(todo_w, data[:4096]):]
+            except BlockingIOError:
+                pass
+            finally:
+                os.close(todo_w)  # (before any fork: a reader sees the end once every number is taken)
+            self.done_r, self.done_w = os.pipe()
+            os.set_blocking(self.done_r, False)
+            os.set_blocking(self.done_w, False)
+        except BaseException:
+            self.close()
+            raise
 
     def forked(self) -> None:
         """The helpers are forked: only they write on the second pipe."""

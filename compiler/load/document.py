@@ -47,15 +47,17 @@ class Document(SourceLike):
     _shot_blobs: list[bytes] | None = field(default=None, init=False, repr=False, compare=False)
     # load_film(keep_later=True): what makes `keep` when it is first asked for (kept_records), unless another process
     # that loaded the same bytes hands it over first (kept_by_another)
-    _keep_later: Callable[[], tuple[bytes, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+    _keep_later: Callable[[Document], tuple[bytes, ...]] | None = field(default=None, init=False, repr=False,
+                                                                         compare=False)
 
     def kept_records(self) -> tuple[bytes, ...] | None:
         """`keep`, made now if the load left it for later."""
         if self._keep_later is not None:
-            self.keep, self._keep_later = self._keep_later(), None
+            self.keep, self._keep_later = self._keep_later(self), None
         return self.keep
 
-    def keep_later(self, make: Callable[[], tuple[bytes, ...]]) -> None:
+    def keep_later(self, make: Callable[[Document], tuple[bytes, ...]]) -> None:
+        """`make(self)` makes `keep` when it is first asked for."""
         self._keep_later = make
 
     def kept_by_another(self, digest: str | None, records: tuple[bytes, ...] | None) -> None:

@@ -172,7 +172,7 @@ def _load(path: str | Path, display: str | None, text: str | None, kept: Path | 
     doc = Document(p, shown, data, builder.values, builder.keys, lines, tuple(diags.items), digest=digest)
     if kept is not None:
         if keep_later:
-            doc.keep_later(partial(_kept_now, doc, text))
+            doc.keep_later(partial(_kept_now, text=text))
         else:
             doc.keep = _kept_now(doc, text)
     return doc

@@ -308,3 +308,45 @@ def test_an_edit_made_aside_from_another_film_is_not_used(tmp_path: Path, monkey
 def _utf8(files: dict[str, str | bytes]) -> dict[str, bytes]:
     """A build's files as written (the edit's, handed over from its process, are UTF-8 bytes)."""
     return {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
+
+
+def test_shares_are_compiled_in_order_whatever_process_takes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compile_all hands back every result in the order asked for, whichever process compiled it, also when the
+    pipe of shares holds only some of them (a pipe may hold one page when its user has many): the build compiles
+    the others itself."""
+    import fcntl
+
+    from compiler.expand import parallel
+
+    def one(i: int) -> tuple[str, object]:
+        return ("ok", (i, os.getpid()))
+
+    count = 3000 * parallel.CHUNK  # 3,000 shares: 12,000 bytes of share numbers
+    results = parallel.compile_all(count, one, workers=2, ends=list(range(7, count, 7)) + [count])
+    assert [r[1][0] for r in results] == list(range(count))
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        return
+    real_pipe = os.pipe
+
+    def small_pipe() -> tuple[int, int]:
+        r, w = real_pipe()
+        fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)  # (one page: 1,024 share numbers)
+        return r, w
+
+    monkeypatch.setattr(parallel.os, "pipe", small_pipe)
+    results = parallel.compile_all(count, one, workers=2)
+    assert [r[1][0] for r in results] == list(range(count))
+
+
+def test_a_stop_in_the_per_shot_work_stops_the_compile(big: Path) -> None:
+    """A Ctrl-C that comes while a shot is linted right after its compile is a stop (not a failure of the lint, left
+    for later): it is raised at once."""
+    from compiler.interrupt import Interrupted
+
+    prod = resolve_film(big / "film.yaml")
+
+    def stopped(rs: object, entries: object) -> object:
+        raise Interrupted(signal.SIGINT)
+
+    with pytest.raises(Interrupted):
+        expand_production(prod, workers=1, per_shot=stopped)
