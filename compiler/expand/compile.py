@@ -165,12 +165,15 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     done_shots: dict[str, Any] = {}
     fresh = dict(zip(missing, compiled))
     out_of: set[str] = set()  # targets out of time or memory: their other shots would fail the same way
+    said: set[tuple[str, str, str, int, int]] = set()  # a failure that names no shot (a syntax error) is said once
     plain: CacheEntry | None
     for i, ((t, rs), key) in enumerate(zip(pairs, pair_keys)):
         if i in fresh:
             state, value = fresh[i]
             if state == "failed":
-                if t.name not in out_of:
+                if t.name not in out_of and (k := (value.code, value.message, value.file, value.line,
+                                                   value.col)) not in said:
+                    said.add(k)
                     failures.append(value)
                     if value.code in ("T305", "T306"):
                         out_of.add(t.name)

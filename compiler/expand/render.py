@@ -143,10 +143,12 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
                                          path, _template_line(e, str((target.folder / name).resolve())), 1, "", None)) from None
     except (TemplateFailure, Interrupted):  # (a stop that came during a render is a stop, not the template's error)
         raise
-    except RecursionError:
+    except RecursionError as e:
+        _raise_stop(e)
         raise TemplateFailure(Diagnostic("T303", "error", f"template recursion too deep (shot '{shot}')",
                                          path, 0, 0, "", None)) from None
     except Exception as e:  # noqa: BLE001 - a template's own failure (overflow, bad filter arguments...)
+        _raise_stop(e)
         line = _template_line(e, str((target.folder / name).resolve()))
         msg = getattr(e, "message", None) or str(e)
         raise TemplateFailure(Diagnostic("T301", "error", f"template error while rendering shot '{shot}': {msg}",
@@ -154,3 +156,16 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
                                          "the template may use only the documented context (docs/prompts.md in filmc's documentation)")) from None
 
 
+
+
+def _raise_stop(e: BaseException) -> None:
+    """Raise the stop that `e` was raised while handling, if any: Jinja rewrites the traceback of an error raised in
+    a template, and a stop that lands on an instruction without a line number makes that rewrite fail (TypeError:
+    '<=' not supported between 'int' and 'NoneType'), which would hide the stop behind a template error."""
+    seen: set[int] = set()
+    cause = e.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, Interrupted):
+            raise cause
+        seen.add(id(cause))
+        cause = cause.__context__

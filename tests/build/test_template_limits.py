@@ -139,3 +139,46 @@ def test_a_broken_pattern_is_located_in_target_yaml(tmp_path: Path) -> None:
     line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith("pattern:"))
     diags = validate_json(folder)
     assert [(d["code"], d["file"], d["line"]) for d in diags] == [("V224", "targets/mystic/target.yaml", line)]
+
+
+def test_a_stop_during_a_render_is_a_stop_even_when_jinja_cannot_place_it(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that lands on an instruction without a line number makes Jinja's rewrite of the traceback fail
+    (CPython 3.11 gives such a frame no line: a TypeError about '<=' and None, raised while the stop is handled);
+    the stop is still raised as the stop, not reported as the template's error."""
+    import os
+    import signal
+    import threading
+
+    import jinja2.environment
+
+    from compiler.expand import compile_shot
+    from compiler.interrupt import Interrupted, interruptible
+    from compiler.loading import resolve_film
+
+    folder = user_target(tmp_path, {"prompt.j2": "a quiet room\n{% for a in range(10**4) %}{% for b in range(10**4) %}"
+                                                 "{% endfor %}{% endfor %}\n"})
+    prod = resolve_film(folder / "film.yaml")
+    real = jinja2.environment.Template.get_corresponding_lineno
+
+    def no_line(self: jinja2.environment.Template, lineno: int) -> int:
+        return real(self, None)  # type: ignore[arg-type]  # (what a frame without a line number gives it)
+
+    monkeypatch.setattr(jinja2.environment.Template, "get_corresponding_lineno", no_line)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    with pytest.raises(Interrupted), interruptible():
+        timer.start()
+        try:
+            compile_shot(prod, "mystic", prod.shots[0].id)
+        finally:
+            timer.cancel()
+
+
+def test_a_syntax_error_is_said_once_not_once_per_shot(tmp_path: Path) -> None:
+    """A template that does not parse fails every shot the same way: one error, located, not one per shot."""
+    folder = user_target(tmp_path, {"prompt.j2": "a quiet room\n{% if shot.id %}x{% endiff %}\n"})
+    r = subprocess.run([*FILMC, "build", "film.yaml"], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    errors = [line for line in r.stderr.splitlines() if ": error[T301]" in line]
+    assert len(errors) == 1 and "targets/mystic/prompt.j2:2:" in errors[0], r.stderr
+    assert not (folder / "build").exists()
