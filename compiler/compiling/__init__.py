@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from ..expand import Plan
 
 
-
 @dataclass(frozen=True)
 class CompiledFilm:
     """Everything a build writes, before it is written."""
@@ -185,7 +184,6 @@ EDIT_CODE = ("resolve.py", "output_names.py", "fonts.py", "segments.py")  # besi
 
 def _edit_key(prod: Production, edit_dir: Path) -> str:
     """What build/edit/ depends on: the whole film, the song's length, takes/ and the render code."""
-    import hashlib
     import marshal
 
     from ..fonts import font_file

@@ -143,7 +143,7 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             if n == r.start:
                 made.clear()
             made[n] = interned(plain)  # (as the plan holds it: the cache writes its findings alike)
-            if n == r.stop - 1 and len(made) == len(r) and all(k in made for k in r):
+            if n == r.stop - 1 and all(k in made for k in r):
                 try:
                     extra = per_shot(rs, [made[k] for k in r])
                 except Interrupted:  # (a stop is a stop)

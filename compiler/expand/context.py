@@ -113,23 +113,30 @@ def typed_duration(value: float | None, kind: str | None) -> Any:
     return n
 
 
-def _camera(caps: Capabilities, cam: Camera | None) -> dict[str, Any] | None:
-    """A camera move in a target's words (made once per move and target in a compile: see _BY_CAPS)."""
-    if cam is None:
-        return None
-    key = ("move", id(caps), cam)
+def _by_caps(make: Callable[[Capabilities, Any], dict[str, Any]], caps: Capabilities, value: Any) -> dict[str, Any]:
+    """make(caps, value), made once per compile (see _BY_CAPS)."""
+    key = (make, id(caps), value)
     hit = _BY_CAPS.get(key)
     if hit is not None and hit[0] is caps:
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
+    made = make(caps, value)
+    _BY_CAPS[key] = (caps, made)
+    return made
+
+
+def _camera(caps: Capabilities, cam: Camera | None) -> dict[str, Any] | None:
+    """A camera move in a target's words."""
+    return _by_caps(_camera_words, caps, cam) if cam is not None else None
+
+
+def _camera_words(caps: Capabilities, cam: Camera) -> dict[str, Any]:
     phrases = caps.camera
     phrase = phrases.get(cam.move) if phrases else None
-    made = {
+    return {
         "move": cam.move, "speed": cam.speed, "text": str(cam), "phrase": phrase,
         "expressible": cam.move in phrases and phrases.get(cam.move) is not None if phrases else True,
         "sentence": prose.camera_clause(cam),
     }
-    _BY_CAPS[key] = (caps, made)
-    return made
 
 
 # The times of day a screenplay slug ends with ("INT. KITCHEN - NIGHT"); other tails name a place or a moment.
@@ -175,21 +182,19 @@ def _shot_text(rs: ResolvedShot, lk: dict[str, Any], time: str | None) -> str:
 
 def _video_camera(caps: Capabilities, moves: tuple[Camera, ...]) -> dict[str, Any]:
     """What a video prompt says of the camera, within what a target can express (no camera holds still, as in the
-    animatic: every dialect says so in its own way); made once per moves and target in a compile."""
-    key = ("moves", id(caps), moves)
-    hit = _BY_CAPS.get(key)
-    if hit is not None and hit[0] is caps:
-        return hit[1]  # type: ignore[no-any-return]
+    animatic: every dialect says so in its own way)."""
+    return _by_caps(_camera_plan_words, caps, moves)
+
+
+def _camera_plan_words(caps: Capabilities, moves: tuple[Camera, ...]) -> dict[str, Any]:
     plan = prose.camera_plan(moves or (Camera("static"),), caps)
-    made = {
+    return {
         "camera": prose.camera_sentence(plan.kept),          # "The camera tracks the subject, then pans left."
         "direction": prose.camera_direction(plan.kept),      # "Track the subject, then pan left."
         "commands": list(plan.commands),                     # the target's own commands, when it has all of them
         "concepts": list(plan.commands) if len(plan.kept) == 1 else [],  # a concept holds for the whole clip
         "dropped": [str(m) for m in plan.dropped],
     }
-    _BY_CAPS[key] = (caps, made)
-    return made
 
 
 def _video_people(rs: ResolvedShot, persons: list[prose.Person], motion: list[str], framing: str) -> dict[str, Any]:
@@ -214,8 +219,8 @@ def _video_defects(rs: ResolvedShot, persons: list[prose.Person], shot_text: str
 _SHARED: dict[tuple[int, int], tuple[Production, ResolvedShot, dict[str, Any]]] = {}
 _SEGMENTS: dict[tuple[int, int], tuple[ResolvedShot, ResolvedShot]] = {}
 # What a target's capabilities make of a camera move (or a shot's moves), made once per compile: shots share their
-# moves far more often than not. Keyed by the capabilities' identity (kept alive here) and the moves.
-_BY_CAPS: dict[tuple[str, int, Any], tuple[Capabilities, Any]] = {}
+# moves far more often than not. Keyed by what makes it, the capabilities' identity (kept alive here) and the moves.
+_BY_CAPS: dict[tuple[Callable[..., Any], int, Any], tuple[Capabilities, dict[str, Any]]] = {}
 
 
 def forget_shots() -> None:
@@ -326,7 +331,7 @@ def shot_context(prod: Production, target: TargetDef, rs: ResolvedShot, refs: Re
             people = _people_part(rs, persons, part["subject"], framing)
             tagged = True
     caps = target.capabilities
-    ctx: dict[str, Any] = part["base"].copy()  # (the keys in their order; the target's own values replace the placeholders)
+    ctx: dict[str, Any] = part["base"].copy()  # (the keys in their order: the target's own values replace None)
     ctx["camera"] = _camera(caps, shot.camera)
     ctx["moves"] = [_camera(caps, m) for m in shot.moves]
     ctx["cast"] = people["cast"]

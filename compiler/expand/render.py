@@ -156,8 +156,6 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
                                          "the template may use only the documented context (docs/prompts.md in filmc's documentation)")) from None
 
 
-
-
 def _raise_stop(e: BaseException) -> None:
     """Raise the stop that `e` was raised while handling, if any: Jinja rewrites the traceback of an error raised in
     a template, and a stop that lands on an instruction without a line number makes that rewrite fail (TypeError:
