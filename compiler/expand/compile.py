@@ -23,8 +23,6 @@ from .context import (
     film_context,
     forget_shots,
     generation,
-    merged_options,
-    ref_plan,
     remembered_segment,
     shot_context,
     target_context,
@@ -45,6 +43,7 @@ from .plan import (
     select_shots,
     unpacked,
 )
+from .ref_context import merged_options, ref_plan
 from .workflow import inject
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler.expand.compile import segment_shot
-from compiler.expand.context import forget_shots, generation, merged_options, ref_plan, remembered_segment, shot_context
+from compiler.expand.context import forget_shots, generation, remembered_segment, shot_context
+from compiler.expand.ref_context import merged_options, ref_plan
 from compiler.loading import resolve_film
 from compiler.resolve import Production
 from tests.build.test_references import make_film
