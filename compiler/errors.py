@@ -9,7 +9,8 @@ A FilmcError carries what the creator is shown and how filmc ends:
   3 is left for internal errors: any exception that is not a FilmcError is a bug in filmc.
 
 Every exception class of the package derives from FilmcError, except private ones (`_Name`) that never
-leave the module that raises them.
+leave the module that raises them, and a stop by a signal (interrupt.Interrupted): a BaseException, as
+KeyboardInterrupt is, so that no `except Exception` takes it for a failure. The CLI prints it the same way.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .errors import EXIT_SIGNAL, FilmcError
+from .errors import EXIT_SIGNAL
 
 if TYPE_CHECKING:
     import subprocess  # (imported by the functions that start a child: not at every command's start)
@@ -25,14 +26,28 @@ if TYPE_CHECKING:
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-class Interrupted(FilmcError):
-    """The render was stopped by a signal; exit with 128 + signum."""
+class Interrupted(BaseException):
+    """The command was stopped by a signal; exit with 128 + signum.
+
+    Not an Exception (not a FilmcError), as KeyboardInterrupt is not: no `except Exception` on the way out (ours, a
+    library's, Jinja's) takes a stop for a failure and goes on. The CLI prints it as it prints a FilmcError
+    without diagnostics (`shown`)."""
 
     line_format = "filmc: stopped ({message}): nothing written"
+    diagnostics: tuple[()] = ()
+    sources: Mapping[str, Sequence[str]] = MappingProxyType({})
+    log: tuple[str, ...] = ()
+    log_name = "ffmpeg"
 
     def __init__(self, signum: int):
-        super().__init__(f"interrupted by {signal.Signals(signum).name}", exit_code=EXIT_SIGNAL + signum)
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
         self.signum = signum
+        self.exit_code = EXIT_SIGNAL + signum
+
+    @property
+    def shown(self) -> str:
+        """The line printed for it."""
+        return self.line_format.format(message=self)
 
 
 _groups: set[int] = set()  # process groups of running ffmpeg processes

@@ -12,7 +12,6 @@ from typing import Any
 from .capabilities import Capabilities, EndFrame, RefCaps, parse_capabilities
 from .diagnostics import Collector
 from .errors import FilmError
-from .interrupt import Interrupted
 from .resources import data_dir, load_schema
 from .target_options import Option, parse_options
 from .target_providers import Provider, parse_provider
@@ -179,8 +178,6 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
                 from .schemacheck import fast_valid
 
                 fast_valid({}, schema)  # compiles it: a broken keyword shows here
-            except Interrupted:  # (a stop is a stop)
-                raise
             except Exception as e:  # noqa: BLE001 - any failure to compile is the target author's to fix
                 local.error("V224", f"/options: not a usable JSON Schema: {e}", "/options", key=True,
                             hint="the options schema uses JSON Schema (draft 7) keywords; check patterns and types")

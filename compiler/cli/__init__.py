@@ -17,6 +17,7 @@ from ..errors import EXIT_USAGE as EXIT_USAGE
 
 if TYPE_CHECKING:
     from ..errors import FilmcError
+    from ..interrupt import Interrupted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +48,7 @@ def report(diags: Sequence[Any], sources: Mapping[str, Sequence[str]] | None, fm
             click.echo(summary(ordered), err=True)
 
 
-def show_error(ctx: click.Context, e: FilmcError) -> None:
+def show_error(ctx: click.Context, e: FilmcError | Interrupted) -> None:
     """Print an error the creator sees: its located diagnostics (text on stderr, or JSON on stdout with
     --format json; -q keeps only errors), else its line on stderr and, with -v, the tail of its log."""
     state = ctx.find_object(State)
@@ -151,7 +152,7 @@ class GlobalOptionsGroup(click.Group):
 
 
 class FilmcGroup(GlobalOptionsGroup):
-    """Maps exceptions to exit codes: a FilmcError its own (input problems 1, usage 2, a signal 128 + its number),
+    """Maps exceptions to exit codes: a FilmcError its own (input problems 1, usage 2), a stop by a signal 128 + its number,
     a refusal of the file system 1, any other exception 3 (an internal error)."""
 
     group_class = GlobalOptionsGroup  # `filmc targets`: its commands (list, show) take them too
@@ -203,6 +204,13 @@ class FilmcGroup(GlobalOptionsGroup):
             click.echo(redactor(os.environ)(f"filmc: internal error: {type(e).__name__}: {e} (this is a bug in "
                                             "filmc; run with --traceback for details)"), err=True)
             ctx.exit(EXIT_INTERNAL)
+        except BaseException as e:
+            from ..interrupt import Interrupted
+
+            if isinstance(e, Interrupted):  # a stop by a signal (not an Exception: see Interrupted)
+                show_error(ctx, e)
+                ctx.exit(e.exit_code)
+            raise
 
 
 @click.group(cls=FilmcGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

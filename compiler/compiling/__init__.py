@@ -76,6 +76,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     lint's findings and the edit's files are reused while what they depend on is unchanged;
     `progress(done, total)` hears of the shot-and-target pairs compiled; `workers` processes share a cold compile
     (and with more than one, the edit is made on another: see below).
+    With `all_targets`, the film's targets are compiled besides `targets`, and lint reports on `targets` only.
     `sheets=False`: neither the prompts' parts of the sheets and jobs files nor the edit are made (the commands
     that write no build).
     """
@@ -95,6 +96,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         # (a whole parse's record for the next load is made by the child too: it hands it over, see _edit_aside)
         prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None,
                             keep_later=aside is not None and aside.pid is not None)
+        asked = set(targets) if all_targets and targets else None  # (whose findings are reported)
         if all_targets and targets:  # the film's targets plus any asked for
             targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
         with paused_gc():  # (the cache, the plan, lint's findings and the edit: tens of thousands of acyclic objects)
@@ -111,7 +113,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                                      workers=workers, per_shot=ShotWork(prod, sheets) if prod.doc else None)
             pieces = {pair: piece for pair, k in plan.keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
-            found, linted = lint_compiled(plan, cache, pieces if sheets else None, workers)
+            found, linted = lint_compiled(plan, cache, pieces if sheets else None, workers, asked)
             # (made here, before the edit's process is waited for: it may still be working)
             planned = None
             if sheets:

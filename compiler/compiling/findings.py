@@ -18,16 +18,17 @@ if TYPE_CHECKING:
 
 
 def lint_compiled(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] | None,
-                  workers: int) -> tuple[list[Diagnostic], list[str]]:
+                  workers: int, only: Collection[str] | None = None) -> tuple[list[Diagnostic], list[str]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
     compare shots run again over the whole plan. The shots found again, and emit's pieces not in `pieces` (which
-    gets them; None: no pieces are made), are made on `workers` processes when there are many."""
+    gets them; None: no pieces are made), are made on `workers` processes when there are many. `only`: the
+    targets whose findings are reported (see lint_plan)."""
     from ..expand.lint import ShotFindings, lint_plan
 
     prod = plan.prod
     if prod.doc is None:
-        return lint_plan(plan), [rs.id for rs in plan.shots]
+        return lint_plan(plan, only=only), [rs.id for rs in plan.shots]
     keys_of: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
     for (shot, _), k in plan.keys.items():
         keys_of.setdefault(shot, []).append(k)
@@ -60,7 +61,7 @@ def lint_compiled(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] |
             t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
             for t, a, vk, b, v, f in by_target})
 
-    return lint_plan(plan, found), linted
+    return lint_plan(plan, found, only), linted
 
 
 def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint: set[str],

@@ -11,7 +11,6 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmError
-from ..interrupt import Interrupted
 from ..model import NEXT_FRAME
 from ..output_names import job_id
 from ..refs import file_mark, next_shot, why
@@ -145,8 +144,6 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
             if n == r.stop - 1 and all(k in made for k in r):
                 try:
                     extra = per_shot(rs, [made[k] for k in r])
-                except Interrupted:  # (a stop is a stop)
-                    raise
                 except Exception:  # noqa: BLE001 - made again after the compile, where its error is raised as usual
                     extra = None
         return ("ok", (plain, extra))
@@ -175,7 +172,11 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
                     said.add(k)
                     failures.append(value)
                     if value.code in ("T305", "T306"):
+                        from .render import OVER_ALL  # (loaded already: this compiled)
+
                         out_of.add(t.name)
+                        if value.message.startswith(OVER_ALL):  # the command's whole budget: every later render fails
+                            out_of.update(x.name for x in tdefs)
                 continue
             value, extra = value
             if extra is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production, ResolvedShot
@@ -75,12 +75,16 @@ class ShotLinter:
             seg_label = label if n == 1 else f"{label}, segment {n}"
             lint_prose.budget(c, t, text, where, seg_label)
             lint_prose.pronouns(c, text, self.persons, where, seg_label)
-        low = p.text.casefold()
-        # (the words first; text beyond ASCII always goes to the regex, whose case folding differs from casefold's)
-        previous = _PREVIOUS.search(p.text) if not p.text.isascii() or any(w in low for w in _PREVIOUS_WORDS) else None
-        if previous:
-            c.warning("P402", f"{label}: the prompt refers to another shot ('{previous.group(0)}')",
-                      where, hint="each prompt must stand alone: the model never sees other shots")
+        for n, text in enumerate(p.texts, 1):  # (an extended shot's segments too)
+            low = text.casefold()
+            # (the words first; text beyond ASCII always goes to the regex, whose case folding differs from casefold's)
+            previous = _PREVIOUS.search(text) if not text.isascii() or any(w in low for w in _PREVIOUS_WORDS) else None
+            if previous:
+                what = "the prompt refers to another shot" if n == 1 else f"the prompt of segment {n} refers to " \
+                    "what came before"
+                c.warning("P402", f"{label}: {what} ('{previous.group(0)}')", where,
+                          hint="each prompt must stand alone: the model sees no other shot, only the frame it starts "
+                               "from")
         if p.kind != "video":
             return None
         sh = rs.shot
@@ -128,11 +132,12 @@ class ShotLinter:
 
 
 def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[CompiledPrompt]], ShotFindings]
-              | None = None) -> list[Diagnostic]:
+              | None = None, only: Collection[str] | None = None) -> list[Diagnostic]:
     """Warnings about the compiled prompts, located at the shot (or override) that causes them.
 
     `found(linter, shot, its prompts)` may give a shot's findings (e.g. kept from the last build) instead of
-    `linter.shot(...)`; the checks that compare shots run here, over the whole plan."""
+    `linter.shot(...)`; the checks that compare shots run here, over the whole plan. `only`: the targets whose
+    findings are wanted (a build of some targets compiles the others too); the shots' own findings stay."""
     prod: Production = plan.prod
     linter = ShotLinter(plan)
     prompts_of: dict[str, list[CompiledPrompt]] = {rs.id: [] for rs in plan.shots}
@@ -145,8 +150,9 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
     by_shot = {s.id: s for s in prod.shots}
     c: Collector = prod.collector()
     seen_video: dict[tuple[str, str], str] = {}
-    found_of = [shot_found[p.shot][1][p.target] for p in plan.prompts]  # (most of them empty: skipped below)
-    for p, (before, key, after, _, _) in zip(plan.prompts, found_of):
+    prompts = [p for p in plan.prompts if only is None or p.target in only]
+    found_of = [shot_found[p.shot][1][p.target] for p in prompts]  # (most of them empty: skipped below)
+    for p, (before, key, after, _, _) in zip(prompts, found_of):
         if before:
             items += before
         if key is not None:
@@ -169,7 +175,8 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
             items += pf[4]
     c.items = items
     film = prod.film
-    for t in plan.targets:
+    targets = [t for t in plan.targets if only is None or t.name in only]
+    for t in targets:
         aspects = t.capabilities.aspects
         if aspects and film.info.aspect not in aspects:
             c.warning("P409", f"{t.name} has no {film.info.aspect} aspect ratio; its requests leave the aspect to the "
@@ -181,7 +188,7 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
     for rs in prod.shots:
         for name, o in rs.shot.prompt.items():
             named = prod.targets.get(name)
-            if named is None:
+            if named is None or (only is not None and name not in only):
                 continue
             t = named
             wrong = o.video if t.kind == "image" else o.image
@@ -191,7 +198,7 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
                           f"{rs.shot.pointer}/prompt/{name}/{other}", hint=f"use '{t.kind}:' for {name}")
     avoid = list(prod.film.concept.avoid) + [a for w in prod.film.concept.worlds.values() for a in w.avoid]
     lost = list(dict.fromkeys(a for a in avoid if positive(a) is None))
-    for t in plan.targets:
+    for t in targets:
         if lost and t.kind == "image" and not t.capabilities.negative_prompt:
             c.warning("P407", f"{t.name} takes no negative prompt, and these 'avoid' terms have no positive phrasing: "
                       f"{', '.join(repr(a) for a in lost)}", "/concept/avoid",

@@ -11,12 +11,12 @@ from jinja2.exceptions import SecurityError
 
 from ..diagnostics import Diagnostic
 from ..errors import FilmcError
-from ..interrupt import Interrupted
 from ..targets import TargetDef
 from .sandbox import (
     BUDGET,
     RENDER_MEMORY,
     RENDER_SECONDS,
+    TOTAL_SECONDS,
     OutsideFolder,
     TemplateTimeout,
     TemplateTooBig,
@@ -24,6 +24,7 @@ from .sandbox import (
     forget_loaded,
 )
 
+OVER_ALL = "templates of this command took"  # how a T305 of the command's whole budget begins
 MAX_OUTPUT = 200_000  # characters: far past any model's prompt limit, far short of filling a disk
 
 
@@ -105,17 +106,18 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
         return _render(_template(target.folder, name), context, path, shot)
     except TemplateTimeout as e:
         file, line = _template_place(e, target, path)
-        what = "templates of this command took" if e.total else "the template took"
+        what = OVER_ALL if e.total else "the template took"
         raise TemplateFailure(Diagnostic(
             "T305", "error", f"{what} over {e.seconds:g} s rendering shot '{shot}'; stopped here", file, line,
             1 if line else 0, "", f"a loop or a recursive macro that runs too long? each render gets "
-            f"{RENDER_SECONDS:g} s; the target's other shots are not rendered")) from None
+            f"{RENDER_SECONDS:g} s, and all of a command's {TOTAL_SECONDS:g} s; this target's other shots that fail "
+            "are not listed")) from None
     except TemplateTooBig as e:
         file, line = _template_place(e, target, path)
         raise TemplateFailure(Diagnostic(
             "T306", "error", f"the template used over {RENDER_MEMORY >> 20} MiB rendering shot '{shot}'; stopped here",
-            file, line, 1 if line else 0, "", "a loop or a recursive macro that builds too much text? the target's "
-            "other shots are not rendered")) from None
+            file, line, 1 if line else 0, "", "a loop or a recursive macro that builds too much text? this target's "
+            "other shots that fail are not listed")) from None
     except OutsideFolder as e:
         file, line = _template_place(e, target, path)
         if not line:  # the template itself
@@ -141,29 +143,15 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
     except SecurityError as e:
         raise TemplateFailure(Diagnostic("T303", "error", f"template not allowed to do this (shot '{shot}'): {e}",
                                          path, _template_line(e, str((target.folder / name).resolve())), 1, "", None)) from None
-    except (TemplateFailure, Interrupted):  # (a stop that came during a render is a stop, not the template's error)
+    except TemplateFailure:
         raise
-    except RecursionError as e:
-        _raise_stop(e)
+    except RecursionError:
         raise TemplateFailure(Diagnostic("T303", "error", f"template recursion too deep (shot '{shot}')",
                                          path, 0, 0, "", None)) from None
     except Exception as e:  # noqa: BLE001 - a template's own failure (overflow, bad filter arguments...)
-        _raise_stop(e)
         line = _template_line(e, str((target.folder / name).resolve()))
         msg = getattr(e, "message", None) or str(e)
         raise TemplateFailure(Diagnostic("T301", "error", f"template error while rendering shot '{shot}': {msg}",
                                          path, line, 1 if line else 0, "",
                                          "the template may use only the documented context (docs/prompts.md in filmc's documentation)")) from None
 
-
-def _raise_stop(e: BaseException) -> None:
-    """Raise the stop that `e` was raised while handling, if any: Jinja rewrites the traceback of an error raised in
-    a template, and a stop that lands on an instruction without a line number makes that rewrite fail (TypeError:
-    '<=' not supported between 'int' and 'NoneType'), which would hide the stop behind a template error."""
-    seen: set[int] = set()
-    cause = e.__context__
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, Interrupted):
-            raise cause
-        seen.add(id(cause))
-        cause = cause.__context__

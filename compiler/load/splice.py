@@ -22,7 +22,6 @@ from typing import Any
 
 from yaml.nodes import SequenceNode
 
-from ..interrupt import Interrupted
 from .document import COLUMNS, Document
 from .source_map import SourceMap
 from .values import MAX_EXPANDED_NODES
@@ -235,8 +234,6 @@ def _parse_item(chunk: list[str], broken: bool, column: int, path: Path, display
     builder = ValueBuilder(diags)
     try:
         value = builder.build(node.value[0], f"/shots/{index}")
-    except Interrupted:  # (a stop is a stop)
-        raise
     except Exception:  # (an alias bomb, a nesting too deep: the whole parse reports it, located)
         return None
     if diags.items:

@@ -17,6 +17,7 @@ def _shot_text(shot: Shot) -> str:
     parts += shot.details
     for m in shot.cast:
         parts += (m.action or "", m.expression or "", m.motion or "")
+    parts += (seg.motion or "" for seg in shot.segments)
     for o in shot.prompt.values():
         parts += (o.text or "", o.image or "", o.video or "", o.negative or "")
     return "\n".join(parts)
@@ -50,6 +51,8 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
         for j, m in enumerate(shot.cast):
             for f in ("action", "expression", "motion"):
                 scan(getattr(m, f), f"{p}/cast/{j}/{f}", "prompt text")
+        for j, seg in enumerate(shot.segments):  # an extended shot's segments: their motion is prompt text too
+            scan(seg.motion, f"{p}/extend/{j}/motion", "prompt text")
         for t, o in shot.prompt.items():
             for f in ("text", "image", "video", "negative"):
                 val = getattr(o, f)

@@ -1,4 +1,4 @@
-"""Checks of reference images and end frames against what each target's model takes (V271-V278)."""
+"""Checks of reference images and end frames against what each target's model takes (V271-V278, V286)."""
 
 from __future__ import annotations
 
@@ -21,14 +21,25 @@ from ..refs import (
 )
 from ..targets import TargetDef
 
+Owner = tuple[str, str | None]  # a reference's kind and owner: ("character", "keeper")
+
 
 def check_references(film: Film, targets: Mapping[str, TargetDef], diags: Collector) -> None:
     _check_images(film, diags)
+    wanted: dict[Owner, str] = {}  # the owners whose refs some shot would send by default -> where their refs are
+    sent: set[Owner] = set()  # ... and those some shot sends to some target
     for shot in film.shots:
         _check_picks(film, shot, diags)
-        _check_limits(film, targets, shot, diags)
+        _check_limits(film, targets, shot, diags, wanted, sent)
         if shot.end_frame is not None:
             _check_end_frame(film, targets, shot, diags)
+    names = film.targets.image + film.targets.video
+    for (kind, owner), ptr in wanted.items():
+        if (kind, owner) not in sent and names:
+            diags.warning("V286", f"{ptr}: the refs of '{owner}' reach no model: none of the film's targets "
+                          f"({', '.join(names)}) takes {kind} references, as the film sets their models", ptr,
+                          hint="add a target (or pick a model) that takes references (`filmc targets list` "
+                               "shows which do), or remove these refs")
 
 
 def _check_images(film: Film, diags: Collector) -> None:
@@ -87,12 +98,18 @@ def _field(ref: Ref) -> str:
     return f"cast[{parts[4]}].refs" if len(parts) > 4 and parts[3] == "cast" else "refs"
 
 
-def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diags: Collector) -> None:
+def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diags: Collector,
+                  wanted: dict[Owner, str], sent: set[Owner]) -> None:
     """Picked refs a model cannot take are refused (V273 over its max or a per-kind limit, V275 not with an end
     frame) or said to reach it not at all (V274: a kind, or no references); default refs over its max are left
-    out with a warning (V276)."""
-    if not candidates(film, shot):
+    out with a warning (V276). `wanted` and `sent` hear of the owners of the shot's default refs, and of those of
+    the refs it sends (see V286)."""
+    refs = candidates(film, shot)
+    if not refs:
         return
+    for r in refs:
+        if not r.picked and r.owner is not None:
+            wanted.setdefault((r.kind, r.owner), r.pointer.rsplit("/", 1)[0])
     for name in film.targets.image + film.targets.video:
         t = targets.get(name)
         if t is None or (t.kind == "video" and shot.mode == "still") or (t.kind == "image" and shot.mode == "text-to-video"):
@@ -101,6 +118,7 @@ def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diag
         model = opts.get("model")
         on = f"'{name}'" + (f" with model {model}" if isinstance(model, str) else "")
         p = plan(film, t, shot, first_frame=starts_from_frame(film, t, shot), options=opts)
+        sent.update((r.kind, r.owner) for r in p.refs)
         by_reason: dict[str, list[Ref]] = {}
         for r, reason in p.refused:
             by_reason.setdefault(reason, []).append(r)

@@ -193,3 +193,39 @@ def test_provider_option_switches_api(tmp_path: Path) -> None:
                        "targets:\n  image: [mystic]\n  video: [kling]\n  options: {kling: {provider: runway}}")
     r = run_cli(["validate", "film.yaml"], cwd=write(tmp_path, bad))
     assert r.exit_code == 1 and "/targets/options/kling/provider" in r.stderr
+
+
+def test_a_build_of_some_targets_reports_their_findings_only(tmp_path: Path) -> None:
+    """`build -t kling` compiles every target (the shared files stay whole) but reports the findings on kling's
+    prompts, not those on mystic's; the shots' own findings and the whole build's stay."""
+    text = CLEAN.replace("    subject: a radio glowing in the dark\n", "    subject: a radio glowing in the dark\n"
+                         "    prompt: {mystic: \"Ines beside a radio\", kling: {video: \"" + "waves roll " * 240
+                         + "\"}}\n", 1)
+
+    def codes(*args: str) -> set[str]:
+        folder = tmp_path / "-".join(args or ("all",))
+        folder.mkdir()
+        write(folder, text)
+        r = run_cli(["build", *args, "film.yaml"], cwd=folder)
+        assert r.exit_code == 0, r.stderr
+        return {code for code in ("P401", "P406") if f"warning[{code}]" in r.stderr}
+
+    assert codes() == {"P401", "P406"}
+    assert codes("-t", "kling") == {"P406"}
+    assert codes("-t", "mystic") == {"P401"}
+
+
+@pytest.mark.parametrize(("motion", "code", "pointer", "words"), [
+    ("she turns back, as before", "P402", "/shots/2/id", "the prompt of segment 2 refers to what came before"),
+    ("Ines turns to the window", "V270", "/shots/2/extend/0/motion", "the name 'Ines' appears in prompt text"),
+])
+def test_an_extended_shots_segments_are_read_like_its_prompt(tmp_path: Path, motion: str, code: str, pointer: str,
+                                                             words: str) -> None:
+    """P402 and V270 read the later segments of an extended shot too, not only its first prompt."""
+    old = "    cast: [{id: keeper, motion: she breathes slowly}]\n"
+    assert old in CLEAN
+    text = CLEAN.replace(old, old + f"    extend: [{{motion: \"{motion}\"}}]\n", 1)
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path, text))
+    found = [d for d in r.json()["diagnostics"] if d["code"] == code]
+    assert [d["pointer"] for d in found] == [pointer], r.json()["diagnostics"]
+    assert words in found[0]["message"] and found[0]["line"] > 0

@@ -374,3 +374,22 @@ def test_an_end_frame_the_edit_would_cut_off_is_warned_with_the_trim_that_keeps_
     fixed = (film / "film.yaml").read_text().replace("end_frame: next}", "end_frame: next, trim: {in: 2.5}}")
     (film / "film.yaml").write_text(fixed)
     assert "V279" not in run_cli(["validate", str(film)]).stderr
+
+
+def test_refs_no_target_takes_are_warned_once_at_their_owner(tmp_path: Path) -> None:
+    """A character's refs that no target of the film takes (as the film sets their models) reach no model: V286,
+    once, at the refs; refs some target takes (the world's look, here) are not warned of."""
+    shot = "  - {id: s1, section: a, location: lamp, cast: [keeper], camera: static, duration: 5}\n"
+    d = make_film(tmp_path, shot, image="[mystic]", video="[kling]")
+    res = run_cli(["validate", str(d), "--format", "json"])
+    found = [x for x in json.loads(res.stdout)["diagnostics"] if x["code"] == "V286"]
+    assert [(x["pointer"], x["severity"], x["line"]) for x in found] == [
+        ("/characters/keeper/refs", "warning", line_of(d, "refs: [refs/keeper_face.png")),
+        ("/locations/lamp/refs", "warning", line_of(d, "lamp: {description"))], found
+    assert "none of the film's targets (mystic, kling) takes character references" in found[0]["message"]
+    # a model that takes them: no warning
+    text = (d / "film.yaml").read_text().replace("targets: {image: [mystic], video: [kling]}",
+                                                 "targets: {image: [sheet], video: [kling]}")
+    (d / "film.yaml").write_text(text)
+    res = run_cli(["validate", str(d), "--format", "json"])
+    assert not [x for x in json.loads(res.stdout)["diagnostics"] if x["code"] == "V286"]
