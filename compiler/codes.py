@@ -114,9 +114,11 @@ CODES: dict[str, tuple[str, str]] = {
     "V285": ("option pattern too slow to check", "A target's options schema gives a `pattern` that backtracks "
              "without end on this value (nested repeats such as (a+)+, or overlapping alternatives such as (a|a)*). "
              "Matching gives up after half a second; the pattern in the target's target.yaml needs simplifying."),
-    "V286": ("references sent nowhere", "A character, location or world has `refs`, but none of the film's targets "
-             "takes references of that kind (as the film sets their models), so no shot sends them: each target "
-             "compiles the descriptions only. `filmc targets list` shows which targets take references."),
+    "V286": ("references sent nowhere", "A character, location or world has `refs`, but no shot sends them to any "
+             "target: with the models the film and its shots set, each takes no references of that kind, or none "
+             "with a first (or end) frame. The message gives each target's reason; each compiles the descriptions "
+             "only. Refs left out for a missing file (V261) or over a model's limit (V276) are not counted. "
+             "`filmc targets list` shows which targets take references."),
     "V290": ("snap without beats", "edit.snap: beats needs song.bpm (with beat_offset) or song.beats."),
     "V291": ("bpm and beats", "Both song.bpm and song.beats are set; the explicit beats win."),
     "V292": ("subtitles without lyrics", "Subtitles are on, but no section has lyrics or lines."),

@@ -161,22 +161,28 @@ def expand_production(prod: Production, *, targets: Iterable[str] | None = None,
     done_shots: dict[str, Any] = {}
     fresh = dict(zip(missing, compiled))
     out_of: set[str] = set()  # targets out of time or memory: their other shots would fail the same way
+    over_all = False  # the command's whole template time is spent (said once)
     said: set[tuple[str, str, str, int, int]] = set()  # a failure that names no shot (a syntax error) is said once
     plain: CacheEntry | None
     for i, ((t, rs), key) in enumerate(zip(pairs, pair_keys)):
         if i in fresh:
             state, value = fresh[i]
             if state == "failed":
-                if t.name not in out_of and (k := (value.code, value.message, value.file, value.line,
-                                                   value.col)) not in said:
+                if value.code in ("T305", "T306"):
+                    from .render import OVER_ALL  # (loaded already: this compiled)
+
+                    if value.message.startswith(OVER_ALL):  # the command's whole budget: every later render fails
+                        if over_all:  # (as this one: said once; other failures still are)
+                            continue
+                        over_all = True
+                    elif t.name in out_of:
+                        continue
+                    out_of.add(t.name)
+                elif t.name in out_of:
+                    continue
+                if (k := (value.code, value.message, value.file, value.line, value.col)) not in said:
                     said.add(k)
                     failures.append(value)
-                    if value.code in ("T305", "T306"):
-                        from .render import OVER_ALL  # (loaded already: this compiled)
-
-                        out_of.add(t.name)
-                        if value.message.startswith(OVER_ALL):  # the command's whole budget: every later render fails
-                            out_of.update(x.name for x in tdefs)
                 continue
             value, extra = value
             if extra is not None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production, ResolvedShot
 from . import Plan, lint_prose
-from .lint_video import video_checks
+from .lint_video import edit_words, video_checks
 from .plan import CompiledPrompt
 from .vocab import positive
 
@@ -41,8 +41,9 @@ class ShotLinter:
         prod = self.plan.prod
         c = prod.collector()
         lint_prose.shot_checks(c, prod, rs)
+        if any(p.kind == "video" for p in prompts):
+            edit_words(rs.shot, c)
         out: dict[str, PromptFindings] = {}
-        first_video = True
         for p in prompts:
             before = prod.collector()
             video_key = self._prompt(before, p, rs)
@@ -50,8 +51,7 @@ class ShotLinter:
             self._override(after, p, rs)
             video = prod.collector()
             if p.kind == "video":
-                video_checks(prod, p, rs, video, first=first_video)
-                first_video = False
+                video_checks(prod, p, rs, video)
             fitting = prod.collector()
             _fitting(plan or self.plan, p, rs, fitting)
             out[p.target] = (before.items, video_key, after.items, video.items, fitting.items)

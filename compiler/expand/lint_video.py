@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from ..diagnostics import Collector
@@ -34,27 +33,20 @@ def _motion_fields(shot: Any) -> list[tuple[str, str]]:
     return out
 
 
-def lint_video(prod: Production, prompts: Sequence[CompiledPrompt], c: Collector) -> None:
-    """P418 (moves past camera_max dropped), P419 (an edit instruction in a motion), P420 (a move of a sequence
-    without a camera command: the sequence goes in words)."""
-    by_shot = {s.id: s for s in prod.shots}
-    warned_edit: set[str] = set()
-    for p in prompts:
-        if p.kind == "video":
-            video_checks(prod, p, by_shot[p.shot], c, first=p.shot not in warned_edit)
-            warned_edit.add(p.shot)
+def edit_words(shot: Any, c: Collector) -> None:
+    """P419: an edit instruction (a fade, a cut) in a motion, said once a shot (of a shot some video target takes)."""
+    for pointer, text in _motion_fields(shot):
+        m = EDIT_WORDS.search(text)
+        if m:
+            c.warning("P419", f"shot '{shot.id}': '{m.group(0).strip()}' is an edit, not motion; video "
+                      "models cannot fade or cut", pointer,
+                      hint="say what moves in frame, and put the fade or cut in the shot's `transition`")
 
 
-def video_checks(prod: Production, p: CompiledPrompt, rs: ResolvedShot, c: Collector, *, first: bool) -> None:
-    """lint_video's checks of one video prompt; `first`: the shot's first video prompt (P419 is said once a shot)."""
+def video_checks(prod: Production, p: CompiledPrompt, rs: ResolvedShot, c: Collector) -> None:
+    """P418 (moves past camera_max dropped), P420 (a move of a sequence without a camera command: the sequence goes
+    in words) of one video prompt."""
     shot = rs.shot
-    if first:
-        for pointer, text in _motion_fields(shot):
-            m = EDIT_WORDS.search(text)
-            if m:
-                c.warning("P419", f"shot '{shot.id}': '{m.group(0).strip()}' is an edit, not motion; video "
-                          "models cannot fade or cut", pointer,
-                          hint="say what moves in frame, and put the fade or cut in the shot's `transition`")
     if p.overridden or len(shot.moves) < 2:
         return
     t = prod.targets[p.target]

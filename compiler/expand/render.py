@@ -107,11 +107,11 @@ def render_template(target: TargetDef, name: str, context: dict[str, Any], shot:
     except TemplateTimeout as e:
         file, line = _template_place(e, target, path)
         what = OVER_ALL if e.total else "the template took"
+        rest = "later renders stop the same way and are not listed" if e.total else "this target's other shots that fail are not listed"
         raise TemplateFailure(Diagnostic(
             "T305", "error", f"{what} over {e.seconds:g} s rendering shot '{shot}'; stopped here", file, line,
             1 if line else 0, "", f"a loop or a recursive macro that runs too long? each render gets "
-            f"{RENDER_SECONDS:g} s, and all of a command's {TOTAL_SECONDS:g} s; this target's other shots that fail "
-            "are not listed")) from None
+            f"{RENDER_SECONDS:g} s, and all of a command's {TOTAL_SECONDS:g} s; {rest}")) from None
     except TemplateTooBig as e:
         file, line = _template_place(e, target, path)
         raise TemplateFailure(Diagnostic(

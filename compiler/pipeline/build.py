@@ -44,6 +44,7 @@ class FilmBuild:
     dry_run: bool = False
     compiled: bool = True  # False: nothing had changed since the last build, so nothing was compiled
     warning_keys: tuple[str, ...] = ()  # each warning's identity across builds (see _warning_keys)
+    partial: bool = False  # some targets or shots only: its warnings are not all of the film's
 
 
 def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequence[str] = (),
@@ -66,7 +67,8 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
     if same is not None:
         return FilmBuild(out, (), (), _outputs(out), same.warnings, _new_warnings(out, same.warnings, same.keys),
                          _sources(film, same.warnings), same.shots, same.total_shots, same.targets,
-                         same.total_targets, same.jobs, dry_run=dry_run, compiled=False, warning_keys=same.keys)
+                         same.total_targets, same.jobs, dry_run=dry_run, compiled=False, warning_keys=same.keys,
+                         partial=bool(targets or select))
     if workers is None:
         from ..expand.parallel import workers_available
 
@@ -134,7 +136,7 @@ def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
     keep(compiled)  # (under the console script, freed by the process's end, not one object at a time)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
                      dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
-                     summary.jobs, dry_run=dry_run, warning_keys=keys)
+                     summary.jobs, dry_run=dry_run, warning_keys=keys, partial=bool(targets or select))
 
 
 def _outputs(out: Path) -> int:
@@ -189,12 +191,14 @@ def _reported(out: Path) -> set[str]:
 
 def warnings_reported(build: FilmBuild) -> None:
     """After the caller has shown a build's new warnings: the next build counts them as reported (recorded only
-    now, so a build stopped before or while they are shown shows them again)."""
+    now, so a build stopped before or while they are shown shows them again). A full build's warnings replace the
+    record (one fixed and made again is new); a partial build's join it (the others' are still reported)."""
     from ..emit import write_internal
 
     if build.dry_run:
         return
-    ordered = sorted(set(build.warning_keys))
-    if set(ordered) != _reported(build.out_dir) or not (build.out_dir / WARNINGS_SHOWN).exists():
+    before = _reported(build.out_dir)
+    ordered = sorted(set(build.warning_keys) | before if build.partial else set(build.warning_keys))
+    if set(ordered) != before or not (build.out_dir / WARNINGS_SHOWN).exists():
         text = json.dumps(ordered, ensure_ascii=False, indent=0) + "\n"
         write_internal(build.out_dir, WARNINGS_SHOWN, text.encode())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from ..diagnostics import Collector
 from ..model import Film, Shot
@@ -24,22 +25,35 @@ from ..targets import TargetDef
 Owner = tuple[str, str | None]  # a reference's kind and owner: ("character", "keeper")
 
 
+@dataclass
+class Reach:
+    """Which owners' refs reach some model (V286): `wanted`, the owners whose refs some shot would send by default
+    (-> where their refs are); `sent`, those some shot sends to some target, or leaves out for a reason said
+    elsewhere (a missing file: V261; over a limit: V276); `blocked`, why each target sends none ('mystic' -> takes
+    no character references)."""
+
+    wanted: dict[Owner, str] = field(default_factory=dict)
+    sent: set[Owner] = field(default_factory=set)
+    blocked: dict[Owner, dict[str, None]] = field(default_factory=dict)
+
+
+_SAID_ELSEWHERE = ("missing", "max", "per_kind")
+
+
 def check_references(film: Film, targets: Mapping[str, TargetDef], diags: Collector) -> None:
     _check_images(film, diags)
-    wanted: dict[Owner, str] = {}  # the owners whose refs some shot would send by default -> where their refs are
-    sent: set[Owner] = set()  # ... and those some shot sends to some target
+    reach = Reach()
     for shot in film.shots:
         _check_picks(film, shot, diags)
-        _check_limits(film, targets, shot, diags, wanted, sent)
+        _check_limits(film, targets, shot, diags, reach)
         if shot.end_frame is not None:
             _check_end_frame(film, targets, shot, diags)
-    names = film.targets.image + film.targets.video
-    for (kind, owner), ptr in wanted.items():
-        if (kind, owner) not in sent and names:
-            diags.warning("V286", f"{ptr}: the refs of '{owner}' reach no model: none of the film's targets "
-                          f"({', '.join(names)}) takes {kind} references, as the film sets their models", ptr,
-                          hint="add a target (or pick a model) that takes references (`filmc targets list` "
-                               "shows which do), or remove these refs")
+    for owner, ptr in reach.wanted.items():
+        if owner not in reach.sent and reach.blocked.get(owner):
+            diags.warning("V286", f"{ptr}: the refs of '{owner[1]}' reach no model: "
+                          f"{'; '.join(reach.blocked[owner])}", ptr,
+                          hint="add a target (or pick a model) that takes them (`filmc targets list` shows which "
+                               "do), or remove these refs")
 
 
 def _check_images(film: Film, diags: Collector) -> None:
@@ -98,18 +112,17 @@ def _field(ref: Ref) -> str:
     return f"cast[{parts[4]}].refs" if len(parts) > 4 and parts[3] == "cast" else "refs"
 
 
-def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diags: Collector,
-                  wanted: dict[Owner, str], sent: set[Owner]) -> None:
+def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diags: Collector, reach: Reach) -> None:
     """Picked refs a model cannot take are refused (V273 over its max or a per-kind limit, V275 not with an end
     frame) or said to reach it not at all (V274: a kind, or no references); default refs over its max are left
-    out with a warning (V276). `wanted` and `sent` hear of the owners of the shot's default refs, and of those of
-    the refs it sends (see V286)."""
+    out with a warning (V276). `reach` hears which owners' refs the shot would send by default, and what becomes
+    of them (see V286)."""
     refs = candidates(film, shot)
     if not refs:
         return
     for r in refs:
         if not r.picked and r.owner is not None:
-            wanted.setdefault((r.kind, r.owner), r.pointer.rsplit("/", 1)[0])
+            reach.wanted.setdefault((r.kind, r.owner), r.pointer.rsplit("/", 1)[0])
     for name in film.targets.image + film.targets.video:
         t = targets.get(name)
         if t is None or (t.kind == "video" and shot.mode == "still") or (t.kind == "image" and shot.mode == "text-to-video"):
@@ -118,7 +131,12 @@ def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diag
         model = opts.get("model")
         on = f"'{name}'" + (f" with model {model}" if isinstance(model, str) else "")
         p = plan(film, t, shot, first_frame=starts_from_frame(film, t, shot), options=opts)
-        sent.update((r.kind, r.owner) for r in p.refs)
+        reach.sent.update((r.kind, r.owner) for r in p.refs)
+        for r, reason in p.left_out:
+            if reason in _SAID_ELSEWHERE:
+                reach.sent.add((r.kind, r.owner))
+            else:
+                reach.blocked.setdefault((r.kind, r.owner), {})[f"{on} {why(reason, r, p.caps)}"] = None
         by_reason: dict[str, list[Ref]] = {}
         for r, reason in p.refused:
             by_reason.setdefault(reason, []).append(r)

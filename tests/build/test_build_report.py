@@ -48,6 +48,22 @@ def test_warnings_are_not_repeated_by_the_next_build(tmp_path: Path) -> None:
     assert len(codes(verbose.stderr)) == len(listed) > 1
 
 
+def test_a_build_of_one_target_keeps_the_others_warnings_reported(tmp_path: Path) -> None:
+    """`build -t mystic` reports mystic's findings only; the full build after it does not show hailuo's again as new."""
+    (tmp_path / "film.yaml").write_text(HAILUO)
+    first = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert first.exit_code == 0 and "P408" in codes(first.stderr)
+    part = run_cli(["build", "-t", "mystic", "film.yaml"], cwd=tmp_path)
+    assert part.exit_code == 0 and "P408" not in codes(part.stderr), part.stderr
+    again = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert again.exit_code == 0 and codes(again.stderr) == [], again.stderr
+    (tmp_path / "film.yaml").write_text(HAILUO.replace("    size: CU\n", "    size: CU\n    camera: orbit-right\n"))
+    one = run_cli(["build", "-t", "hailuo", "film.yaml"], cwd=tmp_path)
+    assert codes(one.stderr) == ["P408"]  # the new one, once
+    full = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert full.exit_code == 0 and codes(full.stderr) == [], full.stderr
+
+
 def test_warnings_of_a_build_stopped_before_it_showed_them_are_shown_by_the_next(tmp_path: Path,
                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A build that wrote everything but was stopped before its warnings were out (Ctrl-C as it ends): the next

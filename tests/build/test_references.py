@@ -386,10 +386,30 @@ def test_refs_no_target_takes_are_warned_once_at_their_owner(tmp_path: Path) -> 
     assert [(x["pointer"], x["severity"], x["line"]) for x in found] == [
         ("/characters/keeper/refs", "warning", line_of(d, "refs: [refs/keeper_face.png")),
         ("/locations/lamp/refs", "warning", line_of(d, "lamp: {description"))], found
-    assert "none of the film's targets (mystic, kling) takes character references" in found[0]["message"]
+    assert found[0]["message"].endswith("reach no model: 'mystic' with model realism takes no character references; "
+                                        "'kling' with model kling-v1-6 takes no reference images"), found[0]
     # a model that takes them: no warning
     text = (d / "film.yaml").read_text().replace("targets: {image: [mystic], video: [kling]}",
                                                  "targets: {image: [sheet], video: [kling]}")
     (d / "film.yaml").write_text(text)
     res = run_cli(["validate", str(d), "--format", "json"])
     assert not [x for x in json.loads(res.stdout)["diagnostics"] if x["code"] == "V286"]
+
+
+def test_refs_a_model_leaves_out_for_another_reason_are_not_said_to_reach_none(tmp_path: Path) -> None:
+    """V286 gives each target's true reason (a model that takes references, but not with a first frame), and is
+    quiet where refs are left out for a reason said elsewhere (a missing file: V261; over a limit: V276)."""
+    shot = "  - {id: s1, section: a, location: lamp, cast: [keeper], camera: static, duration: 5}\n"
+    d = make_film(tmp_path, shot, image="[mystic]", video="[clip]")
+    res = run_cli(["validate", str(d), "--format", "json"])
+    found = [x for x in json.loads(res.stdout)["diagnostics"] if x["code"] == "V286"]
+    assert [x["pointer"] for x in found] == ["/characters/keeper/refs", "/locations/lamp/refs"], found
+    assert found[0]["message"].endswith("'mystic' with model realism takes no character references; 'clip' with "
+                                        "model new takes no reference images with a first frame"), found[0]
+    for f in ("keeper_face", "keeper_full"):  # the character's refs missing: V261 says so, V286 does not
+        (d / "refs" / f"{f}.png").unlink()
+    (d / "film.yaml").write_text((d / "film.yaml").read_text().replace("targets: {image: [mystic], video: [clip]}",
+                                                                       "targets: {image: [sheet], video: [clip]}"))
+    res = run_cli(["validate", str(d), "--format", "json"])
+    got = [x["code"] for x in json.loads(res.stdout)["diagnostics"]]
+    assert "V261" in got and "V286" not in got, got

@@ -182,3 +182,28 @@ def test_a_syntax_error_is_said_once_not_once_per_shot(tmp_path: Path) -> None:
     errors = [line for line in r.stderr.splitlines() if ": error[T301]" in line]
     assert len(errors) == 1 and "targets/mystic/prompt.j2:2:" in errors[0], r.stderr
     assert not (folder / "build").exists()
+
+
+def test_a_spent_command_budget_is_said_once_and_hides_no_other_error(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a command's whole template time is spent every later render stops the same way: that is said once, and
+    another target's own template errors are still listed."""
+    from compiler.expand import sandbox
+
+    from ..conftest import run_cli
+
+    monkeypatch.setattr(sandbox, "TOTAL_SECONDS", 1.0)  # (the command's budget, 120 s, made short)
+    folder = user_target(tmp_path, {"prompt.j2": "a room\n{% if shot.id == 's04' %}{% for a in range(10**5) %}"
+                                                 "{% for b in range(10**5) %}{% endfor %}{% endfor %}{% endif %}\n"})
+    kling = tmp_path / "targets" / "kling"
+    kling.mkdir()
+    for f in (ROOT / "targets" / "kling").iterdir():
+        (kling / f.name).write_bytes(f.read_bytes())
+    (kling / "prompt.j2").write_text("a room {{ 1 / 0 }}\n")
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=folder)
+    assert r.exit_code == 1
+    diags = r.json()["diagnostics"]
+    spent = [d for d in diags if d["code"] == "T305"]
+    assert len(spent) == 1 and spent[0]["message"].startswith("templates of this command took over 1 s"), diags
+    assert "later renders stop the same way" in spent[0]["hint"]
+    assert {d["file"] for d in diags if d["code"] == "T301"} == {"targets/kling/prompt.j2"}, diags

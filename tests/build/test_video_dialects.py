@@ -133,6 +133,11 @@ def test_no_edit_instruction_reaches_a_video_prompt(tmp_path: Path) -> None:
     found = [d for d in lint(folder) if d["code"] == "P419"]
     assert len(found) == 1 and "fades to black" in found[0]["message"]
     assert found[0]["line"] == line_of(folder, "background_motion: dust drifts")
+    for target in ("kling", "luma"):  # a lint of any one video target says it (once), not only of the first
+        r = run_cli(["lint", "-t", target, "film.yaml"], cwd=folder)
+        assert r.stdout.count("warning[P419]") + r.stderr.count("warning[P419]") == 1, (target, r.stdout, r.stderr)
+    r = run_cli(["lint", "-t", "mystic", "film.yaml"], cwd=folder)
+    assert "P419" not in r.stdout + r.stderr  # an image target's: no video is made
 
 
 def test_each_video_target_speaks_its_own_dialect(tmp_path: Path) -> None:
