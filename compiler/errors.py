@@ -5,12 +5,13 @@ A FilmcError carries what the creator is shown and how filmc ends:
 - its message (str(e)): printed as `filmc: error: <message>` when there are no diagnostics;
 - `log`: the tail of a tool's output (ffmpeg's), printed with -v;
 - `exit_code`: 1 for problems in the input or the world (a film.yaml error, a missing key, ffmpeg failing),
-  2 for a command used wrongly (UsageError), 128 + the signal's number for a command stopped by a signal.
-  3 is left for internal errors: any exception that is not a FilmcError is a bug in filmc.
+  2 for a command used wrongly (UsageError). 3 is left for internal errors: any exception that is neither a
+  FilmcError nor a stop is a bug in filmc.
 
 Every exception class of the package derives from FilmcError, except private ones (`_Name`) that never
 leave the module that raises them, and a stop by a signal (interrupt.Interrupted): a BaseException, as
-KeyboardInterrupt is, so that no `except Exception` takes it for a failure. The CLI prints it the same way.
+KeyboardInterrupt is, so that no `except Exception` takes it for a failure. The CLI prints it the same way,
+and exits 128 + the signal's number.
 """
 
 from __future__ import annotations

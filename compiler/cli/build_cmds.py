@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -70,8 +71,9 @@ def build(ctx: click.Context, film: str, out_dir: Path | None, targets: tuple[st
         warnings_reported(r)  # (after they are out: a stop before leaves them to show next time)
         repeated = len(r.warnings) - (len(r.warnings) if verbose > 0 else len(r.new_warnings))
         if repeated:
+            only = "".join(f" -t {shlex.quote(t)}" for t in dict.fromkeys(targets))
             click.echo(f"{plural(repeated, 'warning')} unchanged since the last build "
-                       f"(`filmc lint {film}` lists them)", err=True)
+                       f"(`filmc lint{only} {shlex.quote(str(film))}` lists them)", err=True)
     verb = "would write" if dry_run else "wrote"
     if dry_run or verbose > 0:
         for rel in r.written:

@@ -31,7 +31,7 @@ from ..load import paused_gc
 from ..loading import film_path, resolve_film
 from ..paths import build_folder
 from ..resolve import Production
-from .findings import ShotWork, lint_compiled
+from .findings import ShotWork, lint_compiled, of_targets
 
 if TYPE_CHECKING:
     from ..edit.graph import Slates
@@ -96,7 +96,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         # (a whole parse's record for the next load is made by the child too: it hands it over, see _edit_aside)
         prod = resolve_film(path, allow_outside=allow_outside, kept=cache_dir / DOCUMENT if cache_dir else None,
                             keep_later=aside is not None and aside.pid is not None)
-        asked = set(targets) if all_targets and targets else None  # (whose findings are reported)
+        asked = set(targets) if targets else None  # (whose findings are reported)
         if all_targets and targets:  # the film's targets plus any asked for
             targets = list(dict.fromkeys([*prod.film.targets.image, *prod.film.targets.video, *targets]))
         with paused_gc():  # (the cache, the plan, lint's findings and the edit: tens of thousands of acyclic objects)
@@ -130,7 +130,7 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
     finally:
         if aside is not None:
             aside.close()
-    warnings = list(prod.warnings) + found
+    warnings = [d for d in prod.warnings if asked is None or of_targets(d, asked)] + found
     files: dict[str, str | bytes] = {}
     if key is not None:
         plan.cache[key] = (EDIT_HASHES, edit[1])  # (the files are build/edit/'s: see _kept_edit)

@@ -4,6 +4,7 @@ compiled them: ShotWork), the last build's where they still hold, the others mad
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,16 @@ if TYPE_CHECKING:
     from ..expand import Plan
     from ..expand.lint import PromptFindings, ShotLinter
     from ..expand.plan import CacheEntry, CompiledPrompt
+
+
+_TARGET_PLACE = re.compile(r"^(?:/shots/\d+/(?:prompt|generate)|/targets/options)/([^/]+)")
+
+
+def of_targets(d: Diagnostic, targets: Collection[str]) -> bool:
+    """Whether a finding concerns `targets` (or no target): one at a target's prompt override or options does not
+    concern the others."""
+    m = _TARGET_PLACE.match(d.pointer)
+    return m is None or m.group(1) in targets
 
 
 def lint_compiled(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] | None,

@@ -89,14 +89,16 @@ def run_ffmpeg(exe: str, args: Sequence[str], output: Path, *, total: float,
             os.replace(tmp, output)
             ok = True
         finally:
-            if progress is not None:
-                with contextlib.suppress(Exception):
-                    progress.close()
-            if proc is not None and proc.poll() is None:  # interrupted: stop ffmpeg before deleting its file
-                stop_group(proc)
-            if not ok:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
+            try:
+                if progress is not None:
+                    with contextlib.suppress(Exception):
+                        progress.close()
+            finally:  # (a second stop while the bar closes still stops ffmpeg and removes its file)
+                if proc is not None and proc.poll() is None:  # interrupted: stop ffmpeg before deleting its file
+                    stop_group(proc)
+                if not ok:
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()
 
 
 def _follow(proc: subprocess.Popen[str], log: deque[str], progress: PlainProgress | RichProgress | None) -> None:

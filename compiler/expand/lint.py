@@ -82,9 +82,11 @@ class ShotLinter:
             if previous:
                 what = "the prompt refers to another shot" if n == 1 else f"the prompt of segment {n} refers to " \
                     "what came before"
-                c.warning("P402", f"{label}: {what} ('{previous.group(0)}')", where,
-                          hint="each prompt must stand alone: the model sees no other shot, only the frame it starts "
-                               "from")
+                hint = ("each prompt must stand alone: the model sees no other shot" if p.kind == "image" else
+                        "each prompt must stand alone: the model sees no other shot, only the frame it starts from"
+                        if n == 1 else "a segment starts from the last frame of the one before and sees none of its "
+                        "words: say what is there")
+                c.warning("P402", f"{label}: {what} ('{previous.group(0)}')", where, hint=hint)
         if p.kind != "video":
             return None
         sh = rs.shot

@@ -197,7 +197,8 @@ def test_provider_option_switches_api(tmp_path: Path) -> None:
 
 def test_a_build_of_some_targets_reports_their_findings_only(tmp_path: Path) -> None:
     """`build -t kling` compiles every target (the shared files stay whole) but reports the findings on kling's
-    prompts, not those on mystic's; the shots' own findings and the whole build's stay."""
+    prompts, not those on mystic's (nor validation's of mystic's override); the shots' own findings and the whole
+    build's stay. `lint -t` reports the same."""
     text = CLEAN.replace("    subject: a radio glowing in the dark\n", "    subject: a radio glowing in the dark\n"
                          "    prompt: {mystic: \"Ines beside a radio\", kling: {video: \"" + "waves roll " * 240
                          + "\"}}\n", 1)
@@ -208,11 +209,14 @@ def test_a_build_of_some_targets_reports_their_findings_only(tmp_path: Path) -> 
         write(folder, text)
         r = run_cli(["build", *args, "film.yaml"], cwd=folder)
         assert r.exit_code == 0, r.stderr
-        return {code for code in ("P401", "P406") if f"warning[{code}]" in r.stderr}
+        lint = run_cli(["lint", *args, "film.yaml"], cwd=folder)
+        found = {code for code in ("P401", "P406", "V270") if f"warning[{code}]" in r.stderr}
+        assert found == {code for code in ("P401", "P406", "V270") if f"warning[{code}]" in lint.stdout + lint.stderr}
+        return found
 
-    assert codes() == {"P401", "P406"}
+    assert codes() == {"P401", "P406", "V270"}  # (V270: the name in mystic's override, a validation warning)
     assert codes("-t", "kling") == {"P406"}
-    assert codes("-t", "mystic") == {"P401"}
+    assert codes("-t", "mystic") == {"P401", "V270"}
 
 
 @pytest.mark.parametrize(("motion", "code", "pointer", "words"), [
