@@ -51,7 +51,7 @@ class Interrupted(BaseException):
 
 
 _groups: set[int] = set()  # process groups of running ffmpeg processes
-_state = {"depth": 0, "raised": False}
+_state = {"depth": 0, "raised": 0}  # raised: the signal raised as Interrupted (0: none yet)
 
 
 def _forward(signum: int) -> None:
@@ -63,7 +63,7 @@ def _forward(signum: int) -> None:
 def _handler(signum: int, frame: object) -> None:
     _forward(signum)
     if not _state["raised"]:  # once: a second signal must not cut the clean-up short
-        _state["raised"] = True
+        _state["raised"] = signum
         raise Interrupted(signum)
 
 
@@ -71,14 +71,19 @@ def _handler(signum: int, frame: object) -> None:
 def interruptible() -> Iterator[None]:
     """Within: SIGINT/SIGTERM/SIGHUP are forwarded to running ffmpeg groups and raise Interrupted once.
 
-    Only in the main thread (elsewhere a no-op); a signal the process ignores (nohup) stays ignored."""
+    Only in the main thread (elsewhere a no-op); a signal the process ignores (nohup) stays ignored. Python
+    cannot always let the stop through: raised in a finaliser it is printed and dropped, raised while a class is
+    made it becomes a RuntimeError. So the outermost block ends in Interrupted whenever a signal was raised in
+    it, whatever else happened on the way out."""
     if threading.current_thread() is not threading.main_thread() or os.name != "posix":
         yield
         return
     if _state["depth"] == 0:
-        _state["raised"] = False
+        _state["raised"] = 0
     _state["depth"] += 1
     old: dict[int, object] = {}
+    hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_stop(hook)
     try:
         for sig in SIGNALS:
             current = signal.getsignal(sig)
@@ -87,10 +92,34 @@ def interruptible() -> Iterator[None]:
             old[sig] = current
             signal.signal(sig, _handler)
         yield
-    finally:
-        for sig, h in old.items():
-            signal.signal(sig, h)  # type: ignore[arg-type]  # a handler getsignal returned
-        _state["depth"] -= 1
+    except Interrupted:
+        _ended(old, hook)
+        raise
+    except BaseException as e:
+        signum = _ended(old, hook)
+        if signum:
+            raise Interrupted(signum) from e  # (the stop, lost in another exception)
+        raise
+    signum = _ended(old, hook)
+    if signum:
+        raise Interrupted(signum)  # (the stop, dropped where Python could not raise it)
+
+
+def _quiet_stop(hook: Callable[[sys.UnraisableHookArgs], object]) -> Callable[[sys.UnraisableHookArgs], object]:
+    """An unraisable-exception hook that drops a stop quietly (the block's end raises it) and passes on the rest."""
+    def quiet(args: sys.UnraisableHookArgs) -> object:
+        return None if isinstance(args.exc_value, Interrupted) else hook(args)
+    return quiet
+
+
+def _ended(old: dict[int, object], hook: Callable[[sys.UnraisableHookArgs], object]) -> int:
+    """Restore the handlers and hook `interruptible` replaced; the signal raised in the outermost block that ends
+    now."""
+    sys.unraisablehook = hook
+    for sig, h in old.items():
+        signal.signal(sig, h)  # type: ignore[arg-type]  # a handler getsignal returned
+    _state["depth"] -= 1
+    return _state["raised"] if _state["depth"] == 0 else 0
 
 
 @contextlib.contextmanager

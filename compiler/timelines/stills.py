@@ -12,13 +12,18 @@ from ..edit.clips import CardClip, Clip, EditPlan
 from ..edit.slates import card_chain, slate_chain
 from ..edit.stale import sweep, temp_prefix
 from ..fonts import FontMissing, font_file
-from ..interrupt import interruptible
+from ..fsutil import write_atomic
+from ..interrupt import interruptible, run_child
 from ..probe import ProbeError, ffmpeg_exe
 from .errors import ExportError
 
+SECONDS = 60.0  # the most one ffmpeg run of the stills may take, plus PER_STILL for each
+PER_STILL = 2.0
+
 
 def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
-    """PNG stills of slates and cards, in one ffmpeg run."""
+    """PNG stills of slates and cards, in one ffmpeg run, drawn aside and put in `folder` once all are drawn (a
+    still already there with the same bytes is left untouched)."""
     if not clips:
         return {}
     try:
@@ -28,6 +33,7 @@ def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
         raise ExportError(str(e)) from None
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
+    drawn: dict[str, Path] = {}  # each clip's still, as ffmpeg draws it
     sweep()
     with interruptible(), tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as work:
         wdir = Path(work)
@@ -45,14 +51,20 @@ def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
             chain = (card_chain(plan, one, sink, font, key) if isinstance(one, CardClip)
                      else slate_chain(plan, one, sink, font, bold, key))
             lines.append(",".join([*chain, "format=rgb24"]) + f"[s{i + 1}]")
-            path = folder / f"{clip.id}.png"
-            args += ["-map", f"[s{i + 1}]", "-frames:v", "1", "-update", "1", "file:" + str(path)]
-            out[clip.id] = path
+            args += ["-map", f"[s{i + 1}]", "-frames:v", "1", "-update", "1", "file:" + str(wdir / f"{key}.png")]
+            drawn[clip.id] = wdir / f"{key}.png"
         graph = wdir / "stills.txt"
         graph.write_text(";\n".join(lines) + "\n", encoding="utf-8")
-        proc = subprocess.run([exe, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-                               "-/filter_complex", str(graph), *args], capture_output=True, text=True, errors="replace")
+        argv = [exe, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-/filter_complex", str(graph), *args]
+        try:
+            proc = run_child(argv, timeout=SECONDS + PER_STILL * len(clips))
+        except subprocess.TimeoutExpired:
+            raise ExportError(f"ffmpeg took over {SECONDS + PER_STILL * len(clips):g} s drawing "
+                              f"{len(clips)} slates; stopped") from None
         if proc.returncode != 0:
             log = proc.stderr.splitlines()
             raise ExportError(f"ffmpeg could not draw the slates: {log[-1] if log else 'no message'}", log)
+        for cid, png in drawn.items():
+            out[cid] = folder / f"{cid}.png"
+            write_atomic(out[cid], png.read_bytes())
     return out

@@ -39,6 +39,10 @@ def test_otio_export_reloads(tiny: Path) -> None:
     assert clips["s3"].media_reference.target_url.endswith("/takes/s3.png")
     assert clips["s2"].media_reference.target_url.endswith("/slates/s2.png")
     assert (tiny / "build" / "slates" / "s2.png").stat().st_size > 100
+    assert sorted(p.name for p in (tiny / "build" / "slates").iterdir()) == ["card-1.png", "card-2.png", "s2.png"]
+    before = {p.name: p.stat().st_mtime_ns for p in (tiny / "build" / "slates").iterdir()}
+    assert run_cli(["export", str(tiny)]).exit_code == 0  # the same stills: drawn aside, the ones there untouched
+    assert {p.name: p.stat().st_mtime_ns for p in (tiny / "build" / "slates").iterdir()} == before
     assert clips["s2"].metadata["filmc"]["source"] == "slate"
     song = next(iter(audio.find_clips()))
     assert song.name == "song" and song.source_range.duration.to_seconds() == pytest.approx(4.0)

@@ -63,6 +63,44 @@ def test_a_stop_is_no_exception() -> None:
     assert BuildStopped(15).exit_code == 128 + 15 and BuildStopped(15).diagnostics == ()
 
 
+# A command whose stop lands where Python cannot raise it as it is: in a finaliser (printed and dropped), or while
+# a class is made (wrapped in a RuntimeError). The block still ends in the stop.
+_LANDING = """
+import os, signal, sys
+from compiler.cli import main
+from compiler.interrupt import interruptible
+
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+class Landing:
+    def __set_name__(self, owner, name):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+@main.command("demo")
+def demo() -> None:
+    with interruptible():
+        if sys.argv[1] == "finaliser":
+            x = Finalized()
+            del x
+        else:
+            class Made:
+                x = Landing()
+        print("went on")
+
+sys.argv = ["filmc", "demo"]
+main()
+"""
+
+
+@pytest.mark.parametrize("where", ["finaliser", "class"])
+def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(where: str) -> None:
+    r = subprocess.run([sys.executable, "-c", _LANDING, where], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 128 + 15, r.stderr
+    assert r.stderr == "filmc: stopped (interrupted by SIGTERM): nothing written\n"  # (no "Exception ignored")
+
+
 def test_exit_codes_follow_one_rule() -> None:
     from compiler.interrupt import Interrupted
 
