@@ -63,17 +63,19 @@ class ShotLinter:
         t = prod.targets[p.target]
         where = f"{rs.shot.pointer}/prompt/{p.target}" if p.overridden else f"{rs.shot.pointer}/id"
         label = f"shot '{p.shot}', {p.target}"
-        texts = [(p.text, "prompt"), (p.negative or "", "negative prompt")]
+        texts = [(p.text, "prompt", 1), (p.negative or "", "negative prompt", 1)]
         for n, (seg_text, seg_negative) in enumerate(p.segments, 2):  # an extended shot's later segments
-            texts += [(seg_text, f"prompt of segment {n}"), (seg_negative or "", f"negative prompt of segment {n}")]
+            texts += [(seg_text, f"prompt of segment {n}", n), (seg_negative or "", f"negative prompt of segment {n}",
+                                                                 n)]
         for rx, name, cid in self.name_res:
-            for text, what in texts:
+            for text, what, n in texts:
                 if name in text and rx.search(text):  # (the substring first: a name is seldom there)
-                    c.warning("P401", f"{label}: the {what} contains the name '{name}'", where,
+                    c.warning("P401", f"{label}: the {what} contains the name '{name}'",
+                              _segment_place(rs, n, name) or where,
                               hint=f"names never reach generation models; describe '{cid}' instead")
         for n, text in enumerate(p.texts, 1):
             seg_label = label if n == 1 else f"{label}, segment {n}"
-            lint_prose.budget(c, t, text, where, seg_label)
+            lint_prose.budget(c, t, text, where, seg_label, p.overridden)
             lint_prose.pronouns(c, text, self.persons, where, seg_label)
         for n, text in enumerate(p.texts, 1):  # (an extended shot's segments too)
             low = text.casefold()
@@ -86,7 +88,8 @@ class ShotLinter:
                         "each prompt must stand alone: the model sees no other shot, only the frame it starts from"
                         if n == 1 else "a segment starts from the last frame of the one before and sees none of its "
                         "words: say what is there")
-                c.warning("P402", f"{label}: {what} ('{previous.group(0)}')", where, hint=hint)
+                c.warning("P402", f"{label}: {what} ('{previous.group(0)}')",
+                          _segment_place(rs, n, previous.group(0)) or where, hint=hint)
         if p.kind != "video":
             return None
         sh = rs.shot
@@ -131,6 +134,15 @@ class ShotLinter:
                           "a sentence instead", f"{rs.shot.pointer}/camera",
                           hint="the model may ignore it; pick a move the target supports (filmc targets show "
                                f"{p.target})")
+
+
+def _segment_place(rs: ResolvedShot, n: int, words: str) -> str | None:
+    """Where segment `n` (2: the first of `extend`) of a shot says `words`, when its motion says them."""
+    segs = rs.shot.segments
+    if n < 2 or n - 2 >= len(segs):
+        return None
+    motion = segs[n - 2].motion
+    return f"{rs.shot.pointer}/extend/{n - 2}/motion" if motion and words in motion else None
 
 
 def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[CompiledPrompt]], ShotFindings]

@@ -26,7 +26,8 @@ def words(text: str) -> int:
     return len(prose.split())
 
 
-def budget(c: Collector, t: TargetDef, text: str, where: str, label: str) -> None:
+def budget(c: Collector, t: TargetDef, text: str, where: str, label: str, overridden: bool = False) -> None:
+    """P412: a prompt over the target's budget (`overridden`: the creator's own text, from a `prompt:` override)."""
     b = t.budget
     if b is None:
         return
@@ -42,8 +43,9 @@ def budget(c: Collector, t: TargetDef, text: str, where: str, label: str) -> Non
     n = words(text)
     if n > b[1]:
         c.warning("P412", f"{label}: the prompt has {n} words, over {t.name}'s budget of {b[1]}", where,
-                  hint=f"{t.name} reads about {b[1]} words well; later words lose weight. Shorten the description, "
-                       "details or mood, or write a `prompt:` override for this target")
+                  hint=f"{t.name} reads about {b[1]} words well; later words lose weight. " + (
+                      "Shorten the override" if overridden else "Shorten the description, details or mood, or write "
+                      "a `prompt:` override for this target"))
 
 
 def person_words(prod: Production) -> frozenset[str]:

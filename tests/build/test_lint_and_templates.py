@@ -220,12 +220,15 @@ def test_a_build_of_some_targets_reports_their_findings_only(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("motion", "code", "pointer", "words"), [
-    ("she turns back, as before", "P402", "/shots/2/id", "the prompt of segment 2 refers to what came before"),
+    ("she turns back, as before", "P402", "/shots/2/extend/0/motion",
+     "the prompt of segment 2 refers to what came before"),
+    ("Ines turns to the window", "P401", "/shots/2/extend/0/motion", "the prompt of segment 2 contains the name"),
     ("Ines turns to the window", "V270", "/shots/2/extend/0/motion", "the name 'Ines' appears in prompt text"),
 ])
 def test_an_extended_shots_segments_are_read_like_its_prompt(tmp_path: Path, motion: str, code: str, pointer: str,
                                                              words: str) -> None:
-    """P402 and V270 read the later segments of an extended shot too, not only its first prompt."""
+    """P402, P401 and V270 read the later segments of an extended shot too, not only its first prompt, and point at
+    the segment's motion."""
     old = "    cast: [{id: keeper, motion: she breathes slowly}]\n"
     assert old in CLEAN
     text = CLEAN.replace(old, old + f"    extend: [{{motion: \"{motion}\"}}]\n", 1)
@@ -233,3 +236,17 @@ def test_an_extended_shots_segments_are_read_like_its_prompt(tmp_path: Path, mot
     found = [d for d in r.json()["diagnostics"] if d["code"] == code]
     assert [d["pointer"] for d in found] == [pointer], r.json()["diagnostics"]
     assert words in found[0]["message"] and found[0]["line"] > 0
+
+
+def test_a_prompt_over_its_budget_is_told_what_to_shorten(tmp_path: Path) -> None:
+    """P412: a compiled prompt over the target's word budget is told to shorten its parts or write an override; an
+    override over it, to shorten the override."""
+    long = "with " + " and ".join(f"a {w} coat" for w in ["red", "blue", "green", "grey"] * 50)
+    text = CLEAN.replace("description: a woman in her sixties with cropped silver hair",
+                         f"description: a woman in her sixties {long}", 1)
+    text = text.replace("    subject: a radio glowing in the dark\n", "    subject: a radio glowing in the dark\n"
+                        "    prompt: {kling: {video: \"" + "waves roll " * 200 + "\"}}\n", 1)
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path, text))
+    found = [d for d in r.json()["diagnostics"] if d["code"] == "P412"]
+    told = {(d["pointer"].endswith("/prompt/kling"), d["hint"].endswith("Shorten the override")) for d in found}
+    assert told == {(True, True), (False, False)}, found
