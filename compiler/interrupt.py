@@ -39,10 +39,12 @@ class Interrupted(BaseException):
     log: tuple[str, ...] = ()
     log_name = "ffmpeg"
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int, *, late: bool = False):
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
         self.signum = signum
         self.exit_code = EXIT_SIGNAL + signum
+        if late:  # the stop could not end the work at once (see interruptible): it ran to its end
+            self.line_format = "filmc: stopped ({message}) as the work ended: what it wrote is whole"
 
     @property
     def shown(self) -> str:
@@ -51,7 +53,7 @@ class Interrupted(BaseException):
 
 
 _groups: set[int] = set()  # process groups of running ffmpeg processes
-_state = {"depth": 0, "raised": 0}  # raised: the signal raised as Interrupted (0: none yet)
+_state = {"depth": 0, "raised": 0, "dropped": 0}  # the signal raised as Interrupted (0: none yet); one dropped
 
 
 def _forward(signum: int) -> None:
@@ -72,14 +74,15 @@ def interruptible() -> Iterator[None]:
     """Within: SIGINT/SIGTERM/SIGHUP are forwarded to running ffmpeg groups and raise Interrupted once.
 
     Only in the main thread (elsewhere a no-op); a signal the process ignores (nohup) stays ignored. Python
-    cannot always let the stop through: raised in a finaliser it is printed and dropped, raised while a class is
-    made it becomes a RuntimeError. So the outermost block ends in Interrupted whenever a signal was raised in
-    it, whatever else happened on the way out."""
+    cannot always let the stop through: raised in a finaliser it is printed and dropped (here: quietly), raised
+    while a class is made it becomes a RuntimeError. So a block that ends with a stop dropped in it, or with an
+    exception raised from or while handling a stop, ends in Interrupted. A stop caught and handled inside the
+    block stays handled."""
     if threading.current_thread() is not threading.main_thread() or os.name != "posix":
         yield
         return
     if _state["depth"] == 0:
-        _state["raised"] = 0
+        _state["raised"] = _state["dropped"] = 0
     _state["depth"] += 1
     old: dict[int, object] = {}
     hook = sys.unraisablehook
@@ -96,30 +99,55 @@ def interruptible() -> Iterator[None]:
         _ended(old, hook)
         raise
     except BaseException as e:
-        signum = _ended(old, hook)
-        if signum:
-            raise Interrupted(signum) from e  # (the stop, lost in another exception)
+        dropped = _ended(old, hook)
+        stop = stop_in(e)
+        if stop is not None or dropped:
+            raise Interrupted(stop.signum if stop is not None else dropped) from e  # (the stop, lost in another)
         raise
-    signum = _ended(old, hook)
-    if signum:
-        raise Interrupted(signum)  # (the stop, dropped where Python could not raise it)
+    dropped = _ended(old, hook)
+    if dropped:
+        raise Interrupted(dropped, late=True)  # (the stop, dropped where Python could not raise it)
+
+
+def stop_in(e: BaseException) -> Interrupted | None:
+    """A stop `e` was raised from or while handling (at any link of its chain)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [e]
+    while todo:
+        x = todo.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, Interrupted):
+            return x
+        todo += [y for y in (x.__cause__, x.__context__) if y is not None]
+    return None
 
 
 def _quiet_stop(hook: Callable[[sys.UnraisableHookArgs], object]) -> Callable[[sys.UnraisableHookArgs], object]:
-    """An unraisable-exception hook that drops a stop quietly (the block's end raises it) and passes on the rest."""
+    """An unraisable-exception hook that takes note of a dropped stop (the block's end raises it) instead of
+    printing it, and passes on the rest."""
     def quiet(args: sys.UnraisableHookArgs) -> object:
-        return None if isinstance(args.exc_value, Interrupted) else hook(args)
+        if isinstance(args.exc_value, Interrupted):
+            _state["dropped"] = args.exc_value.signum
+            return None
+        return hook(args)
     return quiet
 
 
 def _ended(old: dict[int, object], hook: Callable[[sys.UnraisableHookArgs], object]) -> int:
-    """Restore the handlers and hook `interruptible` replaced; the signal raised in the outermost block that ends
-    now."""
-    sys.unraisablehook = hook
-    for sig, h in old.items():
-        signal.signal(sig, h)  # type: ignore[arg-type]  # a handler getsignal returned
-    _state["depth"] -= 1
-    return _state["raised"] if _state["depth"] == 0 else 0
+    """Restore the handlers and hook `interruptible` replaced (with the signals held meanwhile: one that comes now
+    reaches the restored handler); the signal of a stop dropped in the block (0: none), taken."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        sys.unraisablehook = hook
+        for sig, h in old.items():
+            signal.signal(sig, h)  # type: ignore[arg-type]  # a handler getsignal returned
+        _state["depth"] -= 1
+        dropped, _state["dropped"] = _state["dropped"], 0
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return dropped
 
 
 @contextlib.contextmanager

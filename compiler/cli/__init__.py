@@ -180,14 +180,14 @@ class FilmcGroup(GlobalOptionsGroup):
             _stopped(ctx)
         except Exception as e:  # noqa: BLE001
             from ..errors import FilmcError
-            from ..interrupt import Interrupted
+            from ..interrupt import stop_in
 
-            cause = _cause(e)
-            if isinstance(cause, KeyboardInterrupt):  # Ctrl-C that Python wrapped (in a class being made)
+            if isinstance(_cause(e), KeyboardInterrupt):  # Ctrl-C that Python wrapped (in a class being made)
                 _stopped(ctx)
-            if isinstance(cause, Interrupted):  # a stop so wrapped (interruptible() unwraps those in its block)
-                show_error(ctx, cause)
-                ctx.exit(cause.exit_code)
+            stop = stop_in(e)
+            if stop is not None:  # a stop so wrapped (interruptible() unwraps those in its block)
+                show_error(ctx, stop)
+                ctx.exit(stop.exit_code)
 
             if isinstance(e, FilmcError):  # every error a creator sees: printed one way, its own exit code
                 show_error(ctx, e)

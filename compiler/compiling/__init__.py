@@ -54,6 +54,7 @@ class CompiledFilm:
     kept_files: tuple[str, ...] = ()  # cache files kept as they are (the slates': see build_cache.slate_files)
     planned: PlanParts | None = None  # what the outputs take from the plan alone, if made (with the sheets)
     edit_hashes: dict[str, str] = field(default_factory=dict)  # the sha256 of `edit`'s files (the fonts aside)
+    film_warnings: list[Diagnostic] = field(default_factory=list)  # every target's (`warnings`: the asked ones')
 
     def cache_entries(self) -> Cache:
         """What the next build may reuse: the compiled pairs, lint's findings, the edit's files, emit's pieces (added
@@ -113,7 +114,9 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
                                      workers=workers, per_shot=ShotWork(prod, sheets) if prod.doc else None)
             pieces = {pair: piece for pair, k in plan.keys.items()
                       if isinstance(piece := cache.get("emit:" + k), tuple) and len(piece) == 2}
-            found, linted = lint_compiled(plan, cache, pieces if sheets else None, workers, asked)
+            # (without all_targets the plan holds the asked targets only: their findings are all there are)
+            found, linted, every = lint_compiled(plan, cache, pieces if sheets else None, workers,
+                                                 asked if all_targets else None)
             # (made here, before the edit's process is waited for: it may still be working)
             planned = None
             if sheets:
@@ -131,13 +134,14 @@ def compile_film(path: str | Path, *, targets: list[str] | None = None, select: 
         if aside is not None:
             aside.close()
     warnings = [d for d in prod.warnings if asked is None or of_targets(d, asked)] + found
+    film_warnings = warnings if asked is None else list(prod.warnings) + every
     files: dict[str, str | bytes] = {}
     if key is not None:
         plan.cache[key] = (EDIT_HASHES, edit[1])  # (the files are build/edit/'s: see _kept_edit)
         plan.cache.update(slates[1])  # each slate an entry of its own: one shot's edit changes one bucket
         files = _with_fonts(dict(edit[0]))
     return CompiledFilm(plan, warnings, files, tuple(linted), pieces, parts, index, tuple(slates[0]), planned,
-                        edit[1])
+                        edit[1], film_warnings)
 
 
 KeptParse = tuple[str | None, tuple[bytes, ...] | None] | None  # (the film's digest, the load's `keep`)

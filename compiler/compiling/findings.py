@@ -29,17 +29,20 @@ def of_targets(d: Diagnostic, targets: Collection[str]) -> bool:
 
 
 def lint_compiled(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] | None,
-                  workers: int, only: Collection[str] | None = None) -> tuple[list[Diagnostic], list[str]]:
+                  workers: int, only: Collection[str] | None = None
+                  ) -> tuple[list[Diagnostic], list[str], list[Diagnostic]]:
     """lint_plan's findings, each shot's reused while its compiled shot-and-targets are the ones they were found in
     (the cache keys hash what each was compiled from: the shot, the film around it, the targets); the checks that
     compare shots run again over the whole plan. The shots found again, and emit's pieces not in `pieces` (which
     gets them; None: no pieces are made), are made on `workers` processes when there are many. `only`: the
-    targets whose findings are reported (see lint_plan)."""
+    targets whose findings are reported (see lint_plan). Returns the findings, the shots linted again, and every
+    finding of the plan (those of `only` when None)."""
     from ..expand.lint import ShotFindings, lint_plan
 
     prod = plan.prod
     if prod.doc is None:
-        return lint_plan(plan, only=only), [rs.id for rs in plan.shots]
+        shown = lint_plan(plan, only=only)
+        return shown, [rs.id for rs in plan.shots], shown if only is None else lint_plan(plan)
     keys_of: dict[str, list[str]] = {}  # shot -> its pairs' keys, in target order
     for (shot, _), k in plan.keys.items():
         keys_of.setdefault(shot, []).append(k)
@@ -72,7 +75,8 @@ def lint_compiled(plan: Plan, cache: Cache, pieces: dict[tuple[str, str], Any] |
             t: (_located(a, prod), vk, _located(b, prod), _located(v, prod), _located(f, prod))
             for t, a, vk, b, v, f in by_target})
 
-    return lint_plan(plan, found, only), linted
+    shown = lint_plan(plan, found, only)
+    return shown, linted, shown if only is None else lint_plan(plan, found)
 
 
 def _shot_work(plan: Plan, prompts_of: dict[str, list[CompiledPrompt]], to_lint: set[str],

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production, ResolvedShot
 from . import Plan, lint_prose
-from .lint_video import edit_words, video_checks
+from .lint_video import VIDEO_SHOT_CODES, edit_words, video_checks
 from .plan import CompiledPrompt
 from .vocab import positive
 
@@ -160,7 +160,10 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
     shot_found = {rs.id: (found or ShotLinter.shot)(linter, rs, prompts_of[rs.id]) for rs in plan.shots}
     items: list[Diagnostic] = []
     for rs in plan.shots:
-        items += shot_found[rs.id][0]
+        own = shot_found[rs.id][0]
+        if only is not None and own and not any(p.kind == "video" and p.target in only for p in prompts_of[rs.id]):
+            own = [d for d in own if d.code not in VIDEO_SHOT_CODES]  # (no asked target makes the shot's video)
+        items += own
     by_shot = {s.id: s for s in prod.shots}
     c: Collector = prod.collector()
     seen_video: dict[tuple[str, str], str] = {}

@@ -33,6 +33,9 @@ def _motion_fields(shot: Any) -> list[tuple[str, str]]:
     return out
 
 
+VIDEO_SHOT_CODES = frozenset({"P419"})  # a shot's own findings about its video (not said for image targets alone)
+
+
 def edit_words(shot: Any, c: Collector) -> None:
     """P419: an edit instruction (a fade, a cut) in a motion, said once a shot (of a shot some video target takes)."""
     for pointer, text in _motion_fields(shot):

@@ -44,7 +44,8 @@ class FilmBuild:
     dry_run: bool = False
     compiled: bool = True  # False: nothing had changed since the last build, so nothing was compiled
     warning_keys: tuple[str, ...] = ()  # each warning's identity across builds (see _warning_keys)
-    partial: bool = False  # some targets or shots only: its warnings are not all of the film's
+    partial: bool = False  # some targets only: its warnings are not all of the film's
+    film_keys: tuple[str, ...] | None = None  # a partial build's: the identities of every target's warnings
 
 
 def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequence[str] = (),
@@ -68,7 +69,7 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
         return FilmBuild(out, (), (), _outputs(out), same.warnings, _new_warnings(out, same.warnings, same.keys),
                          _sources(film, same.warnings), same.shots, same.total_shots, same.targets,
                          same.total_targets, same.jobs, dry_run=dry_run, compiled=False, warning_keys=same.keys,
-                         partial=bool(targets or select))
+                         partial=bool(targets))
     if workers is None:
         from ..expand.parallel import workers_available
 
@@ -118,7 +119,10 @@ def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
                             known=compiled.edit_hashes)
         warnings = tuple(compiled.warnings)
         doc = plan.prod.doc
-        keys = _warning_keys(warnings, doc.data.get("shots") if doc else None, doc.display if doc else None)
+        shots_data = doc.data.get("shots") if doc else None
+        keys = _warning_keys(warnings, shots_data, doc.display if doc else None)
+        film_keys = _warning_keys(compiled.film_warnings, shots_data, doc.display if doc else None) \
+            if targets else None
         new = _new_warnings(out, warnings, keys)
         wanted = set(targets) if targets else None
         summary = Summary(
@@ -136,7 +140,8 @@ def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
     keep(compiled)  # (under the console script, freed by the process's end, not one object at a time)
     return FilmBuild(out, tuple(result.written), tuple(result.removed), result.unchanged, warnings, new,
                      dict(plan.prod.sources()), summary.shots, summary.total_shots, summary.targets, summary.total_targets,
-                     summary.jobs, dry_run=dry_run, warning_keys=keys, partial=bool(targets or select))
+                     summary.jobs, dry_run=dry_run, warning_keys=keys, partial=bool(targets),
+                     film_keys=film_keys)
 
 
 def _outputs(out: Path) -> int:
@@ -192,13 +197,18 @@ def _reported(out: Path) -> set[str]:
 def warnings_reported(build: FilmBuild) -> None:
     """After the caller has shown a build's new warnings: the next build counts them as reported (recorded only
     now, so a build stopped before or while they are shown shows them again). A full build's warnings replace the
-    record (one fixed and made again is new); a partial build's join it (the others' are still reported)."""
+    record (one fixed and made again is new); a partial build's join it, with those of the other targets' the
+    record holds that are still found (the others are fixed)."""
     from ..emit import write_internal
 
     if build.dry_run:
         return
     before = _reported(build.out_dir)
-    ordered = sorted(set(build.warning_keys) | before if build.partial else set(build.warning_keys))
+    if build.partial:
+        kept = before if build.film_keys is None else before & set(build.film_keys)
+        ordered = sorted(set(build.warning_keys) | kept)
+    else:
+        ordered = sorted(set(build.warning_keys))
     if set(ordered) != before or not (build.out_dir / WARNINGS_SHOWN).exists():
         text = json.dumps(ordered, ensure_ascii=False, indent=0) + "\n"
         write_internal(build.out_dir, WARNINGS_SHOWN, text.encode())

@@ -149,7 +149,14 @@ def export_film(loading: Loading, *, fmt: str = "otio", output: Path | None = No
     warnings = tuple(edit_warnings(plan.warnings))
     if warn is not None and warnings:
         warn(warnings, prod.sources())
-    n = export_timeline(prod, plan, out, fmt)
+    from ..interrupt import interruptible
+    from ..timelines.errors import ExportStopped
+
+    try:
+        with interruptible():
+            n = export_timeline(prod, plan, out, fmt)
+    except Interrupted as e:
+        raise ExportStopped(e.signum) from None
     return Exported(out, n, warnings, prod.sources())
 
 

@@ -14,6 +14,7 @@ from ..edit.stale import sweep, temp_prefix
 from ..fonts import FontMissing, font_file
 from ..fsutil import write_atomic
 from ..interrupt import interruptible, run_child
+from ..plurals import plural
 from ..probe import ProbeError, ffmpeg_exe
 from .errors import ExportError
 
@@ -60,7 +61,7 @@ def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
             proc = run_child(argv, timeout=SECONDS + PER_STILL * len(clips))
         except subprocess.TimeoutExpired:
             raise ExportError(f"ffmpeg took over {SECONDS + PER_STILL * len(clips):g} s drawing "
-                              f"{len(clips)} slates; stopped") from None
+                              f"{plural(len(clips), 'still')} of slates and cards; stopped") from None
         if proc.returncode != 0:
             log = proc.stderr.splitlines()
             raise ExportError(f"ffmpeg could not draw the slates: {log[-1] if log else 'no message'}", log)

@@ -62,6 +62,12 @@ def test_a_build_of_one_target_keeps_the_others_warnings_reported(tmp_path: Path
     assert codes(one.stderr) == ["P408"]  # the new one, once
     full = run_cli(["build", "film.yaml"], cwd=tmp_path)
     assert full.exit_code == 0 and codes(full.stderr) == [], full.stderr
+    # a warning fixed while another target is built is no longer counted as shown: made again, it is new
+    (tmp_path / "film.yaml").write_text(HAILUO)
+    assert "P408" not in codes(run_cli(["build", "-t", "mystic", "film.yaml"], cwd=tmp_path).stderr)
+    (tmp_path / "film.yaml").write_text(HAILUO.replace("    size: CU\n", "    size: CU\n    camera: orbit-right\n"))
+    again = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert codes(again.stderr) == ["P408"], again.stderr
 
 
 def test_warnings_of_a_build_stopped_before_it_showed_them_are_shown_by_the_next(tmp_path: Path,

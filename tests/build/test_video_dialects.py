@@ -138,6 +138,10 @@ def test_no_edit_instruction_reaches_a_video_prompt(tmp_path: Path) -> None:
         assert r.stdout.count("warning[P419]") + r.stderr.count("warning[P419]") == 1, (target, r.stdout, r.stderr)
     r = run_cli(["lint", "-t", "mystic", "film.yaml"], cwd=folder)
     assert "P419" not in r.stdout + r.stderr  # an image target's: no video is made
+    r = run_cli(["build", "-t", "mystic", "film.yaml"], cwd=folder)  # (which compiles the video targets too)
+    assert r.exit_code == 0 and "P419" not in r.stderr, r.stderr
+    r = run_cli(["build", "-t", "luma", "film.yaml"], cwd=folder)
+    assert r.exit_code == 0 and r.stderr.count("warning[P419]") == 1, r.stderr
 
 
 def test_each_video_target_speaks_its_own_dialect(tmp_path: Path) -> None:

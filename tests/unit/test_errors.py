@@ -78,27 +78,57 @@ class Landing:
     def __set_name__(self, owner, name):
         os.kill(os.getpid(), signal.SIGTERM)
 
+where = sys.argv[1]
+
+
 @main.command("demo")
 def demo() -> None:
     with interruptible():
-        if sys.argv[1] == "finaliser":
+        if where == "finaliser":
             x = Finalized()
             del x
         else:
             class Made:
                 x = Landing()
-        print("went on")
+        print("went on", where)
 
 sys.argv = ["filmc", "demo"]
 main()
 """
 
 
-@pytest.mark.parametrize("where", ["finaliser", "class"])
-def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(where: str) -> None:
+@pytest.mark.parametrize(("where", "out", "line"), [
+    ("finaliser", "went on finaliser\n", "filmc: stopped (interrupted by SIGTERM) as the work ended: what it wrote is "
+                                         "whole\n"),
+    ("class", "", "filmc: stopped (interrupted by SIGTERM): nothing written\n"),
+])
+def test_a_stop_python_cannot_raise_where_it_lands_still_stops_the_command(where: str, out: str, line: str) -> None:
     r = subprocess.run([sys.executable, "-c", _LANDING, where], capture_output=True, text=True, timeout=60)
     assert r.returncode == 128 + 15, r.stderr
-    assert r.stderr == "filmc: stopped (interrupted by SIGTERM): nothing written\n"  # (no "Exception ignored")
+    assert (r.stdout, r.stderr) == (out, line)  # (no "Exception ignored", no traceback)
+
+
+_HANDLED = """
+import os, signal, sys
+from compiler.interrupt import Interrupted, interruptible
+
+with interruptible():
+    try:
+        with interruptible():
+            os.kill(os.getpid(), signal.SIGTERM)
+            sum(range(10**6))
+    except Interrupted:
+        print("handled")
+print("went on")
+with interruptible():  # a later block of the same process stops again
+    os.kill(os.getpid(), signal.SIGINT)
+    sum(range(10**6))
+"""
+
+
+def test_a_stop_handled_inside_a_block_stays_handled() -> None:
+    r = subprocess.run([sys.executable, "-c", _HANDLED], capture_output=True, text=True, timeout=60)
+    assert r.stdout == "handled\nwent on\n" and r.stderr.rstrip().endswith("Interrupted: interrupted by SIGINT")
 
 
 def test_exit_codes_follow_one_rule() -> None:
