@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production, ResolvedShot
 from . import Plan, lint_prose
-from .lint_video import VIDEO_SHOT_CODES, edit_words, video_checks
+from .lint_video import VIDEO_SHOT_CODES, edit_words, motion_fields, video_checks
 from .plan import CompiledPrompt
 from .vocab import positive
 
@@ -76,7 +76,7 @@ class ShotLinter:
         for n, text in enumerate(p.texts, 1):
             seg_label = label if n == 1 else f"{label}, segment {n}"
             lint_prose.budget(c, t, text, where, seg_label, p.overridden)
-            lint_prose.pronouns(c, text, self.persons, where, seg_label)
+            lint_prose.pronouns(c, text, self.persons, where, seg_label, rs)
         for n, text in enumerate(p.texts, 1):  # (an extended shot's segments too)
             low = text.casefold()
             # (the words first; text beyond ASCII always goes to the regex, whose case folding differs from casefold's)
@@ -89,7 +89,8 @@ class ShotLinter:
                         if n == 1 else "a segment starts from the last frame of the one before and sees none of its "
                         "words: say what is there")
                 c.warning("P402", f"{label}: {what} ('{previous.group(0)}')",
-                          _segment_place(rs, n, previous.group(0)) or where, hint=hint)
+                          (None if p.overridden else _segment_place(rs, n, previous.group(0), first=True)) or where,
+                          hint=hint)
         if p.kind != "video":
             return None
         sh = rs.shot
@@ -136,13 +137,18 @@ class ShotLinter:
                                f"{p.target})")
 
 
-def _segment_place(rs: ResolvedShot, n: int, words: str) -> str | None:
-    """Where segment `n` (2: the first of `extend`) of a shot says `words`, when its motion says them."""
+def _segment_place(rs: ResolvedShot, n: int, words: str, *, first: bool = False) -> str | None:
+    """Where segment `n` (2: the first of `extend`) of a shot says `words`, when its motion says them; `first`:
+    segment 1's too, when one of the shot's motions (its cast's, subject_motion, background_motion) says them."""
+    low = words.casefold()
+    if n == 1:
+        return next((ptr for ptr, text in motion_fields(rs.shot) if "/extend/" not in ptr and low in text.casefold()),
+                    None) if first else None
     segs = rs.shot.segments
-    if n < 2 or n - 2 >= len(segs):
+    if n - 2 >= len(segs):
         return None
     motion = segs[n - 2].motion
-    return f"{rs.shot.pointer}/extend/{n - 2}/motion" if motion and words in motion else None
+    return f"{rs.shot.pointer}/extend/{n - 2}/motion" if motion and low in motion.casefold() else None
 
 
 def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[CompiledPrompt]], ShotFindings]

@@ -69,11 +69,15 @@ def pronoun_without_antecedent(text: str, persons: frozenset[str]) -> str | None
     return None
 
 
-def pronouns(c: Collector, text: str, persons: frozenset[str], where: str, label: str) -> None:
+def pronouns(c: Collector, text: str, persons: frozenset[str], where: str, label: str, rs: ResolvedShot) -> None:
+    """P413: a he/she/him/his/her before anyone it can refer to (the hint names one of the shot's cast)."""
     w = pronoun_without_antecedent(text, persons)
     if w:
+        from .people import reference
+
+        example = f", e.g. '{reference(rs.cast[0].character)}'" if rs.cast else ""
         c.warning("P413", f"{label}: '{w}' comes before anyone it can refer to", where,
-                  hint="name the character first (its short reference, e.g. 'the keeper'), or write the motion as "
+                  hint=f"name the character first (its short reference{example}), or write the motion as "
                        "a verb phrase ('lowers the mug') so filmc names the character itself")
 
 

@@ -18,7 +18,7 @@ EDIT_WORDS = re.compile(
     r"|wipes?\s+to\b|transition(?:s|ing)?\s+to\b)", re.I)
 
 
-def _motion_fields(shot: Any) -> list[tuple[str, str]]:
+def motion_fields(shot: Any) -> list[tuple[str, str]]:
     """(pointer, text) of every field that says what moves."""
     out = []
     for i, m in enumerate(shot.cast):
@@ -38,7 +38,7 @@ VIDEO_SHOT_CODES = frozenset({"P419"})  # a shot's own findings about its video 
 
 def edit_words(shot: Any, c: Collector) -> None:
     """P419: an edit instruction (a fade, a cut) in a motion, said once a shot (of a shot some video target takes)."""
-    for pointer, text in _motion_fields(shot):
+    for pointer, text in motion_fields(shot):
         m = EDIT_WORDS.search(text)
         if m:
             c.warning("P419", f"shot '{shot.id}': '{m.group(0).strip()}' is an edit, not motion; video "

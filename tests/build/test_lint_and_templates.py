@@ -250,3 +250,12 @@ def test_a_prompt_over_its_budget_is_told_what_to_shorten(tmp_path: Path) -> Non
     found = [d for d in r.json()["diagnostics"] if d["code"] == "P412"]
     told = {(d["pointer"].endswith("/prompt/kling"), d["hint"].endswith("Shorten the override")) for d in found}
     assert told == {(True, True), (False, False)}, found
+
+
+def test_p402_points_at_the_motion_that_says_it(tmp_path: Path) -> None:
+    """A cast motion that says "as before" gets P402 at that motion (the compiled prompt capitalises it)."""
+    old = "cast: [{id: keeper, motion: she breathes slowly}]"
+    text = CLEAN.replace(old, "cast: [{id: keeper, motion: \"as before, she breathes slowly\"}]", 1)
+    found = [d for d in run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path, text)).json()[
+        "diagnostics"] if d["code"] == "P402"]
+    assert found and {d["pointer"] for d in found} == {"/shots/2/cast/0/motion"}, found
