@@ -71,7 +71,7 @@ def piece(plan: Plan, p: CompiledPrompt, jobs: Sequence[Job]) -> Piece:
     if params:
         if out[-1]:
             out.append("")
-        out.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+        out.append("Parameters: " + ", ".join(f"{k}={_shown(v)}" for k, v in params.items()))
     if p.overridden:
         out.append("")
         out.append("(hand-written override from film.yaml)")
@@ -229,3 +229,10 @@ def entry_lines(key: str, value: Any) -> list[str]:
             body[-1] = body[-1][:-1]
         return [f"  {json.dumps(key)}: [", *body, "  ]"]
     return [f"  {json.dumps(key)}: {_json(value)}"]
+
+
+def _shown(value: Any) -> str:
+    """An option's value as film.yaml (YAML's flow style) writes it: true, false, null, ["a", "b"], {"k": 1}."""
+    if isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
