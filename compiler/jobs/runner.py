@@ -276,7 +276,7 @@ class Runner(FrameSteps, TaskSteps):
                 if sub is None:
                     return
                 self.submitted += 1
-                self.ui.job(job["job"], job["target"], "running", "sent: the provider has it")
+                self.ui.job(job["job"], job["target"], "sent", "the provider has it")
                 final = await self._collect(client, job, provider, attempt, sub)
             finally:
                 self._settle(attempt)
