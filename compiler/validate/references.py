@@ -89,21 +89,27 @@ def _check_picks(film: Film, shot: Shot, diags: Collector) -> None:
 
 
 def _takers(film: Film, targets: Mapping[str, TargetDef], shot: Shot, kind: str, picked: list[Ref],
-            not_name: str) -> list[str]:
-    """Other targets of the same kind whose models (as this shot sets them) would send all of `picked`."""
-    out = []
+            not_name: str) -> str:
+    """Other targets of the same kind whose models (as this shot sets them) would send all of `picked`, in words
+    ("none" when no target would; then those that would send some of them, if any)."""
+    out, some = [], []
     for name, t in sorted(targets.items()):
         if t.kind != kind or name == not_name:
             continue
         opts = shot_options(film, t, shot)
         p = plan(film, t, shot, first_frame=starts_from_frame(film, t, shot), options=opts)
         caps = p.caps
-        if caps is None or p.excluded_by or len(picked) > caps.max:
+        if caps is None or p.excluded_by:
             continue
         kinds = {r.kind for r in picked}
-        if all(sum(1 for r in picked if r.kind == k) <= caps.kind_max(k) for k in kinds):
+        if len(picked) <= caps.max and all(sum(1 for r in picked if r.kind == k) <= caps.kind_max(k) for k in kinds):
             out.append(f"{name} (up to {caps.max})")
-    return out
+        elif any(caps.kind_max(k) > 0 for k in kinds):
+            some.append(f"{name} (up to {caps.max})")
+    if out:
+        return ", ".join(out)
+    return f"none takes all {len(picked)}" + (f"; some of them: {', '.join(some)}" if some else "") \
+        if len(picked) > 1 else "none"
 
 
 def _field(ref: Ref) -> str:
@@ -144,8 +150,8 @@ def _check_limits(film: Film, targets: Mapping[str, TargetDef], shot: Shot, diag
             ptr = picked[0].pointer
             paths = ", ".join(r.path for r in picked)
             text = why(reason, picked[0], p.caps)
-            others = ", ".join(_takers(film, targets, shot, t.kind, [r for r, _ in p.refused] + [
-                r for r in p.refs if r.picked], name)) or "none"
+            others = _takers(film, targets, shot, t.kind, [r for r, _ in p.refused] + [r for r in p.refs if r.picked],
+                             name)
             if reason == "end_frame":
                 diags.error("V275", f"{ptr}: shot '{shot.id}' picks {paths}, but {on} {text}", ptr,
                             hint=f"drop `end_frame`, or the picks ({_field(picked[0])}: []), or use a target "
