@@ -199,7 +199,7 @@ def test_too_many_picked_refs_are_refused_with_a_located_error(tmp_path: Path) -
     assert res.exit_code == 1
     assert "error[V273]" in res.stderr and "takes at most 3" in res.stderr
     assert "drop 1 of" in res.stderr
-X
+    assert "use a target that takes them: none takes all 4; some of them: gemini-image (up to 3)" in res.stderr
     assert ("V273", "error", line_of(film, "refs: [refs/radio.png")) in codes(film)
 
 
