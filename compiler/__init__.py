@@ -4,21 +4,26 @@
 # before the early Ctrl-C handler is in place that a Ctrl-C once landed in; the annotations below need no postponing.)
 
 
+_EARLY = {2: "SIGINT", 15: "SIGTERM", 1: "SIGHUP"}  # the stops taken early, by number (POSIX's, on every system)
+
+
 def _early_stop(signum: int, frame: object) -> None:
-    """Ctrl-C while the installed `filmc` is still loading its code (until the command group's invoke takes signals
-    as every command does: cli._sigint_to_commands): the stop line and its exit code, not a traceback of the import
-    under way. Nothing is written yet, so there is nothing to finish."""
+    """Ctrl-C (or SIGTERM, SIGHUP) while the installed `filmc` is still loading its code (until the command group's
+    invoke takes signals as every command does: cli._sigint_to_commands): the stop line and its exit code, not a
+    traceback of the import under way, nor an end without a word. Nothing is written yet, so there is nothing to
+    finish."""
     import os
 
     try:
-        os.write(2, b"filmc: stopped (interrupted by SIGINT)\n")
+        os.write(2, f"filmc: stopped (interrupted by {_EARLY.get(signum, signum)})\n".encode())
     except OSError:  # (no stderr: the exit code says it)
         pass
-    os._exit(_STOPPED)
+    os._exit(_STOPPED - 2 + signum)  # (128 + signum)
 
 
 def _early_handler() -> None:
-    """The installed command, starting: Ctrl-C goes to _early_stop from the package's first statements on."""
+    """The installed command, starting: Ctrl-C, SIGTERM and SIGHUP go to _early_stop from the package's first
+    statements on (each only where it has its default handling: one ignored, as under nohup, stays ignored)."""
     import sys
 
     if sys.argv and sys.argv[0].rsplit("/", 1)[-1] == "filmc":
@@ -26,6 +31,10 @@ def _early_handler() -> None:
 
         if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
             _signal.signal(_signal.SIGINT, _early_stop)
+        for name in ("SIGTERM", "SIGHUP"):
+            num = getattr(_signal, name, None)
+            if num is not None and _signal.getsignal(num) == _signal.SIG_DFL:
+                _signal.signal(num, _early_stop)
 
 
 _STOPPED = 130  # the exit code of a stop by Ctrl-C (set from errors.EXIT_SIGNAL below)

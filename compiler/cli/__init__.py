@@ -271,6 +271,10 @@ def _sigint_to_commands() -> None:
 
     if signal.getsignal(signal.SIGINT) is _early_stop:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        num = getattr(signal, name, None)
+        if num is not None and signal.getsignal(num) is _early_stop:
+            signal.signal(num, signal.SIG_DFL)
 
 
 def console() -> None:
