@@ -135,10 +135,21 @@ def _phrases(description: str) -> list[tuple[str, str]]:
     return out
 
 
+# An action or expression with the eyes closed: the eyes' colour is not in view.
+EYES_CLOSED = re.compile(r"\b(?:eyes\s+(?:\w+ly\s+)?(?:closed|shut)|(?:closed|shut)\s+eyes)\b", re.IGNORECASE)
+_EYES = frozenset({"eye", "eyes", "eyelashes", "lashes", "gaze"})
+
+
 @cache
-def seen(description: str, wardrobe: str | None, size: str | None, view: str | None) -> Seen:
+def seen(description: str, wardrobe: str | None, size: str | None, view: str | None,
+         eyes_closed: bool = False) -> Seen:
+    """What a shot of `size` seen from `view` shows of a character; `eyes_closed`: the phrases about the eyes are
+    left out (an image cannot show the grey-green eyes of someone laughing with them closed)."""
     view = view or "front"
     phrases = _phrases(description)
+    closed = eyes_closed and any(part != "identity" and _words(ph) & _EYES for ph, part in phrases)
+    if closed:
+        phrases = [(ph, part) for ph, part in phrases if part == "identity" or not _words(ph) & _EYES]
     size = size or "MS"
     keep: set[str]
     face = True
@@ -179,7 +190,8 @@ def seen(description: str, wardrobe: str | None, size: str | None, view: str | N
     if detail:  # the detail itself first: "strong forearms, short nails, dark brown skin"
         kept.sort(key=lambda ph: part_of(ph) == "skin")
     # verbatim; a whole description's ';' (which ends the short reference) reads as ',' in a sentence
-    text = " ".join(description.split()).replace(";", ",") if whole else ", ".join(kept)
+    text = " ".join(description.split()).replace(";", ",") if whole and not closed else ", ".join(kept)
+    whole = whole and not closed
     return Seen(text, whole, _wardrobe(wardrobe, size, view), face, view, VIEW_WORDS.get(view, ""), detail,
                 tuple(kept))
 

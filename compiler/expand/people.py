@@ -8,7 +8,7 @@ from typing import Any
 
 from ..model import CastMember, Character
 from . import grammar as g
-from .framing import Seen, seen
+from .framing import EYES_CLOSED, Seen, seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,8 @@ def people(cast: list[tuple[Character, CastMember, str | None]], size: str | Non
     out = []
     for (ch, m, wardrobe), ref in zip(cast, refs):
         pron = ch.pronoun if ch.pronoun and pronouns.count(ch.pronoun) == 1 else None
-        sn = seen(ch.description, wardrobe, size, m.view)
+        closed = any(EYES_CLOSED.search(x) for x in (m.action, m.expression) if x)
+        sn = seen(ch.description, wardrobe, size, m.view, closed)
         head = g.derive_short(ch.description)
         out.append(Person(ch.id, ref, pron, sn, _intro(sn, head), head,
                           g.parse(m.action) if m.action else None,

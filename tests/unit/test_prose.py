@@ -90,6 +90,33 @@ def test_the_short_reference_is_the_descriptions_head(description: str, short: s
     assert g.derive_short(description) == short
 
 
+WOMAN = "a woman in her thirties, slight and long-limbed, short dark curly hair, a freckled face, grey-green eyes"
+
+
+@pytest.mark.parametrize("size", ["CU", "MS"])
+def test_eyes_closed_leave_the_eyes_colour_out(size: str, tmp_path: Path) -> None:
+    """A character laughing with her eyes closed: an image cannot show her grey-green eyes, so the prompt does not
+    ask for them (the rest word for word, the whole description too where the size shows it all)."""
+    shut = seen(WOMAN, None, size, None, True)
+    assert "eyes" not in shut.description and not shut.whole
+    assert "a freckled face" in shut.description and "short dark curly hair" in shut.description
+    assert ("slight and long-limbed" in shut.description) == (size == "MS")
+    assert "grey-green eyes" in seen(WOMAN, None, size, None).description
+    film = _film(tmp_path, f"""\
+          - id: s1
+            section: a
+            size: {size}
+            cast: [{{id: keeper, action: laughs with his eyes shut tight}}]
+          - id: s2
+            section: a
+            size: {size}
+            cast: [{{id: keeper, expression: "eyes tightly closed, at peace"}}]
+        """)
+    for sid, prompts in compiled_prompts(film, targets=["mystic"]).items():
+        text = prompts["mystic"]["prompt"]
+        assert "grey eyes" not in text and "a crooked nose once broken" in text, (sid, text)
+
+
 def test_each_framing_shows_only_what_is_in_view() -> None:
     ms = seen(KEEPER, WARDROBE, "MS", None)
     assert ms.whole and ms.description == KEEPER.replace(";", ",") and ms.wardrobe == WARDROBE and ms.face
