@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,10 +68,29 @@ def _grouped(keys: Iterable[str], entries: Cache, buckets: dict[str, Cache] | No
     return out
 
 
+@cache
 def _stamp() -> str:
+    """The layout, filmc's version and its code: a cache made by other code is not read (an install from a clone
+    that was pulled has the version it had, and other prompts to compile)."""
     from . import __version__
 
-    return f"{_LAYOUT}|{__version__}"
+    return f"{_LAYOUT}|{__version__}|{_code()}"
+
+
+def _code() -> str:
+    """The package's Python files as the file system has them (path, size and mtime of each)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha1()
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                h.update(f"{os.path.relpath(folder, root)}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
 
 
 EDIT_HASHES = "sha256"  # the edit's entry: (this, the sha256 of its files by path); the files are build/edit/'s

@@ -284,3 +284,32 @@ def test_another_tools_manifest_names_no_file_of_filmc(film: Path, tmp_path: Pat
     r = run_cli(["build", str(film), "-o", str(out)])
     assert r.exit_code == 0, r.stderr
     assert (out / "report.txt").read_text() == "r\n" and (out / "notes.md").read_text() == "n\n"
+
+
+def test_a_build_by_other_code_is_compiled_again(tmp_path: Path) -> None:
+    """The cache of compiled prompts holds for the code that made it: a checkout pulled since (its version unchanged)
+    compiles again, so its prompts are the new code's, not the cache's."""
+    import subprocess
+    import sys
+
+    filmc = tmp_path / "filmc"
+    for name in ("compiler", "targets", "schema"):
+        shutil.copytree(ROOT / name, filmc / name, ignore=shutil.ignore_patterns("__pycache__"))
+    film = tmp_path / "film"
+    film.mkdir()
+    (film / "film.yaml").write_text((CASES / "base.yaml").read_text())
+
+    def build() -> str:
+        r = subprocess.run([sys.executable, "-c", "from compiler.cli import main; main()", "build", str(film)],
+                           cwd=filmc, capture_output=True, text=True, timeout=120,
+                           env={**__import__("os").environ, "PYTHONPATH": str(filmc)})
+        assert r.returncode == 0, r.stderr
+        return (film / "build" / "prompts" / "mystic.md").read_text()
+
+    assert "Newly" not in build()
+    grammar = filmc / "compiler" / "expand" / "grammar.py"  # a change to how a sentence is written
+    text = grammar.read_text()
+    assert "\ndef sentence(text: str) -> str:\n    s = " in text
+    grammar.write_text(text.replace("\ndef sentence(text: str) -> str:\n    s = ",
+                                    "\ndef sentence(text: str) -> str:\n    s = 'Newly ' + ", 1))
+    assert "Newly" in build()
