@@ -76,6 +76,7 @@ shots:                    # the storyboard, in screen order
     location: shore
     time: dawn, light drizzle
     subject: waves folding onto dark sand
+    subject_motion: the waves fold onto the sand and slide back   # what moves when nobody is in frame
     background_motion: mist drifts along the waterline
     mood: [quiet, expectant]
     transition: {{in: fade, duration: 1.0}}
