@@ -110,6 +110,9 @@ def test_the_end_frame_and_references_land_in_each_providers_own_fields(prod: An
     body = fields(prod, "fal", "s03", model="kling-v3-omni", mode="pro")
     assert [u.split("#")[0] for u in body["image_urls"]] == ["@ref:refs/keeper_face.png", "@ref:refs/lamp_room.png"]
     assert body["prompt"].startswith("@Image1 shows the old keeper and @Image2 the cramped circular lamp room.")
+    pair = compile_shot(prod, "kling", "s03", provider="fal", options={**KLING.defaults, "model": "kling-v3-omni",
+                                                                       "mode": "pro"})
+    assert pair.prompt.text == body["prompt"]  # the prompt sheet and `filmc show` say what is sent
 
 
 def test_models_without_references_get_none_and_no_citation(prod: Any) -> None:
