@@ -8,10 +8,10 @@ _EARLY = {2: "SIGINT", 15: "SIGTERM", 1: "SIGHUP"}  # the stops taken early, by 
 
 
 def _early_stop(signum: int, frame: object) -> None:
-    """Ctrl-C (or SIGTERM, SIGHUP) while the installed `filmc` is still loading its code (until the command group's
-    invoke takes signals as every command does: cli._sigint_to_commands): the stop line and its exit code, not a
-    traceback of the import under way, nor an end without a word. Nothing is written yet, so there is nothing to
-    finish."""
+    """Ctrl-C while the installed `filmc` is still loading its code (until the command group's invoke takes it as
+    every command does: cli._sigint_to_commands), and SIGTERM or SIGHUP from then on wherever a command does not take
+    them itself: the stop line and its exit code, not a traceback of the import under way, nor an end without a
+    word. Every file filmc writes is written whole or not at all, so ending at once leaves none half-written."""
     import os
 
     try:

@@ -34,6 +34,7 @@ class Interrupted(BaseException):
     without diagnostics (`shown`)."""
 
     line_format = "filmc: stopped ({message}): nothing written"
+    late_format = "filmc: stopped ({message}) as the work ended: what it wrote is whole"  # see interruptible
     diagnostics: tuple[()] = ()
     sources: Mapping[str, Sequence[str]] = MappingProxyType({})
     log: tuple[str, ...] = ()
@@ -43,8 +44,9 @@ class Interrupted(BaseException):
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
         self.signum = signum
         self.exit_code = EXIT_SIGNAL + signum
+        self.late = late
         if late:  # the stop could not end the work at once (see interruptible): it ran to its end
-            self.line_format = "filmc: stopped ({message}) as the work ended: what it wrote is whole"
+            self.line_format = self.late_format
 
     @property
     def shown(self) -> str:
@@ -64,9 +66,10 @@ def _forward(signum: int) -> None:
 
 def _handler(signum: int, frame: object) -> None:
     _forward(signum)
-    if not _state["raised"]:  # once: a second signal must not cut the clean-up short
+    if not _state["raised"]:  # once: a second signal must not cut the clean-up short ...
         _state["raised"] = signum
         raise Interrupted(signum)
+    _state["dropped"] = signum  # ... and where the first was caught and handled, the block's end raises it
 
 
 @contextlib.contextmanager

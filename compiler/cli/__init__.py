@@ -271,10 +271,9 @@ def _sigint_to_commands() -> None:
 
     if signal.getsignal(signal.SIGINT) is _early_stop:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    for name in ("SIGTERM", "SIGHUP"):
-        num = getattr(signal, name, None)
-        if num is not None and signal.getsignal(num) is _early_stop:
-            signal.signal(num, signal.SIG_DFL)
+    # (SIGTERM and SIGHUP stay _early_stop's where a command does not take them itself, as build, render, export and
+    # run do: the stop line and 128 + N, where the default ended the process without a word; every file is written
+    # whole or not at all, so ending at once leaves none half-written. A forked helper sets its own handlers.)
 
 
 def console() -> None:

@@ -135,21 +135,48 @@ def _phrases(description: str) -> list[tuple[str, str]]:
     return out
 
 
-# An action or expression with the eyes closed: the eyes' colour is not in view.
-EYES_CLOSED = re.compile(r"\b(?:eyes\s+(?:\w+ly\s+)?(?:closed|shut)|(?:closed|shut)\s+eyes)\b", re.IGNORECASE)
-_EYES = frozenset({"eye", "eyes", "eyelashes", "lashes", "gaze"})
+# An action or expression with the eyes closed ("laughing with her eyes closed", "closes his eyes", "eyes squeezed
+# shut"): what colour they are is not in view. Not when the eyes open in it ("opens her closed eyes").
+_CLOSED = re.compile(r"\b(?:eyes\s+(?:\w+ly\s+|squeezed\s+|screwed\s+)?(?:closed|shut)|(?:closed|closes|closing|close|"
+                     r"shut|shuts|shutting)\s+(?:(?:his|her|their|its|both)\s+)?eyes)\b", re.IGNORECASE)
+_OPEN = re.compile(r"\bopen", re.IGNORECASE)
+# The open eyes' look in a phrase: "grey-green eyes", "deep-set pale grey eyes" (not "around her eyes": a place)
+_EYE_LOOK = re.compile(r"(?:(?:a|an|the|his|her|their|its)\s+)?(?:(?!(?:around|under|beneath|below|near|between|"
+                       r"behind|above|over|of|in|at|on|left|right)\b)[\w-]+\s+){0,4}eyes?", re.IGNORECASE)
+_EYE_JOINS = re.compile(r"\s+(?:over|with|and)\s+")
+
+
+def eyes_closed(*texts: str | None) -> bool:
+    """Whether an action or expression has the eyes closed (and does not open them)."""
+    return any(t and _CLOSED.search(t) and not _OPEN.search(t) for t in texts)
+
+
+def _without_eye_look(phrase: str) -> str:
+    """The phrase without the look of open eyes: "heavy white eyebrows over deep-set pale grey eyes" -> "heavy white
+    eyebrows"; "grey-green eyes" -> "" (everything else word for word)."""
+    parts = _EYE_JOINS.split(phrase)
+    if not any(_EYE_LOOK.fullmatch(p) for p in parts):
+        return phrase
+    joins = _EYE_JOINS.findall(phrase)
+    out = parts[0] if not _EYE_LOOK.fullmatch(parts[0]) else ""
+    for join, part in zip(joins, parts[1:]):
+        if not _EYE_LOOK.fullmatch(part):
+            out = out + join + part if out else part
+    return out
 
 
 @cache
 def seen(description: str, wardrobe: str | None, size: str | None, view: str | None,
-         eyes_closed: bool = False) -> Seen:
-    """What a shot of `size` seen from `view` shows of a character; `eyes_closed`: the phrases about the eyes are
-    left out (an image cannot show the grey-green eyes of someone laughing with them closed)."""
+         closed_eyes: bool = False) -> Seen:
+    """What a shot of `size` seen from `view` shows of a character; `closed_eyes`: the look of the open eyes is left
+    out (an image cannot show the grey-green eyes of someone laughing with them closed)."""
     view = view or "front"
     phrases = _phrases(description)
-    closed = eyes_closed and any(part != "identity" and _words(ph) & _EYES for ph, part in phrases)
+    shut = [(_without_eye_look(ph) if part != "identity" else ph, part) for ph, part in phrases] if closed_eyes \
+        else phrases
+    closed = shut != phrases
     if closed:
-        phrases = [(ph, part) for ph, part in phrases if part == "identity" or not _words(ph) & _EYES]
+        phrases = [(ph, part) for ph, part in shut if ph]
     size = size or "MS"
     keep: set[str]
     face = True

@@ -75,7 +75,10 @@ def pronouns(c: Collector, text: str, persons: frozenset[str], where: str, label
     if w:
         from .people import reference
 
-        example = f", e.g. '{reference(rs.cast[0].character)}'" if rs.cast else ""
+        pron = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she"}.get(w.lower())
+        who = next((f.character for f in rs.cast if f.character.pronoun == pron), None) or \
+            (rs.cast[0].character if rs.cast else None)
+        example = f", e.g. '{reference(who)}'" if who is not None else ""
         c.warning("P413", f"{label}: '{w}' comes before anyone it can refer to", where,
                   hint=f"name the character first (its short reference{example}), or write the motion as "
                        "a verb phrase ('lowers the mug') so filmc names the character itself")

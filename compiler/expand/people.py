@@ -8,7 +8,7 @@ from typing import Any
 
 from ..model import CastMember, Character
 from . import grammar as g
-from .framing import EYES_CLOSED, Seen, seen
+from .framing import Seen, eyes_closed, seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,7 @@ def people(cast: list[tuple[Character, CastMember, str | None]], size: str | Non
     out = []
     for (ch, m, wardrobe), ref in zip(cast, refs):
         pron = ch.pronoun if ch.pronoun and pronouns.count(ch.pronoun) == 1 else None
-        closed = any(EYES_CLOSED.search(x) for x in (m.action, m.expression) if x)
-        sn = seen(ch.description, wardrobe, size, m.view, closed)
+        sn = seen(ch.description, wardrobe, size, m.view, eyes_closed(m.action, m.expression))
         head = g.derive_short(ch.description)
         out.append(Person(ch.id, ref, pron, sn, _intro(sn, head), head,
                           g.parse(m.action) if m.action else None,

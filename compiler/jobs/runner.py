@@ -269,7 +269,7 @@ class Runner(FrameSteps, TaskSteps):
                 self._made_nothing(attempt, "the run stopped before the create was sent")
                 self._settle(attempt)
                 raise
-            self.ui.job(job["job"], job["target"], "queued", "sending")
+            self.ui.job(job["job"], job["target"], "sending")
             final: Path | None = None
             try:
                 sub = await self._create(client, job, provider, attempt, body)

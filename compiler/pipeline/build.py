@@ -23,6 +23,7 @@ class BuildStopped(Interrupted):
     """A build stopped by a signal. Every file is written whole or not at all; the next build finishes the job."""
 
     line_format = "filmc: stopped ({message}): no file is half-written; build again to finish"
+    late_format = "filmc: stopped ({message}) as the build ended: its files are written"
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
         with interruptible():  # Ctrl-C, SIGTERM, SIGHUP: BuildStopped, exit 128 + signum
             return _build(film, out, inputs, targets, select, dry_run, allow_outside, compiling, writing, workers)
     except Interrupted as e:
-        raise BuildStopped(e.signum) from None
+        raise BuildStopped(e.signum, late=e.late) from None
 
 
 def _build(film: str, out: Path, inputs: str | None, targets: Sequence[str], select: str | None, dry_run: bool,

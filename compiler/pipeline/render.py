@@ -156,7 +156,7 @@ def export_film(loading: Loading, *, fmt: str = "otio", output: Path | None = No
         with interruptible():
             n = export_timeline(prod, plan, out, fmt)
     except Interrupted as e:
-        raise ExportStopped(e.signum) from None
+        raise ExportStopped(e.signum, late=e.late) from None
     return Exported(out, n, warnings, prod.sources())
 
 

@@ -18,3 +18,4 @@ class ExportStopped(Interrupted):
     """An export stopped by a signal: the stills and the timeline are each written whole or not at all."""
 
     line_format = "filmc: stopped ({message}): no file is half-written; export again to finish"
+    late_format = "filmc: stopped ({message}) as the export ended: the timeline and its stills are written"

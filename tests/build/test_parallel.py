@@ -237,6 +237,23 @@ def test_ctrl_c_in_any_command_exits_as_a_stop_by_sigint(big: Path, tmp_path: Pa
     assert err.strip() == "filmc: stopped (interrupted by SIGINT)", err
 
 
+@pytest.mark.skipif(not (Path(sys.executable).parent / "filmc").is_file() or os.name != "posix",
+                    reason="needs the installed filmc command")
+def test_sigterm_in_a_command_with_no_stop_of_its_own_says_so(big: Path, tmp_path: Path) -> None:
+    """SIGTERM in lint (which takes no signal itself) ends it with the stop line and 143, not without a word."""
+    folder = _slow_film(big, tmp_path)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "filmc"), "lint", str(folder)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    time.sleep(1.5)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode in (0, 1) and "stopped" not in err:
+        pytest.skip("lint finished before the signal came (a fast machine)")
+    assert proc.returncode == 128 + signal.SIGTERM, (proc.returncode, err)
+    assert err.strip() == "filmc: stopped (interrupted by SIGTERM)", err
+
+
 def test_lint_and_the_sheets_pieces_of_many_shots_are_the_same_on_two_processes(tmp_path: Path) -> None:
     """After the compile, each shot's lint findings and its sheet and jobs pieces are made on the workers too."""
     from compiler.compiling import compile_film

@@ -70,6 +70,9 @@ def test_first_run_generates_every_take_and_the_second_sends_nothing(tmp_path: P
     res = run_cli(["run", str(root), "--yes"])
     assert res.exit_code == 0, res.stderr
     assert freepik.create_count == 4
+    lines = [x for x in res.stderr.splitlines() if x.startswith("s01.mystic: ")]  # sent, then the provider's word
+    assert lines[:2] == ["s01.mystic: sending", "s01.mystic: sent (the provider has it)"], lines
+    assert lines[-1].startswith("s01.mystic: done"), lines
     takes = sorted(p.relative_to(root).as_posix() for p in (root / "takes").rglob("*") if p.is_file())
     assert takes == ["takes/s01/kling/1.mp4", "takes/s01/mystic/1.png", "takes/s02/kling/1.mp4",
                      "takes/s02/mystic/1.png"]

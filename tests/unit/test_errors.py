@@ -112,23 +112,35 @@ _HANDLED = """
 import os, signal, sys
 from compiler.interrupt import Interrupted, interruptible
 
-with interruptible():
+def handled():
     try:
         with interruptible():
             os.kill(os.getpid(), signal.SIGTERM)
             sum(range(10**6))
     except Interrupted:
         print("handled")
+
+with interruptible():
+    handled()
 print("went on")
-with interruptible():  # a later block of the same process stops again
-    os.kill(os.getpid(), signal.SIGINT)
+try:
+    with interruptible():
+        handled()
+        os.kill(os.getpid(), signal.SIGINT)  # a later signal in the same block is not lost: the block ends in it
+        sum(range(10**6))
+        print("to the end")
+except Interrupted as e:
+    print(e, e.late)
+with interruptible():  # a later block of the same process stops again, at once
+    os.kill(os.getpid(), signal.SIGHUP)
     sum(range(10**6))
 """
 
 
 def test_a_stop_handled_inside_a_block_stays_handled() -> None:
     r = subprocess.run([sys.executable, "-c", _HANDLED], capture_output=True, text=True, timeout=60)
-    assert r.stdout == "handled\nwent on\n" and r.stderr.rstrip().endswith("Interrupted: interrupted by SIGINT")
+    assert r.stdout == "handled\nwent on\nhandled\nto the end\ninterrupted by SIGINT True\n", r.stdout
+    assert r.stderr.rstrip().endswith("Interrupted: interrupted by SIGHUP"), r.stderr
 
 
 def test_exit_codes_follow_one_rule() -> None:

@@ -115,6 +115,31 @@ def test_eyes_closed_leave_the_eyes_colour_out(size: str, tmp_path: Path) -> Non
     for sid, prompts in compiled_prompts(film, targets=["mystic"]).items():
         text = prompts["mystic"]["prompt"]
         assert "grey eyes" not in text and "a crooked nose once broken" in text, (sid, text)
+        assert "heavy white eyebrows" in text, (sid, text)  # (of "heavy white eyebrows over deep-set pale grey eyes")
+
+
+@pytest.mark.parametrize(("phrase", "kept"), [
+    ("heavy white eyebrows over deep-set pale grey eyes", "heavy white eyebrows"),
+    ("wire-rimmed glasses over watery blue eyes", "wire-rimmed glasses"),
+    ("grey-green eyes", None),
+    ("a black patch over his left eye", "a black patch over his left eye"),
+    ("deep wrinkles around her eyes", "deep wrinkles around her eyes"),
+    ("long dark eyelashes", "long dark eyelashes"),
+])
+def test_eyes_closed_keep_what_a_closed_eye_still_shows(phrase: str, kept: str | None) -> None:
+    shut = seen(f"a man in his fifties, a broad face, {phrase}", None, "CU", None, True)
+    assert shut.phrases[-1] == kept if kept else not any("eye" in p for p in shut.phrases), shut.phrases
+
+
+@pytest.mark.parametrize(("text", "closed"), [
+    ("laughing with her eyes closed", True), ("closes his eyes", True), ("eyes squeezed shut", True),
+    ("eyes tightly closed, at peace", True), ("opens her closed eyes", False),
+    ("eyes closed, then opens them wide", False), ("stares at the horizon", False),
+])
+def test_which_actions_close_the_eyes(text: str, closed: bool) -> None:
+    from compiler.expand.framing import eyes_closed
+
+    assert eyes_closed(text) is closed
 
 
 def test_each_framing_shows_only_what_is_in_view() -> None:
@@ -246,12 +271,18 @@ def test_lint_says_what_templates_cannot_fix(tmp_path: Path, cli) -> None:  # ty
             world: dream
             time: a sunny afternoon
             subject: a park
+          - id: s3
+            section: a
+            cast: [mate]
+            prompt: {runway: "He waves from the door."}
         """, extra="")
     (tmp_path / "film.yaml").write_text((tmp_path / "film.yaml").read_text().replace(
         "dream: {style: soft focus, palette: warm gold}", "dream: {style: soft focus, lighting: storm light}"))
     r = cli(["lint", str(tmp_path)])
     codes = set(re.findall(r"\[(P4\d\d)\]", r.stdout + r.stderr))
     assert {"P413", "P414", "P415", "P416"} <= codes, r.stdout + r.stderr
+    hints = re.findall(r"e\.g\. '([^']+)'\)", r.stdout + r.stderr)  # P413's: a character of the shot's own cast
+    assert sorted(set(hints)) == ["the keeper", "the stocky man"], hints
 
 
 def test_text_to_video_without_a_video_target_is_said(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
