@@ -58,6 +58,11 @@ def mentions_people(text: str) -> bool:
     return bool(set(re.findall(r"[a-z]+", text.lower())) & (PERSON_NOUNS - {"subject"}))
 
 
+# A body drawn wrong: never what a shot asks for, whatever it shows of the body ("her fingers tighten").
+BODY_DEFECTS = frozenset({"distorted hands", "deformed hands", "bad hands", "extra fingers", "distorted faces",
+                          "distorted face", "extra limbs"})
+
+
 def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hands_in_view: bool) -> list[str]:
     """The avoid list for one shot: terms the shot itself asks for are dropped ('flicker' in a shot whose light
     flickers, 'rain' in a rainy shot), so a negative never contradicts the shot."""
@@ -66,7 +71,7 @@ def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hand
     seen_terms: set[frozenset[str]] = set()
     for term in avoid:
         words = _lemma_set(term) - {"a", "an", "the", "of", "and", "extra", "modern", "bad", "distorted"}
-        if words and words <= mine:
+        if words and words <= mine and term.lower() not in BODY_DEFECTS:  # (a shot of fingers asks for no extra)
             continue
         if term.lower() in TEXT_TERMS and mine & SHOWS_WRITING:
             continue
@@ -74,10 +79,9 @@ def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hand
         if key in seen_terms:  # "distorted face" and "distorted faces"
             continue
         seen_terms.add(key)
-        if not people_in_frame and term.lower() in ("distorted hands", "deformed hands", "bad hands", "extra fingers",
-                                                    "distorted faces", "distorted face", "extra limbs"):
+        if not people_in_frame and term.lower() in BODY_DEFECTS:
             continue
-        if not hands_in_view and "hand" in term.lower():
+        if not hands_in_view and ("hand" in term.lower() or "finger" in term.lower()):
             continue
         out.append(term)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -13,7 +14,7 @@ from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
 from . import grammar as gr
 from . import prose
-from .framing import DETAIL
+from .framing import DETAIL, FACE_ONLY
 from .ref_context import merged_options, ref_plan, reference_sentence, refs_context
 from .vocab import ANGLE_WORDS, MOTION_DEFECTS, SIZE_WORDS
 
@@ -207,6 +208,9 @@ def _people_part(rs: ResolvedShot, persons: list[prose.Person], subject: str | N
     return {"cast": cast, "subjects": subjects, "lines": lines, "video": _video_people(rs, persons, motion, framing)}
 
 
+_HANDS = re.compile(r"\b(?:hands?|fingers?|fists?|palms?)\b", re.IGNORECASE)  # a close-up whose action shows them
+
+
 def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     """The part of a shot's context no target changes (see _SHARED)."""
     key = (id(prod), id(rs))
@@ -217,7 +221,8 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     lk = look(prod, rs)
     time = _time(rs)
     persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
-    hands = any(p.seen.view in ("front", "side", "hands", "partial") for p in persons)
+    hands = any(p.seen.view == "hands" or p.seen.view in ("front", "side", "partial") and shot.size not in FACE_ONLY
+                for p in persons) or any(_HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     shot_text = _shot_text(rs, lk, time)
     avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,

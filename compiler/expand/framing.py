@@ -17,6 +17,7 @@ WHOLE = ("MWS", "MS", "OTS", "POV")  # the description verbatim
 CHEST_UP = ("MCU",)
 FACE = ("CU",)
 DETAIL = ("ECU", "INSERT")
+FACE_ONLY = ("CU", "ECU")  # sizes whose frame shows no hands (unless the view is of them)
 
 _PARTS = {  # looked up in this order: "large scarred hands" are hands, "a scar through her eyebrow" a face
     "face": ("eye", "eyes", "eyebrow", "eyebrows", "brow", "brows", "nose", "mouth", "lips", "lip", "smile", "grin",

@@ -256,7 +256,7 @@ def fix_subject(text: str, old_pronoun: str | None, subject: str, *, plural: boo
     """A sentence-like motion ('she turns the dial') with its subject replaced: 'The woman turns the dial'."""
     p = parse(text)
     if p.kind in ("absolute", "bodyclause"):  # "shoulders shake as she sobs" -> "The woman's shoulders shake ..."
-        return f"{subject}'s {p.text}"
+        return f"{owner(subject)}'s {p.text}"
     if p.kind == "unknown":  # its own clause ("together the two hands press the switch"): name the character in it
         return name_in(p.text, old_pronoun, subject)
     if p.kind != "clause":
@@ -272,8 +272,15 @@ def fix_subject(text: str, old_pronoun: str | None, subject: str, *, plural: boo
             return f"{subject} {predicate(inner, plural=plural)}"
         return f"{subject} {rest}"
     if w in POSSESSIVES and w == PRONOUN_FORMS.get(old_pronoun or "", ("", "", w))[2]:
-        return f"{subject}'s {rest}"
+        return f"{owner(subject)}'s {rest}"
     return name_in(p.text, old_pronoun, subject)
+
+
+def owner(subject: str) -> str:
+    """Whose a body part is: 'the woman's hands' -> 'the woman' (so 'her fingers' is 'the woman's fingers', not
+    'the woman's hands's fingers'); any other subject as it is."""
+    head, sep, _ = subject.rpartition("'s ")
+    return head if sep else subject
 
 
 def name_in(text: str, pronoun: str | None, subject: str) -> str:
@@ -291,7 +298,7 @@ def name_in(text: str, pronoun: str | None, subject: str) -> str:
         nxt_word = nxt.group(0).lower() if nxt else ""
         is_poss = w == poss and (w != obj or (nxt_word and nxt_word not in PREPOSITIONS and nxt_word not in
                                               ("and", "as", "then", "while", "to", "up", "down", "away", "back")))
-        new = ref + "'s" if is_poss else ref
+        new = owner(ref) + "'s" if is_poss else ref
         out = text[:m.start()] + new + text[m.end():]
         return out[:1].upper() + out[1:] if m.start() == 0 else out
     return text

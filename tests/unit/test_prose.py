@@ -293,3 +293,23 @@ def test_text_to_video_without_a_video_target_is_said(tmp_path: Path, cli) -> No
     r = cli(["lint", str(tmp_path)])
     assert "[P417]" in r.stdout + r.stderr
 
+
+
+def test_a_hands_insert_and_a_close_up_ask_for_the_hands_they_show(tmp_path: Path) -> None:
+    """An insert of the hands whose motion moves the fingers: 'the keeper's fingers' (not 'the keeper's hands's
+    fingers'), and the hands safeguard in every prompt; a close-up of the face asks nothing of hands it cannot show."""
+    film = _film(tmp_path, """\
+          - id: s1
+            section: a
+            size: INSERT
+            cast: [{id: keeper, view: hands, action: clutching a shell, motion: his fingers tighten}]
+          - id: s2
+            section: a
+            size: CU
+            cast: [{id: keeper, action: squinting at the sea, motion: he blinks}]
+        """)
+    p = compiled_prompts(film)
+    assert p["s1"]["kling"]["prompt"].startswith("The keeper's fingers tighten.")
+    assert "distorted hands" in p["s1"]["kling"]["negative"]  # (the film's avoid, kept: a shot of fingers)
+    assert p["s1"]["mystic"]["prompt"].endswith("natural, well-formed hands.")
+    assert "hands" not in p["s2"]["mystic"]["prompt"] and "hands" not in p["s2"]["kling"].get("negative", "")
