@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,11 @@ def _intro(sn: Seen, ref: str) -> str:
         part = {"hands": "hands", "feet": "feet"}.get(sn.view, "hands" if not sn.face else "face")
         if sn.description and part != "face" and part in sn.description.split(",")[0]:
             return sn.description  # "large scarred hands with swollen knuckles"
+        first, _, rest = (sn.description or "").partition(", ")
+        named = re.fullmatch(rf"(?:a|an) (.+) {part}", first)  # "a freckled face": the face of a woman is freckled
+        if named:
+            whose = f"the {named.group(1)} {part} of {_indefinite(ref)}"
+            return f"{whose}, with {rest}" if rest else whose
         whose = f"the {part} of {_indefinite(ref)}"
         return f"{whose}, with {sn.description}" if sn.description else whose
     text = sn.description or _indefinite(ref)
@@ -114,7 +120,8 @@ def person_lines(p: Person) -> dict[str, str]:
     if p.pronoun and not p.part:  # "She is a wiry woman in her fifties ..." after a short first sentence
         who = p.intro.removeprefix("the silhouette of ") + (", seen in silhouette" if p.seen.view == "silhouette"
                                                              else "")
-        out["is"] = g.sentence(f"{p.pronoun} {'are' if p.pronoun == 'they' else 'is'} {who}")
+        out["is"] = g.sentence(f"the frame shows {who}" if p.seen.detail else  # (not "she is the face of a woman")
+                               f"{p.pronoun} {'are' if p.pronoun == 'they' else 'is'} {who}")
     a = p.action
     if a:
         if a.kind == "unknown":

@@ -313,3 +313,18 @@ def test_a_hands_insert_and_a_close_up_ask_for_the_hands_they_show(tmp_path: Pat
     assert "distorted hands" in p["s1"]["kling"]["negative"]  # (the film's avoid, kept: a shot of fingers)
     assert p["s1"]["mystic"]["prompt"].endswith("natural, well-formed hands.")
     assert "hands" not in p["s2"]["mystic"]["prompt"] and "hands" not in p["s2"]["kling"].get("negative", "")
+
+
+def test_an_extreme_close_up_names_the_face_once(tmp_path: Path) -> None:
+    """ECU of a face whose description says 'a freckled face': 'the freckled face of a woman', not 'the face of a
+    woman, with a freckled face'; flux's second sentence says what the frame shows, not 'she is the face of'."""
+    film = _film(tmp_path, """\
+          - {id: s1, section: a, size: ECU, cast: [{id: ines, action: smiling}]}
+        """, extra="")
+    (tmp_path / "film.yaml").write_text((tmp_path / "film.yaml").read_text().replace(
+        "  mate:\n", "  ines:\n    pronoun: she\n    description: a woman in her thirties, a freckled face, grey-green eyes\n"
+        "  mate:\n", 1))
+    p = compiled_prompts(film)["s1"]
+    assert "shows the freckled face of a woman, with grey-green eyes." in p["mystic"]["prompt"], p["mystic"]["prompt"]
+    assert "The frame shows the freckled face of a woman" in p["flux"]["prompt"] and "She is the" not in \
+        p["flux"]["prompt"], p["flux"]["prompt"]
