@@ -67,7 +67,7 @@ def build_film(loading: Loading, *, out_dir: Path | None = None, targets: Sequen
     inputs = None if allow_outside else inputs_key(path, out, (film, tuple(targets), select))
     same = unchanged(out, with_film(inputs, film_digest(path)) if inputs is not None else None)
     if same is not None:
-        return FilmBuild(out, (), (), _outputs(out), same.warnings, _new_warnings(out, same.warnings, same.keys),
+        return FilmBuild(out, (), (), same.files or _outputs(out), same.warnings, _new_warnings(out, same.warnings, same.keys),
                          _sources(film, same.warnings), same.shots, same.total_shots, same.targets,
                          same.total_targets, same.jobs, dry_run=dry_run, compiled=False, warning_keys=same.keys,
                          partial=bool(targets))
@@ -130,7 +130,7 @@ def _built(film: str, out: Path, inputs: str | None, targets: Sequence[str], sel
             warnings, len(chosen) if chosen is not None else len(plan.shots), len(plan.shots),
             len(wanted) if wanted is not None else len(plan.targets), len(plan.targets),
             plan.jobs.count_of(chosen, wanted),
-            keys)
+            keys, len(result.written) + result.unchanged)
         if not dry_run:
             write_cache(out, compiled.cache_entries(), plan.prod.doc.kept_records() if plan.prod.doc else None, compiled.index,
                         compiled.kept_files)

@@ -28,7 +28,7 @@ from ..diagnostics import Diagnostic
 
 RECORD = ".filmc/unchanged.key"
 STATE = ".filmc/outputs.state"  # emit's (see compiler.emit.state)
-_VERSION = 2  # 2: each warning's identity (see build._warning_keys) kept with it
+_VERSION = 3  # 3: the outputs the build covered; 2: each warning's identity (see build._warning_keys) kept with it
 _SKIP = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
 _MAX_FILES = 100_000  # files the build reads or could: past this, every build compiles
 _WAIT_NS = 100_000_000  # a build started right after a save waits this long at most to trust what it reads
@@ -47,6 +47,7 @@ class Summary:
     total_targets: int
     jobs: int
     keys: tuple[str, ...] = ()  # each warning's identity across builds (see pipeline.build)
+    files: int = 0  # the outputs it covered (written or unchanged: those of its targets, for a partial build)
 
 
 def inputs_key(film: Path, out_dir: Path, options: tuple[object, ...]) -> str | None:
@@ -211,9 +212,9 @@ def unchanged(out_dir: Path, key: str | None) -> Summary | None:
         except OSError:
             return None
     try:
-        shots, total_shots, targets, total_targets, jobs = fields
+        shots, total_shots, targets, total_targets, jobs, files = fields
         return Summary(tuple(Diagnostic(*d[:8]) for d in warnings), shots, total_shots, targets, total_targets, jobs,
-                       tuple(d[8] for d in warnings))
+                       tuple(d[8] for d in warnings), files)
     except (TypeError, ValueError, IndexError):
         return None
 
@@ -229,7 +230,7 @@ def remember(out_dir: Path, key: str | None, summary: Summary) -> None:
         state_sha = hashlib.sha256((out_dir / STATE).read_bytes()).hexdigest()
     except OSError:
         return
-    fields = (summary.shots, summary.total_shots, summary.targets, summary.total_targets, summary.jobs)
+    fields = (summary.shots, summary.total_shots, summary.targets, summary.total_targets, summary.jobs, summary.files)
     warnings = [(d.code, d.severity, d.message, d.file, d.line, d.col, d.pointer, d.hint, k)
                 for d, k in zip(summary.warnings, summary.keys, strict=True)]
     write_internal(out_dir, RECORD, marshal.dumps((_VERSION, key, state_sha, fields, warnings)))

@@ -55,6 +55,9 @@ def test_a_build_of_one_target_keeps_the_others_warnings_reported(tmp_path: Path
     assert first.exit_code == 0 and "P408" in codes(first.stderr)
     part = run_cli(["build", "-t", "mystic", "film.yaml"], cwd=tmp_path)
     assert part.exit_code == 0 and "P408" not in codes(part.stderr), part.stderr
+    same = run_cli(["build", "-t", "mystic", "film.yaml"], cwd=tmp_path)  # (nothing changed: the recorded answer)
+    counts = [re.search(r"wrote (\d+), removed \d+, unchanged (\d+)", x.stdout).groups() for x in (part, same)]
+    assert sum(map(int, counts[0])) == int(counts[1][1]) and counts[1][0] == "0", counts  # the same outputs counted
     again = run_cli(["build", "film.yaml"], cwd=tmp_path)
     assert again.exit_code == 0 and codes(again.stderr) == [], again.stderr
     (tmp_path / "film.yaml").write_text(HAILUO.replace("    size: CU\n", "    size: CU\n    camera: orbit-right\n"))
