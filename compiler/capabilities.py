@@ -70,6 +70,7 @@ class ModelCaps:
 
     references: RefCaps | None
     end_frame: EndFrame
+    negative_prompt: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,14 @@ class Capabilities:
     references: RefCaps | None = setting(None, "the reference images the model takes (false: none)")
     end_frame: EndFrame = setting(False, "the model takes the clip's last frame: true, false, or the option "
                                          "values it needs")
-    models: dict[str, ModelCaps] = setting({}, "per-model differences (references, end_frame), by model option")
+    models: dict[str, ModelCaps] = setting({}, "per-model differences (references, end_frame, negative_prompt), by "
+                                               "model option")
     end_frame_alone: bool = setting(False, "an end frame may go without a first frame (video)")
+
+    def takes_negative(self, model: object) -> bool:
+        """Whether the target takes a negative prompt with this model (its `models:` entry, else the target's)."""
+        m = self.model(model)
+        return m.negative_prompt if m is not None else self.negative_prompt
 
     def model(self, name: object) -> ModelCaps | None:
         """The differences of model `name` (None: it has none)."""
@@ -113,7 +120,8 @@ class Capabilities:
             value = getattr(self, f.name)
             if f.name == "models":
                 value = {m: {"references": c.references.as_data() if c.references else False,
-                             "end_frame": _end_frame_data(c.end_frame)} for m, c in value.items()}
+                             "end_frame": _end_frame_data(c.end_frame), "negative_prompt": c.negative_prompt}
+                         for m, c in value.items()}
             elif isinstance(value, RefCaps | PromptBudget):
                 value = value.as_data()
             elif f.name == "references":
@@ -192,7 +200,8 @@ def parse_capabilities(data: Any) -> Capabilities:
         if "references" in over:
             refs = None if over["references"] is False else _ref_caps({**_map(base_refs), **_map(over["references"])})
         end = _end_frame(over["end_frame"]) if "end_frame" in over else _end_frame(d.get("end_frame"))
-        models[str(name)] = ModelCaps(refs, end)
+        negative = over["negative_prompt"] if "negative_prompt" in over else d.get("negative_prompt")
+        models[str(name)] = ModelCaps(refs, end, negative is True)
     given: dict[str, Any] = {
         "aspects": {str(k): str(v) for k, v in _map(d.get("aspects")).items()},
         "prompt_max_chars": _int(d.get("prompt_max_chars")),
@@ -219,7 +228,7 @@ _TYPE_WORDS = {
     "bool": "boolean", "int": "integer", "int | None": "integer or null", "str": "string",
     "dict[str, str]": "map", "dict[str, str | None]": "map (move -> text or null)", "tuple[float, ...]": "list of seconds",
     "PromptBudget | None": "{words: N} or {tokens: N}", "RefCaps | None": "references block, or false",
-    "EndFrame": "boolean, or option -> values", "dict[str, ModelCaps]": "map (model -> references, end_frame)",
+    "EndFrame": "boolean, or option -> values", "dict[str, ModelCaps]": "map (model -> references, end_frame, negative_prompt)",
 }
 
 

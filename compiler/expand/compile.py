@@ -283,6 +283,11 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
     mode = rs.shot.mode
     gen = generation(t, rs, prod.film.targets.options.get(t.name))
     over_text, over_negative = _override(rs, t)
+    takes_negative = t.capabilities.takes_negative(options.get("model"))
+    if not takes_negative:
+        over_negative = None  # (lint P407 says an override's negative is dropped)
+    if takes_negative != tctx["negative_prompt"]:  # a model that differs from its target (Kling's Omni models)
+        tctx = {**tctx, "negative_prompt": takes_negative}
     overridden = over_text is not None
     texts: list[tuple[str, str | None]] = []
     ctxs: list[dict[str, Any]] = []
@@ -299,7 +304,7 @@ def _compile_plain(prod: Production, t: TargetDef, rs: ResolvedShot, fctx: dict[
             text = tidy(render_template(t, "prompt.j2", ctx, rs.id))
             if n == 1:
                 left_out["prompt"] = list(LEFT_OUT)
-        if negative is None and tctx["negative_prompt"] and has_template(t.folder, "negative.j2"):
+        if negative is None and takes_negative and has_template(t.folder, "negative.j2"):
             LEFT_OUT.clear()
             negative = tidy(render_template(t, "negative.j2", ctx, rs.id)) or None
             if n == 1:

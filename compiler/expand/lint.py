@@ -10,6 +10,7 @@ from ..resolve import Production, ResolvedShot
 from . import Plan, lint_prose
 from .lint_video import VIDEO_SHOT_CODES, edit_words, motion_fields, video_checks
 from .plan import CompiledPrompt
+from .ref_context import merged_options
 from .vocab import positive
 
 _PREVIOUS_WORDS = ("previous", "last", "prior", "preceding", "earlier", "before")  # one is in whatever _PREVIOUS finds
@@ -122,11 +123,10 @@ class ShotLinter:
         if p.negative and neg_limit and len(p.negative) > neg_limit:
             c.warning("P406", f"{label}: the negative prompt has {len(p.negative)} characters, over {neg_limit}", where)
         override = rs.shot.prompt.get(p.target)
-        if not caps.negative_prompt:
-            if override and override.negative:
-                c.warning("P407", f"{label}: {p.target} takes no negative prompt; the override's negative is dropped",
-                          f"{rs.shot.pointer}/prompt/{p.target}/negative",
-                          hint="phrase what you want instead (e.g. 'sharp focus' rather than 'no blur')")
+        if override and override.negative and not caps.takes_negative(merged_options(prod, t, rs).get("model")):
+            c.warning("P407", f"{label}: {p.target} takes no negative prompt; the override's negative is dropped",
+                      f"{rs.shot.pointer}/prompt/{p.target}/negative",
+                      hint="phrase what you want instead (e.g. 'sharp focus' rather than 'no blur')")
         cam = rs.shot.camera
         if cam and t.kind == "video":
             phrases = caps.camera

@@ -113,6 +113,11 @@ def test_the_end_frame_and_references_land_in_each_providers_own_fields(prod: An
     pair = compile_shot(prod, "kling", "s03", provider="fal", options={**KLING.defaults, "model": "kling-v3-omni",
                                                                        "mode": "pro"})
     assert pair.prompt.text == body["prompt"]  # the prompt sheet and `filmc show` say what is sent
+    # the Omni models take no negative prompt: none is compiled (nor shown), and the avoid terms go into the prompt
+    assert pair.prompt.negative is None and "negative_prompt" not in body
+    older = compile_shot(prod, "kling", "s03", provider="fal", options={**KLING.defaults, "model": "kling-v2-6",
+                                                                        "mode": "pro"})
+    assert older.prompt.negative and "The video has " not in older.prompt.text
 
 
 def test_models_without_references_get_none_and_no_citation(prod: Any) -> None:
@@ -127,3 +132,21 @@ def test_a_std_mode_end_frame_is_not_sent_on_a_pro_only_model(prod: Any) -> None
     assert "image_tail" not in fields(prod, "kling", "s01", model="kling-v2-1", mode="std")
     assert "tail_image_url" not in fields(prod, "fal", "s01", model="kling-v2-1", mode="std")
     assert fields(prod, "kling", "s01", model="kling-v2-1", mode="pro")["image_tail"].startswith("@end-frame:")
+
+
+def test_an_omni_prompt_says_what_to_show_instead_of_its_avoid_terms(tmp_path: Path) -> None:
+    """The Omni models take no negative prompt: the film's avoid terms are phrased as what to show, in the prompt,
+    and the prompt sheet shows no negative."""
+    from ..conftest import CASES, run_cli
+
+    text = (CASES / "base.yaml").read_text().replace(
+        "targets: {image: [mystic], video: [kling]}",
+        "targets: {image: [mystic], video: [kling], options: {kling: {provider: fal, model: kling-v3-omni, mode: pro}}}")
+    assert "avoid:" in text and "kling-v3-omni" in text
+    (tmp_path / "film.yaml").write_text(text)
+    r = run_cli(["build", "film.yaml"], cwd=tmp_path)
+    assert r.exit_code == 0, r.stderr
+    sheet = (tmp_path / "build" / "prompts" / "kling.md").read_text()
+    assert "Negative prompt" not in sheet and "The video has clean surfaces without lettering." in sheet, sheet
+    body = json.loads((tmp_path / "build" / "jobs" / "kling.jsonl").read_text().splitlines()[0])["body"]
+    assert "negative_prompt" not in body and body["prompt"] in sheet
