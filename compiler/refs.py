@@ -216,8 +216,9 @@ def plan(film: Film, target: TargetDef, shot: Shot, *, first_frame: bool,
         whole = "end_frame"
     if whole or caps is None:
         left = tuple((r, whole or "none") for r in cands)
-        # a first frame already carries what the refs show (the image target took them): nothing is refused
-        refused = () if whole == "first_frame" else tuple(x for x in left if x[0].picked)
+        # a first frame already carries what the refs show (the image target took them): nothing is refused, also
+        # where the model takes no references at all (V286 says so when no target takes them)
+        refused = () if whole == "first_frame" or first_frame else tuple(x for x in left if x[0].picked)
         return RefPlan((), caps, left, whole if whole in ("first_frame", "end_frame") else None, end, refused)
     left_out: list[tuple[Ref, str]] = []
     usable = []

@@ -89,8 +89,10 @@ def _sheet(plan: Plan, target: str, shots: list[str], pieces: list[Piece], headi
     """A target's sheet: its heading, then each shot's heading and piece (`shots` and `pieces` in the same order)."""
     prod = plan.prod
     t = prod.targets[target]
-    aspect = t.capabilities.aspects.get(prod.film.info.aspect)
-    out = [f"# {prod.film.info.title}: {target} ({t.kind})\n\nAspect: {aspect or prod.film.info.aspect}. Prompts are "
+    film_aspect = prod.film.info.aspect
+    aspect = t.capabilities.aspects.get(film_aspect)
+    shown = film_aspect if aspect in (None, film_aspect) else f"{film_aspect} (the API's {aspect})"
+    out = [f"# {prod.film.info.title}: {target} ({t.kind})\n\nAspect: {shown}. Prompts are "
            "pasted as written; set the parameters by hand.\n".encode()]
     out += [part for shot, pc in zip(shots, pieces) for part in (headings[shot], pc[0])]
     return b"\n".join(out)

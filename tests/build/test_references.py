@@ -414,3 +414,14 @@ def test_refs_a_model_leaves_out_for_another_reason_are_not_said_to_reach_none(t
     res = run_cli(["validate", str(d), "--format", "json"])
     got = [x["code"] for x in json.loads(res.stdout)["diagnostics"]]
     assert "V261" in got and "V286" not in got, got
+
+
+def test_a_video_that_starts_from_a_frame_is_not_said_to_lose_the_picked_refs(tmp_path: Path) -> None:
+    """An image-to-video shot on a model without references: its first frame (made by an image target that took the
+    refs) carries them, so V274 does not say the video "gets the description only"; a text-to-video shot does."""
+    shots = ("  - {id: s1, section: a, cast: [keeper], refs: [refs/radio.png]}\n"
+             "  - {id: s2, section: a, cast: [keeper], refs: [refs/radio.png], mode: text-to-video}\n")
+    d = make_film(tmp_path, shots, image="[sheet]", video="[runway]")
+    res = run_cli(["validate", str(d), "--format", "json"])
+    found = [x for x in json.loads(res.stdout)["diagnostics"] if x["code"] == "V274" and "'runway'" in x["message"]]
+    assert [x["pointer"] for x in found] == ["/shots/1/refs/0"], found
