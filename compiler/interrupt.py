@@ -98,8 +98,10 @@ def interruptible() -> Iterator[None]:
             old[sig] = current
             signal.signal(sig, _handler)
         yield
-    except Interrupted:
+    except Interrupted as e:
         _ended(old, hook)
+        if e.late:  # an inner block's work ran to its end, not this one's (its body was cut short)
+            raise Interrupted(e.signum) from None
         raise
     except BaseException as e:
         dropped = _ended(old, hook)

@@ -140,7 +140,11 @@ def _phrases(description: str) -> list[tuple[str, str]]:
 # shut"): what colour they are is not in view. Not when the eyes open in it ("opens her closed eyes").
 _CLOSED = re.compile(r"\b(?:eyes\s+(?:\w+ly\s+|squeezed\s+|screwed\s+)?(?:closed|shut)|(?:closed|closes|closing|close|"
                      r"shut|shuts|shutting)\s+(?:(?:his|her|their|its|both)\s+)?eyes)\b", re.IGNORECASE)
-_OPEN = re.compile(r"\bopen", re.IGNORECASE)
+_OPEN = re.compile(r"\bopen(?:s|ed|ing)?\s+(?:(?:his|her|their|its|both)\s+)?(?:closed\s+)?eyes\b|\bopen(?:s|ed|ing)?\s+"
+                   r"them\b", re.IGNORECASE)  # the eyes opening (not "her mouth open", "arms open wide")
+_EYE_PLACE = re.compile(r"\b(?:over|around|under|beneath|below|near|between|above|across)\s+(?:(?:an|one|his|her|their|"
+                        r"the|each|both|left|right)\s+)*eyes?\b", re.IGNORECASE)  # "a patch over one eye": a place
+_EYE_WORD = re.compile(r"\b(?:eyes?|gaze)\b", re.IGNORECASE)
 # The open eyes' look in a phrase: "grey-green eyes", "deep-set pale grey eyes" (not "around her eyes": a place)
 _EYE_LOOK = re.compile(r"(?:(?:a|an|the|his|her|their|its)\s+)?(?:(?!(?:around|under|beneath|below|near|between|"
                        r"behind|above|over|of|in|at|on|left|right)\b)[\w-]+\s+){0,4}eyes?", re.IGNORECASE)
@@ -155,15 +159,25 @@ def eyes_closed(*texts: str | None) -> bool:
 def _without_eye_look(phrase: str) -> str:
     """The phrase without the look of open eyes: "heavy white eyebrows over deep-set pale grey eyes" -> "heavy white
     eyebrows"; "grey-green eyes" -> "" (everything else word for word)."""
-    parts = _EYE_JOINS.split(phrase)
-    if not any(_EYE_LOOK.fullmatch(p) for p in parts):
-        return phrase
-    joins = _EYE_JOINS.findall(phrase)
-    out = parts[0] if not _EYE_LOOK.fullmatch(parts[0]) else ""
-    for join, part in zip(joins, parts[1:]):
-        if not _EYE_LOOK.fullmatch(part):
-            out = out + join + part if out else part
-    return out
+    places: list[str] = []
+
+    def place(m: re.Match[str]) -> str:
+        places.append(m.group(0))
+        return f"\x00{len(places) - 1}\x00"
+
+    masked = _EYE_PLACE.sub(place, phrase)
+    parts = _EYE_JOINS.split(masked)
+    joins = _EYE_JOINS.findall(masked)
+    out, pending = "", None
+    for join, part in zip(["", *joins], parts):
+        if _EYE_LOOK.fullmatch(part):
+            pending = pending or join  # "a face with bright eyes and freckles" -> "a face with freckles"
+        else:
+            out = out + (pending or join) + part if out else part
+            pending = None
+    if _EYE_WORD.search(out):  # the eyes said another way ("grey eyes that miss nothing", "a steady gaze")
+        return ""
+    return re.sub(r"\x00(\d+)\x00", lambda m: places[int(m.group(1))], out)
 
 
 @cache

@@ -279,8 +279,8 @@ def fix_subject(text: str, old_pronoun: str | None, subject: str, *, plural: boo
 def owner(subject: str) -> str:
     """Whose a body part is: 'the woman's hands' -> 'the woman' (so 'her fingers' is 'the woman's fingers', not
     'the woman's hands's fingers'); any other subject as it is."""
-    head, sep, _ = subject.rpartition("'s ")
-    return head if sep else subject
+    m = re.fullmatch(r"(.+)'s (?:hands|feet)", subject)  # ("the captain's wife" is someone: kept whole)
+    return m.group(1) if m else subject
 
 
 def name_in(text: str, pronoun: str | None, subject: str) -> str:

@@ -137,6 +137,31 @@ with interruptible():  # a later block of the same process stops again, at once
 """
 
 
+_NESTED_LATE = """
+import os, signal
+from compiler.interrupt import Interrupted, interruptible
+
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+try:
+    with interruptible():
+        with interruptible():
+            x = Finalized()
+            del x
+        print("the outer block's work after the inner one")
+except Interrupted as e:
+    print(e, e.late)
+"""
+
+
+def test_a_late_stop_is_late_only_for_the_block_whose_work_ran_to_its_end() -> None:
+    """A stop dropped in an inner block ends it late; the outer block, cut short, is not said to have finished."""
+    r = subprocess.run([sys.executable, "-c", _NESTED_LATE], capture_output=True, text=True, timeout=60)
+    assert r.stdout == "interrupted by SIGTERM False\n", (r.stdout, r.stderr)
+
+
 def test_a_stop_handled_inside_a_block_stays_handled() -> None:
     r = subprocess.run([sys.executable, "-c", _HANDLED], capture_output=True, text=True, timeout=60)
     assert r.stdout == "handled\nwent on\nhandled\nto the end\ninterrupted by SIGINT True\n", r.stdout

@@ -125,6 +125,10 @@ def test_eyes_closed_leave_the_eyes_colour_out(size: str, tmp_path: Path) -> Non
     ("a black patch over his left eye", "a black patch over his left eye"),
     ("deep wrinkles around her eyes", "deep wrinkles around her eyes"),
     ("long dark eyelashes", "long dark eyelashes"),
+    ("a leather patch over one eye", "a leather patch over one eye"),
+    ("a face with bright eyes and freckles", "a face with freckles"),
+    ("grey-green eyes that miss nothing", None),
+    ("a steady gaze", None),
 ])
 def test_eyes_closed_keep_what_a_closed_eye_still_shows(phrase: str, kept: str | None) -> None:
     shut = seen(f"a man in his fifties, a broad face, {phrase}", None, "CU", None, True)
@@ -135,6 +139,7 @@ def test_eyes_closed_keep_what_a_closed_eye_still_shows(phrase: str, kept: str |
     ("laughing with her eyes closed", True), ("closes his eyes", True), ("eyes squeezed shut", True),
     ("eyes tightly closed, at peace", True), ("opens her closed eyes", False),
     ("eyes closed, then opens them wide", False), ("stares at the horizon", False),
+    ("singing with her eyes closed and her mouth open", True), ("eyes shut, arms open wide", True),
 ])
 def test_which_actions_close_the_eyes(text: str, closed: bool) -> None:
     from compiler.expand.framing import eyes_closed
@@ -328,3 +333,11 @@ def test_an_extreme_close_up_names_the_face_once(tmp_path: Path) -> None:
     assert "shows the freckled face of a woman, with grey-green eyes." in p["mystic"]["prompt"], p["mystic"]["prompt"]
     assert "The frame shows the freckled face of a woman" in p["flux"]["prompt"] and "She is the" not in \
         p["flux"]["prompt"], p["flux"]["prompt"]
+
+
+def test_a_possessive_names_the_owner_of_a_body_part_only() -> None:
+    """'her fingers' of a hands view is the woman's; a reference that is itself a possessive stays whole."""
+    assert g.owner("the woman's hands") == "the woman" and g.owner("the woman's feet") == "the woman"
+    assert g.owner("the captain's wife") == "the captain's wife"
+    assert g.fix_subject("her hair lifts in the wind", "she", "the captain's wife", plural=False) == \
+        "the captain's wife's hair lifts in the wind"
