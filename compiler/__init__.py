@@ -18,7 +18,7 @@ def _early_stop(signum: int, frame: object) -> None:
         os.write(2, f"filmc: stopped (interrupted by {_EARLY.get(signum, signum)})\n".encode())
     except OSError:  # (no stderr: the exit code says it)
         pass
-    os._exit(_STOPPED - 2 + signum)  # (128 + signum)
+    os._exit(_EXIT_SIGNAL + signum)
 
 
 def _early_handler() -> None:
@@ -37,7 +37,7 @@ def _early_handler() -> None:
                 _signal.signal(num, _early_stop)
 
 
-_STOPPED = 130  # the exit code of a stop by Ctrl-C (set from errors.EXIT_SIGNAL below)
+_EXIT_SIGNAL = 128  # a stop's exit code, plus the signal's number (checked against errors.EXIT_SIGNAL below)
 _early_handler()
 
 __version__ = "0.1.0"
@@ -58,12 +58,10 @@ def __getattr__(name: str) -> object:  # lazy: keep `import compiler` (and the C
 
 
 def _start() -> None:
-    import _signal
-
     from .errors import EXIT_SIGNAL
 
-    global _STOPPED
-    _STOPPED = EXIT_SIGNAL + _signal.SIGINT
+    global _EXIT_SIGNAL
+    _EXIT_SIGNAL = EXIT_SIGNAL
     from .dataclass_code import install
 
     install()  # the package's dataclass methods from the cache of their compiled code

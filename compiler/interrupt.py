@@ -16,13 +16,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import EXIT_SIGNAL
 
 if TYPE_CHECKING:
     import subprocess  # (imported by the functions that start a child: not at every command's start)
 
+_E = TypeVar("_E", bound=BaseException)
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -114,8 +115,8 @@ def interruptible() -> Iterator[None]:
         raise Interrupted(dropped, late=True)  # (the stop, dropped where Python could not raise it)
 
 
-def stop_in(e: BaseException) -> Interrupted | None:
-    """A stop `e` was raised from or while handling (at any link of its chain)."""
+def in_chain(e: BaseException, kind: type[_E]) -> _E | None:
+    """An exception of `kind` that `e` is, or was raised from or while handling (at any link of its chain)."""
     seen: set[int] = set()
     todo: list[BaseException] = [e]
     while todo:
@@ -123,10 +124,15 @@ def stop_in(e: BaseException) -> Interrupted | None:
         if id(x) in seen:
             continue
         seen.add(id(x))
-        if isinstance(x, Interrupted):
+        if isinstance(x, kind):
             return x
         todo += [y for y in (x.__cause__, x.__context__) if y is not None]
     return None
+
+
+def stop_in(e: BaseException) -> Interrupted | None:
+    """A stop `e` was raised from or while handling."""
+    return in_chain(e, Interrupted)
 
 
 def _quiet_stop(hook: Callable[[sys.UnraisableHookArgs], object]) -> Callable[[sys.UnraisableHookArgs], object]:

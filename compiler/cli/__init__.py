@@ -180,9 +180,9 @@ class FilmcGroup(GlobalOptionsGroup):
             _stopped(ctx)
         except Exception as e:  # noqa: BLE001
             from ..errors import FilmcError
-            from ..interrupt import stop_in
+            from ..interrupt import in_chain, stop_in
 
-            if isinstance(_cause(e), KeyboardInterrupt):  # Ctrl-C that Python wrapped (in a class being made)
+            if in_chain(e, KeyboardInterrupt):  # Ctrl-C that Python wrapped (in a class being made)
                 _stopped(ctx)
             stop = stop_in(e)
             if stop is not None:  # a stop so wrapped (interruptible() unwraps those in its block)
@@ -251,15 +251,6 @@ def _stopped(ctx: click.Context) -> None:
 
     click.echo("filmc: stopped (interrupted by SIGINT)", err=True)
     ctx.exit(EXIT_SIGNAL + signal.SIGINT)
-
-
-def _cause(e: BaseException) -> BaseException:
-    """What an exception was raised from or while handling, down the chain (itself when nothing)."""
-    seen = {id(e)}
-    while (nxt := e.__cause__ or e.__context__) is not None and id(nxt) not in seen:
-        seen.add(id(nxt))
-        e = nxt
-    return e
 
 
 def _sigint_to_commands() -> None:

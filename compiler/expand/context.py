@@ -221,7 +221,7 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     lk = look(prod, rs)
     time = _time(rs)
     persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
-    hands = any(p.seen.view == "hands" or p.seen.view in ("front", "side", "partial") and shot.size not in FACE_ONLY
+    hands = any(p.seen.view == "hands" or (p.seen.view in ("front", "side", "partial") and shot.size not in FACE_ONLY)
                 for p in persons) or any(_HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     shot_text = _shot_text(rs, lk, time)

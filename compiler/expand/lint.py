@@ -123,8 +123,10 @@ class ShotLinter:
         if p.negative and neg_limit and len(p.negative) > neg_limit:
             c.warning("P406", f"{label}: the negative prompt has {len(p.negative)} characters, over {neg_limit}", where)
         override = rs.shot.prompt.get(p.target)
-        if override and override.negative and not caps.takes_negative(merged_options(prod, t, rs).get("model")):
-            c.warning("P407", f"{label}: {p.target} takes no negative prompt; the override's negative is dropped",
+        model = merged_options(prod, t, rs).get("model") if override and override.negative else None
+        if override and override.negative and not caps.takes_negative(model):
+            whose = f"{p.target} with model {model}" if caps.negative_prompt else p.target  # (the model differs)
+            c.warning("P407", f"{label}: {whose} takes no negative prompt; the override's negative is dropped",
                       f"{rs.shot.pointer}/prompt/{p.target}/negative",
                       hint="phrase what you want instead (e.g. 'sharp focus' rather than 'no blur')")
         cam = rs.shot.camera

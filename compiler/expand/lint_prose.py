@@ -75,7 +75,7 @@ def pronouns(c: Collector, text: str, persons: frozenset[str], where: str, label
     if w:
         from .people import reference
 
-        pron = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she"}.get(w.lower())
+        pron = next((p for p, forms in g.PRONOUN_FORMS.items() if w.lower() in forms), None)
         who = next((f.character for f in rs.cast if f.character.pronoun == pron), None) or \
             (rs.cast[0].character if rs.cast else None)
         example = f", e.g. '{reference(who)}'" if who is not None else ""

@@ -13,9 +13,9 @@ from ..beats.detect import BeatsError
 from ..diagnostics import Diagnostic
 from ..edit.run import RenderError
 from ..errors import UsageError
-from ..interrupt import Interrupted
+from ..interrupt import Interrupted, interruptible
 from ..paths import build_folder
-from ..timelines.errors import ExportError
+from ..timelines.errors import ExportError, ExportStopped
 from .options import Loading
 
 if TYPE_CHECKING:
@@ -96,7 +96,6 @@ def render_film(loading: Loading, *, output: Path | None = None, animatic: bool 
     from ..edit.graph import MUXERS
     from ..edit.media import check_media
     from ..edit.render import render_failure
-    from ..interrupt import interruptible
 
     if output is not None and output.suffix.lower() not in MUXERS:
         raise OutputRefused(f"'{output.name}': write a {', '.join(sorted(MUXERS))} file", "-o/--output")
@@ -149,9 +148,6 @@ def export_film(loading: Loading, *, fmt: str = "otio", output: Path | None = No
     warnings = tuple(edit_warnings(plan.warnings))
     if warn is not None and warnings:
         warn(warnings, prod.sources())
-    from ..interrupt import interruptible
-    from ..timelines.errors import ExportStopped
-
     try:
         with interruptible():
             n = export_timeline(prod, plan, out, fmt)
