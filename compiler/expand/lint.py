@@ -125,8 +125,9 @@ class ShotLinter:
         override = rs.shot.prompt.get(p.target)
         model = merged_options(prod, t, rs).get("model") if override and override.negative else None
         if override and override.negative and not caps.takes_negative(model):
-            whose = f"{p.target} with model {model}" if caps.negative_prompt else p.target  # (the model differs)
-            c.warning("P407", f"{label}: {whose} takes no negative prompt; the override's negative is dropped",
+            with_model = f" with model {model}" if caps.negative_prompt else ""  # (the model differs from its target)
+            c.warning("P407", f"{label}: {p.target} takes no negative prompt{with_model}; the override's negative is "
+                      "dropped",
                       f"{rs.shot.pointer}/prompt/{p.target}/negative",
                       hint="phrase what you want instead (e.g. 'sharp focus' rather than 'no blur')")
         cam = rs.shot.camera
