@@ -2,14 +2,16 @@
 
 Segment 1 is the shot's own motion and camera; an `extend` list adds continuation segments, each
 continuing from the last frame of the one before. A listed `duration` is generated as the smallest
-length the target offers that is at least that long; segment 1 and listed segments without one take
-the smallest length that covers what is left of the shot (so the last segment is never longer than
-it needs to be). `extend: true` adds as many segments as the shot needs, each minimized the same way.
+length the target offers that is at least that long. Segment 1 and listed segments without one share
+what is left of the shot: the lengths that cover it with the fewest seconds generated (each one is paid
+for), then with the fewest segments, longest first (Hailuo's 6 and 10 s cover 12 s as 6 + 6, not
+10 + 6). `extend: true` adds as many segments as the shot needs, chosen the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from .model import Shot
 
@@ -34,6 +36,43 @@ def _offered(durations: tuple[float, ...], asked: float) -> float | None:
     return None
 
 
+@cache
+def _cover(durations: tuple[float, ...], left: float, count: int | None) -> tuple[float, ...] | None:
+    """`count` lengths from `durations` (any number with None) whose sum is at least `left` and the smallest such
+    sum, then the fewest of them, longest first; None when `count` of the longest do not cover `left`."""
+    shortest, longest = durations[0], durations[-1]
+    fewest = max(1, int(-(-(left - EPS) // longest)))  # (ceil, within EPS)
+    if count is not None and count < fewest:
+        return None
+    sums: dict[float, tuple[float, ...]] = {0.0: ()}  # each sum reachable with n lengths: its lengths, longest first
+    best: tuple[float, ...] | None = None
+    n = 0
+    while True:
+        n += 1
+        step: dict[float, tuple[float, ...]] = {}
+        for total, picked in sums.items():
+            for d in durations:
+                if picked and d > picked[-1]:
+                    continue  # (each multiset once, longest first)
+                key = round(total + d, 6)
+                if best is not None and key > sum(best) + EPS:
+                    continue
+                if key not in step or picked + (d,) > step[key]:
+                    step[key] = picked + (d,)
+        sums = step
+        if n >= fewest and (count is None or n == count):
+            covering = [(t, p) for t, p in sums.items() if t + EPS >= left]
+            if covering:
+                t, p = min(covering, key=lambda tp: (tp[0], tuple(-x for x in tp[1])))
+                if best is None or t + EPS < sum(best):
+                    best = p
+        if count is not None and n >= count:
+            return best
+        # more segments can only help while n of the shortest stay below the best sum
+        if best is not None and (n + 1) * shortest > sum(best) - EPS:
+            return best
+
+
 def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, target: str,
                     first: float | None = None) -> tuple[list[float], list[SegmentProblem]]:
     """The generation length of each segment of `shot` for a target offering `durations` (sorted), covering
@@ -42,11 +81,10 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
     problems: list[SegmentProblem] = []
     if not shot.extend:
         return [first if first is not None else (_offered(durations, need) or longest)], problems
-    if not shot.segments:  # extend: true: as many as it takes, each the smallest covering what is left
-        lengths = [first if first is not None else (_offered(durations, need) or longest)]
-        while sum(lengths) + EPS < need:
-            lengths.append(_offered(durations, need - sum(lengths)) or longest)
-        return lengths, problems
+    if not shot.segments:  # extend: true: as many as it takes
+        if first is not None:
+            return [first, *(_cover(durations, need - first, None) if need - first > EPS else ())], problems
+        return list(_cover(durations, need, None) or (longest,)), problems
     fixed: list[float | None] = [first]
     for n, seg in enumerate(shot.segments, start=2):
         if seg.duration is None:
@@ -63,14 +101,11 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
                 "V298", "warning", n, f"segment {n} asks for {seg.duration:g} s, a length '{target}' does not "
                 f"offer: it generates {made:g} s", "lengths offered: " + ", ".join(f"{d:g} s" for d in durations)))
         fixed.append(made)
-    lengths = []
-    for n, length in enumerate(fixed, start=1):
-        if length is None:  # what is left is shared among the segments that name no length, this one and those after
-            after = sum(x for x in fixed[n:] if x is not None)
-            open_ = 1 + sum(1 for x in fixed[n:] if x is None)
-            left = need - sum(lengths) - after
-            length = _offered(durations, left / open_) or longest if left > EPS else durations[0]
-        lengths.append(length)
+    # what is left is shared among the segments that name no length (longest first)
+    open_ = sum(1 for x in fixed if x is None)
+    left = need - sum(x for x in fixed if x is not None)
+    shares = list((_cover(durations, left, open_) or (longest,) * open_) if left > EPS else (durations[0],) * open_)
+    lengths = [x if x is not None else shares.pop(0) for x in fixed]
     covered = 0.0
     for n, length in enumerate(lengths, start=1):
         if n > 1 and covered + EPS >= need:

@@ -169,6 +169,34 @@ def test_extend_true_minimizes_the_last_segment(tmp_path: Path) -> None:
     assert plan.jobs[1].depends_on == ("s01.kling",) and plan.jobs[1].body["image"] == "@last-frame:s01.kling"
 
 
+def test_extend_true_generates_the_fewest_seconds_that_cover_the_shot(tmp_path: Path) -> None:
+    # Hailuo makes 6 or 10 s: 12 s is 6 + 6 (12 s paid), not the longest first and then what is left (10 + 6)
+    film = make_film(tmp_path, "  - {id: s01, section: a, subject: a wave, background_motion: spray, extend: true}\n",
+                     song=12, video="[hailuo]")
+    plan = expand_production(resolve_film(film / "film.yaml"), targets=["hailuo"])
+    assert [(j.job, j.duration) for j in plan.jobs] == [("s01.hailuo", 6.0), ("s01.hailuo.2", 6.0)]
+
+
+def test_the_fewest_seconds_then_the_fewest_segments_longest_first() -> None:
+    from compiler.model import Segment, Shot
+    from compiler.segments import segment_lengths
+
+    endless = Shot(id="s", section="a", index=0, extend=True)
+    assert segment_lengths((4.0, 6.0, 8.0), 10.0, endless, "veo")[0] == [6.0, 4.0]  # not 8 + 4
+    assert segment_lengths((5.0, 9.0), 10.0, endless, "luma")[0] == [5.0, 5.0]  # not 9 + 5
+    assert segment_lengths((5.0, 10.0), 10.5, endless, "kling")[0] == [10.0, 5.0]  # 15 s either way: 2, not 3
+    assert segment_lengths((5.0, 10.0), 9.0, endless, "kling")[0] == [10.0]
+    # a first length asked for (generate.<target>.duration) stays; the rest covers what it leaves
+    assert segment_lengths((6.0, 10.0), 22.0, endless, "hailuo", first=10.0)[0] == [10.0, 6.0, 6.0]
+    # listed segments without a length share what the others leave, in as few seconds
+    listed = Shot(id="s", section="a", index=0, extend=True,
+                  segments=(Segment("turns", duration=5.0), Segment("sits")))
+    assert segment_lengths((4.0, 5.0, 6.0, 8.0), 14.0, listed, "x") == ([5.0, 5.0, 4.0], [])
+    # more than the open segments can make: each the longest, and V299 says what is left uncovered
+    lengths, problems = segment_lengths((5.0, 10.0), 40.0, listed, "kling")
+    assert lengths == [10.0, 5.0, 10.0] and [p.code for p in problems] == ["V299"]
+
+
 def test_listed_segments_have_their_own_motion_camera_and_length(tmp_path: Path) -> None:
     shots = ("  - id: s01\n    section: a\n    camera: push-in\n"
              "    cast: [{id: mara, action: stands at the rail, motion: she turns to the sea}]\n"
