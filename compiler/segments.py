@@ -83,7 +83,8 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
         return [first if first is not None else (_offered(durations, need) or longest)], problems
     if not shot.segments:  # extend: true: as many as it takes
         if first is not None:
-            return [first, *(_cover(durations, need - first, None) if need - first > EPS else ())], problems
+            rest = _cover(durations, need - first, None) if need - first > EPS else None
+            return [first, *(rest or ())], problems
         return list(_cover(durations, need, None) or (longest,)), problems
     fixed: list[float | None] = [first]
     for n, seg in enumerate(shot.segments, start=2):
