@@ -1,15 +1,23 @@
 """PNG stills of the slates and title cards an editor timeline shows (they have no media of their own), drawn
-by ffmpeg with the same filters the render uses."""
+by ffmpeg with the same filters the render uses.
+
+Each still carries what it was drawn from (a digest of its filters, texts, fonts and ffmpeg, in a PNG text
+chunk): an export draws again only the stills whose slate or card changed, or that are missing or not its own.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import struct
 import subprocess
 import tempfile
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
 from ..edit.clips import CardClip, Clip, EditPlan
-from ..edit.slates import card_chain, slate_chain
+from ..edit.slates import TextSink, card_chain, slate_chain
 from ..edit.stale import sweep, temp_prefix
 from ..fonts import FontMissing, font_file
 from ..fsutil import write_atomic
@@ -22,9 +30,12 @@ SECONDS = 60.0  # the most one ffmpeg run of the stills may take, plus PER_STILL
 PER_STILL = 2.0
 
 
+KEY_CHUNK = b"filmc-still"  # (the tEXt keyword of the digest a still was drawn from)
+
+
 def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
-    """PNG stills of slates and cards, in one ffmpeg run, drawn aside and put in `folder` once all are drawn (a
-    still already there with the same bytes is left untouched)."""
+    """PNG stills of slates and cards, in one ffmpeg run, drawn aside and put in `folder` once all are drawn; a
+    still already there drawn from the same filters, texts, fonts and ffmpeg is not drawn again."""
     if not clips:
         return {}
     try:
@@ -33,7 +44,12 @@ def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
     except (FontMissing, ProbeError) as e:
         raise ExportError(str(e)) from None
     folder.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Path] = {}
+    out = {clip.id: folder / f"{clip.id}.png" for clip in clips}
+    tools = _identity(font, bold, exe)
+    keys = {clip.id: _key(plan, clip, font, bold, tools) for clip in clips}
+    clips = [clip for clip in clips if _drawn_from(out[clip.id]) != keys[clip.id]]
+    if not clips:
+        return out
     drawn: dict[str, Path] = {}  # each clip's still, as ffmpeg draws it
     sweep()
     with interruptible(), tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as work:
@@ -47,10 +63,8 @@ def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
 
         lines, args = [], []
         for i, clip in enumerate(clips):
-            one = replace(clip, start=0, end=1, pre=0, post=0, fade_in=0, fade_out=0)
             key = f"{i + 1:03d}"
-            chain = (card_chain(plan, one, sink, font, key) if isinstance(one, CardClip)
-                     else slate_chain(plan, one, sink, font, bold, key))
+            chain = _chain(plan, clip, sink, font, bold, key)
             lines.append(",".join([*chain, "format=rgb24"]) + f"[s{i + 1}]")
             args += ["-map", f"[s{i + 1}]", "-frames:v", "1", "-update", "1", "file:" + str(wdir / f"{key}.png")]
             drawn[clip.id] = wdir / f"{key}.png"
@@ -66,6 +80,74 @@ def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
             log = proc.stderr.splitlines()
             raise ExportError(f"ffmpeg could not draw the slates: {log[-1] if log else 'no message'}", log)
         for cid, png in drawn.items():
-            out[cid] = folder / f"{cid}.png"
-            write_atomic(out[cid], png.read_bytes())
+            write_atomic(out[cid], _with_key(png.read_bytes(), keys[cid]))
     return out
+
+
+def _chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str, key: str) -> list[str]:
+    one = replace(clip, start=0, end=1, pre=0, post=0, fade_in=0, fade_out=0)
+    return (card_chain(plan, one, sink, font, key) if isinstance(one, CardClip)
+            else slate_chain(plan, one, sink, font, bold, key))
+
+
+def _identity(*files: str) -> str:
+    """The fonts' and ffmpeg's paths, sizes and times: another font or ffmpeg draws the stills again."""
+    parts = []
+    for f in files:
+        try:
+            st = os.stat(f)
+            parts.append(f"{f}\0{st.st_size}\0{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f)
+    return "\0".join(parts)
+
+
+def _key(plan: EditPlan, clip: Clip, font: str, bold: str, tools: str) -> str:
+    """A digest of what a clip's still is drawn from: its filters (without the place of their text files), their
+    texts, the fonts and ffmpeg."""
+    texts: list[str] = []
+
+    def sink(key: str, text: str) -> str:
+        texts.append(f"{key}\0{text}")
+        return key
+
+    chain = _chain(plan, clip, sink, font, bold, "t")
+    return hashlib.sha256("\0\0".join([tools, *chain, *texts]).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _drawn_from(png: Path) -> str | None:
+    """The digest a still of ours was drawn from (None: no such still, or not one of ours)."""
+    try:
+        with open(png, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    if not head.startswith(_PNG):
+        return None
+    at = len(_PNG)
+    while at + 8 <= len(head):
+        (length,) = struct.unpack(">I", head[at:at + 4])
+        kind = head[at + 4:at + 8]
+        if kind == b"tEXt":
+            data = head[at + 8:at + 8 + length]
+            word, _, value = data.partition(b"\0")
+            if word == KEY_CHUNK and len(data) == length:
+                return value.decode("ascii", "replace")
+        if kind in (b"IDAT", b"IEND"):
+            return None
+        at += 12 + length
+    return None
+
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _with_key(png: bytes, key: str) -> bytes:
+    """The PNG with a text chunk naming what it was drawn from, right after its header chunk."""
+    if not png.startswith(_PNG):
+        return png
+    (length,) = struct.unpack(">I", png[8:12])
+    end = 8 + 12 + length  # (IHDR comes first)
+    data = KEY_CHUNK + b"\0" + key.encode("ascii")
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    return png[:end] + chunk + png[end:]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
 
+from compiler.probe import ffmpeg_exe
+
 from ..conftest import run_cli
-from .conftest import FPS, make_image, make_take
+from .conftest import FPS, ff, make_image, make_take
 
 otio = pytest.importorskip("opentimelineio")
 
@@ -49,6 +54,69 @@ def test_otio_export_reloads(tiny: Path) -> None:
     assert audio.range_of_child_at_index(1).start_time.to_seconds() == pytest.approx(1.0)  # after the card
     assert [m.name for m in tl.tracks.markers] == ["a", "b"]
     assert tl.tracks.markers[1].marked_range.start_time.to_seconds() == pytest.approx(3.0)
+
+
+def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """A PNG's chunks, each CRC checked."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    at, out = 8, []
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at:at + 4])
+        kind, data = png[at + 4:at + 8], png[at + 8:at + 8 + length]
+        assert struct.unpack(">I", png[at + 8 + length:at + 12 + length])[0] == zlib.crc32(kind + data)
+        out.append((kind, data))
+        at += 12 + length
+    return out
+
+
+def test_export_draws_again_only_the_stills_that_changed(tiny: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "ffmpeg.log"  # an ffmpeg that notes the stills each run draws (the real one draws them)
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(f"#!/bin/sh\ncase \"$*\" in *stills.txt*) echo \"$*\" >> {shlex.quote(str(log))};; esac\n"
+                       f"exec {shlex.quote(ffmpeg_exe())} \"$@\"\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("FFMPEG", str(wrapper))
+    ffmpeg_exe.cache_clear()  # (read once per process)
+    try:
+        _draws_again_what_changed(tiny, log)
+    finally:
+        monkeypatch.delenv("FFMPEG")
+        ffmpeg_exe.cache_clear()
+
+
+def _draws_again_what_changed(tiny: Path, log: Path) -> None:
+
+    def drawn() -> list[str]:
+        runs = log.read_text().splitlines() if log.exists() else []
+        log.unlink(missing_ok=True)
+        return sorted(Path(a).name for run in runs for a in run.split() if a.endswith(".png"))
+
+    slates = tiny / "build" / "slates"
+    assert run_cli(["export", str(tiny)]).exit_code == 0
+    assert len(drawn()) == 5
+    assert run_cli(["export", str(tiny)]).exit_code == 0
+    assert drawn() == []  # nothing changed: ffmpeg does not draw a still
+    stills = sorted(p.name for p in slates.iterdir())
+    assert stills == ["card-1.png", "card-2.png", "s1.png", "s2.png", "s3.png"]
+    first = {name: (slates / name).read_bytes() for name in stills}
+    for png in first.values():  # each a whole PNG that says what it was drawn from
+        kinds = [k for k, _ in _chunks(png)]
+        assert kinds[0] == b"IHDR" and kinds[1] == b"tEXt" and kinds[-1] == b"IEND"
+    assert ff("-i", str(slates / "s2.png"), "-f", "null", "-").returncode == 0
+    # s2's slate says something else, s3's still is gone, card-2's was replaced by another picture
+    (tiny / "film.yaml").write_text((tiny / "film.yaml").read_text().replace("a lighthouse", "a harbour at dusk"))
+    (slates / "s3.png").unlink()
+    make_image(slates / "card-2.png", "red")
+    other = (slates / "card-2.png").read_bytes()
+    before = {p.name: p.stat().st_mtime_ns for p in slates.iterdir()}
+    assert run_cli(["export", str(tiny)]).exit_code == 0
+    after = {p.name: p.stat().st_mtime_ns for p in slates.iterdir()}
+    assert len(drawn()) == 3
+    assert {n for n in before if after[n] != before[n]} == {"s2.png", "card-2.png"}
+    assert (slates / "s2.png").read_bytes() != first["s2.png"]
+    assert (slates / "s3.png").read_bytes() == first["s3.png"]  # drawn again, the same
+    assert (slates / "card-2.png").read_bytes() == first["card-2.png"] != other
 
 
 def test_fcp7_export_reloads(tiny: Path) -> None:
