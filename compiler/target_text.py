@@ -139,6 +139,19 @@ def definition(t: TargetDef, *, schema: bool = False) -> dict[str, Any]:
             "providers": {n: dict(p.spec) for n, p in t.providers.items()}, "prices": list(t.prices)}
 
 
+def negatives_text(t: TargetDef) -> str:
+    """Whether the target takes a negative prompt, and the models that differ from it."""
+    caps = t.capabilities
+    text = (f"yes, {_limit(caps.negative_max_chars)}" if caps.negative_prompt
+            else "no (what to avoid becomes what to show instead, where filmc has a phrasing for it)")
+    differ = [name for name, m in caps.models.items() if m.negative_prompt != caps.negative_prompt]
+    if differ:
+        text += f"; {'none with' if caps.negative_prompt else 'yes with'} " + ", ".join(differ)
+        if caps.negative_prompt:
+            text += " (what to avoid becomes what to show instead)"
+    return text
+
+
 def summary(t: TargetDef) -> str:
     """Kind, models, durations, aspects, prompt limits, negatives, references, camera, providers, prices, options."""
     caps = t.capabilities
@@ -155,8 +168,7 @@ def summary(t: TargetDef) -> str:
     rows.append(("prompt", _limit(caps.prompt_max_chars)
                  + (f"; reads about {budget[1]} {budget[0]} well" if budget else "")
                  + (f"; dialect {t.dialect}" if t.dialect != t.name else "")))
-    rows.append(("negatives", f"yes, {_limit(caps.negative_max_chars)}" if caps.negative_prompt
-                 else "no (what to avoid becomes what to show instead, where filmc has a phrasing for it)"))
+    rows.append(("negatives", negatives_text(t)))
     rows.append(("references", references_text(t)))
     if t.kind == "video":
         rows.append(("end frame", end_frame_text(t)))

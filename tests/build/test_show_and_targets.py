@@ -31,6 +31,7 @@ def test_targets_show_leads_with_a_summary() -> None:
     assert rows["durations"] == "5, 10 s"
     assert "kling-v1-6 (default)" in rows["models"]
     assert rows["negatives"].startswith("yes")
+    assert "none with kling-v3-omni, kling-video-o1" in rows["negatives"]  # the models that take none
     assert "FREEPIK_API_KEY" in rows["providers"] and "KLING_SECRET_KEY" in rows["providers"]
     assert "USD" in rows["prices"]
     assert len(res.stdout.splitlines()) < 25 and "capabilities:" not in res.stdout
