@@ -4,8 +4,8 @@ Segment 1 is the shot's own motion and camera; an `extend` list adds continuatio
 continuing from the last frame of the one before. A listed `duration` is generated as the smallest
 length the target offers that is at least that long. Segment 1 and listed segments without one share
 what is left of the shot: the lengths that cover it with the fewest seconds generated (each one is paid
-for), then with the fewest segments, longest first (Hailuo's 6 and 10 s cover 12 s as 6 + 6, not
-10 + 6). `extend: true` adds as many segments as the shot needs, chosen the same way.
+for), longest first (Hailuo's 6 and 10 s cover 12 s as 6 + 6, not 10 + 6). `extend: true` adds as few
+segments as cover the shot (each one more seam to continue across), their lengths chosen the same way.
 """
 
 from __future__ import annotations
@@ -36,41 +36,38 @@ def _offered(durations: tuple[float, ...], asked: float) -> float | None:
     return None
 
 
+def _fewest(durations: tuple[float, ...], left: float) -> int:
+    """How many segments at least cover `left` seconds."""
+    return max(1, int(-(-(left - EPS) // durations[-1])))  # (ceil, within EPS)
+
+
 @cache
-def _cover(durations: tuple[float, ...], left: float, count: int | None) -> tuple[float, ...] | None:
-    """`count` lengths from `durations` (any number with None) whose sum is at least `left` and the smallest such
-    sum, then the fewest of them, longest first; None when `count` of the longest do not cover `left`."""
-    shortest, longest = durations[0], durations[-1]
-    fewest = max(1, int(-(-(left - EPS) // longest)))  # (ceil, within EPS)
-    if count is not None and count < fewest:
+def _cover(durations: tuple[float, ...], left: float, count: int) -> tuple[float, ...] | None:
+    """`count` lengths from `durations` whose sum is at least `left` and the smallest such sum, longest first;
+    None when `count` of the longest do not cover `left`."""
+    if count < _fewest(durations, left):
         return None
+    longest = durations[-1]
+    # From `count` of the longest, each length made shorter saves at least `gap`, and at most `slack` may be saved:
+    # no more than slack / gap of them are shorter, so only that many are chosen among all lengths (bounded time
+    # for any shot).
+    slack = count * longest - left
+    gap = longest - durations[-2] if len(durations) > 1 else 0.0
+    free = min(count, int((slack + EPS) // gap)) if gap > EPS else 0
+    left -= (count - free) * longest
     sums: dict[float, tuple[float, ...]] = {0.0: ()}  # each sum reachable with n lengths: its lengths, longest first
-    best: tuple[float, ...] | None = None
-    n = 0
-    while True:
-        n += 1
+    for _ in range(free):
         step: dict[float, tuple[float, ...]] = {}
         for total, picked in sums.items():
             for d in durations:
                 if picked and d > picked[-1]:
                     continue  # (each multiset once, longest first)
                 key = round(total + d, 6)
-                if best is not None and key > sum(best) + EPS:
-                    continue
                 if key not in step or picked + (d,) > step[key]:
                     step[key] = picked + (d,)
         sums = step
-        if n >= fewest and (count is None or n == count):
-            covering = [(t, p) for t, p in sums.items() if t + EPS >= left]
-            if covering:
-                t, p = min(covering, key=lambda tp: (tp[0], tuple(-x for x in tp[1])))
-                if best is None or t + EPS < sum(best):
-                    best = p
-        if count is not None and n >= count:
-            return best
-        # more segments can only help while n of the shortest stay below the best sum
-        if best is not None and (n + 1) * shortest > sum(best) - EPS:
-            return best
+    best = min(((t, p) for t, p in sums.items() if t + EPS >= left), key=lambda tp: (tp[0], tuple(-x for x in tp[1])))
+    return (longest,) * (count - free) + best[1]
 
 
 def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, target: str,
@@ -83,9 +80,10 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
         return [first if first is not None else (_offered(durations, need) or longest)], problems
     if not shot.segments:  # extend: true: as many as it takes
         if first is not None:
-            rest = _cover(durations, need - first, None) if need - first > EPS else None
+            left = need - first
+            rest = _cover(durations, left, _fewest(durations, left)) if left > EPS else None
             return [first, *(rest or ())], problems
-        return list(_cover(durations, need, None) or (longest,)), problems
+        return list(_cover(durations, need, _fewest(durations, need)) or (longest,)), problems
     fixed: list[float | None] = [first]
     for n, seg in enumerate(shot.segments, start=2):
         if seg.duration is None:

@@ -225,8 +225,8 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
                 for p in persons) or any(_HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     shot_text = _shot_text(rs, lk, time)
-    avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,
-                              hands_in_view=hands if persons else people_shown)
+    hands = hands if persons else people_shown
+    avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown, hands_in_view=hands)
     subject = prose.describe_subject(shot.subject)
     loc = rs.location
     looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))
@@ -234,6 +234,9 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     defects = _video_defects(rs, persons, f"{shot_text} {' '.join(lk['style'])}")
     part: dict[str, Any] = {
         "lk": lk, "time": time, "persons": persons, "avoid": avoid, "subject": subject, "framing": framing,
+        # (a negative's body defects only for what can show them: no "extra fingers" for a face in close-up)
+        "in_view": {"people": people_shown, "faces": any(p.seen.face for p in persons) if persons else people_shown,
+                    "hands": hands},
         "people": _people_part(rs, persons, subject, framing),
         "defects": prose.merged_avoid(avoid, defects)[len(avoid):],  # not "distorted face" twice
         "image": {
@@ -321,6 +324,7 @@ def _base(rs: ResolvedShot, part: dict[str, Any]) -> dict[str, Any]:
         "world": rs.world.id if rs.world else None,
         "style": lk["style"], "palette": lk["palette"], "lighting": lk["lighting"],
         "avoid": part["avoid"],
+        "in_view": part["in_view"],
         "cast": None,
         "subject": part["subject"], "subject_motion": shot.subject_motion,
         "background": shot.background, "background_motion": shot.background_motion,

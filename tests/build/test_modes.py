@@ -177,7 +177,7 @@ def test_extend_true_generates_the_fewest_seconds_that_cover_the_shot(tmp_path: 
     assert [(j.job, j.duration) for j in plan.jobs] == [("s01.hailuo", 6.0), ("s01.hailuo.2", 6.0)]
 
 
-def test_the_fewest_seconds_then_the_fewest_segments_longest_first() -> None:
+def test_as_few_segments_as_cover_the_shot_in_the_fewest_seconds_longest_first() -> None:
     from compiler.model import Segment, Shot
     from compiler.segments import segment_lengths
 
@@ -185,6 +185,10 @@ def test_the_fewest_seconds_then_the_fewest_segments_longest_first() -> None:
     assert segment_lengths((4.0, 6.0, 8.0), 10.0, endless, "veo")[0] == [6.0, 4.0]  # not 8 + 4
     assert segment_lengths((5.0, 9.0), 10.0, endless, "luma")[0] == [5.0, 5.0]  # not 9 + 5
     assert segment_lengths((5.0, 10.0), 10.5, endless, "kling")[0] == [10.0, 5.0]  # 15 s either way: 2, not 3
+    assert segment_lengths((5.0, 9.0), 14.5, endless, "luma")[0] == [9.0, 9.0]  # not a third seam for 3 s less
+    # any length of shot in bounded time: an hour of Seedance's 4..15 s
+    lengths = segment_lengths(tuple(float(x) for x in range(4, 16)), 3600.5, endless, "seedance")[0]
+    assert len(lengths) == 241 and sum(lengths) == 3601.0
     assert segment_lengths((5.0, 10.0), 9.0, endless, "kling")[0] == [10.0]
     # a first length asked for (generate.<target>.duration) stays; the rest covers what it leaves
     assert segment_lengths((6.0, 10.0), 22.0, endless, "hailuo", first=10.0)[0] == [10.0, 6.0, 6.0]

@@ -67,6 +67,24 @@ def test_a_handheld_shot_has_no_jitter_negative(tmp_path: Path) -> None:
     assert "jitter" in got["s02"]["kling"]["negative"]
 
 
+def test_wan_and_comfyui_negatives_name_only_the_body_parts_in_view(tmp_path: Path) -> None:
+    """A face in close-up gets no 'extra fingers'; hands in an insert no 'poorly drawn face'; an empty room
+    neither."""
+    def sizes(doc: dict[str, Any]) -> None:
+        doc["targets"] = {"image": ["comfyui"], "video": ["wan"]}
+        for s in doc["shots"]:
+            s["extend"] = True  # (wan makes 5 s at most)
+        shot(doc, "s02").update(size="INSERT", cast=[{"id": "keeper", "view": "hands", "action": "turning a dial"}])
+    folder = write(tmp_path, sizes)
+    got = compiled_prompts(folder / "film.yaml", targets=["comfyui", "wan"])
+    face, hands, room = got["s03"], got["s02"], got["s01"]  # CU of the keeper; her hands; a radio
+    for t in ("comfyui", "wan"):
+        assert "fingers" not in face[t]["negative"] and "face" in face[t]["negative"], (t, face[t]["negative"])
+        assert "fingers" in hands[t]["negative"] and "face" not in hands[t]["negative"], (t, hands[t]["negative"])
+        assert not any(w in room[t]["negative"] for w in ("fingers", "face", "hands")), (t, room[t]["negative"])
+    assert "deformed limbs" in hands["wan"]["negative"] and "deformed limbs" not in room["wan"]["negative"]
+
+
 def test_hailuo_combines_a_sequence_in_one_leading_bracket(tmp_path: Path) -> None:
     def seq(doc: dict[str, Any]) -> None:
         shot(doc, "s02")["camera"] = "tracking, then pan-left"
