@@ -3,6 +3,7 @@ segment, and the words that name the references."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -52,7 +53,24 @@ def _ref_label(prod: Production, kind: str, owner: str | None, path: str, person
         return gr.definite(gr.derive_short(prod.film.locations[owner].description))
     if kind == "style":
         return "the look"
-    return "the " + PurePosixPath(path).stem.replace("_", " ").replace("-", " ")
+    return file_label(PurePosixPath(path).stem)
+
+
+# Words a camera, a phone or an editor puts in a file name: they say nothing of what the image shows.
+_NOT_WORDS = frozenset({"img", "image", "dsc", "dscn", "dscf", "pxl", "mvimg", "photo", "pic", "screenshot", "scan",
+                        "untitled", "copy", "final", "ref", "reference", "edit", "edited", "export", "crop",
+                        "version", "draft", "the", "an", "wip", "jpeg", "jpg", "png", "webp", "raw", "large", "small"})
+_DIGEST = re.compile(r"(?=.*\d)[0-9a-fA-F]{6,}")
+_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])")
+
+
+def file_label(stem: str) -> str:
+    """A noun phrase from an image's file name: "props/old_radio_v2.png" is "the old radio"; a name that says
+    nothing of the image ("IMG_0042", "DSC01234", a digest) is "the object"."""
+    words = [w.lower() for part in re.split(r"[\s_\-.]+", stem) if not _DIGEST.fullmatch(part)
+             for w in _WORD.findall(part)]
+    words = [w for w in words if len(w) > 1 and w not in _NOT_WORDS]
+    return "the " + (" ".join(words) if words else "object")
 
 
 def refs_context(prod: Production, p: RefPlan, persons: dict[str, str]) -> list[dict[str, Any]]:
@@ -65,7 +83,10 @@ def refs_context(prod: Production, p: RefPlan, persons: dict[str, str]) -> list[
         label = _ref_label(prod, r.kind, r.owner, r.path, persons)
         if r.owner and (r.kind, r.owner) in seen:  # a second image of the same character or place
             label += " from another angle"
+        elif not r.owner and (r.kind, label) in seen:  # two files that both name no object ("IMG_0042")
+            label = "another" + label[len("the"):]
         seen.add((r.kind, r.owner))
+        seen.add((r.kind, label))
         out.append({"mark": file_mark(prod.film.root, r.path), "path": r.path, "kind": r.kind, "owner": r.owner,
                     "label": label, "tag": r.tag, "n": n,
                     "cite": f"image {n}" if cite == "image" else f"@{r.tag}" if cite == "tag" else None})

@@ -366,6 +366,16 @@ def test_a_second_image_of_a_character_is_cited_as_another_angle(tmp_path: Path)
     assert prompt.startswith("Image 1 shows the old keeper and image 2 the old keeper from another angle.")
 
 
+def test_an_object_is_named_from_its_file_only_when_the_name_says_something(tmp_path: Path) -> None:
+    film = make_film(tmp_path, "  - {id: s01, section: a, subject: a table, refs: [refs/IMG_0042.png, "
+                               "refs/DSC01234.JPG.png, refs/brass-compass_v2.png]}\n",
+                     image="[gemini-image]")
+    for name in ("IMG_0042", "DSC01234.JPG", "brass-compass_v2"):
+        png(film / "refs" / f"{name}.png", "white")
+    prompt = jobs(film)["s01.gemini-image"]["body"]["parts"][0]["text"]
+    assert prompt.startswith("Image 1 shows the object, image 2 another object and image 3 the brass compass.")
+
+
 def test_an_end_frame_the_edit_would_cut_off_is_warned_with_the_trim_that_keeps_it(tmp_path: Path) -> None:
     film = make_film(tmp_path, "  - {id: s01, section: a, subject: a door, duration: 7.5, end_frame: next}\n"
                                "  - {id: s02, section: a, subject: a hall}\n")
