@@ -77,8 +77,10 @@ CODES: dict[str, tuple[str, str]] = {
              "(H.264 video, AAC audio), not a folder or a special file."),
     "V264": ("not a regular file", "A path names a named pipe (FIFO), a socket or a device. Reading one could "
              "block forever; media must be regular files in the film's folder."),
-    "V270": ("name in prompt text", "A character's `name` is for humans. Written into prompt text it would reach "
-             "the generation model; describe the person instead (the description is injected for you)."),
+    "V270": ("name in prompt text", "A character's `name` is for humans. Written into prompt text (a shot's "
+             "subject, background, actions, motions, a character's description or wardrobe, a location's "
+             "description) it would reach the generation model; describe the person instead (the description is "
+             "injected for you). A name in a prompt override is lint's P401."),
     "V271": ("ref not the character's", "`cast[].refs` picks which of a character's `refs` go with the shot; each "
              "entry must be one of them (add the image to characters.<id>.refs first)."),
     "V272": ("reference not an image", "References and end frames are still images: .png, .jpg, .jpeg or .webp."),
@@ -152,8 +154,10 @@ CODES: dict[str, tuple[str, str]] = {
     "V299": ("segments do not cover the shot", "The extend segments of a shot together are shorter than the shot "
              "needs, or a segment starts after the segments before it already cover the shot. Leave the last "
              "segment's duration out to have it cover what is left."),
-    "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt (usually through a "
-             "hand-written override). Generation models get descriptions, never names."),
+    "P401": ("name in a compiled prompt", "A character's name reached a compiled prompt by a way validation "
+             "does not read (a hand-written override, the concept's style, a template). Generation models get "
+             "descriptions, never names. A name V270 reports where it is written is not reported again for every "
+             "prompt it reaches."),
     "P402": ("reference to another shot", "A prompt says 'previous shot' or similar. Each prompt must stand alone."),
     "P403": ("empty video prompt", "Nothing moves: give the cast a motion, the shot a background_motion or a camera move."),
     "P404": ("duplicated video prompt", "Two shots have the same motion prompt for a target."),

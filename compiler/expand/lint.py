@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production, ResolvedShot
+from ..validate.prompt_names import shot_text
 from . import Plan, lint_prose
 from .lint_video import VIDEO_SHOT_CODES, edit_words, motion_fields, video_checks
 from .plan import CompiledPrompt
@@ -26,6 +27,15 @@ PromptFindings = tuple[Sequence[Diagnostic], "tuple[str, str] | None", Sequence[
 ShotFindings = tuple[list[Diagnostic], dict[str, PromptFindings]]
 
 
+def _validated_text(rs: ResolvedShot) -> str:
+    """What of a shot's prompt text validation reads for names (V270): the shot's own, its cast's descriptions and
+    wardrobes and its location's description."""
+    parts = [shot_text(rs.shot), *(f"{f.character.description}\n{f.wardrobe or ''}" for f in rs.cast)]
+    if rs.location is not None:
+        parts.append(rs.location.description)
+    return "\n".join(parts)
+
+
 class ShotLinter:
     """What every shot's checks share (names, person words), made once per plan."""
 
@@ -34,6 +44,7 @@ class ShotLinter:
         self.plan = plan
         names = [(ch.name.strip(), ch.id) for ch in prod.film.characters.values() if ch.name and ch.name.strip()]
         self.name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
+
         self.persons = lint_prose.person_words(prod)
 
     def shot(self, rs: ResolvedShot, prompts: Sequence[CompiledPrompt], plan: Plan | None = None) -> ShotFindings:
@@ -68,7 +79,12 @@ class ShotLinter:
         for n, (seg_text, seg_negative) in enumerate(p.segments, 2):  # an extended shot's later segments
             texts += [(seg_text, f"prompt of segment {n}", n), (seg_negative or "", f"negative prompt of segment {n}",
                                                                  n)]
+        # P401 is for a name that reached a prompt by a way validation does not read (an override, a style, a
+        # template): one in the shot's own text or its cast's and place's descriptions has its V270 there, once
+        own = _validated_text(rs) if self.name_res and not p.overridden else ""
         for rx, name, cid in self.name_res:
+            if name in own and rx.search(own):
+                continue
             for text, what, n in texts:
                 if name in text and rx.search(text):  # (the substring first: a name is seldom there)
                     c.warning("P401", f"{label}: the {what} contains the name '{name}'",
@@ -211,10 +227,11 @@ def lint_plan(plan: Plan, found: Callable[[ShotLinter, ResolvedShot, Sequence[Co
     if film.targets.video and not film.targets.image:
         c.warning("P410", "video targets but no image target: image-to-video jobs have no first frame", "/targets",
                   key=True, hint="add an image target (targets.image), or generate the first frames elsewhere")
+    compiled = {t.name for t in targets}  # (a plan of some targets holds those only: `lint -t`)
     for rs in prod.shots:
         for name, o in rs.shot.prompt.items():
             named = prod.targets.get(name)
-            if named is None or (only is not None and name not in only):
+            if named is None or name not in compiled:
                 continue
             t = named
             wrong = o.video if t.kind == "image" else o.image

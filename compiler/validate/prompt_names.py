@@ -10,16 +10,16 @@ from ..model import Film, Shot
 _SHOT_TEXT = ("subject", "background", "background_motion", "time")
 
 
-def _shot_text(shot: Shot) -> str:
-    """Every text of a shot that check_prompt_names scans, one per line (a name never spans two of them)."""
+def shot_text(shot: Shot) -> str:
+    """Every text of a shot that check_prompt_names scans, one per line (a name never spans two of them). V270 names
+    what it finds there, so lint's P401 leaves those names to it; a prompt override is lint's alone (P401, per
+    target), not read here."""
     parts = [getattr(shot, f) or "" for f in _SHOT_TEXT]
     parts += shot.mood
     parts += shot.details
     for m in shot.cast:
         parts += (m.action or "", m.expression or "", m.motion or "")
     parts += (seg.motion or "" for seg in shot.segments)
-    for o in shot.prompt.values():
-        parts += (o.text or "", o.image or "", o.video or "", o.negative or "")
     return "\n".join(parts)
 
 
@@ -40,7 +40,7 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
                               ptr, hint=f"describe the person instead (the description of '{cid}' is injected for you)")
 
     for shot in film.shots:
-        if anyone.search(_shot_text(shot)) is None:  # (one search a shot: most name nobody)
+        if anyone.search(shot_text(shot)) is None:  # (one search a shot: most name nobody)
             continue
         p = shot.pointer
         for f in _SHOT_TEXT:
@@ -53,10 +53,6 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
                 scan(getattr(m, f), f"{p}/cast/{j}/{f}", "prompt text")
         for j, seg in enumerate(shot.segments):  # an extended shot's segments: their motion is prompt text too
             scan(seg.motion, f"{p}/extend/{j}/motion", "prompt text")
-        for t, o in shot.prompt.items():
-            for f in ("text", "image", "video", "negative"):
-                val = getattr(o, f)
-                scan(val, f"{p}/prompt/{t}" + ("" if f == "text" else f"/{f}"), "a prompt override")
     for c in film.characters.values():
         scan(c.description, f"{c.pointer}/description", "a character description")
         for w, text in c.wardrobe.items():

@@ -51,6 +51,7 @@ def test_a_film_whose_only_finding_is_a_validation_warning_says_why_lint_failed(
     [
         ("    subject: a radio glowing in the dark\n",
          "    subject: a radio glowing in the dark\n    prompt: {mystic: \"Ines beside a radio\"}\n", "P401"),
+        ("  style: [cinematic]\n", "  style: [cinematic, as Ines would paint it]\n", "P401"),
         ("    subject: a radio glowing in the dark\n",
          "    subject: a radio glowing in the dark, as in the previous shot\n", "P402"),
         ("    camera: orbit-left\n    cast: [{id: keeper, action: dancing}]\n", "    cast: [{id: keeper, action: dancing}]\n", "P403"),
@@ -202,6 +203,8 @@ def test_a_build_of_some_targets_reports_their_findings_only(tmp_path: Path) -> 
     text = CLEAN.replace("    subject: a radio glowing in the dark\n", "    subject: a radio glowing in the dark\n"
                          "    prompt: {mystic: \"Ines beside a radio\", kling: {video: \"" + "waves roll " * 240
                          + "\"}}\n", 1)
+    breathes = "    cast: [{id: keeper, motion: she breathes slowly}]\n"
+    text = text.replace(breathes, breathes + "    prompt: {mystic: {video: \"she breathes\"}}\n", 1)  # P411
 
     def codes(*args: str) -> set[str]:
         folder = tmp_path / "-".join(args or ("all",))
@@ -210,25 +213,25 @@ def test_a_build_of_some_targets_reports_their_findings_only(tmp_path: Path) -> 
         r = run_cli(["build", *args, "film.yaml"], cwd=folder)
         assert r.exit_code == 0, r.stderr
         lint = run_cli(["lint", *args, "film.yaml"], cwd=folder)
-        found = {code for code in ("P401", "P406", "V270") if f"warning[{code}]" in r.stderr}
-        assert found == {code for code in ("P401", "P406", "V270") if f"warning[{code}]" in lint.stdout + lint.stderr}
+        found = {code for code in ("P401", "P411", "P406", "V270") if f"warning[{code}]" in r.stderr}
+        assert found == {code for code in ("P401", "P411", "P406", "V270")
+                         if f"warning[{code}]" in lint.stdout + lint.stderr}
         return found
 
-    assert codes() == {"P401", "P406", "V270"}  # (V270: the name in mystic's override, a validation warning)
+    assert codes() == {"P401", "P411", "P406"}
     assert codes("-t", "kling") == {"P406"}
-    assert codes("-t", "mystic") == {"P401", "V270"}
+    assert codes("-t", "mystic") == {"P401", "P411"}
 
 
 @pytest.mark.parametrize(("motion", "code", "pointer", "words"), [
     ("she turns back, as before", "P402", "/shots/2/extend/0/motion",
      "the prompt of segment 2 refers to what came before"),
-    ("Ines turns to the window", "P401", "/shots/2/extend/0/motion", "the prompt of segment 2 contains the name"),
     ("Ines turns to the window", "V270", "/shots/2/extend/0/motion", "the name 'Ines' appears in prompt text"),
 ])
 def test_an_extended_shots_segments_are_read_like_its_prompt(tmp_path: Path, motion: str, code: str, pointer: str,
                                                              words: str) -> None:
-    """P402, P401 and V270 read the later segments of an extended shot too, not only its first prompt, and point at
-    the segment's motion."""
+    """P402 and V270 read the later segments of an extended shot too, not only its first prompt, and point at the
+    segment's motion (a name there is V270's alone: P401 is for names that reach a prompt by another way)."""
     old = "    cast: [{id: keeper, motion: she breathes slowly}]\n"
     assert old in CLEAN
     text = CLEAN.replace(old, old + f"    extend: [{{motion: \"{motion}\"}}]\n", 1)
@@ -236,6 +239,24 @@ def test_an_extended_shots_segments_are_read_like_its_prompt(tmp_path: Path, mot
     found = [d for d in r.json()["diagnostics"] if d["code"] == code]
     assert [d["pointer"] for d in found] == [pointer], r.json()["diagnostics"]
     assert words in found[0]["message"] and found[0]["line"] > 0
+
+
+def test_a_name_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
+    """V270 where validation reads it (a motion, a description), P401 in an override or where validation does not
+    read (the concept's style): one warning each, not one more for every target the name reaches."""
+    text = CLEAN.replace("cast: [{id: keeper, motion: she breathes slowly}]",
+                         "cast: [{id: keeper, motion: Ines breathes slowly}]", 1)
+    text = text.replace("    subject: a radio glowing in the dark\n", "    subject: a radio glowing in the dark\n"
+                        "    prompt: {mystic: \"Ines beside a radio\"}\n", 1)
+    text = text.replace("a cramped shack full of radios", "a cramped shack full of Ines's radios", 1)
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path, text))
+    found = sorted((d["code"], d["pointer"]) for d in r.json()["diagnostics"] if d["code"] in ("V270", "P401"))
+    assert found == [("P401", "/shots/0/prompt/mystic"), ("V270", "/locations/shack/description"),
+                     ("V270", "/shots/2/cast/0/motion")], found
+    styled = CLEAN.replace("  style: [cinematic]\n", "  style: [cinematic, as Ines would paint it]\n", 1)
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path, styled))
+    codes = {d["code"] for d in r.json()["diagnostics"] if d["code"] in ("V270", "P401")}
+    assert codes == {"P401"}
 
 
 def test_a_prompt_over_its_budget_is_told_what_to_shorten(tmp_path: Path) -> None:

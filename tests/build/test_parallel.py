@@ -96,13 +96,13 @@ def test_lint_and_the_sheets_made_in_the_workers_are_what_one_process_makes(big:
     from compiler.expand.lint import lint_plan
 
     text = (big / "film.yaml").read_text(encoding="utf-8")
-    for n in (3, 17, 40):  # findings in a few shots: the name Ines in a prompt (P401), "the previous shot" (P402)
+    for n in (3, 17, 40):  # findings in a few shots: the name Ines (V270), "the previous shot" (P402)
         text = text.replace(f"looking out to sea {n},", f"looking out to sea like Ines in the previous shot {n},", 1)
     (tmp_path / "film.yaml").write_text(text, encoding="utf-8")
     one = _build(str(tmp_path), "-o", str(tmp_path / "one"), "-j", "1")
     two = _build(str(tmp_path), "-o", str(tmp_path / "two"), "-j", "2")
     assert one.returncode == two.returncode == 0, one.stderr + two.stderr
-    assert "warning[P401]" in two.stderr and "warning[P402]" in two.stderr
+    assert "warning[V270]" in two.stderr and "warning[P402]" in two.stderr
     assert one.stderr.replace("/one", "/two") == two.stderr
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
     compiled = compile_film(tmp_path / "film.yaml", workers=2)

@@ -206,7 +206,7 @@ def test_a_name_in_a_later_extend_segment_is_not_sent(tmp_path: Path, freepik: F
              "    extend: [{motion: Mara turns to the sea}]\n")
     root = film(tmp_path, shots=shots)
     lint = run_cli(["lint", str(root)])
-    assert "segment 2 contains the name 'Mara'" in lint.stderr + lint.stdout
+    assert "/shots/0/extend/0/motion: the name 'Mara' appears in prompt text" in lint.stderr + lint.stdout
     res = run_cli(["run", str(root), "--yes", "--target", "kling", "--dry-run"])
     assert "not sent" in res.stderr and "'Mara'" in res.stderr, res.stderr
     assert freepik.create_count == 0
