@@ -10,6 +10,7 @@ segments as cover the shot (each one more seam to continue across), their length
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,39 +42,89 @@ def _fewest(durations: tuple[float, ...], left: float) -> int:
     return max(1, int(-(-(left - EPS) // durations[-1])))  # (ceil, within EPS)
 
 
+_STATES = 20_000  # sums _cover may go through before it takes the old way (lengths no target has: bounded time)
+
+
 @cache
 def _cover(durations: tuple[float, ...], left: float, count: int) -> tuple[float, ...] | None:
     """`count` lengths from `durations` whose sum is at least `left` and the smallest such sum, longest first;
-    None when `count` of the longest do not cover `left`."""
+    None when `count` of the longest do not cover `left`.
+
+    From `count` of the shortest, the fewest seconds are added to reach `left`; or, from `count` of the longest,
+    the most seconds are taken off while `left` stays covered: whichever has less to add or take off, so the sums
+    gone through stay few whatever the count (a shot of an hour, a thousand segments)."""
     if count < _fewest(durations, left):
         return None
-    longest = durations[-1]
-    # From `count` of the longest, each length made shorter saves at least `gap`, and at most `slack` may be saved:
-    # no more than slack / gap of them are shorter, so only that many are chosen among all lengths (bounded time
-    # for any shot).
-    slack = count * longest - left
-    gap = longest - durations[-2] if len(durations) > 1 else 0.0
-    free = min(count, int((slack + EPS) // gap)) if gap > EPS else 0
-    left -= (count - free) * longest
-    sums: dict[float, tuple[float, ...]] = {0.0: ()}  # each sum reachable with n lengths: its lengths, longest first
-    for _ in range(free):
-        step: dict[float, tuple[float, ...]] = {}
-        for total, picked in sums.items():
-            for d in durations:
-                if picked and d > picked[-1]:
-                    continue  # (each multiset once, longest first)
-                key = round(total + d, 6)
-                if key not in step or picked + (d,) > step[key]:
-                    step[key] = picked + (d,)
-        sums = step
-    best = min(((t, p) for t, p in sums.items() if t + EPS >= left), key=lambda tp: (tp[0], tuple(-x for x in tp[1])))
-    return (longest,) * (count - free) + best[1]
+    shortest, longest = durations[0], durations[-1]
+    more = left - count * shortest  # seconds to add to the shortest
+    if more <= EPS:
+        return (shortest,) * count
+    fewer = count * longest - left  # seconds that may be taken off the longest
+    if fewer <= EPS:
+        return (longest,) * count
+    lengths: list[float] | None = None
+    if more <= fewer:
+        steps = sorted({round(d - shortest, 6) for d in durations[1:]})
+        sums = _Sums(steps, more + steps[-1], count)  # (a sum past that has a step to spare)
+        if sums.order is not None:
+            added = sums.path(next(x for x in sums.order if x + EPS >= more))
+            lengths = [shortest + e for e in added] + [shortest] * (count - len(added))
+    else:
+        steps = sorted({round(longest - d, 6) for d in durations[:-1]})
+        sums = _Sums(steps, fewer, count)
+        if sums.order is not None:
+            taken = sums.path(sums.order[-1])
+            lengths = [longest - e for e in taken] + [longest] * (count - len(taken))
+    if lengths is None:  # too many sums (lengths no target has): each the smallest covering its share of the rest
+        lengths, rest = [], left
+        for n in range(count, 0, -1):
+            share = rest / n
+            lengths.append(_offered(durations, share) or longest if share > EPS else shortest)
+            rest -= lengths[-1]
+    return tuple(sorted(lengths, reverse=True))
+
+
+class _Sums:
+    """Each sum up to `bound` of at most `count` of `steps` (sorted; each any number of times), smallest first
+    (`order`, None past _STATES sums), and the fewest steps that make one (`path`)."""
+
+    def __init__(self, steps: list[float], bound: float, count: int) -> None:
+        best: dict[float, tuple[int, float, float]] = {0.0: (0, 0.0, 0.0)}  # sum -> steps, sum before, step
+        heap = [0.0]
+        order: list[float] = []
+        while heap:
+            s = heapq.heappop(heap)  # (every smaller sum is done: its fewest steps are known)
+            order.append(s)
+            if len(order) > _STATES:
+                break
+            n = best[s][0]
+            if n == count:
+                continue
+            for e in steps:
+                t = round(s + e, 6)
+                if t > bound + EPS:
+                    break
+                if t not in best:
+                    heapq.heappush(heap, t)
+                    best[t] = (n + 1, s, e)
+                elif best[t][0] > n + 1:
+                    best[t] = (n + 1, s, e)
+        self.order: list[float] | None = order if len(order) <= _STATES else None
+        self._best = best
+
+    def path(self, s: float) -> list[float]:
+        out = []
+        while s:
+            _, s, step = self._best[s]
+            out.append(step)
+        return out
 
 
 def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, target: str,
                     first: float | None = None) -> tuple[list[float], list[SegmentProblem]]:
     """The generation length of each segment of `shot` for a target offering `durations` (sorted), covering
     `need` seconds; `first` is the length asked for segment 1 (`generate.<target>.duration`)."""
+    durations = tuple(sorted(set(durations)))  # (a film's own target may list them in any order, twice)
     longest = durations[-1]
     problems: list[SegmentProblem] = []
     if not shot.extend:

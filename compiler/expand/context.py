@@ -30,8 +30,7 @@ def short_description(text: str) -> str:
 
 def generation(target: TargetDef, rs: ResolvedShot, film_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """How long to generate: the shot's (or the film's) asked length, else the smallest the target allows
-    covering the shot (plus trim); an extended shot has one length per segment (`lengths`), the last the
-    smallest that covers what is left."""
+    covering the shot (plus trim); an extended shot has one length per segment (`lengths`, see segments.py)."""
     from ..segments import segment_lengths
 
     need = rs.duration * rs.shot.speed + rs.shot.trim_in
@@ -209,6 +208,8 @@ def _people_part(rs: ResolvedShot, persons: list[prose.Person], subject: str | N
 
 
 _HANDS = re.compile(r"\b(?:hands?|fingers?|fists?|palms?)\b", re.IGNORECASE)  # a close-up whose action shows them
+_FACE = re.compile(r"\b(?:faces?|eyes?|mouths?|lips)\b", re.IGNORECASE)
+_NO_HANDS = (*FACE_ONLY, "EWS")
 
 
 def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
@@ -221,12 +222,18 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     lk = look(prod, rs)
     time = _time(rs)
     persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
-    hands = any(p.seen.view == "hands" or (p.seen.view in ("front", "side", "partial") and shot.size not in FACE_ONLY)
+    # (hands too small to go wrong in an extreme wide shot)
+    hands = any(p.seen.view == "hands" or (p.seen.view in ("front", "side", "partial") and shot.size not in _NO_HANDS)
                 for p in persons) or any(_HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     shot_text = _shot_text(rs, lk, time)
-    hands = hands if persons else people_shown
-    avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown, hands_in_view=hands)
+    avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,
+                              hands_in_view=hands if persons else people_shown)
+    subject_text = shot.subject or ""
+    # what a negative's body defects may name: the cast as framed; without a cast, what the subject names
+    in_view = {"people": bool(persons) or prose.mentions_people(subject_text),
+               "faces": any(p.seen.face for p in persons) if persons else bool(_FACE.search(subject_text)),
+               "hands": hands if persons else bool(_HANDS.search(subject_text))}
     subject = prose.describe_subject(shot.subject)
     loc = rs.location
     looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))
@@ -234,9 +241,7 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     defects = _video_defects(rs, persons, f"{shot_text} {' '.join(lk['style'])}")
     part: dict[str, Any] = {
         "lk": lk, "time": time, "persons": persons, "avoid": avoid, "subject": subject, "framing": framing,
-        # (a negative's body defects only for what can show them: no "extra fingers" for a face in close-up)
-        "in_view": {"people": people_shown, "faces": any(p.seen.face for p in persons) if persons else people_shown,
-                    "hands": hands},
+        "in_view": in_view,
         "people": _people_part(rs, persons, subject, framing),
         "defects": prose.merged_avoid(avoid, defects)[len(avoid):],  # not "distorted face" twice
         "image": {

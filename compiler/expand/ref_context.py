@@ -56,21 +56,41 @@ def _ref_label(prod: Production, kind: str, owner: str | None, path: str, person
     return file_label(PurePosixPath(path).stem)
 
 
-# Words a camera, a phone or an editor puts in a file name: they say nothing of what the image shows.
-_NOT_WORDS = frozenset({"img", "image", "dsc", "dscn", "dscf", "pxl", "mvimg", "photo", "pic", "screenshot", "scan",
-                        "untitled", "copy", "final", "ref", "reference", "edit", "edited", "export", "crop",
-                        "version", "draft", "the", "an", "wip", "jpeg", "jpg", "png", "webp", "raw", "large", "small"})
-_DIGEST = re.compile(r"(?=.*\d)[0-9a-fA-F]{6,}")
-_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])")
+# What a camera, a phone or an app names its files: "IMG_0042", "DSC01234", "GOPR0042", "WhatsApp Image ... at ...",
+# "Screenshot 2024-01-01 at 10.00.00". A name made only of these says nothing of what the image shows.
+_CAMERA = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "mvimg", "gopr", "dji", "mvi", "vid", "pano", "screenshot",
+                     "screen", "shot", "whatsapp", "image", "photo", "pic", "untitled", "scan", "at", "wa", "am",
+                     "pm", "copy", "edit", "edited", "final", "jpg", "jpeg", "png", "webp", "heic", "tif", "tiff"})
+_COUNTER = re.compile(r"(?:img|dsc[nf]?|pxl|gopr|gh|dji|mvi|vid|wa|p|dcim)?\d+|(?=.*\d)[0-9a-f]{6,}",
+                      re.IGNORECASE)  # 0042, DSC01234, WA0001, a digest
+# A file's version or copy at the end of its name: "radio_v2", "radio final", "radio (1)", "radio_01".
+_VERSION = re.compile(r"v\d+|final|copy|edit|edited|draft|wip|\(\d+\)|0\d*", re.IGNORECASE)
+
+
+def _hyphened(word: str) -> list[str]:
+    """A file name's word with hyphens: words and numbers ("brass-compass", "2024-05-01") apart; "F-16", "X-Wing"
+    and "wall-e" whole."""
+    parts = word.split("-")
+    if len(parts) > 1 and all((len(p) > 1 and p.isalpha()) or p.isdigit() for p in parts):
+        return parts
+    return [word.strip("-")] if word.strip("-") else []
 
 
 def file_label(stem: str) -> str:
-    """A noun phrase from an image's file name: "props/old_radio_v2.png" is "the old radio"; a name that says
-    nothing of the image ("IMG_0042", "DSC01234", a digest) is "the object"."""
-    words = [w.lower() for part in re.split(r"[\s_\-.]+", stem) if not _DIGEST.fullmatch(part)
-             for w in _WORD.findall(part)]
-    words = [w for w in words if len(w) > 1 and w not in _NOT_WORDS]
-    return "the " + (" ".join(words) if words else "object")
+    """A noun phrase from an image's file name: "props/brass-compass_v2.png" is "the brass compass", "1950s_car"
+    "the 1950s car"; a name that says nothing of the image ("IMG_0042", "DSC01234", a digest) is "the object"."""
+    words = [part for w in re.split(r"[\s_.]+", stem) if w for part in _hyphened(w)]
+    noise = [w.lower() in _CAMERA or bool(_COUNTER.fullmatch(w)) for w in words]
+    if all(noise):
+        return "the object"
+    start = noise.index(False)  # (a camera's name before the creator's words: "IMG_1234_brass_compass")
+    words = words[start:]
+    while len(words) > 1 and _VERSION.fullmatch(words[-1]):
+        words.pop()
+    if words[0].lower() in ("the", "a", "an") and len(words) > 1:
+        words.pop(0)
+    # a capitalised word is written small ("Brass Compass"); "USB", "DeLorean", "iPhone" keep their case
+    return "the " + " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in words)
 
 
 def refs_context(prod: Production, p: RefPlan, persons: dict[str, str]) -> list[dict[str, Any]]:

@@ -7,8 +7,10 @@ chunk): an export draws again only the stills whose slate or card changed, or th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 import struct
 import subprocess
 import tempfile
@@ -35,7 +37,9 @@ KEY_CHUNK = b"filmc-still"  # (the tEXt keyword of the digest a still was drawn 
 
 def stills(plan: EditPlan, clips: list[Clip], folder: Path) -> dict[str, Path]:
     """PNG stills of slates and cards, in one ffmpeg run, drawn aside and put in `folder` once all are drawn; a
-    still already there drawn from the same filters, texts, fonts and ffmpeg is not drawn again."""
+    still already there drawn from the same filters, texts, fonts and ffmpeg (and whole) is not drawn again, and
+    one of ours that no clip shows any more is removed."""
+    _remove_others(folder, {f"{clip.id}.png" for clip in clips})
     if not clips:
         return {}
     try:
@@ -90,10 +94,23 @@ def _chain(plan: EditPlan, clip: Clip, sink: TextSink, font: str, bold: str, key
             else slate_chain(plan, one, sink, font, bold, key))
 
 
+def _remove_others(folder: Path, kept: set[str]) -> None:
+    """Our stills in `folder` (those with our text chunk) that no clip shows any more: a removed shot's slate."""
+    try:
+        names = [p for p in folder.iterdir() if p.suffix == ".png" and p.name not in kept]
+    except OSError:
+        return
+    for p in names:
+        if _drawn_from(p) is not None:
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
 def _identity(*files: str) -> str:
     """The fonts' and ffmpeg's paths, sizes and times: another font or ffmpeg draws the stills again."""
     parts = []
     for f in files:
+        f = shutil.which(f) or f  # (FFMPEG=ffmpeg: the one on PATH)
         try:
             st = os.stat(f)
             parts.append(f"{f}\0{st.st_size}\0{st.st_mtime_ns}")
@@ -116,27 +133,31 @@ def _key(plan: EditPlan, clip: Clip, font: str, bold: str, tools: str) -> str:
 
 
 def _drawn_from(png: Path) -> str | None:
-    """The digest a still of ours was drawn from (None: no such still, or not one of ours)."""
+    """The digest a still of ours was drawn from (None: no such file, not one of ours, or not whole: its pixels
+    are not those it was drawn with, or it was cut short)."""
     try:
-        with open(png, "rb") as f:
-            head = f.read(4096)
+        data = png.read_bytes()
     except OSError:
         return None
-    if not head.startswith(_PNG):
+    if not data.startswith(_PNG):
         return None
     at = len(_PNG)
-    while at + 8 <= len(head):
-        (length,) = struct.unpack(">I", head[at:at + 4])
-        kind = head[at + 4:at + 8]
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind = data[at + 4:at + 8]
         if kind == b"tEXt":
-            data = head[at + 8:at + 8 + length]
-            word, _, value = data.partition(b"\0")
-            if word == KEY_CHUNK and len(data) == length:
-                return value.decode("ascii", "replace")
+            word, _, value = data[at + 8:at + 8 + length].partition(b"\0")
+            key, _, whole = value.decode("ascii", "replace").partition(" ")
+            if word == KEY_CHUNK and whole == _digest(data[:at] + data[at + 12 + length:]):
+                return key
         if kind in (b"IDAT", b"IEND"):
             return None
         at += 12 + length
     return None
+
+
+def _digest(png: bytes) -> str:
+    return hashlib.sha256(png).hexdigest()
 
 
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -148,6 +169,6 @@ def _with_key(png: bytes, key: str) -> bytes:
         return png
     (length,) = struct.unpack(">I", png[8:12])
     end = 8 + 12 + length  # (IHDR comes first)
-    data = KEY_CHUNK + b"\0" + key.encode("ascii")
+    data = KEY_CHUNK + b"\0" + f"{key} {_digest(png)}".encode("ascii")  # (and the PNG as drawn: a change shows)
     chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
     return png[:end] + chunk + png[end:]

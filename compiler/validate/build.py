@@ -296,7 +296,7 @@ class Builder:
                     if seg.duration is not None and seg.duration <= 0:
                         self.diags.error("V105", f"{ptr}/extend/{j}/duration: a segment of {seg.duration:g} s",
                                          f"{ptr}/extend/{j}/duration", hint="give it a length greater than 0, or "
-                                         "leave `duration` out for the smallest length that covers what is left")
+                                         "leave `duration` out to share what is left with the other segments")
             else:
                 segments = ()
             moves = self.moves(get("camera"), f"{ptr}/camera")

@@ -189,6 +189,12 @@ def test_as_few_segments_as_cover_the_shot_in_the_fewest_seconds_longest_first()
     # any length of shot in bounded time: an hour of Seedance's 4..15 s
     lengths = segment_lengths(tuple(float(x) for x in range(4, 16)), 3600.5, endless, "seedance")[0]
     assert len(lengths) == 241 and sum(lengths) == 3601.0
+    # a thousand listed segments without a length, on an hour and a bit: 4,100 s, no more
+    many = Shot(id="s", section="a", index=0, extend=True, segments=(Segment("on"),) * 999)
+    lengths = segment_lengths(tuple(float(x) for x in range(4, 16)), 4100.0, many, "seedance")[0]
+    assert len(lengths) == 1000 and sum(lengths) == 4100.0
+    # a film's own target may list its lengths in any order, and one twice
+    assert segment_lengths((10.0, 5.0, 10.0), 12.0, endless, "mine")[0] == [10.0, 5.0]
     assert segment_lengths((5.0, 10.0), 9.0, endless, "kling")[0] == [10.0]
     # a first length asked for (generate.<target>.duration) stays; the rest covers what it leaves
     assert segment_lengths((6.0, 10.0), 22.0, endless, "hailuo", first=10.0)[0] == [10.0, 6.0, 6.0]

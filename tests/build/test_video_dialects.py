@@ -75,13 +75,19 @@ def test_wan_and_comfyui_negatives_name_only_the_body_parts_in_view(tmp_path: Pa
         for s in doc["shots"]:
             s["extend"] = True  # (wan makes 5 s at most)
         shot(doc, "s02").update(size="INSERT", cast=[{"id": "keeper", "view": "hands", "action": "turning a dial"}])
+        shot(doc, "s04")["size"] = "EWS"  # the keeper dancing, small in the frame
+        doc["shots"].append({"id": "s05", "section": "chorus1", "size": "INSERT", "extend": True,
+                             "subject": "two pairs of hands kneading dough"})
     folder = write(tmp_path, sizes)
     got = compiled_prompts(folder / "film.yaml", targets=["comfyui", "wan"])
     face, hands, room = got["s03"], got["s02"], got["s01"]  # CU of the keeper; her hands; a radio
+    far, dough = got["s04"], got["s05"]
     for t in ("comfyui", "wan"):
         assert "fingers" not in face[t]["negative"] and "face" in face[t]["negative"], (t, face[t]["negative"])
-        assert "fingers" in hands[t]["negative"] and "face" not in hands[t]["negative"], (t, hands[t]["negative"])
-        assert not any(w in room[t]["negative"] for w in ("fingers", "face", "hands")), (t, room[t]["negative"])
+        for shown in (hands, dough):  # a character's hands; hands the subject names (no cast)
+            assert "fingers" in shown[t]["negative"] and "face" not in shown[t]["negative"], (t, shown[t]["negative"])
+        for bare in (room, far):
+            assert not any(w in bare[t]["negative"] for w in ("fingers", "face", "hands")), (t, bare[t]["negative"])
     assert "deformed limbs" in hands["wan"]["negative"] and "deformed limbs" not in room["wan"]["negative"]
 
 

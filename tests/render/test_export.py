@@ -117,6 +117,20 @@ def _draws_again_what_changed(tiny: Path, log: Path) -> None:
     assert (slates / "s2.png").read_bytes() != first["s2.png"]
     assert (slates / "s3.png").read_bytes() == first["s3.png"]  # drawn again, the same
     assert (slates / "card-2.png").read_bytes() == first["card-2.png"] != other
+    # a still cut short, and one whose pixels were changed by an editor that kept its text chunk: drawn again
+    (slates / "s1.png").write_bytes(first["s1.png"][:200])
+    s3 = bytearray(first["s3.png"])
+    s3[-20] ^= 0xFF  # (in the image data, before IEND)
+    (slates / "s3.png").write_bytes(bytes(s3))
+    assert run_cli(["export", str(tiny)]).exit_code == 0
+    assert len(drawn()) == 2
+    assert (slates / "s1.png").read_bytes() == first["s1.png"] and (slates / "s3.png").read_bytes() == first["s3.png"]
+    # a shot taken out: its still goes; a picture of the creator's own in the folder stays
+    make_image(slates / "mine.png", "blue")
+    text = (tiny / "film.yaml").read_text()
+    (tiny / "film.yaml").write_text(text.replace("  - {id: s2, section: a, subject: a harbour at dusk}\n", ""))
+    assert run_cli(["export", str(tiny)]).exit_code == 0
+    assert sorted(p.name for p in slates.iterdir()) == ["card-1.png", "card-2.png", "mine.png", "s1.png", "s3.png"]
 
 
 def test_fcp7_export_reloads(tiny: Path) -> None:

@@ -341,3 +341,22 @@ def test_a_possessive_names_the_owner_of_a_body_part_only() -> None:
     assert g.owner("the captain's wife") == "the captain's wife"
     assert g.fix_subject("her hair lifts in the wind", "she", "the captain's wife", plural=False) == \
         "the captain's wife's hair lifts in the wind"
+
+
+@pytest.mark.parametrize(("stem", "label"), [
+    ("radio", "the radio"), ("brass-compass_v2", "the brass compass"), ("old_photo", "the old photo"),
+    ("Brass Compass", "the brass compass"), ("radio (1)", "the radio"), ("radio_01", "the radio"),
+    ("1950s_car", "the 1950s car"), ("iPhone_15", "the iPhone 15"), ("F-16_jet", "the F-16 jet"),
+    ("X-Wing", "the X-Wing"), ("R2D2", "the R2D2"), ("USB_cable", "the USB cable"), ("ford_model_T", "the ford model T"),
+    ("café_table", "the café table"), ("старый_фонарь", "the старый фонарь"), ("古い時計", "the 古い時計"),
+    ("IMG_1234_brass_compass", "the brass compass"),
+    # names that say nothing of the image
+    ("IMG_0042", "the object"), ("DSC01234", "the object"), ("GOPR0042", "the object"), ("DJI_0001", "the object"),
+    ("PXL_20240101_123456", "the object"), ("IMG_20240101_WA0001", "the object"), ("a8f3c9e1b2", "the object"),
+    ("Screenshot 2024-01-01 at 10.00.00", "the object"), ("WhatsApp Image 2024-01-01 at 10.00.00", "the object"),
+    ("photo-2024-05-01", "the object"), ("DSC01234.JPG", "the object"),
+])
+def test_a_reference_file_is_named_by_the_words_of_its_name(stem: str, label: str) -> None:
+    from compiler.expand.ref_context import file_label
+
+    assert file_label(stem) == label
