@@ -159,7 +159,8 @@ CODES: dict[str, tuple[str, str]] = {
              "descriptions, never names. A name V270 reports where it is written is not reported again for every "
              "prompt it reaches."),
     "P402": ("reference to another shot", "A prompt says 'previous shot' or similar. Each prompt must stand alone."),
-    "P403": ("empty video prompt", "Nothing moves: give the cast a motion, the shot a background_motion or a camera move."),
+    "P403": ("empty video prompt", "Nothing moves: give the cast a motion, the shot a subject_motion or a "
+             "background_motion, or a camera move."),
     "P404": ("duplicated video prompt", "Two shots have the same motion prompt for a target."),
     "P405": ("override drops a description", "A hand-written image prompt leaves out a cast member's canonical "
              "description, so the character will drift. Paste it verbatim or remove the override."),

@@ -30,6 +30,11 @@ class SegmentProblem:
     hint: str = ""
 
 
+def _seconds(t: float) -> str:
+    """Seconds as the messages say them: "14 s", "13.3 s", "12.042 s" (to the millisecond, no trailing zeros)."""
+    return f"{round(t, 3):g} s"
+
+
 def _offered(durations: tuple[float, ...], asked: float) -> float | None:
     for d in durations:
         if d + EPS >= asked:
@@ -161,11 +166,14 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
         if n > 1 and covered + EPS >= need:
             problems.append(SegmentProblem(
                 "V299", "error", n, f"segment {n} is never on screen: the segments before it already cover the "
-                f"{need:.3f} s the shot needs from '{target}'",
+                f"{_seconds(need)} the shot needs from '{target}'",
                 "remove the segment, or make the shot longer"))
         covered += length
     if covered + EPS < need:
         problems.append(SegmentProblem(
-            "V299", "error", 0, f"the segments cover {covered:g} s, but the shot needs {need:.3f} s from '{target}'",
-            "add a segment, or leave out the last segment's duration so it covers what is left"))
+            "V299", "error", 0, f"the segments cover {_seconds(covered)}, but the shot needs {_seconds(need)} from "
+            f"'{target}'",
+            "leave out the last segment's duration so it covers what is left, or add a segment"
+            if shot.segments[-1].duration is not None else
+            f"add a segment ('{target}' makes {longest:g} s at most each)"))
     return lengths, problems

@@ -63,7 +63,8 @@ BODY_DEFECTS = frozenset({"distorted hands", "deformed hands", "bad hands", "ext
                           "distorted face", "extra limbs"})
 
 
-def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hands_in_view: bool) -> list[str]:
+def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hands_in_view: bool,
+                faces_in_view: bool = True) -> list[str]:
     """The avoid list for one shot: terms the shot itself asks for are dropped ('flicker' in a shot whose light
     flickers, 'rain' in a rainy shot), so a negative never contradicts the shot."""
     mine = _lemma_set(shot_text)
@@ -82,6 +83,8 @@ def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hand
         if not people_in_frame and term.lower() in BODY_DEFECTS:
             continue
         if not hands_in_view and ("hand" in term.lower() or "finger" in term.lower()):
+            continue
+        if not faces_in_view and "face" in term.lower():  # ("blurry faces" in a close-up of hands)
             continue
         out.append(term)
     return out

@@ -210,6 +210,7 @@ def _people_part(rs: ResolvedShot, persons: list[prose.Person], subject: str | N
 _HANDS = re.compile(r"\b(?:hands?|fingers?|fists?|palms?)\b", re.IGNORECASE)  # a close-up whose action shows them
 _FACE = re.compile(r"\b(?:faces?|eyes?|mouths?|lips)\b", re.IGNORECASE)
 _NO_HANDS = (*FACE_ONLY, "EWS")
+_NO_BODY = (*FACE_ONLY, *DETAIL)  # (a figure's limbs and gait are out of frame, but for an insert of the feet)
 
 
 def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
@@ -227,12 +228,17 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
                 for p in persons) or any(_HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     shot_text = _shot_text(rs, lk, time)
+    faces = any(p.seen.face for p in persons)
     avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,
-                              hands_in_view=hands if persons else people_shown)
+                              hands_in_view=hands if persons else people_shown,
+                              faces_in_view=faces if persons else people_shown)
     subject_text = shot.subject or ""
     # what a negative's body defects may name: the cast as framed; without a cast, what the subject names
     in_view = {"people": bool(persons) or prose.mentions_people(subject_text),
-               "faces": any(p.seen.face for p in persons) if persons else bool(_FACE.search(subject_text)),
+               "bodies": any((not p.seen.detail and shot.size not in _NO_BODY) or p.seen.view == "feet"
+                             for p in persons) if persons
+               else prose.mentions_people(subject_text) and shot.size not in _NO_BODY,
+               "faces": faces if persons else bool(_FACE.search(subject_text)),
                "hands": hands if persons else bool(_HANDS.search(subject_text))}
     subject = prose.describe_subject(shot.subject)
     loc = rs.location

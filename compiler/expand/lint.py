@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from ..diagnostics import Collector, Diagnostic
 from ..resolve import Production, ResolvedShot
-from ..validate.prompt_names import shot_text
+from ..validate.prompt_names import look_texts, shot_text
 from . import Plan, lint_prose
 from .lint_video import VIDEO_SHOT_CODES, edit_words, motion_fields, video_checks
 from .plan import CompiledPrompt
@@ -27,10 +27,10 @@ PromptFindings = tuple[Sequence[Diagnostic], "tuple[str, str] | None", Sequence[
 ShotFindings = tuple[list[Diagnostic], dict[str, PromptFindings]]
 
 
-def _validated_text(rs: ResolvedShot) -> str:
+def _validated_text(rs: ResolvedShot, look: str) -> str:
     """What of a shot's prompt text validation reads for names (V270): the shot's own, its cast's descriptions and
-    wardrobes and its location's description."""
-    parts = [shot_text(rs.shot), *(f"{f.character.description}\n{f.wardrobe or ''}" for f in rs.cast)]
+    wardrobes, its location's description and the film's look (`look`)."""
+    parts = [shot_text(rs.shot), *(f"{f.character.description}\n{f.wardrobe or ''}" for f in rs.cast), look]
     if rs.location is not None:
         parts.append(rs.location.description)
     return "\n".join(parts)
@@ -46,6 +46,7 @@ class ShotLinter:
         self.name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
 
         self.persons = lint_prose.person_words(prod)
+        self.look = "\n".join(text for _, text in look_texts(prod.film)) if names else ""
 
     def shot(self, rs: ResolvedShot, prompts: Sequence[CompiledPrompt], plan: Plan | None = None) -> ShotFindings:
         """The findings of one shot and its prompts (in target order): none of them looks at another shot. `plan`:
@@ -81,7 +82,7 @@ class ShotLinter:
                                                                  n)]
         # P401 is for a name that reached a prompt by a way validation does not read (an override, a style, a
         # template): one in the shot's own text or its cast's and place's descriptions has its V270 there, once
-        own = _validated_text(rs) if self.name_res and not p.overridden else ""
+        own = _validated_text(rs, self.look) if self.name_res and not p.overridden else ""
         for rx, name, cid in self.name_res:
             if name in own and rx.search(own):
                 continue
@@ -111,10 +112,12 @@ class ShotLinter:
         if p.kind != "video":
             return None
         sh = rs.shot
-        still = not any(m.motion for m in sh.cast) and not sh.background_motion and sh.camera is None
+        still = not any(m.motion for m in sh.cast) and not sh.subject_motion and not sh.background_motion \
+            and sh.camera is None
         if not p.text.strip() or (still and not p.overridden):
             c.warning("P403", f"{label}: the video prompt {'is empty' if not p.text.strip() else 'says nothing moves'}",
-                      where, hint="give the cast a 'motion', or the shot a 'background_motion' or a camera move")
+                      where, hint="give the cast a 'motion', or the shot a 'subject_motion', a 'background_motion' "
+                                  "or a camera move")
             return None
         return (p.target, p.text)
 

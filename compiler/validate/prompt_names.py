@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from ..diagnostics import Collector
 from ..model import Film, Shot
 
-_SHOT_TEXT = ("subject", "background", "background_motion", "time")
+_SHOT_TEXT = ("subject", "subject_motion", "background", "background_motion", "time", "palette", "lighting")
 
 
 def shot_text(shot: Shot) -> str:
@@ -23,6 +24,26 @@ def shot_text(shot: Shot) -> str:
     return "\n".join(parts)
 
 
+def look_texts(film: Film) -> list[tuple[str, str]]:
+    """The film's look, each text with its pointer: the concept's and the worlds' style, palette, lighting and
+    avoid (they reach every prompt of the film or the world)."""
+    out: list[tuple[str, str]] = []
+    for ptr, look in (("/concept", film.concept), *((w.pointer, w) for w in film.concept.worlds.values())):
+        for f in ("style", "avoid"):
+            items = getattr(look, f)
+            out += ((f"{ptr}/{f}/{i}", text) for i, text in enumerate(items))
+        out += ((f"{ptr}/{f}", getattr(look, f)) for f in ("palette", "lighting") if getattr(look, f))
+    return out
+
+
+def _described(film: Film, cid: str) -> str:
+    """How the character may be written instead of its name: its `short`, else the head of its description."""
+    ch = film.characters[cid]
+    if ch.short:
+        return ch.short if ch.short.lower().startswith(("the ", "a ", "an ")) else f"the {ch.short}"
+    return re.split(r"[,;]| with | who ", ch.description, maxsplit=1)[0].strip() or cid
+
+
 def check_prompt_names(film: Film, diags: Collector) -> None:
     names = [(c.name, c.id) for c in film.characters.values() if c.name and c.name.strip()]
     if not names:
@@ -31,28 +52,41 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
     # one search for any name first: most texts name nobody (thousands of them in a big film)
     anyone = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n.strip()) for n, _ in names) + r")(?![\w])")
 
-    def scan(text: str | None, ptr: str, where: str) -> None:
+    def scan(text: str | None, ptr: str, where: str, cast: Collection[str] | None = None) -> None:
+        """`cast`: the ids of the shot's cast (None: not a shot's text)."""
         if not text or anyone.search(text) is None:
             return
         for pat, name, cid in pats:
             if pat.search(text):
+                if cast is not None and cid in cast:
+                    named = re.sub(r"^(?:a|an) ", "the ", _described(film, cid))
+                    hint = (f"write '{named}' or a pronoun: '{cid}' is in the shot's cast, and filmc describes the "
+                            "cast for you")
+                elif cast is not None:
+                    hint = (f"describe the person instead, or put '{cid}' in the shot's cast: filmc then describes "
+                            "them for you")
+                else:
+                    hint = f"describe the person instead ('{_described(film, cid)}')"
                 diags.warning("V270", f"{ptr}: the name '{name}' appears in {where}; names never reach generation models",
-                              ptr, hint=f"describe the person instead (the description of '{cid}' is injected for you)")
+                              ptr, hint=hint)
 
+    for key, text in look_texts(film):
+        scan(text, key, "the look every prompt says")
     for shot in film.shots:
         if anyone.search(shot_text(shot)) is None:  # (one search a shot: most name nobody)
             continue
         p = shot.pointer
+        ids = {m.id for m in shot.cast}
         for f in _SHOT_TEXT:
-            scan(getattr(shot, f), f"{p}/{f}", "prompt text")
+            scan(getattr(shot, f), f"{p}/{f}", "prompt text", ids)
         for f in ("mood", "details"):
             for i, t in enumerate(getattr(shot, f)):
-                scan(t, f"{p}/{f}" + (f"/{i}" if len(getattr(shot, f)) > 1 else ""), "prompt text")
+                scan(t, f"{p}/{f}" + (f"/{i}" if len(getattr(shot, f)) > 1 else ""), "prompt text", ids)
         for j, m in enumerate(shot.cast):
             for f in ("action", "expression", "motion"):
-                scan(getattr(m, f), f"{p}/cast/{j}/{f}", "prompt text")
+                scan(getattr(m, f), f"{p}/cast/{j}/{f}", "prompt text", ids)
         for j, seg in enumerate(shot.segments):  # an extended shot's segments: their motion is prompt text too
-            scan(seg.motion, f"{p}/extend/{j}/motion", "prompt text")
+            scan(seg.motion, f"{p}/extend/{j}/motion", "prompt text", ids)
     for c in film.characters.values():
         scan(c.description, f"{c.pointer}/description", "a character description")
         for w, text in c.wardrobe.items():

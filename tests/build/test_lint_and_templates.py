@@ -51,7 +51,7 @@ def test_a_film_whose_only_finding_is_a_validation_warning_says_why_lint_failed(
     [
         ("    subject: a radio glowing in the dark\n",
          "    subject: a radio glowing in the dark\n    prompt: {mystic: \"Ines beside a radio\"}\n", "P401"),
-        ("  style: [cinematic]\n", "  style: [cinematic, as Ines would paint it]\n", "P401"),
+        ("  style: [cinematic]\n", "  style: [cinematic, as Ines would paint it]\n", "V270"),
         ("    subject: a radio glowing in the dark\n",
          "    subject: a radio glowing in the dark, as in the previous shot\n", "P402"),
         ("    camera: orbit-left\n    cast: [{id: keeper, action: dancing}]\n", "    cast: [{id: keeper, action: dancing}]\n", "P403"),
@@ -241,9 +241,18 @@ def test_an_extended_shots_segments_are_read_like_its_prompt(tmp_path: Path, mot
     assert words in found[0]["message"] and found[0]["line"] > 0
 
 
+def test_a_subject_that_moves_is_a_video_prompt_that_says_something(tmp_path: Path) -> None:
+    """P403 (nothing moves) is not said of a shot whose subject moves (`subject_motion`), without a camera move."""
+    old = "    size: WS\n    camera: slow push-in\n"
+    assert old in CLEAN
+    text = CLEAN.replace(old, "    size: WS\n    subject_motion: the needle trembles across the dial\n", 1)
+    found = lint_codes(write(tmp_path, text))
+    assert "P403" not in {c for c, _ in found}, found
+
+
 def test_a_name_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
-    """V270 where validation reads it (a motion, a description), P401 in an override or where validation does not
-    read (the concept's style): one warning each, not one more for every target the name reaches."""
+    """V270 where validation reads it (a motion, a description, the look), P401 in an override: one warning each,
+    not one more for every target the name reaches."""
     text = CLEAN.replace("cast: [{id: keeper, motion: she breathes slowly}]",
                          "cast: [{id: keeper, motion: Ines breathes slowly}]", 1)
     text = text.replace("    subject: a radio glowing in the dark\n", "    subject: a radio glowing in the dark\n"
@@ -253,10 +262,12 @@ def test_a_name_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
     found = sorted((d["code"], d["pointer"]) for d in r.json()["diagnostics"] if d["code"] in ("V270", "P401"))
     assert found == [("P401", "/shots/0/prompt/mystic"), ("V270", "/locations/shack/description"),
                      ("V270", "/shots/2/cast/0/motion")], found
+    # the look reaches every prompt: said once, where it is written
     styled = CLEAN.replace("  style: [cinematic]\n", "  style: [cinematic, as Ines would paint it]\n", 1)
-    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path, styled))
-    codes = {d["code"] for d in r.json()["diagnostics"] if d["code"] in ("V270", "P401")}
-    assert codes == {"P401"}
+    (tmp_path / "styled").mkdir()
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path / "styled", styled))
+    found = [(d["code"], d["pointer"], d["hint"]) for d in r.json()["diagnostics"] if d["code"] in ("V270", "P401")]
+    assert found == [("V270", "/concept/style/1", "describe the person instead ('a woman in her sixties')")], found
 
 
 def test_a_prompt_over_its_budget_is_told_what_to_shorten(tmp_path: Path) -> None:

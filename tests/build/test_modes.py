@@ -205,6 +205,12 @@ def test_as_few_segments_as_cover_the_shot_in_the_fewest_seconds_longest_first()
     # more than the open segments can make: each the longest, and V299 says what is left uncovered
     lengths, problems = segment_lengths((5.0, 10.0), 40.0, listed, "kling")
     assert lengths == [10.0, 5.0, 10.0] and [p.code for p in problems] == ["V299"]
+    assert problems[0].message == "the segments cover 25 s, but the shot needs 40 s from 'kling'"
+    assert problems[0].hint == "add a segment ('kling' makes 10 s at most each)"  # (the last has no length to drop)
+    fixed = Shot(id="s", section="a", index=0, extend=True, segments=(Segment("turns", duration=5.0),))
+    problems = segment_lengths((5.0, 10.0), 17.5, fixed, "kling")[1]
+    assert [p.hint for p in problems] == ["leave out the last segment's duration so it covers what is left, or add "
+                                          "a segment"]
 
 
 def test_listed_segments_have_their_own_motion_camera_and_length(tmp_path: Path) -> None:

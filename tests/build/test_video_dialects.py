@@ -88,7 +88,9 @@ def test_wan_and_comfyui_negatives_name_only_the_body_parts_in_view(tmp_path: Pa
             assert "fingers" in shown[t]["negative"] and "face" not in shown[t]["negative"], (t, shown[t]["negative"])
         for bare in (room, far):
             assert not any(w in bare[t]["negative"] for w in ("fingers", "face", "hands")), (t, bare[t]["negative"])
-    assert "deformed limbs" in hands["wan"]["negative"] and "deformed limbs" not in room["wan"]["negative"]
+    # a body's defects where a body is in frame: not for a face, hands or an empty room
+    assert "deformed limbs" in far["wan"]["negative"]
+    assert not any("deformed limbs" in x["wan"]["negative"] for x in (face, hands, room, dough))
 
 
 def test_hailuo_combines_a_sequence_in_one_leading_bracket(tmp_path: Path) -> None:
