@@ -65,6 +65,29 @@ class PromptBudget:
 
 
 @dataclass(frozen=True)
+class DurationsWhen:
+    """Lengths that hold only with some option values (`capabilities.durations_when` entry): Hailuo makes 1080P
+    clips of 6 s only."""
+
+    when: tuple[tuple[str, tuple[Any, ...]], ...]  # option -> the values it has for these lengths
+    durations: tuple[float, ...]
+
+    def matches(self, options: Mapping[str, Any]) -> bool:
+        return all(options.get(k) in values for k, values in self.when)
+
+    def as_data(self) -> dict[str, Any]:
+        return {"when": {k: list(v) for k, v in self.when}, "durations": _seconds_data(self.durations)}
+
+    def text(self) -> str:
+        """'with resolution 1080P' ("or" between values, "and" between options)."""
+        return "with " + " and ".join(f"{k} " + " or ".join(str(v) for v in values) for k, values in self.when)
+
+
+def _seconds_data(value: tuple[float, ...]) -> list[float | int]:
+    return [int(v) if v.is_integer() else v for v in value]
+
+
+@dataclass(frozen=True)
 class ModelCaps:
     """One model's capabilities where they differ from the target's (`capabilities.models.<model>`), merged."""
 
@@ -86,6 +109,9 @@ class Capabilities:
     reference_images: bool = setting(False, "superseded by references; sends nothing by itself")
     camera: dict[str, str | None] = setting({}, "camera move -> the target's phrase, command or concept key")
     durations: tuple[float, ...] = setting((), "generation lengths in seconds the model allows (video: required)")
+    durations_when: tuple[DurationsWhen, ...] = setting((), "lengths that replace `durations` with some option "
+                                                            "values: [{when: {option: [values]}, durations}], the "
+                                                            "first that matches")
     camera_style: str = setting("none", "how camera moves reach the model", required=True, choices=CAMERA_STYLES)
     camera_max: int | None = setting(None, "most camera moves one prompt can express (null: every move)")
     graph_prompts: dict[str, str] = setting({}, "workflow node title -> the text it receives: prompt or negative")
@@ -109,6 +135,14 @@ class Capabilities:
         """The differences of model `name` (None: it has none)."""
         return self.models.get(name) if isinstance(name, str) else None
 
+    def durations_for(self, options: Mapping[str, Any]) -> tuple[float, ...]:
+        """The lengths the model makes with these options (the first `durations_when` that matches, else
+        `durations`), shortest first."""
+        for rule in self.durations_when:
+            if rule.matches(options):
+                return rule.durations
+        return self.durations
+
     def phrase(self, move: str) -> str | None:
         """The target's own expression of a camera move (None: it has none)."""
         return self.camera.get(move)
@@ -128,6 +162,8 @@ class Capabilities:
                 value = False
             elif f.name == "end_frame":
                 value = _end_frame_data(value)
+            elif f.name == "durations_when":
+                value = [rule.as_data() for rule in value]
             elif isinstance(value, tuple):
                 value = [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
             elif isinstance(value, dict):
@@ -147,6 +183,11 @@ def default_of(f: Field[Any]) -> Any:
         return f.default
     assert f.default_factory is not MISSING  # every setting has one or the other
     return f.default_factory()
+
+
+def _durations(value: Any) -> tuple[float, ...]:
+    """Lengths in seconds, shortest first, each once."""
+    return tuple(sorted({float(x) for x in value or () if isinstance(x, int | float) and not isinstance(x, bool)}))
 
 
 def _end_frame_data(value: EndFrame) -> bool | dict[str, list[Any]]:
@@ -209,7 +250,11 @@ def parse_capabilities(data: Any) -> Capabilities:
         "negative_max_chars": _int(d.get("negative_max_chars")),
         "reference_images": d.get("reference_images") is True,
         "camera": {str(k): (None if v is None else str(v)) for k, v in _map(d.get("camera")).items()},
-        "durations": tuple(float(x) for x in d.get("durations") or () if isinstance(x, int | float)),
+        "durations": _durations(d.get("durations")),
+        "durations_when": tuple(DurationsWhen(tuple((str(k), tuple(v) if isinstance(v, list) else (v,))
+                                                    for k, v in _map(r.get("when")).items()),
+                                              _durations(r.get("durations")))
+                                for r in d.get("durations_when") or () if isinstance(r, dict)),
         "camera_style": d.get("camera_style") if d.get("camera_style") in CAMERA_STYLES else None,
         "camera_max": _int(d.get("camera_max")),
         "graph_prompts": {str(k): str(v) for k, v in _map(d.get("graph_prompts")).items()},
@@ -228,7 +273,8 @@ _TYPE_WORDS = {
     "bool": "boolean", "int": "integer", "int | None": "integer or null", "str": "string",
     "dict[str, str]": "map", "dict[str, str | None]": "map (move -> text or null)", "tuple[float, ...]": "list of seconds",
     "PromptBudget | None": "{words: N} or {tokens: N}", "RefCaps | None": "references block, or false",
-    "EndFrame": "boolean, or option -> values", "dict[str, ModelCaps]": "map (model -> references, end_frame, negative_prompt)",
+    "EndFrame": "boolean, or option -> values",
+    "tuple[DurationsWhen, ...]": "list of {when: {option: [values]}, durations}", "dict[str, ModelCaps]": "map (model -> references, end_frame, negative_prompt)",
 }
 
 

@@ -76,6 +76,7 @@ def choice_facts(t: TargetDef) -> dict[str, Any]:
         "references": references_of(t),
         "end_frame": t.end_frame_when() if t.kind == "video" else False,
         "durations": list(t.durations),
+        "durations_when": [r.as_data() for r in t.capabilities.durations_when],
         "per_model": per_model,
         "price": cheapest(t),
         "local": local_only(t),
@@ -162,7 +163,9 @@ def summary(t: TargetDef) -> str:
                                          for m in model.choices)))
     if t.kind == "video":
         durations = caps.durations
-        rows.append(("durations", ", ".join(f"{d:g}" for d in durations) + " s" if durations else "any"))
+        rows.append(("durations", ", ".join(f"{d:g}" for d in durations) + " s"
+                     + "".join(f"; {', '.join(f'{d:g}' for d in r.durations)} s {r.text()}" for r in caps.durations_when)
+                     if durations else "any"))
     rows.append(("aspects", ", ".join(caps.aspects) or "any"))
     budget = t.budget
     rows.append(("prompt", _limit(caps.prompt_max_chars)

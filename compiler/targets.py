@@ -109,11 +109,16 @@ class TargetDef:
 
     @property
     def durations(self) -> tuple[float, ...]:
+        """Every length the model makes with some options (see durations_for)."""
         return self.capabilities.durations
 
-    def generation_duration(self, needed: float) -> float | None:
-        """The smallest allowed generation length covering `needed` seconds (None: too long)."""
-        for d in self.durations:
+    def durations_for(self, options: Mapping[str, Any] | None = None) -> tuple[float, ...]:
+        """The lengths the model makes with these options over the target's defaults (`durations_when`)."""
+        return self.capabilities.durations_for({**self.defaults, **(options or {})})
+
+    def generation_duration(self, needed: float, options: Mapping[str, Any] | None = None) -> float | None:
+        """The smallest length made with these options covering `needed` seconds (None: too long)."""
+        for d in self.durations_for(options):
             if d + 1e-6 >= needed:
                 return d
         return None

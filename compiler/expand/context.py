@@ -34,11 +34,12 @@ def generation(target: TargetDef, rs: ResolvedShot, film_options: dict[str, Any]
     from ..segments import segment_lengths
 
     need = rs.duration * rs.shot.speed + rs.shot.trim_in
-    asked = rs.shot.generate.get(target.name, {}).get("duration", (film_options or {}).get("duration"))
+    own = rs.shot.generate.get(target.name, {})
+    asked = own.get("duration", (film_options or {}).get("duration"))
     if target.kind != "video" or not target.durations or rs.shot.mode == "still":
         return {"duration": None, "segments": 1, "needed": round(need, 3), "lengths": [None]}
-    lengths, _ = segment_lengths(target.durations, need, rs.shot, target.name,
-                                 float(asked) if asked is not None else None)
+    durations = target.durations_for({**(film_options or {}), **own})  # (Hailuo at 1080P: 6 s only)
+    lengths, _ = segment_lengths(durations, need, rs.shot, target.name, float(asked) if asked is not None else None)
     return {"duration": lengths[0], "segments": len(lengths), "needed": round(need, 3), "lengths": lengths}
 
 

@@ -1,5 +1,5 @@
-"""What each shot asks of the video targets: lengths they generate (V223), extended shots' segments (V298, V299),
-a text-to-video request (V297)."""
+"""What each shot asks of the video targets: lengths they generate (V223) with the shot's options (V225), extended
+shots' segments (V298, V299), a text-to-video request (V297)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .references import check_end_frame_length
 
 
 def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: dict[str, float], diags: Collector) -> None:
+    said: set[str] = set()  # (a film-wide length its options exclude: said once, not for every shot)
     for shot in film.shots:
         if shot.mode == "still":  # no video is generated
             continue
@@ -25,31 +26,57 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
             if t is None or not t.durations:
                 continue
             asked = shot.generate.get(name, {}).get("duration", film.targets.options.get(name, {}).get("duration"))
+            options = shot_options(film, t, shot)
+            made = t.capabilities.durations_for(options)
+            if not made:
+                continue  # (the target schema refuses an empty list)
+            if made != t.durations:
+                rule = next(r for r in t.capabilities.durations_when if r.matches(options))
+                limited = f" ({rule.text()})"
+            else:
+                limited = ""
+            if isinstance(asked, (int, float)) and not isinstance(asked, bool) and float(asked) in t.durations \
+                    and float(asked) not in made:
+                ptr = f"{shot.pointer}/generate/{name}/duration" if "duration" in shot.generate.get(name, {}) \
+                    else f"/targets/options/{name}/duration"
+                if ptr not in said:
+                    said.add(ptr)
+                    who = f"shot '{shot.id}' asks" if ptr.startswith(shot.pointer) else "the film asks"
+                    diags.error("V225", f"{ptr}: {who} '{name}' for {asked:g} s, a length it does not make"
+                                f"{limited}: {_lengths(made)}", ptr,
+                                hint="ask for one of those lengths, or change the option that limits them")
+                continue
             if shot.extend:
                 first = float(asked) if isinstance(asked, (int, float)) and not isinstance(asked, bool) else None
-                _check_segments(shot, t, need, first if first in t.durations else None, diags)
+                _check_segments(shot, t, made, need, first if first in made else None, diags)
                 continue
             if isinstance(asked, (int, float)) and not isinstance(asked, bool):
-                if float(asked) not in t.durations:
+                if float(asked) not in made:
                     continue  # the options schema reports a length the target does not offer
                 if asked + EPS < need:
                     diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, but "
                                 f"'{name}' is asked for {asked:g} s", f"{shot.pointer}/id",
                                 hint="ask for a longer generation, or set 'extend: true' to chain generations")
                 continue
-            if t.generation_duration(need) is None:
+            if not any(d + EPS >= need for d in made):
                 diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, longer than "
-                            f"'{name}' generates ({t.durations[-1]:g} s at most)", f"{shot.pointer}/id",
+                            f"'{name}' generates{limited} ({made[-1]:g} s at most)", f"{shot.pointer}/id",
                             hint="split the shot, or set 'extend: true' to chain generations")
             elif shot.end_frame:
                 check_end_frame_length(film, t, shot, need, diags)
 
 
-def _check_segments(shot: Shot, t: TargetDef, need: float, first: float | None, diags: Collector) -> None:
-    """An extended shot's segments: lengths the target makes (V298), covering the shot and no more (V299)."""
+def _lengths(durations: tuple[float, ...]) -> str:
+    return ", ".join(f"{d:g}" for d in durations) + " s"
+
+
+def _check_segments(shot: Shot, t: TargetDef, durations: tuple[float, ...], need: float, first: float | None,
+                    diags: Collector) -> None:
+    """An extended shot's segments: lengths the target makes with the shot's options (V298), covering the shot
+    and no more (V299)."""
     from ..segments import segment_lengths
 
-    _, problems = segment_lengths(t.durations, need, shot, t.name, first)
+    _, problems = segment_lengths(durations, need, shot, t.name, first)
     for pr in problems:
         if pr.segment >= 2 and shot.segments:
             ptr = f"{shot.pointer}/extend/{pr.segment - 2}" + ("/duration" if pr.code == "V298" else "")

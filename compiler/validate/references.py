@@ -229,7 +229,7 @@ def _check_end_frame(film: Film, targets: Mapping[str, TargetDef], shot: Shot, d
 def check_end_frame_length(film: Film, t: TargetDef, shot: Shot, need: float, diags: Collector) -> None:
     """A clip generated longer than its shot is cut before its end frame (V279): the seam is lost."""
     opts = shot_options(film, t, shot)
-    gen = t.generation_duration(need)
+    gen = t.generation_duration(need, opts)
     p = plan(film, t, shot, first_frame=starts_from_frame(film, t, shot), options=opts)
     if gen is None or p.end_frame is None or gen - need < 0.05:
         return

@@ -213,6 +213,34 @@ def test_as_few_segments_as_cover_the_shot_in_the_fewest_seconds_longest_first()
                                           "a segment"]
 
 
+def test_lengths_a_target_makes_only_with_some_options(tmp_path: Path) -> None:
+    """Hailuo makes 1080P clips of 6 s only, Veo 1080p clips of 8 s only (capabilities.durations_when): the jobs
+    ask for those lengths, an extended shot is split into them, and a length the options exclude is refused."""
+    shots = ("  - {id: s01, section: a, subject: a wave, background_motion: spray, duration: 4,\n"
+             "     generate: {veo: {resolution: 1080p}, hailuo: {resolution: 1080P}}}\n"
+             "  - {id: s02, section: a, subject: a wave, background_motion: spray, duration: 8, extend: true,\n"
+             "     generate: {hailuo: {resolution: 1080P}}}\n"
+             "  - {id: s03, section: a, subject: a wave, background_motion: spray, duration: 4}\n")
+    film = make_film(tmp_path, shots, video="[hailuo, veo]", song=16)
+    assert [d for d in diagnostics(film) if d["severity"] == "error"] == []
+    plan = expand_production(resolve_film(film / "film.yaml"))
+    lengths = {(j.shot, j.target): j.duration for j in plan.jobs if j.target in ("hailuo", "veo") and j.segment == 1}
+    assert lengths[("s01", "veo")] == 8.0 and lengths[("s03", "veo")] == 4.0  # 1080p: 8 s; 720p: the shortest
+    assert [j.duration for j in plan.jobs if j.shot == "s02" and j.target == "hailuo"] == [6.0, 6.0]  # not 10 (768P)
+    # a length the options exclude, or a shot longer than they allow, is refused where it is asked
+    shots = ("  - {id: s01, section: a, subject: a wave, background_motion: spray, duration: 4,\n"
+             "     generate: {hailuo: {resolution: 1080P, duration: 10}}}\n"
+             "  - {id: s02, section: a, subject: a wave, background_motion: spray, duration: 7,\n"
+             "     generate: {hailuo: {resolution: 1080P}}}\n")
+    (tmp_path / "refused").mkdir()
+    film = make_film(tmp_path / "refused", shots, video="[hailuo]", song=11)
+    errors = [d for d in diagnostics(film) if d["severity"] == "error"]
+    assert [(d["code"], d["pointer"]) for d in errors] == [("V225", "/shots/0/generate/hailuo/duration"),
+                                                          ("V223", "/shots/1/id")], errors
+    assert errors[0]["message"].endswith("a length it does not make (with resolution 1080P): 6 s")
+    assert "(with resolution 1080P) (6 s at most)" in errors[1]["message"]
+
+
 def test_listed_segments_have_their_own_motion_camera_and_length(tmp_path: Path) -> None:
     shots = ("  - id: s01\n    section: a\n    camera: push-in\n"
              "    cast: [{id: mara, action: stands at the rail, motion: she turns to the sea}]\n"

@@ -39,6 +39,12 @@ def test_targets_show_leads_with_a_summary() -> None:
     assert "capabilities:" in full.stdout and len(full.stdout.splitlines()) > 100
 
 
+def test_targets_show_the_lengths_some_options_limit() -> None:
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in run_cli(["targets", "show", "hailuo"]).stdout
+            .splitlines()[3:] if line.strip()}
+    assert rows["durations"] == "6, 10 s; 6 s with resolution 1080P; 6 s with model I2V-01 or I2V-01-Director"
+
+
 def test_targets_show_an_app_only_target() -> None:
     res = run_cli(["targets", "show", "midjourney"])
     assert "none: copy the prompts into its own app" in res.stdout
