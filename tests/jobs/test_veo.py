@@ -88,7 +88,7 @@ def test_veo_video_sent_inline_in_the_operation_is_taken_from_it(tmp_path: Path,
 
 def test_veo_text_to_video_sends_no_image(tmp_path: Path, fakes: Any) -> None:
     (veo,) = fakes(FakeVeo(steps=1))
-    root = film(tmp_path, None, "veo", "veo: {model: veo-3.1-generate-preview, duration: 4, resolution: 1080p}",
+    root = film(tmp_path, None, "veo", "veo: {model: veo-3.1-generate-preview, duration: 4, resolution: 720p}",
                 seconds=4)
     text = (root / "film.yaml").read_text(encoding="utf-8").replace("background_motion: spray drifts}",
                                                                      "background_motion: spray drifts, "
@@ -101,7 +101,7 @@ def test_veo_text_to_video_sends_no_image(tmp_path: Path, fakes: Any) -> None:
     assert create.path == "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
     assert set(create.body["instances"][0]) == {"prompt"}
     assert "waves on black sand" in create.body["instances"][0]["prompt"]  # the prompt carries the scene itself
-    assert create.body["parameters"]["durationSeconds"] == 4 and create.body["parameters"]["resolution"] == "1080p"
+    assert create.body["parameters"]["durationSeconds"] == 4 and create.body["parameters"]["resolution"] == "720p"
 
 
 def test_veo_server_error_on_create_is_unknown_and_never_resent(tmp_path: Path, fakes: Any) -> None:
