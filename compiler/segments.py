@@ -4,8 +4,9 @@ Segment 1 is the shot's own motion and camera; an `extend` list adds continuatio
 continuing from the last frame of the one before. A listed `duration` is generated as the smallest
 length the target offers that is at least that long. Segment 1 and listed segments without one share
 what is left of the shot: the lengths that cover it with the fewest seconds generated (each one is paid
-for), longest first (Hailuo's 6 and 10 s cover 12 s as 6 + 6, not 10 + 6). `extend: true` adds as few
-segments as cover the shot (each one more seam to continue across), their lengths chosen the same way.
+for), as even as those seconds allow, longest first (Hailuo's 6 and 10 s cover 12 s as 6 + 6, not
+10 + 6). `extend: true` adds as few segments as cover the shot (each one more seam to continue across),
+their lengths chosen the same way.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def _cover(durations: tuple[float, ...], left: float, count: int) -> tuple[float
         if sums.order is not None:
             taken = sums.path(sums.order[-1])
             lengths = [longest - e for e in taken] + [longest] * (count - len(taken))
+    if lengths is not None:
+        return _balanced(durations, sum(lengths), count) or tuple(sorted(lengths, reverse=True))
     if lengths is None:  # too many sums (lengths no target has): each the smallest covering its share of the rest
         lengths, rest = [], left
         for n in range(count, 0, -1):
@@ -87,6 +90,38 @@ def _cover(durations: tuple[float, ...], left: float, count: int) -> tuple[float
             lengths.append(_offered(durations, share) or longest if share > EPS else shortest)
             rest -= lengths[-1]
     return tuple(sorted(lengths, reverse=True))
+
+
+def _balanced(durations: tuple[float, ...], total: float, count: int) -> tuple[float, ...] | None:
+    """`count` lengths from `durations` summing to `total`, as even as they can be (the least sum of squares:
+    Wan's 12 s in three is 4 + 4 + 4, not 5 + 5 + 2, each segment long enough for its motion), longest first;
+    None when the search would go through more than _STATES sums."""
+    level: dict[float, tuple[float, float, float]] = {0.0: (0.0, 0.0, 0.0)}  # sum -> squares, sum before, length
+    levels = []
+    seen = 0
+    for _ in range(count):
+        step: dict[float, tuple[float, float, float]] = {}
+        for s, (squares, _, _) in level.items():
+            for d in durations:
+                t = round(s + d, 6)
+                if t > total + EPS:
+                    break
+                v = squares + d * d
+                if t not in step or v < step[t][0] - EPS:
+                    step[t] = (v, s, d)
+        seen += len(step)
+        if seen > _STATES:
+            return None
+        levels.append(step)
+        level = step
+    at = round(total, 6)
+    if at not in level:
+        return None
+    out = []
+    for step in reversed(levels):
+        _, at, d = step[at]
+        out.append(d)
+    return tuple(sorted(out, reverse=True))
 
 
 class _Sums:

@@ -196,6 +196,9 @@ def test_as_few_segments_as_cover_the_shot_in_the_fewest_seconds_longest_first()
     # a film's own target may list its lengths in any order, and one twice
     assert segment_lengths((10.0, 5.0, 10.0), 12.0, endless, "mine")[0] == [10.0, 5.0]
     assert segment_lengths((5.0, 10.0), 9.0, endless, "kling")[0] == [10.0]
+    # as even as the seconds allow: each segment long enough for its motion
+    assert segment_lengths((1.0, 2.0, 3.0, 4.0, 5.0), 12.0, endless, "wan")[0] == [4.0, 4.0, 4.0]  # not 5 + 5 + 2
+    assert segment_lengths((4.0, 6.0, 8.0), 11.5, endless, "veo")[0] == [6.0, 6.0]  # not 8 + 4
     # a first length asked for (generate.<target>.duration) stays; the rest covers what it leaves
     assert segment_lengths((6.0, 10.0), 22.0, endless, "hailuo", first=10.0)[0] == [10.0, 6.0, 6.0]
     # listed segments without a length share what the others leave, in as few seconds
