@@ -11,6 +11,7 @@ their lengths chosen the same way.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from dataclasses import dataclass
 from functools import cache
@@ -37,10 +38,9 @@ def _seconds(t: float) -> str:
 
 
 def _offered(durations: tuple[float, ...], asked: float) -> float | None:
-    for d in durations:
-        if d + EPS >= asked:
-            return d
-    return None
+    """The shortest of `durations` (ascending) that is at least `asked` long (None: none is)."""
+    i = bisect.bisect_left(durations, asked - EPS)
+    return durations[i] if i < len(durations) else None
 
 
 def _fewest(durations: tuple[float, ...], left: float) -> int:
@@ -48,7 +48,7 @@ def _fewest(durations: tuple[float, ...], left: float) -> int:
     return max(1, int(-(-(left - EPS) // durations[-1])))  # (ceil, within EPS)
 
 
-_STATES = 20_000  # sums _cover may go through before it takes the old way (lengths no target has: bounded time)
+_WORK = 200_000  # sums times lengths a search may go through before it gives up (lengths no target has: bounded time)
 
 
 @cache
@@ -95,7 +95,7 @@ def _cover(durations: tuple[float, ...], left: float, count: int) -> tuple[float
 def _balanced(durations: tuple[float, ...], total: float, count: int) -> tuple[float, ...] | None:
     """`count` lengths from `durations` summing to `total`, as even as they can be (the least sum of squares:
     Wan's 12 s in three is 4 + 4 + 4, not 5 + 5 + 2, each segment long enough for its motion), longest first;
-    None when the search would go through more than _STATES sums."""
+    None when the search would take more than _WORK steps."""
     level: dict[float, tuple[float, float, float]] = {0.0: (0.0, 0.0, 0.0)}  # sum -> squares, sum before, length
     levels = []
     seen = 0
@@ -109,8 +109,8 @@ def _balanced(durations: tuple[float, ...], total: float, count: int) -> tuple[f
                 v = squares + d * d
                 if t not in step or v < step[t][0] - EPS:
                     step[t] = (v, s, d)
-        seen += len(step)
-        if seen > _STATES:
+        seen += len(step) * len(durations)
+        if seen > _WORK:
             return None
         levels.append(step)
         level = step
@@ -126,7 +126,7 @@ def _balanced(durations: tuple[float, ...], total: float, count: int) -> tuple[f
 
 class _Sums:
     """Each sum up to `bound` of at most `count` of `steps` (sorted; each any number of times), smallest first
-    (`order`, None past _STATES sums), and the fewest steps that make one (`path`)."""
+    (`order`, None past _WORK steps), and the fewest steps that make one (`path`)."""
 
     def __init__(self, steps: list[float], bound: float, count: int) -> None:
         best: dict[float, tuple[int, float, float]] = {0.0: (0, 0.0, 0.0)}  # sum -> steps, sum before, step
@@ -135,7 +135,7 @@ class _Sums:
         while heap:
             s = heapq.heappop(heap)  # (every smaller sum is done: its fewest steps are known)
             order.append(s)
-            if len(order) > _STATES:
+            if len(order) * len(steps) > _WORK:
                 break
             n = best[s][0]
             if n == count:
@@ -149,7 +149,7 @@ class _Sums:
                     best[t] = (n + 1, s, e)
                 elif best[t][0] > n + 1:
                     best[t] = (n + 1, s, e)
-        self.order: list[float] | None = order if len(order) <= _STATES else None
+        self.order: list[float] | None = order if len(order) * len(steps) <= _WORK else None
         self._best = best
 
     def path(self, s: float) -> list[float]:
