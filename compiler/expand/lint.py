@@ -94,7 +94,7 @@ class ShotLinter:
         for n, text in enumerate(p.texts, 1):
             seg_label = label if n == 1 else f"{label}, segment {n}"
             lint_prose.budget(c, t, text, where, seg_label, p.overridden)
-            lint_prose.pronouns(c, text, self.persons, where, seg_label, rs)
+            lint_prose.pronouns(c, text, self.persons, where, seg_label, rs, p.overridden)
         for n, text in enumerate(p.texts, 1):  # (an extended shot's segments too)
             low = text.casefold()
             # (the words first; text beyond ASCII always goes to the regex, whose case folding differs from casefold's)

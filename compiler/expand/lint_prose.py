@@ -69,8 +69,10 @@ def pronoun_without_antecedent(text: str, persons: frozenset[str]) -> str | None
     return None
 
 
-def pronouns(c: Collector, text: str, persons: frozenset[str], where: str, label: str, rs: ResolvedShot) -> None:
-    """P413: a he/she/him/his/her before anyone it can refer to (the hint names one of the shot's cast)."""
+def pronouns(c: Collector, text: str, persons: frozenset[str], where: str, label: str, rs: ResolvedShot,
+             overridden: bool = False) -> None:
+    """P413: a he/she/him/his/her before anyone it can refer to (the hint names one of the shot's cast;
+    `overridden`: the text is the creator's own override)."""
     w = pronoun_without_antecedent(text, persons)
     if w:
         from .people import reference
@@ -80,7 +82,9 @@ def pronouns(c: Collector, text: str, persons: frozenset[str], where: str, label
             (rs.cast[0].character if rs.cast else None)
         example = f", e.g. '{reference(who)}'" if who is not None else ""
         c.warning("P413", f"{label}: '{w}' comes before anyone it can refer to", where,
-                  hint=f"name the character first (its short reference{example}), or write the motion as "
+                  hint=f"name the character first in the override (its short reference{example}): the model "
+                       "sees no other text" if overridden else
+                       f"name the character first (its short reference{example}), or write the motion as "
                        "a verb phrase ('lowers the mug') so filmc names the character itself")
 
 

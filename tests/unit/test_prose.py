@@ -288,6 +288,8 @@ def test_lint_says_what_templates_cannot_fix(tmp_path: Path, cli) -> None:  # ty
     assert {"P413", "P414", "P415", "P416"} <= codes, r.stdout + r.stderr
     hints = re.findall(r"e\.g\. '([^']+)'\)", r.stdout + r.stderr)  # P413's: a character of the shot's own cast
     assert sorted(set(hints)) == ["the keeper", "the stocky man"], hints
+    # (the prompts are overrides: the hint is about the override, not about writing a motion)
+    assert "first in the override" in r.stderr and "write the motion as a verb phrase" not in r.stderr
 
 
 def test_text_to_video_without_a_video_target_is_said(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
