@@ -82,6 +82,7 @@ def _cover(durations: tuple[float, ...], left: float, count: int) -> tuple[float
             taken = sums.path(sums.order[-1])
             lengths = [longest - e for e in taken] + [longest] * (count - len(taken))
     if lengths is not None:
+        lengths = [min(durations, key=lambda d: abs(d - x)) for x in lengths]  # (sums of steps: float error)
         return _balanced(durations, sum(lengths), count) or tuple(sorted(lengths, reverse=True))
     if lengths is None:  # too many sums (lengths no target has): each the smallest covering its share of the rest
         lengths, rest = [], left
@@ -209,6 +210,6 @@ def segment_lengths(durations: tuple[float, ...], need: float, shot: Shot, targe
             "V299", "error", 0, f"the segments cover {_seconds(covered)}, but the shot needs {_seconds(need)} from "
             f"'{target}'",
             "leave out the last segment's duration so it covers what is left, or add a segment"
-            if shot.segments[-1].duration is not None else
+            if shot.segments[-1].duration is not None and covered - lengths[-1] + longest + EPS >= need else
             f"add a segment ('{target}' makes {longest:g} s at most each)"))
     return lengths, problems

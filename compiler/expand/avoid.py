@@ -58,6 +58,10 @@ def mentions_people(text: str) -> bool:
     return bool(set(re.findall(r"[a-z]+", text.lower())) & (PERSON_NOUNS - {"subject"}))
 
 
+HANDS = re.compile(r"\b(?:hands?|fingers?|fists?|palms?)\b", re.IGNORECASE)  # words that show hands
+FACE = re.compile(r"\b(?:faces?|eyes?|mouths?|lips)\b", re.IGNORECASE)  # words that show a face
+
+
 # A body drawn wrong: never what a shot asks for, whatever it shows of the body ("her fingers tighten").
 BODY_DEFECTS = frozenset({"distorted hands", "deformed hands", "bad hands", "extra fingers", "distorted faces",
                           "distorted face", "extra limbs"})
@@ -82,9 +86,9 @@ def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hand
         seen_terms.add(key)
         if not people_in_frame and term.lower() in BODY_DEFECTS:
             continue
-        if not hands_in_view and ("hand" in term.lower() or "finger" in term.lower()):
+        if not hands_in_view and HANDS.search(term):  # (whole words: "door handles" and "fingerprints" stay)
             continue
-        if not faces_in_view and "face" in term.lower():  # ("blurry faces" in a close-up of hands)
+        if not faces_in_view and FACE.search(term):  # ("blurry faces" in a close-up of hands; "glossy surfaces" stays)
             continue
         out.append(term)
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -12,8 +11,8 @@ from ..model import Camera
 from ..refs import RefPlan
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
+from . import avoid, prose
 from . import grammar as gr
-from . import prose
 from .framing import DETAIL, FACE_ONLY
 from .ref_context import merged_options, ref_plan, reference_sentence, refs_context
 from .vocab import ANGLE_WORDS, MOTION_DEFECTS, SIZE_WORDS
@@ -208,8 +207,7 @@ def _people_part(rs: ResolvedShot, persons: list[prose.Person], subject: str | N
     return {"cast": cast, "subjects": subjects, "lines": lines, "video": _video_people(rs, persons, motion, framing)}
 
 
-_HANDS = re.compile(r"\b(?:hands?|fingers?|fists?|palms?)\b", re.IGNORECASE)  # a close-up whose action shows them
-_FACE = re.compile(r"\b(?:faces?|eyes?|mouths?|lips)\b", re.IGNORECASE)
+_HANDS, _FACE = avoid.HANDS, avoid.FACE  # (a close-up whose action shows them)
 _NO_HANDS = (*FACE_ONLY, "EWS")
 _NO_BODY = (*FACE_ONLY, *DETAIL)  # (a figure's limbs and gait are out of frame, but for an insert of the feet)
 
@@ -229,17 +227,18 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
                 for p in persons) or any(_HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     shot_text = _shot_text(rs, lk, time)
-    faces = any(p.seen.face for p in persons)
+    subject_text = shot.subject or ""
+    someone = prose.mentions_people(subject_text)  # (without a cast: the subject says who is in frame)
+    faces = any(p.seen.face for p in persons) if persons else bool(_FACE.search(subject_text)) or (
+        someone and shot.size not in (*DETAIL, "EWS"))
     avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,
                               hands_in_view=hands if persons else people_shown,
-                              faces_in_view=faces if persons else people_shown)
-    subject_text = shot.subject or ""
+                              faces_in_view=faces if persons else faces or people_shown)
     # what a negative's body defects may name: the cast as framed; without a cast, what the subject names
-    in_view = {"people": bool(persons) or prose.mentions_people(subject_text),
+    in_view = {"people": bool(persons) or someone,
                "bodies": any((not p.seen.detail and shot.size not in _NO_BODY) or p.seen.view == "feet"
-                             for p in persons) if persons
-               else prose.mentions_people(subject_text) and shot.size not in _NO_BODY,
-               "faces": faces if persons else bool(_FACE.search(subject_text)),
+                             for p in persons) if persons else someone and shot.size not in _NO_BODY,
+               "faces": faces,
                "hands": hands if persons else bool(_HANDS.search(subject_text))}
     subject = prose.describe_subject(shot.subject)
     loc = rs.location

@@ -28,9 +28,11 @@ ShotFindings = tuple[list[Diagnostic], dict[str, PromptFindings]]
 
 
 def _validated_text(rs: ResolvedShot, look: str) -> str:
-    """What of a shot's prompt text validation reads for names (V270): the shot's own, its cast's descriptions and
-    wardrobes, its location's description and the film's look (`look`)."""
-    parts = [shot_text(rs.shot), *(f"{f.character.description}\n{f.wardrobe or ''}" for f in rs.cast), look]
+    """What of a shot's prompt text validation reads for names (V270): the shot's own, its cast's descriptions,
+    short references and wardrobes, its location's description and its look (`look`: the film's and its
+    world's)."""
+    parts = [shot_text(rs.shot), look,
+             *(f"{f.character.description}\n{f.character.short or ''}\n{f.wardrobe or ''}" for f in rs.cast)]
     if rs.location is not None:
         parts.append(rs.location.description)
     return "\n".join(parts)
@@ -44,9 +46,14 @@ class ShotLinter:
         self.plan = plan
         names = [(ch.name.strip(), ch.id) for ch in prod.film.characters.values() if ch.name and ch.name.strip()]
         self.name_res = [(re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)"), n, cid) for n, cid in names]
-
         self.persons = lint_prose.person_words(prod)
-        self.look = "\n".join(text for _, text in look_texts(prod.film)) if names else ""
+        self.looks: dict[str | None, str] = {}  # world -> the look its shots are compiled from
+
+    def _look(self, rs: ResolvedShot) -> str:
+        world = rs.world.id if rs.world else None
+        if world not in self.looks:
+            self.looks[world] = "\n".join(text for _, text, _ in look_texts(self.plan.prod.film, world))
+        return self.looks[world]
 
     def shot(self, rs: ResolvedShot, prompts: Sequence[CompiledPrompt], plan: Plan | None = None) -> ShotFindings:
         """The findings of one shot and its prompts (in target order): none of them looks at another shot. `plan`:
@@ -82,7 +89,7 @@ class ShotLinter:
                                                                  n)]
         # P401 is for a name that reached a prompt by a way validation does not read (an override, a style, a
         # template): one in the shot's own text or its cast's and place's descriptions has its V270 there, once
-        own = _validated_text(rs, self.look) if self.name_res and not p.overridden else ""
+        own = _validated_text(rs, self._look(rs)) if self.name_res and not p.overridden else ""
         for rx, name, cid in self.name_res:
             if name in own and rx.search(own):
                 continue

@@ -104,7 +104,7 @@ def _names_in_prompts(plan: Any, jobs: list[dict[str, Any]]) -> dict[str, str]:
         sent = json.dumps(j.get("body"), ensure_ascii=False)  # what leaves: every segment's own prompt included
         for rx, name, cid in rxs:
             if rx.search(p.text) or (p.negative and rx.search(p.negative)) or rx.search(sent):
-                held[j["job"]] = (f"the prompt contains the name '{name}' (P401): describe '{cid}' instead, or "
+                held[j["job"]] = (f"the prompt contains the name '{name}' (V270, P401): describe '{cid}' instead, or "
                                   "set allow_names: true on the shot")
                 break
     return held

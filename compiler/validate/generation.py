@@ -14,7 +14,7 @@ from .references import check_end_frame_length
 
 
 def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: dict[str, float], diags: Collector) -> None:
-    said: set[str] = set()  # (a film-wide length its options exclude: said once, not for every shot)
+    said: set[tuple[str, str]] = set()  # (a film-wide length its options exclude: once per reason, not per shot)
     for shot in film.shots:
         if shot.mode == "still":  # no video is generated
             continue
@@ -32,19 +32,20 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                 continue  # (the target schema refuses an empty list)
             if made != t.durations:
                 rule = next(r for r in t.capabilities.durations_when if r.matches(options))
-                limited = f" ({rule.text()})"
+                limited = " " + rule.text()  # ("with resolution 1080P")
             else:
                 limited = ""
             if isinstance(asked, (int, float)) and not isinstance(asked, bool) and float(asked) in t.durations \
                     and float(asked) not in made:
                 ptr = f"{shot.pointer}/generate/{name}/duration" if "duration" in shot.generate.get(name, {}) \
                     else f"/targets/options/{name}/duration"
-                if ptr not in said:
-                    said.add(ptr)
-                    who = f"shot '{shot.id}' asks" if ptr.startswith(shot.pointer) else "the film asks"
-                    diags.error("V225", f"{ptr}: {who} '{name}' for {asked:g} s, a length it does not make"
-                                f"{limited}: {_lengths(made)}", ptr,
-                                hint="ask for one of those lengths, or change the option that limits them")
+                if (ptr, limited) not in said:  # (the film's length: said once per option that excludes it)
+                    said.add((ptr, limited))
+                    who = "" if ptr.startswith(shot.pointer) else "the film's length for "
+                    diags.error("V225", f"{ptr}: {who}shot '{shot.id}' asks '{name}' for {asked:g} s, which it "
+                                f"does not make{limited} ({_lengths(made)})", ptr,
+                                hint=f"ask for {_lengths(made)}, or change what the shot sets"
+                                     f"{limited.replace(' with ', ' (')})" if limited else "")
                 continue
             if shot.extend:
                 first = float(asked) if isinstance(asked, (int, float)) and not isinstance(asked, bool) else None
@@ -60,8 +61,11 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                 continue
             if not any(d + EPS >= need for d in made):
                 diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, longer than "
-                            f"'{name}' generates{limited} ({made[-1]:g} s at most)", f"{shot.pointer}/id",
-                            hint="split the shot, or set 'extend: true' to chain generations")
+                            f"'{name}' generates{limited} ({made[-1]:g} s at most"
+                            + (f"; {t.durations[-1]:g} s otherwise)" if limited else ")"), f"{shot.pointer}/id",
+                            hint="split the shot, or set 'extend: true' to chain generations"
+                            + (f", or change what limits the length ({limited.removeprefix(' with ')})"
+                               if limited else ""))
             elif shot.end_frame:
                 check_end_frame_length(film, t, shot, need, diags)
 

@@ -24,24 +24,32 @@ def shot_text(shot: Shot) -> str:
     return "\n".join(parts)
 
 
-def look_texts(film: Film) -> list[tuple[str, str]]:
-    """The film's look, each text with its pointer: the concept's and the worlds' style, palette, lighting and
-    avoid (they reach every prompt of the film or the world)."""
-    out: list[tuple[str, str]] = []
-    for ptr, look in (("/concept", film.concept), *((w.pointer, w) for w in film.concept.worlds.values())):
+def look_texts(film: Film, world: str | None = None) -> list[tuple[str, str, str]]:
+    """The film's look, each text with its pointer and what it is: the concept's and the worlds' style, palette,
+    lighting and avoid (`world`: the concept's and that world's only, what a shot in it is compiled from; "*":
+    every world's)."""
+    out: list[tuple[str, str, str]] = []
+    worlds = film.concept.worlds.values() if world == "*" else \
+        [film.concept.worlds[world]] if world in film.concept.worlds else []
+    for ptr, look, what in (("/concept", film.concept, "the film's look"),
+                            *((w.pointer, w, f"the look of world '{w.id}'") for w in worlds)):
         for f in ("style", "avoid"):
-            items = getattr(look, f)
-            out += ((f"{ptr}/{f}/{i}", text) for i, text in enumerate(items))
-        out += ((f"{ptr}/{f}", getattr(look, f)) for f in ("palette", "lighting") if getattr(look, f))
+            said = what if f == "style" else f"the avoid list of {what.removeprefix('the look of ')}" \
+                if look is not film.concept else "the film's avoid list"
+            out += ((f"{ptr}/{f}/{i}", text, said) for i, text in enumerate(getattr(look, f)))
+        out += ((f"{ptr}/{f}", getattr(look, f), what) for f in ("palette", "lighting") if getattr(look, f))
     return out
 
 
-def _described(film: Film, cid: str) -> str:
-    """How the character may be written instead of its name: its `short`, else the head of its description."""
+def _described(film: Film, cid: str, names: Collection[str]) -> str:
+    """How the character may be written instead of its name: its `short`, else the head of its description
+    (neither when it holds a name: "the person")."""
     ch = film.characters[cid]
     if ch.short:
-        return ch.short if ch.short.lower().startswith(("the ", "a ", "an ")) else f"the {ch.short}"
-    return re.split(r"[,;]| with | who ", ch.description, maxsplit=1)[0].strip() or cid
+        text = ch.short if ch.short.lower().startswith(("the ", "a ", "an ")) else f"the {ch.short}"
+    else:
+        text = re.split(r"[,;]| with | who ", ch.description, maxsplit=1)[0].strip()
+    return "the person" if not text or any(n in text for n in names) else text
 
 
 def check_prompt_names(film: Film, diags: Collector) -> None:
@@ -51,6 +59,7 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
     pats = [(re.compile(r"(?<![\w])" + re.escape(n.strip()) + r"(?![\w])"), n, cid) for n, cid in names]
     # one search for any name first: most texts name nobody (thousands of them in a big film)
     anyone = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n.strip()) for n, _ in names) + r")(?![\w])")
+    known = [n.strip() for n, _ in names]
 
     def scan(text: str | None, ptr: str, where: str, cast: Collection[str] | None = None) -> None:
         """`cast`: the ids of the shot's cast (None: not a shot's text)."""
@@ -59,19 +68,33 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
         for pat, name, cid in pats:
             if pat.search(text):
                 if cast is not None and cid in cast:
-                    named = re.sub(r"^(?:a|an) ", "the ", _described(film, cid))
+                    named = re.sub(r"^(?:a|an) ", "the ", _described(film, cid, known))
                     hint = (f"write '{named}' or a pronoun: '{cid}' is in the shot's cast, and filmc describes the "
                             "cast for you")
                 elif cast is not None:
                     hint = (f"describe the person instead, or put '{cid}' in the shot's cast: filmc then describes "
                             "them for you")
                 else:
-                    hint = f"describe the person instead ('{_described(film, cid)}')"
+                    hint = f"describe the person instead ('{_described(film, cid, known)}')"
                 diags.warning("V270", f"{ptr}: the name '{name}' appears in {where}; names never reach generation models",
                               ptr, hint=hint)
 
-    for key, text in look_texts(film):
-        scan(text, key, "the look every prompt says")
+    for key, text, what in look_texts(film, "*"):
+        scan(text, key, what)
+    for c in film.characters.values():  # (a short reference is written into every prompt of the character's)
+        scan(c.short, f"{c.pointer}/short", "a short reference")
+    # a reference image's file name becomes its label in prompts ("Ines_window.png": "the ines window")
+    folded = [(re.compile(p.pattern, re.IGNORECASE), n, cid) for p, n, cid in pats]
+    for shot in film.shots:
+        for i, path in enumerate(shot.refs or ()):
+            stem = re.sub(r"[_\-.]+", " ", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+            for pat, name, _ in folded:
+                if pat.search(stem):
+                    diags.warning("V270", f"{shot.pointer}/refs/{i}: the name '{name}' is in the file name '{path}', "
+                                  "which prompts cite the image by; names never reach generation models",
+                                  f"{shot.pointer}/refs/{i}", hint="rename the file after what it shows "
+                                  "(refs/window_at_dusk.png)")
+                    break
     for shot in film.shots:
         if anyone.search(shot_text(shot)) is None:  # (one search a shot: most name nobody)
             continue

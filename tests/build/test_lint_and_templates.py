@@ -268,6 +268,22 @@ def test_a_name_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
     r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path / "styled", styled))
     found = [(d["code"], d["pointer"], d["hint"]) for d in r.json()["diagnostics"] if d["code"] in ("V270", "P401")]
     assert found == [("V270", "/concept/style/1", "describe the person instead ('a woman in her sixties')")], found
+    # a world's look, a short reference and a reference image's file name are read too
+    text = CLEAN.replace("dream: {palette: warm gold}", "dream: {palette: Ines's warm gold}", 1)
+    text = text.replace("    subject: a radio glowing in the dark\n",
+                        "    subject: a radio glowing in the dark\n    refs: [refs/ines_radio.png]\n", 1)
+    text = text.replace("    name: Ines\n", "    name: Ines\n    short: Ines\n", 1)
+    (tmp_path / "more").mkdir()
+    r = run_cli(["lint", "--format", "json", "film.yaml"], cwd=write(tmp_path / "more", text))
+    found = [(d["pointer"], d["message"].split(": ", 1)[1]) for d in r.json()["diagnostics"] if d["code"] == "V270"]
+    assert found == [
+        ("/concept/worlds/dream/palette", "the name 'Ines' appears in the look of world 'dream'; names never reach "
+                                          "generation models"),
+        ("/characters/keeper/short", "the name 'Ines' appears in a short reference; names never reach generation "
+                                     "models"),
+        ("/shots/0/refs/0", "the name 'Ines' is in the file name 'refs/ines_radio.png', which prompts cite the image "
+                            "by; names never reach generation models")], found
+    assert not [d for d in r.json()["diagnostics"] if d["code"] == "P401"]
 
 
 def test_a_prompt_over_its_budget_is_told_what_to_shorten(tmp_path: Path) -> None:

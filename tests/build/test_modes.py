@@ -214,6 +214,11 @@ def test_as_few_segments_as_cover_the_shot_in_the_fewest_seconds_longest_first()
     problems = segment_lengths((5.0, 10.0), 17.5, fixed, "kling")[1]
     assert [p.hint for p in problems] == ["leave out the last segment's duration so it covers what is left, or add "
                                           "a segment"]
+    problems = segment_lengths((5.0, 10.0), 40.0, fixed, "kling")[1]  # (without its length it still falls short)
+    assert [p.hint for p in problems] == ["add a segment ('kling' makes 10 s at most each)"]
+    # lengths that are not whole seconds come out as listed, never as a sum's float error
+    odd = (4.12, 5.6, 9.72)
+    assert set(segment_lengths(odd, 30.0, endless, "mine")[0]) <= set(odd)
 
 
 def test_lengths_a_target_makes_only_with_some_options(tmp_path: Path) -> None:
@@ -240,8 +245,10 @@ def test_lengths_a_target_makes_only_with_some_options(tmp_path: Path) -> None:
     errors = [d for d in diagnostics(film) if d["severity"] == "error"]
     assert [(d["code"], d["pointer"]) for d in errors] == [("V225", "/shots/0/generate/hailuo/duration"),
                                                           ("V223", "/shots/1/id")], errors
-    assert errors[0]["message"].endswith("a length it does not make (with resolution 1080P): 6 s")
-    assert "(with resolution 1080P) (6 s at most)" in errors[1]["message"]
+    assert errors[0]["message"].endswith("asks 'hailuo' for 10 s, which it does not make with resolution 1080P (6 s)")
+    assert errors[0]["hint"] == "ask for 6 s, or change what the shot sets (resolution 1080P)"
+    assert "longer than 'hailuo' generates with resolution 1080P (6 s at most; 10 s otherwise)" in errors[1]["message"]
+    assert errors[1]["hint"].endswith("or change what limits the length (resolution 1080P)")
 
 
 def test_listed_segments_have_their_own_motion_camera_and_length(tmp_path: Path) -> None:
