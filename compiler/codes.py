@@ -56,6 +56,9 @@ CODES: dict[str, tuple[str, str]] = {
     "V225": ("length not made with these options", "A target makes some lengths only with some option values "
              "(`capabilities.durations_when`: Hailuo makes 1080P clips of 6 s, Veo 1080p and 4k clips of 8 s). "
              "Ask for one of the lengths it makes with the shot's options, or change the option."),
+    "V226": ("durations_when does not fit the target", "A target.yaml's `capabilities.durations_when` names "
+             "an option the target does not have, a value the option does not take, or a length not in "
+             "`capabilities.durations`: the entry would never match, or promise a length the model never makes."),
     "V230": ("bad time", "Times are seconds (12.5) or 'm:ss', 'm:ss.fff', 'h:mm:ss.fff' with seconds below 60."),
     "V231": ("section starts out of order", "The first section starts at 0 and each next one strictly later."),
     "V232": ("section outside the song", "A section starts at or after the end of the song."),

@@ -159,6 +159,38 @@ class TargetDef:
         return schema
 
 
+def durations_when_problems(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """What is wrong with a target.yaml's `capabilities.durations_when` (the schema checked its shape): an option
+    the target does not have, a value it does not take, a length not in `durations`. Each: pointer, problem, hint."""
+    def mapping(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    caps = mapping(data.get("capabilities"))
+    props = mapping(mapping(data.get("options")).get("properties"))
+    lengths = set(caps.get("durations") or ())
+    out: list[tuple[str, str, str]] = []
+    for i, rule in enumerate(caps.get("durations_when") or ()):
+        ptr = f"/capabilities/durations_when/{i}"
+        for option, values in mapping(mapping(rule).get("when")).items():
+            prop = props.get(option)
+            if not isinstance(prop, dict):
+                out.append((f"{ptr}/when/{option}", f"'{option}' is not one of the target's options",
+                            "options: " + (", ".join(props) or "none")))
+                continue
+            enum = prop.get("enum")
+            if not isinstance(enum, list) or not isinstance(values, list):
+                continue
+            for v in values:
+                if v not in enum:
+                    out.append((f"{ptr}/when/{option}", f"{option} never is {v!r}",
+                                "values: " + ", ".join(str(x) for x in enum)))
+        extra = [d for d in mapping(rule).get("durations") or () if d not in lengths]
+        if extra:
+            out.append((f"{ptr}/durations", ", ".join(str(d) for d in extra) + " s: not in `durations`",
+                        "list the lengths among `capabilities.durations` too"))
+    return out
+
+
 def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | None:
     from .load import load_film  # the same YAML 1.2 loader, located errors
 
@@ -192,6 +224,9 @@ def _read(folder: Path, builtin: bool, diags: Collector | None) -> TargetDef | N
                     ptr = f"/options/properties/{option}/pattern"
                     local.error("V224", f"{ptr}: not a usable regular expression: {problem}", ptr,
                                 hint="patterns use Python's regular expression syntax")
+        if not local.has_errors:
+            for ptr, problem, hint in durations_when_problems(data):
+                local.error("V226", f"{ptr}: {problem}", ptr, hint=hint)
         if local.has_errors:
             raise FilmError(local.items, {display: doc.lines})
     options = dict(data.get("options") or {})

@@ -142,3 +142,31 @@ def test_aspect_keys_are_quoted_strings() -> None:
     for path in TARGET_FILES:
         for key in load(path)["capabilities"]["aspects"]:
             assert isinstance(key, str), (path.parent.name, key)
+
+
+@pytest.mark.parametrize("path", TARGET_FILES, ids=lambda p: p.parent.name)
+def test_durations_when_fits_the_target(path: Path) -> None:
+    from compiler.targets import durations_when_problems
+
+    assert durations_when_problems(yaml.safe_load(path.read_text(encoding="utf-8"))) == []
+
+
+def test_a_durations_when_that_would_never_match_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from compiler.errors import FilmError
+    from compiler.targets import load_targets
+
+    shutil.copytree(ROOT / "targets" / "hailuo", tmp_path / "targets" / "hailuo")
+    target = tmp_path / "targets" / "hailuo" / "target.yaml"
+    text = target.read_text(encoding="utf-8").replace(
+        "    - {when: {resolution: [1080P]}, durations: [6]}",
+        "    - {when: {resolution: [1080p]}, durations: [6]}\n    - {when: {size: [big]}, durations: [12]}")
+    target.write_text(text, encoding="utf-8")
+    with pytest.raises(FilmError) as e:
+        load_targets(tmp_path)["hailuo"]
+    found = [(d.code, d.pointer, d.message.split(": ", 1)[1]) for d in e.value.diagnostics]
+    assert found == [
+        ("V226", "/capabilities/durations_when/0/when/resolution", "resolution never is '1080p'"),
+        ("V226", "/capabilities/durations_when/1/when/size", "'size' is not one of the target's options"),
+        ("V226", "/capabilities/durations_when/1/durations", "12 s: not in `durations`")], found
