@@ -90,7 +90,7 @@ class ShotLinter:
         # P401 is for a name that reached a prompt by a way validation does not read (an override, a style, a
         # template): one in the shot's own text or its cast's and place's descriptions has its V270 there, once
         own = _validated_text(rs, self._look(rs)) if self.name_res and not p.overridden else ""
-        for rx, name, cid in self.name_res:
+        for rx, name, cid in () if rs.shot.allow_names else self.name_res:  # (the shot's prompts may name them)
             if name in own and rx.search(own):
                 continue
             for text, what, n in texts:

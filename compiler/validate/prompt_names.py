@@ -86,7 +86,7 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
     # a reference image's file name becomes its label in prompts ("Ines_window.png": "the ines window")
     folded = [(re.compile(p.pattern, re.IGNORECASE), n, cid) for p, n, cid in pats]
     for shot in film.shots:
-        for i, path in enumerate(shot.refs or ()):
+        for i, path in enumerate(() if shot.allow_names else shot.refs or ()):
             stem = re.sub(r"[_\-.]+", " ", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
             for pat, name, _ in folded:
                 if pat.search(stem):
@@ -96,7 +96,7 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
                                   "(refs/window_at_dusk.png)")
                     break
     for shot in film.shots:
-        if anyone.search(shot_text(shot)) is None:  # (one search a shot: most name nobody)
+        if shot.allow_names or anyone.search(shot_text(shot)) is None:  # (one search a shot: most name nobody)
             continue
         p = shot.pointer
         ids = {m.id for m in shot.cast}

@@ -198,6 +198,10 @@ def test_names_never_reach_a_model(tmp_path: Path, freepik: FakeFreepik) -> None
     assert "not sent: s01.mystic" in res.stderr and "'Mara'" in res.stderr
     assert freepik.create_count == 1
     assert all("s01" not in str(c.body) and "boat" not in str(c.body) for c in freepik.calls("create"))
+    # the shot that allows names gets no name warning; the other its V270, where the name is written
+    found = [(d["code"], d["pointer"]) for d in run_cli(["lint", "--format", "json", str(root)]).json()["diagnostics"]
+             if d["code"] in ("V270", "P401")]
+    assert found == [("V270", "/shots/0/subject")], found
 
 
 def test_a_name_in_a_later_extend_segment_is_not_sent(tmp_path: Path, freepik: FakeFreepik) -> None:
