@@ -221,14 +221,17 @@ def test_as_few_segments_as_cover_the_shot_in_the_fewest_seconds_longest_first()
     assert set(segment_lengths(odd, 30.0, endless, "mine")[0]) <= set(odd)
 
 
+def _wave(sid: str, duration: float, generate: str | None = None, extra: str = "") -> str:
+    """A shot of a wave, for its lengths."""
+    gen = f", generate: {generate}" if generate else ""
+    return f"  - {{id: {sid}, section: a, subject: a wave, background_motion: spray, duration: {duration:g}{gen}{extra}}}\n"
+
+
 def test_lengths_a_target_makes_only_with_some_options(tmp_path: Path) -> None:
     """Hailuo makes 1080P clips of 6 s only, Veo 1080p clips of 8 s only (capabilities.durations_when): the jobs
     ask for those lengths, an extended shot is split into them, and a length the options exclude is refused."""
-    shots = ("  - {id: s01, section: a, subject: a wave, background_motion: spray, duration: 4,\n"
-             "     generate: {veo: {resolution: 1080p}, hailuo: {resolution: 1080P}}}\n"
-             "  - {id: s02, section: a, subject: a wave, background_motion: spray, duration: 8, extend: true,\n"
-             "     generate: {hailuo: {resolution: 1080P}}}\n"
-             "  - {id: s03, section: a, subject: a wave, background_motion: spray, duration: 4}\n")
+    shots = (_wave("s01", 4, "{veo: {resolution: 1080p}, hailuo: {resolution: 1080P}}")
+             + _wave("s02", 8, "{hailuo: {resolution: 1080P}}", ", extend: true") + _wave("s03", 4))
     film = make_film(tmp_path, shots, video="[hailuo, veo]", song=16)
     assert [d for d in diagnostics(film) if d["severity"] == "error"] == []
     plan = expand_production(resolve_film(film / "film.yaml"))
@@ -236,10 +239,7 @@ def test_lengths_a_target_makes_only_with_some_options(tmp_path: Path) -> None:
     assert lengths[("s01", "veo")] == 8.0 and lengths[("s03", "veo")] == 4.0  # 1080p: 8 s; 720p: the shortest
     assert [j.duration for j in plan.jobs if j.shot == "s02" and j.target == "hailuo"] == [6.0, 6.0]  # not 10 (768P)
     # a length the options exclude, or a shot longer than they allow, is refused where it is asked
-    shots = ("  - {id: s01, section: a, subject: a wave, background_motion: spray, duration: 4,\n"
-             "     generate: {hailuo: {resolution: 1080P, duration: 10}}}\n"
-             "  - {id: s02, section: a, subject: a wave, background_motion: spray, duration: 7,\n"
-             "     generate: {hailuo: {resolution: 1080P}}}\n")
+    shots = _wave("s01", 4, "{hailuo: {resolution: 1080P, duration: 10}}") + _wave("s02", 7, "{hailuo: {resolution: 1080P}}")
     (tmp_path / "refused").mkdir()
     film = make_film(tmp_path / "refused", shots, video="[hailuo]", song=11)
     errors = [d for d in diagnostics(film) if d["severity"] == "error"]
