@@ -21,6 +21,7 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
         if shot.mode == "text-to-video":
             _check_text_to_video(film, targets, shot, diags)
         need = durations.get(shot.id, 0.0) * shot.speed + shot.trim_in
+        segments: SegmentFindings = {}
         for name in film.targets.video:
             t = targets.get(name)
             if t is None or not t.durations:
@@ -49,7 +50,7 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                 continue
             if shot.extend:
                 first = float(asked) if isinstance(asked, (int, float)) and not isinstance(asked, bool) else None
-                _check_segments(shot, t, made, need, first if first in made else None, diags)
+                _check_segments(shot, t, made, need, first if first in made else None, segments)
                 continue
             if isinstance(asked, (int, float)) and not isinstance(asked, bool):
                 if float(asked) not in made:
@@ -68,16 +69,22 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                                if limited else ""))
             elif shot.end_frame:
                 check_end_frame_length(film, t, shot, need, diags)
+        _say_segments(shot, segments, diags)
 
 
 def _lengths(durations: tuple[float, ...]) -> str:
     return ", ".join(f"{d:g}" for d in durations) + " s"
 
 
+# An extended shot's segment problems, by place and wording with the target's name left out (`{who}`): the same
+# problem with several targets is said once, naming them all.
+SegmentFindings = dict[tuple[str, str, str, str, str], list[str]]
+
+
 def _check_segments(shot: Shot, t: TargetDef, durations: tuple[float, ...], need: float, first: float | None,
-                    diags: Collector) -> None:
+                    found: SegmentFindings) -> None:
     """An extended shot's segments: lengths the target makes with the shot's options (V298), covering the shot
-    and no more (V299)."""
+    and no more (V299); added to `found` (see _say_segments)."""
     from ..segments import segment_lengths
 
     _, problems = segment_lengths(durations, need, shot, t.name, first)
@@ -86,8 +93,26 @@ def _check_segments(shot: Shot, t: TargetDef, durations: tuple[float, ...], need
             ptr = f"{shot.pointer}/extend/{pr.segment - 2}" + ("/duration" if pr.code == "V298" else "")
         else:
             ptr = f"{shot.pointer}/extend"
-        add = diags.error if pr.severity == "error" else diags.warning
-        add(pr.code, f"{ptr}: shot '{shot.id}': {pr.message}", ptr, hint=pr.hint or None)
+        who = f"'{t.name}'"
+        key = (ptr, pr.code, pr.severity, pr.message.replace(who, "{who}"), pr.hint.replace(who, "{who}"))
+        found.setdefault(key, []).append(t.name)
+
+
+# The verbs of a segment problem's wording, as they read after two or more targets
+_PLURAL = (("{who} generates", "{who} generate"), ("{who} does not offer: it generates", "{who} do not offer: they "
+           "generate"), ("{who} makes", "{who} make"))
+
+
+def _say_segments(shot: Shot, found: SegmentFindings, diags: Collector) -> None:
+    for (ptr, code, severity, message, hint), names in found.items():
+        who = " and ".join([", ".join(f"'{n}'" for n in names[:-1]), f"'{names[-1]}'"]) if len(names) > 1 \
+            else f"'{names[0]}'"
+        if len(names) > 1:
+            for one, many in _PLURAL:
+                message, hint = message.replace(one, many), hint.replace(one, many)
+        add = diags.error if severity == "error" else diags.warning
+        add(code, f"{ptr}: shot '{shot.id}': {message.replace('{who}', who)}", ptr,
+            hint=hint.replace("{who}", who) or None)
 
 
 def _t2v_providers(t: TargetDef) -> list[str]:
