@@ -166,7 +166,8 @@ def durations_when_problems(data: Mapping[str, Any]) -> list[tuple[str, str, str
         return value if isinstance(value, dict) else {}
 
     caps = mapping(data.get("capabilities"))
-    props = mapping(mapping(data.get("options")).get("properties"))
+    props = dict(mapping(mapping(data.get("options")).get("properties")))
+    props.setdefault("provider", {"enum": list(mapping(data.get("providers")))})  # (an option every target has)
     lengths = set(caps.get("durations") or ())
     out: list[tuple[str, str, str]] = []
     for i, rule in enumerate(caps.get("durations_when") or ()):
@@ -182,8 +183,8 @@ def durations_when_problems(data: Mapping[str, Any]) -> list[tuple[str, str, str
                 continue
             for v in values:
                 if v not in enum:
-                    out.append((f"{ptr}/when/{option}", f"{option} never is {v!r}",
-                                "values: " + ", ".join(str(x) for x in enum)))
+                    out.append((f"{ptr}/when/{option}", f"{option} is never {v!r}",
+                                "values: " + ", ".join(repr(x) for x in enum)))
         extra = [d for d in mapping(rule).get("durations") or () if d not in lengths]
         if extra:
             out.append((f"{ptr}/durations", ", ".join(str(d) for d in extra) + " s: not in `durations`",

@@ -60,6 +60,9 @@ def mentions_people(text: str) -> bool:
 
 HANDS = re.compile(r"\b(?:hands?|fingers?|fists?|palms?)\b", re.IGNORECASE)  # words that show hands
 FACE = re.compile(r"\b(?:faces?|eyes?|mouths?|lips)\b", re.IGNORECASE)  # words that show a face
+# An avoid term about hands or faces (whole words, not part of "fish-eye" or "bird's-eye"): dropped where none is seen
+_HAND_TERM = re.compile(r"(?<![\w'-])(?:hands?|fingers?)(?![\w'-])", re.IGNORECASE)
+_FACE_TERM = re.compile(r"(?<![\w'-])faces?(?![\w'-])", re.IGNORECASE)
 
 
 # A body drawn wrong: never what a shot asks for, whatever it shows of the body ("her fingers tighten").
@@ -86,9 +89,9 @@ def avoid_terms(avoid: list[str], shot_text: str, *, people_in_frame: bool, hand
         seen_terms.add(key)
         if not people_in_frame and term.lower() in BODY_DEFECTS:
             continue
-        if not hands_in_view and HANDS.search(term):  # (whole words: "door handles" and "fingerprints" stay)
+        if not hands_in_view and _HAND_TERM.search(term):  # ("door handles", "fingerprints", "palm trees" stay)
             continue
-        if not faces_in_view and FACE.search(term):  # ("blurry faces" in a close-up of hands; "glossy surfaces" stays)
+        if not faces_in_view and _FACE_TERM.search(term):  # ("blurry faces"; "glossy surfaces", "fish-eye" stay)
             continue
         out.append(term)
     return out

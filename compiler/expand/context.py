@@ -233,7 +233,7 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
         someone and shot.size not in (*DETAIL, "EWS"))
     avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,
                               hands_in_view=hands if persons else people_shown,
-                              faces_in_view=faces if persons else faces or people_shown)
+                              faces_in_view=faces or (not persons and people_shown and not someone))
     # what a negative's body defects may name: the cast as framed; without a cast, what the subject names
     in_view = {"people": bool(persons) or someone,
                "bodies": any((not p.seen.detail and shot.size not in _NO_BODY) or p.seen.view == "feet"

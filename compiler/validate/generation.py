@@ -42,10 +42,13 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                     else f"/targets/options/{name}/duration"
                 if (ptr, limited) not in said:  # (the film's length: said once per option that excludes it)
                     said.add((ptr, limited))
-                    who = "" if ptr.startswith(shot.pointer) else "the film's length for "
-                    diags.error("V225", f"{ptr}: {who}shot '{shot.id}' asks '{name}' for {asked:g} s, which it "
-                                f"does not make{limited} ({_lengths(made)})", ptr,
-                                hint=f"ask for {_lengths(made)}, or change what the shot sets"
+                    asks = f"shot '{shot.id}' asks" if ptr.startswith(shot.pointer) else "the film asks"
+                    setter = "the shot" if any(k in shot.generate.get(name, {}) for k, _ in rule.when) else "the film"
+                    diags.error("V225", f"{ptr}: {asks} '{name}' for {asked:g} s, which it does not make for shot "
+                                f"'{shot.id}'{limited} ({_lengths(made)})" if not ptr.startswith(shot.pointer) else
+                                f"{ptr}: {asks} '{name}' for {asked:g} s, which it does not make{limited} "
+                                f"({_lengths(made)})", ptr,
+                                hint=f"ask for {_lengths(made)}, or change what {setter} sets"
                                      f"{limited.replace(' with ', ' (')})" if limited else "")
                 continue
             if shot.extend:
@@ -60,13 +63,14 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                                 f"'{name}' is asked for {asked:g} s", f"{shot.pointer}/id",
                                 hint="ask for a longer generation, or set 'extend: true' to chain generations")
                 continue
+            longer = bool(limited) and t.durations[-1] > made[-1]  # (another option makes longer clips)
             if not any(d + EPS >= need for d in made):
                 diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, longer than "
-                            f"'{name}' generates{limited} ({made[-1]:g} s at most"
-                            + (f"; {t.durations[-1]:g} s otherwise)" if limited else ")"), f"{shot.pointer}/id",
+                            f"'{name}' generates{limited if longer else ''} ({made[-1]:g} s at most"
+                            + (f"; {t.durations[-1]:g} s otherwise)" if longer else ")"), f"{shot.pointer}/id",
                             hint="split the shot, or set 'extend: true' to chain generations"
                             + (f", or change what limits the length ({limited.removeprefix(' with ')})"
-                               if limited else ""))
+                               if longer else ""))
             elif shot.end_frame:
                 check_end_frame_length(film, t, shot, need, diags)
         _say_segments(shot, segments, diags)

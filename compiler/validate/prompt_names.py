@@ -41,15 +41,16 @@ def look_texts(film: Film, world: str | None = None) -> list[tuple[str, str, str
     return out
 
 
-def _described(film: Film, cid: str, names: Collection[str]) -> str:
+def _described(film: Film, cid: str, names: re.Pattern[str]) -> str:
     """How the character may be written instead of its name: its `short`, else the head of its description
-    (neither when it holds a name: "the person")."""
+    (one that holds a name is passed over: "the person")."""
     ch = film.characters[cid]
-    if ch.short:
-        text = ch.short if ch.short.lower().startswith(("the ", "a ", "an ")) else f"the {ch.short}"
-    else:
-        text = re.split(r"[,;]| with | who ", ch.description, maxsplit=1)[0].strip()
-    return "the person" if not text or any(n in text for n in names) else text
+    short = (ch.short or "").strip()
+    for text in (short if short.lower().startswith(("the ", "a ", "an ")) else f"the {short}" if short else "",
+                 re.split(r"[,;]| with | who ", ch.description, maxsplit=1)[0].strip()):
+        if text and names.search(text) is None:
+            return text
+    return "the person"
 
 
 def check_prompt_names(film: Film, diags: Collector) -> None:
@@ -59,7 +60,7 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
     pats = [(re.compile(r"(?<![\w])" + re.escape(n.strip()) + r"(?![\w])"), n, cid) for n, cid in names]
     # one search for any name first: most texts name nobody (thousands of them in a big film)
     anyone = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n.strip()) for n, _ in names) + r")(?![\w])")
-    known = [n.strip() for n, _ in names]
+    known = anyone  # (a hint never suggests a name)
 
     def scan(text: str | None, ptr: str, where: str, cast: Collection[str] | None = None) -> None:
         """`cast`: the ids of the shot's cast (None: not a shot's text)."""
@@ -87,11 +88,12 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
     folded = [(re.compile(p.pattern, re.IGNORECASE), n, cid) for p, n, cid in pats]
     for shot in film.shots:
         for i, path in enumerate(() if shot.allow_names else shot.refs or ()):
-            stem = re.sub(r"[_\-.]+", " ", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+            stem = re.sub(r"[_.\d]+", " ", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])  # ("ines2", "Anne-Marie")
             for pat, name, _ in folded:
                 if pat.search(stem):
                     diags.warning("V270", f"{shot.pointer}/refs/{i}: the name '{name}' is in the file name '{path}', "
-                                  "which prompts cite the image by; names never reach generation models",
+                                  "which prompts cite the image by (where a model takes it); names never reach "
+                                  "generation models",
                                   f"{shot.pointer}/refs/{i}", hint="rename the file after what it shows "
                                   "(refs/window_at_dusk.png)")
                     break

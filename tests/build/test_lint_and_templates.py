@@ -282,7 +282,7 @@ def test_a_name_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
         ("/characters/keeper/short", "the name 'Ines' appears in a short reference; names never reach generation "
                                      "models"),
         ("/shots/0/refs/0", "the name 'Ines' is in the file name 'refs/ines_radio.png', which prompts cite the image "
-                            "by; names never reach generation models")], found
+                            "by (where a model takes it); names never reach generation models")], found
     assert not [d for d in r.json()["diagnostics"] if d["code"] == "P401"]
 
 

@@ -249,6 +249,15 @@ def test_lengths_a_target_makes_only_with_some_options(tmp_path: Path) -> None:
     assert errors[0]["hint"] == "ask for 6 s, or change what the shot sets (resolution 1080P)"
     assert "longer than 'hailuo' generates with resolution 1080P (6 s at most; 10 s otherwise)" in errors[1]["message"]
     assert errors[1]["hint"].endswith("or change what limits the length (resolution 1080P)")
+    # the film's own length, excluded for some shot: said once, naming the shot and where the option is set
+    shots = _wave("s01", 4, "{hailuo: {resolution: 1080P}}") + _wave("s02", 4, "{hailuo: {resolution: 1080P}}")
+    (tmp_path / "film-wide").mkdir()
+    film = make_film(tmp_path / "film-wide", shots, video="[hailuo], options: {hailuo: {duration: 10}}", song=8)
+    errors = [d for d in diagnostics(film) if d["severity"] == "error"]
+    assert [(d["code"], d["pointer"]) for d in errors] == [("V225", "/targets/options/hailuo/duration")], errors
+    assert errors[0]["message"].endswith("the film asks 'hailuo' for 10 s, which it does not make for shot 's01' "
+                                         "with resolution 1080P (6 s)")
+    assert errors[0]["hint"] == "ask for 6 s, or change what the shot sets (resolution 1080P)"
 
 
 def test_listed_segments_have_their_own_motion_camera_and_length(tmp_path: Path) -> None:

@@ -362,3 +362,14 @@ def test_a_reference_file_is_named_by_the_words_of_its_name(stem: str, label: st
     from compiler.expand.ref_context import file_label
 
     assert file_label(stem) == label
+
+
+def test_avoid_terms_about_hands_and_faces_go_only_where_none_is_seen() -> None:
+    from compiler.expand.avoid import avoid_terms
+
+    avoid = ["palm trees", "fish-eye distortion", "bird's-eye view", "door handles", "glossy surfaces",
+             "blurry faces", "deformed hands"]
+    kept = avoid_terms(avoid, "a cliff at dawn", people_in_frame=False, hands_in_view=False, faces_in_view=False)
+    assert kept == ["palm trees", "fish-eye distortion", "bird's-eye view", "door handles", "glossy surfaces"]
+    assert "blurry faces" in avoid_terms(avoid, "a woman", people_in_frame=True, hands_in_view=False,
+                                         faces_in_view=True)

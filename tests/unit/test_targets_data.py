@@ -167,6 +167,16 @@ def test_a_durations_when_that_would_never_match_is_refused(tmp_path: Path) -> N
         load_targets(tmp_path)["hailuo"]
     found = [(d.code, d.pointer, d.message.split(": ", 1)[1]) for d in e.value.diagnostics]
     assert found == [
-        ("V226", "/capabilities/durations_when/0/when/resolution", "resolution never is '1080p'"),
+        ("V226", "/capabilities/durations_when/0/when/resolution", "resolution is never '1080p'"),
         ("V226", "/capabilities/durations_when/1/when/size", "'size' is not one of the target's options"),
         ("V226", "/capabilities/durations_when/1/durations", "12 s: not in `durations`")], found
+
+
+def test_durations_when_may_name_the_provider() -> None:
+    from compiler.targets import durations_when_problems
+
+    data = yaml.safe_load((ROOT / "targets" / "hailuo" / "target.yaml").read_text(encoding="utf-8"))
+    data["capabilities"]["durations_when"] = [{"when": {"provider": ["freepik"]}, "durations": [6]}]
+    assert durations_when_problems(data) == []
+    data["capabilities"]["durations_when"] = [{"when": {"provider": ["nobody"]}, "durations": [6]}]
+    assert [p[1] for p in durations_when_problems(data)] == ["provider is never 'nobody'"]
