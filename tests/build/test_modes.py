@@ -319,11 +319,9 @@ def test_segment_lengths_are_checked_against_the_target(tmp_path: Path) -> None:
 
 
 def test_a_segment_problem_shared_by_targets_is_said_once(tmp_path: Path) -> None:
-    shots = ("  - id: s01\n    section: a\n    subject: a wave\n"
-             "    extend:\n"
-             "      - {motion: the wave breaks, duration: 4}\n"
-             "      - {motion: foam spreads}\n")
-    film = make_film(tmp_path, shots, song=13, video="[kling, runway, luma]")
+    segments = "".join(f"      - {x}\n" for x in ("{motion: the wave breaks, duration: 4}", "{motion: foam spreads}"))
+    film = make_film(tmp_path, "  - id: s01\n    section: a\n    subject: a wave\n    extend:\n" + segments,
+                     song=13, video="[kling, runway, luma]")
     v298 = [d["message"].split(": ", 2)[2] for d in diagnostics(film) if d["code"] == "V298"]
     assert v298 == ["segment 2 asks for 4 s, a length 'kling' and 'runway' do not offer: they generate 5 s",
                     "segment 2 asks for 4 s, a length 'luma' does not offer: it generates 5 s"], v298  # (its hint differs)
