@@ -78,9 +78,16 @@ class DurationsWhen:
     def as_data(self) -> dict[str, Any]:
         return {"when": {k: list(v) for k, v in self.when}, "durations": _seconds_data(self.durations)}
 
+    def values_text(self) -> str:
+        """'resolution 1080P' ("or" between values, "and" between options)."""
+        return " and ".join(f"{k} " + " or ".join(str(v) for v in values) for k, values in self.when)
+
     def text(self) -> str:
-        """'with resolution 1080P' ("or" between values, "and" between options)."""
-        return "with " + " and ".join(f"{k} " + " or ".join(str(v) for v in values) for k, values in self.when)
+        """'with resolution 1080P'."""
+        return "with " + self.values_text()
+
+    def options(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.when)
 
 
 def _seconds_data(value: tuple[float, ...]) -> list[float | int]:
@@ -138,10 +145,12 @@ class Capabilities:
     def durations_for(self, options: Mapping[str, Any]) -> tuple[float, ...]:
         """The lengths the model makes with these options (the first `durations_when` that matches, else
         `durations`), shortest first."""
-        for rule in self.durations_when:
-            if rule.matches(options):
-                return rule.durations
-        return self.durations
+        rule = self.durations_rule(options)
+        return rule.durations if rule is not None else self.durations
+
+    def durations_rule(self, options: Mapping[str, Any]) -> DurationsWhen | None:
+        """The first `durations_when` entry these options match (None: `durations` hold)."""
+        return next((rule for rule in self.durations_when if rule.matches(options)), None)
 
     def phrase(self, move: str) -> str | None:
         """The target's own expression of a camera move (None: it has none)."""

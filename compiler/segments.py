@@ -84,12 +84,11 @@ def _cover(durations: tuple[float, ...], left: float, count: int) -> tuple[float
     if lengths is not None:
         lengths = [min(durations, key=lambda d: abs(d - x)) for x in lengths]  # (sums of steps: float error)
         return _balanced(durations, sum(lengths), count) or tuple(sorted(lengths, reverse=True))
-    if lengths is None:  # too many sums (lengths no target has): each the smallest covering its share of the rest
-        lengths, rest = [], left
-        for n in range(count, 0, -1):
-            share = rest / n
-            lengths.append(_offered(durations, share) or longest if share > EPS else shortest)
-            rest -= lengths[-1]
+    lengths, rest = [], left  # too many sums (lengths no target has): each the smallest covering its share of the rest
+    for n in range(count, 0, -1):
+        share = rest / n
+        lengths.append(_offered(durations, share) or longest if share > EPS else shortest)
+        rest -= lengths[-1]
     return tuple(sorted(lengths, reverse=True))
 
 

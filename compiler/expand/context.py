@@ -11,8 +11,9 @@ from ..model import Camera
 from ..refs import RefPlan
 from ..resolve import Production, ResolvedShot
 from ..targets import TargetDef
-from . import avoid, prose
 from . import grammar as gr
+from . import prose
+from .avoid import FACE, HANDS
 from .framing import DETAIL, FACE_ONLY
 from .ref_context import merged_options, ref_plan, reference_sentence, refs_context
 from .vocab import ANGLE_WORDS, MOTION_DEFECTS, SIZE_WORDS
@@ -207,7 +208,6 @@ def _people_part(rs: ResolvedShot, persons: list[prose.Person], subject: str | N
     return {"cast": cast, "subjects": subjects, "lines": lines, "video": _video_people(rs, persons, motion, framing)}
 
 
-_HANDS, _FACE = avoid.HANDS, avoid.FACE  # (a close-up whose action shows them)
 _NO_HANDS = (*FACE_ONLY, "EWS")
 _NO_BODY = (*FACE_ONLY, *DETAIL)  # (a figure's limbs and gait are out of frame, but for an insert of the feet)
 
@@ -224,12 +224,12 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
     persons = prose.people([(f.character, f.member, f.wardrobe) for f in rs.cast], shot.size)
     # (hands too small to go wrong in an extreme wide shot)
     hands = any(p.seen.view == "hands" or (p.seen.view in ("front", "side", "partial") and shot.size not in _NO_HANDS)
-                for p in persons) or any(_HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
+                for p in persons) or any(HANDS.search(f"{m.action or ''} {m.motion or ''}") for m in shot.cast)
     people_shown = bool(persons) or prose.mentions_people(" ".join(x for x in (shot.subject, shot.background) if x))
     shot_text = _shot_text(rs, lk, time)
     subject_text = shot.subject or ""
     someone = prose.mentions_people(subject_text)  # (without a cast: the subject says who is in frame)
-    faces = any(p.seen.face for p in persons) if persons else bool(_FACE.search(subject_text)) or (
+    faces = any(p.seen.face for p in persons) if persons else bool(FACE.search(subject_text)) or (
         someone and shot.size not in (*DETAIL, "EWS"))
     avoid = prose.avoid_terms(lk["avoid"], shot_text, people_in_frame=people_shown,
                               hands_in_view=hands if persons else people_shown,
@@ -239,7 +239,7 @@ def _shot_part(prod: Production, rs: ResolvedShot) -> dict[str, Any]:
                "bodies": any((not p.seen.detail and shot.size not in _NO_BODY) or p.seen.view == "feet"
                              for p in persons) if persons else someone and shot.size not in _NO_BODY,
                "faces": faces,
-               "hands": hands if persons else bool(_HANDS.search(subject_text))}
+               "hands": hands if persons else bool(HANDS.search(subject_text))}
     subject = prose.describe_subject(shot.subject)
     loc = rs.location
     looks = prose.look_sentences(lk["style"], lk["palette"], lk["lighting"], list(shot.mood))

@@ -28,28 +28,24 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                 continue
             asked = shot.generate.get(name, {}).get("duration", film.targets.options.get(name, {}).get("duration"))
             options = shot_options(film, t, shot)
-            made = t.capabilities.durations_for(options)
+            rule = t.capabilities.durations_rule(options)  # (Hailuo at 1080P: 6 s only)
+            made = rule.durations if rule is not None else t.durations
             if not made:
                 continue  # (the target schema refuses an empty list)
-            if made != t.durations:
-                rule = next(r for r in t.capabilities.durations_when if r.matches(options))
-                limited = " " + rule.text()  # ("with resolution 1080P")
-            else:
-                limited = ""
-            if isinstance(asked, (int, float)) and not isinstance(asked, bool) and float(asked) in t.durations \
-                    and float(asked) not in made:
-                ptr = f"{shot.pointer}/generate/{name}/duration" if "duration" in shot.generate.get(name, {}) \
+            limited = f" {rule.text()}" if rule is not None else ""
+            if rule is not None and isinstance(asked, (int, float)) and not isinstance(asked, bool) \
+                    and float(asked) in t.durations and float(asked) not in made:
+                own = shot.generate.get(name, {})
+                ptr = f"{shot.pointer}/generate/{name}/duration" if "duration" in own \
                     else f"/targets/options/{name}/duration"
                 if (ptr, limited) not in said:  # (the film's length: said once per option that excludes it)
                     said.add((ptr, limited))
-                    asks = f"shot '{shot.id}' asks" if ptr.startswith(shot.pointer) else "the film asks"
-                    setter = "the shot" if any(k in shot.generate.get(name, {}) for k, _ in rule.when) else "the film"
-                    diags.error("V225", f"{ptr}: {asks} '{name}' for {asked:g} s, which it does not make for shot "
-                                f"'{shot.id}'{limited} ({_lengths(made)})" if not ptr.startswith(shot.pointer) else
-                                f"{ptr}: {asks} '{name}' for {asked:g} s, which it does not make{limited} "
-                                f"({_lengths(made)})", ptr,
-                                hint=f"ask for {_lengths(made)}, or change what {setter} sets"
-                                     f"{limited.replace(' with ', ' (')})" if limited else "")
+                    asks = f"shot '{shot.id}' asks" if "duration" in own else "the film asks"
+                    for_shot = "" if "duration" in own else f" for shot '{shot.id}'"
+                    setter = "the shot" if any(k in own for k in rule.options()) else "the film"
+                    diags.error("V225", f"{ptr}: {asks} '{name}' for {asked:g} s, which it does not make{for_shot}"
+                                f"{limited} ({_lengths(made)})", ptr,
+                                hint=f"ask for {_lengths(made)}, or change what {setter} sets ({rule.values_text()})")
                 continue
             if shot.extend:
                 first = float(asked) if isinstance(asked, (int, float)) and not isinstance(asked, bool) else None
@@ -63,14 +59,14 @@ def check_generation(film: Film, targets: Mapping[str, TargetDef], durations: di
                                 f"'{name}' is asked for {asked:g} s", f"{shot.pointer}/id",
                                 hint="ask for a longer generation, or set 'extend: true' to chain generations")
                 continue
-            longer = bool(limited) and t.durations[-1] > made[-1]  # (another option makes longer clips)
+            longer = rule is not None and t.durations[-1] > made[-1]  # (another option makes longer clips)
             if not any(d + EPS >= need for d in made):
                 diags.error("V223", f"{shot.pointer}: shot '{shot.id}' needs {need:.3f} s of video, longer than "
                             f"'{name}' generates{limited if longer else ''} ({made[-1]:g} s at most"
                             + (f"; {t.durations[-1]:g} s otherwise)" if longer else ")"), f"{shot.pointer}/id",
                             hint="split the shot, or set 'extend: true' to chain generations"
-                            + (f", or change what limits the length ({limited.removeprefix(' with ')})"
-                               if longer else ""))
+                            + (f", or change what limits the length ({rule.values_text()})"
+                               if rule is not None and longer else ""))
             elif shot.end_frame:
                 check_end_frame_length(film, t, shot, need, diags)
         _say_segments(shot, segments, diags)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 
 from ..diagnostics import Collector
-from ..model import Film, Shot
+from ..model import Concept, Film, Shot, World
 
 _SHOT_TEXT = ("subject", "subject_motion", "background", "background_motion", "time", "palette", "lighting")
 
@@ -31,12 +31,12 @@ def look_texts(film: Film, world: str | None = None) -> list[tuple[str, str, str
     out: list[tuple[str, str, str]] = []
     worlds = film.concept.worlds.values() if world == "*" else \
         [film.concept.worlds[world]] if world in film.concept.worlds else []
-    for ptr, look, what in (("/concept", film.concept, "the film's look"),
-                            *((w.pointer, w, f"the look of world '{w.id}'") for w in worlds)):
-        for f in ("style", "avoid"):
-            said = what if f == "style" else f"the avoid list of {what.removeprefix('the look of ')}" \
-                if look is not film.concept else "the film's avoid list"
-            out += ((f"{ptr}/{f}/{i}", text, said) for i, text in enumerate(getattr(look, f)))
+    looks: list[tuple[str, Concept | World, str, str]] = [
+        ("/concept", film.concept, "the film's look", "the film's avoid list"),
+        *((w.pointer, w, f"the look of world '{w.id}'", f"the avoid list of world '{w.id}'") for w in worlds)]
+    for ptr, look, what, avoided in looks:
+        out += ((f"{ptr}/style/{i}", text, what) for i, text in enumerate(look.style))
+        out += ((f"{ptr}/avoid/{i}", text, avoided) for i, text in enumerate(look.avoid))
         out += ((f"{ptr}/{f}", getattr(look, f), what) for f in ("palette", "lighting") if getattr(look, f))
     return out
 
@@ -60,7 +60,6 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
     pats = [(re.compile(r"(?<![\w])" + re.escape(n.strip()) + r"(?![\w])"), n, cid) for n, cid in names]
     # one search for any name first: most texts name nobody (thousands of them in a big film)
     anyone = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n.strip()) for n, _ in names) + r")(?![\w])")
-    known = anyone  # (a hint never suggests a name)
 
     def scan(text: str | None, ptr: str, where: str, cast: Collection[str] | None = None) -> None:
         """`cast`: the ids of the shot's cast (None: not a shot's text)."""
@@ -69,14 +68,14 @@ def check_prompt_names(film: Film, diags: Collector) -> None:
         for pat, name, cid in pats:
             if pat.search(text):
                 if cast is not None and cid in cast:
-                    named = re.sub(r"^(?:a|an) ", "the ", _described(film, cid, known))
+                    named = re.sub(r"^(?:a|an) ", "the ", _described(film, cid, anyone))
                     hint = (f"write '{named}' or a pronoun: '{cid}' is in the shot's cast, and filmc describes the "
                             "cast for you")
                 elif cast is not None:
                     hint = (f"describe the person instead, or put '{cid}' in the shot's cast: filmc then describes "
                             "them for you")
                 else:
-                    hint = f"describe the person instead ('{_described(film, cid, known)}')"
+                    hint = f"describe the person instead ('{_described(film, cid, anyone)}')"
                 diags.warning("V270", f"{ptr}: the name '{name}' appears in {where}; names never reach generation models",
                               ptr, hint=hint)
 
